@@ -1,0 +1,75 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Gantry",
+    products: [
+        .executable(name: "gantry", targets: ["gantry"]),
+        .library(name: "GantryCore", targets: ["GantryCore"]),
+        .library(name: "GantryRing", targets: ["GantryRing"]),
+        .library(name: "GantryLoop", targets: ["GantryLoop"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // C, quarantined: system libraries through pkg-config, plus one tiny C target.
+        .systemLibrary(name: "CUV", path: "CShims/CUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
+        .systemLibrary(name: "COpenSSL", path: "CShims/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CNuma", path: "CShims/CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
+        .target(name: "CGantry", path: "CShims/CGantry"),
+
+        .target(name: "GantryCore"),
+        .target(
+            name: "GantryRing",
+            dependencies: ["GantryCore", "CGantry", "CNuma", .product(name: "Atomics", package: "swift-atomics")]
+        ),
+        .target(
+            name: "GantryLoop",
+            dependencies: [
+                "GantryCore", "GantryRing", "CGantry", "CUV",
+                .product(name: "Atomics", package: "swift-atomics"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+        .executableTarget(
+            name: "gantry",
+            dependencies: [
+                "GantryCore", "GantryRing", "GantryLoop",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+
+        .testTarget(name: "GantryCoreTests", dependencies: ["GantryCore"]),
+        .testTarget(name: "GantryRingTests", dependencies: ["GantryRing", "GantryCore"]),
+        .testTarget(name: "GantryLoopTests", dependencies: ["GantryLoop", "GantryRing", "GantryCore"]),
+
+        // Benchmarks: the C baselines measured in the same run, the ordo-one suite, and the ratio report.
+        .target(name: "CBaseline", path: "Benchmarks/CBaseline"),
+        .executableTarget(
+            name: "GantryBenchmarks",
+            dependencies: [
+                "GantryCore", "GantryRing", "CBaseline",
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/GantryBenchmarks",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])],
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "gantry-perf-report",
+            dependencies: [
+                "GantryCore", "GantryRing", "CBaseline",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/PerfReport",
+            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,235 @@
+/// Exact conversion between a venue's decimal text and an `Int64` mantissa at a given scale.
+///
+/// A value `v` at scale `s` is stored as the integer `v × 10^s`: "0.00012340" at scale 8 is `12340`.
+/// Nothing passes through `Double`, `Foundation` or an intermediate `String`; parsing reads the bytes
+/// in place and never rounds: a non-zero digit beyond the scale is an error.
+public enum FixedPoint {
+    /// The largest scale: `10^18` is the largest power of ten below `Int64.max`.
+    public static let maxScale = 18
+
+    /// `10^i` for `i` in `0...19`.
+    @usableFromInline
+    static let powersOfTen: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                             UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (
+        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
+        10_000_000_000, 100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000,
+        1_000_000_000_000_000, 10_000_000_000_000_000, 100_000_000_000_000_000,
+        1_000_000_000_000_000_000, 10_000_000_000_000_000_000
+    )
+
+    /// `10^exponent` for `exponent` in `0...19`.
+    @inlinable
+    static func pow10(_ exponent: Int) -> UInt64 {
+        withUnsafeBytes(of: powersOfTen) { $0.load(fromByteOffset: exponent &* 8, as: UInt64.self) }
+    }
+
+    /// Parses decimal text such as `"0.00012340"`, `"-3.5"`, `"+12"` or `"1e-5"` into a mantissa at `scale`.
+    ///
+    /// The grammar is JSON's number grammar with an optional leading `+`: digits on both sides of a point,
+    /// an optional exponent `e`/`E` with an optional sign. Trailing zeros beyond the scale are accepted
+    /// (`"1.50000000000"` at scale 2 is `150`); any other digit beyond it is an error, never rounded.
+    /// - Parameters:
+    ///   - bytes: The ASCII text, exactly as the venue sent it (no quotes, no whitespace).
+    ///   - scale: Decimals kept, `0...maxScale`.
+    /// - Returns: The value times `10^scale`.
+    /// - Throws: `DecimalError` naming the first problem.
+    @inlinable
+    public static func parse(_ bytes: UnsafeRawBufferPointer, scale: Int) throws(DecimalError) -> Int64 {
+        guard scale >= 0 && scale <= maxScale else { throw .scaleOutOfRange(scale) }
+        let count = bytes.count
+        guard count > 0, let base = bytes.baseAddress else { throw .empty }
+        // SAFETY: every read below is at an index checked against `count`.
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        var i = 0
+        var negative = false
+        if p[0] == UInt8(ascii: "-") {
+            negative = true
+            i = 1
+        } else if p[0] == UInt8(ascii: "+") {
+            i = 1
+        }
+        var mantissa: UInt64 = 0
+        var fractionDigits = 0  // digits after the point that are in `mantissa`
+        var pendingZeros = 0  // zeros after the point not yet in `mantissa` (dropped if trailing)
+        var integerDigits = 0
+        var exponent = 0
+
+        // Integer part: at least one digit.
+        while i < count {
+            let d = p[i] &- UInt8(ascii: "0")
+            guard d < 10 else { break }
+            let (m, o1) = mantissa.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(UInt64(d))
+            if o1 || o2 { throw .overflow }
+            mantissa = s
+            integerDigits &+= 1
+            i &+= 1
+        }
+        guard integerDigits > 0 else { throw .malformed(offset: i) }
+
+        // Fraction: a point followed by at least one digit.
+        if i < count && p[i] == UInt8(ascii: ".") {
+            i &+= 1
+            let start = i
+            while i < count {
+                let d = p[i] &- UInt8(ascii: "0")
+                guard d < 10 else { break }
+                if d == 0 {
+                    pendingZeros &+= 1
+                } else {
+                    if pendingZeros > 0 {
+                        guard pendingZeros < 20 else { throw .tooManyDecimals(scale: scale) }
+                        let (m, o) = mantissa.multipliedReportingOverflow(by: pow10(pendingZeros))
+                        if o { throw .overflow }
+                        mantissa = m
+                        fractionDigits &+= pendingZeros
+                        pendingZeros = 0
+                    }
+                    let (m, o1) = mantissa.multipliedReportingOverflow(by: 10)
+                    let (s, o2) = m.addingReportingOverflow(UInt64(d))
+                    if o1 || o2 { throw .overflow }
+                    mantissa = s
+                    fractionDigits &+= 1
+                }
+                i &+= 1
+            }
+            guard i > start else { throw .malformed(offset: i) }
+        }
+
+        // Exponent: e or E, an optional sign, at least one digit.
+        if i < count && (p[i] | 0x20) == UInt8(ascii: "e") {
+            i &+= 1
+            var exponentNegative = false
+            if i < count && (p[i] == UInt8(ascii: "-") || p[i] == UInt8(ascii: "+")) {
+                exponentNegative = p[i] == UInt8(ascii: "-")
+                i &+= 1
+            }
+            let start = i
+            while i < count {
+                let d = p[i] &- UInt8(ascii: "0")
+                guard d < 10 else { break }
+                // Saturate: any exponent past a few hundred is overflow or too many decimals anyway.
+                if exponent < 10_000 { exponent = exponent &* 10 &+ Int(d) }
+                i &+= 1
+            }
+            guard i > start else { throw .malformed(offset: i) }
+            if exponentNegative { exponent = -exponent }
+        }
+        guard i == count else { throw .malformed(offset: i) }
+
+        // Bring the mantissa to the requested scale: value = mantissa × 10^(exponent − fractionDigits).
+        let shift = scale &+ exponent &- fractionDigits
+        if mantissa != 0 {
+            if shift > 0 {
+                guard shift < 20 else { throw .overflow }
+                let (m, o) = mantissa.multipliedReportingOverflow(by: pow10(shift))
+                if o { throw .overflow }
+                mantissa = m
+            } else if shift < 0 {
+                guard shift > -20 else { throw .tooManyDecimals(scale: scale) }
+                let (q, r) = mantissa.quotientAndRemainder(dividingBy: pow10(-shift))
+                guard r == 0 else { throw .tooManyDecimals(scale: scale) }
+                mantissa = q
+            }
+        }
+        if negative {
+            guard mantissa <= UInt64(Int64.max) &+ 1 else { throw .overflow }
+            return Int64(truncatingIfNeeded: 0 &- mantissa)
+        }
+        guard mantissa <= UInt64(Int64.max) else { throw .overflow }
+        return Int64(mantissa)
+    }
+
+    /// Parses decimal text held in a `String`; see `parse(_:scale:)` for the grammar.
+    /// - Throws: `DecimalError`.
+    public static func parse(_ text: String, scale: Int) throws(DecimalError) -> Int64 {
+        var text = text
+        let result: Result<Int64, DecimalError> = text.withUTF8 { utf8 in
+            do throws(DecimalError) {
+                return .success(try parse(UnsafeRawBufferPointer(utf8), scale: scale))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// The most bytes `format` writes: a sign, 19 digits, a point and one leading zero.
+    public static let maxFormattedLength = 22
+
+    /// Writes `raw / 10^scale` as decimal text, e.g. raw 12340 at scale 8 → `"0.00012340"`.
+    /// - Parameters:
+    ///   - raw: The mantissa.
+    ///   - scale: Decimals, `0...maxScale`.
+    ///   - trimTrailingZeros: Drop zeros at the end of the fraction (and the point, if nothing is left).
+    ///   - buffer: At least `maxFormattedLength` bytes.
+    /// - Returns: How many bytes were written.
+    /// - Traps if the scale is out of range or the buffer is too small.
+    @inlinable
+    public static func format(
+        _ raw: Int64, scale: Int, trimTrailingZeros: Bool = false, into buffer: UnsafeMutableRawBufferPointer
+    ) -> Int {
+        precondition(scale >= 0 && scale <= maxScale, "scale out of range")
+        precondition(buffer.count >= maxFormattedLength, "format buffer too small")
+        // Digits are produced backwards into a 20-byte scratch, then copied forwards.
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        return withUnsafeMutableBytes(of: &scratch) { digits in
+            var magnitude = raw.magnitude
+            var n = 0
+            repeat {
+                digits[n] = UInt8(ascii: "0") &+ UInt8(magnitude % 10)
+                magnitude /= 10
+                n &+= 1
+            } while magnitude != 0 || n <= scale
+            // digits[0..<n] are least significant first; at least scale+1 digits exist.
+            var fractionEnd = 0  // digits[0..<fractionEnd] are trimmed zeros
+            if trimTrailingZeros {
+                while fractionEnd < scale && digits[fractionEnd] == UInt8(ascii: "0") { fractionEnd &+= 1 }
+            }
+            var out = 0
+            if raw < 0 {
+                buffer[0] = UInt8(ascii: "-")
+                out = 1
+            }
+            var k = n &- 1
+            while k >= scale {
+                buffer[out] = digits[k]
+                out &+= 1
+                k &-= 1
+            }
+            if scale > fractionEnd {
+                buffer[out] = UInt8(ascii: ".")
+                out &+= 1
+                while k >= fractionEnd {
+                    buffer[out] = digits[k]
+                    out &+= 1
+                    k &-= 1
+                }
+            }
+            return out
+        }
+    }
+
+    /// The decimal text of `raw / 10^scale` as a `String` (allocates: not for the hot path).
+    public static func string(_ raw: Int64, scale: Int, trimTrailingZeros: Bool = false) -> String {
+        String(unsafeUninitializedCapacity: maxFormattedLength) { buffer in
+            format(raw, scale: scale, trimTrailingZeros: trimTrailingZeros, into: UnsafeMutableRawBufferPointer(buffer))
+        }
+    }
+
+    /// Converts a mantissa from one scale to another without losing digits.
+    /// - Throws: `.tooManyDecimals` if a non-zero digit would be dropped, `.overflow` if it does not fit.
+    @inlinable
+    public static func rescale(_ raw: Int64, from: Int, to: Int) throws(DecimalError) -> Int64 {
+        guard from >= 0 && from <= maxScale else { throw .scaleOutOfRange(from) }
+        guard to >= 0 && to <= maxScale else { throw .scaleOutOfRange(to) }
+        if to >= from {
+            let (m, o) = raw.multipliedReportingOverflow(by: Int64(pow10(to - from)))
+            if o { throw .overflow }
+            return m
+        }
+        let (q, r) = raw.quotientAndRemainder(dividingBy: Int64(pow10(from - to)))
+        guard r == 0 else { throw .tooManyDecimals(scale: to) }
+        return q
+    }
+}
