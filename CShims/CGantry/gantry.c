@@ -6,6 +6,7 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,4 +50,23 @@ int gantry_futex_wait(uint32_t *addr, uint32_t expected, int64_t timeout_ns) {
 int gantry_futex_wake(uint32_t *addr, int n) {
     long rc = syscall(SYS_futex, addr, FUTEX_WAKE, n, NULL, NULL, 0);
     return rc >= 0 ? (int)rc : -errno;
+}
+
+int gantry_eventfd_create(void) {
+    int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    return fd >= 0 ? fd : -errno;
+}
+
+int gantry_eventfd_signal(int fd) {
+    uint64_t one = 1;
+    ssize_t n;
+    do { n = write(fd, &one, sizeof one); } while (n < 0 && errno == EINTR);
+    return n == (ssize_t)sizeof one ? 0 : errno;
+}
+
+uint64_t gantry_eventfd_drain(int fd) {
+    uint64_t value = 0;
+    ssize_t n;
+    do { n = read(fd, &value, sizeof value); } while (n < 0 && errno == EINTR);
+    return n == (ssize_t)sizeof value ? value : 0;
 }

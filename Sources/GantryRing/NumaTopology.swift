@@ -9,6 +9,9 @@ public enum NumaTopology {
     /// The number of configured CPUs.
     public static var cpuCount: Int { Sys.configuredCPUs() }
 
+    /// Makes the calling thread prefer memory on `node` (call it after pinning the thread).
+    public static func preferMemory(onNode node: Int) { Sys.preferNode(node) }
+
     /// The NUMA node of `cpu` (0 when unknown).
     public static func node(ofCPU cpu: Int) -> Int { Sys.numaNode(ofCPU: cpu) }
 }

@@ -29,7 +29,7 @@ public struct RingConsumer<Element: BitwiseCopyable>: ~Copyable, @unchecked Send
         capacity = region.capacity
         published = RingLayout.atomicInt(region.base, RingLayout.producerOffset)
         cursor = RingLayout.atomicInt(region.base, RingLayout.consumersOffset + index * RingLayout.line)
-        lot = ParkingLot(region: region)
+        lot = ParkingLot(region: region, forProducer: false)
         next = cursor.load(ordering: .acquiring)
         available = next
     }

@@ -17,6 +17,7 @@ public struct RingProducer<Element: BitwiseCopyable>: ~Copyable, @unchecked Send
     @usableFromInline let consumersBase: UnsafeMutableRawPointer
     @usableFromInline let consumerCount: Int
     @usableFromInline let lot: ParkingLot
+    @usableFromInline let wakeLot: ParkingLot
     /// The next sequence to claim (== published, between batches).
     @usableFromInline var next: Int
     /// Cached: the slowest consumer's cursor + capacity; claims below it need no load of a consumer line.
@@ -34,7 +35,8 @@ public struct RingProducer<Element: BitwiseCopyable>: ~Copyable, @unchecked Send
         cursor = RingLayout.atomicInt(region.base, RingLayout.producerOffset)
         consumersBase = region.base + RingLayout.consumersOffset
         consumerCount = region.consumerCount
-        lot = ParkingLot(region: region)
+        lot = ParkingLot(region: region, forProducer: true)
+        wakeLot = ParkingLot(region: region, forProducer: false)
         next = cursor.load(ordering: .acquiring)
         limit = 0
         wakes = region.wakeMode == .futex
@@ -85,7 +87,7 @@ public struct RingProducer<Element: BitwiseCopyable>: ~Copyable, @unchecked Send
 
     @usableFromInline
     func wakeSleepers() {
-        if lot.enabled { lot.wakeIfParked() }
+        if wakeLot.enabled { wakeLot.wakeIfParked() }
         doorbell?.ringIfParked()
     }
 
@@ -126,6 +128,19 @@ public struct RingProducer<Element: BitwiseCopyable>: ~Copyable, @unchecked Send
             slots.baseAddress!.update(from: values.baseAddress! + done, count: slots.count)
             commit(slots.count)
             done &+= slots.count
+        }
+    }
+
+    /// Waits with `strategy` until at least one slot is free.
+    @inlinable
+    public mutating func waitForSpace<W: WaitStrategy>(using strategy: inout W) {
+        while true {
+            limit = slowestConsumer() &+ capacity
+            if limit &- next > 0 {
+                strategy.reset()
+                return
+            }
+            strategy.idle(lot) { slowestConsumer() &+ capacity &- next > 0 }
         }
     }
 

@@ -21,6 +21,12 @@ enum Sys {
         return node < 0 ? 0 : Int(node)
     }
 
+    /// Prefers memory on `node` for the calling thread's future allocations.
+    static func preferNode(_ node: Int) {
+        guard numaAvailable else { return }
+        numa_set_preferred(Int32(node))
+    }
+
     static func configuredCPUs() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_CONF))) }
 
     static func pageSize() -> Int { Int(sysconf(Int32(_SC_PAGESIZE))) }

@@ -6,19 +6,28 @@ public struct ParkingLot {
     @usableFromInline let parked: UnsafeAtomic<Int>
     @usableFromInline let enabled: Bool
 
-    init(region: RingRegion) {
+    /// The longest sleep of a waiter that nobody will signal (a producer facing a full ring, or any waiter
+    /// on a ring without futex wake-ups): consumers do not pay a fence per read to wake producers.
+    public static let unsignalledSleepNanos: Int64 = 50_000
+
+    /// - Parameter forProducer: The producer's lot: it never parks on the futex, it naps.
+    init(region: RingRegion, forProducer: Bool) {
         word = region.base + RingLayout.wakeWordOffset
         parked = RingLayout.atomicInt(region.base, RingLayout.parkedOffset)
-        enabled = region.wakeMode == .futex
+        enabled = region.wakeMode == .futex && !forProducer
     }
 
     /// Sleeps until a producer publishes, `ready()` is already true, or `timeoutNanos` pass.
-    /// On a ring without futex wake-ups, sleeps for the timeout instead (there is nobody to wake it).
+    /// Where nobody signals (see `unsignalledSleepNanos`), naps for at most that long instead.
     @inlinable
     public func park(timeoutNanos: Int64, ready: () -> Bool) {
         let futexWord = UnsafeAtomic<UInt32>(at: word.assumingMemoryBound(to: UInt32.AtomicRepresentation.self))
         if !enabled {
-            Sys.futexWait(word, expected: futexWord.load(ordering: .relaxed), timeoutNanos: timeoutNanos)
+            if !ready() {
+                Sys.futexWait(
+                    word, expected: futexWord.load(ordering: .relaxed),
+                    timeoutNanos: min(timeoutNanos, Self.unsignalledSleepNanos))
+            }
             return
         }
         parked.wrappingIncrement(ordering: .sequentiallyConsistent)

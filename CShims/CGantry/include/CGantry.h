@@ -29,6 +29,15 @@ int gantry_futex_wait(uint32_t *addr, uint32_t expected, int64_t timeout_ns);
 /// Wakes up to n waiters on addr. Returns how many were woken, or -errno.
 int gantry_futex_wake(uint32_t *addr, int n);
 
+/// A non-blocking, close-on-exec eventfd (a counter other threads or processes can bump), or -errno.
+int gantry_eventfd_create(void);
+
+/// Adds 1 to an eventfd (wakes whoever polls it). Returns 0 or an errno value (EAGAIN if saturated: still awake).
+int gantry_eventfd_signal(int fd);
+
+/// Reads and resets an eventfd. Returns the count read (0 if none).
+uint64_t gantry_eventfd_drain(int fd);
+
 /// A spin-wait hint to the CPU (x86 PAUSE, arm64 YIELD).
 static inline void gantry_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)

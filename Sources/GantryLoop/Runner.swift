@@ -1,0 +1,321 @@
+import Atomics
+import CUV
+import GantryCore
+import GantryRing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a runner could not start.
+public enum RunnerError: Error, Equatable, Sendable, CustomStringConvertible {
+    case threadCreateFailed(errno: Int32)
+    case pinFailed(cpu: Int, errno: Int32)
+    case eventfdFailed(errno: Int32)
+    case loopInitFailed(String)
+
+    public var description: String {
+        switch self {
+        case .threadCreateFailed(let e): "cannot create runner thread (errno \(e))"
+        case .pinFailed(let cpu, let e): "cannot pin runner to CPU \(cpu) (errno \(e)): is the CPU online and allowed?"
+        case .eventfdFailed(let e): "cannot create runner eventfd (errno \(e))"
+        case .loopInitFailed(let why): "cannot initialise the libuv loop: \(why)"
+        }
+    }
+}
+
+/// What a runner thread is configured to be.
+public struct RunnerSpec: Sendable, Equatable {
+    /// Thread name, shown as `g-<name>` by `ps -L` and `top -H` (15 characters kept).
+    public var name: String
+    /// The CPU to pin to, or nil to float.
+    public var cpu: Int?
+    public var mode: RunnerMode
+
+    public init(name: String, cpu: Int?, mode: RunnerMode) {
+        self.name = name
+        self.cpu = cpu
+        self.mode = mode
+    }
+}
+
+/// Counters a runner keeps, readable from any thread.
+public struct RunnerStats: Sendable, Equatable {
+    /// Times the runner parked in its loop.
+    public var parks: Int
+    /// Loop iterations (stage polls).
+    public var polls: Int
+}
+
+/// A thread that owns a libuv loop, is pinned to a configured CPU with its memory on that CPU's NUMA
+/// node, and polls its stages until stopped. Dropping the runner stops and joins the thread.
+public struct Runner: ~Copyable {
+    let control: RunnerControl
+
+    /// The runner's spec.
+    public var spec: RunnerSpec { control.spec }
+
+    /// Rings the runner awake when it has parked; give it to producers of rings this runner consumes.
+    public var doorbell: Doorbell { control.doorbell }
+
+    /// The runner thread's kernel thread id.
+    public var threadId: Int32 { control.threadId.load(ordering: .acquiring) }
+
+    /// Counters, as of now.
+    public var stats: RunnerStats {
+        RunnerStats(parks: control.parks.load(ordering: .relaxed), polls: control.polls.load(ordering: .relaxed))
+    }
+
+    /// Starts a runner thread, builds its stage there with `make`, and returns once it is running.
+    /// - Parameters:
+    ///   - spec: Name, CPU and wait mode.
+    ///   - make: Builds the stage on the runner's thread; may set up timers through the context.
+    /// - Throws: `RunnerError` if the thread, its pinning or its loop cannot be set up.
+    public init<S: Stage & ~Copyable & SendableMetatype>(
+        _ spec: RunnerSpec, make: @escaping @Sendable (RunnerContext) -> S
+    ) throws(RunnerError) {
+        let control = try RunnerControl(spec: spec)
+        let body: @Sendable (RunnerContext) -> Void = { context in
+            var stage = make(context)
+            context.control.markRunning()
+            runLoop(&stage, context)
+            stage.finish()
+        }
+        try control.start(body)
+        self.control = control
+    }
+
+    /// Stops the thread, waits until it has exited, and frees its loop. Idempotent.
+    public func stop() { control.stopAndJoin() }
+
+    deinit { control.stopAndJoin() }
+}
+
+/// Polls `stage` until the runner is told to stop, waiting between empty polls as the mode says.
+private func runLoop<S: Stage & ~Copyable>(_ stage: inout S, _ context: RunnerContext) {
+    let control = context.control
+    let loop = context.loopHandle
+    var polls = 0
+    switch control.spec.mode {
+    case .busyPoll:
+        var sinceIO = 0
+        while !control.stopRequested.load(ordering: .relaxed) {
+            let work = stage.poll()
+            polls &+= 1
+            sinceIO &+= 1
+            // epoll_wait(0) costs a system call: while stages are busy, look at sockets every 16 polls.
+            if work == 0 || sinceIO >= 16 {
+                uv_run(loop, UV_RUN_NOWAIT)
+                sinceIO = 0
+            }
+            if polls & 0x3FF == 0 { control.polls.store(polls, ordering: .relaxed) }
+        }
+    case .adaptive(let spins, let yields):
+        var idle = 0
+        while !control.stopRequested.load(ordering: .relaxed) {
+            uv_run(loop, UV_RUN_NOWAIT)
+            polls &+= 1
+            if polls & 0x3FF == 0 { control.polls.store(polls, ordering: .relaxed) }
+            if stage.poll() > 0 {
+                idle = 0
+                continue
+            }
+            idle &+= 1
+            if idle <= spins {
+                Sys.cpuRelax()
+            } else if idle <= spins &+ yields {
+                Sys.yield()
+            } else {
+                // Raise the flag, fence, look once more, then sleep: a producer that published after our
+                // last look sees the flag and rings the eventfd, which ends uv_run(ONCE).
+                control.parked.store(1, ordering: .sequentiallyConsistent)
+                atomicMemoryFence(ordering: .sequentiallyConsistent)
+                if stage.poll() == 0 && !control.stopRequested.load(ordering: .relaxed) {
+                    control.parks.wrappingIncrement(ordering: .relaxed)
+                    uv_run(loop, UV_RUN_ONCE)
+                }
+                control.parked.store(0, ordering: .relaxed)
+                idle = 0
+            }
+        }
+    }
+    control.polls.store(polls, ordering: .relaxed)
+}
+
+/// The runner thread's view of itself: its loop, timers and doorbell. Used only on the runner's thread.
+public final class RunnerContext {
+    let control: RunnerControl
+    let loopHandle: UnsafeMutablePointer<uv_loop_t>
+    private var timers: [UnsafeMutablePointer<uv_timer_t>] = []
+
+    init(control: RunnerControl, loop: UnsafeMutablePointer<uv_loop_t>) {
+        self.control = control
+        self.loopHandle = loop
+    }
+
+    /// The runner's spec.
+    public var spec: RunnerSpec { control.spec }
+
+    /// This runner's doorbell (for stages that hand it to producers elsewhere).
+    public var doorbell: Doorbell { control.doorbell }
+
+    /// The libuv loop (`uv_loop_t *`), for the network layer's handles.
+    public var loop: UnsafeMutableRawPointer { UnsafeMutableRawPointer(loopHandle) }
+
+    /// True once `stop()` was called; long stage work may check it.
+    public var stopRequested: Bool { control.stopRequested.load(ordering: .relaxed) }
+
+    /// Calls `body` on this runner's thread every `interval` (first after one interval) until the runner stops.
+    public func every(_ interval: Nanos, _ body: @escaping () -> Void) {
+        let timer = UnsafeMutablePointer<uv_timer_t>.allocate(capacity: 1)
+        uv_timer_init(loopHandle, timer)
+        timer.pointee.data = Unmanaged.passRetained(TimerBox(body)).toOpaque()
+        let ms = UInt64(max(1, interval.raw / 1_000_000))
+        uv_timer_start(timer, { t in
+            guard let data = t?.pointee.data else { return }
+            Unmanaged<TimerBox>.fromOpaque(data).takeUnretainedValue().body()
+        }, ms, ms)
+        timers.append(timer)
+    }
+
+    /// Closes the timers (on the runner thread, before the loop is closed).
+    func closeTimers() {
+        for timer in timers {
+            if let data = timer.pointee.data { Unmanaged<TimerBox>.fromOpaque(data).release() }
+            timer.pointee.data = nil
+            uv_close(UnsafeMutableRawPointer(timer).assumingMemoryBound(to: uv_handle_t.self)) { handle in
+                UnsafeMutableRawPointer(handle)?.assumingMemoryBound(to: uv_timer_t.self).deallocate()
+            }
+        }
+        timers.removeAll()
+    }
+}
+
+private final class TimerBox {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+}
+
+/// State shared by a runner's owner and its thread.
+///
+/// `@unchecked Sendable`: the mutable state is atomics (`stopRequested`, `state`, counters, `parked`) or is
+/// written once by `start` before the thread exists (`thread`) and read by `stopAndJoin` under `joinLock`
+/// semantics provided by the `joined` compare-exchange; `eventfdBox` is immutable until `deinit`.
+final class RunnerControl: @unchecked Sendable {
+    let spec: RunnerSpec
+    let stopRequested = ManagedAtomic<Bool>(false)
+    let threadId = ManagedAtomic<Int32>(0)
+    let parks = ManagedAtomic<Int>(0)
+    let polls = ManagedAtomic<Int>(0)
+    /// 0 starting, 1 running, 2 failed, 3 exited.
+    let state = ManagedAtomic<Int>(0)
+    let startErrno = ManagedAtomic<Int32>(0)
+    let joined = ManagedAtomic<Bool>(false)
+    let parked: UnsafeAtomic<Int>
+    let eventfdBox: UnsafeMutablePointer<Int32>
+    var thread: pthread_t = pthread_t()
+    private(set) var doorbell: Doorbell!
+
+    init(spec: RunnerSpec) throws(RunnerError) {
+        self.spec = spec
+        let fd = Sys.eventfd()
+        guard fd >= 0 else { throw .eventfdFailed(errno: -fd) }
+        eventfdBox = .allocate(capacity: 1)
+        eventfdBox.initialize(to: fd)
+        parked = .create(0)
+        doorbell = Doorbell(
+            parked: parked, context: UnsafeMutableRawPointer(eventfdBox),
+            function: { context in Sys.signal(eventfd: context!.load(as: Int32.self)) }, owner: self)
+    }
+
+    deinit {
+        Sys.close(eventfdBox.pointee)
+        eventfdBox.deallocate()
+        parked.destroy()
+    }
+
+    func markRunning() { state.store(1, ordering: .releasing) }
+
+    func start(_ body: @escaping @Sendable (RunnerContext) -> Void) throws(RunnerError) {
+        let box = Unmanaged.passRetained(ThreadStart(control: self, body: body)).toOpaque()
+        let rc = pthread_create(&thread, nil, runnerThreadEntry, box)
+        guard rc == 0 else {
+            Unmanaged<ThreadStart>.fromOpaque(box).release()
+            joined.store(true, ordering: .relaxed)
+            throw .threadCreateFailed(errno: rc)
+        }
+        while state.load(ordering: .acquiring) == 0 { Sys.yield() }
+        if state.load(ordering: .acquiring) == 2 {
+            stopAndJoin()
+            let e = startErrno.load(ordering: .relaxed)
+            if e < 0 { throw .loopInitFailed(Sys.uvError(e)) }
+            throw .pinFailed(cpu: spec.cpu ?? -1, errno: e)
+        }
+    }
+
+    func stopAndJoin() {
+        guard joined.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            return
+        }
+        stopRequested.store(true, ordering: .releasing)
+        Sys.signal(eventfd: eventfdBox.pointee)
+        pthread_join(thread, nil)
+    }
+}
+
+private final class ThreadStart: @unchecked Sendable {
+    // `@unchecked Sendable`: immutable; handed to the new thread once through pthread_create.
+    let control: RunnerControl
+    let body: @Sendable (RunnerContext) -> Void
+    init(control: RunnerControl, body: @escaping @Sendable (RunnerContext) -> Void) {
+        self.control = control
+        self.body = body
+    }
+}
+
+/// The runner thread: pin, name, loop, stage, run, tear down. Not in main.swift: it runs on our own pthread.
+private let runnerThreadEntry: @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? = { raw in
+    let start = Unmanaged<ThreadStart>.fromOpaque(raw!).takeRetainedValue()
+    runRunnerThread(start)
+    return nil
+}
+
+private func runRunnerThread(_ start: ThreadStart) {
+    let control = start.control
+    control.threadId.store(Sys.threadId(), ordering: .releasing)
+    Sys.setThreadName(String(("g-" + control.spec.name).prefix(15)))
+    if let cpu = control.spec.cpu {
+        let rc = Sys.pin(toCPU: cpu)
+        if rc != 0 {
+            control.startErrno.store(rc, ordering: .relaxed)
+            control.state.store(2, ordering: .releasing)
+            return
+        }
+        NumaTopology.preferMemory(onNode: NumaTopology.node(ofCPU: cpu))
+    }
+    let loop = UnsafeMutablePointer<uv_loop_t>.allocate(capacity: 1)
+    let rc = uv_loop_init(loop)
+    guard rc == 0 else {
+        loop.deallocate()
+        control.startErrno.store(rc, ordering: .relaxed)
+        control.state.store(2, ordering: .releasing)
+        return
+    }
+    let poll = UnsafeMutablePointer<uv_poll_t>.allocate(capacity: 1)
+    uv_poll_init(loop, poll, control.eventfdBox.pointee)
+    poll.pointee.data = UnsafeMutableRawPointer(control.eventfdBox)
+    uv_poll_start(poll, Int32(UV_READABLE.rawValue)) { handle, _, _ in
+        guard let data = handle?.pointee.data else { return }
+        Sys.drain(eventfd: data.load(as: Int32.self))
+    }
+    let context = RunnerContext(control: control, loop: loop)
+    start.body(context)  // builds the stage, runs it until stopped, destroys it
+    context.closeTimers()
+    uv_close(UnsafeMutableRawPointer(poll).assumingMemoryBound(to: uv_handle_t.self)) { handle in
+        UnsafeMutableRawPointer(handle)?.assumingMemoryBound(to: uv_poll_t.self).deallocate()
+    }
+    uv_run(loop, UV_RUN_DEFAULT)  // runs the close callbacks; returns when no handle is left
+    uv_loop_close(loop)
+    loop.deallocate()
+    control.state.store(3, ordering: .releasing)
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Gantry: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gantry",
+        abstract: "Gantry: a low-latency market gateway for colocated crypto arbitrage.",
+        subcommands: [VersionCommand.self, TopologyCommand.self, DemoCommand.self, RingPeerCommand.self]
+    )
+}

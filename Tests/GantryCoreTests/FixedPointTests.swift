@@ -1,0 +1,171 @@
+import Testing
+import GantryCore
+
+struct Case: Sendable, CustomTestStringConvertible {
+    let text: String
+    let scale: Int
+    let expected: Int64
+    var testDescription: String { "\"\(text)\" @\(scale) → \(expected)" }
+}
+
+struct Bad: Sendable, CustomTestStringConvertible {
+    let text: String
+    let scale: Int
+    let error: DecimalError
+    var testDescription: String { "\"\(text)\" @\(scale) → \(error)" }
+}
+
+struct Formatted: Sendable, CustomTestStringConvertible {
+    let raw: Int64
+    let scale: Int
+    let full: String
+    let trimmed: String
+    var testDescription: String { "\(raw) @\(scale) → \(full)" }
+}
+
+@Suite("Fixed-point decimal parsing and formatting")
+struct FixedPointTests {
+    static let valid: [Case] = [
+        Case(text: "0.00012340", scale: 8, expected: 12_340),
+        Case(text: "-3.5", scale: 8, expected: -350_000_000),
+        Case(text: "+12", scale: 2, expected: 1_200),
+        Case(text: "0", scale: 0, expected: 0),
+        Case(text: "-0", scale: 4, expected: 0),
+        Case(text: "0.0", scale: 0, expected: 0),
+        Case(text: "27123.45", scale: 2, expected: 2_712_345),
+        Case(text: "27123.4500000000", scale: 2, expected: 2_712_345),  // trailing zeros beyond the scale
+        Case(text: "1.00000000000000000000000000000", scale: 0, expected: 1),  // many trailing zeros
+        Case(text: "0000123.4", scale: 1, expected: 1_234),  // leading zeros
+        Case(text: "1e-5", scale: 8, expected: 1_000),
+        Case(text: "1E-5", scale: 5, expected: 1),
+        Case(text: "1.5e3", scale: 0, expected: 1_500),
+        Case(text: "1.5E+3", scale: 2, expected: 150_000),
+        Case(text: "-2.5e-1", scale: 3, expected: -250),
+        Case(text: "12300e-2", scale: 0, expected: 123),
+        Case(text: "0e400", scale: 8, expected: 0),  // zero with any exponent is zero
+        Case(text: "9223372036854775807", scale: 0, expected: Int64.max),
+        Case(text: "-9223372036854775808", scale: 0, expected: Int64.min),
+        Case(text: "9.223372036854775807", scale: 18, expected: Int64.max),
+        Case(text: "-9.223372036854775808", scale: 18, expected: Int64.min),
+        Case(text: "0.000000000000000001", scale: 18, expected: 1),
+        Case(text: "92233720368.54775807", scale: 8, expected: Int64.max),
+    ]
+
+    @Test("valid text parses to the exact mantissa", arguments: valid)
+    func parsesValid(_ c: Case) throws {
+        #expect(try FixedPoint.parse(c.text, scale: c.scale) == c.expected)
+    }
+
+    static let invalid: [Bad] = [
+        Bad(text: "", scale: 2, error: .empty),
+        Bad(text: "-", scale: 2, error: .malformed(offset: 1)),
+        Bad(text: "+", scale: 2, error: .malformed(offset: 1)),
+        Bad(text: ".5", scale: 2, error: .malformed(offset: 0)),
+        Bad(text: "1.", scale: 2, error: .malformed(offset: 2)),
+        Bad(text: "1.2.3", scale: 2, error: .malformed(offset: 3)),
+        Bad(text: "1e", scale: 2, error: .malformed(offset: 2)),
+        Bad(text: "1e+", scale: 2, error: .malformed(offset: 3)),
+        Bad(text: "e5", scale: 2, error: .malformed(offset: 0)),
+        Bad(text: " 1", scale: 2, error: .malformed(offset: 0)),
+        Bad(text: "1 ", scale: 2, error: .malformed(offset: 1)),
+        Bad(text: "+-1", scale: 2, error: .malformed(offset: 1)),
+        Bad(text: "--1", scale: 2, error: .malformed(offset: 1)),
+        Bad(text: "NaN", scale: 2, error: .malformed(offset: 0)),
+        Bad(text: "Infinity", scale: 2, error: .malformed(offset: 0)),
+        Bad(text: "0x10", scale: 0, error: .malformed(offset: 1)),
+        Bad(text: "1,5", scale: 2, error: .malformed(offset: 1)),
+        Bad(text: "\"1.5\"", scale: 2, error: .malformed(offset: 0)),
+        Bad(text: "0.001", scale: 2, error: .tooManyDecimals(scale: 2)),
+        Bad(text: "0.00012341", scale: 7, error: .tooManyDecimals(scale: 7)),
+        Bad(text: "1e-9", scale: 8, error: .tooManyDecimals(scale: 8)),
+        Bad(text: "1.0000000000000000000000001", scale: 8, error: .tooManyDecimals(scale: 8)),
+        Bad(text: "9223372036854775808", scale: 0, error: .overflow),
+        Bad(text: "-9223372036854775809", scale: 0, error: .overflow),
+        Bad(text: "92233720368.54775808", scale: 8, error: .overflow),
+        Bad(text: "100000000000", scale: 8, error: .overflow),
+        Bad(text: "99999999999999999999999", scale: 0, error: .overflow),
+        Bad(text: "1e19", scale: 0, error: .overflow),
+        Bad(text: "1e400", scale: 0, error: .overflow),
+        Bad(text: "1", scale: 19, error: .scaleOutOfRange(19)),
+        Bad(text: "1", scale: -1, error: .scaleOutOfRange(-1)),
+    ]
+
+    @Test("invalid text gives the typed error that names the problem", arguments: invalid)
+    func rejectsInvalid(_ c: Bad) {
+        #expect(throws: c.error) { try FixedPoint.parse(c.text, scale: c.scale) }
+    }
+
+    @Test("every prefix of a valid number either parses or throws, never traps")
+    func prefixesNeverTrap() {
+        for text in ["-27123.4500e-3", "0.00012340", "9223372036854775807"] {
+            let bytes = Array(text.utf8)
+            for end in 0...bytes.count {
+                _ = try? bytes[0..<end].withUnsafeBytes { try FixedPoint.parse($0, scale: 8) }
+            }
+        }
+    }
+
+    static let formats: [Formatted] = [
+        Formatted(raw: 12_340, scale: 8, full: "0.00012340", trimmed: "0.0001234"),
+        Formatted(raw: -350_000_000, scale: 8, full: "-3.50000000", trimmed: "-3.5"),
+        Formatted(raw: 0, scale: 0, full: "0", trimmed: "0"),
+        Formatted(raw: 0, scale: 3, full: "0.000", trimmed: "0"),
+        Formatted(raw: 100, scale: 2, full: "1.00", trimmed: "1"),
+        Formatted(raw: Int64.max, scale: 0, full: "9223372036854775807", trimmed: "9223372036854775807"),
+        Formatted(raw: Int64.min, scale: 0, full: "-9223372036854775808", trimmed: "-9223372036854775808"),
+        Formatted(raw: Int64.min, scale: 18, full: "-9.223372036854775808", trimmed: "-9.223372036854775808"),
+        Formatted(raw: -1, scale: 18, full: "-0.000000000000000001", trimmed: "-0.000000000000000001"),
+    ]
+
+    @Test("formatting writes the exact decimal text", arguments: formats)
+    func formatsExactly(_ f: Formatted) {
+        #expect(FixedPoint.string(f.raw, scale: f.scale) == f.full)
+        #expect(FixedPoint.string(f.raw, scale: f.scale, trimTrailingZeros: true) == f.trimmed)
+    }
+
+    @Test("format then parse returns the same mantissa for a million random values at every scale")
+    func roundTripProperty() throws {
+        var rng = SplitMix64(seed: 0x6A6E_7472_79)
+        var buffer = [UInt8](repeating: 0, count: FixedPoint.maxFormattedLength)
+        for i in 0..<1_000_000 {
+            // Mix full-range values with small ones, where most venue prices live.
+            let raw: Int64 = i % 3 == 0 ? Int64(bitPattern: rng.next()) : Int64(bitPattern: rng.next()) >> (rng.next() % 63)
+            let scale = Int(rng.next() % UInt64(FixedPoint.maxScale + 1))
+            let trim = i % 2 == 0
+            let n = buffer.withUnsafeMutableBytes { FixedPoint.format(raw, scale: scale, trimTrailingZeros: trim, into: $0) }
+            let back = try buffer[0..<n].withUnsafeBytes { try FixedPoint.parse($0, scale: scale) }
+            if back != raw {
+                Issue.record("round trip failed: \(raw) @\(scale) → \(String(decoding: buffer[0..<n], as: UTF8.self))")
+                return
+            }
+        }
+    }
+
+    @Test("parsing is exact where Double is not: 0.1 + 0.2 == 0.3")
+    func exactWhereDoubleIsNot() throws {
+        let a = try FixedPoint.parse("0.1", scale: 8)
+        let b = try FixedPoint.parse("0.2", scale: 8)
+        #expect(a + b == (try FixedPoint.parse("0.3", scale: 8)))
+    }
+
+    @Test("rescaling keeps exact values and refuses to drop digits")
+    func rescale() throws {
+        #expect(try FixedPoint.rescale(150, from: 2, to: 8) == 150_000_000)
+        #expect(try FixedPoint.rescale(150_000_000, from: 8, to: 2) == 150)
+        #expect(throws: DecimalError.tooManyDecimals(scale: 2)) { try FixedPoint.rescale(150_000_001, from: 8, to: 2) }
+        #expect(throws: DecimalError.overflow) { try FixedPoint.rescale(Int64.max / 10, from: 0, to: 2) }
+    }
+}
+
+/// A small deterministic generator for property tests.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
