@@ -51,24 +51,27 @@ let package = Package(
 
         // Benchmarks: the C baselines measured in the same run, the ordo-one suite, and the ratio report.
         .target(name: "CBaseline", path: "Benchmarks/CBaseline"),
+        .target(
+            name: "BenchSupport",
+            dependencies: ["CBaseline", "GantryCore", "GantryRing", "GantryLoop"],
+            path: "Benchmarks/BenchSupport"
+        ),
         .executableTarget(
             name: "GantryBenchmarks",
             dependencies: [
-                "GantryCore", "GantryRing", "CBaseline",
+                "GantryCore", "GantryRing", "BenchSupport",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/GantryBenchmarks",
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])],
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
             name: "gantry-perf-report",
             dependencies: [
-                "GantryCore", "GantryRing", "CBaseline",
+                "GantryCore", "GantryRing", "BenchSupport",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
-            path: "Benchmarks/PerfReport",
-            swiftSettings: [.unsafeFlags(["-Ounchecked"])]
+            path: "Benchmarks/PerfReport"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -19,6 +19,15 @@ int gantry_pin_current_thread(int cpu) {
     return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : errno;
 }
 
+int gantry_allow_cpus(const int *cpus, int n) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    for (int i = 0; i < n; i++) {
+        if (cpus[i] >= 0 && cpus[i] < CPU_SETSIZE) CPU_SET(cpus[i], &set);
+    }
+    return sched_setaffinity(0, sizeof set, &set) == 0 ? 0 : errno;
+}
+
 int gantry_thread_affinity(pid_t tid, int *out, int max) {
     cpu_set_t set;
     CPU_ZERO(&set);

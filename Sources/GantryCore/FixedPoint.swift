@@ -40,6 +40,59 @@ public enum FixedPoint {
         guard count > 0, let base = bytes.baseAddress else { throw .empty }
         // SAFETY: every read below is at an index checked against `count`.
         let p = base.assumingMemoryBound(to: UInt8.self)
+
+        // Fast path, for what venues send nearly always: [-]digits[.digits], at most 19 digits in all (so
+        // the accumulation cannot overflow 64 bits), no exponent. Anything else takes the general path.
+        var i = 0
+        let negative = p[0] == UInt8(ascii: "-")
+        if negative { i = 1 }
+        var mantissa: UInt64 = 0
+        let integerStart = i
+        while i < count {
+            let d = p[i] &- UInt8(ascii: "0")
+            guard d < 10 else { break }
+            mantissa = mantissa &* 10 &+ UInt64(d)
+            i &+= 1
+        }
+        let integerDigits = i &- integerStart
+        var fractionDigits = 0
+        if i < count && p[i] == UInt8(ascii: ".") {
+            i &+= 1
+            let fractionStart = i
+            while i < count {
+                let d = p[i] &- UInt8(ascii: "0")
+                guard d < 10 else { break }
+                mantissa = mantissa &* 10 &+ UInt64(d)
+                i &+= 1
+            }
+            fractionDigits = i &- fractionStart
+        }
+        if i == count && integerDigits > 0 && (fractionDigits > 0 || p[count &- 1] != UInt8(ascii: "."))
+            && integerDigits &+ fractionDigits <= 19
+        {
+            let shift = scale &- fractionDigits
+            if shift > 0 {
+                let (m, o) = mantissa.multipliedReportingOverflow(by: pow10(shift))
+                if o { throw .overflow }
+                mantissa = m
+            } else if shift < 0 {
+                let (q, r) = mantissa.quotientAndRemainder(dividingBy: pow10(-shift))
+                guard r == 0 else { throw .tooManyDecimals(scale: scale) }
+                mantissa = q
+            }
+            if negative {
+                guard mantissa <= UInt64(Int64.max) &+ 1 else { throw .overflow }
+                return Int64(truncatingIfNeeded: 0 &- mantissa)
+            }
+            guard mantissa <= UInt64(Int64.max) else { throw .overflow }
+            return Int64(mantissa)
+        }
+        return try parseGeneral(p, count: count, scale: scale)
+    }
+
+    /// The general path of `parse`: signs, exponents, long digit strings and every error.
+    @usableFromInline
+    static func parseGeneral(_ p: UnsafePointer<UInt8>, count: Int, scale: Int) throws(DecimalError) -> Int64 {
         var i = 0
         var negative = false
         if p[0] == UInt8(ascii: "-") {

@@ -103,8 +103,10 @@ private func runLoop<S: Stage & ~Copyable>(_ stage: inout S, _ context: RunnerCo
             let work = stage.poll()
             polls &+= 1
             sinceIO &+= 1
-            // epoll_wait(0) costs a system call: while stages are busy, look at sockets every 16 polls.
-            if work == 0 || sinceIO >= 16 {
+            // epoll_wait(0) costs a system call (~0.3 µs): look at sockets every 64 polls, busy or idle, so
+            // that a ring hop is never delayed by a poll of the sockets. Feed stages read their sockets directly.
+            _ = work
+            if sinceIO >= 64 {
                 uv_run(loop, UV_RUN_NOWAIT)
                 sinceIO = 0
             }

@@ -9,6 +9,11 @@ import Glibc
 enum Sys {
     static func pin(toCPU cpu: Int) -> Int32 { gantry_pin_current_thread(Int32(cpu)) }
 
+    static func allow(cpus: [Int]) {
+        let list = cpus.map(Int32.init)
+        _ = gantry_allow_cpus(list, Int32(list.count))
+    }
+
     static func affinity(ofThread tid: Int32) -> [Int] {
         var cpus = [Int32](repeating: 0, count: 1024)
         let n = gantry_thread_affinity(tid, &cpus, Int32(cpus.count))

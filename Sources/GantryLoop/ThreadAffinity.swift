@@ -6,6 +6,14 @@ public enum ThreadAffinity {
     /// The CPUs kernel thread `tid` may run on (empty if no such thread).
     public static func of(thread tid: Int32) -> [Int] { Sys.affinity(ofThread: tid) }
 
+    /// Pins the calling thread to `cpu`.
+    /// - Returns: 0, or the errno value of the failure.
+    @discardableResult
+    public static func pinCurrentThread(to cpu: Int) -> Int32 { Sys.pin(toCPU: cpu) }
+
+    /// Lets the calling thread run on every CPU in `cpus` again.
+    public static func unpinCurrentThread(cpus: [Int]) { Sys.allow(cpus: cpus) }
+
     /// The kernel thread id of the calling thread.
     public static func currentThreadId() -> Int32 { Sys.threadId() }
 

@@ -9,6 +9,9 @@
 /// Pins the calling thread to one CPU. Returns 0 or an errno value.
 int gantry_pin_current_thread(int cpu);
 
+/// Lets the calling thread run on the `n` CPUs in `cpus`. Returns 0 or an errno value.
+int gantry_allow_cpus(const int *cpus, int n);
+
 /// Writes the CPUs the thread `tid` may run on (0 = the calling thread) into `out`.
 /// Returns how many were written, or -errno.
 int gantry_thread_affinity(pid_t tid, int *out, int max);
