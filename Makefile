@@ -1,0 +1,39 @@
+# Gantry: `make demo` and `make test` work on a fresh Debian machine with only Swift installed.
+SWIFT ?= swift
+DEMO_SECONDS ?= 10
+
+.PHONY: all deps build test demo bench bench-ci perf-report clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product gantry
+
+# The two-process ring test runs the gantry executable beside the test bundle: build it first.
+test: deps
+	$(SWIFT) build --product gantry
+	$(SWIFT) test
+
+demo: build
+	.build/release/gantry topology
+	@echo
+	.build/release/gantry demo --seconds $(DEMO_SECONDS)
+
+# The full benchmark suite: static thresholds (0 mallocs on the hot path, ceilings) fail the run; then the
+# interleaved ratio report against the C baselines, which fails when a target is missed.
+bench: deps
+	@bash scripts/bench-thresholds.sh
+	$(SWIFT) build -c release --product gantry-perf-report
+	.build/release/gantry-perf-report --rounds 5 --enforce
+
+# CI: what cannot flake fails the run (malloc counts, ceilings); timing ratios are printed for the record.
+bench-ci: deps
+	@bash scripts/bench-thresholds.sh
+	$(SWIFT) build -c release --product gantry-perf-report
+	.build/release/gantry-perf-report --rounds 3 --samples 100000
+
+clean:
+	rm -rf .build
