@@ -53,31 +53,21 @@ let benchmarks: @Sendable () -> Void = {
 
     // One iteration = 1 M values moved to another core, batch 64.
     let transfer = 1_000_000
-    Benchmark(
-        "C SPSC ring transfer 1M",
-        configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .mega, maxIterations: 50)
-    ) { _ in
-        cpus.pinMain()
-        blackHole(cRingTransfer(count: transfer, capacity: 4_096, batch: 64, consumerCPU: cpus.other))
-        cpus.unpinMain()
-    }
-
-    Benchmark(
-        "Ring SPSC transfer 1M",
-        configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .mega, maxIterations: 50)
-    ) { _ in
-        cpus.pinMain()
-        blackHole(try! gantryRingTransfer(count: transfer, capacity: 4_096, batch: 64, consumers: 1, consumerCPU: cpus.other))
-        cpus.unpinMain()
-    }
-
-    Benchmark(
-        "Ring broadcast x2 transfer 1M",
-        configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .mega, maxIterations: 50)
-    ) { _ in
-        cpus.pinMain()
-        blackHole(try! gantryRingTransfer(count: transfer, capacity: 4_096, batch: 64, consumers: 2, consumerCPU: cpus.other))
-        cpus.unpinMain()
+    let transfers: [(name: String, run: @Sendable () -> Int64)] = [
+        ("C SPSC ring transfer 1M", { cRingTransfer(count: transfer, capacity: 4_096, batch: 64, consumerCPU: cpus.other) }),
+        ("Ring SPSC transfer 1M", {
+            try! gantryRingTransfer(count: transfer, capacity: 4_096, batch: 64, consumers: 1, consumerCPU: cpus.other)
+        }),
+        ("Ring broadcast x2 transfer 1M", {
+            try! gantryRingTransfer(count: transfer, capacity: 4_096, batch: 64, consumers: 2, consumerCPU: cpus.other)
+        }),
+    ]
+    for t in transfers {
+        Benchmark(t.name, configuration: .init(metrics: [.wallClock, .throughput], scalingFactor: .mega, maxIterations: 50)) { _ in
+            cpus.pinMain()
+            blackHole(t.run())
+            cpus.unpinMain()
+        }
     }
 
     // One iteration = one 10-character price.
@@ -95,16 +85,14 @@ let benchmarks: @Sendable () -> Void = {
         "Ring publish+consume MarketEvent (one thread)",
         configuration: .init(metrics: [.wallClock, .mallocCountTotal, .throughput], scalingFactor: .kilo)
     ) { benchmark in
-        let ring = try! Ring<MarketEvent>.spsc(capacity: 1_024)
-        var producer = try! ring.takeProducer()
-        var consumer = try! ring.takeConsumer()
-        let event = MarketEvent(kind: .levelChange, side: .buy, venue: VenueId(raw: 1), instrument: InstrumentId(raw: 1))
+        var local = LocalRing()
+        let event = local.event
         benchmark.startMeasurement()
         for i in benchmark.scaledIterations {
             var e = event
             e.sequence = UInt64(i)
-            _ = producer.tryPublish(e)
-            blackHole(consumer.tryConsume())
+            _ = local.producer.tryPublish(e)
+            blackHole(local.consumer.tryConsume())
         }
         benchmark.stopMeasurement()
     }
@@ -113,19 +101,30 @@ let benchmarks: @Sendable () -> Void = {
         "Ring claim+commit+poll batch 64 (one thread)",
         configuration: .init(metrics: [.wallClock, .mallocCountTotal, .throughput], scalingFactor: .kilo)
     ) { benchmark in
-        let ring = try! Ring<MarketEvent>.spsc(capacity: 1_024)
-        var producer = try! ring.takeProducer()
-        var consumer = try! ring.takeConsumer()
-        let event = MarketEvent(kind: .levelChange, side: .buy, venue: VenueId(raw: 1), instrument: InstrumentId(raw: 1))
+        var local = LocalRing()
+        let event = local.event
         var sum: UInt64 = 0
         benchmark.startMeasurement()
         for _ in 0..<(benchmark.scaledIterations.count / 64) {
-            let slots = producer.claim(upTo: 64)
+            let slots = local.producer.claim(upTo: 64)
             for k in 0..<slots.count { slots[k] = event }
-            producer.commit(slots.count)
-            _ = consumer.poll(upTo: 64) { batch in for e in batch { sum &+= e.sequence } }
+            local.producer.commit(slots.count)
+            _ = local.consumer.poll(upTo: 64) { batch in for e in batch { sum &+= e.sequence } }
         }
         benchmark.stopMeasurement()
         blackHole(sum)
+    }
+}
+
+/// A ring whose producer and consumer are both used by the benchmark's own thread.
+struct LocalRing: ~Copyable {
+    var producer: RingProducer<MarketEvent>
+    var consumer: RingConsumer<MarketEvent>
+    let event = MarketEvent(kind: .levelChange, side: .buy, venue: VenueId(raw: 1), instrument: InstrumentId(raw: 1))
+
+    init() {
+        let ring = try! Ring<MarketEvent>.spsc(capacity: 1_024)
+        producer = try! ring.takeProducer()
+        consumer = try! ring.takeConsumer()
     }
 }

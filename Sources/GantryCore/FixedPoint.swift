@@ -70,24 +70,46 @@ public enum FixedPoint {
         if i == count && integerDigits > 0 && (fractionDigits > 0 || p[count &- 1] != UInt8(ascii: "."))
             && integerDigits &+ fractionDigits <= 19
         {
-            let shift = scale &- fractionDigits
-            if shift > 0 {
-                let (m, o) = mantissa.multipliedReportingOverflow(by: pow10(shift))
-                if o { throw .overflow }
-                mantissa = m
-            } else if shift < 0 {
-                let (q, r) = mantissa.quotientAndRemainder(dividingBy: pow10(-shift))
-                guard r == 0 else { throw .tooManyDecimals(scale: scale) }
-                mantissa = q
-            }
-            if negative {
-                guard mantissa <= UInt64(Int64.max) &+ 1 else { throw .overflow }
-                return Int64(truncatingIfNeeded: 0 &- mantissa)
-            }
-            guard mantissa <= UInt64(Int64.max) else { throw .overflow }
-            return Int64(mantissa)
+            return try signed(try shifted(mantissa, by: scale &- fractionDigits, scale: scale), negative: negative)
         }
         return try parseGeneral(p, count: count, scale: scale)
+    }
+
+    /// `mantissa × 10 + digit`. - Throws: `.overflow`.
+    @inlinable
+    static func appending(_ digit: UInt8, to mantissa: UInt64) throws(DecimalError) -> UInt64 {
+        let (m, o1) = mantissa.multipliedReportingOverflow(by: 10)
+        let (s, o2) = m.addingReportingOverflow(UInt64(digit))
+        if o1 || o2 { throw .overflow }
+        return s
+    }
+
+    /// `mantissa × 10^shift`, exactly. - Throws: `.overflow`, or `.tooManyDecimals` if a non-zero digit
+    /// would be dropped.
+    @inlinable
+    static func shifted(_ mantissa: UInt64, by shift: Int, scale: Int) throws(DecimalError) -> UInt64 {
+        if mantissa == 0 || shift == 0 { return mantissa }
+        if shift > 0 {
+            guard shift < 20 else { throw .overflow }
+            let (m, o) = mantissa.multipliedReportingOverflow(by: pow10(shift))
+            if o { throw .overflow }
+            return m
+        }
+        guard shift > -20 else { throw .tooManyDecimals(scale: scale) }
+        let (q, r) = mantissa.quotientAndRemainder(dividingBy: pow10(-shift))
+        guard r == 0 else { throw .tooManyDecimals(scale: scale) }
+        return q
+    }
+
+    /// The magnitude with its sign, if it fits an `Int64`. - Throws: `.overflow`.
+    @inlinable
+    static func signed(_ magnitude: UInt64, negative: Bool) throws(DecimalError) -> Int64 {
+        if negative {
+            guard magnitude <= UInt64(Int64.max) &+ 1 else { throw .overflow }
+            return Int64(truncatingIfNeeded: 0 &- magnitude)
+        }
+        guard magnitude <= UInt64(Int64.max) else { throw .overflow }
+        return Int64(magnitude)
     }
 
     /// The general path of `parse`: signs, exponents, long digit strings and every error.
@@ -111,10 +133,7 @@ public enum FixedPoint {
         while i < count {
             let d = p[i] &- UInt8(ascii: "0")
             guard d < 10 else { break }
-            let (m, o1) = mantissa.multipliedReportingOverflow(by: 10)
-            let (s, o2) = m.addingReportingOverflow(UInt64(d))
-            if o1 || o2 { throw .overflow }
-            mantissa = s
+            mantissa = try appending(d, to: mantissa)
             integerDigits &+= 1
             i &+= 1
         }
@@ -138,10 +157,7 @@ public enum FixedPoint {
                         fractionDigits &+= pendingZeros
                         pendingZeros = 0
                     }
-                    let (m, o1) = mantissa.multipliedReportingOverflow(by: 10)
-                    let (s, o2) = m.addingReportingOverflow(UInt64(d))
-                    if o1 || o2 { throw .overflow }
-                    mantissa = s
+                    mantissa = try appending(d, to: mantissa)
                     fractionDigits &+= 1
                 }
                 i &+= 1
@@ -171,26 +187,7 @@ public enum FixedPoint {
         guard i == count else { throw .malformed(offset: i) }
 
         // Bring the mantissa to the requested scale: value = mantissa × 10^(exponent − fractionDigits).
-        let shift = scale &+ exponent &- fractionDigits
-        if mantissa != 0 {
-            if shift > 0 {
-                guard shift < 20 else { throw .overflow }
-                let (m, o) = mantissa.multipliedReportingOverflow(by: pow10(shift))
-                if o { throw .overflow }
-                mantissa = m
-            } else if shift < 0 {
-                guard shift > -20 else { throw .tooManyDecimals(scale: scale) }
-                let (q, r) = mantissa.quotientAndRemainder(dividingBy: pow10(-shift))
-                guard r == 0 else { throw .tooManyDecimals(scale: scale) }
-                mantissa = q
-            }
-        }
-        if negative {
-            guard mantissa <= UInt64(Int64.max) &+ 1 else { throw .overflow }
-            return Int64(truncatingIfNeeded: 0 &- mantissa)
-        }
-        guard mantissa <= UInt64(Int64.max) else { throw .overflow }
-        return Int64(mantissa)
+        return try signed(try shifted(mantissa, by: scale &+ exponent &- fractionDigits, scale: scale), negative: negative)
     }
 
     /// Parses decimal text held in a `String`; see `parse(_:scale:)` for the grammar.

@@ -1,66 +1,53 @@
-/// A price in an instrument's price scale: `raw = price × 10^priceScale`.
-///
-/// The scale lives with the instrument (`Instrument.priceScale`), not in each value, so that an event stays
-/// one cache line. Arithmetic traps on overflow; values of two instruments must not be mixed (convert
-/// with `FixedPoint.rescale` first).
-@frozen
-public struct Price: Hashable, Comparable, Sendable, BitwiseCopyable {
+/// What `Price` and `Quantity` share: an `Int64` mantissa at a scale held by the instrument, parsed from a
+/// venue's decimal text, compared and added by mantissa (overflow traps).
+public protocol FixedPointValue: Hashable, Comparable, Sendable, BitwiseCopyable {
     /// The mantissa.
-    public var raw: Int64
+    var raw: Int64 { get set }
+    /// Wraps a mantissa already at the instrument's scale.
+    init(raw: Int64)
+}
 
-    /// Wraps a mantissa already at the instrument's price scale.
-    @inlinable public init(raw: Int64) { self.raw = raw }
-
-    /// Parses a venue's decimal price text at `scale`. - Throws: `DecimalError`.
+extension FixedPointValue {
+    /// Parses a venue's decimal text at `scale`. - Throws: `DecimalError`.
     @inlinable
     public init(parsing bytes: UnsafeRawBufferPointer, scale: Int) throws(DecimalError) {
-        raw = try FixedPoint.parse(bytes, scale: scale)
+        self.init(raw: try FixedPoint.parse(bytes, scale: scale))
     }
 
     /// Parses decimal text; traps on bad input (for configuration and tests, not for venue data).
     public init(_ text: String, scale: Int) {
-        do { raw = try FixedPoint.parse(text, scale: scale) } catch { preconditionFailure("bad price \(text): \(error)") }
+        do {
+            self.init(raw: try FixedPoint.parse(text, scale: scale))
+        } catch {
+            preconditionFailure("bad decimal \(text) at scale \(scale): \(error)")
+        }
     }
 
-    public static let zero = Price(raw: 0)
+    public static var zero: Self { Self(raw: 0) }
+    @inlinable public var isZero: Bool { raw == 0 }
+    @inlinable public static func < (a: Self, b: Self) -> Bool { a.raw < b.raw }
+    @inlinable public static func + (a: Self, b: Self) -> Self { Self(raw: a.raw + b.raw) }
+    @inlinable public static func - (a: Self, b: Self) -> Self { Self(raw: a.raw - b.raw) }
 
-    @inlinable public static func < (a: Price, b: Price) -> Bool { a.raw < b.raw }
-    @inlinable public static func + (a: Price, b: Price) -> Price { Price(raw: a.raw + b.raw) }
-    @inlinable public static func - (a: Price, b: Price) -> Price { Price(raw: a.raw - b.raw) }
-
-    /// The price as text at `scale`.
+    /// The value as decimal text at `scale`, without trailing zeros (allocates: not for the hot path).
     public func text(scale: Int) -> String { FixedPoint.string(raw, scale: scale, trimTrailingZeros: true) }
+}
+
+/// A price in an instrument's price scale: `raw = price × 10^priceScale`.
+///
+/// The scale lives with the instrument (`Instrument.priceScale`), not in each value, so that an event stays
+/// one cache line. Values of two instruments must not be mixed (convert with `FixedPoint.rescale` first).
+@frozen
+public struct Price: FixedPointValue {
+    public var raw: Int64
+    @inlinable public init(raw: Int64) { self.raw = raw }
 }
 
 /// A quantity in an instrument's quantity scale: `raw = quantity × 10^quantityScale`.
 @frozen
-public struct Quantity: Hashable, Comparable, Sendable, BitwiseCopyable {
-    /// The mantissa.
+public struct Quantity: FixedPointValue {
     public var raw: Int64
-
-    /// Wraps a mantissa already at the instrument's quantity scale.
     @inlinable public init(raw: Int64) { self.raw = raw }
-
-    /// Parses a venue's decimal quantity text at `scale`. - Throws: `DecimalError`.
-    @inlinable
-    public init(parsing bytes: UnsafeRawBufferPointer, scale: Int) throws(DecimalError) {
-        raw = try FixedPoint.parse(bytes, scale: scale)
-    }
-
-    /// Parses decimal text; traps on bad input (for configuration and tests, not for venue data).
-    public init(_ text: String, scale: Int) {
-        do { raw = try FixedPoint.parse(text, scale: scale) } catch { preconditionFailure("bad quantity \(text): \(error)") }
-    }
-
-    public static let zero = Quantity(raw: 0)
-
-    @inlinable public var isZero: Bool { raw == 0 }
-    @inlinable public static func < (a: Quantity, b: Quantity) -> Bool { a.raw < b.raw }
-    @inlinable public static func + (a: Quantity, b: Quantity) -> Quantity { Quantity(raw: a.raw + b.raw) }
-    @inlinable public static func - (a: Quantity, b: Quantity) -> Quantity { Quantity(raw: a.raw - b.raw) }
-
-    /// The quantity as text at `scale`.
-    public func text(scale: Int) -> String { FixedPoint.string(raw, scale: scale, trimTrailingZeros: true) }
 }
 
 /// Price × quantity, exact: `raw = notional × 10^(priceScale + quantityScale)` in 128 bits.

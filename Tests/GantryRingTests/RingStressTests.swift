@@ -13,20 +13,8 @@ struct RingStressTests {
         let producerBox = Handoff(try ring.takeProducer())
         var consumer = try ring.takeConsumer()
         let thread = TestThread("producer") {
-            var producer = producerBox.take()!
             var wait = SpinThenYield(spins: 100)
-            var next: UInt64 = 0
-            while next < total {
-                let slots = producer.claim(upTo: 256)
-                if slots.isEmpty {
-                    producer.waitForSpace(using: &wait)
-                    continue
-                }
-                let n = min(UInt64(slots.count), total - next)
-                for i in 0..<Int(n) { slots[i] = Stamped(next + UInt64(i)) }
-                producer.commit(Int(n))
-                next += n
-            }
+            produceStamped(total, into: producerBox.take()!, waiting: &wait)
         }
         var expected: UInt64 = 0
         var bad = 0
@@ -53,20 +41,8 @@ struct RingStressTests {
         let ring = try Ring<Stamped>.broadcast(capacity: 1 << 12, consumers: 2, wakeMode: .futex)
         let producerBox = Handoff(try ring.takeProducer())
         let producer = TestThread("producer") {
-            var producer = producerBox.take()!
             var wait = Blocking()
-            var next: UInt64 = 0
-            while next < total {
-                let slots = producer.claim(upTo: 256)
-                if slots.isEmpty {
-                    producer.waitForSpace(using: &wait)
-                    continue
-                }
-                let n = min(UInt64(slots.count), total - next)
-                for i in 0..<Int(n) { slots[i] = Stamped(next + UInt64(i)) }
-                producer.commit(Int(n))
-                next += n
-            }
+            produceStamped(total, into: producerBox.take()!, waiting: &wait)
         }
         let results = Results()
         var threads: [TestThread] = []
@@ -108,4 +84,20 @@ final class Results: Sendable {
         }
     }
     var snapshot: (Int, [Int: UInt64]) { state.withLock { ($0.errors, $0.counts) } }
+}
+
+/// Publishes sequences 0..<total in claimed batches of up to 256, waiting with `wait` while the ring is full.
+func produceStamped<W: WaitStrategy>(_ total: UInt64, into producer: consuming RingProducer<Stamped>, waiting wait: inout W) {
+    var next: UInt64 = 0
+    while next < total {
+        let slots = producer.claim(upTo: 256)
+        if slots.isEmpty {
+            producer.waitForSpace(using: &wait)
+            continue
+        }
+        let n = min(UInt64(slots.count), total - next)
+        for i in 0..<Int(n) { slots[i] = Stamped(next + UInt64(i)) }
+        producer.commit(Int(n))
+        next += n
+    }
 }
