@@ -100,12 +100,11 @@ private func runLoop<S: Stage & ~Copyable>(_ stage: inout S, _ context: RunnerCo
     case .busyPoll:
         var sinceIO = 0
         while !control.stopRequested.load(ordering: .relaxed) {
-            let work = stage.poll()
+            _ = stage.poll()
             polls &+= 1
             sinceIO &+= 1
             // epoll_wait(0) costs a system call (~0.3 µs): look at sockets every 64 polls, busy or idle, so
             // that a ring hop is never delayed by a poll of the sockets. Feed stages read their sockets directly.
-            _ = work
             if sinceIO >= 64 {
                 uv_run(loop, UV_RUN_NOWAIT)
                 sinceIO = 0
@@ -114,8 +113,13 @@ private func runLoop<S: Stage & ~Copyable>(_ stage: inout S, _ context: RunnerCo
         }
     case .adaptive(let spins, let yields):
         var idle = 0
+        var sinceIO = 0
         while !control.stopRequested.load(ordering: .relaxed) {
-            uv_run(loop, UV_RUN_NOWAIT)
+            sinceIO &+= 1
+            if sinceIO >= 64 {  // as in busy-poll; parking below waits in uv_run(ONCE), which sees sockets too
+                uv_run(loop, UV_RUN_NOWAIT)
+                sinceIO = 0
+            }
             polls &+= 1
             if polls & 0x3FF == 0 { control.polls.store(polls, ordering: .relaxed) }
             if stage.poll() > 0 {
@@ -200,9 +204,10 @@ private final class TimerBox {
 
 /// State shared by a runner's owner and its thread.
 ///
-/// `@unchecked Sendable`: the mutable state is atomics (`stopRequested`, `state`, counters, `parked`) or is
-/// written once by `start` before the thread exists (`thread`) and read by `stopAndJoin` under `joinLock`
-/// semantics provided by the `joined` compare-exchange; `eventfdBox` is immutable until `deinit`.
+/// `@unchecked Sendable`: the mutable state is atomics (`stopRequested`, `state`, counters, `parked`), or
+/// `thread`, which `start` writes before the `Runner` exists (so before anyone can call `stopAndJoin`) and
+/// `stopAndJoin` reads at most once (the `joined` exchange admits one caller); `eventfdBox` and `doorbell`
+/// are set in `init` and never change.
 final class RunnerControl: @unchecked Sendable {
     let spec: RunnerSpec
     let stopRequested = ManagedAtomic<Bool>(false)

@@ -108,6 +108,7 @@ func runDemo(seconds: Int, rate: Int, capacity: Int) throws -> DemoSummary {
         while let r = r3.tryConsume() { latest[3] = r }
     }
     var previous = [Int](repeating: 0, count: 4)
+    var previousAt = 0  // second of the previous printed line
     let started = MonotonicClock.now()
     var elapsed = 0
     while elapsed < seconds && !demoInterrupted.load(ordering: .relaxed) {
@@ -117,8 +118,10 @@ func runDemo(seconds: Int, rate: Int, capacity: Int) throws -> DemoSummary {
         elapsed += 1
         drain()
         guard let f = latest[0], let s = latest[1], let j = latest[2], let p = latest[3] else { continue }
-        let rates = [f.events - previous[0], s.events - previous[1], j.events - previous[2]]
+        let span = max(1, elapsed - previousAt)
+        let rates = [f.events - previous[0], s.events - previous[1], j.events - previous[2]].map { $0 / span }
         previous = [f.events, s.events, j.events, p.events]
+        previousAt = elapsed
         print(
             "t=\(pad(String(elapsed), 3))s  feed \(rateText(rates[0]))  signal \(rateText(rates[1]))  sinks \(rateText(rates[2]))"
                 + "  hop feed→signal p50 \(ns(s.p50)) p99 \(ns(s.p99)) p99.9 \(ns(s.p999))"
