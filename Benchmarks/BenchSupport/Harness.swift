@@ -171,6 +171,14 @@ public struct PriceSamples: @unchecked Sendable {
         }
     }
 
+    /// The C baseline of `parseAll`: the same texts through a plain C byte loop (`cb_parse_fixed`).
+    @inline(never)
+    public func parseAllInC(rounds: Int) -> Int64 {
+        let texts = buffers.map { $0.baseAddress!.assumingMemoryBound(to: CChar.self) as UnsafePointer<CChar>? }
+        let lengths = buffers.map { Int32($0.count) }
+        return cb_parse_all(texts, lengths, Int32(buffers.count), Int32(rounds), 8)
+    }
+
     /// Parses every sample `rounds` times at scale 8.
     /// - Returns: The sum of the mantissas (so that the work cannot be optimised away).
     @inline(never)

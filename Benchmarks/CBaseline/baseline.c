@@ -146,3 +146,43 @@ uint64_t cb_spsc_transfer(uint64_t count, uint64_t capacity, uint64_t batch, int
     free(r);
     return ok ? elapsed : 0;
 }
+
+// ---- fixed-point parse ---------------------------------------------------------------------------
+
+static const uint64_t pow10_table[20] = {
+    1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull, 100000000ull, 1000000000ull,
+    10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull, 100000000000000ull,
+    1000000000000000ull, 10000000000000000ull, 100000000000000000ull, 1000000000000000000ull,
+    10000000000000000000ull};
+
+int cb_parse_fixed(const char *text, int length, int scale, int64_t *out) {
+    int i = 0, negative = 0, digits = 0, fraction = 0;
+    uint64_t m = 0;
+    if (length > 0 && text[0] == '-') { negative = 1; i = 1; }
+    while (i < length && (unsigned)(text[i] - '0') < 10) { m = m * 10 + (uint64_t)(text[i] - '0'); i++; digits++; }
+    if (digits == 0) return -1;
+    if (i < length && text[i] == '.') {
+        i++;
+        while (i < length && (unsigned)(text[i] - '0') < 10) { m = m * 10 + (uint64_t)(text[i] - '0'); i++; fraction++; }
+        if (fraction == 0) return -1;
+    }
+    if (i != length || digits + fraction > 19) return -1;
+    int shift = scale - fraction;
+    if (shift > 0) {
+        if (__builtin_mul_overflow(m, pow10_table[shift], &m)) return -1;
+    } else if (shift < 0) {
+        if (m % pow10_table[-shift]) return -1;
+        m /= pow10_table[-shift];
+    }
+    if (m > (uint64_t)INT64_MAX + (uint64_t)negative) return -1;
+    *out = negative ? (int64_t)(0 - m) : (int64_t)m;
+    return 0;
+}
+
+int64_t cb_parse_all(const char *const *texts, const int *lengths, int count, int rounds, int scale) {
+    int64_t sum = 0, v = 0;
+    for (int r = 0; r < rounds; r++) {
+        for (int k = 0; k < count; k++) sum += cb_parse_fixed(texts[k], lengths[k], scale, &v) == 0 ? v : 1;
+    }
+    return sum;
+}

@@ -51,7 +51,7 @@ func median(_ xs: [Double]) -> Double {
 
 var cRTT: [Percentiles] = [], ringRTT: [Percentiles] = []
 var cRate: [Double] = [], ringRate: [Double] = [], broadcastRate: [Double] = []
-var parseNs: [Double] = [], parseSpread: [Double] = []
+var parseNs: [Double] = [], parseSpread: [Double] = [], cParseNs: [Double] = []
 
 cpus.pinMain()
 for round in 1...rounds {
@@ -73,22 +73,26 @@ for round in 1...rounds {
     // Best of 10 runs of 800 k parses: single-thread compute, so the fastest run is the one the VM's
     // neighbours disturbed least (the spread is printed).
     let samples = PriceSamples()
-    var runs: [Double] = []
+    var runs: [Double] = [], cRuns: [Double] = []
     for _ in 0..<10 {
         let t0 = MonotonicClock.now()
         let sum = samples.parseAll(rounds: 100_000)
         let t1 = MonotonicClock.now()
-        if sum == 42 { print("") }  // the sum is used
+        let cSum = samples.parseAllInC(rounds: 100_000)
+        let t2 = MonotonicClock.now()
+        if sum != cSum { fatalError("Gantry and C parsers disagree: \(sum) vs \(cSum)") }
         runs.append(Double((t1 - t0).raw) / Double(100_000 * samples.buffers.count))
+        cRuns.append(Double((t2 - t1).raw) / Double(100_000 * samples.buffers.count))
     }
     parseNs.append(runs.min()!)
     parseSpread.append(runs.max()!)
+    cParseNs.append(cRuns.min()!)
 
     let r = round - 1
     print(
         "round \(round): C RTT p50 \(Int(cRTT[r].p50)) ns, ring RTT p50 \(Int(ringRTT[r].p50)) ns (ratio \(fmt(ringRTT[r].p50 / cRTT[r].p50)));"
             + " C ring \(mps(cRate[r])), Gantry ring \(mps(ringRate[r])) (ratio \(fmt(ringRate[r] / cRate[r])));"
-            + " broadcast×2 \(mps(broadcastRate[r])); parse \(fmt(parseNs[r])) ns (slowest run \(fmt(parseSpread[r])))")
+            + " broadcast×2 \(mps(broadcastRate[r])); parse \(fmt(parseNs[r])) ns (slowest run \(fmt(parseSpread[r])), C \(fmt(cParseNs[r])) ns)")
 }
 cpus.unpinMain()
 
@@ -113,7 +117,8 @@ print("| Gantry SPSC ring hop (half a 2-ring round trip) | \(Int(hop.p50)) ns | 
 print("| C SPSC ring, batch 64 (baseline) | \(mps(median(cRate))) | | | | |")
 print("| Gantry SPSC ring, batch 64 | \(mps(median(ringRate))) | | | ≥ 0.5× baseline | \(fmt(throughputRatio))× \(throughputOK ? "ok" : "MISSED") |")
 print("| Gantry broadcast ring, 2 consumers, batch 64 | \(mps(median(broadcastRate))) | | | | |")
-print("| decimal parse, 10-character price (best of 10 runs) | \(fmt(parse)) ns/op | | | < 20 ns | \(parseOK ? "ok" : "MISSED") |")
+print("| C fixed-point parse, byte loop (baseline, best of 10 runs) | \(fmt(median(cParseNs))) ns/op | | | | |")
+print("| decimal parse, 10-character price (best of 10 runs) | \(fmt(parse)) ns/op | | | < 20 ns | \(parseOK ? "ok" : "MISSED") (\(fmt(parse / median(cParseNs)))× C) |")
 print("")
 print("(round-trip samples are each bracketed by two CLOCK_MONOTONIC reads, ~20 ns, on both sides alike)")
 if enforce && !(hopOK && throughputOK && parseOK) {

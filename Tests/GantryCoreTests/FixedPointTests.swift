@@ -1,5 +1,5 @@
 import Testing
-import GantryCore
+@testable import GantryCore
 
 struct Case: Sendable, CustomTestStringConvertible {
     let text: String
@@ -167,5 +167,31 @@ struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+@Suite("Eight-digit runs")
+struct DigitRunTests {
+    @Test("every run of 0 to 8 digits, at every offset of texts shorter and longer than 8 bytes, is read exactly")
+    func runs() {
+        for length in 1...20 {
+            for start in 0..<length {
+                for digits in 0...min(8, length - start) {
+                    // digits, then a non-digit, padded with more digits that must not be taken.
+                    var text = [UInt8](repeating: UInt8(ascii: "7"), count: length)
+                    var expected: UInt64 = 0
+                    for k in 0..<digits {
+                        let d = UInt8((start * 7 + k * 3 + length) % 10)
+                        text[start + k] = UInt8(ascii: "0") + d
+                        expected = expected * 10 + UInt64(d)
+                    }
+                    if start + digits < length { text[start + digits] = UInt8(ascii: ".") }
+                    let (value, n) = text.withUnsafeBufferPointer { FixedPoint.digitRun($0.baseAddress!, from: start, count: length) }
+                    let expectedCount = start + digits < length ? digits : min(8, length - start)
+                    #expect(n == expectedCount, "length \(length) start \(start) digits \(digits)")
+                    if n == digits { #expect(value == expected, "length \(length) start \(start) digits \(digits)") }
+                }
+            }
+        }
     }
 }

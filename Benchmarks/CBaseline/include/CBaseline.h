@@ -17,6 +17,13 @@ void cb_pingpong_stop(void);
 /// Returns the nanoseconds taken, or 0 if the consumer saw a wrong value.
 uint64_t cb_spsc_transfer(uint64_t count, uint64_t capacity, uint64_t batch, int consumer_cpu);
 
+/// The fixed-point parse a C programmer would write: [-]digits[.digits] into a mantissa at `scale`, byte by
+/// byte (no exponent, no error detail). Returns 0 on success, -1 on malformed text or lost digits.
+int cb_parse_fixed(const char *text, int length, int scale, int64_t *out);
+
+/// Parses each of `count` texts `rounds` times with cb_parse_fixed; returns the sum of the mantissas.
+int64_t cb_parse_all(const char *const *texts, const int *lengths, int count, int rounds, int scale);
+
 /// Pins the calling thread to `cpu`. Returns 0 or an errno value.
 int cb_pin(int cpu);
 #endif
