@@ -107,9 +107,16 @@ func runDemo(seconds: Int, rate: Int, capacity: Int) throws -> DemoSummary {
         while let r = r2.tryConsume() { latest[2] = r }
         while let r = r3.tryConsume() { latest[3] = r }
     }
-    var previous = [Int](repeating: 0, count: 4)
-    var previousAt = 0  // second of the previous printed line
     let started = MonotonicClock.now()
+    var previous = [(events: Int, at: Nanos, rate: Int)](repeating: (0, started, 0), count: 4)
+    /// Events per second of one stage between its previous report and `r` (the last rate if `r` is not new).
+    func perSecond(_ r: StageReport, _ i: Int) -> Int {
+        let span = (r.at - previous[i].at).raw
+        guard span > 0 else { return previous[i].rate }
+        let value = Int(Double(r.events - previous[i].events) * 1e9 / Double(span))
+        previous[i] = (r.events, r.at, value)
+        return value
+    }
     var elapsed = 0
     while elapsed < seconds && !demoInterrupted.load(ordering: .relaxed) {
         var request = timespec(tv_sec: 1, tv_nsec: 0)
@@ -118,10 +125,7 @@ func runDemo(seconds: Int, rate: Int, capacity: Int) throws -> DemoSummary {
         elapsed += 1
         drain()
         guard let f = latest[0], let s = latest[1], let j = latest[2], let p = latest[3] else { continue }
-        let span = max(1, elapsed - previousAt)
-        let rates = [f.events - previous[0], s.events - previous[1], j.events - previous[2]].map { $0 / span }
-        previous = [f.events, s.events, j.events, p.events]
-        previousAt = elapsed
+        let rates = [perSecond(f, 0), perSecond(s, 1), perSecond(j, 2)]
         print(
             "t=\(pad(String(elapsed), 3))s  feed \(rateText(rates[0]))  signal \(rateText(rates[1]))  sinks \(rateText(rates[2]))"
                 + "  hop feed→signal p50 \(ns(s.p50)) p99 \(ns(s.p99)) p99.9 \(ns(s.p999))"

@@ -12,6 +12,8 @@ import Histogram
 
 /// One stage's numbers for the last interval and since the start, sent to the main thread once a second.
 struct StageReport: BitwiseCopyable {
+    /// When the report was made (monotonic): rates are computed between two reports' times.
+    var at = MonotonicClock.now()
     var stage: UInt8
     var final: Bool
     var events: Int  // since start
