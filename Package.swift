@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "GantryCore", targets: ["GantryCore"]),
         .library(name: "GantryRing", targets: ["GantryRing"]),
         .library(name: "GantryLoop", targets: ["GantryLoop"]),
+        .library(name: "GantryNet", targets: ["GantryNet"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
@@ -36,6 +37,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        .target(name: "GantryNet", dependencies: ["GantryCore"]),
         .executableTarget(
             name: "gantry",
             dependencies: [
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "GantryCoreTests", dependencies: ["GantryCore"]),
         .testTarget(name: "GantryRingTests", dependencies: ["GantryRing", "GantryCore"]),
         .testTarget(name: "GantryLoopTests", dependencies: ["GantryLoop", "GantryRing", "GantryCore"]),
+        .testTarget(name: "GantryNetTests", dependencies: ["GantryNet"]),
 
         // Benchmarks: the C baselines measured in the same run, the ordo-one suite, and the ratio report.
         .target(name: "CBaseline", path: "Benchmarks/CBaseline"),
