@@ -37,7 +37,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
-        .target(name: "GantryNet", dependencies: ["GantryCore"]),
+        .target(name: "GantryNet", dependencies: ["GantryCore", "COpenSSL"]),
         .executableTarget(
             name: "gantry",
             dependencies: [

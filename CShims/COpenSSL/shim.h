@@ -3,3 +3,4 @@
 #include <openssl/x509v3.h>
 #include <openssl/hmac.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
