@@ -37,7 +37,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
-        .target(name: "GantryNet", dependencies: ["GantryCore", "COpenSSL"]),
+        .target(name: "GantryNet", dependencies: ["GantryCore", "CGantry", "COpenSSL"]),
         .executableTarget(
             name: "gantry",
             dependencies: [
@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "GantryCoreTests", dependencies: ["GantryCore"]),
         .testTarget(name: "GantryRingTests", dependencies: ["GantryRing", "GantryCore"]),
         .testTarget(name: "GantryLoopTests", dependencies: ["GantryLoop", "GantryRing", "GantryCore"]),
-        .testTarget(name: "GantryNetTests", dependencies: ["GantryNet"]),
+        .testTarget(name: "GantryNetTests", dependencies: ["GantryNet", "GantryLoop", "GantryCore"]),
 
         // Benchmarks: the C baselines measured in the same run, the ordo-one suite, and the ratio report.
         .target(name: "CBaseline", path: "Benchmarks/CBaseline"),

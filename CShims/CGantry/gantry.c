@@ -6,7 +6,13 @@
 #include <linux/futex.h>
 #include <pthread.h>
 #include <sched.h>
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -78,4 +84,111 @@ uint64_t gantry_eventfd_drain(int fd) {
     ssize_t n;
     do { n = read(fd, &value, sizeof value); } while (n < 0 && errno == EINTR);
     return n == (ssize_t)sizeof value ? value : 0;
+}
+
+long gantry_recv_timestamped(int fd, void *buffer, unsigned long length, int64_t *kernel_ns) {
+    struct iovec iov = {.iov_base = buffer, .iov_len = length};
+    char control[CMSG_SPACE(sizeof(struct timespec))];
+    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+    ssize_t n;
+    do { n = recvmsg(fd, &msg, MSG_DONTWAIT); } while (n < 0 && errno == EINTR);
+    if (n < 0) return -errno;
+    *kernel_ns = 0;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(c), sizeof ts);
+            *kernel_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+        }
+    }
+    return (long)n;
+}
+
+static int fill_address(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len) {
+    memset(ss, 0, sizeof *ss);
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        *len = sizeof *v4;
+        return AF_INET;
+    }
+    if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)port);
+        *len = sizeof *v6;
+        return AF_INET6;
+    }
+    return -1;
+}
+
+static void tune(int fd) {
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+}
+
+int gantry_tcp_connect(const char *host, int port, int rcvbuf, int sndbuf) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int family = fill_address(host, port, &ss, &len);
+    if (family < 0) return -EINVAL;
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    tune(fd);
+    if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    if (sndbuf > 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
+    if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+int gantry_tcp_listen(const char *host, int port, int backlog) {
+    struct sockaddr_storage ss;
+    socklen_t len;
+    int family = fill_address(host, port, &ss, &len);
+    if (family < 0) return -EINVAL;
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) return -errno;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, backlog) < 0) {
+        int e = errno;
+        close(fd);
+        return -e;
+    }
+    return fd;
+}
+
+int gantry_local_port(int fd) {
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof ss;
+    if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) return -errno;
+    if (ss.ss_family == AF_INET) return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+int gantry_tcp_accept(int listener) {
+    int fd;
+    do { fd = accept4(listener, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return -errno;
+    tune(fd);
+    return fd;
+}
+
+int gantry_socket_error(int fd) {
+    int error = 0;
+    socklen_t len = sizeof error;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &len) < 0) return errno;
+    return error;
+}
+
+long gantry_send(int fd, const void *buffer, unsigned long length) {
+    ssize_t n;
+    do { n = send(fd, buffer, length, MSG_NOSIGNAL | MSG_DONTWAIT); } while (n < 0 && errno == EINTR);
+    return n < 0 ? -errno : (long)n;
 }

@@ -80,6 +80,8 @@ public struct Runner: ~Copyable {
             context.control.markRunning()
             runLoop(&stage, context)
             stage.finish()
+            // Stop watching descriptors before the stage (which owns them) closes them.
+            context.closeTimers()
         }
         try control.start(body)
         self.control = control
@@ -153,6 +155,7 @@ public final class RunnerContext {
     let control: RunnerControl
     let loopHandle: UnsafeMutablePointer<uv_loop_t>
     private var timers: [UnsafeMutablePointer<uv_timer_t>] = []
+    private var watchers: [UnsafeMutablePointer<uv_poll_t>] = []
 
     init(control: RunnerControl, loop: UnsafeMutablePointer<uv_loop_t>) {
         self.control = control
@@ -184,8 +187,35 @@ public final class RunnerContext {
         timers.append(timer)
     }
 
-    /// Closes the timers (on the runner thread, before the loop is closed).
+    /// Calls `body` on this runner's thread whenever `fd` is readable (or hung up), and wakes a parked runner
+    /// for it: the way a socket read directly by a stage gets its wake-up. Watched until the runner stops.
+    /// - Returns: false if libuv refuses the descriptor.
+    @discardableResult
+    public func watch(fd: Int32, _ body: @escaping () -> Void) -> Bool {
+        let poll = UnsafeMutablePointer<uv_poll_t>.allocate(capacity: 1)
+        guard uv_poll_init(loopHandle, poll, fd) == 0 else {
+            poll.deallocate()
+            return false
+        }
+        poll.pointee.data = Unmanaged.passRetained(TimerBox(body)).toOpaque()
+        uv_poll_start(poll, Int32(UV_READABLE.rawValue | UV_DISCONNECT.rawValue)) { handle, _, _ in
+            guard let data = handle?.pointee.data else { return }
+            Unmanaged<TimerBox>.fromOpaque(data).takeUnretainedValue().body()
+        }
+        watchers.append(poll)
+        return true
+    }
+
+    /// Closes the timers and watchers (on the runner thread, before the loop is closed).
     func closeTimers() {
+        for poll in watchers {
+            if let data = poll.pointee.data { Unmanaged<TimerBox>.fromOpaque(data).release() }
+            poll.pointee.data = nil
+            uv_close(UnsafeMutableRawPointer(poll).assumingMemoryBound(to: uv_handle_t.self)) { handle in
+                UnsafeMutableRawPointer(handle)?.assumingMemoryBound(to: uv_poll_t.self).deallocate()
+            }
+        }
+        watchers.removeAll()
         for timer in timers {
             if let data = timer.pointee.data { Unmanaged<TimerBox>.fromOpaque(data).release() }
             timer.pointee.data = nil
@@ -197,6 +227,7 @@ public final class RunnerContext {
     }
 }
 
+/// A callback kept alive in a libuv handle's `data` (timers and watchers).
 private final class TimerBox {
     let body: () -> Void
     init(_ body: @escaping () -> Void) { self.body = body }

@@ -1,5 +1,10 @@
 // Every C call of GantryNet passes through this file.
+import CGantry
 import COpenSSL
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 enum Crypto {
     /// SHA-1 of `bytes` (only for the WebSocket handshake, where RFC 6455 prescribes it).
@@ -20,4 +25,31 @@ enum Crypto {
         precondition(ok == 1, "OpenSSL RAND_bytes failed")
         return bytes
     }
+}
+
+enum SocketSys {
+    static let wouldBlock = EAGAIN
+    static let invalidArgument = EINVAL
+    static func connect(host: String, port: Int, receiveBuffer: Int, sendBuffer: Int) -> Int32 {
+        host.withCString { gantry_tcp_connect($0, Int32(port), Int32(receiveBuffer), Int32(sendBuffer)) }
+    }
+    static func listen(host: String, port: Int, backlog: Int) -> Int32 {
+        host.withCString { gantry_tcp_listen($0, Int32(port), Int32(backlog)) }
+    }
+    static func localPort(_ fd: Int32) -> Int32 { gantry_local_port(fd) }
+    static func accept(_ fd: Int32) -> Int32 { gantry_tcp_accept(fd) }
+    static func pendingError(_ fd: Int32) -> Int32 { gantry_socket_error(fd) }
+    static func receive(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ kernelNs: inout Int64) -> Int {
+        gantry_recv_timestamped(fd, buffer.baseAddress, UInt(buffer.count), &kernelNs)
+    }
+    static func send(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int {
+        gantry_send(fd, buffer.baseAddress, UInt(buffer.count))
+    }
+    /// True once a non-blocking connect has finished (the socket is writable).
+    static func isWritable(_ fd: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        return poll(&p, 1, 0) == 1 && p.revents & Int16(POLLOUT) != 0
+    }
+    static func shutdownWrite(_ fd: Int32) { _ = shutdown(fd, Int32(SHUT_WR)) }
+    static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 }

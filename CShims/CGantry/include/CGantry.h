@@ -41,6 +41,31 @@ int gantry_eventfd_signal(int fd);
 /// Reads and resets an eventfd. Returns the count read (0 if none).
 uint64_t gantry_eventfd_drain(int fd);
 
+/// recvmsg(2) on a non-blocking socket, returning the kernel's receive timestamp (SO_TIMESTAMPNS, CLOCK_REALTIME
+/// ns) in *kernel_ns when the socket has timestamps on (0 otherwise). Returns bytes read, 0 at end of stream,
+/// or -errno (-EAGAIN when nothing is waiting).
+long gantry_recv_timestamped(int fd, void *buffer, unsigned long length, int64_t *kernel_ns);
+
+/// A non-blocking TCP socket connecting to an IPv4 or IPv6 literal address. Returns the fd (connect in
+/// progress) or -errno. Sets TCP_NODELAY, SO_TIMESTAMPNS and, when > 0, SO_RCVBUF / SO_SNDBUF.
+int gantry_tcp_connect(const char *host, int port, int rcvbuf, int sndbuf);
+
+/// A non-blocking listening TCP socket on an IPv4 or IPv6 literal address (port 0: any free port).
+/// Returns the fd or -errno.
+int gantry_tcp_listen(const char *host, int port, int backlog);
+
+/// The local port of a bound socket, or -errno.
+int gantry_local_port(int fd);
+
+/// Accepts one connection (non-blocking, with TCP_NODELAY and SO_TIMESTAMPNS). Returns the fd or -errno.
+int gantry_tcp_accept(int listener);
+
+/// The pending error of a connecting socket (SO_ERROR): 0 once connected.
+int gantry_socket_error(int fd);
+
+/// send(2) with MSG_NOSIGNAL. Returns bytes sent or -errno.
+long gantry_send(int fd, const void *buffer, unsigned long length);
+
 /// A spin-wait hint to the CPU (x86 PAUSE, arm64 YIELD).
 static inline void gantry_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
