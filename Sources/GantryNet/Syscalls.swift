@@ -18,6 +18,14 @@ enum Crypto {
         return digest
     }
 
+    /// A fresh masking key from OpenSSL's CSPRNG (RFC 6455 §5.3 asks for an unpredictable key per frame).
+    static func randomMaskKey() -> UInt32 {
+        var key: UInt32 = 0
+        let ok = withUnsafeMutableBytes(of: &key) { RAND_bytes($0.baseAddress!.assumingMemoryBound(to: UInt8.self), 4) }
+        precondition(ok == 1, "OpenSSL RAND_bytes failed")
+        return key
+    }
+
     /// `count` bytes from OpenSSL's CSPRNG.
     static func randomBytes(_ count: Int) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)

@@ -1,0 +1,307 @@
+import GantryCore
+
+/// What a WebSocket client connection reports to the stage polling it.
+public enum WebSocketClientEvent {
+    /// The opening handshake succeeded: messages may be sent.
+    case open
+    /// A whole message. `payload` and `receivedAt` (kernel receive time of its last bytes, monotonic) are valid
+    /// during the callback only.
+    case message(WebSocketOpcode, payload: UnsafeRawBufferPointer, receivedAt: Nanos)
+    /// A pong to one of our pings (pings from the peer are answered automatically).
+    case pong(UnsafeRawBufferPointer)
+    /// The connection ended: the close code (ours or the peer's; 1006 if the TCP connection just dropped),
+    /// and whether the close handshake completed.
+    case closed(code: UInt16, clean: Bool)
+    /// Why it failed (before `closed`): a TCP, TLS, handshake or protocol error, named.
+    case failed(String)
+}
+
+/// Where a client connection is.
+public enum WebSocketClientState: Equatable, Sendable {
+    case connecting, tlsHandshake, upgrading, open, closing, closed
+}
+
+/// A WebSocket client over a non-blocking TCP socket, optionally TLS, driven by `poll` from the stage that owns
+/// it: connect → TLS handshake (verifying the server) → HTTP upgrade → frames, with automatic pongs, the close
+/// handshake, and every protocol violation answered with its close code. Frames are parsed in place in the
+/// receive buffer; a plain-TCP message is handed out without a copy.
+public struct WebSocketClient: ~Copyable {
+    public private(set) var state: WebSocketClientState = .connecting
+    let socket: TCPSocket
+    var tls: TLSSession?
+    /// Whether `tls` is set (tested instead of unwrapping, which would consume the session).
+    let usesTLS: Bool
+    let host: String
+    let path: String
+    let key: String
+    let parser: WebSocketFrameParser
+    var assembler: WebSocketMessageAssembler
+    /// Plaintext received and not yet parsed: bytes [start, end).
+    let inbound: UnsafeMutableRawBufferPointer
+    var start = 0
+    var end = 0
+    /// Ciphertext scratch (TLS only).
+    let scratch: UnsafeMutableRawBufferPointer
+    /// Bytes to send (after TLS, if any) that the socket did not take yet.
+    var outbound: [UInt8] = []
+    var lastKernelTime = Nanos.zero
+    var closeSent = false
+
+    /// Starts connecting.
+    /// - Parameters:
+    ///   - address, port: Where to connect (an IP literal: names are resolved by the caller, off the hot path).
+    ///   - host: The Host header and, with TLS, the SNI name and the name the certificate must carry.
+    ///   - path: The request target.
+    ///   - tls: A client context to use TLS (wss://), nil for plain TCP (ws://).
+    ///   - maxMessage: The largest message accepted (1009 above it); the receive buffer is twice that.
+    /// - Throws: `NetError` or `TLSError` if the socket or TLS session cannot be made.
+    public init(
+        address: String, port: Int, host: String, path: String, tls: TLSContext?, maxMessage: Int = 1 << 20
+    ) throws {
+        let socket = try TCPSocket.connect(host: address, port: port, receiveBuffer: 4 << 20)
+        var session: TLSSession? = nil
+        if let tls { session = try TLSSession(client: tls, host: host) }
+        self.socket = socket
+        self.tls = session
+        usesTLS = tls != nil
+        self.host = host
+        self.path = path
+        key = WebSocketHandshake.makeKey()
+        parser = WebSocketFrameParser(role: .client, maxFramePayload: maxMessage)
+        assembler = WebSocketMessageAssembler(maxMessage: maxMessage)
+        inbound = .allocate(byteCount: 2 * maxMessage + 16_384, alignment: 64)
+        scratch = .allocate(byteCount: 65_536, alignment: 64)
+    }
+
+    deinit {
+        inbound.deallocate()
+        scratch.deallocate()
+    }
+
+    /// The socket's descriptor, for `RunnerContext.watch`.
+    public var fd: Int32 { socket.fd }
+
+    /// Does all the I/O that is ready and reports what happened.
+    /// - Returns: How much work was done (0: idle).
+    public mutating func poll(_ handler: (WebSocketClientEvent) -> Void) -> Int {
+        switch state {
+        case .closed: return 0
+        case .connecting:
+            switch socket.connectState() {
+            case .inProgress: return 0
+            case .failed(let e): return fail("connect failed (errno \(e))", code: 1006, handler)
+            case .connected:
+                state = usesTLS ? .tlsHandshake : .upgrading
+                if !usesTLS { queueRaw(WebSocketHandshake.clientRequest(host: host, path: path, key: key)) }
+                return 1 + poll(handler)
+            }
+        default: break
+        }
+        var work = flush()
+        if state == .closed { return work }
+        // Read what arrived.
+        while true {
+            let got = receive()
+            if got < 0 { return work + fail(got == -1 ? "connection closed by peer" : "receive failed", code: 1006, handler) }
+            if got == 0 { break }
+            work += got
+        }
+        if state == .tlsHandshake {
+            do {
+                if try tls!.handshake() == .done {
+                    state = .upgrading
+                    queueRaw(WebSocketHandshake.clientRequest(host: host, path: path, key: key))
+                    _ = drainTLS()
+                }
+            } catch {
+                return work + fail("\(error)", code: 1015, handler)
+            }
+            work += flush()
+            if state != .upgrading { return work }
+        }
+        if state == .upgrading {
+            let head: HTTPHeadResult
+            do {
+                head = try parseHTTPHead(UnsafeRawBufferPointer(rebasing: inbound[start..<end]))
+            } catch {
+                return work + fail("handshake response: \(error)", code: 1006, handler)
+            }
+            guard case .head(let h) = head else { return work }
+            do {
+                try WebSocketHandshake.validate(response: h, key: key)
+            } catch {
+                return work + fail("\(error)", code: 1006, handler)
+            }
+            start += h.length
+            state = .open
+            handler(.open)
+            work += 1
+        }
+        work += parseFrames(handler)
+        work += flush()
+        return work
+    }
+
+    /// Reads once from the socket (through TLS if any) into `inbound`.
+    /// - Returns: Bytes of plaintext added (0: nothing now), -1 if the peer closed, -2 on an error.
+    mutating func receive() -> Int {
+        if start == end {
+            start = 0
+            end = 0
+        } else if end > inbound.count / 2 {
+            // Move the unparsed tail to the front (rare: only a partial frame is ever left behind).
+            (inbound.baseAddress!).copyMemory(from: inbound.baseAddress! + start, byteCount: end - start)
+            end -= start
+            start = 0
+        }
+        let room = UnsafeMutableRawBufferPointer(rebasing: inbound[end...])
+        if !usesTLS {
+            switch socket.receive(into: room) {
+            case .bytes(let n, let kernel):
+                lastKernelTime = kernel
+                end += n
+                return n
+            case .wouldBlock: return 0
+            case .closed: return -1
+            case .failed: return -2
+            }
+        }
+        switch socket.receive(into: scratch) {
+        case .bytes(let n, let kernel):
+            lastKernelTime = kernel
+            tls!.feedCiphertext(UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
+            return max(1, drainTLS())
+        case .wouldBlock: return 0
+        case .closed: return -1
+        case .failed: return -2
+        }
+    }
+
+    /// Decrypts whatever OpenSSL can into `inbound`. - Returns: Plaintext bytes added.
+    mutating func drainTLS() -> Int {
+        guard state == .open || state == .upgrading || state == .closing else { return 0 }
+        var added = 0
+        while end < inbound.count {
+            let room = UnsafeMutableRawBufferPointer(rebasing: inbound[end...])
+            guard let (n, _) = try? tls!.readPlaintext(into: room), n > 0 else { break }
+            end += n
+            added += n
+        }
+        return added
+    }
+
+    mutating func parseFrames(_ handler: (WebSocketClientEvent) -> Void) -> Int {
+        var work = 0
+        while start < end && state != .closed {
+            let region = UnsafeMutableRawBufferPointer(rebasing: inbound[start..<end])
+            switch parser.parse(region) {
+            case .needMoreBytes: return work
+            case .violation(let code, let reason):
+                return work + fail("protocol violation: \(reason)", code: code.rawValue, handler)
+            case .frame(let h):
+                let payload = UnsafeRawBufferPointer(rebasing: region[h.payloadOffset..<h.frameLength])
+                start += h.frameLength
+                work += 1
+                switch assembler.receive(h, payload: payload) {
+                case .fragment: break
+                case .message(let op, let p):
+                    handler(.message(op, payload: p, receivedAt: TCPSocket.monotonic(fromKernel: lastKernelTime)))
+                case .ping(let p): queueFrame(.pong, p)
+                case .pong(let p): handler(.pong(p))
+                case .close(let code, _):
+                    if !closeSent { queueClose(code == 1005 ? 1000 : code) }
+                    _ = flush()
+                    state = .closed
+                    handler(.closed(code: code, clean: true))
+                case .violation(let code, let reason):
+                    return work + fail("protocol violation: \(reason)", code: code.rawValue, handler)
+                }
+            }
+        }
+        return work
+    }
+
+    /// Sends a text or binary message (one frame). - Returns: false unless the connection is open.
+    @discardableResult
+    public mutating func send(_ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer) -> Bool {
+        guard state == .open, opcode == .text || opcode == .binary else { return false }
+        queueFrame(opcode, payload)
+        _ = flush()
+        return true
+    }
+
+    /// Sends a ping with up to 125 bytes of payload. - Returns: false unless open.
+    @discardableResult
+    public mutating func ping(_ payload: UnsafeRawBufferPointer) -> Bool {
+        guard state == .open, payload.count <= 125 else { return false }
+        queueFrame(.ping, payload)
+        _ = flush()
+        return true
+    }
+
+    /// Starts the close handshake with `code`; `closed` is reported when the peer answers.
+    public mutating func close(code: UInt16 = 1000) {
+        guard state == .open else { return }
+        queueClose(code)
+        state = .closing
+        _ = flush()
+    }
+
+    mutating func queueClose(_ code: UInt16) {
+        closeSent = true
+        let body: [UInt8] = [UInt8(code >> 8), UInt8(code & 0xFF)]
+        body.withUnsafeBytes { queueFrame(.close, $0) }
+    }
+
+    /// Frames `payload` (masked, as a client must) and queues it.
+    mutating func queueFrame(_ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer) {
+        var frame = [UInt8](repeating: 0, count: WebSocketFrameWriter.maxHeaderLength + payload.count)
+        let mask = Crypto.randomMaskKey()
+        let n = frame.withUnsafeMutableBytes {
+            WebSocketFrameWriter.writeHeader(into: $0, opcode: opcode, length: payload.count, maskKey: mask)
+        }
+        frame.removeLast(WebSocketFrameWriter.maxHeaderLength - n)
+        frame.withUnsafeMutableBytes { f in
+            let body = UnsafeMutableRawBufferPointer(rebasing: f[n...])
+            if let source = payload.baseAddress { body.baseAddress!.copyMemory(from: source, byteCount: payload.count) }
+            WebSocketMask.apply(key: mask, to: body)
+        }
+        queueRaw(frame)
+    }
+
+    /// Queues plaintext (encrypting it first under TLS).
+    mutating func queueRaw(_ bytes: [UInt8]) {
+        guard usesTLS else {
+            outbound += bytes
+            return
+        }
+        _ = bytes.withUnsafeBytes { try? tls!.writePlaintext($0) }
+    }
+
+    /// Sends what is queued (and what TLS produced). - Returns: Bytes sent.
+    mutating func flush() -> Int {
+        if usesTLS {
+            while true {
+                let n = tls!.takeCiphertext(into: scratch)
+                if n == 0 { break }
+                outbound += scratch[0..<n]
+            }
+        }
+        guard !outbound.isEmpty else { return 0 }
+        let r = outbound.withUnsafeBytes { socket.send($0) }
+        guard case .sent(let n) = r else { return 0 }
+        outbound.removeFirst(n)
+        return n
+    }
+
+    mutating func fail(_ why: String, code: UInt16, _ handler: (WebSocketClientEvent) -> Void) -> Int {
+        if state == .open || state == .closing, code != 1006, code != 1015, !closeSent {
+            queueClose(code)
+            _ = flush()
+        }
+        state = .closed
+        handler(.failed(why))
+        handler(.closed(code: code, clean: false))
+        return 1
+    }
+}
