@@ -2,18 +2,22 @@
 SWIFT ?= swift
 DEMO_SECONDS ?= 10
 
-.PHONY: all deps build test demo bench bench-ci perf-report clean
+.PHONY: all deps peers build test demo bench bench-ci perf-report clean
 
 all: build
 
 deps:
 	@bash scripts/install-deps.sh
 
+# Independent protocol peers for the conformance tests (Python websockets in .venv).
+peers:
+	@bash scripts/install-peers.sh
+
 build: deps
 	$(SWIFT) build -c release --product gantry
 
 # The two-process ring test runs the gantry executable beside the test bundle: build it first.
-test: deps
+test: deps peers
 	$(SWIFT) build --product gantry
 	$(SWIFT) test
 

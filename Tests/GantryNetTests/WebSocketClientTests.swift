@@ -66,7 +66,7 @@ final class ScriptedServer {
     /// Sends raw bytes (through TLS if any).
     func write(_ bytes: [UInt8]) {
         if tlsContext != nil {
-            _ = bytes.withUnsafeBytes { try? tls!.writePlaintext($0) }
+            _ = bytes.withUnsafeBytes { try? tls!.writeAllPlaintext($0) }
             flushTLS()
         } else {
             _ = bytes.withUnsafeBytes { socket!.send($0) }

@@ -217,6 +217,18 @@ public struct TLSSession: ~Copyable {
         return 0
     }
 
+    /// Encrypts all of `bytes` (one TLS record per 16 KiB; with memory BIOs nothing is ever refused).
+    /// - Returns: Bytes of plaintext accepted: all of them unless the session failed.
+    public func writeAllPlaintext(_ bytes: UnsafeRawBufferPointer) throws(TLSError) -> Int {
+        var done = 0
+        while done < bytes.count {
+            let n = try writePlaintext(UnsafeRawBufferPointer(rebasing: bytes[done...]))
+            if n == 0 { break }
+            done += n
+        }
+        return done
+    }
+
     /// Starts a clean close (close_notify); send `takeCiphertext` afterwards.
     public func close() { _ = SSL_shutdown(ssl) }
 

@@ -99,12 +99,22 @@ public struct WebSocketClient: ~Copyable {
         }
         var work = flush()
         if state == .closed { return work }
-        // Read what arrived.
+        // Read what arrived. An end of stream is acted on after what came before it (often the peer's close
+        // frame, then its FIN, in one read) has been parsed.
+        var ended = 0
         while true {
             let got = receive()
-            if got < 0 { return work + fail(got == -1 ? "connection closed by peer" : "receive failed", code: 1006, handler) }
+            if got < 0 {
+                ended = got
+                break
+            }
             if got == 0 { break }
             work += got
+        }
+        defer {
+            if ended < 0 && state != .closed {
+                work += fail(ended == -1 ? "connection closed by peer" : "receive failed", code: 1006, handler)
+            }
         }
         if state == .tlsHandshake {
             do {
@@ -275,7 +285,7 @@ public struct WebSocketClient: ~Copyable {
             outbound += bytes
             return
         }
-        _ = bytes.withUnsafeBytes { try? tls!.writePlaintext($0) }
+        _ = bytes.withUnsafeBytes { try? tls!.writeAllPlaintext($0) }
     }
 
     /// Sends what is queued (and what TLS produced). - Returns: Bytes sent.
