@@ -88,7 +88,7 @@ final class ScriptedServer {
 }
 
 /// Polls a client and a server in turn until `until` is true or two seconds pass; returns the client's events.
-func drive(_ client: inout WebSocketClient, _ server: ScriptedServer, until: ([String]) -> Bool) throws -> [String] {
+func drive(_ client: inout WebSocketConnection, _ server: ScriptedServer, until: ([String]) -> Bool) throws -> [String] {
     var events: [String] = []
     let deadline = MonotonicClock.now() + .seconds(3)
     while MonotonicClock.now() < deadline && !until(events) {
@@ -114,9 +114,9 @@ func makeServer(tls: Bool = false) throws -> ScriptedServer {
     return try ScriptedServer(tls: tls ? TLSContext(serverCertificate: pki.certificateFile, key: pki.keyFile) : nil)
 }
 
-func makeClient(_ server: ScriptedServer, host: String = "venue.test") throws -> WebSocketClient {
+func makeClient(_ server: ScriptedServer, host: String = "venue.test") throws -> WebSocketConnection {
     let pki = try TestPKI.shared.get()
-    return try WebSocketClient(
+    return try WebSocketConnection(
         address: "127.0.0.1", port: server.port, host: host, path: "/ws",
         tls: server.tlsContext != nil ? TLSContext(clientTrusting: pki.caFile) : nil)
 }
@@ -200,7 +200,7 @@ struct WebSocketClientTests {
     func refused() throws {
         var port = 0
         do { port = try TCPListener(host: "127.0.0.1", port: 0).port }
-        var client = try WebSocketClient(address: "127.0.0.1", port: port, host: "x", path: "/", tls: nil)
+        var client = try WebSocketConnection(address: "127.0.0.1", port: port, host: "x", path: "/", tls: nil)
         var events: [String] = []
         let deadline = MonotonicClock.now() + .seconds(2)
         while events.isEmpty && MonotonicClock.now() < deadline {

@@ -39,7 +39,7 @@ final class PythonPeer {
 }
 
 /// Polls `client` until `until` holds or three seconds pass; returns the events in order.
-func run(_ client: inout WebSocketClient, until: ([String]) -> Bool) -> [String] {
+func run(_ client: inout WebSocketConnection, until: ([String]) -> Bool) -> [String] {
     var events: [String] = []
     let deadline = MonotonicClock.now() + .seconds(3)
     while MonotonicClock.now() < deadline && !until(events) {
@@ -58,7 +58,7 @@ func run(_ client: inout WebSocketClient, until: ([String]) -> Bool) -> [String]
     return events
 }
 
-func sendText(_ client: inout WebSocketClient, _ text: String) {
+func sendText(_ client: inout WebSocketConnection, _ text: String) {
     let ok = Array(text.utf8).withUnsafeBytes { client.send(.text, $0) }
     #expect(ok)
 }
@@ -69,7 +69,7 @@ struct WebSocketPeerTests {
     func conformance(tls: Bool) throws {
         let pki = try TestPKI.shared.get()
         let peer = try PythonPeer(tls: tls ? pki : nil)
-        var client = try WebSocketClient(
+        var client = try WebSocketConnection(
             address: "127.0.0.1", port: peer.port, host: tls ? "venue.test" : "127.0.0.1:\(peer.port)", path: "/",
             tls: tls ? TLSContext(clientTrusting: pki.caFile) : nil, maxMessage: 1 << 20)
         #expect(run(&client) { $0.contains("open") } == ["open"])
@@ -105,7 +105,7 @@ struct WebSocketPeerTests {
     @Test("our close handshake completes with the Python server")
     func ourClose() throws {
         let peer = try PythonPeer(tls: nil)
-        var client = try WebSocketClient(address: "127.0.0.1", port: peer.port, host: "127.0.0.1", path: "/", tls: nil)
+        var client = try WebSocketConnection(address: "127.0.0.1", port: peer.port, host: "127.0.0.1", path: "/", tls: nil)
         #expect(run(&client) { $0.contains("open") } == ["open"])
         client.close(code: 1000)
         #expect(run(&client) { $0.contains { $0.hasPrefix("closed") } } == ["closed:1000:true"])

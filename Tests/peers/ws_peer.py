@@ -8,12 +8,38 @@ answers a few text commands:
   "ping"        -> pings the client, waits for its pong, then sends "pong-ok"
   "close"       -> closes with 4001 "bye"
   "big N"       -> sends a binary message of N bytes (byte i = i % 251)
+
+    ws_peer.py client URL [--ca CAFILE]
+
+connects to an echo server (Gantry's), checks that text, a fragmented message, a 100 kB binary message and
+a ping come back, closes with 1000, prints "ok" and exits 0 (non-zero with the reason otherwise).
 """
 import asyncio
 import ssl
 import sys
 
+from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
+
+
+async def client(url, ca):
+    context = None
+    if ca:
+        context = ssl.create_default_context(cafile=ca)
+    async with connect(url, ssl=context, compression=None, max_size=2**24,
+                       server_hostname="venue.test" if ca else None) as ws:
+        await ws.send("hello κόσμε")
+        assert await ws.recv() == "hello κόσμε", "text echo"
+        await ws.send(iter(["frag", "men", "ted"]))
+        assert await ws.recv() == "fragmented", "fragmented echo"
+        big = bytes(i % 251 for i in range(100_000))
+        await ws.send(big)
+        assert await ws.recv() == big, "binary echo"
+        pong = await ws.ping(b"gantry?")
+        await asyncio.wait_for(pong, 5)
+        await ws.close(1000, "done")
+        assert ws.close_code == 1000, f"close code {ws.close_code}"
+    print("ok", flush=True)
 
 
 async def handler(ws):
@@ -47,4 +73,7 @@ async def main():
         await loop.run_in_executor(None, sys.stdin.read)  # until the test closes our stdin
 
 
-asyncio.run(main())
+if sys.argv[1] == "client":
+    asyncio.run(client(sys.argv[2], sys.argv[sys.argv.index("--ca") + 1] if "--ca" in sys.argv else None))
+else:
+    asyncio.run(main())

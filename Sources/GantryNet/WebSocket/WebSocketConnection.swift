@@ -1,7 +1,7 @@
 import GantryCore
 
-/// What a WebSocket client connection reports to the stage polling it.
-public enum WebSocketClientEvent {
+/// What a WebSocket connection reports to the stage polling it.
+public enum WebSocketConnectionEvent {
     /// The opening handshake succeeded: messages may be sent.
     case open
     /// A whole message. `payload` and `receivedAt` (kernel receive time of its last bytes, monotonic) are valid
@@ -16,17 +16,19 @@ public enum WebSocketClientEvent {
     case failed(String)
 }
 
-/// Where a client connection is.
-public enum WebSocketClientState: Equatable, Sendable {
+/// Where a connection is.
+public enum WebSocketConnectionState: Equatable, Sendable {
     case connecting, tlsHandshake, upgrading, open, closing, closed
 }
 
-/// A WebSocket client over a non-blocking TCP socket, optionally TLS, driven by `poll` from the stage that owns
-/// it: connect → TLS handshake (verifying the server) → HTTP upgrade → frames, with automatic pongs, the close
-/// handshake, and every protocol violation answered with its close code. Frames are parsed in place in the
-/// receive buffer; a plain-TCP message is handed out without a copy.
-public struct WebSocketClient: ~Copyable {
-    public private(set) var state: WebSocketClientState = .connecting
+/// A WebSocket connection over a non-blocking TCP socket, optionally TLS, driven by `poll` from the stage that
+/// owns it. A client connects → TLS handshake (verifying the server) → HTTP upgrade; a server (the venue
+/// simulator's side) takes an accepted socket → TLS handshake → answers the upgrade. Then frames, with
+/// automatic pongs, the close handshake, and every protocol violation answered with its close code. Frames
+/// are parsed in place in the receive buffer; a plain-TCP message is handed out without a copy.
+public struct WebSocketConnection: ~Copyable {
+    public let role: WebSocketFrameParser.Role
+    public private(set) var state: WebSocketConnectionState = .connecting
     let socket: TCPSocket
     var tls: TLSSession?
     /// Whether `tls` is set (tested instead of unwrapping, which would consume the session).
@@ -47,7 +49,7 @@ public struct WebSocketClient: ~Copyable {
     var lastKernelTime = Nanos.zero
     var closeSent = false
 
-    /// Starts connecting.
+    /// Starts connecting as a client.
     /// - Parameters:
     ///   - address, port: Where to connect (an IP literal: names are resolved by the caller, off the hot path).
     ///   - host: The Host header and, with TLS, the SNI name and the name the certificate must carry.
@@ -61,13 +63,31 @@ public struct WebSocketClient: ~Copyable {
         let socket = try TCPSocket.connect(host: address, port: port, receiveBuffer: 4 << 20)
         var session: TLSSession? = nil
         if let tls { session = try TLSSession(client: tls, host: host) }
+        self.init(role: .client, socket: socket, tls: session, usesTLS: tls != nil, host: host, path: path, maxMessage: maxMessage)
+    }
+
+    /// Serves an accepted connection: waits for the upgrade request and answers it.
+    /// - Parameter tls: A server context for wss://, nil for ws://.
+    /// - Throws: `TLSError` if the TLS session cannot be made.
+    public init(accepted socket: consuming TCPSocket, tls: TLSContext?, maxMessage: Int = 1 << 20) throws {
+        var session: TLSSession? = nil
+        if let tls { session = try TLSSession(server: tls) }
+        self.init(role: .server, socket: socket, tls: session, usesTLS: tls != nil, host: "", path: "", maxMessage: maxMessage)
+        state = usesTLS ? .tlsHandshake : .upgrading
+    }
+
+    private init(
+        role: WebSocketFrameParser.Role, socket: consuming TCPSocket, tls: consuming TLSSession?, usesTLS: Bool, host: String,
+        path: String, maxMessage: Int
+    ) {
+        self.role = role
         self.socket = socket
-        self.tls = session
-        usesTLS = tls != nil
+        self.tls = tls
+        self.usesTLS = usesTLS
         self.host = host
         self.path = path
-        key = WebSocketHandshake.makeKey()
-        parser = WebSocketFrameParser(role: .client, maxFramePayload: maxMessage)
+        key = role == .client ? WebSocketHandshake.makeKey() : ""
+        parser = WebSocketFrameParser(role: role, maxFramePayload: maxMessage)
         assembler = WebSocketMessageAssembler(maxMessage: maxMessage)
         inbound = .allocate(byteCount: 2 * maxMessage + 16_384, alignment: 64)
         scratch = .allocate(byteCount: 65_536, alignment: 64)
@@ -83,7 +103,7 @@ public struct WebSocketClient: ~Copyable {
 
     /// Does all the I/O that is ready and reports what happened.
     /// - Returns: How much work was done (0: idle).
-    public mutating func poll(_ handler: (WebSocketClientEvent) -> Void) -> Int {
+    public mutating func poll(_ handler: (WebSocketConnectionEvent) -> Void) -> Int {
         switch state {
         case .closed: return 0
         case .connecting:
@@ -120,7 +140,7 @@ public struct WebSocketClient: ~Copyable {
             do {
                 if try tls!.handshake() == .done {
                     state = .upgrading
-                    queueRaw(WebSocketHandshake.clientRequest(host: host, path: path, key: key))
+                    if role == .client { queueRaw(WebSocketHandshake.clientRequest(host: host, path: path, key: key)) }
                     _ = drainTLS()
                 }
             } catch {
@@ -134,12 +154,18 @@ public struct WebSocketClient: ~Copyable {
             do {
                 head = try parseHTTPHead(UnsafeRawBufferPointer(rebasing: inbound[start..<end]))
             } catch {
-                return work + fail("handshake response: \(error)", code: 1006, handler)
+                if role == .server { queueRaw(Self.badRequest) }
+                return work + fail("handshake: \(error)", code: 1006, handler)
             }
             guard case .head(let h) = head else { return work }
             do {
-                try WebSocketHandshake.validate(response: h, key: key)
+                if role == .client {
+                    try WebSocketHandshake.validate(response: h, key: key)
+                } else {
+                    queueRaw(try WebSocketHandshake.serverResponse(to: h))
+                }
             } catch {
+                if role == .server { queueRaw(Self.badRequest) }
                 return work + fail("\(error)", code: 1006, handler)
             }
             start += h.length
@@ -200,7 +226,7 @@ public struct WebSocketClient: ~Copyable {
         return added
     }
 
-    mutating func parseFrames(_ handler: (WebSocketClientEvent) -> Void) -> Int {
+    mutating func parseFrames(_ handler: (WebSocketConnectionEvent) -> Void) -> Int {
         var work = 0
         while start < end && state != .closed {
             let region = UnsafeMutableRawBufferPointer(rebasing: inbound[start..<end])
@@ -221,6 +247,9 @@ public struct WebSocketClient: ~Copyable {
                 case .close(let code, _):
                     if !closeSent { queueClose(code == 1005 ? 1000 : code) }
                     _ = flush()
+                    // The close handshake is complete: end the TCP stream too (RFC 6455 §7.1.1: the server
+                    // first; a client doing the same just ends sooner).
+                    if outbound.isEmpty { socket.shutdownWrite() }
                     state = .closed
                     handler(.closed(code: code, clean: true))
                 case .violation(let code, let reason):
@@ -263,10 +292,12 @@ public struct WebSocketClient: ~Copyable {
         body.withUnsafeBytes { queueFrame(.close, $0) }
     }
 
-    /// Frames `payload` (masked, as a client must) and queues it.
+    static let badRequest = Array("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".utf8)
+
+    /// Frames `payload` (masked from a client, as RFC 6455 §5.3 requires; never from a server) and queues it.
     mutating func queueFrame(_ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer) {
         var frame = [UInt8](repeating: 0, count: WebSocketFrameWriter.maxHeaderLength + payload.count)
-        let mask = Crypto.randomMaskKey()
+        let mask: UInt32? = role == .client ? Crypto.randomMaskKey() : nil
         let n = frame.withUnsafeMutableBytes {
             WebSocketFrameWriter.writeHeader(into: $0, opcode: opcode, length: payload.count, maskKey: mask)
         }
@@ -274,7 +305,7 @@ public struct WebSocketClient: ~Copyable {
         frame.withUnsafeMutableBytes { f in
             let body = UnsafeMutableRawBufferPointer(rebasing: f[n...])
             if let source = payload.baseAddress { body.baseAddress!.copyMemory(from: source, byteCount: payload.count) }
-            WebSocketMask.apply(key: mask, to: body)
+            if let mask { WebSocketMask.apply(key: mask, to: body) }
         }
         queueRaw(frame)
     }
@@ -304,11 +335,11 @@ public struct WebSocketClient: ~Copyable {
         return n
     }
 
-    mutating func fail(_ why: String, code: UInt16, _ handler: (WebSocketClientEvent) -> Void) -> Int {
+    mutating func fail(_ why: String, code: UInt16, _ handler: (WebSocketConnectionEvent) -> Void) -> Int {
         if state == .open || state == .closing, code != 1006, code != 1015, !closeSent {
             queueClose(code)
-            _ = flush()
         }
+        _ = flush()
         state = .closed
         handler(.failed(why))
         handler(.closed(code: code, clean: false))
