@@ -62,7 +62,7 @@ let package = Package(
         .executableTarget(
             name: "GantryBenchmarks",
             dependencies: [
-                "GantryCore", "GantryRing", "BenchSupport",
+                "GantryCore", "GantryRing", "GantryNet", "BenchSupport",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/GantryBenchmarks",

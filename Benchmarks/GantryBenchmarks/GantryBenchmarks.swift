@@ -4,6 +4,7 @@
 import Benchmark
 import BenchSupport
 import GantryCore
+import GantryNet
 import GantryRing
 
 // Benchmark state lives across closure calls; each benchmark sets it up and tears it down itself, and
@@ -78,6 +79,38 @@ let benchmarks: @Sendable () -> Void = {
         for i in benchmark.scaledIterations {
             blackHole(try? FixedPoint.parse(priceSamples.buffers[i & 7], scale: 8))
         }
+    }
+
+    // One iteration = parse one 300-byte masked text frame in place (header, unmask, UTF-8 check), as a server
+    // does, then mask it back so that the next iteration sees the same bytes.
+    Benchmark(
+        "WebSocket frame parse 300-byte text",
+        configuration: .init(metrics: [.wallClock, .mallocCountTotal, .throughput], scalingFactor: .kilo)
+    ) { benchmark in
+        let payload = Array(String(repeating: "{\"e\":\"depthUpdate\",\"b\":[[\"0.0123\",\"1.5\"]]}", count: 7).utf8.prefix(300))
+        let key: UInt32 = 0x3D21_FA37
+        var frame = [UInt8](repeating: 0, count: WebSocketFrameWriter.maxHeaderLength + payload.count)
+        let header = frame.withUnsafeMutableBytes {
+            WebSocketFrameWriter.writeHeader(into: $0, opcode: .text, length: payload.count, maskKey: key)
+        }
+        frame.removeLast(WebSocketFrameWriter.maxHeaderLength - header)
+        frame.replaceSubrange(header..., with: payload)
+        frame.withUnsafeMutableBytes { WebSocketMask.apply(key: key, to: UnsafeMutableRawBufferPointer(rebasing: $0[header...])) }
+        let parser = WebSocketFrameParser(role: .server)
+        var ok = 0
+        frame.withUnsafeMutableBytes { bytes in
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                if case .frame(let h) = parser.parse(bytes) {
+                    let body = UnsafeMutableRawBufferPointer(rebasing: bytes[h.payloadOffset..<h.frameLength])
+                    var utf8 = UTF8Validator()
+                    if utf8.feed(UnsafeRawBufferPointer(body)) { ok &+= 1 }
+                    WebSocketMask.apply(key: key, to: body)
+                }
+            }
+            benchmark.stopMeasurement()
+        }
+        blackHole(ok)
     }
 
     // Steady state on one thread: publish and consume through a ring, one event and batches. No mallocs.
