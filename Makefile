@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_SECONDS ?= 10
 
-.PHONY: all deps peers build test demo bench bench-ci perf-report clean
+.PHONY: all deps peers build test demo bench bench-ci perf-report fuzz clean
 
 all: build
 
@@ -39,5 +39,9 @@ bench-ci: deps
 	$(SWIFT) build -c release --product gantry-perf-report
 	.build/release/gantry-perf-report --rounds 3 --samples 100000
 
+# libFuzzer with AddressSanitizer on the WebSocket frame and HTTP response parsers, FUZZ_SECONDS each (600).
+fuzz: deps
+	@bash scripts/fuzz.sh
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

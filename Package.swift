@@ -1,6 +1,8 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+import class Foundation.ProcessInfo
+
 let package = Package(
     name: "Gantry",
     products: [
@@ -79,3 +81,12 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets exist only for `make fuzz` (GANTRY_FUZZ=1, built with -sanitize=fuzzer -parse-as-library into
+// .build-fuzz): their entry point hands over to libFuzzer's driver, which an ordinary build cannot link.
+if ProcessInfo.processInfo.environment["GANTRY_FUZZ"] != nil {
+    package.targets += [
+        .executableTarget(name: "FuzzWebSocketFrames", dependencies: ["GantryNet"], path: "Fuzz/FuzzWebSocketFrames"),
+        .executableTarget(name: "FuzzHTTPResponse", dependencies: ["GantryNet"], path: "Fuzz/FuzzHTTPResponse"),
+    ]
+}
