@@ -129,13 +129,19 @@ static void tune(int fd) {
     setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
 }
 
+/// A non-blocking, close-on-exec TCP socket for an IP literal; fills in its address. Returns the fd or -errno.
+static int tcp_socket(const char *host, int port, struct sockaddr_storage *ss, socklen_t *len) {
+    int family = fill_address(host, port, ss, len);
+    if (family < 0) return -EINVAL;
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    return fd < 0 ? -errno : fd;
+}
+
 int gantry_tcp_connect(const char *host, int port, int rcvbuf, int sndbuf) {
     struct sockaddr_storage ss;
     socklen_t len;
-    int family = fill_address(host, port, &ss, &len);
-    if (family < 0) return -EINVAL;
-    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -errno;
+    int fd = tcp_socket(host, port, &ss, &len);
+    if (fd < 0) return fd;
     tune(fd);
     if (rcvbuf > 0) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
     if (sndbuf > 0) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
@@ -150,10 +156,8 @@ int gantry_tcp_connect(const char *host, int port, int rcvbuf, int sndbuf) {
 int gantry_tcp_listen(const char *host, int port, int backlog) {
     struct sockaddr_storage ss;
     socklen_t len;
-    int family = fill_address(host, port, &ss, &len);
-    if (family < 0) return -EINVAL;
-    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) return -errno;
+    int fd = tcp_socket(host, port, &ss, &len);
+    if (fd < 0) return fd;
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, backlog) < 0) {
