@@ -1,3 +1,4 @@
+import Foundation
 import GantryCore
 import GantryNet
 import Testing
@@ -208,5 +209,25 @@ struct WebSocketClientTests {
             usleep(100)
         }
         #expect(events.first?.hasPrefix("connect failed") == true)
+    }
+}
+
+@Suite("WebSocket bursts", .serialized)
+struct WebSocketBurstTests {
+    /// Forbidden outcome: a message lost (or a false "closed") when more arrives at once than the buffer holds.
+    @Test("a burst many times the receive buffer arrives whole, plain and over TLS", arguments: [false, true])
+    func burst(tls: Bool) throws {
+        let pki = try TestPKI.shared.get()
+        let server = try makeServer(tls: tls)
+        var client = try WebSocketConnection(
+            address: "127.0.0.1", port: server.port, host: "venue.test", path: "/",
+            tls: tls ? TLSContext(clientTrusting: pki.caFile) : nil, maxMessage: 1_024)
+        _ = try drive(&client, server) { $0.contains("open") }
+        var burst: [UInt8] = []
+        for i in 0..<400 { burst += frame(.text, Array(String(format: "%04d", i).utf8) + [UInt8](repeating: 0x2E, count: 496)) }
+        server.write(burst)  // 200 kB at once; the client's buffer is 2 × 1 kB + 16 kB
+        let events = try drive(&client, server) { $0.count >= 400 || $0.contains { $0.hasPrefix("closed") } }
+        #expect(events.count == 400)
+        #expect(events.first?.hasPrefix("text:0000") == true && events.last?.hasPrefix("text:0399") == true)
     }
 }

@@ -121,6 +121,7 @@ public struct WebSocketConnection: ~Copyable {
         if state == .closed { return work }
         // Read what arrived. An end of stream is acted on after what came before it (often the peer's close
         // frame, then its FIN, in one read) has been parsed.
+        // Frames are parsed between reads, so a burst larger than the buffer flows through it.
         var ended = 0
         while true {
             let got = receive()
@@ -130,6 +131,7 @@ public struct WebSocketConnection: ~Copyable {
             }
             if got == 0 { break }
             work += got
+            if state == .open || state == .closing { work += parseFrames(handler) }
         }
         defer {
             if ended < 0 && state != .closed {
@@ -191,6 +193,7 @@ public struct WebSocketConnection: ~Copyable {
             start = 0
         }
         let room = UnsafeMutableRawBufferPointer(rebasing: inbound[end...])
+        if room.isEmpty { return 0 }  // a frame larger than the buffer cannot exist (maxMessage bounds it)
         if !usesTLS {
             switch socket.receive(into: room) {
             case .bytes(let n, let kernel):
@@ -202,6 +205,9 @@ public struct WebSocketConnection: ~Copyable {
             case .failed: return -2
             }
         }
+        // Plaintext OpenSSL already holds (a previous read that did not fit) comes first.
+        let held = drainTLS()
+        if held > 0 { return held }
         switch socket.receive(into: scratch) {
         case .bytes(let n, let kernel):
             lastKernelTime = kernel
