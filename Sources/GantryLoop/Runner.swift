@@ -61,6 +61,9 @@ public struct Runner: ~Copyable {
     /// The runner thread's kernel thread id.
     public var threadId: Int32 { control.threadId.load(ordering: .acquiring) }
 
+    /// True while the runner is parked (or about to park) in its loop, waiting for a wake-up.
+    public var isParked: Bool { control.parked.load(ordering: .relaxed) != 0 }
+
     /// Counters, as of now.
     public var stats: RunnerStats {
         RunnerStats(parks: control.parks.load(ordering: .relaxed), polls: control.polls.load(ordering: .relaxed))
@@ -81,7 +84,7 @@ public struct Runner: ~Copyable {
             runLoop(&stage, context)
             stage.finish()
             // Stop watching descriptors before the stage (which owns them) closes them.
-            context.closeTimers()
+            context.closeHandles()
         }
         try control.start(body)
         self.control = control
@@ -178,11 +181,11 @@ public final class RunnerContext {
     public func every(_ interval: Nanos, _ body: @escaping () -> Void) {
         let timer = UnsafeMutablePointer<uv_timer_t>.allocate(capacity: 1)
         uv_timer_init(loopHandle, timer)
-        timer.pointee.data = Unmanaged.passRetained(TimerBox(body)).toOpaque()
+        timer.pointee.data = Unmanaged.passRetained(CallbackBox(body)).toOpaque()
         let ms = UInt64(max(1, interval.raw / 1_000_000))
         uv_timer_start(timer, { t in
             guard let data = t?.pointee.data else { return }
-            Unmanaged<TimerBox>.fromOpaque(data).takeUnretainedValue().body()
+            Unmanaged<CallbackBox>.fromOpaque(data).takeUnretainedValue().body()
         }, ms, ms)
         timers.append(timer)
     }
@@ -197,19 +200,19 @@ public final class RunnerContext {
             poll.deallocate()
             return false
         }
-        poll.pointee.data = Unmanaged.passRetained(TimerBox(body)).toOpaque()
+        poll.pointee.data = Unmanaged.passRetained(CallbackBox(body)).toOpaque()
         uv_poll_start(poll, Int32(UV_READABLE.rawValue | UV_DISCONNECT.rawValue)) { handle, _, _ in
             guard let data = handle?.pointee.data else { return }
-            Unmanaged<TimerBox>.fromOpaque(data).takeUnretainedValue().body()
+            Unmanaged<CallbackBox>.fromOpaque(data).takeUnretainedValue().body()
         }
         watchers.append(poll)
         return true
     }
 
-    /// Closes the timers and watchers (on the runner thread, before the loop is closed).
-    func closeTimers() {
+    /// Closes the timers and descriptor watchers (on the runner thread, before the loop is closed).
+    func closeHandles() {
         for poll in watchers {
-            if let data = poll.pointee.data { Unmanaged<TimerBox>.fromOpaque(data).release() }
+            if let data = poll.pointee.data { Unmanaged<CallbackBox>.fromOpaque(data).release() }
             poll.pointee.data = nil
             uv_close(UnsafeMutableRawPointer(poll).assumingMemoryBound(to: uv_handle_t.self)) { handle in
                 UnsafeMutableRawPointer(handle)?.assumingMemoryBound(to: uv_poll_t.self).deallocate()
@@ -217,7 +220,7 @@ public final class RunnerContext {
         }
         watchers.removeAll()
         for timer in timers {
-            if let data = timer.pointee.data { Unmanaged<TimerBox>.fromOpaque(data).release() }
+            if let data = timer.pointee.data { Unmanaged<CallbackBox>.fromOpaque(data).release() }
             timer.pointee.data = nil
             uv_close(UnsafeMutableRawPointer(timer).assumingMemoryBound(to: uv_handle_t.self)) { handle in
                 UnsafeMutableRawPointer(handle)?.assumingMemoryBound(to: uv_timer_t.self).deallocate()
@@ -228,7 +231,7 @@ public final class RunnerContext {
 }
 
 /// A callback kept alive in a libuv handle's `data` (timers and watchers).
-private final class TimerBox {
+private final class CallbackBox {
     let body: () -> Void
     init(_ body: @escaping () -> Void) { self.body = body }
 }
@@ -348,7 +351,7 @@ private func runRunnerThread(_ start: ThreadStart) {
     }
     let context = RunnerContext(control: control, loop: loop)
     start.body(context)  // builds the stage, runs it until stopped, destroys it
-    context.closeTimers()
+    context.closeHandles()
     uv_close(UnsafeMutableRawPointer(poll).assumingMemoryBound(to: uv_handle_t.self)) { handle in
         UnsafeMutableRawPointer(handle)?.assumingMemoryBound(to: uv_poll_t.self).deallocate()
     }

@@ -152,7 +152,8 @@ struct SocketRunnerTests {
             return EchoSocketStage(socket: socket, wakeups: wakeups)
         }
         for round in 0..<20 {
-            usleep(3_000)  // long enough for the runner to park
+            let deadline = MonotonicClock.now() + .seconds(2)
+            while !runner.isParked && MonotonicClock.now() < deadline { usleep(200) }  // let the runner park
             let message = Array("round \(round)".utf8)
             _ = message.withUnsafeBytes { client.send($0) }
             #expect(receiveAll(client, count: message.count).0 == message)
