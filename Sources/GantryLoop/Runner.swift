@@ -157,8 +157,8 @@ private func runLoop<S: Stage & ~Copyable>(_ stage: inout S, _ context: RunnerCo
 public final class RunnerContext {
     let control: RunnerControl
     let loopHandle: UnsafeMutablePointer<uv_loop_t>
-    private var timers: [UnsafeMutablePointer<uv_timer_t>] = []
-    private var watchers: [UnsafeMutablePointer<uv_poll_t>] = []
+    /// Timers and watchers, as their common `uv_handle_t` head, to close at stop.
+    private var handles: [UnsafeMutablePointer<uv_handle_t>] = []
 
     init(control: RunnerControl, loop: UnsafeMutablePointer<uv_loop_t>) {
         self.control = control
@@ -187,7 +187,7 @@ public final class RunnerContext {
             guard let data = t?.pointee.data else { return }
             Unmanaged<CallbackBox>.fromOpaque(data).takeUnretainedValue().body()
         }, ms, ms)
-        timers.append(timer)
+        handles.append(UnsafeMutableRawPointer(timer).assumingMemoryBound(to: uv_handle_t.self))
     }
 
     /// Calls `body` on this runner's thread whenever `fd` is readable (or hung up), and wakes a parked runner
@@ -205,28 +205,19 @@ public final class RunnerContext {
             guard let data = handle?.pointee.data else { return }
             Unmanaged<CallbackBox>.fromOpaque(data).takeUnretainedValue().body()
         }
-        watchers.append(poll)
+        handles.append(UnsafeMutableRawPointer(poll).assumingMemoryBound(to: uv_handle_t.self))
         return true
     }
 
     /// Closes the timers and descriptor watchers (on the runner thread, before the loop is closed).
     func closeHandles() {
-        for poll in watchers {
-            if let data = poll.pointee.data { Unmanaged<CallbackBox>.fromOpaque(data).release() }
-            poll.pointee.data = nil
-            uv_close(UnsafeMutableRawPointer(poll).assumingMemoryBound(to: uv_handle_t.self)) { handle in
-                UnsafeMutableRawPointer(handle)?.assumingMemoryBound(to: uv_poll_t.self).deallocate()
-            }
+        for handle in handles {
+            if let data = handle.pointee.data { Unmanaged<CallbackBox>.fromOpaque(data).release() }
+            handle.pointee.data = nil
+            // SAFETY: each handle was allocated by `every` or `watch` and is freed once, after libuv is done.
+            uv_close(handle) { UnsafeMutableRawPointer($0)?.deallocate() }
         }
-        watchers.removeAll()
-        for timer in timers {
-            if let data = timer.pointee.data { Unmanaged<CallbackBox>.fromOpaque(data).release() }
-            timer.pointee.data = nil
-            uv_close(UnsafeMutableRawPointer(timer).assumingMemoryBound(to: uv_handle_t.self)) { handle in
-                UnsafeMutableRawPointer(handle)?.assumingMemoryBound(to: uv_timer_t.self).deallocate()
-            }
-        }
-        timers.removeAll()
+        handles.removeAll()
     }
 }
 
