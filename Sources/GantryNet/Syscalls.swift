@@ -18,12 +18,10 @@ enum Crypto {
         return digest
     }
 
-    /// A fresh masking key from OpenSSL's CSPRNG (RFC 6455 §5.3 asks for an unpredictable key per frame).
-    static func randomMaskKey() -> UInt32 {
-        var key: UInt32 = 0
-        let ok = withUnsafeMutableBytes(of: &key) { RAND_bytes($0.baseAddress!.assumingMemoryBound(to: UInt8.self), 4) }
+    /// Fills `buffer` from OpenSSL's CSPRNG.
+    static func fillRandom(_ buffer: UnsafeMutableRawBufferPointer) {
+        let ok = RAND_bytes(buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), Int32(buffer.count))
         precondition(ok == 1, "OpenSSL RAND_bytes failed")
-        return key
     }
 
     /// `count` bytes from OpenSSL's CSPRNG.

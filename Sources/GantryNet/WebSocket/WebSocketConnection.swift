@@ -45,7 +45,10 @@ public struct WebSocketConnection: ~Copyable {
     /// Ciphertext scratch (TLS only).
     let scratch: UnsafeMutableRawBufferPointer
     /// Bytes to send (after TLS, if any) that the socket did not take yet.
-    var outbound: [UInt8] = []
+    var outbound = ByteQueue(capacity: 256 << 10)
+    /// Frames being built before encryption (TLS only).
+    var staging = ByteQueue(capacity: 32 << 10)
+    var masks = MaskKeyPool()
     var lastKernelTime = Nanos.zero
     var closeSent = false
 
@@ -266,12 +269,15 @@ public struct WebSocketConnection: ~Copyable {
         return work
     }
 
-    /// Sends a text or binary message (one frame). - Returns: false unless the connection is open.
+    /// Sends a text or binary message (one frame).
+    /// - Parameter flush: false to only queue it (a sender of many messages flushes once, with `flush()` or the
+    ///   next `poll`): one system call and, under TLS, one record for many messages.
+    /// - Returns: false unless the connection is open.
     @discardableResult
-    public mutating func send(_ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer) -> Bool {
+    public mutating func send(_ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer, flush: Bool = true) -> Bool {
         guard state == .open, opcode == .text || opcode == .binary else { return false }
         queueFrame(opcode, payload)
-        _ = flush()
+        if flush { _ = self.flush() }
         return true
     }
 
@@ -294,51 +300,70 @@ public struct WebSocketConnection: ~Copyable {
 
     mutating func queueClose(_ code: UInt16) {
         closeSent = true
-        let body: [UInt8] = [UInt8(code >> 8), UInt8(code & 0xFF)]
-        body.withUnsafeBytes { queueFrame(.close, $0) }
+        withUnsafeBytes(of: code.bigEndian) { queueFrame(.close, $0) }
     }
 
     static let badRequest = Array("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".utf8)
 
-    /// Frames `payload` (masked from a client, as RFC 6455 §5.3 requires; never from a server) and queues it.
+    /// Frames `payload` (masked from a client, as RFC 6455 §5.3 requires; never from a server) and queues it:
+    /// straight into the send queue, or under TLS into the staging buffer, encrypted at `flush`. No allocation
+    /// once the buffers have grown to the largest message sent.
     mutating func queueFrame(_ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer) {
-        var frame = [UInt8](repeating: 0, count: WebSocketFrameWriter.maxHeaderLength + payload.count)
-        let mask: UInt32? = role == .client ? Crypto.randomMaskKey() : nil
-        let n = frame.withUnsafeMutableBytes {
-            WebSocketFrameWriter.writeHeader(into: $0, opcode: opcode, length: payload.count, maskKey: mask)
-        }
-        frame.removeLast(WebSocketFrameWriter.maxHeaderLength - n)
-        frame.withUnsafeMutableBytes { f in
-            let body = UnsafeMutableRawBufferPointer(rebasing: f[n...])
-            if let source = payload.baseAddress { body.baseAddress!.copyMemory(from: source, byteCount: payload.count) }
-            if let mask { WebSocketMask.apply(key: mask, to: body) }
-        }
-        queueRaw(frame)
-    }
-
-    /// Queues plaintext (encrypting it first under TLS).
-    mutating func queueRaw(_ bytes: [UInt8]) {
-        guard usesTLS else {
-            outbound += bytes
-            return
-        }
-        _ = bytes.withUnsafeBytes { try? tls!.writeAllPlaintext($0) }
-    }
-
-    /// Sends what is queued (and what TLS produced). - Returns: Bytes sent.
-    mutating func flush() -> Int {
+        let mask: UInt32? = role == .client ? masks.take() : nil
         if usesTLS {
-            while true {
-                let n = tls!.takeCiphertext(into: scratch)
-                if n == 0 { break }
-                outbound += scratch[0..<n]
+            Self.frame(opcode, payload, mask: mask, into: &staging)
+        } else {
+            Self.frame(opcode, payload, mask: mask, into: &outbound)
+        }
+    }
+
+    static func frame(_ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer, mask: UInt32?, into queue: inout ByteQueue) {
+        let room = queue.reserve(WebSocketFrameWriter.maxHeaderLength + payload.count)
+        let n = WebSocketFrameWriter.writeHeader(into: room, opcode: opcode, length: payload.count, maskKey: mask)
+        let body = UnsafeMutableRawBufferPointer(rebasing: room[n..<(n + payload.count)])
+        if let source = payload.baseAddress { body.baseAddress!.copyMemory(from: source, byteCount: payload.count) }
+        if let mask { WebSocketMask.apply(key: mask, to: body) }
+        queue.commit(n + payload.count)
+    }
+
+    /// Queues plaintext (encrypting it first under TLS): the handshake's HTTP head.
+    mutating func queueRaw(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { b in
+            if usesTLS {
+                staging.append(b)
+            } else {
+                outbound.append(b)
             }
         }
-        guard !outbound.isEmpty else { return 0 }
-        let r = outbound.withUnsafeBytes { socket.send($0) }
-        guard case .sent(let n) = r else { return 0 }
-        outbound.removeFirst(n)
-        return n
+    }
+
+    /// Bytes queued that the socket has not taken yet (for a sender that paces itself).
+    /// (Under TLS `flush` moves all ciphertext into the send queue.)
+    public var pendingSend: Int { outbound.count + staging.count }
+
+    /// Sends what is queued (encrypting it first under TLS). - Returns: Bytes sent.
+    @discardableResult
+    public mutating func flush() -> Int {
+        if usesTLS {
+            if !staging.isEmpty && state != .tlsHandshake {
+                // Into TLS records of up to 16 KiB; memory BIOs take everything.
+                _ = try? tls!.writeAllPlaintext(staging.readable)
+                staging.removeAll()
+            }
+            while true {
+                let room = outbound.reserve(17 << 10)  // a TLS record and its overhead
+                let n = tls!.takeCiphertext(into: room)
+                if n == 0 { break }
+                outbound.commit(n)
+            }
+        }
+        var sent = 0
+        while !outbound.isEmpty {
+            guard case .sent(let n) = socket.send(outbound.readable), n > 0 else { break }
+            outbound.consume(n)
+            sent += n
+        }
+        return sent
     }
 
     mutating func fail(_ why: String, code: UInt16, _ handler: (WebSocketConnectionEvent) -> Void) -> Int {
