@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_SECONDS ?= 10
 
-.PHONY: all deps peers build test demo bench bench-ci perf-report fuzz clean
+.PHONY: all deps peers build test demo bench bench-ci bench-net perf-report fuzz clean
 
 all: build
 
@@ -32,12 +32,19 @@ bench: deps
 	@bash scripts/bench-thresholds.sh
 	$(SWIFT) build -c release --product gantry-perf-report
 	.build/release/gantry-perf-report --rounds 5 --enforce
+	@bash scripts/bench-net.sh --enforce
 
 # CI: what cannot flake fails the run (malloc counts, ceilings); timing ratios are printed for the record.
 bench-ci: deps
 	@bash scripts/bench-thresholds.sh
 	$(SWIFT) build -c release --product gantry-perf-report
 	.build/release/gantry-perf-report --rounds 3 --samples 100000
+	@bash scripts/bench-net.sh
+
+# Network: Gantry's WebSocket client beside picows (Benchmarks/peers/) on the same server and messages,
+# receive throughput plain/TLS and round trips busy-poll/epoll with the plain-TCP floor.
+bench-net: deps
+	@bash scripts/bench-net.sh --enforce
 
 # libFuzzer with AddressSanitizer on the WebSocket frame and HTTP response parsers, FUZZ_SECONDS each (600).
 fuzz: deps

@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "CBaseline", path: "Benchmarks/CBaseline"),
         .target(
             name: "BenchSupport",
-            dependencies: ["CBaseline", "GantryCore", "GantryRing", "GantryLoop"],
+            dependencies: ["CBaseline", "GantryCore", "GantryRing", "GantryLoop", "GantryNet"],
             path: "Benchmarks/BenchSupport"
         ),
         .executableTarget(
@@ -77,6 +77,14 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/PerfReport"
+        ),
+        .executableTarget(
+            name: "gantry-net-bench",
+            dependencies: [
+                "GantryCore", "GantryLoop", "GantryNet", "BenchSupport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/NetBench"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -4,6 +4,9 @@
 # a pass) or benchmarkThresholdRegression (a fail); `swift package` turns both throws into exit status 1,
 # so the output tells them apart. Any other failure (a build error, a crash) fails too.
 set -uo pipefail
+# The TLS loopback benchmark's CA and server certificate.
+export GANTRY_BENCH_PKI=${GANTRY_BENCH_PKI:-$PWD/.build/bench-pki}
+bash "$(dirname "$0")/bench-pki.sh" "$GANTRY_BENCH_PKI"
 log=$(mktemp)
 swift package --disable-sandbox benchmark thresholds check --target GantryBenchmarks --no-progress 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}

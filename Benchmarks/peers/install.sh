@@ -14,5 +14,5 @@ if ! python3 -m venv .venv 2>/dev/null; then
     rm -rf .venv
     /usr/bin/python3 -m venv .venv
 fi
-.venv/bin/pip install -q --disable-pip-version-check "picows>=1.9"
+.venv/bin/pip install -q --disable-pip-version-check "picows>=1.9" "uvloop>=0.19"
 echo "bench peers: $(.venv/bin/python -c 'import picows; print("picows", picows.__version__)' 2>/dev/null || .venv/bin/pip show picows | grep Version)"

@@ -93,17 +93,16 @@ public enum TLSProgress: Equatable, Sendable {
     case closed
 }
 
-/// One TLS connection over OpenSSL memory BIOs: OpenSSL only transforms bytes; the caller moves ciphertext
+/// One TLS connection over memory BIOs (our own, `CiphertextBIO`): OpenSSL only transforms bytes; the caller moves ciphertext
 /// to and from its own socket. One owner: `~Copyable`.
 ///
 /// ```
-///   socket ──feedCiphertext──► [rbio] ─► SSL ─► readPlaintext ──► decoder
-///   socket ◄─takeCiphertext─── [wbio] ◄─ SSL ◄─ writePlaintext ◄── encoder
+///   socket ──ciphertextInbox/commitCiphertext──► [incoming] ─► SSL ─► readPlaintext ──► decoder
+///   socket ◄─outgoingCiphertext/ciphertextSent── [outgoing] ◄─ SSL ◄─ writePlaintext ◄── encoder
 /// ```
 public struct TLSSession: ~Copyable {
     let ssl: OpaquePointer
-    let rbio: OpaquePointer
-    let wbio: OpaquePointer
+    let buffers: CiphertextBuffers
     let context: TLSContext
 
     /// A client session that verifies the peer's chain and that its certificate names `host` (also sent as SNI).
@@ -111,7 +110,7 @@ public struct TLSSession: ~Copyable {
     /// - Throws: `TLSError`.
     public init(client context: TLSContext, host: String, resuming: TLSResumption? = nil) throws(TLSError) {
         precondition(!context.isServer, "a client session needs a client context")
-        let (ssl, rbio, wbio) = try Self.make(context)
+        let (ssl, buffers) = try Self.make(context)
         guard SSL_set1_host(ssl, host) == 1 else {
             SSL_free(ssl)
             throw .context("cannot set the expected host name: \(TLSErrors.drain())")
@@ -120,55 +119,77 @@ public struct TLSSession: ~Copyable {
         if let resuming { SSL_set_session(ssl, resuming.session) }
         SSL_set_connect_state(ssl)
         self.ssl = ssl
-        self.rbio = rbio
-        self.wbio = wbio
+        self.buffers = buffers
         self.context = context
     }
 
     /// A server session.
     public init(server context: TLSContext) throws(TLSError) {
         precondition(context.isServer, "a server session needs a server context")
-        let (ssl, rbio, wbio) = try Self.make(context)
+        let (ssl, buffers) = try Self.make(context)
         SSL_set_accept_state(ssl)
         self.ssl = ssl
-        self.rbio = rbio
-        self.wbio = wbio
+        self.buffers = buffers
         self.context = context
     }
 
-    /// An SSL with two memory BIOs, which it owns from here on.
-    private static func make(_ context: TLSContext) throws(TLSError) -> (OpaquePointer, OpaquePointer, OpaquePointer) {
+    /// An SSL over two BIOs of ours (one reading, one writing the same ciphertext buffers), which it owns
+    /// from here on; read-ahead on, so that OpenSSL takes whole records in one read.
+    private static func make(_ context: TLSContext) throws(TLSError) -> (OpaquePointer, CiphertextBuffers) {
         guard let ssl = SSL_new(context.ctx) else { throw .context(TLSErrors.drain()) }
-        guard let rbio = BIO_new(BIO_s_mem()) else {
+        let buffers = CiphertextBuffers()
+        guard let rbio = CiphertextBIO.make(buffers) else {
             SSL_free(ssl)
-            throw .context("cannot make memory BIOs")
+            throw .context("cannot make BIOs")
         }
-        guard let wbio = BIO_new(BIO_s_mem()) else {
+        guard let wbio = CiphertextBIO.make(buffers) else {
             BIO_free(rbio)
             SSL_free(ssl)
-            throw .context("cannot make memory BIOs")
+            throw .context("cannot make BIOs")
         }
         SSL_set_bio(ssl, rbio, wbio)
-        return (ssl, rbio, wbio)
+        _ = SSL_ctrl(ssl, SSL_CTRL_SET_READ_AHEAD, 1, nil)
+        return (ssl, buffers)
     }
 
     deinit { SSL_free(ssl) }
 
-    /// Hands bytes received from the socket to OpenSSL.
+    /// Hands bytes received from the socket to OpenSSL (a copy; `ciphertextInbox` avoids it).
     public func feedCiphertext(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count > 0 else { return }
-        _ = BIO_write(rbio, bytes.baseAddress, Int32(bytes.count))
+        buffers.incoming.append(bytes)
     }
 
-    /// Bytes OpenSSL wants sent to the peer, moved into `buffer`.
+    /// Room for at least `minimum` bytes of ciphertext, to receive into directly; then `commitCiphertext`.
+    public func ciphertextInbox(minimum: Int) -> UnsafeMutableRawBufferPointer {
+        buffers.incoming.reserve(minimum)
+    }
+
+    /// Makes `count` bytes received into the inbox readable by OpenSSL.
+    public func commitCiphertext(_ count: Int) {
+        buffers.incoming.commit(count)
+    }
+
+    /// Bytes OpenSSL wants sent to the peer, moved into `buffer` (a copy; `outgoingCiphertext` avoids it).
     /// - Returns: How many bytes were written into `buffer` (0 if none are pending).
     public func takeCiphertext(into buffer: UnsafeMutableRawBufferPointer) -> Int {
-        let n = BIO_read(wbio, buffer.baseAddress, Int32(buffer.count))
-        return n > 0 ? Int(n) : 0
+        let n = min(buffer.count, buffers.outgoing.count)
+        if n > 0 {
+            buffer.baseAddress!.copyMemory(from: buffers.outgoing.readable.baseAddress!, byteCount: n)
+            buffers.outgoing.consume(n)
+        }
+        return n
+    }
+
+    /// The ciphertext waiting to be sent, valid until the next TLS call: send from it, then `ciphertextSent`.
+    public var outgoingCiphertext: UnsafeRawBufferPointer { buffers.outgoing.readable }
+
+    /// Drops `count` bytes of `outgoingCiphertext` (the socket took them).
+    public func ciphertextSent(_ count: Int) {
+        buffers.outgoing.consume(count)
     }
 
     /// Bytes waiting to be sent.
-    public var pendingCiphertext: Int { Int(BIO_ctrl_pending(wbio)) }
+    public var pendingCiphertext: Int { buffers.outgoing.count }
 
     /// Advances the handshake.
     /// - Throws: `TLSError.verification` with OpenSSL's reason if the peer is not trusted or not `host`;

@@ -33,6 +33,8 @@ public struct WebSocketConnection: ~Copyable {
     var tls: TLSSession?
     /// Whether `tls` is set (tested instead of unwrapping, which would consume the session).
     let usesTLS: Bool
+    /// The TLS session's ciphertext buffers (the same object it holds), read without unwrapping the session.
+    let ciphertext: CiphertextBuffers?
     let host: String
     let path: String
     let key: String
@@ -42,15 +44,21 @@ public struct WebSocketConnection: ~Copyable {
     let inbound: UnsafeMutableRawBufferPointer
     var start = 0
     var end = 0
-    /// Ciphertext scratch (TLS only).
-    let scratch: UnsafeMutableRawBufferPointer
     /// Bytes to send (after TLS, if any) that the socket did not take yet.
     var outbound = ByteQueue(capacity: 256 << 10)
     /// Frames being built before encryption (TLS only).
     var staging = ByteQueue(capacity: 32 << 10)
     var masks = MaskKeyPool()
-    var lastKernelTime = Nanos.zero
+    /// The kernel receive time of the last read, on the monotonic clock (converted once per read, not per
+    /// message: the conversion reads two clocks).
+    var lastReceivedAt = Nanos.zero
+    /// The last socket read took less than the room offered: the socket had nothing more.
+    var lastReadDrained = false
     var closeSent = false
+    /// The peer's TLS close_notify arrived (an end of stream, read after the plaintext before it).
+    var tlsPeerClosed = false
+    /// Our close_notify was queued.
+    var tlsCloseSent = false
 
     /// Starts connecting as a client.
     /// - Parameters:
@@ -85,6 +93,7 @@ public struct WebSocketConnection: ~Copyable {
     ) {
         self.role = role
         self.socket = socket
+        ciphertext = tls?.buffers
         self.tls = tls
         self.usesTLS = usesTLS
         self.host = host
@@ -93,12 +102,10 @@ public struct WebSocketConnection: ~Copyable {
         parser = WebSocketFrameParser(role: role, maxFramePayload: maxMessage)
         assembler = WebSocketMessageAssembler(maxMessage: maxMessage)
         inbound = .allocate(byteCount: 2 * maxMessage + 16_384, alignment: 64)
-        scratch = .allocate(byteCount: 65_536, alignment: 64)
     }
 
     deinit {
         inbound.deallocate()
-        scratch.deallocate()
     }
 
     /// The socket's descriptor, for `RunnerContext.watch`.
@@ -135,6 +142,9 @@ public struct WebSocketConnection: ~Copyable {
             if got == 0 { break }
             work += got
             if state == .open || state == .closing { work += parseFrames(handler) }
+            // A read that did not fill the buffer emptied the socket: asking again would cost a system call
+            // that says EAGAIN (a microsecond on a round trip). What arrives meanwhile is read next poll.
+            if lastReadDrained { break }
         }
         defer {
             if ended < 0 && state != .closed {
@@ -200,7 +210,8 @@ public struct WebSocketConnection: ~Copyable {
         if !usesTLS {
             switch socket.receive(into: room) {
             case .bytes(let n, let kernel):
-                lastKernelTime = kernel
+                lastReceivedAt = TCPSocket.monotonic(fromKernel: kernel)
+                lastReadDrained = n < room.count
                 end += n
                 return n
             case .wouldBlock: return 0
@@ -210,12 +221,19 @@ public struct WebSocketConnection: ~Copyable {
         }
         // Plaintext OpenSSL already holds (a previous read that did not fit) comes first.
         let held = drainTLS()
+        lastReadDrained = false
         if held > 0 { return held }
-        switch socket.receive(into: scratch) {
+        if tlsPeerClosed { return -1 }
+        // Straight into the TLS session's ciphertext buffer.
+        let inbox = tls!.ciphertextInbox(minimum: 64 << 10)
+        switch socket.receive(into: inbox) {
         case .bytes(let n, let kernel):
-            lastKernelTime = kernel
-            tls!.feedCiphertext(UnsafeRawBufferPointer(rebasing: scratch[0..<n]))
-            return max(1, drainTLS())
+            lastReceivedAt = TCPSocket.monotonic(fromKernel: kernel)
+            tls!.commitCiphertext(n)
+            let plain = drainTLS()
+            // Drained if the socket had less than the room and OpenSSL kept no plaintext back.
+            lastReadDrained = n < inbox.count && end < inbound.count
+            return max(1, plain)
         case .wouldBlock: return 0
         case .closed: return -1
         case .failed: return -2
@@ -228,7 +246,9 @@ public struct WebSocketConnection: ~Copyable {
         var added = 0
         while end < inbound.count {
             let room = UnsafeMutableRawBufferPointer(rebasing: inbound[end...])
-            guard let (n, _) = try? tls!.readPlaintext(into: room), n > 0 else { break }
+            guard let (n, progress) = try? tls!.readPlaintext(into: room) else { break }
+            if progress == .closed { tlsPeerClosed = true }
+            if n == 0 { break }
             end += n
             added += n
         }
@@ -250,11 +270,12 @@ public struct WebSocketConnection: ~Copyable {
                 switch assembler.receive(h, payload: payload) {
                 case .fragment: break
                 case .message(let op, let p):
-                    handler(.message(op, payload: p, receivedAt: TCPSocket.monotonic(fromKernel: lastKernelTime)))
+                    handler(.message(op, payload: p, receivedAt: lastReceivedAt))
                 case .ping(let p): queueFrame(.pong, p)
                 case .pong(let p): handler(.pong(p))
                 case .close(let code, _):
                     if !closeSent { queueClose(code == 1005 ? 1000 : code) }
+                    endTLS()
                     _ = flush()
                     // The close handshake is complete: end the TCP stream too (RFC 6455 §7.1.1: the server
                     // first; a client doing the same just ends sooner).
@@ -338,8 +359,7 @@ public struct WebSocketConnection: ~Copyable {
     }
 
     /// Bytes queued that the socket has not taken yet (for a sender that paces itself).
-    /// (Under TLS `flush` moves all ciphertext into the send queue.)
-    public var pendingSend: Int { outbound.count + staging.count }
+    public var pendingSend: Int { outbound.count + staging.count + (ciphertext?.outgoing.count ?? 0) }
 
     /// Sends what is queued (encrypting it first under TLS). - Returns: Bytes sent.
     @discardableResult
@@ -350,12 +370,15 @@ public struct WebSocketConnection: ~Copyable {
                 _ = try? tls!.writeAllPlaintext(staging.readable)
                 staging.removeAll()
             }
+            // Straight from the TLS session's ciphertext buffer.
+            var sent = 0
             while true {
-                let room = outbound.reserve(17 << 10)  // a TLS record and its overhead
-                let n = tls!.takeCiphertext(into: room)
-                if n == 0 { break }
-                outbound.commit(n)
+                guard let buffers = ciphertext, !buffers.outgoing.isEmpty else { break }
+                guard case .sent(let n) = socket.send(buffers.outgoing.readable), n > 0 else { break }
+                buffers.outgoing.consume(n)
+                sent += n
             }
+            return sent
         }
         var sent = 0
         while !outbound.isEmpty {
@@ -366,10 +389,20 @@ public struct WebSocketConnection: ~Copyable {
         return sent
     }
 
+    /// Queues our TLS close_notify after everything queued before it (a TLS peer such as Python's waits for
+    /// it before it lets the connection go). Once per connection; only after the handshake.
+    mutating func endTLS() {
+        guard usesTLS, !tlsCloseSent, state != .tlsHandshake, state != .connecting else { return }
+        _ = flush()
+        tls!.close()
+        tlsCloseSent = true
+    }
+
     mutating func fail(_ why: String, code: UInt16, _ handler: (WebSocketConnectionEvent) -> Void) -> Int {
         if state == .open || state == .closing, code != 1006, code != 1015, !closeSent {
             queueClose(code)
         }
+        endTLS()
         _ = flush()
         state = .closed
         handler(.failed(why))
