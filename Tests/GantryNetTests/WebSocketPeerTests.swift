@@ -3,19 +3,25 @@ import GantryCore
 import GantryNet
 import Testing
 
-/// The Python `websockets` server (Tests/peers/ws_peer.py) in the virtualenv `make test` prepares.
+/// A Python peer server from Tests/peers/ (the `websockets` server, or http.server) in the virtualenv
+/// `make test` prepares: it prints its port, and serves until its stdin closes.
 final class PythonPeer {
     let process = Process()
     let stdin = Pipe()
     let port: Int
 
-    init(tls: TestPKI?) throws {
+    /// The `websockets` server.
+    convenience init(tls: TestPKI?) throws {
+        try self.init(script: "Tests/peers/ws_peer.py", arguments: ["server"] + (tls.map { ["--tls", $0.certificateFile, $0.keyFile] } ?? []))
+    }
+
+    init(script: String, arguments: [String]) throws {
         let python = FileManager.default.currentDirectoryPath + "/.venv/bin/python"
         guard FileManager.default.isExecutableFile(atPath: python) else {
             throw NetError.system(operation: "find .venv/bin/python (make test creates it)", errno: ENOENT)
         }
         process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = ["Tests/peers/ws_peer.py", "server"] + (tls.map { ["--tls", $0.certificateFile, $0.keyFile] } ?? [])
+        process.arguments = [script] + arguments
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardInput = stdin
@@ -27,7 +33,7 @@ final class PythonPeer {
             line.append(chunk)
         }
         guard let port = Int(String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) else {
-            throw NetError.system(operation: "start the Python websockets peer", errno: EIO)
+            throw NetError.system(operation: "start the Python peer \(script)", errno: EIO)
         }
         self.port = port
     }
