@@ -39,7 +39,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
-        .target(name: "GantryNet", dependencies: ["GantryCore", "CGantry", "COpenSSL"]),
+        .target(name: "GantryNet", dependencies: ["GantryCore", "GantryRing", "CGantry", "COpenSSL"]),
         .executableTarget(
             name: "gantry",
             dependencies: [
@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "GantryCoreTests", dependencies: ["GantryCore"]),
         .testTarget(name: "GantryRingTests", dependencies: ["GantryRing", "GantryCore"]),
         .testTarget(name: "GantryLoopTests", dependencies: ["GantryLoop", "GantryRing", "GantryCore"]),
-        .testTarget(name: "GantryNetTests", dependencies: ["GantryNet", "GantryLoop", "GantryCore"]),
+        .testTarget(name: "GantryNetTests", dependencies: ["GantryNet", "GantryLoop", "GantryRing", "GantryCore"]),
 
         // Benchmarks: the C baselines measured in the same run, the ordo-one suite, and the ratio report.
         .target(name: "CBaseline", path: "Benchmarks/CBaseline"),

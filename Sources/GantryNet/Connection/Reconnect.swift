@@ -86,13 +86,3 @@ public struct Heartbeat: Sendable, Equatable {
         return .none
     }
 }
-
-/// A connection's life, as published to the rest of the gateway (journal, metrics, books).
-public enum ConnectionStateChange: UInt8, Sendable {
-    case connecting = 1
-    case open = 2
-    /// Data stopped (heartbeat) or the peer broke the protocol: books from it are stale.
-    case stale = 3
-    case closed = 4
-    case waitingToReconnect = 5
-}

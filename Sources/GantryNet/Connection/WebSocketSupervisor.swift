@@ -1,0 +1,204 @@
+import GantryCore
+import GantryRing
+
+/// Where a supervisor publishes its connection's state changes: the control ring, usually.
+public protocol ConnectionEventSink: ~Copyable {
+    /// - Returns: false if the event could not be taken now (a full ring); it is offered again later.
+    mutating func deliver(_ event: ConnectionEvent) -> Bool
+}
+
+extension RingProducer: ConnectionEventSink where Element == ConnectionEvent {
+    public mutating func deliver(_ event: ConnectionEvent) -> Bool { tryPublish(event) }
+}
+
+/// Where and how a supervised WebSocket connects.
+public struct WebSocketEndpoint: Sendable {
+    public var address: String
+    public var port: Int
+    public var host: String
+    public var path: String
+    public var tls: TLSContext?
+    public var maxMessage: Int
+
+    public init(address: String, port: Int, host: String, path: String, tls: TLSContext?, maxMessage: Int = 1 << 20) {
+        self.address = address
+        self.port = port
+        self.host = host
+        self.path = path
+        self.tls = tls
+        self.maxMessage = maxMessage
+    }
+}
+
+/// Keeps one venue WebSocket connected: connects, sends the subscriptions again after every (re)connect,
+/// pings when the feed is quiet and drops it when it goes stale, reconnects after backoff with jitter
+/// when it closes or fails, and publishes every state change as a `ConnectionEvent`. Driven by `poll` from
+/// the stage that owns it, with the runner's clock reading.
+public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copyable {
+    public let endpoint: WebSocketEndpoint
+    public let venue: VenueId
+    public let index: UInt8
+    /// Longest time from starting a connection to its open handshake.
+    public let connectTimeout: Nanos
+    public private(set) var state: ConnectionState = .waitingToReconnect
+    var connection: WebSocketConnection? = nil
+    var connected = false
+    var sink: Sink
+    var backoff: Backoff
+    var heartbeat: Heartbeat
+    let subscriptions: [[UInt8]]
+    /// When the next attempt is due (waiting), or when the current attempt started (connecting).
+    var due: Nanos
+    var openedAt = Nanos.zero
+    var lastCheck = Nanos.zero
+    var attempt: UInt32 = 0
+    /// Events the sink could not take yet, oldest first.
+    var undelivered: [ConnectionEvent] = []
+    /// Events dropped because even the backlog was full (the newest state is always kept).
+    public private(set) var droppedEvents = 0
+
+    /// - Parameters:
+    ///   - subscriptions: Text messages sent, in order, each time the connection opens.
+    ///   - backoff: Delays between attempts (seeded per connection).
+    ///   - pingInterval, staleAfter: The heartbeat: ping after this much silence; drop and reconnect after that.
+    ///   - now: The clock now; the first attempt is made on the first `poll`.
+    public init(
+        endpoint: WebSocketEndpoint, venue: VenueId, index: UInt8, subscriptions: [[UInt8]], sink: consuming Sink,
+        backoff: Backoff, pingInterval: Nanos = .seconds(10), staleAfter: Nanos = .seconds(30),
+        connectTimeout: Nanos = .seconds(10), now: Nanos
+    ) {
+        self.endpoint = endpoint
+        self.venue = venue
+        self.index = index
+        self.subscriptions = subscriptions
+        self.sink = sink
+        self.backoff = backoff
+        self.connectTimeout = connectTimeout
+        heartbeat = Heartbeat(pingInterval: pingInterval, staleAfter: staleAfter, now: now)
+        due = now
+        undelivered.reserveCapacity(64)
+    }
+
+    /// Does the connection's I/O and its upkeep; market messages go to `handler` (valid during the call).
+    /// - Returns: How much work was done (0: idle).
+    public mutating func poll(now: Nanos, _ handler: (WebSocketConnectionEvent) -> Void) -> Int {
+        var work = flushUndelivered()
+        switch state {
+        case .stopped: return work
+        case .waitingToReconnect, .closed, .stale:
+            if now >= due { work += connect(now: now) }
+            return work
+        case .connecting, .open:
+            break
+        }
+        var opened = false
+        var ended: UInt16? = nil
+        var traffic = false
+        work += connection!.poll { event in
+            switch event {
+            case .open: opened = true
+            case .message, .pong: traffic = true
+            case .closed(let code, _): ended = code
+            case .failed: break
+            }
+            handler(event)
+        }
+        if opened {
+            state = .open
+            openedAt = now
+            heartbeat = Heartbeat(pingInterval: heartbeat.pingInterval, staleAfter: heartbeat.staleAfter, now: now)
+            publish(.open, now: now)
+            for s in subscriptions { s.withUnsafeBytes { _ = connection!.send(.text, $0) } }
+        }
+        if traffic { heartbeat.received(at: now) }
+        if let code = ended {
+            work += 1
+            lost(code: code, now: now)
+            return work
+        }
+        if state == .connecting && now - due >= connectTimeout {
+            connection!.close(code: 1001)
+            lost(code: 1006, now: now)
+            return work + 1
+        }
+        // The heartbeat is checked every few milliseconds, not on every poll.
+        if state == .open && now - lastCheck >= .milliseconds(5) {
+            lastCheck = now
+            switch heartbeat.check(now: now) {
+            case .none: break
+            case .sendPing:
+                withUnsafeBytes(of: now.raw) { _ = connection!.ping($0) }
+                work += 1
+            case .stale:
+                publish(.stale, now: now)
+                connection!.close(code: 1001)
+                lost(code: 1006, now: now)
+                work += 1
+            }
+        }
+        return work
+    }
+
+    /// Closes the connection on purpose; no reconnect follows.
+    public mutating func stop(now: Nanos) {
+        if connected {
+            connection!.close()
+            _ = connection!.poll { _ in }
+            connection = nil
+            connected = false
+        }
+        state = .stopped
+        publish(.stopped, now: now)
+    }
+
+    mutating func connect(now: Nanos) -> Int {
+        attempt += 1
+        state = .connecting
+        due = now
+        publish(.connecting, now: now)
+        do {
+            connection = try WebSocketConnection(
+                address: endpoint.address, port: endpoint.port, host: endpoint.host, path: endpoint.path, tls: endpoint.tls,
+                maxMessage: endpoint.maxMessage)
+            connected = true
+        } catch {
+            lost(code: 1006, now: now)
+        }
+        return 1
+    }
+
+    /// The connection ended (or could not start): publish it and schedule the next attempt.
+    mutating func lost(code: UInt16, now: Nanos) {
+        if connected {
+            connection = nil
+            connected = false
+        }
+        publish(.closed, now: now, closeCode: code)
+        if state == .open && now - openedAt >= backoff.healthyAfter { attempt = 0 }  // counted afresh from here
+        if state == .open { backoff.connectionEnded(uptime: now - openedAt) }
+        let delay = backoff.nextDelay()
+        state = .waitingToReconnect
+        due = now + delay
+        publish(.waitingToReconnect, now: now, retryAfter: delay)
+    }
+
+    mutating func publish(_ state: ConnectionState, now: Nanos, closeCode: UInt16 = 0, retryAfter: Nanos = .zero) {
+        let event = ConnectionEvent(
+            state: state, venue: venue, connection: index, closeCode: closeCode, attempt: attempt, time: now, retryAfter: retryAfter)
+        if undelivered.isEmpty && sink.deliver(event) { return }
+        if undelivered.count == undelivered.capacity {
+            undelivered.removeFirst()
+            droppedEvents += 1
+        }
+        undelivered.append(event)
+    }
+
+    mutating func flushUndelivered() -> Int {
+        var n = 0
+        while let first = undelivered.first, sink.deliver(first) {
+            undelivered.removeFirst()
+            n += 1
+        }
+        return n
+    }
+}
