@@ -23,6 +23,7 @@ let package = Package(
         // C, quarantined: system libraries through pkg-config, plus one tiny C target.
         .systemLibrary(name: "CUV", path: "CShims/CUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "CShims/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", path: "CShims/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CNuma", path: "CShims/CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
         .target(name: "CGantry", path: "CShims/CGantry"),
 
@@ -39,7 +40,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
-        .target(name: "GantryNet", dependencies: ["GantryCore", "GantryRing", "CGantry", "COpenSSL"]),
+        .target(name: "GantryNet", dependencies: ["GantryCore", "GantryRing", "CGantry", "COpenSSL", "CZlib"]),
         .executableTarget(
             name: "gantry",
             dependencies: [

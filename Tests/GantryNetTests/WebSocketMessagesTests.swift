@@ -13,6 +13,7 @@ func assemble(_ frames: [[UInt8]], maxMessage: Int = 1 << 16) -> [String] {
             let payload = UnsafeRawBufferPointer(rebasing: buffer[h.payloadOffset..<h.frameLength])
             switch assembler.receive(h, payload: payload) {
             case .message(let op, let p): return "\(op == .text ? "text" : "binary"):\(String(decoding: p, as: UTF8.self))"
+            case .compressedMessage(let op, let p): return "compressed \(op == .text ? "text" : "binary"):\(p.count)"
             case .fragment: return "fragment"
             case .ping(let p): return "ping:\(String(decoding: p, as: UTF8.self))"
             case .pong(let p): return "pong:\(String(decoding: p, as: UTF8.self))"

@@ -11,8 +11,11 @@ final class PythonPeer {
     let port: Int
 
     /// The `websockets` server.
-    convenience init(tls: TestPKI?) throws {
-        try self.init(script: "Tests/peers/ws_peer.py", arguments: ["server"] + (tls.map { ["--tls", $0.certificateFile, $0.keyFile] } ?? []))
+    /// - Parameter compress: Accept permessage-deflate (and so compress what it sends).
+    convenience init(tls: TestPKI?, compress: Bool = false) throws {
+        try self.init(
+            script: "Tests/peers/ws_peer.py",
+            arguments: ["server"] + (tls.map { ["--tls", $0.certificateFile, $0.keyFile] } ?? []) + (compress ? ["--compress"] : []))
     }
 
     init(script: String, arguments: [String]) throws {
@@ -71,14 +74,16 @@ func sendText(_ client: inout WebSocketConnection, _ text: String) {
 
 @Suite("WebSocket client against Python websockets", .serialized)
 struct WebSocketPeerTests {
-    @Test("echo, fragmented messages, server pings, 64-bit lengths and the peer's close; plain and TLS", arguments: [false, true])
-    func conformance(tls: Bool) throws {
+    @Test("echo, fragmented messages, server pings, 64-bit lengths and the peer's close; plain and TLS, with and without permessage-deflate", arguments: [false, true], [false, true])
+    func conformance(tls: Bool, compressed: Bool) throws {
         let pki = try TestPKI.shared.get()
-        let peer = try PythonPeer(tls: tls ? pki : nil)
+        let peer = try PythonPeer(tls: tls ? pki : nil, compress: compressed)
         var client = try WebSocketConnection(
             address: "127.0.0.1", port: peer.port, host: tls ? "venue.test" : "127.0.0.1:\(peer.port)", path: "/",
-            tls: tls ? TLSContext(clientTrusting: pki.caFile) : nil, maxMessage: 1 << 20)
+            tls: tls ? TLSContext(clientTrusting: pki.caFile) : nil, maxMessage: 1 << 20, compression: compressed)
         #expect(run(&client) { $0.contains("open") } == ["open"])
+        let agreed = client.deflate
+        #expect((agreed != nil) == compressed, "permessage-deflate agreed: \(String(describing: agreed))")
 
         sendText(&client, "hello κόσμε")
         #expect(run(&client) { !$0.isEmpty } == ["text:hello κόσμε"])

@@ -21,8 +21,8 @@ func step(_ connection: inout WebSocketConnection, echo: Bool, _ events: inout [
     for (op, bytes) in replies { _ = bytes.withUnsafeBytes { connection.send(op, $0) } }
 }
 
-func acceptConnection(_ listener: borrowing TCPListener, tls: TLSContext?) throws -> WebSocketConnection {
-    try WebSocketConnection(accepted: try acceptEventually(listener), tls: tls)
+func acceptConnection(_ listener: borrowing TCPListener, tls: TLSContext?, compression: Bool = false) throws -> WebSocketConnection {
+    try WebSocketConnection(accepted: try acceptEventually(listener), tls: tls, compression: compression)
 }
 
 @Suite("WebSocket server connections", .serialized)
@@ -62,8 +62,8 @@ struct WebSocketServerTests {
         #expect(s.last == "closed:1000:true")
     }
 
-    @Test("the Python websockets client conforms with our server, plain and over TLS", arguments: [false, true])
-    func pythonClient(tls: Bool) throws {
+    @Test("the Python websockets client conforms with our server, plain and over TLS, with and without permessage-deflate", arguments: [false, true], [false, true])
+    func pythonClient(tls: Bool, compressed: Bool) throws {
         let pki = try TestPKI.shared.get()
         let python = FileManager.default.currentDirectoryPath + "/.venv/bin/python"
         try #require(FileManager.default.isExecutableFile(atPath: python), "make test creates .venv")
@@ -71,12 +71,13 @@ struct WebSocketServerTests {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: python)
         process.arguments = ["Tests/peers/ws_peer.py", "client", "\(tls ? "wss" : "ws")://127.0.0.1:\(listener.port)/"]
-            + (tls ? ["--ca", pki.caFile] : [])
+            + (tls ? ["--ca", pki.caFile] : []) + (compressed ? ["--compress"] : [])
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
         try process.run()
-        var server = try acceptConnection(listener, tls: tls ? TLSContext(serverCertificate: pki.certificateFile, key: pki.keyFile) : nil)
+        var server = try acceptConnection(
+            listener, tls: tls ? TLSContext(serverCertificate: pki.certificateFile, key: pki.keyFile) : nil, compression: compressed)
         var events: [String] = []
         let deadline = MonotonicClock.now() + .seconds(10)
         while process.isRunning && MonotonicClock.now() < deadline {

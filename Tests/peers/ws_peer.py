@@ -1,6 +1,6 @@
 """An independent WebSocket peer for Gantry's conformance tests: the Python `websockets` library.
 
-    ws_peer.py server [--tls CERT KEY]
+    ws_peer.py server [--tls CERT KEY] [--compress]
 
 prints the port it listens on, then serves until stdin closes. Each connection echoes every message, and
 answers a few text commands:
@@ -9,10 +9,13 @@ answers a few text commands:
   "close"       -> closes with 4001 "bye"
   "big N"       -> sends a binary message of N bytes (byte i = i % 251)
 
-    ws_peer.py client URL [--ca CAFILE]
+    ws_peer.py client URL [--ca CAFILE] [--compress]
 
 connects to an echo server (Gantry's), checks that text, a fragmented message, a 100 kB binary message and
 a ping come back, closes with 1000, prints "ok" and exits 0 (non-zero with the reason otherwise).
+
+--compress offers (client) or accepts (server) permessage-deflate (RFC 7692); the client then checks that
+the server agreed to it.
 """
 import asyncio
 import ssl
@@ -22,12 +25,18 @@ from websockets.asyncio.client import connect
 from websockets.asyncio.server import serve
 
 
+COMPRESSION = "deflate" if "--compress" in sys.argv else None
+
+
 async def client(url, ca):
     context = None
     if ca:
         context = ssl.create_default_context(cafile=ca)
-    async with connect(url, ssl=context, compression=None, max_size=2**24,
+    async with connect(url, ssl=context, compression=COMPRESSION, max_size=2**24,
                        server_hostname="venue.test" if ca else None) as ws:
+        if COMPRESSION:
+            names = [e.name for e in ws.protocol.extensions]
+            assert names == ["permessage-deflate"], f"negotiated extensions {names}"
         await ws.send("hello κόσμε")
         assert await ws.recv() == "hello κόσμε", "text echo"
         await ws.send(iter(["frag", "men", "ted"]))
@@ -66,7 +75,7 @@ async def main():
         i = sys.argv.index("--tls")
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(sys.argv[i + 1], sys.argv[i + 2])
-    async with serve(handler, "127.0.0.1", 0, ssl=context, compression=None, max_size=2**24) as server:
+    async with serve(handler, "127.0.0.1", 0, ssl=context, compression=COMPRESSION, max_size=2**24) as server:
         port = server.sockets[0].getsockname()[1]
         print(port, flush=True)
         loop = asyncio.get_running_loop()

@@ -38,7 +38,13 @@ public struct WebSocketConnection: ~Copyable {
     let host: String
     let path: String
     let key: String
-    let parser: WebSocketFrameParser
+    var parser: WebSocketFrameParser
+    /// permessage-deflate: whether to offer (client) or accept (server) it, and what was agreed.
+    let compression: Bool
+    public private(set) var deflate: PerMessageDeflateParameters? = nil
+    var inflater: WebSocketInflater? = nil
+    var deflater: WebSocketDeflater? = nil
+    let maxMessage: Int
     var assembler: WebSocketMessageAssembler
     /// Plaintext received and not yet parsed: bytes [start, end).
     let inbound: UnsafeMutableRawBufferPointer
@@ -67,30 +73,41 @@ public struct WebSocketConnection: ~Copyable {
     ///   - path: The request target.
     ///   - tls: A client context to use TLS (wss://), nil for plain TCP (ws://).
     ///   - maxMessage: The largest message accepted (1009 above it); the receive buffer is twice that.
+    ///   - compression: Offer permessage-deflate (RFC 7692): the server's compressed messages are inflated;
+    ///     ours are sent uncompressed (small, and latency counts more than bytes).
     /// - Throws: `NetError` or `TLSError` if the socket or TLS session cannot be made.
     public init(
-        address: String, port: Int, host: String, path: String, tls: TLSContext?, maxMessage: Int = 1 << 20
+        address: String, port: Int, host: String, path: String, tls: TLSContext?, maxMessage: Int = 1 << 20,
+        compression: Bool = false
     ) throws {
         let socket = try TCPSocket.connect(host: address, port: port, receiveBuffer: 4 << 20)
         var session: TLSSession? = nil
         if let tls { session = try TLSSession(client: tls, host: host) }
-        self.init(role: .client, socket: socket, tls: session, usesTLS: tls != nil, host: host, path: path, maxMessage: maxMessage)
+        self.init(
+            role: .client, socket: socket, tls: session, usesTLS: tls != nil, host: host, path: path, maxMessage: maxMessage,
+            compression: compression)
     }
 
     /// Serves an accepted connection: waits for the upgrade request and answers it.
-    /// - Parameter tls: A server context for wss://, nil for ws://.
+    /// - Parameters:
+    ///   - tls: A server context for wss://, nil for ws://.
+    ///   - compression: Accept a client's permessage-deflate offer and compress what we send.
     /// - Throws: `TLSError` if the TLS session cannot be made.
-    public init(accepted socket: consuming TCPSocket, tls: TLSContext?, maxMessage: Int = 1 << 20) throws {
+    public init(accepted socket: consuming TCPSocket, tls: TLSContext?, maxMessage: Int = 1 << 20, compression: Bool = false) throws {
         var session: TLSSession? = nil
         if let tls { session = try TLSSession(server: tls) }
-        self.init(role: .server, socket: socket, tls: session, usesTLS: tls != nil, host: "", path: "", maxMessage: maxMessage)
+        self.init(
+            role: .server, socket: socket, tls: session, usesTLS: tls != nil, host: "", path: "", maxMessage: maxMessage,
+            compression: compression)
         state = usesTLS ? .tlsHandshake : .upgrading
     }
 
     private init(
         role: WebSocketFrameParser.Role, socket: consuming TCPSocket, tls: consuming TLSSession?, usesTLS: Bool, host: String,
-        path: String, maxMessage: Int
+        path: String, maxMessage: Int, compression: Bool
     ) {
+        self.compression = compression
+        self.maxMessage = maxMessage
         self.role = role
         self.socket = socket
         ciphertext = tls?.buffers
@@ -122,7 +139,7 @@ public struct WebSocketConnection: ~Copyable {
             case .failed(let e): return fail("connect failed (errno \(e))", code: 1006, handler)
             case .connected:
                 state = usesTLS ? .tlsHandshake : .upgrading
-                if !usesTLS { queueRaw(WebSocketHandshake.clientRequest(host: host, path: path, key: key)) }
+                if !usesTLS { queueRaw(clientRequest()) }
                 return 1 + poll(handler)
             }
         default: break
@@ -155,7 +172,7 @@ public struct WebSocketConnection: ~Copyable {
             do {
                 if try tls!.handshake() == .done {
                     state = .upgrading
-                    if role == .client { queueRaw(WebSocketHandshake.clientRequest(host: host, path: path, key: key)) }
+                    if role == .client { queueRaw(clientRequest()) }
                     _ = drainTLS()
                 }
             } catch {
@@ -175,9 +192,18 @@ public struct WebSocketConnection: ~Copyable {
             guard case .head(let h) = head else { return work }
             do {
                 if role == .client {
-                    try WebSocketHandshake.validate(response: h, key: key)
+                    if let agreed = try WebSocketHandshake.validate(response: h, key: key, offeredDeflate: compression) {
+                        startDeflate(agreed, compressing: false)
+                    }
                 } else {
-                    queueRaw(try WebSocketHandshake.serverResponse(to: h))
+                    var response: String? = nil
+                    if compression, let offers = h.header("Sec-WebSocket-Extensions"),
+                        let (agreed, value) = PerMessageDeflateParameters.accept(offers: offers)
+                    {
+                        response = value
+                        startDeflate(agreed, compressing: true)
+                    }
+                    queueRaw(try WebSocketHandshake.serverResponse(to: h, deflate: response))
                 }
             } catch {
                 if role == .server { queueRaw(Self.badRequest) }
@@ -269,6 +295,21 @@ public struct WebSocketConnection: ~Copyable {
                 work += 1
                 switch assembler.receive(h, payload: payload) {
                 case .fragment: break
+                case .compressedMessage(let op, let p):
+                    switch inflater!.inflate(p) {
+                    case .success(let message):
+                        if op == .text {
+                            var utf8 = UTF8Validator()
+                            guard utf8.feed(message), utf8.isComplete else {
+                                return work + fail("protocol violation: inflated text is not UTF-8", code: 1007, handler)
+                            }
+                        }
+                        handler(.message(op, payload: message, receivedAt: lastReceivedAt))
+                    case .failure(.tooBig):
+                        return work + fail("compressed message inflates past \(maxMessage) bytes", code: 1009, handler)
+                    case .failure(.corrupt(let why)):
+                        return work + fail("compressed message does not inflate: \(why)", code: 1007, handler)
+                    }
                 case .message(let op, let p):
                     handler(.message(op, payload: p, receivedAt: lastReceivedAt))
                 case .ping(let p): queueFrame(.pong, p)
@@ -329,22 +370,45 @@ public struct WebSocketConnection: ~Copyable {
     /// Frames `payload` (masked from a client, as RFC 6455 §5.3 requires; never from a server) and queues it:
     /// straight into the send queue, or under TLS into the staging buffer, encrypted at `flush`. No allocation
     /// once the buffers have grown to the largest message sent.
+    /// A server that agreed permessage-deflate compresses data messages (RSV1 set).
     mutating func queueFrame(_ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer) {
         let mask: UInt32? = role == .client ? masks.take() : nil
+        let compress = deflater != nil && !opcode.isControl
+        let body = compress ? deflater!.deflate(payload) : payload
         if usesTLS {
-            Self.frame(opcode, payload, mask: mask, into: &staging)
+            Self.frame(opcode, body, rsv1: compress, mask: mask, into: &staging)
         } else {
-            Self.frame(opcode, payload, mask: mask, into: &outbound)
+            Self.frame(opcode, body, rsv1: compress, mask: mask, into: &outbound)
         }
     }
 
-    static func frame(_ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer, mask: UInt32?, into queue: inout ByteQueue) {
+    static func frame(
+        _ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer, rsv1: Bool, mask: UInt32?, into queue: inout ByteQueue
+    ) {
         let room = queue.reserve(WebSocketFrameWriter.maxHeaderLength + payload.count)
-        let n = WebSocketFrameWriter.writeHeader(into: room, opcode: opcode, length: payload.count, maskKey: mask)
+        let n = WebSocketFrameWriter.writeHeader(into: room, rsv1: rsv1, opcode: opcode, length: payload.count, maskKey: mask)
         let body = UnsafeMutableRawBufferPointer(rebasing: room[n..<(n + payload.count)])
         if let source = payload.baseAddress { body.baseAddress!.copyMemory(from: source, byteCount: payload.count) }
         if let mask { WebSocketMask.apply(key: mask, to: body) }
         queue.commit(n + payload.count)
+    }
+
+    /// The client's upgrade request, offering permessage-deflate if asked to.
+    func clientRequest() -> [UInt8] {
+        WebSocketHandshake.clientRequest(
+            host: host, path: path, key: key,
+            extraHeaders: compression ? [("Sec-WebSocket-Extensions", PerMessageDeflateParameters.clientOffer)] : [])
+    }
+
+    /// permessage-deflate was agreed: RSV1 becomes legal on data frames; the peer's messages are inflated,
+    /// and a server compresses its own with the window and context rules the client asked for.
+    mutating func startDeflate(_ agreed: PerMessageDeflateParameters, compressing: Bool) {
+        deflate = agreed
+        parser = WebSocketFrameParser(role: role, maxFramePayload: maxMessage, allowRSV1: true)
+        inflater = WebSocketInflater(maxMessage: maxMessage)
+        if compressing {
+            deflater = WebSocketDeflater(windowBits: agreed.serverMaxWindowBits, noContextTakeover: agreed.serverNoContextTakeover)
+        }
     }
 
     /// Queues plaintext (encrypting it first under TLS): the handshake's HTTP head.

@@ -48,20 +48,28 @@ public enum WebSocketHandshake {
     }
 
     /// Checks the server's answer to a request made with `key`.
+    /// - Parameter offeredDeflate: Whether the request offered permessage-deflate (`PerMessageDeflateParameters.clientOffer`).
+    /// - Returns: The agreed permessage-deflate parameters, nil if the server declined (or none was offered).
     /// - Throws: `WebSocketHandshakeError` naming the first problem.
-    public static func validate(response head: HTTPHead, key: String) throws(WebSocketHandshakeError) {
+    @discardableResult
+    public static func validate(
+        response head: HTTPHead, key: String, offeredDeflate: Bool = false
+    ) throws(WebSocketHandshakeError) -> PerMessageDeflateParameters? {
         guard head.status == 101 else { throw .status(head.status) }
         guard head.header("Upgrade")?.lowercased() == "websocket" else { throw .missingUpgrade }
         guard head.header("Connection", containsToken: "upgrade") else { throw .missingConnectionUpgrade }
         let expected = acceptValue(forKey: key)
         let got = head.header("Sec-WebSocket-Accept")
         guard got == expected else { throw .badAccept(expected: expected, got: got) }
-        if let ext = head.header("Sec-WebSocket-Extensions"), !ext.isEmpty { throw .unrequestedExtension(ext) }
+        guard let ext = head.header("Sec-WebSocket-Extensions"), !ext.isEmpty else { return nil }
+        guard offeredDeflate else { throw .unrequestedExtension(ext) }
+        return try PerMessageDeflateParameters.parseResponse(ext)
     }
 
     /// The server's 101 answer to a client's upgrade request (for the venue simulator).
+    /// - Parameter deflate: The permessage-deflate response value, if the server accepted the client's offer.
     /// - Throws: `.badRequest` if the request is not a valid upgrade (the caller answers 400).
-    public static func serverResponse(to request: HTTPHead) throws(WebSocketHandshakeError) -> [UInt8] {
+    public static func serverResponse(to request: HTTPHead, deflate: String? = nil) throws(WebSocketHandshakeError) -> [UInt8] {
         guard request.startLine.0 == "GET", request.startLine.2 == "HTTP/1.1" else { throw .badRequest("not GET … HTTP/1.1") }
         guard request.header("Upgrade")?.lowercased() == "websocket" else { throw .badRequest("no Upgrade: websocket") }
         guard request.header("Connection", containsToken: "upgrade") else { throw .badRequest("no Connection: Upgrade") }
@@ -69,8 +77,10 @@ public enum WebSocketHandshake {
         guard let key = request.header("Sec-WebSocket-Key"), key.utf8.count == 24 else {
             throw .badRequest("Sec-WebSocket-Key is not 16 bytes of base64")
         }
-        let text = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Accept: \(acceptValue(forKey: key))\r\n\r\n"
+        var text = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Accept: \(acceptValue(forKey: key))\r\n"
+        if let deflate { text += "Sec-WebSocket-Extensions: \(deflate)\r\n" }
+        text += "\r\n"
         return Array(text.utf8)
     }
 }

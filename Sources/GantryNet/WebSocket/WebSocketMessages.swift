@@ -3,6 +3,9 @@ public enum WebSocketEvent: Equatable {
     /// A whole text or binary message: `payload` is the frame's own bytes (unfragmented, zero copy) or the
     /// assembler's buffer (fragmented). Valid until the next call.
     case message(WebSocketOpcode, UnsafeRawBufferPointer)
+    /// A whole message compressed with permessage-deflate (RSV1 on its first frame): inflate it, then check
+    /// text for UTF-8 (the assembler cannot, before inflation).
+    case compressedMessage(WebSocketOpcode, UnsafeRawBufferPointer)
     /// A fragment was stored; nothing to hand out yet.
     case fragment
     case ping(UnsafeRawBufferPointer)
@@ -14,7 +17,8 @@ public enum WebSocketEvent: Equatable {
 
     public static func == (a: WebSocketEvent, b: WebSocketEvent) -> Bool {
         switch (a, b) {
-        case (.message(let o1, let p1), .message(let o2, let p2)): o1 == o2 && Array(p1) == Array(p2)
+        case (.message(let o1, let p1), .message(let o2, let p2)), (.compressedMessage(let o1, let p1), .compressedMessage(let o2, let p2)):
+            o1 == o2 && Array(p1) == Array(p2)
         case (.fragment, .fragment): true
         case (.ping(let p1), .ping(let p2)), (.pong(let p1), .pong(let p2)): Array(p1) == Array(p2)
         case (.close(let c1, let r1), .close(let c2, let r2)): c1 == c2 && Array(r1) == Array(r2)
@@ -33,6 +37,8 @@ public struct WebSocketMessageAssembler: ~Copyable {
     private let buffer: UnsafeMutableRawBufferPointer
     private var used = 0
     private var fragmentedOpcode: WebSocketOpcode?
+    /// The message being gathered is compressed (its UTF-8 is checked after inflation).
+    private var compressed = false
     private var utf8 = UTF8Validator()
 
     /// - Parameter maxMessage: The largest message accepted; its buffer is allocated now.
@@ -60,6 +66,7 @@ public struct WebSocketMessageAssembler: ~Copyable {
                 return .violation(.protocolError, reason: "new data frame inside a fragmented message")
             }
             if header.fin {
+                if header.rsv1 { return .compressedMessage(header.opcode, payload) }
                 if header.opcode == .text {
                     var v = UTF8Validator()
                     guard v.feed(payload), v.isComplete else { return .violation(.invalidPayload, reason: "text is not UTF-8") }
@@ -67,12 +74,17 @@ public struct WebSocketMessageAssembler: ~Copyable {
                 return .message(header.opcode, payload)
             }
             fragmentedOpcode = header.opcode
+            compressed = header.rsv1
             used = 0
             utf8 = UTF8Validator()
             return append(payload, fin: false)
         case .continuation:
             guard fragmentedOpcode != nil else {
                 return .violation(.protocolError, reason: "continuation frame without a message to continue")
+            }
+            if header.rsv1 {
+                fragmentedOpcode = nil
+                return .violation(.protocolError, reason: "RSV1 set on a continuation frame")
             }
             return append(payload, fin: header.fin)
         }
@@ -83,7 +95,7 @@ public struct WebSocketMessageAssembler: ~Copyable {
             fragmentedOpcode = nil
             return .violation(.messageTooBig, reason: "message over \(maxMessage) bytes")
         }
-        if fragmentedOpcode == .text && !utf8.feed(payload) {
+        if fragmentedOpcode == .text && !compressed && !utf8.feed(payload) {
             fragmentedOpcode = nil
             return .violation(.invalidPayload, reason: "text is not UTF-8")
         }
@@ -93,8 +105,10 @@ public struct WebSocketMessageAssembler: ~Copyable {
         guard fin else { return .fragment }
         let opcode = fragmentedOpcode!
         fragmentedOpcode = nil
+        let message = UnsafeRawBufferPointer(start: buffer.baseAddress, count: used)
+        if compressed { return .compressedMessage(opcode, message) }
         if opcode == .text && !utf8.isComplete { return .violation(.invalidPayload, reason: "text ends inside a code point") }
-        return .message(opcode, UnsafeRawBufferPointer(start: buffer.baseAddress, count: used))
+        return .message(opcode, message)
     }
 
     private func close(_ payload: UnsafeRawBufferPointer) -> WebSocketEvent {

@@ -1,0 +1,2 @@
+// zlib, for WebSocket permessage-deflate (RFC 7692): raw DEFLATE streams.
+#include <zlib.h>
