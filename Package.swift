@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "GantryRing", targets: ["GantryRing"]),
         .library(name: "GantryLoop", targets: ["GantryLoop"]),
         .library(name: "GantryNet", targets: ["GantryNet"]),
+        .library(name: "GantryBook", targets: ["GantryBook"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
@@ -41,6 +42,7 @@ let package = Package(
             ]
         ),
         .target(name: "GantryNet", dependencies: ["GantryCore", "GantryRing", "CGantry", "COpenSSL", "CZlib"]),
+        .target(name: "GantryBook", dependencies: ["GantryCore"]),
         .executableTarget(
             name: "gantry",
             dependencies: [
@@ -53,6 +55,7 @@ let package = Package(
         .testTarget(name: "GantryCoreTests", dependencies: ["GantryCore"]),
         .testTarget(name: "GantryRingTests", dependencies: ["GantryRing", "GantryCore"]),
         .testTarget(name: "GantryLoopTests", dependencies: ["GantryLoop", "GantryRing", "GantryCore"]),
+        .testTarget(name: "GantryBookTests", dependencies: ["GantryBook", "GantryCore"]),
         .testTarget(name: "GantryNetTests", dependencies: ["GantryNet", "GantryLoop", "GantryRing", "GantryCore"]),
 
         // Benchmarks: the C baselines measured in the same run, the ordo-one suite, and the ratio report.
@@ -65,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "GantryBenchmarks",
             dependencies: [
-                "GantryCore", "GantryRing", "GantryNet", "BenchSupport",
+                "GantryCore", "GantryRing", "GantryNet", "GantryBook", "BenchSupport",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/GantryBenchmarks",

@@ -1,0 +1,164 @@
+import GantryCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One price level.
+@frozen
+public struct BookLevel: Sendable, BitwiseCopyable, Equatable {
+    public var price: Price
+    public var quantity: Quantity
+
+    @inlinable
+    public init(price: Price, quantity: Quantity) {
+        self.price = price
+        self.quantity = quantity
+    }
+}
+
+/// What setting a level did.
+public enum LevelChange: Sendable, Equatable {
+    case inserted
+    case updated
+    case removed
+    /// A removal of a level the side did not hold (venues send these; nothing changes).
+    case absent
+    /// The side is full and the level is worse than every level held: not kept (deeper than the book keeps).
+    case beyondDepth
+}
+
+/// One side of an L2 book: levels in one array allocated up front, sorted so that the best is last. Venue
+/// updates cluster at the top of the book, so finding a level is a short walk from the end and inserting or
+/// removing one moves only the few better levels; the best level is read in O(1). When the side is full, the
+/// worst level makes room for a better one. No allocation after `init`.
+public struct BookSide: ~Copyable {
+    public let side: Side
+    public let capacity: Int
+    public private(set) var count = 0
+    @usableFromInline let levels: UnsafeMutablePointer<BookLevel>
+
+    /// - Parameters:
+    ///   - side: `.buy` for bids (best = highest), `.sell` for asks (best = lowest).
+    ///   - capacity: The most levels kept.
+    public init(_ side: Side, capacity: Int) {
+        precondition(side != .none && capacity > 0, "a book side is bids or asks and holds at least one level")
+        self.side = side
+        self.capacity = capacity
+        levels = .allocate(capacity: capacity)
+    }
+
+    deinit { levels.deallocate() }
+
+    /// The sort key: ascending in the array, best last.
+    @inlinable
+    func key(_ price: Price) -> Int64 { side == .buy ? price.raw : -price.raw }
+
+    /// The best level, if any.
+    @inlinable
+    public var best: BookLevel? { count > 0 ? levels[count - 1] : nil }
+
+    /// The level `depth` places from the best (0 = best). - Precondition: depth < count.
+    @inlinable
+    public func level(_ depth: Int) -> BookLevel {
+        precondition(depth >= 0 && depth < count, "depth beyond the book")
+        return levels[count - 1 - depth]
+    }
+
+    /// Whether `a` is a better price than `b` on this side.
+    @inlinable
+    public func isBetter(_ a: Price, than b: Price) -> Bool { key(a) > key(b) }
+
+    /// The index of the first level whose key is ≥ `k` (count if none): a walk from the best for the first
+    /// eight levels, then a binary search.
+    @inlinable
+    func lowerBound(_ k: Int64) -> Int {
+        var i = count
+        var steps = 0
+        while i > 0 && steps < 8 {
+            if key(levels[i - 1].price) < k { return i }
+            i -= 1
+            steps += 1
+        }
+        var low = 0
+        var high = i
+        while low < high {
+            let mid = (low + high) >> 1
+            if key(levels[mid].price) < k { low = mid + 1 } else { high = mid }
+        }
+        return low
+    }
+
+    /// Sets the quantity at `price`; zero removes the level.
+    @discardableResult
+    public mutating func set(_ price: Price, _ quantity: Quantity) -> LevelChange {
+        let k = key(price)
+        let i = lowerBound(k)
+        if i < count && levels[i].price == price {
+            if quantity.isZero {
+                // Close the gap: the better levels move down by one.
+                move(from: i + 1, to: i, count: count - i - 1)
+                count -= 1
+                return .removed
+            }
+            levels[i].quantity = quantity
+            return .updated
+        }
+        if quantity.isZero { return .absent }
+        if count == capacity {
+            if i == 0 { return .beyondDepth }
+            // Drop the worst level; the levels below the new one move down by one.
+            move(from: 1, to: 0, count: i - 1)
+            levels[i - 1] = BookLevel(price: price, quantity: quantity)
+            return .inserted
+        }
+        move(from: i, to: i + 1, count: count - i)
+        levels[i] = BookLevel(price: price, quantity: quantity)
+        count += 1
+        return .inserted
+    }
+
+    /// Moves `count` levels within the array (the ranges may overlap).
+    @inlinable
+    func move(from source: Int, to destination: Int, count: Int) {
+        guard count > 0 else { return }
+        memmove(levels + destination, levels + source, count * MemoryLayout<BookLevel>.stride)
+    }
+
+    /// Removes every level.
+    public mutating func removeAll() { count = 0 }
+
+    /// Keeps only the best `depth` levels (a venue's subscribed depth).
+    public mutating func truncate(toDepth depth: Int) {
+        guard depth < count else { return }
+        let drop = count - depth
+        move(from: drop, to: 0, count: depth)
+        count = depth
+    }
+
+    /// The quantity of the best `depth` levels together.
+    public func cumulativeQuantity(depth: Int) -> Quantity {
+        var total: Int64 = 0
+        for d in 0..<min(depth, count) { total += levels[count - 1 - d].quantity.raw }
+        return Quantity(raw: total)
+    }
+
+    /// What taking `quantity` from this side would fill and cost, walking from the best level.
+    /// - Returns: The quantity available up to `quantity`, and its exact notional (price × quantity summed);
+    ///   the volume-weighted price is notional / filled.
+    public func sweep(_ quantity: Quantity) -> (filled: Quantity, notional: Notional) {
+        var left = quantity.raw
+        var notional: Int128 = 0
+        var d = count - 1
+        while left > 0 && d >= 0 {
+            let take = min(left, levels[d].quantity.raw)
+            notional += Int128(levels[d].price.raw) * Int128(take)
+            left -= take
+            d -= 1
+        }
+        return (Quantity(raw: quantity.raw - left), Notional(raw: notional))
+    }
+
+    /// The levels from the best, as values (tests and snapshots; allocates).
+    public var array: [BookLevel] { (0..<count).map { level($0) } }
+}
