@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "GantryLoop", targets: ["GantryLoop"]),
         .library(name: "GantryNet", targets: ["GantryNet"]),
         .library(name: "GantryBook", targets: ["GantryBook"]),
+        .library(name: "GantryVenues", targets: ["GantryVenues"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
@@ -43,6 +44,7 @@ let package = Package(
         ),
         .target(name: "GantryNet", dependencies: ["GantryCore", "GantryRing", "CGantry", "COpenSSL", "CZlib"]),
         .target(name: "GantryBook", dependencies: ["GantryCore"]),
+        .target(name: "GantryVenues", dependencies: ["GantryCore", "GantryBook"]),
         .executableTarget(
             name: "gantry",
             dependencies: [
@@ -56,6 +58,7 @@ let package = Package(
         .testTarget(name: "GantryRingTests", dependencies: ["GantryRing", "GantryCore"]),
         .testTarget(name: "GantryLoopTests", dependencies: ["GantryLoop", "GantryRing", "GantryCore"]),
         .testTarget(name: "GantryBookTests", dependencies: ["GantryBook", "GantryCore"]),
+        .testTarget(name: "GantryVenuesTests", dependencies: ["GantryVenues", "GantryBook", "GantryCore"]),
         .testTarget(name: "GantryNetTests", dependencies: ["GantryNet", "GantryLoop", "GantryRing", "GantryCore"]),
 
         // Benchmarks: the C baselines measured in the same run, the ordo-one suite, and the ratio report.

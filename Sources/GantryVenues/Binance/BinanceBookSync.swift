@@ -1,0 +1,157 @@
+import GantryBook
+import GantryCore
+
+/// Counts of what a book sync saw, for metrics and the journal.
+public struct BookSyncCounters: Sendable, Equatable {
+    public var applied = 0
+    /// Diffs older than the book (already in the snapshot, or sent twice).
+    public var ignored = 0
+    public var gaps = 0
+    public var snapshots = 0
+    /// Snapshots older than the buffered diffs (fetched again).
+    public var staleSnapshots = 0
+    public var crossed = 0
+}
+
+/// Keeps one instrument's Binance book exactly as Binance documents it for the diff. depth stream: buffer
+/// the stream's events, take the REST snapshot, drop buffered events with `u` ≤ `lastUpdateId`, start from
+/// the event whose [`U`, `u`] holds `lastUpdateId` + 1, then require each event's `U` to be the previous
+/// `u` + 1. A gap (or a crossed book) makes the book stale and starts a resync: the owner fetches a new
+/// snapshot while events are buffered again. Other instruments are not touched.
+public struct BinanceBookSync: ~Copyable {
+    public var book: L2Book
+    public let priceScale: Int
+    public let quantityScale: Int
+    public private(set) var counters = BookSyncCounters()
+    /// Diffs buffered while syncing (allocates, but only while a book is being rebuilt).
+    var pending: [(first: UInt64, last: UInt64, levels: [BookUpdate])] = []
+    /// The next diff is the first after a snapshot: it must straddle `lastUpdateId + 1`.
+    var firstAfterSnapshot = false
+
+    public struct BookUpdate: Sendable, Equatable {
+        public var side: Side
+        public var price: Price
+        public var quantity: Quantity
+    }
+
+    /// What one diff did.
+    public enum DiffOutcome: Equatable, Sendable {
+        case applied
+        /// Kept until the snapshot arrives.
+        case buffered
+        /// Older than the book: dropped.
+        case ignored
+        /// Not contiguous (or the book crossed): the book is stale and buffering again; fetch a snapshot.
+        case resyncNeeded(expected: UInt64, got: UInt64)
+    }
+
+    /// What a snapshot did.
+    public enum SnapshotOutcome: Equatable, Sendable {
+        /// The book is live.
+        case live
+        /// The snapshot is older than the first buffered diff: fetch it again.
+        case tooOld
+        /// The buffered diffs do not continue the snapshot: fetch it again (the diffs stay buffered).
+        case resyncNeeded(expected: UInt64, got: UInt64)
+    }
+
+    public init(venue: VenueId, instrument: InstrumentId, priceScale: Int, quantityScale: Int, depth: Int = 5_000) {
+        book = L2Book(venue: venue, instrument: instrument, depth: depth)
+        self.priceScale = priceScale
+        self.quantityScale = quantityScale
+        book.state = .syncing
+    }
+
+    /// Starts (or restarts) a sync: the book is not live until a snapshot and contiguous diffs follow.
+    public mutating func resync() {
+        book.state = .syncing
+        pending.removeAll()
+        firstAfterSnapshot = false
+    }
+
+    /// Applies or buffers one diff.
+    /// - Parameter onLevel: Told of each level applied to a live book (for the ring), not of buffered ones.
+    /// - Throws: `DecodeError` if the diff's levels do not decode (the book is untouched).
+    public mutating func apply(
+        _ diff: Binance.DepthDiff, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }
+    ) throws(DecodeError) -> DiffOutcome {
+        if book.state != .live {
+            var levels: [BookUpdate] = []
+            try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { levels.append(BookUpdate(side: $0, price: $1, quantity: $2)) }
+            pending.append((diff.firstUpdateId, diff.finalUpdateId, levels))
+            return .buffered
+        }
+        if diff.finalUpdateId <= book.sequence {
+            counters.ignored += 1
+            return .ignored
+        }
+        let expected = book.sequence + 1
+        let contiguous = firstAfterSnapshot
+            ? diff.firstUpdateId <= expected && expected <= diff.finalUpdateId
+            : diff.firstUpdateId == expected
+        guard contiguous else { return try gap(diff, expected: expected) }
+        // Decode every level before touching the book, so that a malformed diff leaves it as it was.
+        try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
+        try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
+            self.book.apply(side, price, quantity)
+            onLevel(side, price, quantity)
+        }
+        book.sequence = diff.finalUpdateId
+        firstAfterSnapshot = false
+        counters.applied += 1
+        if book.isCrossed { return try crossed(diff) }
+        return .applied
+    }
+
+    /// Loads the REST snapshot and replays the buffered diffs on it.
+    public mutating func load(_ snapshot: Binance.DepthSnapshot) throws(DecodeError) -> SnapshotOutcome {
+        counters.snapshots += 1
+        if let first = pending.first, snapshot.lastUpdateId < first.first {
+            counters.staleSnapshots += 1
+            return .tooOld
+        }
+        var levels: [BookUpdate] = []
+        try snapshot.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { levels.append(BookUpdate(side: $0, price: $1, quantity: $2)) }
+        book.clear()
+        for l in levels { book.apply(l.side, l.price, l.quantity) }
+        book.sequence = snapshot.lastUpdateId
+        firstAfterSnapshot = true
+        var replay = pending
+        replay.removeAll { $0.last <= snapshot.lastUpdateId }
+        counters.ignored += pending.count - replay.count
+        for diff in replay {
+            let expected = book.sequence + 1
+            let contiguous = firstAfterSnapshot ? diff.first <= expected && expected <= diff.last : diff.first == expected
+            guard contiguous else {
+                counters.gaps += 1
+                pending = replay.filter { $0.first >= diff.first }
+                return .resyncNeeded(expected: expected, got: diff.first)
+            }
+            for l in diff.levels { book.apply(l.side, l.price, l.quantity) }
+            book.sequence = diff.last
+            firstAfterSnapshot = false
+            counters.applied += 1
+        }
+        pending.removeAll()
+        if book.isCrossed {
+            counters.crossed += 1
+            book.state = .syncing
+            return .resyncNeeded(expected: book.sequence, got: book.sequence)
+        }
+        book.state = .live
+        return .live
+    }
+
+    mutating func gap(_ diff: Binance.DepthDiff, expected: UInt64) throws(DecodeError) -> DiffOutcome {
+        counters.gaps += 1
+        resync()
+        _ = try apply(diff)  // buffered: the first event after the gap
+        return .resyncNeeded(expected: expected, got: diff.firstUpdateId)
+    }
+
+    mutating func crossed(_ diff: Binance.DepthDiff) throws(DecodeError) -> DiffOutcome {
+        counters.crossed += 1
+        resync()
+        return .resyncNeeded(expected: book.sequence, got: diff.finalUpdateId)
+    }
+}

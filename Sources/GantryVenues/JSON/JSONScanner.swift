@@ -1,0 +1,200 @@
+import GantryCore
+
+/// Why a venue message could not be decoded. Each names where (byte offset) and what was expected.
+public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The bytes are not the JSON expected at `offset`.
+    case malformed(offset: Int, expected: String)
+    /// The message ended early.
+    case truncated
+    /// A field the message type requires is missing.
+    case missingField(String)
+    /// A number field that does not fit or is not a decimal.
+    case badNumber(field: String, DecimalError?)
+    /// A symbol the configuration does not know.
+    case unknownSymbol
+    /// A message type this decoder does not handle (counted, not an error of the venue).
+    case unknownMessage
+
+    public var description: String {
+        switch self {
+        case .malformed(let o, let e): "malformed JSON at byte \(o): expected \(e)"
+        case .truncated: "message truncated"
+        case .missingField(let f): "missing field \(f)"
+        case .badNumber(let f, let e): "bad number in \(f)" + (e.map { ": \($0)" } ?? "")
+        case .unknownSymbol: "unknown symbol"
+        case .unknownMessage: "unknown message type"
+        }
+    }
+}
+
+/// Reads JSON in place: no tree, no String, no allocation. Values are handed out as byte ranges of the
+/// message (strings without their quotes; escapes are left as they are, which venue numbers and symbols
+/// never contain). The caller walks the structure it expects and skips what it does not need.
+public struct JSONScanner {
+    public let bytes: UnsafeRawBufferPointer
+    public var offset = 0
+
+    @inlinable
+    public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    @inlinable
+    var atEnd: Bool { offset >= bytes.count }
+
+    /// The next byte that is not white space (without consuming it).
+    @inlinable
+    public mutating func peek() throws(DecodeError) -> UInt8 {
+        while offset < bytes.count {
+            let b = bytes[offset]
+            if b != 0x20 && b != 0x0A && b != 0x0D && b != 0x09 { return b }
+            offset &+= 1
+        }
+        throw .truncated
+    }
+
+    /// Consumes `byte` (after white space).
+    @inlinable
+    public mutating func expect(_ byte: UInt8, _ what: StaticString) throws(DecodeError) {
+        guard try peek() == byte else { throw .malformed(offset: offset, expected: "\(what)") }
+        offset &+= 1
+    }
+
+    /// Consumes `byte` if it is next. - Returns: whether it was.
+    @inlinable
+    public mutating func consume(_ byte: UInt8) throws(DecodeError) -> Bool {
+        guard try peek() == byte else { return false }
+        offset &+= 1
+        return true
+    }
+
+    /// A string's bytes, without the quotes.
+    @inlinable
+    public mutating func string() throws(DecodeError) -> UnsafeRawBufferPointer {
+        try expect(0x22, "a string")
+        let start = offset
+        while offset < bytes.count {
+            let b = bytes[offset]
+            if b == 0x22 {
+                let s = UnsafeRawBufferPointer(rebasing: bytes[start..<offset])
+                offset &+= 1
+                return s
+            }
+            if b == 0x5C { offset &+= 1 }  // skip the escaped byte
+            offset &+= 1
+        }
+        throw .truncated
+    }
+
+    /// A number's bytes as they stand (integer, fraction, exponent).
+    @inlinable
+    public mutating func numberBytes() throws(DecodeError) -> UnsafeRawBufferPointer {
+        _ = try peek()
+        let start = offset
+        while offset < bytes.count {
+            let b = bytes[offset]
+            let isNumberByte = (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2B || b == 0x2E || b == 0x65 || b == 0x45
+            if !isNumberByte { break }
+            offset &+= 1
+        }
+        if offset == start { throw .malformed(offset: offset, expected: "a number") }
+        if offset == bytes.count { throw .truncated }
+        return UnsafeRawBufferPointer(rebasing: bytes[start..<offset])
+    }
+
+    /// A non-negative integer (ids, sequence numbers, millisecond times).
+    @inlinable
+    public mutating func uint64(_ field: StaticString) throws(DecodeError) -> UInt64 {
+        let digits = try numberBytes()
+        var value: UInt64 = 0
+        for d in digits {
+            let v = d &- 0x30
+            guard v < 10 else { throw .badNumber(field: "\(field)", nil) }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(UInt64(v))
+            if o1 || o2 { throw .badNumber(field: "\(field)", .overflow) }
+            value = s
+        }
+        return value
+    }
+
+    /// A JSON boolean.
+    @inlinable
+    public mutating func bool() throws(DecodeError) -> Bool {
+        let b = try peek()
+        if b == 0x74, offset + 4 <= bytes.count {
+            offset += 4
+            return true
+        }
+        if b == 0x66, offset + 5 <= bytes.count {
+            offset += 5
+            return false
+        }
+        throw .malformed(offset: offset, expected: "true or false")
+    }
+
+    /// Skips any value (nested objects and arrays included).
+    public mutating func skipValue() throws(DecodeError) {
+        switch try peek() {
+        case 0x22: _ = try string()
+        case 0x7B, 0x5B:
+            var depth = 0
+            while offset < bytes.count {
+                let b = bytes[offset]
+                if b == 0x22 {
+                    _ = try string()
+                    continue
+                }
+                offset &+= 1
+                if b == 0x7B || b == 0x5B { depth += 1 }
+                if b == 0x7D || b == 0x5D {
+                    depth -= 1
+                    if depth == 0 { return }
+                }
+            }
+            throw .truncated
+        case 0x74, 0x66: _ = try bool()
+        case 0x6E:
+            guard offset + 4 <= bytes.count else { throw .truncated }
+            offset += 4
+        default: _ = try numberBytes()
+        }
+    }
+
+    /// Walks an object's fields: `body` gets each key and must consume its value (or call `skipValue`).
+    @inlinable
+    public mutating func object(_ body: (UnsafeRawBufferPointer, inout JSONScanner) throws(DecodeError) -> Void) throws(DecodeError) {
+        try expect(0x7B, "{")
+        if try consume(0x7D) { return }
+        while true {
+            let key = try string()
+            try expect(0x3A, ":")
+            try body(key, &self)
+            if try consume(0x2C) { continue }
+            try expect(0x7D, "} or ,")
+            return
+        }
+    }
+
+    /// Walks an array: `body` must consume each element.
+    @inlinable
+    public mutating func array(_ body: (inout JSONScanner) throws(DecodeError) -> Void) throws(DecodeError) {
+        try expect(0x5B, "[")
+        if try consume(0x5D) { return }
+        while true {
+            try body(&self)
+            if try consume(0x2C) { continue }
+            try expect(0x5D, "] or ,")
+            return
+        }
+    }
+}
+
+extension UnsafeRawBufferPointer {
+    /// Byte-wise equality with an ASCII literal (keys, event names): no allocation.
+    @inlinable
+    public func equals(_ literal: StaticString) -> Bool {
+        guard count == literal.utf8CodeUnitCount else { return false }
+        let l = literal.utf8Start
+        for i in 0..<count where self[i] != l[i] { return false }
+        return true
+    }
+}

@@ -1,0 +1,148 @@
+import GantryBook
+import GantryCore
+import GantryVenues
+import Testing
+
+let nkn = (venue: VenueId(raw: 1), instrument: InstrumentId(raw: 7), priceScale: 8, quantityScale: 8)
+
+func top(_ book: borrowing L2Book) -> String {
+    let b = book.bids.best.map { "\($0.price.text(scale: 8))x\($0.quantity.text(scale: 8))" } ?? "-"
+    let a = book.asks.best.map { "\($0.price.text(scale: 8))x\($0.quantity.text(scale: 8))" } ?? "-"
+    return "\(b) / \(a)"
+}
+
+@Suite("Binance: messages and the documented book sync, on real recordings")
+struct BinanceTests {
+    @Test("the NKNUSDT recording rebuilds: first event dropped, 149 applied without a gap, book tickers agree")
+    func rebuild() throws {
+        var sync = BinanceBookSync(venue: nkn.venue, instrument: nkn.instrument, priceScale: 8, quantityScale: 8)
+        let snapshotBody = try Fixtures.text("binance/NKNUSDT_depth_snapshot_rest.json")
+        var topAfter: [UInt64: String] = [:]
+        var outcomes: [String] = []
+        for line in try Fixtures.lines("binance/NKNUSDT_arrival_order.txt") {
+            let parts = line.split(separator: " ", maxSplits: 2)
+            if parts[1] == "rest" {
+                let result = try snapshotBody.withBytes { try sync.load(Binance.decodeSnapshot($0)) }
+                outcomes.append("snapshot:\(result)")
+                continue
+            }
+            try String(parts[2]).withBytes { bytes in
+                guard case .depth(let diff) = try Binance.decode(bytes) else { return }
+                let outcome = try sync.apply(diff)
+                if outcome == .applied { topAfter[diff.finalUpdateId] = top(sync.book) }
+                if outcome != .applied { outcomes.append("\(diff.finalUpdateId):\(outcome)") }
+            }
+        }
+        let state = sync.book.state
+        let counters = sync.counters
+        #expect(outcomes.first == "499869752:buffered")
+        #expect(outcomes.contains("snapshot:live"))
+        #expect(state == .live)
+        #expect(counters.gaps == 0 && counters.crossed == 0)
+        // 150 events: the first (u 499869752 = lastUpdateId) is dropped; the others apply.
+        #expect(counters.ignored == 1)
+        #expect(counters.applied == 149)
+
+        var agreed = 0
+        for line in try Fixtures.lines("binance/NKNUSDT_bookTicker.jsonl") {
+            try line.withBytes { bytes in
+                guard case .bookTicker(let t) = try Binance.decode(bytes) else {
+                    Issue.record("not a book ticker: \(line)")
+                    return
+                }
+                guard let expected = topAfter[t.updateId] else { return }
+                func text(_ b: UnsafeRawBufferPointer) throws -> String { try Price(parsing: b, scale: 8).text(scale: 8) }
+                let ticker = "\(try text(t.bidPrice))x\(try text(t.bidQuantity)) / \(try text(t.askPrice))x\(try text(t.askQuantity))"
+                #expect(expected == ticker, "u \(t.updateId)")
+                agreed += 1
+            }
+        }
+        #expect(agreed == 19)
+    }
+
+    @Test("a gap makes the book stale and buffers from the gap; a new snapshot brings it back")
+    func gap() throws {
+        var sync = BinanceBookSync(venue: nkn.venue, instrument: nkn.instrument, priceScale: 8, quantityScale: 8)
+        let snapshot = #"{"lastUpdateId":100,"bids":[["1.00000000","5.00000000"]],"asks":[["1.10000000","5.00000000"]]}"#
+        func diff(_ U: Int, _ u: Int, bid: String) -> String {
+            #"{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":\#(U),"u":\#(u),"b":[["\#(bid)","1.00000000"]],"a":[]}"#
+        }
+        func apply(_ text: String) throws -> BinanceBookSync.DiffOutcome {
+            try text.withBytes { bytes in
+                guard case .depth(let d) = try Binance.decode(bytes) else { throw DecodeError.unknownMessage }
+                return try sync.apply(d)
+            }
+        }
+        #expect(try snapshot.withBytes { try sync.load(Binance.decodeSnapshot($0)) } == .live)
+        #expect(try apply(diff(99, 101, bid: "1.01000000")) == .applied)  // straddles lastUpdateId + 1
+        #expect(try apply(diff(102, 103, bid: "1.02000000")) == .applied)
+        #expect(try apply(diff(100, 103, bid: "1.02000000")) == .ignored)  // a duplicate
+        #expect(try apply(diff(105, 106, bid: "1.03000000")) == .resyncNeeded(expected: 104, got: 105))
+        let stale = sync.book.state
+        #expect(stale == .syncing)
+        #expect(try apply(diff(107, 108, bid: "1.04000000")) == .buffered)
+        // A snapshot older than the first buffered diff is refused; a newer one resumes.
+        #expect(try snapshot.withBytes { try sync.load(Binance.decodeSnapshot($0)) } == .tooOld)
+        let fresh = #"{"lastUpdateId":106,"bids":[["1.03000000","1.00000000"]],"asks":[["1.10000000","5.00000000"]]}"#
+        #expect(try fresh.withBytes { try sync.load(Binance.decodeSnapshot($0)) } == .live)
+        #expect(top(sync.book) == "1.04x1 / 1.1x5")
+        let sequence = sync.book.sequence
+        #expect(sequence == 108)
+    }
+
+    @Test("malformed, truncated and unknown messages are errors, never a crash; a bad diff leaves the book as it was")
+    func badInput() throws {
+        let good = #"{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":1,"u":2,"b":[["1.0","2.0"]],"a":[]}"#
+        for cut in 0..<good.utf8.count {
+            let prefix = String(decoding: Array(good.utf8)[0..<cut], as: UTF8.self)
+            #expect(throws: DecodeError.self, "prefix \(cut)") { try prefix.withBytes { _ = try Binance.decode($0) } }
+        }
+        #expect(throws: DecodeError.missingField("U")) {
+            try #"{"e":"depthUpdate","E":1,"s":"X","u":2,"b":[],"a":[]}"#.withBytes { _ = try Binance.decode($0) }
+        }
+        #expect(throws: DecodeError.unknownMessage) { try #"{"x":1}"#.withBytes { _ = try Binance.decode($0) } }
+        var sync = BinanceBookSync(venue: nkn.venue, instrument: nkn.instrument, priceScale: 8, quantityScale: 8)
+        let snapshot = #"{"lastUpdateId":1,"bids":[["1.00000000","5.00000000"]],"asks":[["1.10000000","5.00000000"]]}"#
+        _ = try snapshot.withBytes { try sync.load(Binance.decodeSnapshot($0)) }
+        let bad = #"{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":2,"u":2,"b":[["1.05","1"],["1e400","1"]],"a":[]}"#
+        #expect(throws: DecodeError.self) {
+            try bad.withBytes { bytes in
+                guard case .depth(let d) = try Binance.decode(bytes) else { return }
+                _ = try sync.apply(d)
+            }
+        }
+        #expect(top(sync.book) == "1x5 / 1.1x5")
+        let sequence = sync.book.sequence
+        #expect(sequence == 1)
+    }
+
+    @Test("trade, aggTrade and bookTicker fields from the recordings")
+    func otherStreams() throws {
+        let trade = try Fixtures.text("binance/ETHUSDT_trade_combined_stream.json")
+        try trade.withBytes { bytes in
+            guard case .trade(let t) = try Binance.decode(bytes) else {
+                Issue.record("not a trade")
+                return
+            }
+            #expect(t.tradeId == 705_291_099)
+            #expect(try Price(parsing: t.price, scale: 2) == Price("4149.74", scale: 2))
+            #expect(try Quantity(parsing: t.quantity, scale: 8) == Quantity("0.4387", scale: 8))
+            #expect(t.buyerIsMaker)
+            #expect(t.tradeTime == Nanos(raw: 1_639_351_062_243_000_000))
+        }
+        let agg = try Fixtures.text("binance/ETHUSDT_aggTrade_combined_stream.json")
+        try agg.withBytes { bytes in
+            guard case .trade = try Binance.decode(bytes) else {
+                Issue.record("not an aggTrade")
+                return
+            }
+        }
+        let ticker = try Fixtures.text("binance/ETHUSDT_bookTicker_combined_stream.json")
+        try ticker.withBytes { bytes in
+            guard case .bookTicker = try Binance.decode(bytes) else {
+                Issue.record("not a book ticker")
+                return
+            }
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import Foundation
+
+/// The real venue recordings in ../shared/data/venues/ (read in place, never copied into the project).
+enum Fixtures {
+    static let root: String = {
+        // The test runs from the package root; shared/ sits beside it.
+        let here = FileManager.default.currentDirectoryPath
+        return URL(fileURLWithPath: here).deletingLastPathComponent().appendingPathComponent("shared/data/venues").path
+    }()
+
+    static func lines(_ path: String) throws -> [String] {
+        try String(contentsOfFile: root + "/" + path, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    static func text(_ path: String) throws -> String {
+        try String(contentsOfFile: root + "/" + path, encoding: .utf8)
+    }
+}
+
+extension String {
+    /// The UTF-8 bytes, for decoders that read raw buffers.
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try Array(utf8).withUnsafeBytes(body)
+    }
+}
