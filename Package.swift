@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "GantryBenchmarks",
             dependencies: [
-                "GantryCore", "GantryRing", "GantryNet", "GantryBook", "BenchSupport",
+                "GantryCore", "GantryRing", "GantryNet", "GantryBook", "GantryVenues", "BenchSupport",
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/GantryBenchmarks",
@@ -103,5 +103,7 @@ if ProcessInfo.processInfo.environment["GANTRY_FUZZ"] != nil {
     package.targets += [
         .executableTarget(name: "FuzzWebSocketFrames", dependencies: ["GantryNet"], path: "Fuzz/FuzzWebSocketFrames"),
         .executableTarget(name: "FuzzHTTPResponse", dependencies: ["GantryNet"], path: "Fuzz/FuzzHTTPResponse"),
+        .executableTarget(
+            name: "FuzzVenueDecoders", dependencies: ["GantryVenues", "GantryBook", "GantryCore"], path: "Fuzz/FuzzVenueDecoders"),
     ]
 }

@@ -1,14 +1,23 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with AddressSanitizer into .build-fuzz and runs each for FUZZ_SECONDS
+# Builds the libFuzzer targets (or FUZZ_TARGETS) with AddressSanitizer into .build-fuzz and runs each for FUZZ_SECONDS
 # (default 600: the issue's ten minutes each). A crash stops the run and leaves its input in .build-fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-600}
 export GANTRY_FUZZ=1
-for target in FuzzWebSocketFrames FuzzHTTPResponse; do
+for target in ${FUZZ_TARGETS:-FuzzWebSocketFrames FuzzHTTPResponse FuzzVenueDecoders}; do
     swift build --scratch-path .build-fuzz --product "$target" -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
     corpus=".build-fuzz/corpus/$target"
     mkdir -p "$corpus"
+    if [ "$target" = FuzzVenueDecoders ] && [ -d ../shared/data/venues ]; then
+        # Seeds: the real recorded venue messages, one per file.
+        n=0
+        for f in ../shared/data/venues/*/*.jsonl; do
+            head -n 40 "$f" | while IFS= read -r line; do
+                n=$((n + 1)); printf '%s' "$line" > "$corpus/seed-$(basename "$f")-$n"
+            done
+        done
+    fi
     echo "fuzz: $target for $seconds s"
     (cd .build-fuzz && "./debug/$target" -max_total_time="$seconds" -print_final_stats=1 "corpus/$target" 2>&1 | tail -8)
 done

@@ -27,6 +27,9 @@ public struct BinanceBookSync: ~Copyable {
     var pending: [(first: UInt64, last: UInt64, levels: [BookUpdate])] = []
     /// The next diff is the first after a snapshot: it must straddle `lastUpdateId + 1`.
     var firstAfterSnapshot = false
+    /// A diff's levels, decoded in full before any is applied (so a malformed diff leaves the book as it was).
+    var scratch: UnsafeMutablePointer<BookUpdate>
+    var scratchCapacity = 256
 
     public struct BookUpdate: Sendable, Equatable {
         public var side: Side
@@ -60,7 +63,10 @@ public struct BinanceBookSync: ~Copyable {
         self.priceScale = priceScale
         self.quantityScale = quantityScale
         book.state = .syncing
+        scratch = .allocate(capacity: scratchCapacity)
     }
+
+    deinit { scratch.deallocate() }
 
     /// Starts (or restarts) a sync: the book is not live until a snapshot and contiguous diffs follow.
     public mutating func resync() {
@@ -91,10 +97,30 @@ public struct BinanceBookSync: ~Copyable {
             : diff.firstUpdateId == expected
         guard contiguous else { return try gap(diff, expected: expected) }
         // Decode every level before touching the book, so that a malformed diff leaves it as it was.
-        try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
+        var n = 0
+        var overflow = false
+        let scratch = self.scratch
+        let capacity = scratchCapacity
         try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
-            self.book.apply(side, price, quantity)
-            onLevel(side, price, quantity)
+            if n < capacity { scratch[n] = BookUpdate(side: side, price: price, quantity: quantity) } else { overflow = true }
+            n += 1
+        }
+        if overflow {
+            // A diff larger than any seen so far: grow once (rare), then decode again.
+            self.scratch.deallocate()
+            scratchCapacity = max(n, 2 * scratchCapacity)
+            self.scratch = .allocate(capacity: scratchCapacity)
+            let grown = self.scratch
+            var k = 0
+            try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
+                grown[k] = BookUpdate(side: side, price: price, quantity: quantity)
+                k += 1
+            }
+        }
+        for i in 0..<n {
+            let u = self.scratch[i]
+            book.apply(u.side, u.price, u.quantity)
+            onLevel(u.side, u.price, u.quantity)
         }
         book.sequence = diff.finalUpdateId
         firstAfterSnapshot = false
