@@ -19,12 +19,10 @@ nonisolated(unsafe) var ringPingPong: RingPingPong?
 nonisolated(unsafe) var loopbackStream: LoopbackStream?
 let priceSamples = PriceSamples()
 
-extension String {
-    /// Three digits with leading zeros.
-    init(format3 n: Int) {
-        let s = String(n)
-        self = String(repeating: "0", count: max(0, 3 - s.count)) + s
-    }
+/// `n` (0…999) as three digits with leading zeros.
+func threeDigits(_ n: Int) -> String {
+    let s = "\(n)"
+    return String(repeating: "0", count: max(0, 3 - s.count)) + s
 }
 
 let benchmarks: @Sendable () -> Void = {
@@ -180,9 +178,9 @@ let benchmarks: @Sendable () -> Void = {
     ) { benchmark in
         func decimal(_ units: Int64, _ scale: Int) -> String { FixedPoint.string(units, scale: scale, trimTrailingZeros: false) }
         var snapshot = #"{"lastUpdateId":1000000,"bids":["#
-        snapshot += (0..<1_000).map { "["\(decimal(9_712_345 - Int64($0), 2))000000","1.00000000"]" }.joined(separator: ",")
+        snapshot += (0..<1_000).map { #"["\#(decimal(9_712_345 - Int64($0), 2))000000","1.00000000"]"# }.joined(separator: ",")
         snapshot += #"],"asks":["#
-        snapshot += (0..<1_000).map { "["\(decimal(9_712_346 + Int64($0), 2))000000","1.00000000"]" }.joined(separator: ",")
+        snapshot += (0..<1_000).map { #"["\#(decimal(9_712_346 + Int64($0), 2))000000","1.00000000"]"# }.joined(separator: ",")
         snapshot += "]}"
         var sync = BinanceBookSync(venue: VenueId(raw: 1), instrument: InstrumentId(raw: 1), priceScale: 2, quantityScale: 8)
         _ = try! Array(snapshot.utf8).withUnsafeBytes { try sync.load(Binance.decodeSnapshot($0)) }
@@ -190,8 +188,8 @@ let benchmarks: @Sendable () -> Void = {
         for k in 0..<64 {
             func side(_ base: Int64, _ sign: Int64) -> String {
                 (0..<5).map { i in
-                    let quantity = (k + i) % 4 == 0 ? "0.00000000" : "0.\(String(format3: (k * 7 + i) % 1000))00000"
-                    return "["\(decimal(base + sign * Int64((k + i * 3) % 12), 2))000000","\(quantity)"]"
+                    let quantity = (k + i) % 4 == 0 ? "0.00000000" : "0.\(threeDigits((k * 7 + i) % 1000))00000"
+                    return #"["\#(decimal(base + sign * Int64((k + i * 3) % 12), 2))000000","\#(quantity)"]"#
                 }.joined(separator: ",")
             }
             let text = #"{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1764000000000,"s":"BTCUSDT","U":1000001,"u":1000001,"#

@@ -86,22 +86,18 @@ public enum Binance {
     public static func decode(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> Message {
         var scanner = JSONScanner(message)
         var fields = Fields()
-        var data = -1
+        var inner = Fields()
+        var enveloped = false
         try scanner.object { key, s throws(DecodeError) in
             if key.equals("data") {
-                data = s.offset
-                try s.skipValue()
+                // The combined-stream envelope: the event is the data object (read in the same pass).
+                enveloped = true
+                try s.object { key, s throws(DecodeError) in try record(key, &s, &inner) }
             } else {
                 try record(key, &s, &fields)
             }
         }
-        if data >= 0 {
-            fields = Fields()
-            var inner = JSONScanner(message)
-            inner.offset = data
-            try inner.object { key, s throws(DecodeError) in try record(key, &s, &fields) }
-        }
-        return try classify(message, fields)
+        return try classify(message, enveloped ? inner : fields)
     }
 
     /// Decodes the REST depth snapshot body.
