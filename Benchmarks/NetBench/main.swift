@@ -170,8 +170,15 @@ final class RoundTrips: Sendable {
     let failure = Mutex<String?>(nil)
 }
 
+/// Set by the loop's watcher when the socket is readable; read and cleared by the stage (same thread).
+final class Readiness {
+    var readable = true
+}
+
 /// Sends a `size`-byte message, waits for its echo, records the round trip; `count` times after a warm-up.
-/// Over WebSocket (Gantry's client) or raw TCP (the floor).
+/// Over WebSocket (Gantry's client) or raw TCP (the floor). Waiting in epoll, the stage reads its socket only
+/// when the loop has seen it readable (a read that would say EAGAIN is a wasted system call per wake-up), as
+/// an epoll-driven feed stage does; busy-polling, it reads on every poll.
 struct RoundTripStage: Stage, ~Copyable {
     var ws: WebSocketConnection?
     var tcp: TCPSocket?
@@ -187,8 +194,11 @@ struct RoundTripStage: Stage, ~Copyable {
     var sentAt = Nanos.zero
     var open = false
     var tcpGot = 0
+    /// Waiting in epoll: read only when the loop saw the socket readable.
+    let readiness: Readiness?
 
-    init(ws: consuming WebSocketConnection?, tcp: consuming TCPSocket?, size: Int, count: Int, out: RoundTrips) {
+    init(ws: consuming WebSocketConnection?, tcp: consuming TCPSocket?, size: Int, count: Int, out: RoundTrips, readiness: Readiness?) {
+        self.readiness = readiness
         overWebSocket = ws != nil
         self.ws = ws
         self.tcp = tcp
@@ -220,6 +230,13 @@ struct RoundTripStage: Stage, ~Copyable {
 
     mutating func poll() -> Int {
         if finished { return 0 }
+        if open, let readiness {
+            // Nothing to send until the echo is back, and nothing to read until the loop says so.
+            if sent != received {
+                if !readiness.readable { return 0 }
+                readiness.readable = false
+            }
+        }
         var work = 0
         if overWebSocket {
             var echoed = false
@@ -286,15 +303,16 @@ func rtt(_ args: Arguments) {
     do {
         runner = try Runner(RunnerSpec(name: "net-rtt", cpu: clientCPU, mode: mode)) { context in
             do {
+                let readiness = modeName == "epoll" ? Readiness() : nil
                 if overTCP {
                     let socket = try TCPSocket.connect(host: "127.0.0.1", port: port)
                     while socket.connectState() == .inProgress {}
-                    context.watch(fd: socket.fd) {}
-                    return RoundTripStage(ws: nil, tcp: socket, size: size, count: count, out: out)
+                    context.watch(fd: socket.fd) { readiness?.readable = true }
+                    return RoundTripStage(ws: nil, tcp: socket, size: size, count: count, out: out, readiness: readiness)
                 }
                 let ws = try WebSocketConnection(address: "127.0.0.1", port: port, host: "localhost", path: "/", tls: nil)
-                context.watch(fd: ws.fd) {}
-                return RoundTripStage(ws: ws, tcp: nil, size: size, count: count, out: out)
+                context.watch(fd: ws.fd) { readiness?.readable = true }
+                return RoundTripStage(ws: ws, tcp: nil, size: size, count: count, out: out, readiness: readiness)
             } catch {
                 fatalError("connect: \(error)")
             }

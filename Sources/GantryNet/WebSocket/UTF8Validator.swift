@@ -20,8 +20,16 @@ public struct UTF8Validator: Sendable, Equatable {
         var i = 0
         let count = bytes.count
         while i < count {
-            // ASCII runs, eight bytes at a time, while no code point is open.
+            // ASCII runs, 32 then 8 bytes at a time, while no code point is open (venue JSON is ASCII).
             if pending == 0 {
+                while i &+ 32 <= count {
+                    let a = bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                    let b = bytes.loadUnaligned(fromByteOffset: i &+ 8, as: UInt64.self)
+                    let c = bytes.loadUnaligned(fromByteOffset: i &+ 16, as: UInt64.self)
+                    let d = bytes.loadUnaligned(fromByteOffset: i &+ 24, as: UInt64.self)
+                    if (a | b | c | d) & 0x8080_8080_8080_8080 != 0 { break }
+                    i &+= 32
+                }
                 while i &+ 8 <= count && bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
                     i &+= 8
                 }
