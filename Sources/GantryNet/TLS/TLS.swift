@@ -191,6 +191,9 @@ public struct TLSSession: ~Copyable {
     /// Bytes waiting to be sent.
     public var pendingCiphertext: Int { buffers.outgoing.count }
 
+    /// Received ciphertext or decrypted plaintext that `readPlaintext` has not handed out yet.
+    public func hasBufferedInput() -> Bool { !buffers.incoming.isEmpty || SSL_has_pending(ssl) == 1 }
+
     /// Advances the handshake.
     /// - Throws: `TLSError.verification` with OpenSSL's reason if the peer is not trusted or not `host`;
     ///   `.handshake` for other failures.

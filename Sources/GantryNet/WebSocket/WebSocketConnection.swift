@@ -246,7 +246,7 @@ public struct WebSocketConnection: ~Copyable {
             }
         }
         // Plaintext OpenSSL already holds (a previous read that did not fit) comes first.
-        let held = drainTLS()
+        let held = drainTLS(records: 1)
         lastReadDrained = false
         if held > 0 { return held }
         if tlsPeerClosed { return -1 }
@@ -256,9 +256,9 @@ public struct WebSocketConnection: ~Copyable {
         case .bytes(let n, let kernel):
             lastReceivedAt = TCPSocket.monotonic(fromKernel: kernel)
             tls!.commitCiphertext(n)
-            let plain = drainTLS()
-            // Drained if the socket had less than the room and OpenSSL kept no plaintext back.
-            lastReadDrained = n < inbox.count && end < inbound.count
+            let plain = drainTLS(records: 1)
+            // Drained if the socket had less than the room and no ciphertext waits to be decrypted.
+            lastReadDrained = n < inbox.count && !tls!.hasBufferedInput()
             return max(1, plain)
         case .wouldBlock: return 0
         case .closed: return -1
@@ -267,10 +267,14 @@ public struct WebSocketConnection: ~Copyable {
     }
 
     /// Decrypts whatever OpenSSL can into `inbound`. - Returns: Plaintext bytes added.
-    mutating func drainTLS() -> Int {
+    /// - Parameter records: At most this many SSL_read calls (one TLS record each): the receive loop takes
+    ///   one record at a time and parses it while it is in cache, rather than decrypting all that arrived first.
+    mutating func drainTLS(records: Int = .max) -> Int {
         guard state == .open || state == .upgrading || state == .closing else { return 0 }
         var added = 0
-        while end < inbound.count {
+        var reads = 0
+        while end < inbound.count && reads < records {
+            reads += 1
             let room = UnsafeMutableRawBufferPointer(rebasing: inbound[end...])
             guard let (n, progress) = try? tls!.readPlaintext(into: room) else { break }
             if progress == .closed { tlsPeerClosed = true }
