@@ -44,7 +44,7 @@ let package = Package(
         ),
         .target(name: "GantryNet", dependencies: ["GantryCore", "GantryRing", "CGantry", "COpenSSL", "CZlib"]),
         .target(name: "GantryBook", dependencies: ["GantryCore"]),
-        .target(name: "GantryVenues", dependencies: ["GantryCore", "GantryBook"]),
+        .target(name: "GantryVenues", dependencies: ["GantryCore", "GantryBook", "CZlib"]),
         .executableTarget(
             name: "gantry",
             dependencies: [

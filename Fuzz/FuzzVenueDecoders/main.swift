@@ -1,4 +1,4 @@
-// libFuzzer target: the venue decoders and their book syncs (Binance so far). Built by `make fuzz` with
+// libFuzzer target: the venue decoders and their book syncs (Binance and OKX so far). Built by `make fuzz` with
 // -sanitize=fuzzer,address. Any input must decode or throw a DecodeError: never a crash, a hang, an
 // out-of-bounds read, or a book left crossed and live.
 import GantryBook
@@ -6,6 +6,7 @@ import GantryCore
 import GantryVenues
 
 nonisolated(unsafe) var binance: BinanceBookSync? = nil
+nonisolated(unsafe) var okx: OKXBookSync? = nil
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzVenueDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -22,6 +23,14 @@ public func fuzzVenueDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
         precondition(!(live && crossed), "a crossed book stayed live")
     }
     _ = try? Binance.decodeSnapshot(bytes)
+    if okx == nil { okx = OKXBookSync(venue: VenueId(raw: 4), instrument: InstrumentId(raw: 1), priceScale: 8, quantityScale: 8) }
+    if let message = try? OKX.decodeBook(bytes) {
+        let outcome = try? okx!.apply(message)
+        let live = okx!.book.state == .live
+        let crossed = okx!.book.isCrossed
+        precondition(!(live && crossed), "a crossed OKX book stayed live")
+        _ = outcome
+    }
     return 0
 }
 

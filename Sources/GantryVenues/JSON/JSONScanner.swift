@@ -112,7 +112,32 @@ public struct JSONScanner {
     /// A non-negative integer (ids, sequence numbers, millisecond times).
     @inlinable
     public mutating func uint64(_ field: StaticString) throws(DecodeError) -> UInt64 {
-        let digits = try numberBytes()
+        try Self.unsigned(try numberBytes(), field)
+    }
+
+    /// A signed integer (OKX's checksum and sequence ids).
+    @inlinable
+    public mutating func int64(_ field: StaticString) throws(DecodeError) -> Int64 {
+        let text = try numberBytes()
+        var digits = text
+        var negative = false
+        if let first = text.first, first == 0x2D {
+            negative = true
+            digits = UnsafeRawBufferPointer(rebasing: text[1...])
+        }
+        let magnitude = try Self.unsigned(digits, field)
+        if negative {
+            guard magnitude <= UInt64(Int64.max) + 1 else { throw .badNumber(field: "\(field)", .overflow) }
+            return magnitude == UInt64(Int64.max) + 1 ? Int64.min : -Int64(magnitude)
+        }
+        guard magnitude <= UInt64(Int64.max) else { throw .badNumber(field: "\(field)", .overflow) }
+        return Int64(magnitude)
+    }
+
+    /// Decimal digits as an unsigned integer (also for numbers sent as strings, such as OKX's `ts`).
+    @inlinable
+    public static func unsigned(_ digits: UnsafeRawBufferPointer, _ field: StaticString) throws(DecodeError) -> UInt64 {
+        guard !digits.isEmpty else { throw .badNumber(field: "\(field)", nil) }
         var value: UInt64 = 0
         for d in digits {
             let v = d &- 0x30

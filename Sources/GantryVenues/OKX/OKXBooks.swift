@@ -1,0 +1,223 @@
+import CZlib
+import GantryBook
+import GantryCore
+
+/// OKX v5 order-book channel messages (`books`, `books5`, `bbo-tbt`, …): `{"arg":{…},"action":"snapshot"|
+/// "update","data":[{"asks":[[px,sz,"0",n],…],"bids":…,"ts":…,"checksum":…,"seqId":…,"prevSeqId":…}]}`,
+/// decoded in place.
+public enum OKX {
+    public enum BookAction: Sendable, Equatable { case snapshot, update }
+
+    public struct BookMessage {
+        public let message: UnsafeRawBufferPointer
+        public var action: BookAction
+        public var instrument: UnsafeRawBufferPointer
+        /// `ts`, as wall-clock ns.
+        public var time: Nanos
+        /// The signed CRC32 of the top 25 levels; 0 when OKX no longer sends one.
+        public var checksum: Int32
+        /// `seqId` and `prevSeqId` when present (-1 for prevSeqId on a snapshot).
+        public var seqId: Int64?
+        public var prevSeqId: Int64?
+        @usableFromInline var bids: Int
+        @usableFromInline var asks: Int
+
+        /// Each level, bids first, at the instrument's scales; size 0 removes the level.
+        @inlinable
+        public func forEachLevel(priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void) throws(DecodeError) {
+            try OKX.levels(message, at: bids, .buy, priceScale, quantityScale, body)
+            try OKX.levels(message, at: asks, .sell, priceScale, quantityScale, body)
+        }
+    }
+
+    /// Decodes a books-channel push. - Throws: `DecodeError`; `.unknownMessage` for other channels and events.
+    public static func decodeBook(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
+        var s = JSONScanner(message)
+        var action: BookAction? = nil
+        var instrument = UnsafeRawBufferPointer(start: nil, count: 0)
+        var data = -1
+        try s.object { key, s throws(DecodeError) in
+            if key.equals("action") {
+                let a = try s.string()
+                if a.equals("snapshot") { action = .snapshot } else if a.equals("update") { action = .update }
+            } else if key.equals("arg") {
+                try s.object { key, s throws(DecodeError) in
+                    if key.equals("instId") { instrument = try s.string() } else { try s.skipValue() }
+                }
+            } else if key.equals("data") {
+                data = s.offset
+                try s.skipValue()
+            } else {
+                try s.skipValue()
+            }
+        }
+        guard let action, data >= 0 else { throw .unknownMessage }
+        var bids = -1, asks = -1
+        var time = Nanos.zero
+        var checksum: Int32 = 0
+        var seqId: Int64? = nil
+        var prevSeqId: Int64? = nil
+        var d = JSONScanner(message)
+        d.offset = data
+        var seen = 0
+        try d.array { d throws(DecodeError) in
+            seen += 1
+            guard seen == 1 else {
+                try d.skipValue()
+                return
+            }
+            try d.object { key, d throws(DecodeError) in
+                if key.equals("bids") {
+                    bids = d.offset
+                    try d.skipValue()
+                } else if key.equals("asks") {
+                    asks = d.offset
+                    try d.skipValue()
+                } else if key.equals("ts") {
+                    let ms = try JSONScanner.unsigned(try d.string(), "ts")
+                    time = Nanos(raw: Int64(ms) * 1_000_000)
+                } else if key.equals("checksum") {
+                    checksum = Int32(truncatingIfNeeded: try d.int64("checksum"))
+                } else if key.equals("seqId") {
+                    seqId = try d.int64("seqId")
+                } else if key.equals("prevSeqId") {
+                    prevSeqId = try d.int64("prevSeqId")
+                } else {
+                    try d.skipValue()
+                }
+            }
+        }
+        guard bids >= 0 else { throw .missingField("bids") }
+        guard asks >= 0 else { throw .missingField("asks") }
+        return BookMessage(
+            message: message, action: action, instrument: instrument, time: time, checksum: checksum, seqId: seqId,
+            prevSeqId: prevSeqId, bids: bids, asks: asks)
+    }
+
+    @inlinable
+    static func levels(
+        _ message: UnsafeRawBufferPointer, at: Int, _ side: Side, _ priceScale: Int, _ quantityScale: Int,
+        _ body: (Side, Price, Quantity) -> Void
+    ) throws(DecodeError) {
+        var s = JSONScanner(message)
+        s.offset = at
+        try s.array { s throws(DecodeError) in
+            try s.expect(0x5B, "[")
+            let p = try s.string()
+            try s.expect(0x2C, ",")
+            let q = try s.string()
+            while try s.consume(0x2C) { try s.skipValue() }  // the deprecated "0" and the order count
+            try s.expect(0x5D, "]")
+            let price: Price
+            let quantity: Quantity
+            do throws(DecimalError) {
+                price = try Price(parsing: p, scale: priceScale)
+                quantity = try Quantity(parsing: q, scale: quantityScale)
+            } catch {
+                throw .badNumber(field: side == .buy ? "bids" : "asks", error)
+            }
+            guard price.raw > 0, quantity.raw >= 0 else { throw .badNumber(field: side == .buy ? "bids" : "asks", nil) }
+            body(side, price, quantity)
+        }
+    }
+
+    /// OKX's book checksum: CRC32 of "bid1px:bid1sz:ask1px:ask1sz:…" over the best 25 levels of each side
+    /// (the longer side's extra levels after the shorter one ends), as a signed 32-bit integer. The text is
+    /// each value's shortest decimal form, which is how OKX sends them. No allocation.
+    public static func checksum(_ book: borrowing L2Book, priceScale: Int, quantityScale: Int) -> Int32 {
+        var crc: UInt = 0
+        var first = true
+        var text = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))  // 32 bytes of scratch
+        var colon = UInt8(ascii: ":")
+        withUnsafeMutableBytes(of: &text) { scratch in
+            func add(_ raw: Int64, _ scale: Int) {
+                if !first { crc = crc32(crc, &colon, 1) }
+                first = false
+                let n = FixedPoint.format(raw, scale: scale, trimTrailingZeros: true, into: scratch)
+                crc = crc32(crc, scratch.baseAddress!.assumingMemoryBound(to: Bytef.self), UInt32(n))
+            }
+            for i in 0..<25 {
+                if i < book.bids.count {
+                    let l = book.bids.level(i)
+                    add(l.price.raw, priceScale)
+                    add(l.quantity.raw, quantityScale)
+                }
+                if i < book.asks.count {
+                    let l = book.asks.level(i)
+                    add(l.price.raw, priceScale)
+                    add(l.quantity.raw, quantityScale)
+                }
+            }
+        }
+        return Int32(truncatingIfNeeded: UInt32(truncatingIfNeeded: crc))
+    }
+}
+
+/// Keeps one instrument's OKX book as OKX documents it: a snapshot, then updates whose `prevSeqId` is the
+/// previous message's `seqId` (when OKX sends them), and a non-zero checksum verified after every message.
+/// A break in the chain or a checksum mismatch makes the book stale: the owner resubscribes for a snapshot.
+public struct OKXBookSync: ~Copyable {
+    public var book: L2Book
+    public let priceScale: Int
+    public let quantityScale: Int
+    public private(set) var counters = BookSyncCounters()
+    public private(set) var checksumFailures = 0
+    var lastSeqId: Int64? = nil
+
+    public enum Outcome: Equatable, Sendable {
+        case applied
+        /// An update before any snapshot (or after the book went stale): dropped until the snapshot.
+        case waitingForSnapshot
+        case sequenceGap(expected: Int64, got: Int64)
+        case checksumMismatch(expected: Int32, computed: Int32)
+    }
+
+    public init(venue: VenueId, instrument: InstrumentId, priceScale: Int, quantityScale: Int, depth: Int = 5_000) {
+        book = L2Book(venue: venue, instrument: instrument, depth: depth)
+        self.priceScale = priceScale
+        self.quantityScale = quantityScale
+        book.state = .syncing
+    }
+
+    /// Applies a snapshot or an update. - Throws: `DecodeError` (the book is then marked stale).
+    public mutating func apply(_ message: OKX.BookMessage) throws(DecodeError) -> Outcome {
+        switch message.action {
+        case .snapshot:
+            book.clear()
+            counters.snapshots += 1
+        case .update:
+            guard book.state == .live else { return .waitingForSnapshot }
+            if let prev = message.prevSeqId, let last = lastSeqId, prev != last {
+                counters.gaps += 1
+                book.state = .stale
+                return .sequenceGap(expected: last, got: prev)
+            }
+        }
+        do {
+            try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
+                self.book.apply(side, price, quantity)
+            }
+        } catch {
+            book.state = .stale
+            throw error
+        }
+        lastSeqId = message.seqId
+        if let seq = message.seqId, seq >= 0 { book.sequence = UInt64(seq) }
+        counters.applied += 1
+        if message.checksum != 0 {
+            let computed = OKX.checksum(book, priceScale: priceScale, quantityScale: quantityScale)
+            if computed != message.checksum {
+                checksumFailures += 1
+                book.state = .stale
+                return .checksumMismatch(expected: message.checksum, computed: computed)
+            }
+        }
+        if book.isCrossed {
+            counters.crossed += 1
+            book.state = .stale
+            return .checksumMismatch(expected: message.checksum, computed: 0)
+        }
+        book.state = .live
+        return .applied
+    }
+}
