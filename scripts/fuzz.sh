@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-600}
 export GANTRY_FUZZ=1
+# libFuzzer reports crashes itself; Swift's backtracer would wait on a crashed target instead.
+export SWIFT_BACKTRACE=enable=no
 for target in ${FUZZ_TARGETS:-FuzzWebSocketFrames FuzzHTTPResponse FuzzVenueDecoders}; do
     swift build --scratch-path .build-fuzz --product "$target" -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
     corpus=".build-fuzz/corpus/$target"

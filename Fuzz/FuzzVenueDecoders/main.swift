@@ -1,4 +1,4 @@
-// libFuzzer target: the venue decoders and their book syncs (Binance and OKX so far). Built by `make fuzz` with
+// libFuzzer target: the venue decoders and their book syncs (Binance, OKX and Kraken v1 so far). Built by `make fuzz` with
 // -sanitize=fuzzer,address. Any input must decode or throw a DecodeError: never a crash, a hang, an
 // out-of-bounds read, or a book left crossed and live.
 import GantryBook
@@ -7,6 +7,7 @@ import GantryVenues
 
 nonisolated(unsafe) var binance: BinanceBookSync? = nil
 nonisolated(unsafe) var okx: OKXBookSync? = nil
+nonisolated(unsafe) var kraken: KrakenV1BookSync? = nil
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzVenueDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -31,6 +32,8 @@ public func fuzzVenueDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
         precondition(!(live && crossed), "a crossed OKX book stayed live")
         _ = outcome
     }
+    if kraken == nil { kraken = KrakenV1BookSync(venue: VenueId(raw: 3), instrument: InstrumentId(raw: 1), priceScale: 5, quantityScale: 8, depth: 10) }
+    if let message = try? KrakenV1.decodeBook(bytes) { _ = try? kraken!.apply(message) }
     return 0
 }
 

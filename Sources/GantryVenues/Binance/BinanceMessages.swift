@@ -23,8 +23,8 @@ public enum Binance {
         public func forEachLevel(
             priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void
         ) throws(DecodeError) {
-            try Binance.levels(message, at: bids, .buy, priceScale, quantityScale, body)
-            try Binance.levels(message, at: asks, .sell, priceScale, quantityScale, body)
+            try LevelArrays.forEach(message, at: bids, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "b", body)
+            try LevelArrays.forEach(message, at: asks, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "a", body)
         }
     }
 
@@ -39,8 +39,8 @@ public enum Binance {
         public func forEachLevel(
             priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void
         ) throws(DecodeError) {
-            try Binance.levels(message, at: bids, .buy, priceScale, quantityScale, body)
-            try Binance.levels(message, at: asks, .sell, priceScale, quantityScale, body)
+            try LevelArrays.forEach(message, at: bids, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "b", body)
+            try LevelArrays.forEach(message, at: asks, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "a", body)
         }
     }
 
@@ -197,34 +197,5 @@ public enum Binance {
         let ms = try uint(message, at, "time")
         guard ms < UInt64(Int64.max / 1_000_000) else { throw .badNumber(field: "time", .overflow) }
         return Nanos(raw: Int64(ms) * 1_000_000)
-    }
-
-    /// The `[["price","qty"],…]` array at `at`.
-    @inlinable
-    static func levels(
-        _ message: UnsafeRawBufferPointer, at: Int, _ side: Side, _ priceScale: Int, _ quantityScale: Int,
-        _ body: (Side, Price, Quantity) -> Void
-    ) throws(DecodeError) {
-        var s = JSONScanner(message)
-        s.offset = at
-        try s.array { s throws(DecodeError) in
-            try s.expect(0x5B, "[")
-            let p = try s.string()
-            try s.expect(0x2C, ",")
-            let q = try s.string()
-            // Later Binance versions may append fields to a level: skip them.
-            while try s.consume(0x2C) { try s.skipValue() }
-            try s.expect(0x5D, "]")
-            let price: Price
-            let quantity: Quantity
-            do throws(DecimalError) {
-                price = try Price(parsing: p, scale: priceScale)
-                quantity = try Quantity(parsing: q, scale: quantityScale)
-            } catch {
-                throw .badNumber(field: side == .buy ? "b" : "a", error)
-            }
-            guard price.raw > 0, quantity.raw >= 0 else { throw .badNumber(field: side == .buy ? "b" : "a", nil) }
-            body(side, price, quantity)
-        }
     }
 }

@@ -25,8 +25,8 @@ public enum OKX {
         /// Each level, bids first, at the instrument's scales; size 0 removes the level.
         @inlinable
         public func forEachLevel(priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void) throws(DecodeError) {
-            try OKX.levels(message, at: bids, .buy, priceScale, quantityScale, body)
-            try OKX.levels(message, at: asks, .sell, priceScale, quantityScale, body)
+            try LevelArrays.forEach(message, at: bids, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "bids", body)
+            try LevelArrays.forEach(message, at: asks, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "asks", body)
         }
     }
 
@@ -75,6 +75,7 @@ public enum OKX {
                     try d.skipValue()
                 } else if key.equals("ts") {
                     let ms = try JSONScanner.unsigned(try d.string(), "ts")
+                    guard ms < UInt64(Int64.max / 1_000_000) else { throw .badNumber(field: "ts", .overflow) }
                     time = Nanos(raw: Int64(ms) * 1_000_000)
                 } else if key.equals("checksum") {
                     checksum = Int32(truncatingIfNeeded: try d.int64("checksum"))
@@ -92,33 +93,6 @@ public enum OKX {
         return BookMessage(
             message: message, action: action, instrument: instrument, time: time, checksum: checksum, seqId: seqId,
             prevSeqId: prevSeqId, bids: bids, asks: asks)
-    }
-
-    @inlinable
-    static func levels(
-        _ message: UnsafeRawBufferPointer, at: Int, _ side: Side, _ priceScale: Int, _ quantityScale: Int,
-        _ body: (Side, Price, Quantity) -> Void
-    ) throws(DecodeError) {
-        var s = JSONScanner(message)
-        s.offset = at
-        try s.array { s throws(DecodeError) in
-            try s.expect(0x5B, "[")
-            let p = try s.string()
-            try s.expect(0x2C, ",")
-            let q = try s.string()
-            while try s.consume(0x2C) { try s.skipValue() }  // the deprecated "0" and the order count
-            try s.expect(0x5D, "]")
-            let price: Price
-            let quantity: Quantity
-            do throws(DecimalError) {
-                price = try Price(parsing: p, scale: priceScale)
-                quantity = try Quantity(parsing: q, scale: quantityScale)
-            } catch {
-                throw .badNumber(field: side == .buy ? "bids" : "asks", error)
-            }
-            guard price.raw > 0, quantity.raw >= 0 else { throw .badNumber(field: side == .buy ? "bids" : "asks", nil) }
-            body(side, price, quantity)
-        }
     }
 
     /// OKX's book checksum: CRC32 of "bid1px:bid1sz:ask1px:ask1sz:…" over the best 25 levels of each side

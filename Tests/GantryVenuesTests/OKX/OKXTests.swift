@@ -66,6 +66,9 @@ struct OKXTests {
             let prefix = String(decoding: bytes[0..<cut], as: UTF8.self)
             #expect(throws: DecodeError.self) { try prefix.withBytes { _ = try OKX.decodeBook($0) } }
         }
+        // A timestamp too large for nanoseconds (found by the fuzzer: it trapped on overflow).
+        let huge = #"{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"update","data":[{"asks":[],"bids":[],"ts":"1652459225381903","checksum":0}]}"#
+        #expect(throws: DecodeError.badNumber(field: "ts", .overflow)) { try huge.withBytes { _ = try OKX.decodeBook($0) } }
         #expect(throws: DecodeError.unknownMessage) {
             try #"{"event":"subscribe","arg":{"channel":"books","instId":"BTC-USDT"}}"#.withBytes { _ = try OKX.decodeBook($0) }
         }

@@ -1,0 +1,162 @@
+import CZlib
+import GantryBook
+import GantryCore
+
+/// Kraken WebSocket v1 `book` channel: `[channelID, {"as":…,"bs":…}, "book-N", "PAIR"]` for the snapshot,
+/// `[channelID, {"a":…}|{"b":…}, …]` or `[channelID, {"a":…}, {"b":…,"c":…}, "book-N", "PAIR"]` for updates;
+/// levels `[price, volume, timestamp(, "r")]` with the pair's fixed decimals; `c` the CRC32 of the top 10 of
+/// each side. Decoded in place.
+public enum KrakenV1 {
+    public struct BookMessage {
+        public let message: UnsafeRawBufferPointer
+        public var isSnapshot: Bool
+        /// The checksum `c` (0 if absent).
+        public var checksum: UInt32
+        public var hasChecksum: Bool
+        /// Offsets of up to two level arrays per side.
+        @usableFromInline var sides: (Int, Side, Int, Side, Int, Side, Int, Side) = (-1, .none, -1, .none, -1, .none, -1, .none)
+
+        @inlinable
+        public func forEachLevel(priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void) throws(DecodeError) {
+            if sides.0 >= 0 { try LevelArrays.forEach(message, at: sides.0, sides.1, priceScale: priceScale, quantityScale: quantityScale, field: "a/b", body) }
+            if sides.2 >= 0 { try LevelArrays.forEach(message, at: sides.2, sides.3, priceScale: priceScale, quantityScale: quantityScale, field: "a/b", body) }
+            if sides.4 >= 0 { try LevelArrays.forEach(message, at: sides.4, sides.5, priceScale: priceScale, quantityScale: quantityScale, field: "a/b", body) }
+            if sides.6 >= 0 { try LevelArrays.forEach(message, at: sides.6, sides.7, priceScale: priceScale, quantityScale: quantityScale, field: "a/b", body) }
+        }
+    }
+
+    /// Decodes a book push. - Throws: `DecodeError`; `.unknownMessage` for events (`{"event":…}`) and other channels.
+    public static func decodeBook(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
+        var s = JSONScanner(message)
+        guard try s.peek() == 0x5B else { throw .unknownMessage }
+        var result = BookMessage(message: message, isSnapshot: false, checksum: 0, hasChecksum: false)
+        var found = 0
+        var element = 0
+        try s.array { s throws(DecodeError) in
+            element += 1
+            guard try s.peek() == 0x7B else {
+                try s.skipValue()
+                return
+            }
+            try s.object { key, s throws(DecodeError) in
+                var side = Side.none
+                if key.equals("as") || key.equals("a") { side = .sell }
+                if key.equals("bs") || key.equals("b") { side = .buy }
+                if key.equals("as") || key.equals("bs") { result.isSnapshot = true }
+                if side != .none {
+                    guard found < 4 else { throw .malformed(offset: s.offset, expected: "at most four level arrays") }
+                    switch found {
+                    case 0: result.sides.0 = s.offset; result.sides.1 = side
+                    case 1: result.sides.2 = s.offset; result.sides.3 = side
+                    case 2: result.sides.4 = s.offset; result.sides.5 = side
+                    default: result.sides.6 = s.offset; result.sides.7 = side
+                    }
+                    found += 1
+                    try s.skipValue()
+                } else if key.equals("c") {
+                    let digits = try s.string()
+                    let value = try JSONScanner.unsigned(digits, "c")
+                    guard value <= UInt64(UInt32.max) else { throw .badNumber(field: "c", .overflow) }
+                    result.checksum = UInt32(value)
+                    result.hasChecksum = true
+                } else {
+                    try s.skipValue()
+                }
+            }
+        }
+        guard found > 0 else { throw .unknownMessage }
+        return result
+    }
+
+    /// Kraken's v1 checksum: for the 10 best asks (lowest first) then the 10 best bids (highest first), the price
+    /// and the volume as Kraken prints them (the pair's fixed decimals) with the point and leading zeros
+    /// removed, concatenated; CRC32. No allocation.
+    public static func checksum(_ book: borrowing L2Book, priceScale: Int, quantityScale: Int) -> UInt32 {
+        var crc: UInt = 0
+        var text = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+        withUnsafeMutableBytes(of: &text) { scratch in
+            func add(_ raw: Int64, _ scale: Int) {
+                let n = FixedPoint.format(raw, scale: scale, trimTrailingZeros: false, into: scratch)
+                // Drop the point in place, then skip leading zeros.
+                var k = 0
+                for i in 0..<n where scratch[i] != UInt8(ascii: ".") {
+                    scratch[k] = scratch[i]
+                    k += 1
+                }
+                var start = 0
+                while start < k - 1 && scratch[start] == UInt8(ascii: "0") { start += 1 }
+                crc = crc32(crc, (scratch.baseAddress! + start).assumingMemoryBound(to: Bytef.self), UInt32(k - start))
+            }
+            for i in 0..<min(10, book.asks.count) {
+                let l = book.asks.level(i)
+                add(l.price.raw, priceScale)
+                add(l.quantity.raw, quantityScale)
+            }
+            for i in 0..<min(10, book.bids.count) {
+                let l = book.bids.level(i)
+                add(l.price.raw, priceScale)
+                add(l.quantity.raw, quantityScale)
+            }
+        }
+        return UInt32(truncatingIfNeeded: crc)
+    }
+}
+
+/// Keeps one pair's Kraken v1 book: the snapshot, then updates; after each message the book is cut to the
+/// subscribed depth (Kraken stops sending levels that fall out of it) and the checksum verified. A mismatch
+/// makes the book stale: the owner resubscribes.
+public struct KrakenV1BookSync: ~Copyable {
+    public var book: L2Book
+    public let priceScale: Int
+    public let quantityScale: Int
+    public let depth: Int
+    public private(set) var counters = BookSyncCounters()
+    public private(set) var checksumFailures = 0
+
+    public enum Outcome: Equatable, Sendable {
+        case applied
+        case waitingForSnapshot
+        case checksumMismatch(expected: UInt32, computed: UInt32)
+    }
+
+    /// - Parameters:
+    ///   - priceScale, quantityScale: The pair's decimals (`pair_decimals`, `lot_decimals`): the checksum needs them.
+    ///   - depth: The subscribed depth (10, 25, 100, 500 or 1000).
+    public init(venue: VenueId, instrument: InstrumentId, priceScale: Int, quantityScale: Int, depth: Int) {
+        book = L2Book(venue: venue, instrument: instrument, depth: depth + 64)
+        self.priceScale = priceScale
+        self.quantityScale = quantityScale
+        self.depth = depth
+        book.state = .syncing
+    }
+
+    public mutating func apply(_ message: KrakenV1.BookMessage) throws(DecodeError) -> Outcome {
+        if message.isSnapshot {
+            book.clear()
+            counters.snapshots += 1
+        } else if book.state != .live {
+            return .waitingForSnapshot
+        }
+        do {
+            try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
+                self.book.apply(side, price, quantity)
+            }
+        } catch {
+            book.state = .stale
+            throw error
+        }
+        book.bids.truncate(toDepth: depth)
+        book.asks.truncate(toDepth: depth)
+        counters.applied += 1
+        if message.hasChecksum {
+            let computed = KrakenV1.checksum(book, priceScale: priceScale, quantityScale: quantityScale)
+            if computed != message.checksum {
+                checksumFailures += 1
+                book.state = .stale
+                return .checksumMismatch(expected: message.checksum, computed: computed)
+            }
+        }
+        book.state = .live
+        return .applied
+    }
+}
