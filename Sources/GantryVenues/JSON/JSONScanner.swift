@@ -153,16 +153,21 @@ public struct JSONScanner {
     /// A JSON boolean.
     @inlinable
     public mutating func bool() throws(DecodeError) -> Bool {
-        let b = try peek()
-        if b == 0x74, offset + 4 <= bytes.count {
-            offset += 4
-            return true
-        }
-        if b == 0x66, offset + 5 <= bytes.count {
-            offset += 5
-            return false
-        }
+        _ = try peek()
+        if literal("true") { return true }
+        if literal("false") { return false }
         throw .malformed(offset: offset, expected: "true or false")
+    }
+
+    /// Consumes `word` if the bytes at the offset spell it exactly.
+    @inlinable
+    mutating func literal(_ word: StaticString) -> Bool {
+        let n = word.utf8CodeUnitCount
+        guard offset + n <= bytes.count else { return false }
+        let w = word.utf8Start
+        for i in 0..<n where bytes[offset + i] != w[i] { return false }
+        offset += n
+        return true
     }
 
     /// Skips any value (nested objects and arrays included).
@@ -187,8 +192,7 @@ public struct JSONScanner {
             throw .truncated
         case 0x74, 0x66: _ = try bool()
         case 0x6E:
-            guard offset + 4 <= bytes.count else { throw .truncated }
-            offset += 4
+            guard literal("null") else { throw .malformed(offset: offset, expected: "null") }
         default: _ = try numberBytes()
         }
     }

@@ -101,6 +101,10 @@ struct BinanceTests {
             try #"{"e":"depthUpdate","E":1,"s":"X","u":2,"b":[],"a":[]}"#.withBytes { _ = try Binance.decode($0) }
         }
         #expect(throws: DecodeError.unknownMessage) { try #"{"x":1}"#.withBytes { _ = try Binance.decode($0) } }
+        // A misspelt boolean or null is malformed, not read as true/false.
+        let trade = #"{"e":"trade","E":1,"s":"X","t":1,"p":"1.0","q":"1.0","T":1,"m":tru3}"#
+        #expect(throws: DecodeError.self) { try trade.withBytes { _ = try Binance.decode($0) } }
+        #expect(throws: DecodeError.self) { try #"{"e":"trade","x":nul1}"#.withBytes { _ = try Binance.decode($0) } }
         var sync = BinanceBookSync(venue: nkn.venue, instrument: nkn.instrument, priceScale: 8, quantityScale: 8)
         let snapshot = #"{"lastUpdateId":1,"bids":[["1.00000000","5.00000000"]],"asks":[["1.10000000","5.00000000"]]}"#
         _ = try snapshot.withBytes { try sync.load(Binance.decodeSnapshot($0)) }
