@@ -58,3 +58,21 @@ public struct L2Book: ~Copyable {
         return b.price.raw + a.price.raw
     }
 }
+
+extension L2Book {
+    /// Loads a snapshot into the (cleared) book. Venues list each side best first, and a level worse than every
+    /// level held would move the whole side (the best is last); so the levels are gathered and applied worst
+    /// first, each landing at the end. Allocates a temporary array: snapshots are rare, updates never come here.
+    /// - Parameter levels: Calls its argument for each of the snapshot's levels.
+    public mutating func load<E: Error>(
+        _ levels: ((Side, Price, Quantity) -> Void) throws(E) -> Void
+    ) throws(E) {
+        var gathered: [BookLevel] = []
+        var sides: [Side] = []
+        try levels { side, price, quantity in
+            gathered.append(BookLevel(price: price, quantity: quantity))
+            sides.append(side)
+        }
+        for k in gathered.indices.reversed() { apply(sides[k], gathered[k].price, gathered[k].quantity) }
+    }
+}

@@ -37,40 +37,59 @@ public enum FixedPoint {
         guard count > 0, let base = bytes.baseAddress else { throw .empty }
         // SAFETY: every read below is at an index checked against `count`.
         let p = base.assumingMemoryBound(to: UInt8.self)
-
-        // Fast path, for what venues send nearly always: [-]digits[.digits], at most 19 digits in all (so
-        // the accumulation cannot overflow 64 bits), no exponent. Anything else takes the general path.
-        var i = 0
+        // Fast path, for what venues send nearly always: [-]digits[.digits]; anything else (and every error)
+        // takes the general path.
         let negative = p[0] == UInt8(ascii: "-")
-        if negative { i = 1 }
+        if let (magnitude, next) = unsignedPrefix(p, from: negative ? 1 : 0, end: count, scale: scale), next == count {
+            return negative ? -magnitude : magnitude
+        }
+        return try parseGeneral(p, count: count, scale: scale)
+    }
+
+    /// Reads `digits[.digits]` starting at `p[start]` and stops at the first byte that does not continue it,
+    /// without knowing where the text ends: decoders parse a quoted decimal where it lies and then check that
+    /// the closing quote follows (`next`). Zeros beyond the scale are stepped over ("97123.45000000" at scale 2
+    /// stops at the quote); a non-zero digit beyond it stops there (so `next` is not the end of the text).
+    ///
+    /// - Returns: The value at `scale` and the index after it; nil for anything the full grammar must judge
+    ///   (no integer digit, a point without digits, more than 19 significant digits, overflow).
+    /// - Precondition: `0 <= scale <= maxScale`; every read stays below `end`.
+    @inlinable @inline(__always)
+    public static func unsignedPrefix(_ p: UnsafePointer<UInt8>, from start: Int, end: Int, scale: Int) -> (Int64, next: Int)? {
+        var i = start
         // Digits are taken up to eight at a time (`digitRun`); a wrapped mantissa is never used, since more
-        // than 19 digits send the text to the general path.
+        // than 19 digits return nil.
         var mantissa: UInt64 = 0
         var integerDigits = 0
         while true {
-            let (value, n) = digitRun(p, from: i, count: count)
+            let (value, n) = digitRun(p, from: i, count: end)
             mantissa = mantissa &* pow10(n) &+ value
             integerDigits &+= n
             i &+= n
             if n < 8 { break }
         }
+        if integerDigits == 0 { return nil }
         var fractionDigits = 0
-        if i < count && p[i] == UInt8(ascii: ".") {
+        if i < end && p[i] == UInt8(ascii: ".") {
             i &+= 1
+            // Digits up to the scale are accumulated; zeros beyond it are stepped over rather than divided away.
+            let scaleEnd = min(end, i &+ scale)
             while true {
-                let (value, n) = digitRun(p, from: i, count: count)
+                let (value, n) = digitRun(p, from: i, count: scaleEnd)
                 mantissa = mantissa &* pow10(n) &+ value
                 fractionDigits &+= n
                 i &+= n
                 if n < 8 { break }
             }
+            let fractionStart = i &- fractionDigits
+            if i == scaleEnd { while i < end && p[i] == UInt8(ascii: "0") { i &+= 1 } }
+            // "1." (a point with no digit after it) is for the general path to reject.
+            if i == fractionStart { return nil }
         }
-        if i == count && integerDigits > 0 && (fractionDigits > 0 || p[count &- 1] != UInt8(ascii: "."))
-            && integerDigits &+ fractionDigits <= 19
-        {
-            return try signed(try shifted(mantissa, by: scale &- fractionDigits, scale: scale), negative: negative)
-        }
-        return try parseGeneral(p, count: count, scale: scale)
+        if integerDigits &+ fractionDigits > 19 { return nil }
+        let (m, overflow) = mantissa.multipliedReportingOverflow(by: pow10(scale &- fractionDigits))
+        if overflow || m > UInt64(Int64.max) { return nil }
+        return (Int64(m), i)
     }
 
     /// The value of the ASCII digits starting at `p[start]`, at most eight of them, and how many there are.

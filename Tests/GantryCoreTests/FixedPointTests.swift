@@ -35,6 +35,8 @@ struct FixedPointTests {
         Case(text: "27123.45", scale: 2, expected: 2_712_345),
         Case(text: "27123.4500000000", scale: 2, expected: 2_712_345),  // trailing zeros beyond the scale
         Case(text: "1.00000000000000000000000000000", scale: 0, expected: 1),  // many trailing zeros
+        Case(text: "97123.45000000", scale: 2, expected: 9_712_345),  // Binance's 8 decimals at a 2-decimal scale
+        Case(text: "12345678901234567.800000000000", scale: 1, expected: 123_456_789_012_345_678),  // > 19 digits, zeros beyond
         Case(text: "0000123.4", scale: 1, expected: 1_234),  // leading zeros
         Case(text: "1e-5", scale: 8, expected: 1_000),
         Case(text: "1E-5", scale: 5, expected: 1),
@@ -77,6 +79,8 @@ struct FixedPointTests {
         Bad(text: "\"1.5\"", scale: 2, error: .malformed(offset: 0)),
         Bad(text: "0.001", scale: 2, error: .tooManyDecimals(scale: 2)),
         Bad(text: "0.00012341", scale: 7, error: .tooManyDecimals(scale: 7)),
+        Bad(text: "97123.45000001", scale: 2, error: .tooManyDecimals(scale: 2)),  // a digit after zeros beyond the scale
+        Bad(text: "1.50x", scale: 1, error: .malformed(offset: 4)),
         Bad(text: "1e-9", scale: 8, error: .tooManyDecimals(scale: 8)),
         Bad(text: "1.0000000000000000000000001", scale: 8, error: .tooManyDecimals(scale: 8)),
         Bad(text: "9223372036854775808", scale: 0, error: .overflow),

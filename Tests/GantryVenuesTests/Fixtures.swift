@@ -8,8 +8,9 @@ enum Fixtures {
         return URL(fileURLWithPath: here).deletingLastPathComponent().appendingPathComponent("shared/data/venues").path
     }()
 
+    /// The file's lines, without their ends (some recordings end lines with CR LF).
     static func lines(_ path: String) throws -> [String] {
-        try String(contentsOfFile: root + "/" + path, encoding: .utf8).split(separator: "\n").map(String.init)
+        try String(contentsOfFile: root + "/" + path, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
     }
 
     static func text(_ path: String) throws -> String {

@@ -88,6 +88,8 @@ public struct BinanceBookSync: ~Copyable {
             return .buffered
         }
         if diff.finalUpdateId <= book.sequence {
+            // Read to the end all the same: a malformed diff is reported even when it is not needed.
+            try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
             counters.ignored += 1
             return .ignored
         }
@@ -139,7 +141,9 @@ public struct BinanceBookSync: ~Copyable {
         var levels: [BookUpdate] = []
         try snapshot.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { levels.append(BookUpdate(side: $0, price: $1, quantity: $2)) }
         book.clear()
-        for l in levels { book.apply(l.side, l.price, l.quantity) }
+        // Binance lists each side best first; applied worst first, every level lands at the end of its side's
+        // array (best last), so a 5,000-level snapshot loads without moving levels.
+        for l in levels.reversed() { book.apply(l.side, l.price, l.quantity) }
         book.sequence = snapshot.lastUpdateId
         firstAfterSnapshot = true
         var replay = pending

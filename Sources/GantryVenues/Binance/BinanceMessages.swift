@@ -5,6 +5,11 @@ import GantryCore
 /// message until the caller asks for fixed-point values at the instrument's scales.
 public enum Binance {
     /// A `depthUpdate` (diff. depth stream): levels to set, absolute quantities, 0 removes.
+    ///
+    /// `decode` reads the event's header (`e`, `E`, `s`, `U`, `u`) and stops where the levels begin, as
+    /// Binance sends them (`b` then `a`, last); `forEachLevel` reads the levels and the rest of the message in
+    /// the same pass, checking it to the end. A malformed or truncated level array is therefore reported by
+    /// `forEachLevel` (which every book sync calls, also for diffs it drops), not by `decode`.
     public struct DepthDiff {
         public let message: UnsafeRawBufferPointer
         public var symbol: UnsafeRawBufferPointer
@@ -14,17 +19,48 @@ public enum Binance {
         public var finalUpdateId: UInt64
         /// `E`, as wall-clock ns.
         public var eventTime: Nanos
+        /// The offset of `b`'s array.
         @usableFromInline var bids: Int
+        /// The offset of `a`'s array, or -1 when `decode` stopped at `b` and the rest is read with the levels.
         @usableFromInline var asks: Int
+        /// The event is the `data` of a combined-stream envelope (whose end the lazy read must reach too).
+        @usableFromInline var enveloped: Bool
 
         /// Calls `body` for each level, bids first, parsed at the instrument's scales.
-        /// - Throws: `DecodeError` if a level is not a pair of decimal strings at those scales.
+        /// - Throws: `DecodeError` if a level is not a pair of decimal strings at those scales, or the rest
+        ///   of the message is malformed or truncated.
         @inlinable
         public func forEachLevel(
             priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void
         ) throws(DecodeError) {
-            try LevelArrays.forEach(message, at: bids, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "b", body)
-            try LevelArrays.forEach(message, at: asks, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "a", body)
+            if asks >= 0 {
+                try LevelArrays.forEach(message, at: bids, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "b", body)
+                try LevelArrays.forEach(message, at: asks, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "a", body)
+                return
+            }
+            var c = ByteCursor(message, at: bids)
+            try LevelArrays.parse(&c, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "b", body)
+            var sawAsks = false
+            while try c.consume(0x2C) {
+                let key = try c.string()
+                try c.expect(0x3A, ":")
+                if key.count == 1 && key[0] == UInt8(ascii: "a") && !sawAsks {
+                    try LevelArrays.parse(&c, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "a", body)
+                    sawAsks = true
+                } else {
+                    try c.skipValue()
+                }
+            }
+            try c.expect(0x7D, "} or ,")
+            if enveloped {
+                while try c.consume(0x2C) {
+                    _ = try c.string()
+                    try c.expect(0x3A, ":")
+                    try c.skipValue()
+                }
+                try c.expect(0x7D, "} or ,")
+            }
+            guard sawAsks else { throw .missingField("a") }
         }
     }
 
@@ -81,30 +117,62 @@ public enum Binance {
         var p = -1, q = -1, t = -1, T = -1, m = -1, lastUpdateId = -1, bids = -1, asks = -1, result = -1
     }
 
-    /// Decodes one WebSocket message.
+    /// Decodes one WebSocket message in one pass with a byte cursor (see `DepthDiff` for where a depth
+    /// event's levels are read).
     /// - Throws: `DecodeError` for malformed or truncated JSON or a missing required field.
     public static func decode(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> Message {
-        var scanner = JSONScanner(message)
-        var fields = Fields()
+        var c = ByteCursor(message, at: 0)
+        var outer = Fields()
         var inner = Fields()
         var enveloped = false
-        try scanner.object { key, s throws(DecodeError) in
-            if key.equals("data") {
-                // The combined-stream envelope: the event is the data object (read in the same pass).
+        if let diff = try readObject(message, &c, &outer, &inner, top: true, enveloped: &enveloped) { return .depth(diff) }
+        return try classify(message, enveloped ? inner : outer)
+    }
+
+    /// Reads one object's fields into `f` (at the top level, the combined-stream envelope's `data` into
+    /// `inner`). Returns a depth diff as soon as its header is complete and its levels begin.
+    static func readObject(
+        _ message: UnsafeRawBufferPointer, _ c: inout ByteCursor, _ f: inout Fields, _ inner: inout Fields, top: Bool,
+        enveloped: inout Bool
+    ) throws(DecodeError) -> DepthDiff? {
+        try c.expect(0x7B, "{")
+        if try c.consume(0x7D) { return nil }
+        repeat {
+            let key = try c.string()
+            try c.expect(0x3A, ":")
+            let next = try c.peek()
+            if top && next == 0x7B && key.equals("data") {
                 enveloped = true
-                try s.object { key, s throws(DecodeError) in try record(key, &s, &inner) }
+                var none = Fields()
+                if let diff = try readObject(message, &c, &inner, &none, top: false, enveloped: &enveloped) { return diff }
+            } else if next == 0x5B && key.count == 1 && key[0] == UInt8(ascii: "b") && f.s >= 0 && f.U >= 0 && f.u >= 0
+                && isDepthUpdate(message, f.e)
+            {
+                return DepthDiff(
+                    message: message, symbol: try string(message, f.s), firstUpdateId: try uint(message, f.U, "U"),
+                    finalUpdateId: try uint(message, f.u, "u"), eventTime: try milliseconds(message, f.E), bids: c.i,
+                    asks: -1, enveloped: !top)
             } else {
-                try record(key, &s, &fields)
+                try record(key, &c, &f)
             }
-        }
-        return try classify(message, enveloped ? inner : fields)
+        } while try c.consume(0x2C)
+        try c.expect(0x7D, "} or ,")
+        return nil
+    }
+
+    static func isDepthUpdate(_ message: UnsafeRawBufferPointer, _ e: Int) -> Bool {
+        guard e >= 0, let name = try? string(message, e) else { return false }
+        return name.equals("depthUpdate")
     }
 
     /// Decodes the REST depth snapshot body.
     public static func decodeSnapshot(_ body: UnsafeRawBufferPointer) throws(DecodeError) -> DepthSnapshot {
-        var scanner = JSONScanner(body)
+        var c = ByteCursor(body, at: 0)
         var fields = Fields()
-        try scanner.object { key, s throws(DecodeError) in try record(key, &s, &fields) }
+        var none = Fields()
+        var enveloped = false
+        // `top: false`: a snapshot has no envelope (and no `b` to stop at).
+        _ = try readObject(body, &c, &fields, &none, top: false, enveloped: &enveloped)
         guard fields.lastUpdateId >= 0 else { throw .missingField("lastUpdateId") }
         guard fields.bids >= 0 else { throw .missingField("bids") }
         guard fields.asks >= 0 else { throw .missingField("asks") }
@@ -112,8 +180,9 @@ public enum Binance {
             message: body, lastUpdateId: try uint(body, fields.lastUpdateId, "lastUpdateId"), bids: fields.bids, asks: fields.asks)
     }
 
-    static func record(_ key: UnsafeRawBufferPointer, _ s: inout JSONScanner, _ f: inout Fields) throws(DecodeError) {
-        let at = s.offset
+    static func record(_ key: UnsafeRawBufferPointer, _ s: inout ByteCursor, _ f: inout Fields) throws(DecodeError) {
+        _ = try s.peek()
+        let at = s.i
         if key.count == 1 {
             switch key[0] {
             case UInt8(ascii: "e"): f.e = at
@@ -155,7 +224,8 @@ public enum Binance {
             guard f.a >= 0 else { throw .missingField("a") }
             return .depth(DepthDiff(
                 message: message, symbol: try string(message, f.s), firstUpdateId: try uint(message, f.U, "U"),
-                finalUpdateId: try uint(message, f.u, "u"), eventTime: try milliseconds(message, f.E), bids: f.b, asks: f.a))
+                finalUpdateId: try uint(message, f.u, "u"), eventTime: try milliseconds(message, f.E), bids: f.b, asks: f.a,
+                enveloped: false))
         }
         if eventName.equals("trade") || eventName.equals("aggTrade") {
             let idField = eventName.equals("trade") ? f.t : f.a
@@ -180,16 +250,15 @@ public enum Binance {
 
     @inlinable
     static func string(_ message: UnsafeRawBufferPointer, _ at: Int) throws(DecodeError) -> UnsafeRawBufferPointer {
-        var s = JSONScanner(message)
-        s.offset = at
-        return try s.string()
+        guard at >= 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        var c = ByteCursor(message, at: at)
+        return try c.string()
     }
 
     @inlinable
     static func uint(_ message: UnsafeRawBufferPointer, _ at: Int, _ field: StaticString) throws(DecodeError) -> UInt64 {
-        var s = JSONScanner(message)
-        s.offset = at
-        return try s.uint64(field)
+        var c = ByteCursor(message, at: at)
+        return try c.uint64(field)
     }
 
     static func milliseconds(_ message: UnsafeRawBufferPointer, _ at: Int) throws(DecodeError) -> Nanos {

@@ -175,20 +175,36 @@ public struct JSONScanner {
         switch try peek() {
         case 0x22: _ = try string()
         case 0x7B, 0x5B:
+            // One byte loop over the container: strings (short in venue data: decimals, symbols) are skipped
+            // inline, an escape taking the byte after it; brackets are only counted outside strings.
+            guard let base = bytes.baseAddress else { throw .truncated }
+            let p = base.assumingMemoryBound(to: UInt8.self)
+            let end = bytes.count
+            var i = offset
             var depth = 0
-            while offset < bytes.count {
-                let b = bytes[offset]
+            while i < end {
+                let b = p[i]
+                i &+= 1
                 if b == 0x22 {
-                    _ = try string()
+                    while i < end {
+                        let c = p[i]
+                        i &+= 1
+                        if c == 0x22 { break }
+                        if c == 0x5C { i &+= 1 }
+                    }
+                    if i > end || p[i &- 1] != 0x22 { break }
                     continue
                 }
-                offset &+= 1
-                if b == 0x7B || b == 0x5B { depth += 1 }
+                if b == 0x7B || b == 0x5B { depth &+= 1 }
                 if b == 0x7D || b == 0x5D {
-                    depth -= 1
-                    if depth == 0 { return }
+                    depth &-= 1
+                    if depth == 0 {
+                        offset = i
+                        return
+                    }
                 }
             }
+            offset = end
             throw .truncated
         case 0x74, 0x66: _ = try bool()
         case 0x6E:

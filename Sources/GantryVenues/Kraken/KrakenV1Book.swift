@@ -138,8 +138,14 @@ public struct KrakenV1BookSync: ~Copyable {
             return .waitingForSnapshot
         }
         do {
-            try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
-                self.book.apply(side, price, quantity)
+            if message.isSnapshot {
+                try book.load { body throws(DecodeError) in
+                    try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale, body)
+                }
+            } else {
+                try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
+                    self.book.apply(side, price, quantity)
+                }
             }
         } catch {
             book.state = .stale

@@ -168,8 +168,14 @@ public struct OKXBookSync: ~Copyable {
             }
         }
         do {
-            try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
-                self.book.apply(side, price, quantity)
+            if message.action == .snapshot {
+                try book.load { body throws(DecodeError) in
+                    try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale, body)
+                }
+            } else {
+                try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
+                    self.book.apply(side, price, quantity)
+                }
             }
         } catch {
             book.state = .stale

@@ -95,7 +95,14 @@ struct BinanceTests {
         let good = #"{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":1,"u":2,"b":[["1.0","2.0"]],"a":[]}"#
         for cut in 0..<good.utf8.count {
             let prefix = String(decoding: Array(good.utf8)[0..<cut], as: UTF8.self)
-            #expect(throws: DecodeError.self, "prefix \(cut)") { try prefix.withBytes { _ = try Binance.decode($0) } }
+            // `decode` stops where the levels begin; `forEachLevel` reads the rest: together they reject every prefix.
+            #expect(throws: DecodeError.self, "prefix \(cut)") {
+                try prefix.withBytes { bytes throws in
+                    if case .depth(let diff) = try Binance.decode(bytes) {
+                        try diff.forEachLevel(priceScale: 8, quantityScale: 8) { _, _, _ in }
+                    }
+                }
+            }
         }
         #expect(throws: DecodeError.missingField("U")) {
             try #"{"e":"depthUpdate","E":1,"s":"X","u":2,"b":[],"a":[]}"#.withBytes { _ = try Binance.decode($0) }

@@ -1,0 +1,206 @@
+import GantryBook
+import GantryCore
+
+/// Bybit v5 public order-book topic `orderbook.{depth}.{symbol}` (spot, linear, inverse):
+/// `{"topic":…,"type":"snapshot"|"delta","ts":…,"data":{"s":…,"b":[[px,sz],…],"a":…,"u":…,"seq":…},"cts":…}`,
+/// decoded in place. Key order differs between products (spot sends `ts` before `type`), so none is assumed.
+public enum Bybit {
+    public enum BookAction: Sendable, Equatable { case snapshot, delta }
+
+    public struct BookMessage {
+        public let message: UnsafeRawBufferPointer
+        public var action: BookAction
+        public var symbol: UnsafeRawBufferPointer
+        /// The subscribed depth from the topic (1, 50, 200, 500, 1000).
+        public var depth: Int
+        /// `u`: the update id, one more for each message of the topic; 1 after a service restart.
+        public var updateId: UInt64
+        /// `seq`: the cross sequence, comparable between the depths of one symbol.
+        public var crossSequence: UInt64
+        /// `ts` (the system's push time) and `cts` (the matching engine's time), as wall-clock ns.
+        public var time: Nanos
+        public var matchingTime: Nanos
+        @usableFromInline var bids: Int
+        @usableFromInline var asks: Int
+
+        /// Each level, bids first, at the instrument's scales; size 0 removes the level.
+        @inlinable
+        public func forEachLevel(priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void) throws(DecodeError) {
+            try LevelArrays.forEach(message, at: bids, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "b", body)
+            try LevelArrays.forEach(message, at: asks, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "a", body)
+        }
+    }
+
+    /// Decodes an order-book push.
+    /// - Throws: `DecodeError`; `.unknownMessage` for other topics and for operation replies (`subscribe`,
+    ///   `pong`), which carry `op` instead of `topic`.
+    public static func decodeBook(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
+        var c = ByteCursor(message, at: 0)
+        var topic = -1, type = -1, ts = -1, cts = -1, data = -1
+        try c.expect(0x7B, "{")
+        if !(try c.consume(0x7D)) {
+            repeat {
+                let key = try c.string()
+                try c.expect(0x3A, ":")
+                _ = try c.peek()
+                if key.equals("topic") { topic = c.i } else if key.equals("type") { type = c.i } else if key.equals("ts") {
+                    ts = c.i
+                } else if key.equals("cts") { cts = c.i } else if key.equals("data") { data = c.i }
+                try c.skipValue()
+            } while try c.consume(0x2C)
+            try c.expect(0x7D, "} or ,")
+        }
+        guard topic >= 0 else { throw .unknownMessage }
+        var t = ByteCursor(message, at: topic)
+        let topicText = try t.string()
+        guard let depth = orderBookDepth(topicText) else { throw .unknownMessage }
+        guard type >= 0 else { throw .missingField("type") }
+        guard data >= 0 else { throw .missingField("data") }
+        var ty = ByteCursor(message, at: type)
+        let typeText = try ty.string()
+        let action: BookAction
+        if typeText.equals("snapshot") { action = .snapshot } else if typeText.equals("delta") { action = .delta } else {
+            throw .unknownMessage
+        }
+        var symbol = UnsafeRawBufferPointer(start: nil, count: 0)
+        var u = -1, seq = -1, b = -1, a = -1
+        var d = ByteCursor(message, at: data)
+        try d.expect(0x7B, "{")
+        if !(try d.consume(0x7D)) {
+            repeat {
+                let key = try d.string()
+                try d.expect(0x3A, ":")
+                _ = try d.peek()
+                if key.count == 1 {
+                    switch key[0] {
+                    case UInt8(ascii: "s"): symbol = try d.string()
+                        continue
+                    case UInt8(ascii: "b"): b = d.i
+                    case UInt8(ascii: "a"): a = d.i
+                    case UInt8(ascii: "u"): u = d.i
+                    default: break
+                    }
+                } else if key.equals("seq") {
+                    seq = d.i
+                }
+                try d.skipValue()
+            } while try d.consume(0x2C)
+            try d.expect(0x7D, "} or ,")
+        }
+        guard b >= 0 else { throw .missingField("b") }
+        guard a >= 0 else { throw .missingField("a") }
+        guard u >= 0 else { throw .missingField("u") }
+        guard symbol.count > 0 else { throw .missingField("s") }
+        return BookMessage(
+            message: message, action: action, symbol: symbol, depth: depth, updateId: try integer(message, u, "u"),
+            crossSequence: seq >= 0 ? try integer(message, seq, "seq") : 0, time: try milliseconds(message, ts),
+            matchingTime: try milliseconds(message, cts), bids: b, asks: a)
+    }
+
+    /// The depth of an `orderbook.{depth}.{symbol}` topic, nil for any other topic.
+    static func orderBookDepth(_ topic: UnsafeRawBufferPointer) -> Int? {
+        let prefix: StaticString = "orderbook."
+        let n = prefix.utf8CodeUnitCount
+        guard topic.count > n + 2, UnsafeRawBufferPointer(rebasing: topic[0..<n]).equals(prefix) else { return nil }
+        var depth = 0
+        var i = n
+        while i < topic.count, topic[i] &- 0x30 < 10, depth < 100_000 {
+            depth = depth * 10 + Int(topic[i] &- 0x30)
+            i += 1
+        }
+        guard i > n, i < topic.count, topic[i] == UInt8(ascii: "."), depth > 0 else { return nil }
+        return depth
+    }
+
+    static func integer(_ message: UnsafeRawBufferPointer, _ at: Int, _ field: StaticString) throws(DecodeError) -> UInt64 {
+        var c = ByteCursor(message, at: at)
+        return try c.uint64(field)
+    }
+
+    static func milliseconds(_ message: UnsafeRawBufferPointer, _ at: Int) throws(DecodeError) -> Nanos {
+        guard at >= 0 else { return .zero }
+        let ms = try integer(message, at, "ts")
+        guard ms < UInt64(Int64.max / 1_000_000) else { throw .badNumber(field: "ts", .overflow) }
+        return Nanos(raw: Int64(ms) * 1_000_000)
+    }
+}
+
+/// Keeps one instrument's Bybit book: a snapshot (the first message after subscribing, or whenever Bybit
+/// resends one, and any message with `u` = 1, which follows a restart of Bybit's service) replaces the book;
+/// each delta must carry the previous `u` + 1 (Bybit's REST reference: `u` is "always in sequence"). An older
+/// or repeated `u` is ignored; a skipped one, or a crossed book, makes the book stale until the owner
+/// resubscribes for a snapshot. After each message the book is cut to the subscribed depth.
+public struct BybitBookSync: ~Copyable {
+    public var book: L2Book
+    public let priceScale: Int
+    public let quantityScale: Int
+    public private(set) var counters = BookSyncCounters()
+    /// The last cross sequence applied.
+    public private(set) var crossSequence: UInt64 = 0
+
+    public enum Outcome: Equatable, Sendable {
+        case applied
+        /// A delta whose `u` is not newer than the book's (a duplicate): dropped.
+        case ignored
+        /// A delta before any snapshot (or after the book went stale): dropped until the snapshot.
+        case waitingForSnapshot
+        case sequenceGap(expected: UInt64, got: UInt64)
+        /// The best bid reached the best ask: the book is stale.
+        case crossed
+    }
+
+    /// - Parameter depth: The most levels kept per side (at least the subscribed depth).
+    public init(venue: VenueId, instrument: InstrumentId, priceScale: Int, quantityScale: Int, depth: Int = 1_000) {
+        book = L2Book(venue: venue, instrument: instrument, depth: depth)
+        self.priceScale = priceScale
+        self.quantityScale = quantityScale
+        book.state = .syncing
+    }
+
+    /// Applies a snapshot or a delta. - Throws: `DecodeError` (the book is then stale: a half-applied message
+    /// must not be traded on).
+    public mutating func apply(_ message: Bybit.BookMessage) throws(DecodeError) -> Outcome {
+        let isSnapshot = message.action == .snapshot || message.updateId == 1
+        if !isSnapshot {
+            guard book.state == .live else { return .waitingForSnapshot }
+            if message.updateId <= book.sequence {
+                try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
+                counters.ignored += 1
+                return .ignored
+            }
+            if message.updateId != book.sequence + 1 {
+                counters.gaps += 1
+                book.state = .stale
+                return .sequenceGap(expected: book.sequence + 1, got: message.updateId)
+            }
+        }
+        do {
+            if isSnapshot {
+                book.clear()
+                counters.snapshots += 1
+                try book.load { body throws(DecodeError) in
+                    try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale, body)
+                }
+            } else {
+                try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
+                    self.book.apply(side, price, quantity)
+                }
+            }
+        } catch {
+            book.state = .stale
+            throw error
+        }
+        book.bids.truncate(toDepth: message.depth)
+        book.asks.truncate(toDepth: message.depth)
+        book.sequence = message.updateId
+        crossSequence = message.crossSequence
+        counters.applied += 1
+        if book.isCrossed {
+            counters.crossed += 1
+            book.state = .stale
+            return .crossed
+        }
+        book.state = .live
+        return .applied
+    }
+}

@@ -1,0 +1,152 @@
+import GantryCore
+
+/// A raw-pointer cursor over a message for the hot decoders: punctuation, keys, short quoted decimals and
+/// integers read where they lie, without a closure or scanner call per token; anything unusual (escapes,
+/// nested values to skip) is handed to `JSONScanner`. Every read is checked against the end.
+@usableFromInline
+struct ByteCursor {
+    @usableFromInline let bytes: UnsafeRawBufferPointer
+    @usableFromInline let p: UnsafePointer<UInt8>
+    @usableFromInline let end: Int
+    @usableFromInline var i: Int
+
+    @inlinable
+    init(_ bytes: UnsafeRawBufferPointer, at: Int) {
+        self.bytes = bytes
+        // An empty buffer has no base address; any non-null pointer serves since `end` is 0.
+        p = (bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!).assumingMemoryBound(to: UInt8.self)
+        end = bytes.count
+        i = at
+    }
+
+    /// The next byte that is not white space, without consuming it.
+    @inlinable @inline(__always)
+    mutating func peek() throws(DecodeError) -> UInt8 {
+        while i < end {
+            let b = p[i]
+            if b > 0x20 || (b != 0x20 && b != 0x0A && b != 0x0D && b != 0x09) { return b }
+            i &+= 1
+        }
+        throw .truncated
+    }
+
+    @inlinable @inline(__always)
+    mutating func expect(_ byte: UInt8, _ what: StaticString) throws(DecodeError) {
+        guard try peek() == byte else { throw .malformed(offset: i, expected: "\(what)") }
+        i &+= 1
+    }
+
+    @inlinable @inline(__always)
+    mutating func consume(_ byte: UInt8) throws(DecodeError) -> Bool {
+        guard try peek() == byte else { return false }
+        i &+= 1
+        return true
+    }
+
+    /// A quoted decimal's bytes without the quotes. A backslash ends the search: no decimal contains one, and
+    /// the decimal parse rejects the bytes before it.
+    @inlinable @inline(__always)
+    mutating func quoted() throws(DecodeError) -> UnsafeRawBufferPointer {
+        try expect(0x22, "a quoted decimal")
+        let start = i
+        while i < end {
+            let b = p[i]
+            if b == 0x22 {
+                i &+= 1
+                return UnsafeRawBufferPointer(start: p + start, count: i &- 1 &- start)
+            }
+            if b == 0x5C { throw .malformed(offset: i, expected: "a decimal") }
+            i &+= 1
+        }
+        throw .truncated
+    }
+
+    /// A quoted decimal at `scale`, parsed where it lies: the digits are read straight from the message and
+    /// the closing quote must follow them. Anything else (a sign, an exponent, a bad digit) is judged by the
+    /// full grammar on the quoted text, which names the problem.
+    @inlinable @inline(__always)
+    mutating func quotedDecimal(scale: Int, _ field: StaticString) throws(DecodeError) -> Int64 {
+        try expect(0x22, "a quoted decimal")
+        if let (value, next) = FixedPoint.unsignedPrefix(p, from: i, end: end, scale: scale), next < end, p[next] == 0x22 {
+            i = next &+ 1
+            return value
+        }
+        i &-= 1
+        let text = try quoted()
+        do throws(DecimalError) {
+            return try FixedPoint.parse(text, scale: scale)
+        } catch {
+            throw .badNumber(field: "\(field)", error)
+        }
+    }
+
+    /// Skips any value.
+    @inlinable
+    mutating func skipValue() throws(DecodeError) {
+        let b = try peek()
+        if b == 0x22 {
+            _ = try string()
+            return
+        }
+        if b &- 0x30 < 10 {
+            // A plain integer (times, ids): digits up to a delimiter; anything else goes to the scanner.
+            var k = i
+            while k < end && p[k] &- 0x30 < 10 { k &+= 1 }
+            if k < end && (p[k] == 0x2C || p[k] == 0x7D || p[k] == 0x5D) {
+                i = k
+                return
+            }
+        }
+        var s = JSONScanner(bytes)
+        s.offset = i
+        try s.skipValue()
+        i = s.offset
+    }
+
+    /// A string's bytes without the quotes (keys, symbols, event names). Escapes are left as they are.
+    @inlinable
+    mutating func string() throws(DecodeError) -> UnsafeRawBufferPointer {
+        try expect(0x22, "a string")
+        let start = i
+        while i < end {
+            let b = p[i]
+            if b == 0x22 {
+                i &+= 1
+                return UnsafeRawBufferPointer(start: p + start, count: i &- 1 &- start)
+            }
+            if b == 0x5C {
+                // Rare: let the scanner find the end past the escapes.
+                var s = JSONScanner(bytes)
+                s.offset = start &- 1
+                let text = try s.string()
+                i = s.offset
+                return text
+            }
+            i &+= 1
+        }
+        throw .truncated
+    }
+
+    /// A non-negative integer (ids, sequence numbers, millisecond times).
+    @inlinable
+    mutating func uint64(_ field: StaticString) throws(DecodeError) -> UInt64 {
+        _ = try peek()
+        var value: UInt64 = 0
+        let start = i
+        while i < end {
+            let d = p[i] &- 0x30
+            if d >= 10 { break }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (s, o2) = m.addingReportingOverflow(UInt64(d))
+            if o1 || o2 { throw .badNumber(field: "\(field)", .overflow) }
+            value = s
+            i &+= 1
+        }
+        if i == end { throw .truncated }
+        if i == start { throw .badNumber(field: "\(field)", nil) }
+        // A fraction or exponent is not an integer.
+        let next = p[i]
+        if next == 0x2E || next == 0x65 || next == 0x45 { throw .badNumber(field: "\(field)", nil) }
+        return value
+    }
+}
