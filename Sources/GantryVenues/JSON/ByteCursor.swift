@@ -80,6 +80,28 @@ struct ByteCursor {
         }
     }
 
+    /// A decimal sent either as a string or as a bare JSON number (Kraken v2 sends numbers "with the same
+    /// precision as the engine"), at `scale`. Bare numbers are read from their text, never through `Double`.
+    @inlinable
+    mutating func decimal(scale: Int, _ field: StaticString) throws(DecodeError) -> Int64 {
+        if try peek() == 0x22 { return try quotedDecimal(scale: scale, field) }
+        if let (value, next) = FixedPoint.unsignedPrefix(p, from: i, end: end, scale: scale), next < end,
+            p[next] == 0x2C || p[next] == 0x7D || p[next] == 0x5D || p[next] <= 0x20
+        {
+            i = next
+            return value
+        }
+        var s = JSONScanner(bytes)
+        s.offset = i
+        let text = try s.numberBytes()
+        i = s.offset
+        do throws(DecimalError) {
+            return try FixedPoint.parse(text, scale: scale)
+        } catch {
+            throw .badNumber(field: "\(field)", error)
+        }
+    }
+
     /// Skips any value.
     @inlinable
     mutating func skipValue() throws(DecodeError) {

@@ -24,9 +24,8 @@ public enum LevelArrays {
         _ cursor: inout ByteCursor, _ side: Side, priceScale: Int, quantityScale: Int, field: StaticString,
         _ body: (Side, Price, Quantity) -> Void
     ) throws(DecodeError) {
-        for scale in [priceScale, quantityScale] where scale < 0 || scale > FixedPoint.maxScale {
-            throw .badNumber(field: "\(field)", .scaleOutOfRange(scale))
-        }
+        // Checked once per array (the digit reader indexes its powers of ten by the scale).
+        try LevelArrays.checkScales(priceScale, quantityScale, field)
         try cursor.expect(0x5B, "[")
         if try cursor.consume(0x5D) { return }
         while true {
@@ -41,6 +40,14 @@ public enum LevelArrays {
             if try cursor.consume(0x2C) { continue }
             try cursor.expect(0x5D, "] or ,")
             return
+        }
+    }
+
+    @inlinable
+    static func checkScales(_ priceScale: Int, _ quantityScale: Int, _ field: StaticString) throws(DecodeError) {
+        if priceScale < 0 || priceScale > FixedPoint.maxScale { throw .badNumber(field: "\(field)", .scaleOutOfRange(priceScale)) }
+        if quantityScale < 0 || quantityScale > FixedPoint.maxScale {
+            throw .badNumber(field: "\(field)", .scaleOutOfRange(quantityScale))
         }
     }
 }

@@ -1,4 +1,3 @@
-import CZlib
 import GantryBook
 import GantryCore
 
@@ -67,39 +66,6 @@ public enum KrakenV1 {
         guard found > 0 else { throw .unknownMessage }
         return result
     }
-
-    /// Kraken's v1 checksum: for the 10 best asks (lowest first) then the 10 best bids (highest first), the price
-    /// and the volume as Kraken prints them (the pair's fixed decimals) with the point and leading zeros
-    /// removed, concatenated; CRC32. No allocation.
-    public static func checksum(_ book: borrowing L2Book, priceScale: Int, quantityScale: Int) -> UInt32 {
-        var crc: UInt = 0
-        var text = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-        withUnsafeMutableBytes(of: &text) { scratch in
-            func add(_ raw: Int64, _ scale: Int) {
-                let n = FixedPoint.format(raw, scale: scale, trimTrailingZeros: false, into: scratch)
-                // Drop the point in place, then skip leading zeros.
-                var k = 0
-                for i in 0..<n where scratch[i] != UInt8(ascii: ".") {
-                    scratch[k] = scratch[i]
-                    k += 1
-                }
-                var start = 0
-                while start < k - 1 && scratch[start] == UInt8(ascii: "0") { start += 1 }
-                crc = crc32(crc, (scratch.baseAddress! + start).assumingMemoryBound(to: Bytef.self), UInt32(k - start))
-            }
-            for i in 0..<min(10, book.asks.count) {
-                let l = book.asks.level(i)
-                add(l.price.raw, priceScale)
-                add(l.quantity.raw, quantityScale)
-            }
-            for i in 0..<min(10, book.bids.count) {
-                let l = book.bids.level(i)
-                add(l.price.raw, priceScale)
-                add(l.quantity.raw, quantityScale)
-            }
-        }
-        return UInt32(truncatingIfNeeded: crc)
-    }
 }
 
 /// Keeps one pair's Kraken v1 book: the snapshot, then updates; after each message the book is cut to the
@@ -155,7 +121,7 @@ public struct KrakenV1BookSync: ~Copyable {
         book.asks.truncate(toDepth: depth)
         counters.applied += 1
         if message.hasChecksum {
-            let computed = KrakenV1.checksum(book, priceScale: priceScale, quantityScale: quantityScale)
+            let computed = Kraken.checksum(book, priceScale: priceScale, quantityScale: quantityScale)
             if computed != message.checksum {
                 checksumFailures += 1
                 book.state = .stale
