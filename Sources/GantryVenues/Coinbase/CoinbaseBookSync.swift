@@ -1,0 +1,73 @@
+import GantryBook
+import GantryCore
+
+/// Keeps one product's Coinbase book (Advanced Trade `level2` or the Exchange feed's `level2`): a snapshot
+/// replaces the book, updates set absolute quantities. Neither carries a per-product sequence; Advanced Trade
+/// numbers the connection's messages (`CoinbaseSequence`), and a gap there makes every book of the connection
+/// stale (`markStale`) until the owner resubscribes and a new snapshot arrives. A crossed book is stale too.
+public struct CoinbaseBookSync: ~Copyable {
+    public var book: L2Book
+    public let priceScale: Int
+    public let quantityScale: Int
+    public private(set) var counters = BookSyncCounters()
+
+    public enum Outcome: Equatable, Sendable {
+        case applied
+        /// An update before the snapshot (or after the book went stale): dropped until the snapshot.
+        case waitingForSnapshot
+        case crossed
+    }
+
+    public init(venue: VenueId, instrument: InstrumentId, priceScale: Int, quantityScale: Int, depth: Int = 5_000) {
+        book = L2Book(venue: venue, instrument: instrument, depth: depth)
+        self.priceScale = priceScale
+        self.quantityScale = quantityScale
+        book.state = .syncing
+    }
+
+    /// A lost message on the connection: the book cannot be trusted until the next snapshot.
+    public mutating func markStale() {
+        counters.gaps += 1
+        book.state = .stale
+    }
+
+    public mutating func apply(_ event: CoinbaseAdvanced.BookEvent) throws(DecodeError) -> Outcome {
+        let (p, q) = (priceScale, quantityScale)
+        return try apply(isSnapshot: event.isSnapshot) { body throws(DecodeError) in
+            try event.forEachLevel(priceScale: p, quantityScale: q, body)
+        }
+    }
+
+    public mutating func apply(_ message: CoinbaseExchange.Book, isSnapshot: Bool) throws(DecodeError) -> Outcome {
+        let (p, q) = (priceScale, quantityScale)
+        return try apply(isSnapshot: isSnapshot) { body throws(DecodeError) in
+            try message.forEachLevel(priceScale: p, quantityScale: q, body)
+        }
+    }
+
+    mutating func apply(
+        isSnapshot: Bool, _ levels: ((Side, Price, Quantity) -> Void) throws(DecodeError) -> Void
+    ) throws(DecodeError) -> Outcome {
+        if !isSnapshot && book.state != .live { return .waitingForSnapshot }
+        do {
+            if isSnapshot {
+                book.clear()
+                counters.snapshots += 1
+                try book.load(levels)
+            } else {
+                try levels { side, price, quantity in self.book.apply(side, price, quantity) }
+            }
+        } catch {
+            book.state = .stale
+            throw error
+        }
+        counters.applied += 1
+        if book.isCrossed {
+            counters.crossed += 1
+            book.state = .stale
+            return .crossed
+        }
+        book.state = .live
+        return .applied
+    }
+}

@@ -1,0 +1,283 @@
+import GantryCore
+
+/// Coinbase Advanced Trade WebSocket market data (`wss://advanced-trade-ws.coinbase.com`): every message is
+/// `{"channel":…,"client_id":…,"timestamp":…,"sequence_num":N,"events":[…]}`, and `sequence_num` counts the
+/// messages of the connection, one more each time; a skipped number is a lost message. The `level2` channel
+/// (`"channel":"l2_data"`) carries events `{"type":"snapshot"|"update","product_id":…,"updates":[{"side":
+/// "bid"|"offer","event_time":…,"price_level":"…","new_quantity":"…"}]}`, quantities absolute, "0" removes.
+/// Decoded in place.
+public enum CoinbaseAdvanced {
+    public enum Channel: Sendable, Equatable {
+        case level2
+        case heartbeats
+        case subscriptions
+        /// Another channel (ticker, market_trades, …): its sequence number still counts.
+        case other
+    }
+
+    public struct Message {
+        public let message: UnsafeRawBufferPointer
+        public var channel: Channel
+        public var sequence: UInt64
+        @usableFromInline var events: Int
+
+        /// Calls `body` for each level2 event of the message (a snapshot or an update of one product).
+        public func forEachBookEvent(_ body: (BookEvent) throws(DecodeError) -> Void) throws(DecodeError) {
+            guard channel == .level2, events >= 0 else { return }
+            var c = ByteCursor(message, at: events)
+            try c.expect(0x5B, "[")
+            if try c.consume(0x5D) { return }
+            repeat {
+                var event = BookEvent(message: message, isSnapshot: false, product: UnsafeRawBufferPointer(start: nil, count: 0), updates: -1)
+                var type = UnsafeRawBufferPointer(start: nil, count: 0)
+                try c.expect(0x7B, "{")
+                if !(try c.consume(0x7D)) {
+                    repeat {
+                        let key = try c.string()
+                        try c.expect(0x3A, ":")
+                        _ = try c.peek()
+                        if key.equals("type") {
+                            type = try c.string()
+                        } else if key.equals("product_id") {
+                            event.product = try c.string()
+                        } else {
+                            if key.equals("updates") { event.updates = c.i }
+                            try c.skipValue()
+                        }
+                    } while try c.consume(0x2C)
+                    try c.expect(0x7D, "} or ,")
+                }
+                if type.equals("snapshot") { event.isSnapshot = true } else if !type.equals("update") { throw .missingField("type") }
+                guard event.product.count > 0 else { throw .missingField("product_id") }
+                guard event.updates >= 0 else { throw .missingField("updates") }
+                try body(event)
+            } while try c.consume(0x2C)
+            try c.expect(0x5D, "] or ,")
+        }
+    }
+
+    /// One product's snapshot or update within a level2 message.
+    public struct BookEvent {
+        public let message: UnsafeRawBufferPointer
+        public var isSnapshot: Bool
+        public var product: UnsafeRawBufferPointer
+        @usableFromInline var updates: Int
+
+        /// Each level in message order; quantity 0 removes the level.
+        /// - Throws: `DecodeError` for a bad side, a missing field or a bad decimal.
+        @inlinable
+        public func forEachLevel(priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void) throws(DecodeError) {
+            try LevelArrays.checkScales(priceScale, quantityScale, "updates")
+            var c = ByteCursor(message, at: updates)
+            try c.expect(0x5B, "[")
+            if try c.consume(0x5D) { return }
+            repeat {
+                var side = Side.none
+                var price: Int64 = -1
+                var quantity: Int64 = -1
+                try c.expect(0x7B, "{")
+                if !(try c.consume(0x7D)) {
+                    repeat {
+                        let key = try c.string()
+                        try c.expect(0x3A, ":")
+                        if key.equals("price_level") {
+                            price = try c.quotedDecimal(scale: priceScale, "price_level")
+                        } else if key.equals("new_quantity") {
+                            quantity = try c.quotedDecimal(scale: quantityScale, "new_quantity")
+                        } else if key.equals("side") {
+                            let s = try c.string()
+                            // Coinbase's example shows "bid"; asks arrive as "offer" ("ask" accepted too).
+                            if s.equals("bid") { side = .buy } else if s.equals("offer") || s.equals("ask") { side = .sell } else {
+                                throw .malformed(offset: c.i, expected: "side bid or offer")
+                            }
+                        } else {
+                            try c.skipValue()
+                        }
+                    } while try c.consume(0x2C)
+                    try c.expect(0x7D, "} or ,")
+                }
+                guard side != .none else { throw .missingField("side") }
+                guard price > 0 else { throw price < 0 ? .missingField("price_level") : .badNumber(field: "price_level", nil) }
+                guard quantity >= 0 else { throw .missingField("new_quantity") }
+                body(side, Price(raw: price), Quantity(raw: quantity))
+            } while try c.consume(0x2C)
+            try c.expect(0x5D, "] or ,")
+        }
+    }
+
+    /// Decodes the envelope of any Advanced Trade market-data message.
+    /// - Throws: `DecodeError`; `.unknownMessage` for a message without `channel` (an error reply is
+    ///   `{"type":"error","message":…}`).
+    public static func decode(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> Message {
+        var c = ByteCursor(message, at: 0)
+        var channel = UnsafeRawBufferPointer(start: nil, count: 0)
+        var sequence: UInt64? = nil
+        var events = -1
+        try c.expect(0x7B, "{")
+        if !(try c.consume(0x7D)) {
+            repeat {
+                let key = try c.string()
+                try c.expect(0x3A, ":")
+                let next = try c.peek()
+                if key.equals("channel") && next == 0x22 {
+                    channel = try c.string()
+                } else if key.equals("sequence_num") {
+                    sequence = try c.uint64("sequence_num")
+                } else {
+                    if key.equals("events") { events = c.i }
+                    try c.skipValue()
+                }
+            } while try c.consume(0x2C)
+            try c.expect(0x7D, "} or ,")
+        }
+        guard channel.count > 0 else { throw .unknownMessage }
+        guard let sequence else { throw .missingField("sequence_num") }
+        let kind: Channel =
+            channel.equals("l2_data") ? .level2 : channel.equals("heartbeats") ? .heartbeats
+            : channel.equals("subscriptions") ? .subscriptions : .other
+        if kind == .level2 && events < 0 { throw .missingField("events") }
+        return Message(message: message, channel: kind, sequence: sequence, events: events)
+    }
+}
+
+/// The per-connection `sequence_num` check: each message must carry the previous number + 1. A lower or
+/// equal number is a repeat (ignored); a higher one means messages were lost, and every book on the
+/// connection must be rebuilt (resubscribe for new snapshots).
+public struct CoinbaseSequence: Sendable {
+    public private(set) var last: UInt64? = nil
+    public private(set) var gaps = 0
+    public private(set) var repeats = 0
+
+    public enum Verdict: Equatable, Sendable {
+        case next
+        case repeated
+        case gap(expected: UInt64, got: UInt64)
+    }
+
+    public init() {}
+
+    /// Checks one message's number. After a gap the tracker follows the new numbers.
+    public mutating func check(_ sequence: UInt64) -> Verdict {
+        guard let last else {
+            self.last = sequence
+            return .next
+        }
+        if sequence <= last {
+            repeats += 1
+            return .repeated
+        }
+        self.last = sequence
+        if sequence == last + 1 { return .next }
+        gaps += 1
+        return .gap(expected: last + 1, got: sequence)
+    }
+
+    /// A new connection starts its numbers again.
+    public mutating func reset() { last = nil }
+}
+
+/// The Coinbase Exchange feed (`ws-feed.exchange.coinbase.com`), whose `level2` channel is
+/// `{"type":"snapshot","product_id":…,"bids":[[px,sz]],"asks":…}` then `{"type":"l2update","product_id":…,
+/// "changes":[["buy"|"sell",px,sz]],"time":…}` (no sequence numbers), and whose `ticker` carries the best bid
+/// and ask. Decoded in place.
+public enum CoinbaseExchange {
+    public enum Message {
+        case snapshot(Book)
+        case update(Book)
+        case ticker(Ticker)
+        /// Subscriptions, matches, heartbeats: nothing for the book.
+        case other
+    }
+
+    public struct Book {
+        public let message: UnsafeRawBufferPointer
+        public var product: UnsafeRawBufferPointer
+        @usableFromInline var bids: Int
+        @usableFromInline var asks: Int
+        @usableFromInline var changes: Int
+
+        /// Each level (snapshot: bids then asks; update: the changes in order); size 0 removes the level.
+        @inlinable
+        public func forEachLevel(priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void) throws(DecodeError) {
+            if changes < 0 {
+                try LevelArrays.forEach(message, at: bids, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "bids", body)
+                try LevelArrays.forEach(message, at: asks, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "asks", body)
+                return
+            }
+            try LevelArrays.checkScales(priceScale, quantityScale, "changes")
+            var c = ByteCursor(message, at: changes)
+            try c.expect(0x5B, "[")
+            if try c.consume(0x5D) { return }
+            repeat {
+                try c.expect(0x5B, "[")
+                let s = try c.string()
+                let side: Side = s.equals("buy") ? .buy : s.equals("sell") ? .sell : .none
+                guard side != .none else { throw .malformed(offset: c.i, expected: "side buy or sell") }
+                try c.expect(0x2C, ",")
+                let price = try c.quotedDecimal(scale: priceScale, "changes")
+                try c.expect(0x2C, ",")
+                let size = try c.quotedDecimal(scale: quantityScale, "changes")
+                try c.expect(0x5D, "]")
+                guard price > 0, size >= 0 else { throw .badNumber(field: "changes", nil) }
+                body(side, Price(raw: price), Quantity(raw: size))
+            } while try c.consume(0x2C)
+            try c.expect(0x5D, "] or ,")
+        }
+    }
+
+    public struct Ticker {
+        public var product: UnsafeRawBufferPointer
+        public var sequence: UInt64
+        public var bestBid: UnsafeRawBufferPointer
+        public var bestAsk: UnsafeRawBufferPointer
+    }
+
+    public static func decode(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> Message {
+        var c = ByteCursor(message, at: 0)
+        var type = UnsafeRawBufferPointer(start: nil, count: 0)
+        var product = UnsafeRawBufferPointer(start: nil, count: 0)
+        var bestBid = UnsafeRawBufferPointer(start: nil, count: 0)
+        var bestAsk = UnsafeRawBufferPointer(start: nil, count: 0)
+        var bids = -1, asks = -1, changes = -1, sequence = -1
+        try c.expect(0x7B, "{")
+        if !(try c.consume(0x7D)) {
+            repeat {
+                let key = try c.string()
+                try c.expect(0x3A, ":")
+                let next = try c.peek()
+                if next == 0x22 && key.equals("type") {
+                    type = try c.string()
+                } else if next == 0x22 && key.equals("product_id") {
+                    product = try c.string()
+                } else if next == 0x22 && key.equals("best_bid") {
+                    bestBid = try c.string()
+                } else if next == 0x22 && key.equals("best_ask") {
+                    bestAsk = try c.string()
+                } else {
+                    if key.equals("bids") { bids = c.i } else if key.equals("asks") { asks = c.i } else if key.equals("changes") {
+                        changes = c.i
+                    } else if key.equals("sequence") { sequence = c.i }
+                    try c.skipValue()
+                }
+            } while try c.consume(0x2C)
+            try c.expect(0x7D, "} or ,")
+        }
+        if type.equals("snapshot") {
+            guard product.count > 0 else { throw .missingField("product_id") }
+            guard bids >= 0, asks >= 0 else { throw .missingField("bids or asks") }
+            return .snapshot(Book(message: message, product: product, bids: bids, asks: asks, changes: -1))
+        }
+        if type.equals("l2update") {
+            guard product.count > 0 else { throw .missingField("product_id") }
+            guard changes >= 0 else { throw .missingField("changes") }
+            return .update(Book(message: message, product: product, bids: -1, asks: -1, changes: changes))
+        }
+        if type.equals("ticker") {
+            guard product.count > 0, sequence >= 0 else { throw .missingField("product_id or sequence") }
+            var s = ByteCursor(message, at: sequence)
+            return .ticker(Ticker(product: product, sequence: try s.uint64("sequence"), bestBid: bestBid, bestAsk: bestAsk))
+        }
+        guard type.count > 0 else { throw .unknownMessage }
+        return .other
+    }
+}
