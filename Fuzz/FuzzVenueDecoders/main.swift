@@ -1,4 +1,5 @@
-// libFuzzer target: the venue decoders and their book syncs (Binance, OKX and Kraken v1 so far). Built by `make fuzz` with
+// libFuzzer target: the venue decoders and their book syncs (Binance, OKX, Kraken v1 and v2, Bybit,
+// Coinbase Advanced Trade and Exchange). Built by `make fuzz` with
 // -sanitize=fuzzer,address. Any input must decode or throw a DecodeError: never a crash, a hang, an
 // out-of-bounds read, or a book left crossed and live.
 import GantryBook
@@ -8,6 +9,17 @@ import GantryVenues
 nonisolated(unsafe) var binance: BinanceBookSync? = nil
 nonisolated(unsafe) var okx: OKXBookSync? = nil
 nonisolated(unsafe) var kraken: KrakenV1BookSync? = nil
+nonisolated(unsafe) var krakenV2: KrakenV2BookSync? = nil
+nonisolated(unsafe) var bybit: BybitBookSync? = nil
+nonisolated(unsafe) var coinbase: CoinbaseBookSync? = nil
+nonisolated(unsafe) var coinbaseSequence = CoinbaseSequence()
+
+/// A crossed book must never stay live, whatever the input.
+func checkNotCrossedAndLive(_ book: borrowing L2Book, _ venue: StaticString) {
+    let live = book.state == .live
+    let crossed = book.isCrossed
+    precondition(!(live && crossed), "a crossed \(venue) book stayed live")
+}
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzVenueDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
@@ -34,6 +46,28 @@ public func fuzzVenueDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
     }
     if kraken == nil { kraken = KrakenV1BookSync(venue: VenueId(raw: 3), instrument: InstrumentId(raw: 1), priceScale: 5, quantityScale: 8, depth: 10) }
     if let message = try? KrakenV1.decodeBook(bytes) { _ = try? kraken!.apply(message) }
+    if krakenV2 == nil { krakenV2 = KrakenV2BookSync(venue: VenueId(raw: 3), instrument: InstrumentId(raw: 2), priceScale: 1, quantityScale: 8, depth: 10) }
+    if let message = try? KrakenV2.decodeBook(bytes) {
+        _ = try? krakenV2!.apply(message)
+        checkNotCrossedAndLive(krakenV2!.book, "Kraken v2")
+    }
+    if bybit == nil { bybit = BybitBookSync(venue: VenueId(raw: 5), instrument: InstrumentId(raw: 1), priceScale: 4, quantityScale: 2) }
+    if let message = try? Bybit.decodeBook(bytes) {
+        _ = try? bybit!.apply(message)
+        checkNotCrossedAndLive(bybit!.book, "Bybit")
+    }
+    if coinbase == nil { coinbase = CoinbaseBookSync(venue: VenueId(raw: 2), instrument: InstrumentId(raw: 1), priceScale: 8, quantityScale: 8) }
+    if let message = try? CoinbaseAdvanced.decode(bytes) {
+        if case .gap = coinbaseSequence.check(message.sequence) { coinbase!.markStale() }
+        try? message.forEachBookEvent { event throws(DecodeError) in _ = try coinbase!.apply(event) }
+        checkNotCrossedAndLive(coinbase!.book, "Coinbase")
+    }
+    switch try? CoinbaseExchange.decode(bytes) {
+    case .snapshot(let m)?: _ = try? coinbase!.apply(m, isSnapshot: true)
+    case .update(let m)?: _ = try? coinbase!.apply(m, isSnapshot: false)
+    default: break
+    }
+    checkNotCrossedAndLive(coinbase!.book, "Coinbase")
     return 0
 }
 
