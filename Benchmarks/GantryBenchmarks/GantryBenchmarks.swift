@@ -169,46 +169,7 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.stopMeasurement()
     }
 
-    // One iteration = 1,000 Binance depthUpdate messages of 10 levels (5 bids, 5 asks near the top of a
-    // 1,000-level book; 8-decimal strings as Binance sends them), each decoded from its bytes and applied
-    // through the documented sync. Target: under 250 ns a message, 0 mallocs.
-    Benchmark(
-        "Binance decode+apply 10-level diff",
-        configuration: .init(metrics: [.wallClock, .mallocCountTotal, .throughput], scalingFactor: .kilo)
-    ) { benchmark in
-        func decimal(_ units: Int64, _ scale: Int) -> String { FixedPoint.string(units, scale: scale, trimTrailingZeros: false) }
-        var snapshot = #"{"lastUpdateId":1000000,"bids":["#
-        snapshot += (0..<1_000).map { #"["\#(decimal(9_712_345 - Int64($0), 2))000000","1.00000000"]"# }.joined(separator: ",")
-        snapshot += #"],"asks":["#
-        snapshot += (0..<1_000).map { #"["\#(decimal(9_712_346 + Int64($0), 2))000000","1.00000000"]"# }.joined(separator: ",")
-        snapshot += "]}"
-        var sync = BinanceBookSync(venue: VenueId(raw: 1), instrument: InstrumentId(raw: 1), priceScale: 2, quantityScale: 8)
-        _ = try! Array(snapshot.utf8).withUnsafeBytes { try sync.load(Binance.decodeSnapshot($0)) }
-        var messages: [[UInt8]] = []
-        for k in 0..<64 {
-            func side(_ base: Int64, _ sign: Int64) -> String {
-                (0..<5).map { i in
-                    let quantity = (k + i) % 4 == 0 ? "0.00000000" : "0.\(threeDigits((k * 7 + i) % 1000))00000"
-                    return #"["\#(decimal(base + sign * Int64((k + i * 3) % 12), 2))000000","\#(quantity)"]"#
-                }.joined(separator: ",")
-            }
-            let text = #"{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1764000000000,"s":"BTCUSDT","U":1000001,"u":1000001,"#
-                + #""b":[\#(side(9_712_345, -1))],"a":[\#(side(9_712_346, 1))]}}"#
-            messages.append(Array(text.utf8))
-        }
-        var applied = 0
-        benchmark.startMeasurement()
-        for i in benchmark.scaledIterations {
-            messages[i & 63].withUnsafeBytes { bytes in
-                guard case .depth(let diff) = try? Binance.decode(bytes) else { return }
-                sync.book.sequence = 1_000_000
-                if (try? sync.apply(diff)) == .applied { applied &+= 1 }
-            }
-        }
-        benchmark.stopMeasurement()
-        precondition(applied > 0, "no diff applied")
-        blackHole(applied)
-    }
+    venueBenchmarks()
 
     // Steady state on one thread: publish and consume through a ring, one event and batches. No mallocs.
     Benchmark(
