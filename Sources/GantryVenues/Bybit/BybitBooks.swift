@@ -159,7 +159,9 @@ public struct BybitBookSync: ~Copyable {
 
     /// Applies a snapshot or a delta. - Throws: `DecodeError` (the book is then stale: a half-applied message
     /// must not be traded on).
-    public mutating func apply(_ message: Bybit.BookMessage) throws(DecodeError) -> Outcome {
+    /// - Parameter onLevel: Told of each level an update applies (not of a snapshot's: after a snapshot the
+    ///   book is read whole).
+    public mutating func apply(_ message: Bybit.BookMessage, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }) throws(DecodeError) -> Outcome {
         let isSnapshot = message.action == .snapshot || message.updateId == 1
         if !isSnapshot {
             guard book.state == .live else { return .waitingForSnapshot }
@@ -184,6 +186,7 @@ public struct BybitBookSync: ~Copyable {
             } else {
                 try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
                     self.book.apply(side, price, quantity)
+                    onLevel(side, price, quantity)
                 }
             }
         } catch {

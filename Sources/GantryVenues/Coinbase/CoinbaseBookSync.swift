@@ -31,36 +31,58 @@ public struct CoinbaseBookSync: ~Copyable {
         book.state = .stale
     }
 
-    public mutating func apply(_ event: CoinbaseAdvanced.BookEvent) throws(DecodeError) -> Outcome {
-        let (p, q) = (priceScale, quantityScale)
-        return try apply(isSnapshot: event.isSnapshot) { body throws(DecodeError) in
-            try event.forEachLevel(priceScale: p, quantityScale: q, body)
-        }
-    }
-
-    public mutating func apply(_ message: CoinbaseExchange.Book, isSnapshot: Bool) throws(DecodeError) -> Outcome {
-        let (p, q) = (priceScale, quantityScale)
-        return try apply(isSnapshot: isSnapshot) { body throws(DecodeError) in
-            try message.forEachLevel(priceScale: p, quantityScale: q, body)
-        }
-    }
-
-    mutating func apply(
-        isSnapshot: Bool, _ levels: ((Side, Price, Quantity) -> Void) throws(DecodeError) -> Void
+    /// - Parameter onLevel: Told of each level an update applies (not of a snapshot's: after a snapshot the
+    ///   book is read whole).
+    public mutating func apply(
+        _ event: CoinbaseAdvanced.BookEvent, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }
     ) throws(DecodeError) -> Outcome {
-        if !isSnapshot && book.state != .live { return .waitingForSnapshot }
+        if !event.isSnapshot && book.state != .live { return .waitingForSnapshot }
         do {
-            if isSnapshot {
-                book.clear()
-                counters.snapshots += 1
-                try book.load(levels)
+            if event.isSnapshot {
+                let (p, q) = (priceScale, quantityScale)
+                begin()
+                try book.load { body throws(DecodeError) in try event.forEachLevel(priceScale: p, quantityScale: q, body) }
             } else {
-                try levels { side, price, quantity in self.book.apply(side, price, quantity) }
+                try event.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
+                    self.book.apply(side, price, quantity)
+                    onLevel(side, price, quantity)
+                }
             }
         } catch {
             book.state = .stale
             throw error
         }
+        return finish()
+    }
+
+    public mutating func apply(
+        _ message: CoinbaseExchange.Book, isSnapshot: Bool, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }
+    ) throws(DecodeError) -> Outcome {
+        if !isSnapshot && book.state != .live { return .waitingForSnapshot }
+        do {
+            if isSnapshot {
+                let (p, q) = (priceScale, quantityScale)
+                begin()
+                try book.load { body throws(DecodeError) in try message.forEachLevel(priceScale: p, quantityScale: q, body) }
+            } else {
+                try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
+                    self.book.apply(side, price, quantity)
+                    onLevel(side, price, quantity)
+                }
+            }
+        } catch {
+            book.state = .stale
+            throw error
+        }
+        return finish()
+    }
+
+    mutating func begin() {
+        book.clear()
+        counters.snapshots += 1
+    }
+
+    mutating func finish() -> Outcome {
         counters.applied += 1
         if book.isCrossed {
             counters.crossed += 1

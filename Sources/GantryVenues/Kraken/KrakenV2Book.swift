@@ -129,7 +129,9 @@ public struct KrakenV2BookSync: ~Copyable {
         book.state = .syncing
     }
 
-    public mutating func apply(_ message: KrakenV2.BookMessage) throws(DecodeError) -> Outcome {
+    /// - Parameter onLevel: Told of each level an update applies (not of a snapshot's: after a snapshot the
+    ///   book is read whole).
+    public mutating func apply(_ message: KrakenV2.BookMessage, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }) throws(DecodeError) -> Outcome {
         if !message.isSnapshot && book.state != .live { return .waitingForSnapshot }
         do {
             if message.isSnapshot {
@@ -141,6 +143,7 @@ public struct KrakenV2BookSync: ~Copyable {
             } else {
                 try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
                     self.book.apply(side, price, quantity)
+                    onLevel(side, price, quantity)
                 }
             }
         } catch {

@@ -154,7 +154,9 @@ public struct OKXBookSync: ~Copyable {
     }
 
     /// Applies a snapshot or an update. - Throws: `DecodeError` (the book is then marked stale).
-    public mutating func apply(_ message: OKX.BookMessage) throws(DecodeError) -> Outcome {
+    /// - Parameter onLevel: Told of each level an update applies (not of a snapshot's: after a snapshot the
+    ///   book is read whole).
+    public mutating func apply(_ message: OKX.BookMessage, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }) throws(DecodeError) -> Outcome {
         switch message.action {
         case .snapshot:
             book.clear()
@@ -175,6 +177,7 @@ public struct OKXBookSync: ~Copyable {
             } else {
                 try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
                     self.book.apply(side, price, quantity)
+                    onLevel(side, price, quantity)
                 }
             }
         } catch {
