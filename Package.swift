@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "GantryNet", targets: ["GantryNet"]),
         .library(name: "GantryBook", targets: ["GantryBook"]),
         .library(name: "GantryVenues", targets: ["GantryVenues"]),
+        .library(name: "GantryEngine", targets: ["GantryEngine"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
@@ -45,6 +46,13 @@ let package = Package(
         .target(name: "GantryNet", dependencies: ["GantryCore", "GantryRing", "CGantry", "COpenSSL", "CZlib"]),
         .target(name: "GantryBook", dependencies: ["GantryCore"]),
         .target(name: "GantryVenues", dependencies: ["GantryCore", "GantryBook", "CZlib"]),
+        .target(
+            name: "GantryEngine",
+            dependencies: [
+                "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryBook", "GantryVenues",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
         .executableTarget(
             name: "gantry",
             dependencies: [
@@ -59,6 +67,10 @@ let package = Package(
         .testTarget(name: "GantryLoopTests", dependencies: ["GantryLoop", "GantryRing", "GantryCore"]),
         .testTarget(name: "GantryBookTests", dependencies: ["GantryBook", "GantryCore"]),
         .testTarget(name: "GantryVenuesTests", dependencies: ["GantryVenues", "GantryBook", "GantryCore"]),
+        .testTarget(
+            name: "GantryEngineTests",
+            dependencies: ["GantryEngine", "GantryVenues", "GantryNet", "GantryLoop", "GantryRing", "GantryBook", "GantryCore"]
+        ),
         .testTarget(name: "GantryNetTests", dependencies: ["GantryNet", "GantryLoop", "GantryRing", "GantryCore"]),
 
         // Benchmarks: the C baselines measured in the same run, the ordo-one suite, and the ratio report.

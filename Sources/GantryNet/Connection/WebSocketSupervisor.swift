@@ -139,6 +139,15 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
         return work
     }
 
+    /// Sends a text message on the open connection (a resubscription, an unsubscribe).
+    /// - Returns: false if the connection is not open (the subscriptions are sent again when it opens).
+    @discardableResult
+    public mutating func send(text: UnsafeRawBufferPointer) -> Bool {
+        guard state == .open, connected else { return false }
+        _ = connection!.send(.text, text)
+        return true
+    }
+
     /// Closes the connection on purpose; no reconnect follows.
     public mutating func stop(now: Nanos) {
         if connected {

@@ -1,0 +1,94 @@
+import GantryBook
+import GantryCore
+
+/// The events one venue message produced, gathered before they are published to the ring in one batch (one
+/// cursor store for a whole message). Preallocated; a message never produces more than a full book of levels
+/// plus a few book events.
+public struct EventBatch: ~Copyable {
+    public let capacity: Int
+    public internal(set) var count = 0
+    let events: UnsafeMutablePointer<MarketEvent>
+    /// Events that did not fit (never expected: the capacity covers two full book sides).
+    public internal(set) var overflowed = 0
+
+    public init(capacity: Int = 16_384) {
+        self.capacity = capacity
+        events = .allocate(capacity: capacity)
+    }
+
+    deinit { events.deallocate() }
+
+    public mutating func append(_ event: MarketEvent) {
+        guard count < capacity else {
+            overflowed += 1
+            return
+        }
+        events[count] = event
+        count += 1
+    }
+
+    /// Marks the last event as the end of the message.
+    public mutating func endMessage() {
+        guard count > 0 else { return }
+        events[count - 1].flags.insert(.endOfMessage)
+    }
+
+    public var buffer: UnsafeBufferPointer<MarketEvent> { UnsafeBufferPointer(start: events, count: count) }
+
+    public mutating func removeAll() { count = 0 }
+
+    /// A level change of `book`.
+    public mutating func level(
+        _ book: borrowing L2Book, _ side: Side, _ price: Price, _ quantity: Quantity, flags: MarketEventFlags = [],
+        exchangeTime: Nanos, receiveTime: Nanos
+    ) {
+        append(MarketEvent(
+            kind: .levelChange, side: side, venue: book.venue, instrument: book.instrument, flags: flags,
+            sequence: book.sequence, price: price, quantity: quantity, exchangeTime: exchangeTime, receiveTime: receiveTime))
+    }
+
+    /// A book rebuilt from a snapshot: `bookReset`, then every level (flagged `.snapshot`), best first.
+    public mutating func snapshot(_ book: borrowing L2Book, exchangeTime: Nanos, receiveTime: Nanos) {
+        append(MarketEvent(
+            kind: .bookReset, venue: book.venue, instrument: book.instrument, flags: .snapshot, sequence: book.sequence,
+            exchangeTime: exchangeTime, receiveTime: receiveTime))
+        for d in 0..<book.bids.count {
+            let l = book.bids.level(d)
+            level(book, .buy, l.price, l.quantity, flags: .snapshot, exchangeTime: exchangeTime, receiveTime: receiveTime)
+        }
+        for d in 0..<book.asks.count {
+            let l = book.asks.level(d)
+            level(book, .sell, l.price, l.quantity, flags: .snapshot, exchangeTime: exchangeTime, receiveTime: receiveTime)
+        }
+    }
+
+    /// The book may not be used until a `bookReset` follows.
+    public mutating func stale(_ book: borrowing L2Book, receiveTime: Nanos) {
+        append(MarketEvent(kind: .bookStale, venue: book.venue, instrument: book.instrument, sequence: book.sequence, receiveTime: receiveTime))
+    }
+}
+
+/// The best bid and ask last published for one book, to publish a `topOfBook` only when they change.
+public struct TopOfBook: Sendable, Equatable {
+    public var bid = BookLevel(price: .zero, quantity: .zero)
+    public var ask = BookLevel(price: .zero, quantity: .zero)
+
+    public init() {}
+
+    /// Appends a `topOfBook` event if the book's best levels differ from the last published ones (a live
+    /// book only: a stale book's top is never published as fresh).
+    public mutating func publishIfChanged(
+        _ book: borrowing L2Book, into batch: inout EventBatch, exchangeTime: Nanos, receiveTime: Nanos
+    ) {
+        guard book.state == .live else { return }
+        let bid = book.bids.best ?? BookLevel(price: .zero, quantity: .zero)
+        let ask = book.asks.best ?? BookLevel(price: .zero, quantity: .zero)
+        guard bid != self.bid || ask != self.ask else { return }
+        self.bid = bid
+        self.ask = ask
+        batch.append(MarketEvent(
+            kind: .topOfBook, venue: book.venue, instrument: book.instrument, sequence: book.sequence, price: bid.price,
+            quantity: bid.quantity, price2: ask.price, quantity2: ask.quantity, exchangeTime: exchangeTime,
+            receiveTime: receiveTime))
+    }
+}

@@ -1,0 +1,158 @@
+import GantryCore
+import GantryLoop
+import GantryNet
+import GantryRing
+import GantryVenues
+import Histogram
+
+/// What an ingest stage did: message and event counts by outcome, and its latency from the kernel's
+/// receive time of a message to the moment its events were on the ring.
+public struct IngestStats: Sendable {
+    public var messages = 0
+    public var applied = 0
+    public var control = 0
+    public var ignored = 0
+    public var resyncs = 0
+    public var unknownInstrument = 0
+    public var malformed = 0
+    /// Events published to the ring.
+    public var events = 0
+    /// Times the ring was full and the stage waited for its slowest consumer.
+    public var ringStalls = 0
+    /// Resubscriptions sent for stale books.
+    public var resubscriptions = 0
+    /// Connection drops (each marks every book of the connection stale).
+    public var disconnects = 0
+    /// Kernel receive → events published, ns, for messages that published events.
+    public var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    /// The last malformed message's error, for the log and the journal.
+    public var lastError: DecodeError? = nil
+
+    public init() {}
+
+    mutating func count(_ outcome: FeedOutcome) {
+        messages += 1
+        switch outcome {
+        case .applied: applied += 1
+        case .control: control += 1
+        case .ignored: ignored += 1
+        case .resyncNeeded: resyncs += 1
+        case .unknownInstrument: unknownInstrument += 1
+        case .malformed(let e, _):
+            malformed += 1
+            lastError = e
+        }
+    }
+}
+
+/// The ingest stage's state that the connection's callback works on. It lives on the heap, reached through a
+/// pointer, so that the callback can use it while the supervisor (a sibling in the stage) is being polled.
+struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
+    var handler: Handler
+    var producer: RingProducer<MarketEvent>
+    var batch = EventBatch()
+    var stats = IngestStats()
+    /// Resyncs the owner must act on (resubscribe; for Binance, fetch a snapshot), by instrument.
+    var resyncRequests: [InstrumentId] = []
+
+    mutating func handle(_ payload: UnsafeRawBufferPointer, receivedAt: Nanos) {
+        batch.removeAll()
+        let outcome = handler.handle(payload, receiveTime: receivedAt, into: &batch)
+        stats.count(outcome)
+        switch outcome {
+        case .resyncNeeded(let instrument), .malformed(_, stale: let instrument?):
+            if resyncRequests.count < resyncRequests.capacity { resyncRequests.append(instrument) }
+        default: break
+        }
+        guard batch.count > 0 else { return }
+        publishBatch()
+        let published = MonotonicClock.now()
+        // A message replayed from a test has no kernel time: its latency is not recorded.
+        if receivedAt.raw > 0 && published >= receivedAt { stats.latency.record(UInt64(published.raw - receivedAt.raw)) }
+    }
+
+    /// Publishes the batch; if the ring is full, waits for the slowest consumer (spinning, then yielding):
+    /// market data is never dropped, and a stall is counted.
+    mutating func publishBatch() {
+        let events = batch.buffer
+        let slots = producer.claim(upTo: events.count)
+        // SAFETY: `slots` and the batch's first `slots.count` events do not overlap.
+        if !slots.isEmpty { slots.baseAddress!.update(from: events.baseAddress!, count: slots.count) }
+        producer.commit(slots.count)
+        if slots.count < events.count {
+            stats.ringStalls += 1
+            var strategy = SpinThenYield(spins: 100)
+            producer.publish(contentsOf: UnsafeBufferPointer(rebasing: events[slots.count...]), waiting: &strategy)
+        }
+        stats.events += events.count
+    }
+
+    mutating func connectionLost(at now: Nanos) {
+        stats.disconnects += 1
+        batch.removeAll()
+        handler.connectionLost(at: now, into: &batch)
+        batch.endMessage()
+        if batch.count > 0 { publishBatch() }
+    }
+}
+
+/// The first stage of the pipeline: one venue connection (kept up by a `WebSocketSupervisor`: subscriptions,
+/// heartbeats, reconnects), its feed handler (decode in place → book sync → events), and the broadcast ring
+/// the events go to, published one message at a time. Runs on its pinned runner; allocation-free per message.
+/// A dropped connection marks every book of the feed stale (consumers see `bookStale`) until the handler's
+/// snapshots rebuild them after the supervisor reconnects and resubscribes.
+public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEventSink & ~Copyable>: Stage, ~Copyable {
+    var supervisor: WebSocketSupervisor<Sink>
+    let core: UnsafeMutablePointer<IngestCore<Handler>>
+    /// Called once in `finish` with the stage's counters and latency (on the runner's thread).
+    let report: (IngestStats) -> Void
+
+    public init(
+        supervisor: consuming WebSocketSupervisor<Sink>, handler: consuming Handler, producer: consuming RingProducer<MarketEvent>,
+        report: @escaping (IngestStats) -> Void = { _ in }
+    ) {
+        self.supervisor = supervisor
+        core = .allocate(capacity: 1)
+        var resync: [InstrumentId] = []
+        resync.reserveCapacity(256)
+        core.initialize(to: IngestCore(handler: handler, producer: producer, resyncRequests: resync))
+        self.report = report
+    }
+
+    deinit {
+        core.deinitialize(count: 1)
+        core.deallocate()
+    }
+
+    /// The counters so far (on the runner's thread).
+    public var stats: IngestStats { core.pointee.stats }
+
+    public mutating func poll() -> Int {
+        let now = MonotonicClock.now()
+        let core = self.core
+        var lost = false
+        let work = supervisor.poll(now: now) { event in
+            switch event {
+            case .message(_, let payload, let receivedAt): core.pointee.handle(payload, receivedAt: receivedAt)
+            case .closed: lost = true
+            default: break
+            }
+        }
+        if lost { core.pointee.connectionLost(at: now) }
+        // Books that went stale on an open connection are resubscribed for a fresh snapshot (after a drop,
+        // the reconnect's subscriptions do that).
+        if !core.pointee.resyncRequests.isEmpty {
+            for instrument in core.pointee.resyncRequests {
+                core.pointee.handler.resubscribe(instrument) { supervisor.send(text: $0) }
+            }
+            core.pointee.stats.resubscriptions += core.pointee.resyncRequests.count
+            core.pointee.resyncRequests.removeAll(keepingCapacity: true)
+        }
+        return work
+    }
+
+    public mutating func finish() {
+        supervisor.stop(now: MonotonicClock.now())
+        report(core.pointee.stats)
+    }
+}

@@ -1,0 +1,264 @@
+import GantryBook
+import GantryCore
+import GantryVenues
+
+extension EventBatch {
+    /// Appends what a message did to a book once its sync has run, and says what it was: a live book after a
+    /// snapshot is published whole, a live book's top when it moved; a book that stopped being live gets a
+    /// stale marker (never a fresh top).
+    mutating func conclude(
+        _ book: borrowing L2Book, _ top: inout TopOfBook, wasLive: Bool, snapshot: Bool, exchangeTime: Nanos, receiveTime: Nanos
+    ) -> FeedOutcome {
+        if book.state == .live {
+            if snapshot {
+                self.snapshot(book, exchangeTime: exchangeTime, receiveTime: receiveTime)
+                top = TopOfBook()
+            }
+            top.publishIfChanged(book, into: &self, exchangeTime: exchangeTime, receiveTime: receiveTime)
+            endMessage()
+            return .applied
+        }
+        if wasLive || snapshot { stale(book, receiveTime: receiveTime) }
+        endMessage()
+        return book.state == .stale || wasLive ? .resyncNeeded(book.instrument) : .ignored
+    }
+
+    /// A level-change appender for a sync's `onLevel`, without touching the sync (it is being mutated).
+    mutating func levelChange(
+        venue: VenueId, instrument: InstrumentId, sequence: UInt64, _ side: Side, _ price: Price, _ quantity: Quantity,
+        exchangeTime: Nanos, receiveTime: Nanos
+    ) {
+        append(MarketEvent(
+            kind: .levelChange, side: side, venue: venue, instrument: instrument, sequence: sequence, price: price,
+            quantity: quantity, exchangeTime: exchangeTime, receiveTime: receiveTime))
+    }
+}
+
+/// The outcome of a decode failure: `unknownMessage` is a control message, anything else is malformed.
+func decodeFailure(_ error: DecodeError) -> FeedOutcome { error == .unknownMessage ? .control : .malformed(error, stale: nil) }
+
+/// Bybit v5 `orderbook.{depth}.{symbol}` for the configured instruments.
+public struct BybitFeed: FeedHandler, ~Copyable {
+    public let venue: VenueId
+    public let depth: Int
+    public var books: BookTable<BybitBookSync>
+
+    /// - Parameter depth: The subscribed depth (1, 50, 200 or 1000).
+    public init(venue: VenueId, instruments: [FeedInstrument], depth: Int = 200) {
+        self.venue = venue
+        self.depth = depth
+        books = BookTable(instruments) {
+            BybitBookSync(venue: venue, instrument: $0.instrument, priceScale: $0.priceScale, quantityScale: $0.quantityScale, depth: depth)
+        }
+    }
+
+    public mutating func handle(_ message: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch) -> FeedOutcome {
+        let m: Bybit.BookMessage
+        do throws(DecodeError) { m = try Bybit.decodeBook(message) } catch { return decodeFailure(error) }
+        guard let i = books.index(of: m.symbol) else { return .unknownInstrument }
+        let venue = self.venue
+        return books.with(i) { sync, top in
+            let wasLive = sync.book.state == .live
+            let instrument = sync.book.instrument
+            do throws(DecodeError) {
+                _ = try sync.apply(m) { side, price, quantity in
+                    batch.levelChange(
+                        venue: venue, instrument: instrument, sequence: m.updateId, side, price, quantity, exchangeTime: m.time,
+                        receiveTime: receiveTime)
+                }
+            } catch {
+                _ = batch.conclude(sync.book, &top, wasLive: wasLive, snapshot: false, exchangeTime: m.time, receiveTime: receiveTime)
+                return .malformed(error, stale: sync.book.state == .live ? nil : instrument)
+            }
+            return batch.conclude(
+                sync.book, &top, wasLive: wasLive, snapshot: m.action == .snapshot || m.updateId == 1, exchangeTime: m.time,
+                receiveTime: receiveTime)
+        }
+    }
+
+    public mutating func connectionLost(at time: Nanos, into batch: inout EventBatch) {
+        for i in 0..<books.count {
+            books.with(i) { sync, _ in
+                if sync.book.state == .live { batch.stale(sync.book, receiveTime: time) }
+                sync.book.state = .stale
+            }
+        }
+    }
+
+    /// The subscribe request for every configured instrument (sent on each connect).
+    public var subscriptions: [[UInt8]] { [request("subscribe", books.instruments)] }
+
+    func request(_ op: String, _ instruments: [FeedInstrument]) -> [UInt8] {
+        let topics = instruments.map { #""orderbook.\#(depth).\#(String(decoding: $0.symbol, as: UTF8.self))""# }
+        return Array(#"{"op":"\#(op)","args":[\#(topics.joined(separator: ","))]}"#.utf8)
+    }
+
+    /// Unsubscribe and subscribe again: Bybit answers a subscription with a snapshot.
+    public func resubscribe(_ instrument: InstrumentId, _ send: (UnsafeRawBufferPointer) -> Void) {
+        let which = books.instruments.filter { instrument == .none || $0.instrument == instrument }
+        guard !which.isEmpty else { return }
+        request("unsubscribe", which).withUnsafeBytes(send)
+        request("subscribe", which).withUnsafeBytes(send)
+    }
+}
+
+/// OKX v5 `books` for the configured instruments.
+public struct OKXFeed: FeedHandler, ~Copyable {
+    public let venue: VenueId
+    public var books: BookTable<OKXBookSync>
+
+    public init(venue: VenueId, instruments: [FeedInstrument], depth: Int = 5_000) {
+        self.venue = venue
+        books = BookTable(instruments) {
+            OKXBookSync(venue: venue, instrument: $0.instrument, priceScale: $0.priceScale, quantityScale: $0.quantityScale, depth: depth)
+        }
+    }
+
+    public mutating func handle(_ message: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch) -> FeedOutcome {
+        let m: OKX.BookMessage
+        do throws(DecodeError) { m = try OKX.decodeBook(message) } catch { return decodeFailure(error) }
+        guard let i = books.index(of: m.instrument) else { return .unknownInstrument }
+        let venue = self.venue
+        let sequence = UInt64(max(m.seqId ?? 0, 0))
+        return books.with(i) { sync, top in
+            let wasLive = sync.book.state == .live
+            let instrument = sync.book.instrument
+            do throws(DecodeError) {
+                _ = try sync.apply(m) { side, price, quantity in
+                    batch.levelChange(
+                        venue: venue, instrument: instrument, sequence: sequence, side, price, quantity, exchangeTime: m.time,
+                        receiveTime: receiveTime)
+                }
+            } catch {
+                _ = batch.conclude(sync.book, &top, wasLive: wasLive, snapshot: false, exchangeTime: m.time, receiveTime: receiveTime)
+                return .malformed(error, stale: sync.book.state == .live ? nil : instrument)
+            }
+            return batch.conclude(
+                sync.book, &top, wasLive: wasLive, snapshot: m.action == .snapshot, exchangeTime: m.time, receiveTime: receiveTime)
+        }
+    }
+
+    public mutating func connectionLost(at time: Nanos, into batch: inout EventBatch) {
+        for i in 0..<books.count {
+            books.with(i) { sync, _ in
+                if sync.book.state == .live { batch.stale(sync.book, receiveTime: time) }
+                sync.book.state = .stale
+            }
+        }
+    }
+}
+
+/// Kraken v2 `book` for the configured pairs (scales = the pairs' `price_precision` and `qty_precision`).
+public struct KrakenV2Feed: FeedHandler, ~Copyable {
+    public let venue: VenueId
+    public var books: BookTable<KrakenV2BookSync>
+
+    public init(venue: VenueId, instruments: [FeedInstrument], depth: Int) {
+        self.venue = venue
+        books = BookTable(instruments) {
+            KrakenV2BookSync(venue: venue, instrument: $0.instrument, priceScale: $0.priceScale, quantityScale: $0.quantityScale, depth: depth)
+        }
+    }
+
+    public mutating func handle(_ message: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch) -> FeedOutcome {
+        let m: KrakenV2.BookMessage
+        do throws(DecodeError) { m = try KrakenV2.decodeBook(message) } catch { return decodeFailure(error) }
+        guard let i = books.index(of: m.symbol) else { return .unknownInstrument }
+        let venue = self.venue
+        return books.with(i) { sync, top in
+            let wasLive = sync.book.state == .live
+            let instrument = sync.book.instrument
+            do throws(DecodeError) {
+                _ = try sync.apply(m) { side, price, quantity in
+                    batch.levelChange(
+                        venue: venue, instrument: instrument, sequence: 0, side, price, quantity, exchangeTime: .zero,
+                        receiveTime: receiveTime)
+                }
+            } catch {
+                _ = batch.conclude(sync.book, &top, wasLive: wasLive, snapshot: false, exchangeTime: .zero, receiveTime: receiveTime)
+                return .malformed(error, stale: sync.book.state == .live ? nil : instrument)
+            }
+            return batch.conclude(sync.book, &top, wasLive: wasLive, snapshot: m.isSnapshot, exchangeTime: .zero, receiveTime: receiveTime)
+        }
+    }
+
+    public mutating func connectionLost(at time: Nanos, into batch: inout EventBatch) {
+        for i in 0..<books.count {
+            books.with(i) { sync, _ in
+                if sync.book.state == .live { batch.stale(sync.book, receiveTime: time) }
+                sync.book.state = .stale
+            }
+        }
+    }
+}
+
+/// Coinbase Advanced Trade `level2` for the configured products; the connection's `sequence_num` is checked
+/// and a gap makes every book of the connection stale.
+public struct CoinbaseFeed: FeedHandler, ~Copyable {
+    public let venue: VenueId
+    public var books: BookTable<CoinbaseBookSync>
+    public private(set) var sequence = CoinbaseSequence()
+
+    public init(venue: VenueId, instruments: [FeedInstrument], depth: Int = 5_000) {
+        self.venue = venue
+        books = BookTable(instruments) {
+            CoinbaseBookSync(venue: venue, instrument: $0.instrument, priceScale: $0.priceScale, quantityScale: $0.quantityScale, depth: depth)
+        }
+    }
+
+    public mutating func handle(_ message: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch) -> FeedOutcome {
+        let m: CoinbaseAdvanced.Message
+        do throws(DecodeError) { m = try CoinbaseAdvanced.decode(message) } catch { return decodeFailure(error) }
+        var outcome = FeedOutcome.control
+        switch sequence.check(m.sequence) {
+        case .next: break
+        case .repeated: return .ignored
+        case .gap:
+            connectionLost(at: receiveTime, into: &batch)
+            outcome = .resyncNeeded(.none)
+        }
+        guard m.channel == .level2 else { return outcome }
+        let venue = self.venue
+        do throws(DecodeError) {
+            try m.forEachBookEvent { event throws(DecodeError) in
+                guard let i = books.index(of: event.product) else {
+                    outcome = .unknownInstrument
+                    return
+                }
+                let one: FeedOutcome = books.with(i) { sync, top in
+                    let wasLive = sync.book.state == .live
+                    let instrument = sync.book.instrument
+                    do throws(DecodeError) {
+                        _ = try sync.apply(event) { side, price, quantity in
+                            batch.levelChange(
+                                venue: venue, instrument: instrument, sequence: m.sequence, side, price, quantity, exchangeTime: .zero,
+                                receiveTime: receiveTime)
+                        }
+                    } catch {
+                        _ = batch.conclude(sync.book, &top, wasLive: wasLive, snapshot: false, exchangeTime: .zero, receiveTime: receiveTime)
+                        return .malformed(error, stale: sync.book.state == .live ? nil : instrument)
+                    }
+                    return batch.conclude(sync.book, &top, wasLive: wasLive, snapshot: event.isSnapshot, exchangeTime: .zero, receiveTime: receiveTime)
+                }
+                if case .malformed = one {
+                    outcome = one
+                    return
+                }
+                if outcome == .control || one != .applied { outcome = one }
+            }
+        } catch {
+            return .malformed(error, stale: nil)
+        }
+        return outcome
+    }
+
+    public mutating func connectionLost(at time: Nanos, into batch: inout EventBatch) {
+        sequence.reset()
+        for i in 0..<books.count {
+            books.with(i) { sync, _ in
+                if sync.book.state == .live { batch.stale(sync.book, receiveTime: time) }
+                sync.markStale()
+            }
+        }
+    }
+}
