@@ -105,6 +105,14 @@ let package = Package(
             ],
             path: "Benchmarks/NetBench"
         ),
+        .executableTarget(
+            name: "gantry-ingest-bench",
+            dependencies: [
+                "GantryCore", "GantryLoop", "GantryNet", "GantryRing", "GantryEngine", "BenchSupport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/IngestBench"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

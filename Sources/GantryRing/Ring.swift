@@ -59,6 +59,10 @@ public struct Ring<Element: BitwiseCopyable>: Sendable {
 
     /// The handle of consumer `index`. - Throws: `RingError.handleTaken` if it is already taken.
     /// - Traps if `index` is not below `consumerCount`.
+    /// Where consumers park: for a consumer that waits in a loop of its own (with a deadline) rather than in
+    /// `RingConsumer.wait`.
+    public var consumerParkingLot: ParkingLot { ParkingLot(region: region, forProducer: false) }
+
     public func takeConsumer(_ index: Int = 0) throws(RingError) -> RingConsumer<Element> {
         precondition(index >= 0 && index < region.consumerCount, "consumer index out of range")
         try region.take(bit: 1 + index, name: "consumer \(index)")
