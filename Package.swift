@@ -51,6 +51,7 @@ let package = Package(
             dependencies: [
                 "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryBook", "GantryVenues",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
         .executableTarget(

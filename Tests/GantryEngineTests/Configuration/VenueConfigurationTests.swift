@@ -1,0 +1,104 @@
+import Foundation
+import GantryCore
+import GantryEngine
+import Testing
+
+@Suite("Venue and instrument configuration from TOML")
+struct VenueConfigurationTests {
+    static let one = """
+        [[venues]]
+        name = "bybit"
+        kind = "bybit"
+        endpoint = "wss://stream.bybit.com/v5/public/spot"
+        depth = 50
+        taker_fee_bp = "7.5"
+
+        [[venues.instruments]]
+        symbol = "BTCUSDT"
+        tick_size = "0.01"
+        lot_size = "0.000001"
+        price_scale = 2
+        quantity_scale = 6
+        """
+
+    @Test("the example configuration loads: five venues, their instruments interned, endpoints taken apart")
+    func example() throws {
+        let text = try String(contentsOfFile: "config/gantry.example.toml", encoding: .utf8)
+        let config = try MarketConfiguration(toml: text)
+        #expect(config.venues.map(\.kind) == [.binance, .coinbase, .kraken, .okx, .bybit])
+        #expect(config.registry.instruments.count == 5)
+        let binance = config.venues[0]
+        #expect(binance.endpoint == WebSocketURL("wss://stream.binance.com:9443/stream"))
+        #expect(binance.endpoint.tls && binance.endpoint.host == "stream.binance.com" && binance.endpoint.port == 9443)
+        #expect(binance.simEndpoint?.port == 19001 && binance.simEndpoint?.tls == false)
+        let krakenVenue = try #require(config.registry.venue(named: "kraken"))
+        let kraken = try #require(config.registry.instrument(venue: krakenVenue, symbol: "BTC/USD"))
+        let instrument = try #require(config.registry.instrument(kraken))
+        #expect(instrument.priceScale == 1 && instrument.tickSize == Price(raw: 1) && instrument.lotSize == Quantity(raw: 1))
+        #expect(config.venues[1].takerFeeCentiBasisPoints == 6_000)
+    }
+
+    @Test("defaults and exact fees")
+    func defaults() throws {
+        let config = try MarketConfiguration(toml: Self.one)
+        #expect(config.venues[0].depth == 50 && config.venues[0].takerFeeCentiBasisPoints == 750)
+        let noDepth = try MarketConfiguration(toml: Self.one.replacingOccurrences(of: "depth = 50\n", with: ""))
+        #expect(noDepth.venues[0].depth == 200)
+    }
+
+    @Test("every bad value is refused with the venue and key named", arguments: [
+        ("kind = \"bybit\"", "kind = \"bitmex\"", "kind"),
+        ("endpoint = \"wss://stream.bybit.com/v5/public/spot\"", "endpoint = \"https://stream.bybit.com\"", "endpoint"),
+        ("endpoint = \"wss://stream.bybit.com/v5/public/spot\"", "endpoint = \"wss://stream.bybit.com:99999/\"", "endpoint"),
+        ("depth = 50", "depth = 51", "depth"),
+        ("taker_fee_bp = \"7.5\"", "taker_fee_bp = \"7.555\"", "taker_fee_bp"),
+        ("taker_fee_bp = \"7.5\"", "taker_fee_bp = \"-1\"", "taker_fee_bp"),
+        ("price_scale = 2", "price_scale = 19", "BTCUSDT.price_scale"),
+    ])
+    func badValues(_ from: String, _ to: String, _ key: String) throws {
+        let text = Self.one.replacingOccurrences(of: from, with: to)
+        #expect(text != Self.one)
+        do {
+            _ = try MarketConfiguration(toml: text)
+            Issue.record("accepted \(to)")
+        } catch {
+            guard case .invalid(let venue, let k, _) = error else {
+                Issue.record("unexpected \(error)")
+                return
+            }
+            #expect(venue == "bybit" && k == key)
+        }
+    }
+
+    @Test("instrument problems, syntax and missing sections are refused clearly")
+    func otherErrors() throws {
+        // A tick size finer than the price scale.
+        #expect(throws: ConfigurationError.instruments(.badIncrement(symbol: "BTCUSDT", field: "tick_size", .tooManyDecimals(scale: 1)))) {
+            try MarketConfiguration(toml: Self.one.replacingOccurrences(of: "price_scale = 2", with: "price_scale = 1"))
+        }
+        let twice = Self.one + "\n\n[[venues.instruments]]\nsymbol = \"BTCUSDT\"\ntick_size = \"0.01\"\nlot_size = \"0.01\"\nprice_scale = 2\nquantity_scale = 2\n"
+        #expect(throws: ConfigurationError.instruments(.duplicate(venue: "bybit", symbol: "BTCUSDT"))) { try MarketConfiguration(toml: twice) }
+        #expect(throws: ConfigurationError.noVenues) { try MarketConfiguration(toml: "[topology]\n") }
+        do {
+            _ = try MarketConfiguration(toml: "[[venues]]\nname = ")
+            Issue.record("bad TOML accepted")
+        } catch {
+            guard case .syntax = error else { Issue.record("unexpected \(error)"); return }
+        }
+        let noInstruments = Self.one.components(separatedBy: "[[venues.instruments]]")[0]
+        do {
+            _ = try MarketConfiguration(toml: noInstruments)
+            Issue.record("a venue without instruments accepted")
+        } catch {
+            #expect(error == .invalid(venue: "bybit", key: "instruments", why: "is empty: configure at least one [[venues.instruments]]"))
+        }
+    }
+
+    @Test("WebSocket URLs: ports, IPv6 literals, paths; anything else is nil")
+    func urls() {
+        #expect(WebSocketURL("ws://127.0.0.1:19001/stream")?.description == "ws://127.0.0.1:19001/stream")
+        #expect(WebSocketURL("wss://[::1]:8443/x")?.description == "wss://[::1]:8443/x")
+        #expect(WebSocketURL("wss://ws.kraken.com")?.description == "wss://ws.kraken.com:443/")
+        for bad in ["http://x", "ws://", "ws://host:0/", "ws://[::1/", "wss://user@host/", "ws://host:port/"] { #expect(WebSocketURL(bad) == nil, "\(bad)") }
+    }
+}
