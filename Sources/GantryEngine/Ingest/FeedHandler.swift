@@ -33,10 +33,31 @@ public protocol FeedHandler: ~Copyable {
     /// and subscribe again, for venues that send snapshots over WebSocket); none for venues whose snapshots
     /// come over REST. `.none` asks for every instrument of the handler.
     func resubscribe(_ instrument: InstrumentId, _ send: (UnsafeRawBufferPointer) -> Void)
+
+    // Snapshots over REST (Binance): the ingest stage asks which snapshots to fetch, fetches them with the
+    // venue's HTTP client, and hands back the bodies or the failure. Feeds with WebSocket snapshots keep the
+    // defaults (none).
+
+    /// Calls `request` for each snapshot wanted now: the instrument and the request target (such as
+    /// "/api/v3/depth?symbol=BTCUSDT&limit=1000"). Each is asked for once until it arrives or fails.
+    mutating func snapshotRequests(now: Nanos, _ request: (InstrumentId, String) -> Void)
+
+    /// A snapshot's body arrived (HTTP 200).
+    mutating func snapshotArrived(
+        _ instrument: InstrumentId, body: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch
+    ) -> FeedOutcome
+
+    /// A snapshot request failed (HTTP error, timeout): it is asked for again after a pause.
+    mutating func snapshotFailed(_ instrument: InstrumentId, now: Nanos, why: String)
 }
 
 extension FeedHandler where Self: ~Copyable {
     public func resubscribe(_ instrument: InstrumentId, _ send: (UnsafeRawBufferPointer) -> Void) {}
+    public mutating func snapshotRequests(now: Nanos, _ request: (InstrumentId, String) -> Void) {}
+    public mutating func snapshotArrived(
+        _ instrument: InstrumentId, body: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch
+    ) -> FeedOutcome { .unknownInstrument }
+    public mutating func snapshotFailed(_ instrument: InstrumentId, now: Nanos, why: String) {}
 }
 
 /// An instrument a feed handler keeps a book for: the venue's symbol as it appears in messages, the

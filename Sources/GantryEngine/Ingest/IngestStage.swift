@@ -19,6 +19,9 @@ public struct IngestStats: Sendable {
     public var events = 0
     /// Times the ring was full and the stage waited for its slowest consumer.
     public var ringStalls = 0
+    /// REST snapshots received, and requests that failed (HTTP status, timeout, connection).
+    public var snapshots = 0
+    public var snapshotFailures = 0
     /// Resubscriptions sent for stale books.
     public var resubscriptions = 0
     /// Connection drops (each marks every book of the connection stale).
@@ -107,11 +110,18 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
     let core: UnsafeMutablePointer<IngestCore<Handler>>
     /// Called once in `finish` with the stage's counters and latency (on the runner's thread).
     let report: (IngestStats) -> Void
+    /// The venue's REST endpoint, for feeds whose snapshots come over REST (Binance).
+    let rest: HTTPClient?
+    /// REST snapshot requests in flight: request id → instrument.
+    var snapshotRequests: [(HTTPRequestId, InstrumentId)] = []
 
+    /// - Parameter rest: The venue's REST endpoint, for feeds whose snapshots come over it (Binance); nil
+    ///   for venues that send snapshots on the WebSocket.
     public init(
         supervisor: consuming WebSocketSupervisor<Sink>, handler: consuming Handler, producer: consuming RingProducer<MarketEvent>,
-        report: @escaping (IngestStats) -> Void = { _ in }
+        rest: HTTPClient? = nil, report: @escaping (IngestStats) -> Void = { _ in }
     ) {
+        self.rest = rest
         self.supervisor = supervisor
         core = .allocate(capacity: 1)
         var resync: [InstrumentId] = []
@@ -149,6 +159,47 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
             core.pointee.stats.resubscriptions += core.pointee.resyncRequests.count
             core.pointee.resyncRequests.removeAll(keepingCapacity: true)
         }
+        if let rest { return work + pollSnapshots(rest, now: now) }
+        return work
+    }
+
+    /// Sends the snapshot requests the feed wants and hands it what came back.
+    mutating func pollSnapshots(_ rest: HTTPClient, now: Nanos) -> Int {
+        let core = self.core
+        var requests = snapshotRequests
+        var refused: [(InstrumentId, String)] = []
+        core.pointee.handler.snapshotRequests(now: now) { instrument, target in
+            switch rest.send(method: "GET", target: target, now: now) {
+            case .success(let id): requests.append((id, instrument))
+            case .failure(let e): refused.append((instrument, "\(e)"))
+            }
+        }
+        for (instrument, why) in refused { core.pointee.handler.snapshotFailed(instrument, now: now, why: why) }
+        var work = 0
+        if !requests.isEmpty {
+            work += rest.poll(now: now) { id, result in
+                guard let k = requests.firstIndex(where: { $0.0 == id }) else { return }
+                let instrument = requests.remove(at: k).1
+                switch result {
+                case .success(let response) where response.status == 200:
+                    let received = MonotonicClock.now()
+                    core.pointee.batch.removeAll()
+                    let outcome = response.body.withUnsafeBytes {
+                        core.pointee.handler.snapshotArrived(instrument, body: $0, receiveTime: received, into: &core.pointee.batch)
+                    }
+                    core.pointee.stats.snapshots += 1
+                    core.pointee.stats.count(outcome)
+                    if core.pointee.batch.count > 0 { core.pointee.publishBatch() }
+                case .success(let response):
+                    core.pointee.stats.snapshotFailures += 1
+                    core.pointee.handler.snapshotFailed(instrument, now: now, why: "HTTP \(response.status)")
+                case .failure(let e):
+                    core.pointee.stats.snapshotFailures += 1
+                    core.pointee.handler.snapshotFailed(instrument, now: now, why: "\(e)")
+                }
+            }
+        }
+        snapshotRequests = requests
         return work
     }
 

@@ -73,14 +73,20 @@ struct ScriptedBybit: ~Copyable {
 
 /// A consumer's view of the feed: a book rebuilt from the events alone.
 struct EventBook: ~Copyable {
-    var book = L2Book(venue: VenueId(raw: 5), instrument: InstrumentId(raw: 9), depth: 1_000)
+    var book: L2Book
+    var lastSequence: UInt64 = 0
     var resets = 0
     var stales = 0
     var tops = 0
     var ends = 0
     var lastTop: MarketEvent? = nil
 
+    init(venue: VenueId = VenueId(raw: 5), instrument: InstrumentId = InstrumentId(raw: 9)) {
+        book = L2Book(venue: venue, instrument: instrument, depth: 5_000)
+    }
+
     mutating func take(_ e: MarketEvent) {
+        if e.flags.contains(.endOfMessage) { lastSequence = e.sequence }
         switch e.kind {
         case .bookReset:
             book.clear()
