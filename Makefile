@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_SECONDS ?= 10
 
-.PHONY: all deps peers build test demo bench bench-ci bench-net bench-ingest perf-report fuzz clean
+.PHONY: all deps peers build test demo bench bench-ci bench-net bench-ingest bench-decode perf-report fuzz clean
 
 all: build
 
@@ -34,6 +34,7 @@ bench: deps
 	.build/release/gantry-perf-report --rounds 5 --enforce
 	@bash scripts/bench-net.sh --enforce
 	@$(MAKE) --no-print-directory bench-ingest
+	@bash scripts/bench-decode.sh
 
 # CI: what cannot flake fails the run (malloc counts, ceilings); timing ratios are printed for the record.
 bench-ci: deps
@@ -42,6 +43,11 @@ bench-ci: deps
 	.build/release/gantry-perf-report --rounds 3 --samples 100000
 	@bash scripts/bench-net.sh
 	@$(MAKE) --no-print-directory bench-ingest
+	@bash scripts/bench-decode.sh
+
+# Decode and book apply per message beside orjson, pysimdjson and nautilus_trader's book (for the record).
+bench-decode: deps
+	@bash scripts/bench-decode.sh
 
 # Ingest latency: kernel receive → events on the ring at 100k msgs/s over loopback TLS (a paced Bybit-speaking
 # venue on the other CPU). p99.9 above 10 ms, or a message lost, fails (in CI too); the p99 target is printed.

@@ -114,6 +114,11 @@ let package = Package(
             ],
             path: "Benchmarks/IngestBench"
         ),
+        .executableTarget(
+            name: "gantry-decode-bench",
+            dependencies: ["GantryCore", "GantryLoop", "GantryBook", "GantryVenues", "BenchSupport"],
+            path: "Benchmarks/DecodeBench"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

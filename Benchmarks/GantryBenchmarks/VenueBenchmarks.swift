@@ -3,36 +3,10 @@
 // them through the venue's documented sync (sequence checks, checksums where the venue sends them). The same
 // level changes for every venue, so the figures compare decoders. Target: under 250 ns a message, 0 mallocs.
 import Benchmark
+import BenchSupport
 import GantryBook
 import GantryCore
 import GantryVenues
-
-/// The benchmark's level changes: prices at scale 2, quantities at scale 8.
-enum BenchDiffs {
-    static let bestBid: Int64 = 9_712_345
-    static let bestAsk: Int64 = 9_712_346
-
-    /// Diff `k` of 64: five bids, then five asks.
-    static func levels(_ k: Int) -> [(side: Side, price: Int64, quantity: Int64)] {
-        var out: [(Side, Int64, Int64)] = []
-        for (side, base, sign) in [(Side.buy, bestBid, Int64(-1)), (.sell, bestAsk, 1)] {
-            for i in 0..<5 {
-                let quantity: Int64 = (k + i) % 4 == 0 ? 0 : Int64((k * 7 + i) % 1000) * 100_000
-                out.append((side, base + sign * Int64((k + i * 3) % 12), quantity))
-            }
-        }
-        return out
-    }
-
-    static func text(_ raw: Int64, _ scale: Int, trim: Bool = true) -> String {
-        FixedPoint.string(raw, scale: scale, trimTrailingZeros: trim)
-    }
-
-    /// The 1,000 best levels of each side at quantity 1.
-    static func snapshotLevels() -> [(side: Side, price: Int64, quantity: Int64)] {
-        (0..<1_000).map { (Side.buy, bestBid - Int64($0), 100_000_000) } + (0..<1_000).map { (Side.sell, bestAsk + Int64($0), 100_000_000) }
-    }
-}
 
 /// Runs `apply` over the 64 messages round-robin; every message must apply.
 func measureDiffs(_ benchmark: Benchmark, _ messages: [[UInt8]], _ apply: (UnsafeRawBufferPointer) -> Bool) {
@@ -50,22 +24,9 @@ func venueBenchmarks() {
 
     // Binance: combined-stream depthUpdate, 8-decimal strings as Binance sends them; U/u rule.
     Benchmark("Binance decode+apply 10-level diff", configuration: configuration) { benchmark in
-        let snapshot = #"{"lastUpdateId":1000000,"bids":["#
-            + BenchDiffs.snapshotLevels().filter { $0.side == .buy }.map { #"["\#(BenchDiffs.text($0.price, 2, trim: false))000000","1.00000000"]"# }.joined(separator: ",")
-            + #"],"asks":["#
-            + BenchDiffs.snapshotLevels().filter { $0.side == .sell }.map { #"["\#(BenchDiffs.text($0.price, 2, trim: false))000000","1.00000000"]"# }.joined(separator: ",")
-            + "]}"
         var sync = BinanceBookSync(venue: VenueId(raw: 1), instrument: InstrumentId(raw: 1), priceScale: 2, quantityScale: 8)
-        _ = try! Array(snapshot.utf8).withUnsafeBytes { try sync.load(Binance.decodeSnapshot($0)) }
-        let messages = (0..<64).map { k in
-            func side(_ s: Side) -> String {
-                BenchDiffs.levels(k).filter { $0.side == s }.map {
-                    #"["\#(BenchDiffs.text($0.price, 2, trim: false))000000","\#(BenchDiffs.text($0.quantity, 8, trim: false))"]"#
-                }.joined(separator: ",")
-            }
-            return Array((#"{"stream":"btcusdt@depth@100ms","data":{"e":"depthUpdate","E":1764000000000,"s":"BTCUSDT","U":1000001,"u":1000001,"#
-                + #""b":[\#(side(.buy))],"a":[\#(side(.sell))]}}"#).utf8)
-        }
+        _ = try! BenchDiffs.binanceSnapshot().withUnsafeBytes { try sync.load(Binance.decodeSnapshot($0)) }
+        let messages = BenchDiffs.binanceMessages()
         measureDiffs(benchmark, messages) { bytes in
             guard case .depth(let diff) = try? Binance.decode(bytes) else { return false }
             sync.book.sequence = 1_000_000

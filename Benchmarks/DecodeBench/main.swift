@@ -1,0 +1,101 @@
+// gantry-decode-bench: Gantry's Binance decode and decode+book-apply per message, on the messages it also writes
+// for the Python peers (Benchmarks/peers/decode_peers.py: orjson, pysimdjson, nautilus_trader's order book), so
+// that `scripts/bench-decode.sh` compares them on the same bytes. Prints one JSON line.
+//
+//   gantry-decode-bench --out DIR [--count 200000] [--rounds 7]
+import BenchSupport
+import GantryBook
+import GantryCore
+import GantryLoop
+import GantryVenues
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func fail(_ why: String) -> Never {
+    FileHandleless.write(2, "gantry-decode-bench: \(why)\n")
+    exit(2)
+}
+
+enum FileHandleless {
+    static func write(_ fd: Int32, _ text: String) {
+        let bytes = Array(text.utf8)
+        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    }
+
+    static func save(_ path: String, _ bytes: [UInt8]) {
+        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { fail("cannot write \(path)") }
+        _ = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+    }
+}
+
+func main() {
+    var options: [String: String] = [:]
+    var rest = CommandLine.arguments.dropFirst()
+    while let a = rest.popFirst() {
+        guard a.hasPrefix("--"), let v = rest.popFirst() else { fail("usage: gantry-decode-bench --out DIR [--count N] [--rounds R]") }
+        options[String(a.dropFirst(2))] = v
+    }
+    guard let out = options["out"] else { fail("--out DIR is required") }
+    let count = Int(options["count"] ?? "") ?? 200_000
+    let rounds = Int(options["rounds"] ?? "") ?? 7
+    let cpu = ThreadAffinity.current().first ?? 0
+    _ = ThreadAffinity.pinCurrentThread(to: cpu)
+
+    let snapshot = BenchDiffs.binanceSnapshot()
+    let messages = BenchDiffs.binanceMessages()
+    FileHandleless.save(out + "/binance_snapshot.json", snapshot)
+    FileHandleless.save(out + "/binance_diffs.jsonl", messages.flatMap { $0 + [0x0A] })
+
+    var sync = BinanceBookSync(venue: VenueId(raw: 1), instrument: InstrumentId(raw: 1), priceScale: 2, quantityScale: 8)
+    _ = try! snapshot.withUnsafeBytes { try sync.load(Binance.decodeSnapshot($0)) }
+    // The messages end to end in one buffer, as a receive buffer would hold them.
+    var wire: [UInt8] = []
+    var ranges: [Range<Int>] = []
+    for m in messages {
+        ranges.append(wire.count..<(wire.count + m.count))
+        wire += m
+    }
+
+    func measure(_ body: (UnsafeRawBufferPointer) -> Int) -> (best: Double, median: Double) {
+        var results: [Double] = []
+        wire.withUnsafeBytes { all in
+            for _ in 0..<rounds {
+                var check = 0
+                let start = MonotonicClock.now()
+                for i in 0..<count {
+                    check &+= body(UnsafeRawBufferPointer(rebasing: all[ranges[i & 63]]))
+                }
+                let ns = Double((MonotonicClock.now() - start).raw) / Double(count)
+                precondition(check >= count, "a message did not decode or apply")
+                results.append(ns)
+            }
+        }
+        results.sort()
+        return (results[0], results[results.count / 2])
+    }
+    // Decode only: the header, then every level parsed to fixed point.
+    let decode = measure { bytes in
+        guard case .depth(let diff) = try? Binance.decode(bytes) else { return 0 }
+        var sum: Int64 = 0
+        do throws(DecodeError) {
+            try diff.forEachLevel(priceScale: 2, quantityScale: 8) { _, p, q in sum &+= p.raw &+ q.raw }
+        } catch { return 0 }
+        return sum != 0 ? 1 : 0
+    }
+    // Decode and apply through the documented sync (U/u checked) to a 1,000-level book.
+    let apply = measure { bytes in
+        guard case .depth(let diff) = try? Binance.decode(bytes) else { return 0 }
+        sync.book.sequence = 1_000_000
+        return (try? sync.apply(diff)) == .applied ? 1 : 0
+    }
+    let size = Double(wire.count) / Double(messages.count)
+    print(
+        "{\"client\":\"gantry\",\"messages\":\(count),\"rounds\":\(rounds),\"mean_message_bytes\":\(Int(size)),\"cpu\":\(cpu),"
+            + "\"decode_ns\":\(decode.median),\"decode_best_ns\":\(decode.best),\"decode_apply_ns\":\(apply.median),\"decode_apply_best_ns\":\(apply.best)}")
+}
+
+main()
