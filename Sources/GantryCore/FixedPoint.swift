@@ -74,7 +74,7 @@ public enum FixedPoint {
             i &+= 1
             // Digits up to the scale are accumulated; zeros beyond it are stepped over rather than divided away.
             let scaleEnd = min(end, i &+ scale)
-            while true {
+            while i < scaleEnd {
                 let (value, n) = digitRun(p, from: i, count: scaleEnd)
                 mantissa = mantissa &* pow10(n) &+ value
                 fractionDigits &+= n
@@ -82,7 +82,15 @@ public enum FixedPoint {
                 if n < 8 { break }
             }
             let fractionStart = i &- fractionDigits
-            if i == scaleEnd { while i < end && p[i] == UInt8(ascii: "0") { i &+= 1 } }
+            if i == scaleEnd {
+                // Eight zeros at a time, then the rest one by one.
+                while i &+ 8 <= end
+                    && UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) == 0x3030_3030_3030_3030
+                {
+                    i &+= 8
+                }
+                while i < end && p[i] == UInt8(ascii: "0") { i &+= 1 }
+            }
             // "1." (a point with no digit after it) is for the general path to reject.
             if i == fractionStart { return nil }
         }
