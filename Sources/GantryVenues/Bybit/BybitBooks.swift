@@ -176,23 +176,10 @@ public struct BybitBookSync: ~Copyable {
                 return .sequenceGap(expected: book.sequence + 1, got: message.updateId)
             }
         }
-        do {
-            if isSnapshot {
-                book.clear()
-                counters.snapshots += 1
-                try book.load { body throws(DecodeError) in
-                    try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale, body)
-                }
-            } else {
-                try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
-                    self.book.apply(side, price, quantity)
-                    onLevel(side, price, quantity)
-                }
-            }
-        } catch {
-            book.state = .stale
-            throw error
-        }
+        let (p, q) = (priceScale, quantityScale)
+        try book.applyLevels(snapshot: isSnapshot, counters: &counters, { body throws(DecodeError) in
+            try message.forEachLevel(priceScale: p, quantityScale: q, body)
+        }, onLevel: onLevel)
         book.bids.truncate(toDepth: message.depth)
         book.asks.truncate(toDepth: message.depth)
         book.sequence = message.updateId

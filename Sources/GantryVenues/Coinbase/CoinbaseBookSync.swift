@@ -37,21 +37,10 @@ public struct CoinbaseBookSync: ~Copyable {
         _ event: CoinbaseAdvanced.BookEvent, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }
     ) throws(DecodeError) -> Outcome {
         if !event.isSnapshot && book.state != .live { return .waitingForSnapshot }
-        do {
-            if event.isSnapshot {
-                let (p, q) = (priceScale, quantityScale)
-                begin()
-                try book.load { body throws(DecodeError) in try event.forEachLevel(priceScale: p, quantityScale: q, body) }
-            } else {
-                try event.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
-                    self.book.apply(side, price, quantity)
-                    onLevel(side, price, quantity)
-                }
-            }
-        } catch {
-            book.state = .stale
-            throw error
-        }
+        let (p, q) = (priceScale, quantityScale)
+        try book.applyLevels(snapshot: event.isSnapshot, counters: &counters, { body throws(DecodeError) in
+            try event.forEachLevel(priceScale: p, quantityScale: q, body)
+        }, onLevel: onLevel)
         return finish()
     }
 
@@ -59,27 +48,11 @@ public struct CoinbaseBookSync: ~Copyable {
         _ message: CoinbaseExchange.Book, isSnapshot: Bool, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }
     ) throws(DecodeError) -> Outcome {
         if !isSnapshot && book.state != .live { return .waitingForSnapshot }
-        do {
-            if isSnapshot {
-                let (p, q) = (priceScale, quantityScale)
-                begin()
-                try book.load { body throws(DecodeError) in try message.forEachLevel(priceScale: p, quantityScale: q, body) }
-            } else {
-                try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
-                    self.book.apply(side, price, quantity)
-                    onLevel(side, price, quantity)
-                }
-            }
-        } catch {
-            book.state = .stale
-            throw error
-        }
+        let (p, q) = (priceScale, quantityScale)
+        try book.applyLevels(snapshot: isSnapshot, counters: &counters, { body throws(DecodeError) in
+            try message.forEachLevel(priceScale: p, quantityScale: q, body)
+        }, onLevel: onLevel)
         return finish()
-    }
-
-    mutating func begin() {
-        book.clear()
-        counters.snapshots += 1
     }
 
     mutating func finish() -> Outcome {

@@ -99,27 +99,11 @@ public struct KrakenV1BookSync: ~Copyable {
     /// - Parameter onLevel: Told of each level an update applies (not of a snapshot's: after a snapshot the
     ///   book is read whole).
     public mutating func apply(_ message: KrakenV1.BookMessage, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }) throws(DecodeError) -> Outcome {
-        if message.isSnapshot {
-            book.clear()
-            counters.snapshots += 1
-        } else if book.state != .live {
-            return .waitingForSnapshot
-        }
-        do {
-            if message.isSnapshot {
-                try book.load { body throws(DecodeError) in
-                    try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale, body)
-                }
-            } else {
-                try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
-                    self.book.apply(side, price, quantity)
-                    onLevel(side, price, quantity)
-                }
-            }
-        } catch {
-            book.state = .stale
-            throw error
-        }
+        if !message.isSnapshot && book.state != .live { return .waitingForSnapshot }
+        let (p, q) = (priceScale, quantityScale)
+        try book.applyLevels(snapshot: message.isSnapshot, counters: &counters, { body throws(DecodeError) in
+            try message.forEachLevel(priceScale: p, quantityScale: q, body)
+        }, onLevel: onLevel)
         book.bids.truncate(toDepth: depth)
         book.asks.truncate(toDepth: depth)
         counters.applied += 1

@@ -133,23 +133,10 @@ public struct KrakenV2BookSync: ~Copyable {
     ///   book is read whole).
     public mutating func apply(_ message: KrakenV2.BookMessage, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }) throws(DecodeError) -> Outcome {
         if !message.isSnapshot && book.state != .live { return .waitingForSnapshot }
-        do {
-            if message.isSnapshot {
-                book.clear()
-                counters.snapshots += 1
-                try book.load { body throws(DecodeError) in
-                    try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale, body)
-                }
-            } else {
-                try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
-                    self.book.apply(side, price, quantity)
-                    onLevel(side, price, quantity)
-                }
-            }
-        } catch {
-            book.state = .stale
-            throw error
-        }
+        let (p, q) = (priceScale, quantityScale)
+        try book.applyLevels(snapshot: message.isSnapshot, counters: &counters, { body throws(DecodeError) in
+            try message.forEachLevel(priceScale: p, quantityScale: q, body)
+        }, onLevel: onLevel)
         book.bids.truncate(toDepth: depth)
         book.asks.truncate(toDepth: depth)
         counters.applied += 1

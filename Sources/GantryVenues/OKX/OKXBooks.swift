@@ -158,9 +158,7 @@ public struct OKXBookSync: ~Copyable {
     ///   book is read whole).
     public mutating func apply(_ message: OKX.BookMessage, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }) throws(DecodeError) -> Outcome {
         switch message.action {
-        case .snapshot:
-            book.clear()
-            counters.snapshots += 1
+        case .snapshot: break
         case .update:
             guard book.state == .live else { return .waitingForSnapshot }
             if let prev = message.prevSeqId, let last = lastSeqId, prev != last {
@@ -169,21 +167,10 @@ public struct OKXBookSync: ~Copyable {
                 return .sequenceGap(expected: last, got: prev)
             }
         }
-        do {
-            if message.action == .snapshot {
-                try book.load { body throws(DecodeError) in
-                    try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale, body)
-                }
-            } else {
-                try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
-                    self.book.apply(side, price, quantity)
-                    onLevel(side, price, quantity)
-                }
-            }
-        } catch {
-            book.state = .stale
-            throw error
-        }
+        let (p, q) = (priceScale, quantityScale)
+        try book.applyLevels(snapshot: message.action == .snapshot, counters: &counters, { body throws(DecodeError) in
+            try message.forEachLevel(priceScale: p, quantityScale: q, body)
+        }, onLevel: onLevel)
         lastSeqId = message.seqId
         if let seq = message.seqId, seq >= 0 { book.sequence = UInt64(seq) }
         counters.applied += 1
