@@ -176,10 +176,8 @@ public struct BybitBookSync: ~Copyable {
                 return .sequenceGap(expected: book.sequence + 1, got: message.updateId)
             }
         }
-        let (p, q) = (priceScale, quantityScale)
-        try book.applyLevels(snapshot: isSnapshot, counters: &counters, { body throws(DecodeError) in
-            try message.forEachLevel(priceScale: p, quantityScale: q, body)
-        }, onLevel: onLevel)
+        try book.applyLevels(
+            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: isSnapshot, counters: &counters, onLevel: onLevel)
         book.bids.truncate(toDepth: message.depth)
         book.asks.truncate(toDepth: message.depth)
         book.sequence = message.updateId

@@ -37,10 +37,8 @@ public struct CoinbaseBookSync: ~Copyable {
         _ event: CoinbaseAdvanced.BookEvent, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }
     ) throws(DecodeError) -> Outcome {
         if !event.isSnapshot && book.state != .live { return .waitingForSnapshot }
-        let (p, q) = (priceScale, quantityScale)
-        try book.applyLevels(snapshot: event.isSnapshot, counters: &counters, { body throws(DecodeError) in
-            try event.forEachLevel(priceScale: p, quantityScale: q, body)
-        }, onLevel: onLevel)
+        try book.applyLevels(
+            event, priceScale: priceScale, quantityScale: quantityScale, snapshot: event.isSnapshot, counters: &counters, onLevel: onLevel)
         return finish()
     }
 
@@ -48,10 +46,8 @@ public struct CoinbaseBookSync: ~Copyable {
         _ message: CoinbaseExchange.Book, isSnapshot: Bool, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }
     ) throws(DecodeError) -> Outcome {
         if !isSnapshot && book.state != .live { return .waitingForSnapshot }
-        let (p, q) = (priceScale, quantityScale)
-        try book.applyLevels(snapshot: isSnapshot, counters: &counters, { body throws(DecodeError) in
-            try message.forEachLevel(priceScale: p, quantityScale: q, body)
-        }, onLevel: onLevel)
+        try book.applyLevels(
+            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: isSnapshot, counters: &counters, onLevel: onLevel)
         return finish()
     }
 

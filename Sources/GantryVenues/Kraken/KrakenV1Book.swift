@@ -100,10 +100,8 @@ public struct KrakenV1BookSync: ~Copyable {
     ///   book is read whole).
     public mutating func apply(_ message: KrakenV1.BookMessage, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }) throws(DecodeError) -> Outcome {
         if !message.isSnapshot && book.state != .live { return .waitingForSnapshot }
-        let (p, q) = (priceScale, quantityScale)
-        try book.applyLevels(snapshot: message.isSnapshot, counters: &counters, { body throws(DecodeError) in
-            try message.forEachLevel(priceScale: p, quantityScale: q, body)
-        }, onLevel: onLevel)
+        try book.applyLevels(
+            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: message.isSnapshot, counters: &counters, onLevel: onLevel)
         book.bids.truncate(toDepth: depth)
         book.asks.truncate(toDepth: depth)
         counters.applied += 1

@@ -167,10 +167,8 @@ public struct OKXBookSync: ~Copyable {
                 return .sequenceGap(expected: last, got: prev)
             }
         }
-        let (p, q) = (priceScale, quantityScale)
-        try book.applyLevels(snapshot: message.action == .snapshot, counters: &counters, { body throws(DecodeError) in
-            try message.forEachLevel(priceScale: p, quantityScale: q, body)
-        }, onLevel: onLevel)
+        try book.applyLevels(
+            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: message.action == .snapshot, counters: &counters, onLevel: onLevel)
         lastSeqId = message.seqId
         if let seq = message.seqId, seq >= 0 { book.sequence = UInt64(seq) }
         counters.applied += 1
