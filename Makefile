@@ -42,7 +42,9 @@ bench-ci: deps
 	$(SWIFT) build -c release --product gantry-perf-report
 	.build/release/gantry-perf-report --rounds 3 --samples 100000
 	@bash scripts/bench-net.sh
-	@$(MAKE) --no-print-directory bench-ingest
+	@bash scripts/bench-pki.sh .build/bench-pki
+	$(SWIFT) build -c release --product gantry-ingest-bench
+	.build/release/gantry-ingest-bench --pki .build/bench-pki --rate 100000 --seconds 5
 	@bash scripts/bench-decode.sh
 
 # Decode and book apply per message beside orjson, pysimdjson and nautilus_trader's book (for the record).
@@ -50,11 +52,12 @@ bench-decode: deps
 	@bash scripts/bench-decode.sh
 
 # Ingest latency: kernel receive → events on the ring at 100k msgs/s over loopback TLS (a paced Bybit-speaking
-# venue on the other CPU). p99.9 above 10 ms, or a message lost, fails (in CI too); the p99 target is printed.
+# venue on the other CPU). A lost message or a stuck stage always fails; p99.9 above 10 ms fails here and in
+# `make bench` (--enforce yes), and is reported in bench-ci (the VMs' vCPU stalls, see the README).
 bench-ingest: deps
 	@bash scripts/bench-pki.sh .build/bench-pki
 	$(SWIFT) build -c release --product gantry-ingest-bench
-	.build/release/gantry-ingest-bench --pki .build/bench-pki --rate 100000 --seconds 5
+	.build/release/gantry-ingest-bench --pki .build/bench-pki --rate 100000 --seconds 5 --enforce yes
 
 # Network: Gantry's WebSocket client beside picows (Benchmarks/peers/) on the same server and messages,
 # receive throughput plain/TLS and round trips busy-poll/epoll with the plain-TCP floor.

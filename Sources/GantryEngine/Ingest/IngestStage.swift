@@ -62,6 +62,8 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
     var stats = IngestStats()
     /// Resyncs the owner must act on (resubscribe; for Binance, fetch a snapshot), by instrument.
     var resyncRequests: [InstrumentId] = []
+    /// Called while the ring is full, for a consumer fused on the same runner (which could not otherwise run).
+    let whenRingFull: (() -> Void)?
 
     mutating func handle(_ payload: UnsafeRawBufferPointer, receivedAt: Nanos) {
         let started = MonotonicClock.now()
@@ -85,7 +87,7 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
     /// Publishes the batch; if the ring is full, waits for the slowest consumer (spinning, then yielding):
     /// market data is never dropped, and the wait is counted.
     mutating func publishBatch() {
-        var wait = CountingWait()
+        var wait = CountingWait(whenFull: whenRingFull)
         producer.publish(contentsOf: batch.buffer, waiting: &wait)
         if wait.idles > 0 { stats.ringStalls += 1 }
         stats.events += batch.count
@@ -115,18 +117,21 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
     /// REST snapshot requests in flight: request id → instrument.
     var snapshotRequests: [(HTTPRequestId, InstrumentId)] = []
 
-    /// - Parameter rest: The venue's REST endpoint, for feeds whose snapshots come over it (Binance); nil
-    ///   for venues that send snapshots on the WebSocket.
+    /// - Parameters:
+    ///   - rest: The venue's REST endpoint, for feeds whose snapshots come over it (Binance); nil for venues
+    ///     that send snapshots on the WebSocket.
+    ///   - whenRingFull: For a ring consumer fused on this stage's runner: called while the ring is full, so
+    ///     that it can make room (it could not run otherwise: the stage waits for it on the same thread).
     public init(
         supervisor: consuming WebSocketSupervisor<Sink>, handler: consuming Handler, producer: consuming RingProducer<MarketEvent>,
-        rest: HTTPClient? = nil, report: @escaping (IngestStats) -> Void = { _ in }
+        rest: HTTPClient? = nil, whenRingFull: (() -> Void)? = nil, report: @escaping (IngestStats) -> Void = { _ in }
     ) {
         self.rest = rest
         self.supervisor = supervisor
         core = .allocate(capacity: 1)
         var resync: [InstrumentId] = []
         resync.reserveCapacity(256)
-        core.initialize(to: IngestCore(handler: handler, producer: producer, resyncRequests: resync))
+        core.initialize(to: IngestCore(handler: handler, producer: producer, resyncRequests: resync, whenRingFull: whenRingFull))
         self.report = report
     }
 
@@ -213,9 +218,14 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
 struct CountingWait: WaitStrategy {
     var inner = SpinThenYield(spins: 100)
     var idles = 0
+    let whenFull: (() -> Void)?
 
     mutating func idle(_ lot: ParkingLot, ready: () -> Bool) {
         idles += 1
+        if let whenFull {
+            whenFull()
+            return
+        }
         inner.idle(lot, ready: ready)
     }
 
