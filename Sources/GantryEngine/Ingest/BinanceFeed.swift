@@ -95,6 +95,9 @@ public struct BinanceFeed: FeedHandler, ~Copyable {
     public mutating func snapshotRequests(now: Nanos, _ request: (InstrumentId, String) -> Void) {
         for i in 0..<books.count where wanted[i] && !inFlight[i] && now >= notBefore[i] {
             wanted[i] = false
+            // Diffs buffered while the last snapshot was in flight asked for one too: a live book needs none.
+            let live = books.with(i) { sync, _ in sync.book.state == .live }
+            if live { continue }
             inFlight[i] = true
             let symbol = String(decoding: books.instruments[i].symbol, as: UTF8.self)
             request(books.instruments[i].instrument, "/api/v3/depth?symbol=\(symbol)&limit=\(snapshotLimit)")

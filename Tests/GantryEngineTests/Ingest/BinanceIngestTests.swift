@@ -21,6 +21,8 @@ struct ScriptedREST: ~Copyable {
     var pending: [UInt8] = []
     var responses: [(Int, String)] = []
     var targets: [String] = []
+    /// Requests received and not answered yet.
+    var waiting = 0
 
     init() throws { listener = try TCPListener(host: "127.0.0.1", port: 0) }
 
@@ -40,10 +42,15 @@ struct ScriptedREST: ~Copyable {
             return
         case .wouldBlock: break
         }
-        while let end = pending.firstRange(of: Array("\r\n\r\n".utf8)), !responses.isEmpty {
+        // Requests are recorded as they arrive, and answered while prepared responses last.
+        while let end = pending.firstRange(of: Array("\r\n\r\n".utf8)) {
             let head = String(decoding: pending[..<end.lowerBound], as: UTF8.self)
             pending.removeSubrange(..<end.upperBound)
             targets.append(String(head.split(separator: " ")[1]))
+            waiting += 1
+        }
+        while waiting > 0 && !responses.isEmpty {
+            waiting -= 1
             let (status, body) = responses.removeFirst()
             let text = "HTTP/1.1 \(status) X\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
             var out = Array(text.utf8)
@@ -103,7 +110,8 @@ struct BinanceIngestTests {
         let snapshot = try venueFile("binance/NKNUSDT_depth_snapshot_rest.json")
         var stream = try ScriptedStream()
         var rest = try ScriptedREST()
-        rest.responses = [(200, snapshot)]
+        // The snapshot is held back until diffs have been buffered behind its request (each asks for a
+        // snapshot: only one may be fetched, and none once the book is live).
         let ring = try Ring<MarketEvent>.broadcast(capacity: 1 << 14, consumers: 1)
         var events = try ring.takeConsumer(0)
         let states = try Ring<ConnectionEvent>.spsc(capacity: 64)
@@ -127,11 +135,14 @@ struct BinanceIngestTests {
         }
         run { _ in stream.subscriptions.count == 1 }
         #expect(stream.subscriptions == [#"{"method":"SUBSCRIBE","params":["nknusdt@depth@100ms"],"id":1}"#])
-        // The first diff is buffered and the snapshot fetched; the rest follow.
+        // The first diffs are buffered and the snapshot asked for; it arrives after them; the rest follow.
         stream.push(diffs[0])
+        run { _ in rest.waiting > 0 }
+        for d in diffs[1..<5] { stream.push(d) }
+        run { _ in ingest.stats.ignored >= 5 }
+        rest.responses = [(200, snapshot)]
         run { view in view.resets == 1 }
-        #expect(rest.targets == ["/api/v3/depth?symbol=NKNUSDT&limit=1000"])
-        for d in diffs.dropFirst() { stream.push(d) }
+        for d in diffs.dropFirst(5) { stream.push(d) }
         var direct = BinanceBookSync(venue: VenueId(raw: 1), instrument: InstrumentId(raw: 4), priceScale: 8, quantityScale: 8)
         _ = try Array(diffs[0].utf8).withUnsafeBytes { bytes in
             guard case .depth(let d) = try Binance.decode(bytes) else { throw DecodeError.unknownMessage }
@@ -148,7 +159,9 @@ struct BinanceIngestTests {
         run { view in view.lastSequence == lastU }
         let (bids, asks) = (view.book.bids.array, view.book.asks.array)
         #expect(bids == direct.book.bids.array && asks == direct.book.asks.array)
-        #expect(ingest.stats.applied == 149 + 1 && ingest.stats.snapshots == 1)
+        // The snapshot (which replayed the four buffered diffs after the first), then 145 live diffs.
+        #expect(ingest.stats.applied == 1 + 145 && ingest.stats.snapshots == 1)
+        #expect(rest.targets == ["/api/v3/depth?symbol=NKNUSDT&limit=1000"])
 
         // A gap: an update id is skipped. The book goes stale; the first snapshot request gets a 503, the retry
         // a fresh snapshot that the buffered diffs continue.
