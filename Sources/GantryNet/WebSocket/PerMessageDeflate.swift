@@ -198,8 +198,9 @@ public struct WebSocketDeflater: ~Copyable {
             output.deallocate()
             output = .allocate(byteCount: bound, alignment: 64)
         }
-        var empty: UInt8 = 0
-        let input = payload.baseAddress ?? UnsafeRawPointer(&empty)
+        // An empty payload has no base address; zlib reads nothing when avail_in is 0 but wants a valid
+        // pointer, so it is given the output buffer's.
+        let input = payload.baseAddress ?? UnsafeRawPointer(output.baseAddress!)
         stream.pointee.next_in = UnsafeMutablePointer(mutating: input.assumingMemoryBound(to: Bytef.self))
         stream.pointee.avail_in = UInt32(payload.count)
         stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: Bytef.self)
