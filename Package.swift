@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "GantryBook", targets: ["GantryBook"]),
         .library(name: "GantryVenues", targets: ["GantryVenues"]),
         .library(name: "GantryEngine", targets: ["GantryEngine"]),
+        .library(name: "VenueSim", targets: ["VenueSim"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
@@ -68,6 +69,8 @@ let package = Package(
         .testTarget(name: "GantryLoopTests", dependencies: ["GantryLoop", "GantryRing", "GantryCore"]),
         .testTarget(name: "GantryBookTests", dependencies: ["GantryBook", "GantryCore"]),
         .testTarget(name: "GantryVenuesTests", dependencies: ["GantryVenues", "GantryBook", "GantryCore"]),
+        .target(name: "VenueSim", dependencies: ["GantryCore", "GantryBook", "GantryNet", "GantryVenues"]),
+        .testTarget(name: "VenueSimTests", dependencies: ["VenueSim", "GantryCore"]),
         .testTarget(
             name: "GantryEngineTests",
             dependencies: ["GantryEngine", "GantryVenues", "GantryNet", "GantryLoop", "GantryRing", "GantryBook", "GantryCore"]

@@ -1,0 +1,373 @@
+import GantryCore
+
+/// An order as the simulated venue holds it.
+public struct SimOrder: Sendable, Equatable {
+    public var id: UInt64
+    public var account: Int
+    public var side: Side
+    public var type: OrderType
+    public var timeInForce: TimeInForce
+    /// The limit price (ignored for market orders).
+    public var price: Price
+    public var quantity: Quantity
+    public var filled: Quantity = .zero
+    public var status: SimOrderStatus = .new
+    /// Quote value of the fills so far (quote scale), and the fees charged on them: each fill's fee is the
+    /// fee on the cumulative notional less what was charged before, so the fees of many fills add up to the
+    /// fee of their total (rounded up once), never more than was locked for it.
+    public var filledNotional: Int64 = 0
+    public var feesPaid: Int64 = 0
+    /// Fees of earlier phases (what it paid as a taker before it rested).
+    public var totalFees: Int64 = 0
+    /// What the order holds locked (quote for a buy, base for a sell).
+    public var locked: Int64 = 0
+
+    public init(id: UInt64, account: Int, side: Side, type: OrderType, timeInForce: TimeInForce, price: Price, quantity: Quantity) {
+        self.id = id
+        self.account = account
+        self.side = side
+        self.type = type
+        self.timeInForce = timeInForce
+        self.price = price
+        self.quantity = quantity
+    }
+
+    public var remaining: Quantity { Quantity(raw: quantity.raw - filled.raw) }
+}
+
+/// Where an order ended, in the venues' common vocabulary (Binance's statuses).
+public enum SimOrderStatus: Sendable, Equatable {
+    case new
+    case partiallyFilled
+    case filled
+    case canceled
+    /// An IOC or market order's unfilled rest, or an FOK that could not fill whole.
+    case expired
+    case rejected(SimReject)
+}
+
+public enum SimReject: Sendable, Equatable {
+    case insufficientBalance
+    case invalidQuantity
+    case invalidPrice
+    case unknownOrder
+}
+
+/// One trade between a resting (maker) and an incoming (taker) order.
+public struct SimFill: Sendable, Equatable {
+    public var tradeId: UInt64
+    public var makerOrder: UInt64
+    public var takerOrder: UInt64
+    public var makerAccount: Int
+    public var takerAccount: Int
+    /// The aggressor's side.
+    public var takerSide: Side
+    public var price: Price
+    public var quantity: Quantity
+    /// Fees in the quote asset at the quote scale (price scale + quantity scale), rounded up.
+    public var makerFee: Int64
+    public var takerFee: Int64
+}
+
+/// Maker and taker fees in hundredths of a basis point (10 bp = 1,000).
+public struct FeeSchedule: Sendable, Equatable {
+    public var makerCentiBasisPoints: Int64
+    public var takerCentiBasisPoints: Int64
+
+    public init(makerCentiBasisPoints: Int64, takerCentiBasisPoints: Int64) {
+        self.makerCentiBasisPoints = makerCentiBasisPoints
+        self.takerCentiBasisPoints = takerCentiBasisPoints
+    }
+
+    /// The fee on `notional` (quote scale), rounded up to the quote scale's unit: a venue never undercharges.
+    public static func fee(_ notional: Int64, centiBasisPoints: Int64) -> Int64 {
+        let product = Int128(notional) * Int128(centiBasisPoints)
+        let (q, r) = product.quotientAndRemainder(dividingBy: 1_000_000)
+        return Int64(q + (r > 0 ? 1 : 0))
+    }
+}
+
+/// What one submission did.
+public struct SimSubmitResult: Sendable, Equatable {
+    public var order: SimOrder
+    public var fills: [SimFill]
+}
+
+/// One instrument's price-time-priority order book with matching, in fixed point throughout, and the balances
+/// it settles: base at the quantity scale, quote at the quote scale (price scale + quantity scale, so that a
+/// price × quantity is exact). A limit buy locks its quote (price × quantity + taker fee at most), a sell its
+/// base; fills move them, and the unfilled rest of an IOC, FOK or market order is released at once.
+public struct MatchingEngine: Sendable {
+    public let priceScale: Int
+    public let quantityScale: Int
+    public var fees: FeeSchedule
+    public private(set) var ledger: Ledger
+    /// Resting orders by price; each level is first in, first out.
+    var bids: [Level] = []  // best (highest) first
+    var asks: [Level] = []  // best (lowest) first
+    var nextOrderId: UInt64 = 1
+    var nextTradeId: UInt64 = 1
+
+    struct Level: Sendable {
+        var price: Price
+        var orders: [SimOrder]
+    }
+
+    public init(priceScale: Int, quantityScale: Int, fees: FeeSchedule, ledger: Ledger = Ledger()) {
+        self.priceScale = priceScale
+        self.quantityScale = quantityScale
+        self.fees = fees
+        self.ledger = ledger
+    }
+
+    /// Credits an account (a deposit): base at the quantity scale, quote at the quote scale.
+    public mutating func deposit(account: Int, base: Int64 = 0, quote: Int64 = 0) {
+        ledger.credit(account, .base, base)
+        ledger.credit(account, .quote, quote)
+    }
+
+    /// Matches an order against the book, then rests a GTC limit's remainder; IOC and market remainders expire,
+    /// an FOK that cannot fill whole expires untouched.
+    public mutating func submit(
+        account: Int, side: Side, type: OrderType, timeInForce: TimeInForce, price: Price = .zero, quantity: Quantity
+    ) -> SimSubmitResult {
+        var order = SimOrder(
+            id: nextOrderId, account: account, side: side, type: type, timeInForce: timeInForce, price: price, quantity: quantity)
+        nextOrderId += 1
+        guard quantity.raw > 0, side != .none else { return reject(order, .invalidQuantity) }
+        if type == .limit && price.raw <= 0 { return reject(order, .invalidPrice) }
+        // What the order may need, locked up front: a buy the quote for its worst case (at its limit, with the
+        // higher of the two fees, since it may rest and pay the maker fee later), a sell its base.
+        let lock: Int64
+        if side == .sell {
+            lock = quantity.raw
+        } else if type == .limit {
+            // One unit more than the fee: fees are rounded up per phase (taking, then resting), and two roundings
+            // can exceed one by a unit.
+            let notional = price.raw * quantity.raw
+            lock = notional + FeeSchedule.fee(notional, centiBasisPoints: buyLockRate) + 1
+        } else {
+            guard let cost = marketBuyCost(quantity) else { return reject(order, .insufficientBalance) }
+            lock = cost + FeeSchedule.fee(cost, centiBasisPoints: fees.takerCentiBasisPoints)
+        }
+        let asset: Ledger.Asset = side == .sell ? .base : .quote
+        guard ledger.lock(account, asset, lock) else { return reject(order, .insufficientBalance) }
+        order.locked = lock
+        if timeInForce == .fok && available(side: side, limit: type == .limit ? price : nil) < quantity.raw {
+            ledger.unlock(account, asset, lock)
+            order.locked = 0
+            order.status = .expired
+            return SimSubmitResult(order: order, fills: [])
+        }
+        var fills: [SimFill] = []
+        while order.remaining.raw > 0, let best = bestOpposite(side), type == .market || crosses(side, order.price, best) {
+            fills.append(take(from: side, taker: &order))
+        }
+        if order.remaining.raw > 0 && type == .limit && timeInForce == .gtc {
+            order.status = order.filled.raw > 0 ? .partiallyFilled : .new
+            // A resting sell keeps its remaining base locked; a buy keeps what its rest may still cost.
+            let need = side == .sell ? order.remaining.raw : order.locked
+            ledger.unlock(account, asset, order.locked - need)
+            order.locked = need
+            // Fees as a maker are rounded on the resting part's own fills, from here.
+            order.totalFees += order.feesPaid
+            order.filledNotional = 0
+            order.feesPaid = 0
+            rest(order)
+        } else {
+            ledger.unlock(account, asset, order.locked)
+            order.locked = 0
+            order.status = order.remaining.raw == 0 ? .filled : .expired
+        }
+        return SimSubmitResult(order: order, fills: fills)
+    }
+
+    /// The fee rate a buy's quote is locked with.
+    var buyLockRate: Int64 { max(fees.takerCentiBasisPoints, fees.makerCentiBasisPoints) }
+
+    /// Cancels a resting order. - Returns: the order as canceled, or nil if it is not resting (unknown, filled).
+    public mutating func cancel(_ id: UInt64) -> SimOrder? {
+        for side in [Side.buy, .sell] {
+            var levels = side == .buy ? bids : asks
+            for l in levels.indices {
+                guard let k = levels[l].orders.firstIndex(where: { $0.id == id }) else { continue }
+                var order = levels[l].orders.remove(at: k)
+                if levels[l].orders.isEmpty { levels.remove(at: l) }
+                if side == .buy { bids = levels } else { asks = levels }
+                ledger.unlock(order.account, side == .buy ? .quote : .base, order.locked)
+                order.locked = 0
+                order.status = .canceled
+                return order
+            }
+        }
+        return nil
+    }
+
+    /// The resting orders of `account`, best price first then time.
+    public func openOrders(account: Int) -> [SimOrder] {
+        (bids + asks).flatMap(\.orders).filter { $0.account == account }
+    }
+
+    /// Price levels with their total quantity, best first (the venue's depth).
+    public func depth(_ side: Side, levels: Int = .max) -> [(price: Price, quantity: Quantity)] {
+        (side == .buy ? bids : asks).prefix(levels).map { l in (l.price, Quantity(raw: l.orders.reduce(0) { $0 + $1.remaining.raw })) }
+    }
+
+    // MARK: - Matching
+
+    func reject(_ order: SimOrder, _ why: SimReject) -> SimSubmitResult {
+        var order = order
+        order.status = .rejected(why)
+        return SimSubmitResult(order: order, fills: [])
+    }
+
+    func bestOpposite(_ side: Side) -> Price? { side == .buy ? asks.first?.price : bids.first?.price }
+
+    func crosses(_ side: Side, _ limit: Price, _ best: Price) -> Bool { side == .buy ? best <= limit : limit <= best }
+
+    /// The quantity the opposite side offers at prices the order accepts (all of it for a market order).
+    func available(side: Side, limit: Price?) -> Int64 {
+        var total: Int64 = 0
+        for l in side == .buy ? asks : bids {
+            if let limit, !crosses(side, limit, l.price) { break }
+            total += l.orders.reduce(0) { $0 + $1.remaining.raw }
+        }
+        return total
+    }
+
+    /// The quote a market buy of `quantity` would spend walking the asks, nil if they cannot fill it.
+    func marketBuyCost(_ quantity: Quantity) -> Int64? {
+        var left = quantity.raw
+        var cost: Int64 = 0
+        for l in asks {
+            for o in l.orders {
+                let q = min(left, o.remaining.raw)
+                cost += q * l.price.raw
+                left -= q
+                if left == 0 { return cost }
+            }
+        }
+        return nil
+    }
+
+    /// One fill against the first order of the best opposite level, settled in the ledger: the buyer's locked
+    /// quote pays the notional and its fee, the seller's locked base goes to the buyer, the seller is credited
+    /// the notional less its fee. A finished order's leftover lock is released.
+    mutating func take(from side: Side, taker: inout SimOrder) -> SimFill {
+        var levels = side == .buy ? asks : bids
+        var maker = levels[0].orders[0]
+        let price = levels[0].price
+        let q = min(taker.remaining.raw, maker.remaining.raw)
+        let notional = price.raw * q
+        let makerFee = charge(&maker, notional, rate: fees.makerCentiBasisPoints)
+        let takerFee = charge(&taker, notional, rate: fees.takerCentiBasisPoints)
+        taker.filled = Quantity(raw: taker.filled.raw + q)
+        maker.filled = Quantity(raw: maker.filled.raw + q)
+        var buyer = side == .buy ? taker : maker
+        var seller = side == .buy ? maker : taker
+        let buyerFee = side == .buy ? takerFee : makerFee
+        let sellerFee = side == .buy ? makerFee : takerFee
+        ledger.spendLocked(buyer.account, .quote, notional + buyerFee)
+        buyer.locked -= notional + buyerFee
+        ledger.credit(buyer.account, .base, q)
+        ledger.spendLocked(seller.account, .base, q)
+        seller.locked -= q
+        ledger.credit(seller.account, .quote, notional - sellerFee)
+        if side == .buy {
+            taker = buyer
+            maker = seller
+        } else {
+            taker = seller
+            maker = buyer
+        }
+        if maker.remaining.raw == 0 {
+            // A filled maker's leftover lock (a buy that traded below what it locked for) goes back.
+            ledger.unlock(maker.account, maker.side == .buy ? .quote : .base, maker.locked)
+            levels[0].orders.removeFirst()
+            if levels[0].orders.isEmpty { levels.removeFirst() }
+        } else {
+            maker.status = .partiallyFilled
+            levels[0].orders[0] = maker
+        }
+        if side == .buy { asks = levels } else { bids = levels }
+        let fill = SimFill(
+            tradeId: nextTradeId, makerOrder: maker.id, takerOrder: taker.id, makerAccount: maker.account,
+            takerAccount: taker.account, takerSide: side, price: price, quantity: Quantity(raw: q), makerFee: makerFee,
+            takerFee: takerFee)
+        nextTradeId += 1
+        return fill
+    }
+
+    /// The fee on one more fill of `order`: the fee on its cumulative notional less what it already paid.
+    func charge(_ order: inout SimOrder, _ notional: Int64, rate: Int64) -> Int64 {
+        order.filledNotional += notional
+        let total = FeeSchedule.fee(order.filledNotional, centiBasisPoints: rate)
+        let fee = total - order.feesPaid
+        order.feesPaid = total
+        return fee
+    }
+
+    /// Puts a limit order's rest on its side, behind the orders already at its price.
+    mutating func rest(_ order: SimOrder) {
+        let better: (Price, Price) -> Bool = order.side == .buy ? { $0 > $1 } : { $0 < $1 }
+        var levels = order.side == .buy ? bids : asks
+        if let l = levels.firstIndex(where: { $0.price == order.price }) {
+            levels[l].orders.append(order)
+        } else {
+            let at = levels.firstIndex(where: { better(order.price, $0.price) }) ?? levels.count
+            levels.insert(Level(price: order.price, orders: [order]), at: at)
+        }
+        if order.side == .buy { bids = levels } else { asks = levels }
+    }
+}
+
+/// Accounts' balances of one instrument's base and quote assets: free and locked, fixed point.
+public struct Ledger: Sendable, Equatable {
+    public enum Asset: Sendable { case base, quote }
+
+    public struct Balance: Sendable, Equatable {
+        public var free: Int64 = 0
+        public var locked: Int64 = 0
+
+        public init(free: Int64 = 0, locked: Int64 = 0) {
+            self.free = free
+            self.locked = locked
+        }
+    }
+
+    var base: [Int: Balance] = [:]
+    var quote: [Int: Balance] = [:]
+
+    public init() {}
+
+    public func balance(_ account: Int, _ asset: Asset) -> Balance { (asset == .base ? base : quote)[account] ?? Balance() }
+
+    mutating func update(_ account: Int, _ asset: Asset, _ body: (inout Balance) -> Void) {
+        if asset == .base { body(&base[account, default: Balance()]) } else { body(&quote[account, default: Balance()]) }
+    }
+
+    mutating func credit(_ account: Int, _ asset: Asset, _ amount: Int64) { update(account, asset) { $0.free += amount } }
+
+    /// Moves `amount` from free to locked. - Returns: false (nothing moved) if free is short.
+    mutating func lock(_ account: Int, _ asset: Asset, _ amount: Int64) -> Bool {
+        guard balance(account, asset).free >= amount else { return false }
+        update(account, asset) {
+            $0.free -= amount
+            $0.locked += amount
+        }
+        return true
+    }
+
+    mutating func unlock(_ account: Int, _ asset: Asset, _ amount: Int64) {
+        precondition(amount >= 0 && balance(account, asset).locked >= amount, "unlocking more than is locked")
+        update(account, asset) {
+            $0.locked -= amount
+            $0.free += amount
+        }
+    }
+
+    mutating func spendLocked(_ account: Int, _ asset: Asset, _ amount: Int64) {
+        precondition(balance(account, asset).locked >= amount, "spending more than is locked")
+        update(account, asset) { $0.locked -= amount }
+    }
+}
