@@ -46,7 +46,7 @@ let package = Package(
         ),
         .target(name: "GantryNet", dependencies: ["GantryCore", "GantryRing", "CGantry", "COpenSSL", "CZlib"]),
         .target(name: "GantryBook", dependencies: ["GantryCore"]),
-        .target(name: "GantryVenues", dependencies: ["GantryCore", "GantryBook", "CZlib"]),
+        .target(name: "GantryVenues", dependencies: ["GantryCore", "GantryBook", "CZlib", "COpenSSL"]),
         .target(
             name: "GantryEngine",
             dependencies: [
