@@ -262,9 +262,6 @@ public enum Binance {
     }
 
     static func milliseconds(_ message: UnsafeRawBufferPointer, _ at: Int) throws(DecodeError) -> Nanos {
-        guard at >= 0 else { return .zero }
-        let ms = try uint(message, at, "time")
-        guard ms < UInt64(Int64.max / 1_000_000) else { throw .badNumber(field: "time", .overflow) }
-        return Nanos(raw: Int64(ms) * 1_000_000)
+        try ByteCursor.milliseconds(message, at: at, "time")
     }
 }

@@ -118,10 +118,7 @@ public enum Bybit {
     }
 
     static func milliseconds(_ message: UnsafeRawBufferPointer, _ at: Int) throws(DecodeError) -> Nanos {
-        guard at >= 0 else { return .zero }
-        let ms = try integer(message, at, "ts")
-        guard ms < UInt64(Int64.max / 1_000_000) else { throw .badNumber(field: "ts", .overflow) }
-        return Nanos(raw: Int64(ms) * 1_000_000)
+        try ByteCursor.milliseconds(message, at: at, "ts")
     }
 }
 

@@ -171,4 +171,13 @@ struct ByteCursor {
         if next == 0x2E || next == 0x65 || next == 0x45 { throw .badNumber(field: "\(field)", nil) }
         return value
     }
+
+    /// A millisecond time at `at` (an integer) as wall-clock ns; zero when the field is absent (`at` < 0).
+    static func milliseconds(_ message: UnsafeRawBufferPointer, at: Int, _ field: StaticString) throws(DecodeError) -> Nanos {
+        guard at >= 0 else { return .zero }
+        var c = ByteCursor(message, at: at)
+        let ms = try c.uint64(field)
+        guard ms < UInt64(Int64.max / 1_000_000) else { throw .badNumber(field: "\(field)", .overflow) }
+        return Nanos(raw: Int64(ms) * 1_000_000)
+    }
 }

@@ -1,0 +1,126 @@
+import CZlib
+import GantryBook
+import GantryCore
+
+/// What Kraken's WebSocket versions share: the book checksum and the book sync.
+public enum Kraken {
+    /// Kraken's book checksum (v1 and v2): for the 10 best asks (lowest first) then the 10 best bids (highest
+    /// first), the price and the quantity printed with the pair's fixed decimals (v1 sends them so; v2 sends
+    /// numbers, which the book holds at the pair's `price_precision` and `qty_precision`), the point and
+    /// leading zeros removed, concatenated; CRC32 as an unsigned 32-bit integer.
+    ///
+    /// A value printed with exactly `scale` decimals, without its point and leading zeros, is the decimal
+    /// text of its mantissa at that scale ("0.00100000" at scale 8 → mantissa 100000 → "100000"; zero → "0"),
+    /// so the text is built from the mantissas into one stack buffer and hashed with one CRC32 call. No
+    /// allocation.
+    /// - Parameters:
+    ///   - priceScale, quantityScale: The book's scales, which must be the pair's decimals.
+    public static func checksum(_ book: borrowing L2Book, priceScale: Int, quantityScale: Int) -> UInt32 {
+        // 40 values of at most 19 digits each.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40 * 20) { buffer in
+            var n = 0
+            func add(_ raw: Int64) {
+                // Mantissas in a book are non-negative (prices > 0, quantities ≥ 0).
+                var v = UInt64(max(raw, 0))
+                var digits = 0
+                repeat {
+                    digits += 1
+                    v /= 10
+                } while v > 0
+                v = UInt64(max(raw, 0))
+                var k = n + digits - 1
+                repeat {
+                    buffer[k] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
+                    v /= 10
+                    k -= 1
+                } while v > 0
+                n += digits
+            }
+            for i in 0..<min(10, book.asks.count) {
+                let l = book.asks.level(i)
+                add(l.price.raw)
+                add(l.quantity.raw)
+            }
+            for i in 0..<min(10, book.bids.count) {
+                let l = book.bids.level(i)
+                add(l.price.raw)
+                add(l.quantity.raw)
+            }
+            return UInt32(truncatingIfNeeded: crc32(0, buffer.baseAddress, UInt32(n)))
+        }
+    }
+}
+
+/// A Kraken book message, v1 or v2: a snapshot or an update, with the checksum of the top 10 after it.
+public protocol KrakenBookMessage: BookLevelSource {
+    var isSnapshot: Bool { get }
+    var hasChecksum: Bool { get }
+    var checksum: UInt32 { get }
+}
+
+extension KrakenV1.BookMessage: KrakenBookMessage {}
+extension KrakenV2.BookMessage: KrakenBookMessage {}
+
+/// Keeps one pair's Kraken v1 book.
+public typealias KrakenV1BookSync = KrakenBookSync<KrakenV1.BookMessage>
+/// Keeps one pair's Kraken v2 book.
+public typealias KrakenV2BookSync = KrakenBookSync<KrakenV2.BookMessage>
+
+/// Keeps one pair's Kraken book (v1 or v2) as Kraken documents it: the snapshot, then updates applied in order
+/// (a price may change more than once in one message); after each message the book is cut to the subscribed
+/// depth (Kraken sends no removal for levels that fall out of it) and the checksum over the top 10 verified.
+/// There are no sequence numbers: the checksum is the check. A mismatch or a crossed book makes the book
+/// stale until the owner resubscribes for a snapshot.
+public struct KrakenBookSync<Message: KrakenBookMessage>: ~Copyable {
+    public var book: L2Book
+    public let priceScale: Int
+    public let quantityScale: Int
+    public let depth: Int
+    public private(set) var counters = BookSyncCounters()
+    public private(set) var checksumFailures = 0
+
+    public enum Outcome: Equatable, Sendable {
+        case applied
+        case waitingForSnapshot
+        case checksumMismatch(expected: UInt32, computed: UInt32)
+        case crossed
+    }
+
+    /// - Parameters:
+    ///   - priceScale, quantityScale: The pair's decimals (v2 `price_precision`/`qty_precision`, v1
+    ///     `pair_decimals`/`lot_decimals`): the checksum needs them.
+    ///   - depth: The subscribed depth (10, 25, 100, 500 or 1000).
+    public init(venue: VenueId, instrument: InstrumentId, priceScale: Int, quantityScale: Int, depth: Int) {
+        book = L2Book(venue: venue, instrument: instrument, depth: depth + 64)
+        self.priceScale = priceScale
+        self.quantityScale = quantityScale
+        self.depth = depth
+        book.state = .syncing
+    }
+
+    /// - Parameter onLevel: Told of each level an update applies (not of a snapshot's: after a snapshot the
+    ///   book is read whole).
+    public mutating func apply(_ message: Message, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }) throws(DecodeError) -> Outcome {
+        if !message.isSnapshot && book.state != .live { return .waitingForSnapshot }
+        try book.applyLevels(
+            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: message.isSnapshot, counters: &counters, onLevel: onLevel)
+        book.bids.truncate(toDepth: depth)
+        book.asks.truncate(toDepth: depth)
+        counters.applied += 1
+        if message.hasChecksum {
+            let computed = Kraken.checksum(book, priceScale: priceScale, quantityScale: quantityScale)
+            if computed != message.checksum {
+                checksumFailures += 1
+                book.state = .stale
+                return .checksumMismatch(expected: message.checksum, computed: computed)
+            }
+        }
+        if book.isCrossed {
+            counters.crossed += 1
+            book.state = .stale
+            return .crossed
+        }
+        book.state = .live
+        return .applied
+    }
+}
