@@ -37,6 +37,11 @@ extension EventBatch {
 /// The outcome of a decode failure: `unknownMessage` is a control message, anything else is malformed.
 func decodeFailure(_ error: DecodeError) -> FeedOutcome { error == .unknownMessage ? .control : .malformed(error, stale: nil) }
 
+/// The symbols of `instruments` whose id is `instrument` (all of them for `.none`), as JSON strings.
+func quotedSymbols(_ instruments: [FeedInstrument], _ instrument: InstrumentId) -> [String] {
+    instruments.filter { instrument == .none || $0.instrument == instrument }.map { #""\#(String(decoding: $0.symbol, as: UTF8.self))""# }
+}
+
 /// Bybit v5 `orderbook.{depth}.{symbol}` for the configured instruments.
 public struct BybitFeed: FeedHandler, ~Copyable {
     public let venue: VenueId
@@ -146,15 +151,32 @@ public struct OKXFeed: FeedHandler, ~Copyable {
             }
         }
     }
+
+    /// The `books` subscription for every configured instrument (sent on each connect).
+    public var subscriptions: [[UInt8]] { [request("subscribe", .none)] }
+
+    func request(_ op: String, _ instrument: InstrumentId) -> [UInt8] {
+        let args = quotedSymbols(books.instruments, instrument).map { #"{"channel":"books","instId":\#($0)}"# }
+        return Array(#"{"op":"\#(op)","args":[\#(args.joined(separator: ","))]}"#.utf8)
+    }
+
+    /// Unsubscribe and subscribe again: OKX answers a subscription with a snapshot.
+    public func resubscribe(_ instrument: InstrumentId, _ send: (UnsafeRawBufferPointer) -> Void) {
+        guard !quotedSymbols(books.instruments, instrument).isEmpty else { return }
+        request("unsubscribe", instrument).withUnsafeBytes(send)
+        request("subscribe", instrument).withUnsafeBytes(send)
+    }
 }
 
 /// Kraken v2 `book` for the configured pairs (scales = the pairs' `price_precision` and `qty_precision`).
 public struct KrakenV2Feed: FeedHandler, ~Copyable {
     public let venue: VenueId
+    public let depth: Int
     public var books: BookTable<KrakenV2BookSync>
 
     public init(venue: VenueId, instruments: [FeedInstrument], depth: Int) {
         self.venue = venue
+        self.depth = depth
         books = BookTable(instruments) {
             KrakenV2BookSync(venue: venue, instrument: $0.instrument, priceScale: $0.priceScale, quantityScale: $0.quantityScale, depth: depth)
         }
@@ -189,6 +211,22 @@ public struct KrakenV2Feed: FeedHandler, ~Copyable {
                 sync.book.state = .stale
             }
         }
+    }
+
+    /// The `book` subscription for every configured pair at the feed's depth (sent on each connect).
+    public var subscriptions: [[UInt8]] { [request("subscribe", .none)] }
+
+    func request(_ method: String, _ instrument: InstrumentId) -> [UInt8] {
+        let symbols = quotedSymbols(books.instruments, instrument).joined(separator: ",")
+        let depth = method == "subscribe" ? #","depth":\#(self.depth)"# : ""
+        return Array(#"{"method":"\#(method)","params":{"channel":"book","symbol":[\#(symbols)]\#(depth)}}"#.utf8)
+    }
+
+    /// Unsubscribe and subscribe again: Kraken answers a subscription with a snapshot.
+    public func resubscribe(_ instrument: InstrumentId, _ send: (UnsafeRawBufferPointer) -> Void) {
+        guard !quotedSymbols(books.instruments, instrument).isEmpty else { return }
+        request("unsubscribe", instrument).withUnsafeBytes(send)
+        request("subscribe", instrument).withUnsafeBytes(send)
     }
 }
 
@@ -260,5 +298,23 @@ public struct CoinbaseFeed: FeedHandler, ~Copyable {
                 sync.markStale()
             }
         }
+    }
+
+    /// The `level2` and `heartbeats` subscriptions (sent on each connect; heartbeats keep quiet channels open).
+    public var subscriptions: [[UInt8]] {
+        [request("subscribe", .none), Array(#"{"type":"subscribe","channel":"heartbeats"}"#.utf8)]
+    }
+
+    func request(_ type: String, _ instrument: InstrumentId) -> [UInt8] {
+        let products = quotedSymbols(books.instruments, instrument).joined(separator: ",")
+        return Array(#"{"type":"\#(type)","product_ids":[\#(products)],"channel":"level2"}"#.utf8)
+    }
+
+    /// Unsubscribe and subscribe again: Coinbase answers a level2 subscription with a snapshot (a gap on the
+    /// connection asks for every product).
+    public func resubscribe(_ instrument: InstrumentId, _ send: (UnsafeRawBufferPointer) -> Void) {
+        guard !quotedSymbols(books.instruments, instrument).isEmpty else { return }
+        request("unsubscribe", instrument).withUnsafeBytes(send)
+        request("subscribe", instrument).withUnsafeBytes(send)
     }
 }
