@@ -69,11 +69,13 @@ let package = Package(
         .testTarget(name: "GantryLoopTests", dependencies: ["GantryLoop", "GantryRing", "GantryCore"]),
         .testTarget(name: "GantryBookTests", dependencies: ["GantryBook", "GantryCore"]),
         .testTarget(name: "GantryVenuesTests", dependencies: ["GantryVenues", "GantryBook", "GantryCore"]),
-        .target(name: "VenueSim", dependencies: ["GantryCore", "GantryBook", "GantryNet", "GantryVenues"]),
-        .testTarget(name: "VenueSimTests", dependencies: ["VenueSim", "GantryCore"]),
+        .target(name: "VenueSim", dependencies: ["GantryCore", "GantryBook", "GantryNet", "GantryVenues", "GantryLoop", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .testTarget(name: "VenueSimTests", dependencies: ["VenueSim", "GantryCore", "GantryNet", "GantryVenues", "GantryBook"]),
         .testTarget(
             name: "GantryEngineTests",
-            dependencies: ["GantryEngine", "GantryVenues", "GantryNet", "GantryLoop", "GantryRing", "GantryBook", "GantryCore"]
+            dependencies: [
+                "GantryEngine", "GantryVenues", "GantryNet", "GantryLoop", "GantryRing", "GantryBook", "GantryCore", "VenueSim",
+            ]
         ),
         .testTarget(name: "GantryNetTests", dependencies: ["GantryNet", "GantryLoop", "GantryRing", "GantryCore"]),
 

@@ -42,6 +42,9 @@ public struct WebSocketConnection: ~Copyable {
     /// permessage-deflate: whether to offer (client) or accept (server) it, and what was agreed.
     let compression: Bool
     public private(set) var deflate: PerMessageDeflateParameters? = nil
+    /// The request target of the client's upgrade request ("/stream?streams=btcusdt@depth"): set on a server
+    /// connection once it is open, so that a venue can serve several paths on one port.
+    public private(set) var requestTarget = ""
     var inflater: WebSocketInflater? = nil
     var deflater: WebSocketDeflater? = nil
     let maxMessage: Int
@@ -204,6 +207,7 @@ public struct WebSocketConnection: ~Copyable {
                         startDeflate(agreed, compressing: true)
                     }
                     queueRaw(try WebSocketHandshake.serverResponse(to: h, deflate: response))
+                    requestTarget = h.startLine.1
                 }
             } catch {
                 if role == .server { queueRaw(Self.badRequest) }

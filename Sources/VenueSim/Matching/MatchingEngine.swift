@@ -188,12 +188,16 @@ public struct MatchingEngine: Sendable {
     /// Cancels a resting order. - Returns: the order as canceled, or nil if it is not resting (unknown, filled).
     public mutating func cancel(_ id: UInt64) -> SimOrder? {
         for side in [Side.buy, .sell] {
-            var levels = side == .buy ? bids : asks
-            for l in levels.indices {
-                guard let k = levels[l].orders.firstIndex(where: { $0.id == id }) else { continue }
-                var order = levels[l].orders.remove(at: k)
-                if levels[l].orders.isEmpty { levels.remove(at: l) }
-                if side == .buy { bids = levels } else { asks = levels }
+            let found: SimOrder? = withLevels(side) { levels in
+                for l in levels.indices {
+                    guard let k = levels[l].orders.firstIndex(where: { $0.id == id }) else { continue }
+                    let order = levels[l].orders.remove(at: k)
+                    if levels[l].orders.isEmpty { levels.remove(at: l) }
+                    return order
+                }
+                return nil
+            }
+            if var order = found {
                 ledger.unlock(order.account, side == .buy ? .quote : .base, order.locked)
                 order.locked = 0
                 order.status = .canceled
@@ -201,6 +205,60 @@ public struct MatchingEngine: Sendable {
             }
         }
         return nil
+    }
+
+    /// Cancels a resting order known to rest at `price` on `side`: one binary search instead of a scan of the
+    /// book (the market model's own orders). - Returns: the order as canceled, or nil if it is not there.
+    public mutating func cancel(_ id: UInt64, side: Side, price: Price) -> SimOrder? {
+        let found: SimOrder? = withLevels(side) { levels in
+            guard let l = Self.index(of: price, in: levels, side: side),
+                let k = levels[l].orders.firstIndex(where: { $0.id == id })
+            else { return nil }
+            let order = levels[l].orders.remove(at: k)
+            if levels[l].orders.isEmpty { levels.remove(at: l) }
+            return order
+        }
+        guard var order = found else { return nil }
+        ledger.unlock(order.account, side == .buy ? .quote : .base, order.locked)
+        order.locked = 0
+        order.status = .canceled
+        return order
+    }
+
+    /// The total quantity resting at `price` on `side` (zero if none).
+    public func quantity(_ side: Side, at price: Price) -> Quantity {
+        let levels = side == .buy ? bids : asks
+        guard let l = Self.index(of: price, in: levels, side: side) else { return .zero }
+        return Quantity(raw: levels[l].orders.reduce(0) { $0 + $1.remaining.raw })
+    }
+
+    /// The best price of `side`, if any order rests there.
+    public func best(_ side: Side) -> Price? { side == .buy ? bids.first?.price : asks.first?.price }
+
+    /// A resting order by id (a scan: for order queries, not the matching path).
+    public func order(_ id: UInt64) -> SimOrder? {
+        for l in bids { if let o = l.orders.first(where: { $0.id == id }) { return o } }
+        for l in asks { if let o = l.orders.first(where: { $0.id == id }) { return o } }
+        return nil
+    }
+
+    /// The index of the level at `price` in `levels` (best first), by binary search.
+    static func index(of price: Price, in levels: [Level], side: Side) -> Int? {
+        var lo = 0
+        var hi = levels.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let p = levels[mid].price
+            if p == price { return mid }
+            // Best first: bids descend, asks ascend.
+            if side == .buy ? p > price : p < price { lo = mid + 1 } else { hi = mid }
+        }
+        return nil
+    }
+
+    /// Runs `body` on one side's levels in place (no copy of the array for the mutation).
+    mutating func withLevels<R>(_ side: Side, _ body: (inout [Level]) -> R) -> R {
+        side == .buy ? body(&bids) : body(&asks)
     }
 
     /// The resting orders of `account`, best price first then time.
@@ -254,9 +312,8 @@ public struct MatchingEngine: Sendable {
     /// quote pays the notional and its fee, the seller's locked base goes to the buyer, the seller is credited
     /// the notional less its fee. A finished order's leftover lock is released.
     mutating func take(from side: Side, taker: inout SimOrder) -> SimFill {
-        var levels = side == .buy ? asks : bids
-        var maker = levels[0].orders[0]
-        let price = levels[0].price
+        var maker = side == .buy ? asks[0].orders[0] : bids[0].orders[0]
+        let price = side == .buy ? asks[0].price : bids[0].price
         let q = min(taker.remaining.raw, maker.remaining.raw)
         let notional = price.raw * q
         let makerFee = charge(&maker, notional, rate: fees.makerCentiBasisPoints)
@@ -283,13 +340,17 @@ public struct MatchingEngine: Sendable {
         if maker.remaining.raw == 0 {
             // A filled maker's leftover lock (a buy that traded below what it locked for) goes back.
             ledger.unlock(maker.account, maker.side == .buy ? .quote : .base, maker.locked)
-            levels[0].orders.removeFirst()
-            if levels[0].orders.isEmpty { levels.removeFirst() }
+            maker.locked = 0
+            maker.status = .filled
+            withLevels(side.opposite) { levels in
+                levels[0].orders.removeFirst()
+                if levels[0].orders.isEmpty { levels.removeFirst() }
+            }
         } else {
             maker.status = .partiallyFilled
-            levels[0].orders[0] = maker
+            let updated = maker
+            withLevels(side.opposite) { $0[0].orders[0] = updated }
         }
-        if side == .buy { asks = levels } else { bids = levels }
         let fill = SimFill(
             tradeId: nextTradeId, makerOrder: maker.id, takerOrder: taker.id, makerAccount: maker.account,
             takerAccount: taker.account, takerSide: side, price: price, quantity: Quantity(raw: q), makerFee: makerFee,
@@ -310,14 +371,20 @@ public struct MatchingEngine: Sendable {
     /// Puts a limit order's rest on its side, behind the orders already at its price.
     mutating func rest(_ order: SimOrder) {
         let better: (Price, Price) -> Bool = order.side == .buy ? { $0 > $1 } : { $0 < $1 }
-        var levels = order.side == .buy ? bids : asks
-        if let l = levels.firstIndex(where: { $0.price == order.price }) {
-            levels[l].orders.append(order)
-        } else {
-            let at = levels.firstIndex(where: { better(order.price, $0.price) }) ?? levels.count
-            levels.insert(Level(price: order.price, orders: [order]), at: at)
+        withLevels(order.side) { levels in
+            // Binary search for the first level not better than the order's price.
+            var lo = 0
+            var hi = levels.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if better(levels[mid].price, order.price) { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < levels.count && levels[lo].price == order.price {
+                levels[lo].orders.append(order)
+            } else {
+                levels.insert(Level(price: order.price, orders: [order]), at: lo)
+            }
         }
-        if order.side == .buy { bids = levels } else { asks = levels }
     }
 }
 

@@ -80,6 +80,8 @@ struct EventBook: ~Copyable {
     var tops = 0
     var ends = 0
     var lastTop: MarketEvent? = nil
+    /// Level changes or tops that arrived while the book was not live (a stale book published as fresh).
+    var freshWhileStale = 0
 
     init(venue: VenueId = VenueId(raw: 5), instrument: InstrumentId = InstrumentId(raw: 9)) {
         book = L2Book(venue: venue, instrument: instrument, depth: 5_000)
@@ -87,6 +89,7 @@ struct EventBook: ~Copyable {
 
     mutating func take(_ e: MarketEvent) {
         if e.flags.contains(.endOfMessage) { lastSequence = e.sequence }
+        if (e.kind == .levelChange || e.kind == .topOfBook) && book.state != .live { freshWhileStale += 1 }
         switch e.kind {
         case .bookReset:
             book.clear()

@@ -1,0 +1,155 @@
+import Foundation
+import GantryCore
+
+// Binance spot, as documented for the WebSocket market streams and the REST API:
+// - streams on `/ws/<name>` (raw) or `/stream?streams=<a>/<b>` (combined: `{"stream":…,"data":…}`), and
+//   `{"method":"SUBSCRIBE"|"UNSUBSCRIBE"|"LIST_SUBSCRIPTIONS","params":[…],"id":…}` on an open connection,
+//   answered `{"result":null,"id":…}` (errors: `{"error":{"code":…,"msg":…},"id":…}`);
+// - `<symbol>@depth` and `<symbol>@depth@100ms`: `depthUpdate` events with `U` (first update id) and `u`
+//   (final), the next event's `U` being the previous `u` + 1;
+// - `GET /api/v3/depth?symbol=&limit=` (limit 1–5000, default 100): `{"lastUpdateId":…,"bids":…,"asks":…}`,
+//   the snapshot a client replays buffered events on; `GET /api/v3/ping`, `GET /api/v3/time`.
+extension SimVenue {
+    /// Streams named in the URL are subscribed when the connection opens.
+    func binanceConnected(_ client: SimClient) {
+        let target = client.ws.requestTarget
+        if target.hasPrefix("/ws") {
+            client.combined = false
+            let name = target.dropFirst(3).drop { $0 == "/" }
+            if !name.isEmpty { _ = binanceSubscribe(client, String(name)) }
+        } else if let q = target.firstIndex(of: "?") {
+            let parameters = SimHTTPRequest.form(String(target[target.index(after: q)...]))
+            for name in (parameters["streams"] ?? "").split(separator: "/") { _ = binanceSubscribe(client, String(name)) }
+        }
+    }
+
+    func binanceRequest(_ client: SimClient, _ text: [UInt8]) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text)) as? [String: Any] else {
+            reply(client, #"{"error":{"code":3,"msg":"Invalid JSON: expected value at line 1 column 1"},"id":null}"#)
+            return
+        }
+        let id = binanceID(object["id"])
+        guard let method = object["method"] as? String else {
+            reply(client, #"{"error":{"code":2,"msg":"Invalid request: missing field `method`"},"id":\#(id)}"#)
+            return
+        }
+        switch method {
+        case "SUBSCRIBE", "UNSUBSCRIBE":
+            guard let params = object["params"] as? [Any], let names = params as? [String] else {
+                reply(client, #"{"error":{"code":2,"msg":"Invalid request: request parameters must be an array of strings"},"id":\#(id)}"#)
+                return
+            }
+            for name in names {
+                if method == "SUBSCRIBE" {
+                    guard binanceSubscribe(client, name) else {
+                        reply(client, #"{"error":{"code":2,"msg":"Invalid request: invalid stream name '\#(name)'"},"id":\#(id)}"#)
+                        return
+                    }
+                } else if let key = binanceTopic(name) {
+                    _ = unsubscribe(client, key)
+                }
+            }
+            reply(client, #"{"result":null,"id":\#(id)}"#)
+        case "LIST_SUBSCRIPTIONS":
+            let names = client.topics.map { #""\#(books[$0.book].instrument.symbol.lowercased())@depth@100ms""# }
+            reply(client, #"{"result":[\#(names.joined(separator: ","))],"id":\#(id)}"#)
+        default:
+            reply(client, #"{"error":{"code":2,"msg":"Invalid request: unknown variant `\#(method)`"},"id":\#(id)}"#)
+        }
+    }
+
+    /// Binance's request ids are integers or strings (echoed as sent) or null.
+    func binanceID(_ value: Any?) -> String {
+        if let n = value as? Int64 { return String(n) }
+        if let s = value as? String { return #""\#(s.filter { $0 != "\"" && $0 != "\\" })""# }
+        return "null"
+    }
+
+    /// The book channel of a `<symbol>@depth[@100ms|@1000ms]` stream name, nil for other or unknown streams.
+    func binanceTopic(_ name: String) -> TopicKey? {
+        let parts = name.split(separator: "@")
+        guard parts.count >= 2, parts[1] == "depth", parts.count == 2 || (parts.count == 3 && (parts[2] == "100ms" || parts[2] == "1000ms")),
+            let i = books.firstIndex(where: { $0.instrument.symbol.lowercased() == parts[0] })
+        else { return nil }
+        return TopicKey(book: i, depth: 0)
+    }
+
+    /// Subscribes a stream. - Returns: false if the name is not a valid stream name (Binance accepts valid
+    /// names of streams it has no data for, and sends nothing on them).
+    func binanceSubscribe(_ client: SimClient, _ name: String) -> Bool {
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "@" || $0 == "_" || $0 == "!" }),
+            name == name.lowercased() || name.hasPrefix("!")
+        else { return false }
+        if let key = binanceTopic(name) { _ = subscribe(client, key, depthLimited: false) }
+        return true
+    }
+
+    /// A `depthUpdate` event: the book's update ids before and after this step's changes.
+    func binanceUpdate(_ topic: FeedTopic, _ changes: [SimLevelChange], _ client: SimClient) {
+        let book = books[topic.key.book]
+        let symbol = book.instrument.symbol
+        let last = book.updateId
+        let first = last - UInt64(changes.count) + 1
+        if client.combined {
+            writer.raw(#"{"stream":""#)
+            writer.text(symbol.lowercased())
+            writer.raw(#"@depth@100ms","data":"#)
+        }
+        writer.raw(#"{"e":"depthUpdate","E":"#)
+        writer.int(venueMilliseconds)
+        writer.raw(#","s":""#)
+        writer.text(symbol)
+        writer.raw(#"","U":"#)
+        writer.int(first)
+        writer.raw(#","u":"#)
+        writer.int(last)
+        writer.raw(#","b":"#)
+        let (p, q) = (book.instrument.priceScale, book.instrument.quantityScale)
+        writer.stringPairs(changes.pairs(.buy), priceScale: p, quantityScale: q)
+        writer.raw(#","a":"#)
+        writer.stringPairs(changes.pairs(.sell), priceScale: p, quantityScale: q)
+        writer.raw("}")
+        if client.combined { writer.raw("}") }
+    }
+
+    func binanceREST(_ request: SimHTTPRequest) -> SimHTTPResponse {
+        switch (request.method, request.path) {
+        case ("GET", "/api/v3/ping"): return SimHTTPResponse(status: 200, json: "{}")
+        case ("GET", "/api/v3/time"): return SimHTTPResponse(status: 200, json: #"{"serverTime":\#(venueMilliseconds)}"#)
+        case ("GET", "/api/v3/depth"): return binanceDepth(request.parameters)
+        default:
+            if request.path.hasPrefix("/api/") {
+                return SimHTTPResponse(status: 404, json: #"{"code":-1000,"msg":"An unknown error occurred while processing the request."}"#)
+            }
+            return SimHTTPResponse(status: 404, json: "")
+        }
+    }
+
+    /// `GET /api/v3/depth`: the book's best `limit` levels and its last update id.
+    func binanceDepth(_ parameters: [String: String]) -> SimHTTPResponse {
+        guard let symbol = parameters["symbol"], !symbol.isEmpty else {
+            return SimHTTPResponse(status: 400, json: BinanceAPIError.mandatory("symbol").json)
+        }
+        guard let i = book(symbol) else {
+            return SimHTTPResponse(status: 400, json: #"{"code":-1121,"msg":"Invalid symbol."}"#)
+        }
+        var limit = 100
+        if let l = parameters["limit"] {
+            guard let n = Int(l), n > 0 else {
+                return SimHTTPResponse(status: 400, json: #"{"code":-1100,"msg":"Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'."}"#)
+            }
+            limit = min(n, 5_000)
+        }
+        let book = books[i]
+        let (bids, asks) = book.snapshot(depth: limit)
+        var w = SimWriter()
+        w.raw(#"{"lastUpdateId":"#)
+        w.int(book.updateId)
+        w.raw(#","bids":"#)
+        w.stringPairs(bids.pairs, priceScale: book.instrument.priceScale, quantityScale: book.instrument.quantityScale)
+        w.raw(#","asks":"#)
+        w.stringPairs(asks.pairs, priceScale: book.instrument.priceScale, quantityScale: book.instrument.quantityScale)
+        w.raw("}")
+        return SimHTTPResponse(status: 200, body: w.bytes, headers: [("X-MBX-USED-WEIGHT-1M", "\(limit <= 100 ? 5 : limit <= 500 ? 25 : limit <= 1_000 ? 50 : 250)")])
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import GantryCore
+
+// Bybit v5 public spot stream, as documented: `{"req_id":…,"op":"subscribe"|"unsubscribe","args":[topics]}`
+// answered `{"success":…,"ret_msg":…,"conn_id":…,"req_id":…,"op":…}`; `{"op":"ping"}` answered with
+// `"ret_msg":"pong"`; `orderbook.{1|50|200|1000}.{symbol}`: a `snapshot` on subscription, then `delta`s whose
+// `u` goes up by one per message (`seq` is the cross sequence), each level an absolute size, "0" deleting it;
+// levels that leave the top `depth` are deleted, levels that enter it are sent.
+extension SimVenue {
+    static let bybitDepths: Set<Int> = [1, 50, 200, 1_000]
+
+    func bybitRequest(_ client: SimClient, _ text: [UInt8]) {
+        let connection = "sim-bybit-\(client.id)"
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text)) as? [String: Any], let op = object["op"] as? String else {
+            reply(client, #"{"success":false,"ret_msg":"error:request not supported","conn_id":"\#(connection)","req_id":"","op":""}"#)
+            return
+        }
+        let reqId = (object["req_id"] as? String)?.filter { $0 != "\"" && $0 != "\\" } ?? ""
+        func answer(_ ok: Bool, _ message: String) {
+            reply(client, #"{"success":\#(ok),"ret_msg":"\#(message)","conn_id":"\#(connection)","req_id":"\#(reqId)","op":"\#(op)"}"#)
+        }
+        switch op {
+        case "ping": answer(true, "pong")
+        case "subscribe", "unsubscribe":
+            let topics = (object["args"] as? [Any])?.compactMap { $0 as? String } ?? []
+            guard !topics.isEmpty else { return answer(false, "error:args is empty") }
+            var keys: [TopicKey] = []
+            for t in topics {
+                guard let key = bybitTopic(t) else { return answer(false, "error:handler not found,topic:\(t)") }
+                keys.append(key)
+            }
+            if op == "unsubscribe" {
+                for k in keys { _ = unsubscribe(client, k) }
+                return answer(true, "")
+            }
+            if let already = keys.first(where: { client.topics.contains($0) }) {
+                let t = "orderbook.\(already.depth).\(books[already.book].instrument.symbol)"
+                return answer(false, "error:already subscribed,topic:\(t)")
+            }
+            answer(true, "subscribe")
+            for k in keys {
+                let topic = subscribe(client, k, depthLimited: true)
+                writer.reset()
+                bybitMessage(topic, type: "snapshot", bids: nil, asks: nil)
+                reply(client, writer.bytes)
+            }
+        default: answer(false, "error:request not supported")
+        }
+    }
+
+    func bybitTopic(_ name: String) -> TopicKey? {
+        let parts = name.split(separator: ".", maxSplits: 2)
+        guard parts.count == 3, parts[0] == "orderbook", let depth = Int(parts[1]), Self.bybitDepths.contains(depth),
+            let i = book(String(parts[2]))
+        else { return nil }
+        return TopicKey(book: i, depth: depth)
+    }
+
+    func bybitUpdate(_ topic: FeedTopic, _ changes: [SimLevelChange]) {
+        // The delta carries the topic's sequence + 1; `advance` moves the topic on once it is delivered.
+        bybitMessage(topic, type: "delta", bids: changes.pairs(.buy), asks: changes.pairs(.sell))
+    }
+
+    /// A snapshot (levels nil: the topic's window) or a delta of `topic`.
+    func bybitMessage(_ topic: FeedTopic, type: StaticString, bids: [(Price, Quantity)]?, asks: [(Price, Quantity)]?) {
+        let book = books[topic.key.book]
+        let (p, q) = (book.instrument.priceScale, book.instrument.quantityScale)
+        let ms = venueMilliseconds
+        writer.raw(#"{"topic":"orderbook."#)
+        writer.int(topic.key.depth)
+        writer.raw(".")
+        writer.text(book.instrument.symbol)
+        writer.raw(#"","type":""#)
+        writer.raw(type)
+        writer.raw(#"","ts":"#)
+        writer.int(ms)
+        writer.raw(#","data":{"s":""#)
+        writer.text(book.instrument.symbol)
+        writer.raw(#"","b":"#)
+        if let bids, let asks {
+            writer.stringPairs(bids, priceScale: p, quantityScale: q)
+            writer.raw(#","a":"#)
+            writer.stringPairs(asks, priceScale: p, quantityScale: q)
+        } else {
+            let (b, a) = book.snapshot(depth: topic.key.depth)
+            writer.stringPairs(b.pairs, priceScale: p, quantityScale: q)
+            writer.raw(#","a":"#)
+            writer.stringPairs(a.pairs, priceScale: p, quantityScale: q)
+        }
+        writer.raw(#","u":"#)
+        writer.int(bids == nil ? topic.sequence : topic.sequence + 1)
+        writer.raw(#","seq":"#)
+        writer.int(book.updateId)
+        writer.raw(#"},"cts":"#)
+        writer.int(ms)
+        writer.raw("}")
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import GantryCore
+
+// Coinbase Advanced Trade market data WebSocket, as documented: `{"type":"subscribe"|"unsubscribe",
+// "product_ids":[…],"channel":"level2"|"heartbeats"}`; every message carries the connection's `sequence_num`
+// (one per message, from 0); `level2` is answered with an `l2_data` `snapshot` event of the whole book, then
+// `update` events with `updates[]` of `{"side":"bid"|"offer","event_time":…,"price_level":…,"new_quantity":…}`
+// (absolute sizes, "0" deletes), and a `subscriptions` message listing what the connection holds;
+// `heartbeats` sends a counter each second; errors are `{"type":"error","message":…}`.
+extension SimVenue {
+    func coinbaseRequest(_ client: SimClient, _ text: [UInt8]) {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text)) as? [String: Any], let type = object["type"] as? String,
+            type == "subscribe" || type == "unsubscribe"
+        else {
+            reply(client, #"{"type":"error","message":"Failed to parse message: unknown message type"}"#)
+            return
+        }
+        let channel = object["channel"] as? String ?? ""
+        switch channel {
+        case "heartbeats":
+            client.heartbeats = type == "subscribe"
+        case "level2", "l2_data":
+            let products = (object["product_ids"] as? [Any])?.compactMap { $0 as? String } ?? []
+            guard !products.isEmpty else {
+                reply(client, #"{"type":"error","message":"Failed to subscribe: at least one product_id is required for channel level2"}"#)
+                return
+            }
+            var keys: [TopicKey] = []
+            for product in products {
+                guard let i = book(product) else {
+                    let safe = product.filter { $0 != "\"" && $0 != "\\" }
+                    reply(client, #"{"type":"error","message":"Failed to subscribe: \#(safe) is not a valid product"}"#)
+                    return
+                }
+                keys.append(TopicKey(book: i, depth: 0))
+            }
+            for key in keys {
+                if type == "unsubscribe" {
+                    _ = unsubscribe(client, key)
+                    continue
+                }
+                let topic = subscribe(client, key, depthLimited: false)
+                writer.reset()
+                coinbaseEnvelope(client, channel: "l2_data")
+                coinbaseBookEvent(topic, changes: nil)
+                writer.raw("]}")
+                reply(client, writer.bytes)
+            }
+        default:
+            reply(client, #"{"type":"error","message":"Failed to subscribe: channel \#(channel.filter { $0.isLetter || $0 == "_" }) is not supported"}"#)
+            return
+        }
+        writer.reset()
+        coinbaseEnvelope(client, channel: "subscriptions")
+        let products = client.topics.map { #""\#(books[$0.book].instrument.symbol)""# }.joined(separator: ",")
+        writer.text(#"{"subscriptions":{"level2":[\#(products)]\#(client.heartbeats ? #","heartbeats":["heartbeats"]"# : "")}}]}"#)
+        reply(client, writer.bytes)
+    }
+
+    /// `{"channel":…,"client_id":"","timestamp":…,"sequence_num":…,"events":[` with the connection's next
+    /// sequence number.
+    func coinbaseEnvelope(_ client: SimClient, channel: StaticString) {
+        writer.raw(#"{"channel":""#)
+        writer.raw(channel)
+        writer.raw(#"","client_id":"","timestamp":""#)
+        writer.isoTime(venueTime)
+        writer.raw(#"","sequence_num":"#)
+        writer.int(client.sequence)
+        client.sequence += 1
+        writer.raw(#","events":["#)
+    }
+
+    func coinbaseUpdate(_ topic: FeedTopic, _ changes: [SimLevelChange], _ client: SimClient) {
+        coinbaseEnvelope(client, channel: "l2_data")
+        coinbaseBookEvent(topic, changes: changes)
+        writer.raw("]}")
+    }
+
+    /// One `snapshot` (changes nil: the whole book) or `update` event.
+    func coinbaseBookEvent(_ topic: FeedTopic, changes: [SimLevelChange]?) {
+        let book = books[topic.key.book]
+        let (p, q) = (book.instrument.priceScale, book.instrument.quantityScale)
+        writer.raw(#"{"type":""#)
+        writer.raw(changes == nil ? "snapshot" : "update")
+        writer.raw(#"","product_id":""#)
+        writer.text(book.instrument.symbol)
+        writer.raw(#"","updates":["#)
+        var first = true
+        func level(_ side: Side, _ price: Price, _ quantity: Quantity) {
+            if !first { writer.raw(",") }
+            first = false
+            writer.raw(side == .buy ? #"{"side":"bid","event_time":""# : #"{"side":"offer","event_time":""#)
+            writer.isoTime(venueTime, digits: 6)
+            writer.raw(#"","price_level":""#)
+            writer.decimal(price.raw, scale: p, trim: true)
+            writer.raw(#"","new_quantity":""#)
+            writer.decimal(quantity.raw, scale: q, trim: true)
+            writer.raw(#""}"#)
+        }
+        if let changes {
+            for c in changes { level(c.side, c.price, c.quantity) }
+        } else {
+            let (b, a) = book.snapshot(depth: .max)
+            for l in b { level(.buy, l.price, l.quantity) }
+            for l in a { level(.sell, l.price, l.quantity) }
+        }
+        writer.raw("]}")
+    }
+
+    func coinbaseHeartbeat(_ client: SimClient) {
+        writer.reset()
+        coinbaseEnvelope(client, channel: "heartbeats")
+        writer.raw(#"{"current_time":""#)
+        writer.isoTime(venueTime)
+        writer.raw(#"","heartbeat_counter":"#)
+        writer.int(client.heartbeatCounter)
+        writer.raw("}]}")
+        reply(client, writer.bytes)
+    }
+}

@@ -1,0 +1,119 @@
+import GantryCore
+
+/// What can go wrong at a simulated venue, as it goes wrong at real ones.
+public enum SimFaultKind: String, CaseIterable, Sendable, Codable {
+    /// Every connection of the venue (WebSocket and REST) is dropped without a close handshake.
+    case disconnect
+    /// A book update is not sent (its sequence ids are used up): the next one shows the gap.
+    case gap
+    /// A book update is sent twice.
+    case duplicate
+    /// A book update is held back and sent after the next one.
+    case reorder
+    /// A book update carries a wrong checksum (OKX, Kraken).
+    case badChecksum = "bad_checksum"
+    /// The venue freezes: no book updates (the book keeps moving), no replies, not even pongs.
+    case stale
+    /// Messages leave `milliseconds` late.
+    case latency
+    /// Orders are rejected (the venue's "unavailable" error).
+    case reject
+    /// Orders that would fill are filled at most half, the rest expires (IOC) or rests (GTC).
+    case partialFill = "partial_fill"
+    /// REST requests are answered with HTTP 429 and the venue's rate-limit error.
+    case http429 = "http_429"
+    /// REST requests are answered with HTTP 503.
+    case http5xx = "http_5xx"
+    /// The venue's clock runs `milliseconds` ahead (negative: behind).
+    case clockSkew = "clock_skew"
+}
+
+/// One fault in a venue's script: from `start` (after the simulator started) for `duration` (zero: once).
+/// Message faults (gap, duplicate, reorder, bad checksum) hit every `every`-th book update in the window.
+public struct SimFault: Sendable, Equatable {
+    public var kind: SimFaultKind
+    /// The venue's name, nil for every venue.
+    public var venue: String?
+    public var start: Nanos
+    public var duration: Nanos
+    public var every: Int
+    public var milliseconds: Int
+
+    public init(kind: SimFaultKind, venue: String? = nil, start: Nanos, duration: Nanos = .zero, every: Int = 1, milliseconds: Int = 0) {
+        self.kind = kind
+        self.venue = venue
+        self.start = start
+        self.duration = duration
+        self.every = max(1, every)
+        self.milliseconds = milliseconds
+    }
+
+    func covers(_ elapsed: Nanos) -> Bool { elapsed >= start && elapsed < start + max(duration, Nanos(raw: 1)) }
+}
+
+/// A venue's faults: its scripted windows and the one-shot faults a test injects, with counts of what was done.
+public struct SimFaultState: Sendable {
+    public private(set) var script: [SimFault]
+    var pending: [SimFaultKind: Int] = [:]
+    var seen: [Int] = []
+    var fired: [Bool] = []
+    /// How many times each fault was applied.
+    public private(set) var applied: [SimFaultKind: Int] = [:]
+
+    public init(script: [SimFault] = []) {
+        self.script = script
+        seen = Array(repeating: 0, count: script.count)
+        fired = Array(repeating: false, count: script.count)
+    }
+
+    /// Queues `count` one-shot faults of `kind` (applied to the next messages, orders or requests).
+    public mutating func inject(_ kind: SimFaultKind, count: Int = 1) { pending[kind, default: 0] += count }
+
+    /// Adds a window to the script.
+    public mutating func schedule(_ fault: SimFault) {
+        script.append(fault)
+        seen.append(0)
+        fired.append(false)
+    }
+
+    /// Whether a fault of `kind` hits this message, order or request: a pending one-shot (used up), or the
+    /// `every`-th event in an active window.
+    public mutating func take(_ kind: SimFaultKind, elapsed: Nanos) -> Bool {
+        if let n = pending[kind], n > 0 {
+            pending[kind] = n - 1
+            applied[kind, default: 0] += 1
+            return true
+        }
+        for i in script.indices where script[i].kind == kind && script[i].covers(elapsed) {
+            seen[i] += 1
+            if seen[i] % script[i].every == 0 {
+                applied[kind, default: 0] += 1
+                return true
+            }
+        }
+        return false
+    }
+
+    /// The active window of a state-like fault (stale, latency, clock skew), if any.
+    public func active(_ kind: SimFaultKind, elapsed: Nanos) -> SimFault? {
+        script.first { $0.kind == kind && $0.covers(elapsed) }
+    }
+
+    /// Whether a disconnect is due now (each scripted disconnect fires once; one-shots at once).
+    public mutating func disconnectDue(elapsed: Nanos) -> Bool {
+        if let n = pending[.disconnect], n > 0 {
+            pending[.disconnect] = n - 1
+            applied[.disconnect, default: 0] += 1
+            return true
+        }
+        for i in script.indices where script[i].kind == .disconnect && !fired[i] && elapsed >= script[i].start {
+            fired[i] = true
+            applied[.disconnect, default: 0] += 1
+            return true
+        }
+        return false
+    }
+
+    /// Counts a state-like fault's effect (a message kept back, a request refused).
+    mutating func count(_ kind: SimFaultKind) { applied[kind, default: 0] += 1 }
+}

@@ -1,0 +1,208 @@
+import GantryBook
+import GantryCore
+
+/// One level of a venue's book as published: its new total quantity (zero: the level is gone).
+public struct SimLevelChange: Sendable, Equatable {
+    public var side: Side
+    public var price: Price
+    public var quantity: Quantity
+
+    public init(side: Side, price: Price, quantity: Quantity) {
+        self.side = side
+        self.price = price
+        self.quantity = quantity
+    }
+}
+
+/// An instrument as one simulated venue lists it.
+public struct SimInstrument: Sendable, Equatable {
+    /// The venue's symbol ("BTCUSDT", "BTC-USD", "BTC/USD").
+    public var symbol: String
+    public var priceScale: Int
+    public var quantityScale: Int
+    /// Tick and lot size, raw at their scales.
+    public var tick: Int64
+    public var lot: Int64
+
+    public init(symbol: String, priceScale: Int, quantityScale: Int, tick: Int64, lot: Int64) {
+        precondition(tick > 0 && lot > 0, "tick and lot sizes are positive")
+        self.symbol = symbol
+        self.priceScale = priceScale
+        self.quantityScale = quantityScale
+        self.tick = tick
+        self.lot = lot
+    }
+}
+
+/// One instrument's book at one simulated venue: a `MatchingEngine` in which the market (account 0, the
+/// liquidity the model provides) keeps `levels` price levels each side of the venue's mid, and the clients'
+/// orders meet that liquidity and each other. What the venue publishes is derived from the engine: after each
+/// change, the levels it touched are compared with what was published (`published`), and the differences are
+/// the venue's depth update. So the feed and the matching always agree, as at a real venue.
+///
+/// Owned by the simulator's thread (a class only so that venues can hold several in an array).
+public final class SimulatedBook {
+    public let instrument: SimInstrument
+    public private(set) var engine: MatchingEngine
+    /// What the venue has published: the book its clients rebuild.
+    public private(set) var published: L2Book
+    /// The venue's book update id: one per level change published (Binance's `u`, Bybit's `u`, OKX's seqId).
+    public private(set) var updateId: UInt64
+    /// Levels the market keeps on each side of the mid.
+    public let levels: Int
+    /// The largest size (in lots) the market shows at one level.
+    public let maxLots: Int
+    var bidOrders: [Int64: UInt64] = [:]
+    var askOrders: [Int64: UInt64] = [:]
+    var publishedBids: [Int64: Int64] = [:]
+    var publishedAsks: [Int64: Int64] = [:]
+    var touched: [(Side, Int64)] = []
+    public static let marketAccount = 0
+
+    public init(instrument: SimInstrument, fees: FeeSchedule, levels: Int = 50, maxLots: Int = 50_000, firstUpdateId: UInt64 = 1_000) {
+        self.instrument = instrument
+        engine = MatchingEngine(priceScale: instrument.priceScale, quantityScale: instrument.quantityScale, fees: fees)
+        published = L2Book(venue: VenueId(raw: 0), instrument: InstrumentId(raw: 0), depth: 4 * levels + 1_000)
+        updateId = firstUpdateId
+        self.levels = levels
+        self.maxLots = maxLots
+        fund()
+    }
+
+    /// Keeps the market's account able to quote (it trades with clients, so its balances drift).
+    func fund() {
+        let base = engine.ledger.balance(Self.marketAccount, .base).free
+        let quote = engine.ledger.balance(Self.marketAccount, .quote).free
+        if base < Int64(1) << 56 { engine.deposit(account: Self.marketAccount, base: Int64(1) << 58) }
+        if quote < Int64(1) << 60 { engine.deposit(account: Self.marketAccount, quote: Int64(1) << 61) }
+    }
+
+    /// Credits a client account.
+    public func deposit(account: Int, base: Int64 = 0, quote: Int64 = 0) {
+        precondition(account != Self.marketAccount, "account 0 is the market's")
+        engine.deposit(account: account, base: base, quote: quote)
+    }
+
+    /// Moves the market's quotes to a new mid (in ticks) and changes a few sizes at random.
+    /// - Returns: The level changes to publish (the update id has advanced by their count).
+    public func step(midTicks: Int64, random: inout SimRandom) -> [SimLevelChange] {
+        fund()
+        let tick = instrument.tick
+        let low = (midTicks - Int64(levels)) * tick
+        let high = (midTicks + Int64(levels)) * tick
+        let mid = midTicks * tick
+        // Quotes the mid passed or left behind go.
+        for (price, id) in bidOrders where price >= mid || price < low { cancelMarket(id, .buy, price) }
+        for (price, id) in askOrders where price <= mid || price > high { cancelMarket(id, .sell, price) }
+        // Every level within range is quoted…
+        for depth in 1...Int64(levels) {
+            let bid = mid - depth * tick
+            let ask = mid + depth * tick
+            if bidOrders[bid] == nil && bid > 0 { placeMarket(.buy, bid, lots: 1 + random.below(maxLots)) }
+            if askOrders[ask] == nil { placeMarket(.sell, ask, lots: 1 + random.below(maxLots)) }
+        }
+        // …then a few sizes change and now and then a level empties (until the next step refills it).
+        for _ in 0..<(1 + random.below(4)) {
+            let side: Side = random.chance(1, in: 2) ? .buy : .sell
+            let depth = Int64(1 + (random.chance(1, in: 4) ? random.below(levels) : random.below(min(levels, 10))))
+            let price = side == .buy ? mid - depth * tick : mid + depth * tick
+            if let id = (side == .buy ? bidOrders : askOrders)[price] { cancelMarket(id, side, price) }
+            if !random.chance(1, in: 6) { placeMarket(side, price, lots: 1 + random.below(maxLots)) }
+        }
+        return publish()
+    }
+
+    /// Fills the book to `levels` each side of `midTicks` at once (a venue's opening book).
+    public func open(midTicks: Int64, random: inout SimRandom) {
+        let mid = midTicks * instrument.tick
+        for depth in 1...Int64(levels) {
+            placeMarket(.buy, mid - depth * instrument.tick, lots: 1 + random.below(maxLots))
+            placeMarket(.sell, mid + depth * instrument.tick, lots: 1 + random.below(maxLots))
+        }
+        _ = publish()
+    }
+
+    /// A client's order, matched at once. - Returns: the engine's result and the level changes it made.
+    public func submit(
+        account: Int, side: Side, type: OrderType, timeInForce: TimeInForce, price: Price, quantity: Quantity
+    ) -> (SimSubmitResult, [SimLevelChange]) {
+        precondition(account != Self.marketAccount, "account 0 is the market's")
+        let result = engine.submit(account: account, side: side, type: type, timeInForce: timeInForce, price: price, quantity: quantity)
+        note(result)
+        if case .new = result.order.status { touched.append((side, price.raw)) }
+        if case .partiallyFilled = result.order.status { touched.append((side, price.raw)) }
+        return (result, publish())
+    }
+
+    /// Cancels a client's resting order. - Returns: the order as canceled (nil if not resting) and the changes.
+    public func cancel(_ id: UInt64) -> (SimOrder?, [SimLevelChange]) {
+        guard let order = engine.cancel(id) else { return (nil, []) }
+        touched.append((order.side, order.price.raw))
+        return (order, publish())
+    }
+
+    // MARK: - The market's own orders
+
+    func placeMarket(_ side: Side, _ price: Int64, lots: Int) {
+        guard price > 0 else { return }
+        let result = engine.submit(
+            account: Self.marketAccount, side: side, type: .limit, timeInForce: .gtc, price: Price(raw: price),
+            quantity: Quantity(raw: Int64(lots) * instrument.lot))
+        note(result)
+        touched.append((side, price))
+        switch result.order.status {
+        case .new, .partiallyFilled:
+            if side == .buy { bidOrders[price] = result.order.id } else { askOrders[price] = result.order.id }
+        default: break
+        }
+    }
+
+    func cancelMarket(_ id: UInt64, _ side: Side, _ price: Int64) {
+        if side == .buy { bidOrders[price] = nil } else { askOrders[price] = nil }
+        _ = engine.cancel(id, side: side, price: Price(raw: price))
+        touched.append((side, price))
+    }
+
+    /// Records the levels a submission's fills consumed, and forgets market orders that were filled away.
+    func note(_ result: SimSubmitResult) {
+        for f in result.fills {
+            let makerSide = f.takerSide.opposite
+            touched.append((makerSide, f.price.raw))
+            if f.makerAccount == Self.marketAccount && engine.quantity(makerSide, at: f.price).raw == 0 {
+                if makerSide == .buy { bidOrders[f.price.raw] = nil } else { askOrders[f.price.raw] = nil }
+            } else if f.makerAccount == Self.marketAccount,
+                let id = (makerSide == .buy ? bidOrders : askOrders)[f.price.raw], id == f.makerOrder, engine.order(id) == nil
+            {
+                if makerSide == .buy { bidOrders[f.price.raw] = nil } else { askOrders[f.price.raw] = nil }
+            }
+        }
+    }
+
+    /// Compares the touched levels with what was published and publishes the differences.
+    func publish() -> [SimLevelChange] {
+        var changes: [SimLevelChange] = []
+        touched.sort { $0.0.rawValue != $1.0.rawValue ? $0.0.rawValue < $1.0.rawValue : $0.1 < $1.1 }
+        var last: (Side, Int64)? = nil
+        for t in touched {
+            if let l = last, l.0 == t.0 && l.1 == t.1 { continue }
+            last = t
+            let now = engine.quantity(t.0, at: Price(raw: t.1)).raw
+            let before = (t.0 == .buy ? publishedBids : publishedAsks)[t.1] ?? 0
+            guard now != before else { continue }
+            if t.0 == .buy { publishedBids[t.1] = now == 0 ? nil : now } else { publishedAsks[t.1] = now == 0 ? nil : now }
+            _ = published.apply(t.0, Price(raw: t.1), Quantity(raw: now))
+            changes.append(SimLevelChange(side: t.0, price: Price(raw: t.1), quantity: Quantity(raw: now)))
+        }
+        touched.removeAll(keepingCapacity: true)
+        updateId += UInt64(changes.count)
+        return changes
+    }
+
+    /// The published book's levels, best first, at most `depth` per side.
+    public func snapshot(depth: Int) -> (bids: [BookLevel], asks: [BookLevel]) {
+        (
+            (0..<min(depth, published.bids.count)).map { published.bids.level($0) },
+            (0..<min(depth, published.asks.count)).map { published.asks.level($0) }
+        )
+    }
+}

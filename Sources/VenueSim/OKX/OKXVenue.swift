@@ -1,0 +1,95 @@
+import Foundation
+import GantryCore
+import GantryVenues
+
+// OKX v5 public WebSocket, as documented: `{"op":"subscribe"|"unsubscribe","args":[{"channel":"books",
+// "instId":…}]}` answered `{"event":"subscribe","arg":{…},"connId":…}` (errors `{"event":"error","code":…,
+// "msg":…,"connId":…}`, 60012 for a bad request, 60018 for an unknown channel or instrument); the text `ping`
+// answered `pong`; `books` (400 levels): a `snapshot` with `prevSeqId` -1, then `update`s whose `prevSeqId`
+// is the previous message's `seqId`; each level `[price, size, "0", orders]` with shortest decimal text; the
+// signed CRC32 `checksum` of the best 25 levels each side after the message.
+extension SimVenue {
+    static let okxDepth = 400
+
+    func okxRequest(_ client: SimClient, _ text: [UInt8]) {
+        let connection = String(format: "%08x", 0x51a0_0000 + client.id)
+        if text == Array("ping".utf8) {
+            reply(client, "pong")
+            return
+        }
+        func error(_ code: String, _ message: String) {
+            reply(client, #"{"event":"error","code":"\#(code)","msg":"\#(message)","connId":"\#(connection)"}"#)
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text)) as? [String: Any], let op = object["op"] as? String,
+            op == "subscribe" || op == "unsubscribe", let args = object["args"] as? [[String: Any]], !args.isEmpty
+        else {
+            let echoed = String(decoding: text.prefix(200), as: UTF8.self).filter { $0 != "\"" && $0 != "\\" }
+            return error("60012", "Invalid request: \(echoed)")
+        }
+        var keys: [(TopicKey, String)] = []
+        for arg in args {
+            let channel = arg["channel"] as? String ?? ""
+            let instId = arg["instId"] as? String ?? ""
+            guard channel == "books", let i = book(instId) else {
+                return error("60018", "Wrong URL or channel:\(channel),instId:\(instId) doesn't exist")
+            }
+            keys.append((TopicKey(book: i, depth: Self.okxDepth), instId))
+        }
+        for (key, instId) in keys {
+            reply(client, #"{"event":"\#(op)","arg":{"channel":"books","instId":"\#(instId)"},"connId":"\#(connection)"}"#)
+            if op == "unsubscribe" {
+                _ = unsubscribe(client, key)
+                continue
+            }
+            let topic = subscribe(client, key, depthLimited: true)
+            writer.reset()
+            okxMessage(topic, action: "snapshot", changes: nil)
+            reply(client, writer.bytes)
+        }
+    }
+
+    func okxUpdate(_ topic: FeedTopic, _ changes: [SimLevelChange]) { okxMessage(topic, action: "update", changes: changes) }
+
+    func okxMessage(_ topic: FeedTopic, action: StaticString, changes: [SimLevelChange]?) {
+        let book = books[topic.key.book]
+        let (p, q) = (book.instrument.priceScale, book.instrument.quantityScale)
+        func levels(_ pairs: [(Price, Quantity)]) {
+            writer.raw("[")
+            for (k, (price, quantity)) in pairs.enumerated() {
+                if k > 0 { writer.raw(",") }
+                writer.raw(#"[""#)
+                writer.decimal(price.raw, scale: p, trim: true)
+                writer.raw(#"",""#)
+                writer.decimal(quantity.raw, scale: q, trim: true)
+                writer.raw(quantity.raw == 0 ? #"","0","0"]"# : #"","0","1"]"#)
+            }
+            writer.raw("]")
+        }
+        writer.raw(#"{"arg":{"channel":"books","instId":""#)
+        writer.text(book.instrument.symbol)
+        writer.raw(#""},"action":""#)
+        writer.raw(action)
+        writer.raw(#"","data":[{"asks":"#)
+        if let changes {
+            levels(changes.pairs(.sell))
+            writer.raw(#","bids":"#)
+            levels(changes.pairs(.buy))
+        } else {
+            let (b, a) = book.snapshot(depth: topic.key.depth)
+            levels(a.pairs)
+            writer.raw(#","bids":"#)
+            levels(b.pairs)
+        }
+        writer.raw(#","ts":""#)
+        writer.int(venueMilliseconds)
+        writer.raw(#"","checksum":"#)
+        var checksum = OKX.checksum(book.published, priceScale: p, quantityScale: q)
+        if changes != nil && faults.take(.badChecksum, elapsed: elapsed) { checksum ^= 0x5A5A }
+        writer.int(checksum)
+        writer.raw(#","prevSeqId":"#)
+        if changes == nil { writer.raw("-1") } else { writer.int(topic.sequence) }
+        writer.raw(#","seqId":"#)
+        writer.int(changes == nil ? topic.sequence : book.updateId)
+        writer.raw("}]}")
+    }
+}

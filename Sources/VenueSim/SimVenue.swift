@@ -1,0 +1,403 @@
+import GantryCore
+import GantryNet
+
+/// The venue protocols the simulator speaks.
+public enum SimProtocol: String, CaseIterable, Sendable, Codable {
+    case binance, coinbase, kraken, okx, bybit
+}
+
+/// A book channel: one instrument's book at one depth (0: full depth). Subscribers of the same channel see
+/// the same messages and sequence ids.
+struct TopicKey: Hashable {
+    var book: Int
+    var depth: Int
+}
+
+/// What a channel's subscribers hold, and its sequence ids.
+final class FeedTopic {
+    let key: TopicKey
+    /// The window of a depth-limited channel (nil: full depth, the book's changes are sent as they are).
+    var view: DepthView?
+    /// Bybit's per-topic `u`; OKX's last `seqId` sent.
+    var sequence: UInt64 = 0
+    var subscribers = 0
+
+    init(key: TopicKey, view: DepthView?) {
+        self.key = key
+        self.view = view
+    }
+}
+
+/// A WebSocket client of a simulated venue (a class: a venue holds several; the connection is non-copyable).
+final class SimClient {
+    var ws: WebSocketConnection
+    let id: Int
+    var open = false
+    var gone = false
+    var topics: [TopicKey] = []
+    /// Binance: the combined stream (`/stream`, wrapped in `{"stream":…,"data":…}`) or a raw one (`/ws`).
+    var combined = true
+    /// Coinbase: the connection's `sequence_num`, one per message sent.
+    var sequence: Int64 = 0
+    /// Coinbase `heartbeats`, Kraken's heartbeat: sent once a second.
+    var heartbeats = false
+    var lastHeartbeat = Nanos.zero
+    var heartbeatCounter: Int64 = 0
+    /// Messages kept back by a reorder fault, each sent after the next message of the same channel.
+    var held: [TopicKey: [UInt8]] = [:]
+    /// Messages delayed by a latency fault, with when they are due.
+    var delayed: [(due: Nanos, bytes: [UInt8])] = []
+
+    init(ws: consuming WebSocketConnection, id: Int) {
+        self.ws = ws
+        self.id = id
+    }
+
+    func send(_ bytes: [UInt8]) {
+        _ = bytes.withUnsafeBytes { ws.send(.text, $0, flush: false) }
+    }
+}
+
+/// A listening socket a class can hold as an optional (the socket itself is non-copyable).
+final class SimListener {
+    let listener: TCPListener
+    init(_ listener: consuming TCPListener) { self.listener = listener }
+}
+
+/// What a venue did, for tests, the demo's summary and the benchmark.
+public struct SimVenueStats: Sendable, Equatable {
+    public var connections = 0
+    public var disconnects = 0
+    public var bookMessages = 0
+    public var bytes = 0
+    public var requests = 0
+    public var restRequests = 0
+    public var rejectedRequests = 0
+}
+
+/// One simulated venue: a WebSocket endpoint for market data in the venue's own protocol, and (Binance) a
+/// REST endpoint for snapshots, each on a loopback port; its books; its faults. Driven by `poll` and
+/// `publish` from the simulator's thread.
+public final class SimVenue {
+    public let name: String
+    public let kind: SimProtocol
+    public let books: [SimulatedBook]
+    public var faults: SimFaultState
+    public private(set) var stats = SimVenueStats()
+    let listener: TCPListener
+    let restListener: SimListener?
+    let tls: TLSContext?
+    var clients: [SimClient] = []
+    var rest: [SimHTTPConnection] = []
+    var topics: [TopicKey: FeedTopic] = [:]
+    var writer = SimWriter()
+    var nextClient = 1
+    /// When the venue started (monotonic): fault windows count from here.
+    public let started: Nanos
+    var now: Nanos
+    /// Every message sent, when the simulator records (`record(_:)`).
+    var recorder: ((String, [UInt8]) -> Void)? = nil
+
+    /// - Parameters:
+    ///   - wsPort, restPort: Loopback ports (0: any free port); no REST endpoint when `restPort` is nil.
+    ///   - tls: A server context to serve wss:// (nil: ws://).
+    public init(
+        name: String, kind: SimProtocol, books: [SimulatedBook], host: String = "127.0.0.1", wsPort: Int = 0, restPort: Int? = 0,
+        tls: TLSContext? = nil, faults: SimFaultState = SimFaultState(), now: Nanos = MonotonicClock.now()
+    ) throws {
+        precondition(!books.isEmpty, "a venue lists at least one instrument")
+        self.name = name
+        self.kind = kind
+        self.books = books
+        self.faults = faults
+        self.tls = tls
+        listener = try TCPListener(host: host, port: wsPort)
+        restListener = try restPort.map { port throws in SimListener(try TCPListener(host: host, port: port)) }
+        started = now
+        self.now = now
+    }
+
+    /// The WebSocket port.
+    public var port: Int { listener.port }
+    /// The REST port, if the venue has one.
+    public var restPort: Int? { restListener?.listener.port }
+    /// Connected WebSocket clients.
+    public var clientCount: Int { clients.filter { $0.open && !$0.gone }.count }
+    /// Subscriptions across all clients.
+    public var subscriptionCount: Int { clients.reduce(0) { $0 + $1.topics.count } }
+
+    /// Time since the venue started, for its fault windows (as of the last poll).
+    var elapsed: Nanos { now - started }
+
+    /// Time since the venue started, now: where a fault window that starts at once begins.
+    public var elapsedNow: Nanos { MonotonicClock.now() - started }
+
+    /// The venue's wall clock in milliseconds (with a clock-skew fault, off by its amount).
+    var venueMilliseconds: Int64 { venueTime.raw / 1_000_000 }
+
+    var venueTime: Nanos {
+        let skew = faults.active(.clockSkew, elapsed: elapsed)?.milliseconds ?? 0
+        return WallClock.now() + .milliseconds(Int64(skew))
+    }
+
+    /// The index of the book whose symbol is `symbol` (case-sensitive), if any.
+    func book(_ symbol: String) -> Int? { books.firstIndex { $0.instrument.symbol == symbol } }
+
+    // MARK: - I/O
+
+    /// Accepts connections, reads requests and answers them, sends what is due.
+    /// - Returns: How much work was done.
+    public func poll(now: Nanos) -> Int {
+        self.now = now
+        var work = 0
+        if faults.disconnectDue(elapsed: elapsed) {
+            stats.disconnects += clients.count + rest.count
+            clients.removeAll()
+            rest.removeAll()
+            for t in topics.values { t.subscribers = 0 }
+            topics.removeAll()
+            work += 1
+        }
+        while let socket = try? listener.accept() {
+            guard let ws = try? WebSocketConnection(accepted: socket, tls: tls) else { continue }
+            clients.append(SimClient(ws: ws, id: nextClient))
+            nextClient += 1
+            stats.connections += 1
+            work += 1
+        }
+        if let restListener {
+            while let socket = try? restListener.listener.accept() {
+                rest.append(SimHTTPConnection(socket))
+                work += 1
+            }
+        }
+        // A stale venue is frozen: it accepts connections but reads, answers (not even pings) and sends nothing.
+        if faults.active(.stale, elapsed: elapsed) != nil { return work }
+        for client in clients where !client.gone {
+            var texts: [[UInt8]] = []
+            var opened = false
+            work += client.ws.poll { event in
+                switch event {
+                case .open: opened = true
+                case .message(_, let payload, _): texts.append(Array(payload))
+                case .closed: client.gone = true
+                default: break
+                }
+            }
+            if opened {
+                client.open = true
+                connected(client)
+            }
+            for t in texts {
+                stats.requests += 1
+                request(client, t)
+            }
+            work += sendDue(client)
+            work += heartbeat(client)
+            work += client.ws.flush()
+        }
+        if clients.contains(where: { $0.gone }) {
+            for client in clients where client.gone {
+                for key in client.topics { unsubscribed(key) }
+            }
+            clients.removeAll { $0.gone }
+        }
+        for connection in rest { work += connection.poll { self.restRequest($0) } }
+        rest.removeAll { $0.closed }
+        return work
+    }
+
+    /// Sends what the clients' connections hold. - Returns: how much was sent.
+    public func flush() -> Int {
+        if faults.active(.stale, elapsed: elapsed) != nil { return 0 }
+        var work = 0
+        for client in clients where !client.gone { work += client.ws.flush() }
+        return work
+    }
+
+    /// Publishes one book's changes to the subscribers of its channels.
+    public func publish(book: Int, changes: [SimLevelChange]) {
+        guard !changes.isEmpty else { return }
+        for topic in topics.values where topic.key.book == book && topic.subscribers > 0 {
+            let visible = topic.view == nil ? changes : topic.view!.update(from: books[book], changes: changes)
+            guard !visible.isEmpty else { continue }
+            var shared: [UInt8]? = nil
+            for client in clients where client.open && !client.gone && client.topics.contains(topic.key) {
+                if shared == nil || kind == .coinbase { shared = renderUpdate(topic, visible, client) }
+                deliver(client, topic.key, shared!)
+            }
+            advance(topic)
+        }
+    }
+
+    /// Sends a book update of channel `key` to one client through the venue's faults.
+    func deliver(_ client: SimClient, _ key: TopicKey, _ message: [UInt8]) {
+        let e = elapsed
+        if faults.active(.stale, elapsed: e) != nil {
+            faults.count(.stale)
+            return
+        }
+        if faults.take(.gap, elapsed: e) { return }
+        var out = [message]
+        if faults.take(.duplicate, elapsed: e) { out.append(message) }
+        if let held = client.held.removeValue(forKey: key) {
+            out.append(held)
+        } else if faults.take(.reorder, elapsed: e) {
+            client.held[key] = message
+            out.removeFirst()
+        }
+        for m in out { send(client, m) }
+    }
+
+    /// Sends now, or later under a latency fault (keeping the order of messages).
+    func send(_ client: SimClient, _ message: [UInt8]) {
+        if let late = faults.active(.latency, elapsed: elapsed) {
+            faults.count(.latency)
+            client.delayed.append((now + .milliseconds(Int64(late.milliseconds)), message))
+            return
+        }
+        if !client.delayed.isEmpty {
+            client.delayed.append((now, message))
+            return
+        }
+        transmit(client, message)
+    }
+
+    func transmit(_ client: SimClient, _ message: [UInt8]) {
+        client.send(message)
+        stats.bookMessages += 1
+        stats.bytes += message.count
+        recorder?(name, message)
+    }
+
+    func sendDue(_ client: SimClient) -> Int {
+        var n = 0
+        while let first = client.delayed.first, first.due <= now {
+            transmit(client, first.bytes)
+            client.delayed.removeFirst()
+            n += 1
+        }
+        return n
+    }
+
+    /// Sends a control message (a reply, a snapshot, a heartbeat): not subject to message faults.
+    func reply(_ client: SimClient, _ text: String) { reply(client, Array(text.utf8)) }
+
+    func reply(_ client: SimClient, _ bytes: [UInt8]) {
+        client.send(bytes)
+        recorder?(name, bytes)
+    }
+
+    // MARK: - Channels
+
+    /// Subscribes `client` to a book channel: the topic is made if new.
+    func subscribe(_ client: SimClient, _ key: TopicKey, depthLimited: Bool) -> FeedTopic {
+        let topic: FeedTopic
+        if let t = topics[key] {
+            topic = t
+        } else {
+            var view: DepthView? = nil
+            if depthLimited {
+                view = DepthView(depth: key.depth)
+                view!.reset(to: books[key.book])
+            }
+            topic = FeedTopic(key: key, view: view)
+            topic.sequence = books[key.book].updateId
+            topics[key] = topic
+        }
+        if !client.topics.contains(key) {
+            client.topics.append(key)
+            topic.subscribers += 1
+        }
+        return topic
+    }
+
+    func unsubscribe(_ client: SimClient, _ key: TopicKey) -> Bool {
+        guard let i = client.topics.firstIndex(of: key) else { return false }
+        client.topics.remove(at: i)
+        unsubscribed(key)
+        return true
+    }
+
+    func unsubscribed(_ key: TopicKey) {
+        guard let t = topics[key] else { return }
+        t.subscribers -= 1
+        if t.subscribers <= 0 { topics[key] = nil }
+    }
+
+    // MARK: - Dialects
+
+    /// A client's WebSocket connection opened (Binance subscribes streams named in the URL).
+    func connected(_ client: SimClient) {
+        switch kind {
+        case .binance: binanceConnected(client)
+        case .kraken: krakenStatus(client)
+        default: break
+        }
+    }
+
+    /// A text message from a client.
+    func request(_ client: SimClient, _ text: [UInt8]) {
+        switch kind {
+        case .binance: binanceRequest(client, text)
+        case .bybit: bybitRequest(client, text)
+        case .okx: okxRequest(client, text)
+        case .kraken: krakenRequest(client, text)
+        case .coinbase: coinbaseRequest(client, text)
+        }
+    }
+
+    func renderUpdate(_ topic: FeedTopic, _ changes: [SimLevelChange], _ client: SimClient) -> [UInt8] {
+        writer.reset()
+        switch kind {
+        case .binance: binanceUpdate(topic, changes, client)
+        case .bybit: bybitUpdate(topic, changes)
+        case .okx: okxUpdate(topic, changes)
+        case .kraken: krakenUpdate(topic, changes)
+        case .coinbase: coinbaseUpdate(topic, changes, client)
+        }
+        return writer.bytes
+    }
+
+    /// A topic's sequence after an update was rendered for it.
+    func advance(_ topic: FeedTopic) {
+        switch kind {
+        case .bybit: topic.sequence += 1
+        case .okx: topic.sequence = books[topic.key.book].updateId
+        default: break
+        }
+    }
+
+    func heartbeat(_ client: SimClient) -> Int {
+        guard client.heartbeats, client.open, now - client.lastHeartbeat >= .seconds(1),
+            faults.active(.stale, elapsed: elapsed) == nil
+        else { return 0 }
+        client.lastHeartbeat = now
+        client.heartbeatCounter += 1
+        switch kind {
+        case .kraken: reply(client, #"{"channel":"heartbeat"}"#)
+        case .coinbase: coinbaseHeartbeat(client)
+        default: return 0
+        }
+        return 1
+    }
+
+    /// A REST request: faults first (429, 5xx, a refused request is still counted), then the venue's API.
+    func restRequest(_ request: SimHTTPRequest) -> SimHTTPResponse? {
+        stats.restRequests += 1
+        if faults.take(.http429, elapsed: elapsed) {
+            stats.rejectedRequests += 1
+            return SimHTTPResponse(
+                status: 429, json: #"{"code":-1003,"msg":"Too many requests; current limit of IP(127.0.0.1) is 6000 requests per minute. Please use WebSocket Streams for live updates to avoid polling the API."}"#,
+                headers: [("Retry-After", "1")])
+        }
+        if faults.take(.http5xx, elapsed: elapsed) {
+            stats.rejectedRequests += 1
+            return SimHTTPResponse(status: 503, json: #"{"code":-1008,"msg":"Service Unavailable."}"#)
+        }
+        switch kind {
+        case .binance: return binanceREST(request)
+        default: return SimHTTPResponse(status: 404, json: #"{"error":"not found"}"#)
+        }
+    }
+}
