@@ -7,6 +7,7 @@ let package = Package(
     name: "Gantry",
     products: [
         .executable(name: "gantry", targets: ["gantry"]),
+        .executable(name: "gantry-venue-sim", targets: ["gantry-venue-sim"]),
         .library(name: "GantryCore", targets: ["GantryCore"]),
         .library(name: "GantryRing", targets: ["GantryRing"]),
         .library(name: "GantryLoop", targets: ["GantryLoop"]),
@@ -58,9 +59,17 @@ let package = Package(
         .executableTarget(
             name: "gantry",
             dependencies: [
-                "GantryCore", "GantryRing", "GantryLoop",
+                "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "gantry-venue-sim",
+            dependencies: [
+                "VenueSim", "GantryCore", "GantryLoop", "GantryNet",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
 

@@ -59,3 +59,29 @@ enum SocketSys {
     static func shutdownWrite(_ fd: Int32) { _ = shutdown(fd, Int32(SHUT_WR)) }
     static func close(_ fd: Int32) { _ = Glibc.close(fd) }
 }
+
+/// Host names to addresses, once, before connecting (the sockets take IP literals only).
+public enum NameResolution {
+    /// The first address `getaddrinfo` gives for `host` (IPv4 preferred), as a literal; nil if it does not resolve.
+    public static func firstAddress(_ host: String) -> String? {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>? = nil
+        guard getaddrinfo(host, nil, &hints, &result) == 0, let first = result else { return nil }
+        defer { freeaddrinfo(first) }
+        var best: String? = nil
+        var node: UnsafeMutablePointer<addrinfo>? = first
+        while let n = node {
+            var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+            if n.pointee.ai_family == AF_INET, let sa = n.pointee.ai_addr {
+                var a = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
+                if inet_ntop(AF_INET, &a, &text, socklen_t(text.count)) != nil { return String(cString: text) }
+            } else if n.pointee.ai_family == AF_INET6, best == nil, let sa = n.pointee.ai_addr {
+                var a = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
+                if inet_ntop(AF_INET6, &a, &text, socklen_t(text.count)) != nil { best = String(cString: text) }
+            }
+            node = n.pointee.ai_next
+        }
+        return best
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import GantryCore
 import GantryNet
 
@@ -37,6 +38,9 @@ final class SimClient {
     var topics: [TopicKey] = []
     /// Binance: the combined stream (`/stream`, wrapped in `{"stream":…,"data":…}`) or a raw one (`/ws`).
     var combined = true
+    /// Binance: the stream names subscribed, as the client wrote them, and the name of each book channel.
+    var streams: [String] = []
+    var streamNames: [TopicKey: String] = [:]
     /// Coinbase: the connection's `sequence_num`, one per message sent.
     var sequence: Int64 = 0
     /// Coinbase `heartbeats`, Kraken's heartbeat: sent once a second.
@@ -64,6 +68,24 @@ final class SimListener {
     init(_ listener: consuming TCPListener) { self.listener = listener }
 }
 
+/// One WebSocket message a venue sent or received, for a recording.
+public struct SimRecord: Sendable {
+    public var venue: String
+    public var client: Int
+    /// Received from the client (a request), or sent to it.
+    public var received: Bool
+    /// Monotonic time of the poll that handled it.
+    public var time: Nanos
+    public var bytes: [UInt8]
+
+    /// One line of a recording: `time<TAB>venue<TAB>client<TAB>in|out<TAB>message` (line breaks in the
+    /// message escaped as \n).
+    public var line: String {
+        let text = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: "\n", with: "\\n")
+        return "\(time.raw)\t\(venue)\t\(client)\t\(received ? "in" : "out")\t\(text)"
+    }
+}
+
 /// What a venue did, for tests, the demo's summary and the benchmark.
 public struct SimVenueStats: Sendable, Equatable {
     public var connections = 0
@@ -73,6 +95,21 @@ public struct SimVenueStats: Sendable, Equatable {
     public var requests = 0
     public var restRequests = 0
     public var rejectedRequests = 0
+}
+
+/// Binance's request weight, counted per minute (the `X-MBX-USED-WEIGHT-1M` header).
+struct WeightCounter {
+    var minute: Int64 = -1
+    var used = 0
+
+    mutating func add(_ weight: Int, atMilliseconds ms: Int64) -> Int {
+        if ms / 60_000 != minute {
+            minute = ms / 60_000
+            used = 0
+        }
+        used += weight
+        return used
+    }
 }
 
 /// One simulated venue: a WebSocket endpoint for market data in the venue's own protocol, and (Binance) a
@@ -91,12 +128,13 @@ public final class SimVenue {
     var rest: [SimHTTPConnection] = []
     var topics: [TopicKey: FeedTopic] = [:]
     var writer = SimWriter()
+    var weight = WeightCounter()
     var nextClient = 1
     /// When the venue started (monotonic): fault windows count from here.
     public let started: Nanos
     var now: Nanos
-    /// Every message sent, when the simulator records (`record(_:)`).
-    var recorder: ((String, [UInt8]) -> Void)? = nil
+    /// Every message sent and received, when the simulator records (`VenueSimulator.record`).
+    var recorder: ((SimRecord) -> Void)? = nil
 
     /// - Parameters:
     ///   - wsPort, restPort: Loopback ports (0: any free port); no REST endpoint when `restPort` is nil.
@@ -190,6 +228,7 @@ public final class SimVenue {
             }
             for t in texts {
                 stats.requests += 1
+                recorder?(SimRecord(venue: name, client: client.id, received: true, time: now, bytes: t))
                 request(client, t)
             }
             work += sendDue(client)
@@ -267,7 +306,7 @@ public final class SimVenue {
         client.send(message)
         stats.bookMessages += 1
         stats.bytes += message.count
-        recorder?(name, message)
+        recorder?(SimRecord(venue: name, client: client.id, received: false, time: now, bytes: message))
     }
 
     func sendDue(_ client: SimClient) -> Int {
@@ -285,7 +324,7 @@ public final class SimVenue {
 
     func reply(_ client: SimClient, _ bytes: [UInt8]) {
         client.send(bytes)
-        recorder?(name, bytes)
+        recorder?(SimRecord(venue: name, client: client.id, received: false, time: now, bytes: bytes))
     }
 
     // MARK: - Channels
@@ -298,7 +337,7 @@ public final class SimVenue {
         } else {
             var view: DepthView? = nil
             if depthLimited {
-                view = DepthView(depth: key.depth)
+                view = DepthView(depth: key.depth, deletesPushedOut: kind != .kraken)
                 view!.reset(to: books[key.book])
             }
             topic = FeedTopic(key: key, view: view)

@@ -97,8 +97,8 @@ public final class VenueSimulator {
     /// The venue called `name`.
     public func venue(_ name: String) -> SimVenue? { venues.first { $0.name == name } }
 
-    /// Records every message the venues send (name of the venue, bytes), e.g. to a file.
-    public func record(_ sink: @escaping (String, [UInt8]) -> Void) {
+    /// Records every WebSocket message the venues send and receive, e.g. to a file.
+    public func record(_ sink: @escaping (SimRecord) -> Void) {
         for v in venues { v.recorder = sink }
     }
 }

@@ -16,6 +16,10 @@ public struct VenueConfiguration: Sendable, Equatable {
     public var simEndpoint: WebSocketURL?
     /// Order-book depth to subscribe (where the venue takes one).
     public var depth: Int
+    /// The venue's REST API (`https://api.binance.com`), for venues whose book snapshots come over REST.
+    public var restEndpoint: RESTURL?
+    /// The simulator's REST endpoint (`gantry feed --sim`).
+    public var simRestEndpoint: RESTURL?
     /// Taker fee in hundredths of a basis point (10 bp = 1,000), for the consolidated book.
     public var takerFeeCentiBasisPoints: Int
     public var instruments: [InstrumentSpec]
@@ -77,6 +81,28 @@ public struct WebSocketURL: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// An `http://` or `https://` base URL taken apart (host and port; no path).
+public struct RESTURL: Sendable, Equatable, CustomStringConvertible {
+    public var tls: Bool
+    public var host: String
+    public var port: Int
+
+    /// - Returns: nil unless `text` is `http://host[:port]` or `https://…` with a valid port and no path.
+    public init?(_ text: String) {
+        let ws: String
+        if text.hasPrefix("https://") { ws = "wss://" + text.dropFirst(8) } else if text.hasPrefix("http://") { ws = "ws://" + text.dropFirst(7) } else { return nil }
+        guard let u = WebSocketURL(ws), u.path == "/" || u.path.isEmpty else { return nil }
+        tls = u.tls
+        host = u.host
+        port = u.port
+    }
+
+    public var description: String {
+        let h = host.contains(":") ? "[\(host)]" : host
+        return "\(tls ? "https" : "http")://\(h):\(port)"
+    }
+}
+
 /// Why the venues' configuration was refused: each names the venue and key.
 public enum ConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
     case syntax(String)
@@ -108,6 +134,8 @@ public struct MarketConfiguration: Sendable {
             var kind: String
             var endpoint: String
             var sim_endpoint: String?
+            var rest_endpoint: String?
+            var sim_rest_endpoint: String?
             var depth: Int?
             var taker_fee_bp: String?
             var instruments: [Item]?
@@ -144,6 +172,16 @@ public struct MarketConfiguration: Sendable {
                 guard let u = WebSocketURL(s) else { throw .invalid(venue: v.name, key: "sim_endpoint", why: "is not a ws:// or wss:// URL: \(s)") }
                 sim = u
             }
+            var rest: RESTURL? = nil
+            var simRest: RESTURL? = nil
+            for (key, value) in [("rest_endpoint", v.rest_endpoint ?? (kind == .binance ? "https://api.binance.com" : nil)), ("sim_rest_endpoint", v.sim_rest_endpoint)] {
+                guard let value else { continue }
+                guard let u = RESTURL(value) else { throw .invalid(venue: v.name, key: key, why: "is not an http:// or https:// URL without a path: \(value)") }
+                if key == "rest_endpoint" { rest = u } else { simRest = u }
+            }
+            if kind == .binance && sim != nil && simRest == nil {
+                throw .invalid(venue: v.name, key: "sim_rest_endpoint", why: "is required with sim_endpoint (Binance's snapshots come over REST)")
+            }
             let depth = v.depth ?? Self.defaultDepth(kind)
             guard Self.depths(kind).contains(depth) else {
                 throw .invalid(venue: v.name, key: "depth", why: "is \(depth); \(kind.rawValue) offers \(Self.depths(kind).map(String.init).joined(separator: ", "))")
@@ -176,7 +214,7 @@ public struct MarketConfiguration: Sendable {
             specs += instruments
             out.append(
                 VenueConfiguration(
-                    name: v.name, kind: kind, endpoint: endpoint, simEndpoint: sim, depth: depth,
+                    name: v.name, kind: kind, endpoint: endpoint, simEndpoint: sim, depth: depth, restEndpoint: rest, simRestEndpoint: simRest,
                     takerFeeCentiBasisPoints: Int(centi), instruments: instruments))
         }
         do throws(InstrumentError) {

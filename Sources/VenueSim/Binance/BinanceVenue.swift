@@ -16,10 +16,12 @@ extension SimVenue {
         if target.hasPrefix("/ws") {
             client.combined = false
             let name = target.dropFirst(3).drop { $0 == "/" }
-            if !name.isEmpty { _ = binanceSubscribe(client, String(name)) }
+            if !name.isEmpty && binanceValidStream(String(name)) { binanceSubscribe(client, String(name)) }
         } else if let q = target.firstIndex(of: "?") {
             let parameters = SimHTTPRequest.form(String(target[target.index(after: q)...]))
-            for name in (parameters["streams"] ?? "").split(separator: "/") { _ = binanceSubscribe(client, String(name)) }
+            for name in (parameters["streams"] ?? "").split(separator: "/") where binanceValidStream(String(name)) {
+                binanceSubscribe(client, String(name))
+            }
         }
     }
 
@@ -29,59 +31,80 @@ extension SimVenue {
             return
         }
         let id = binanceID(object["id"])
-        guard let method = object["method"] as? String else {
-            reply(client, #"{"error":{"code":2,"msg":"Invalid request: missing field `method`"},"id":\#(id)}"#)
-            return
-        }
+        func error(_ message: String) { reply(client, #"{"error":{"code":2,"msg":"Invalid request: \#(message)"},"id":\#(id)}"#) }
+        guard let method = object["method"] as? String else { return error("missing field `method`") }
+        let params = object["params"] as? [Any]
         switch method {
         case "SUBSCRIBE", "UNSUBSCRIBE":
-            guard let params = object["params"] as? [Any], let names = params as? [String] else {
-                reply(client, #"{"error":{"code":2,"msg":"Invalid request: request parameters must be an array of strings"},"id":\#(id)}"#)
-                return
-            }
+            guard let names = params as? [String] else { return error("invalid stream") }
+            // All or nothing: one invalid name refuses the request.
+            guard names.allSatisfy(binanceValidStream) else { return error("invalid stream") }
             for name in names {
-                if method == "SUBSCRIBE" {
-                    guard binanceSubscribe(client, name) else {
-                        reply(client, #"{"error":{"code":2,"msg":"Invalid request: invalid stream name '\#(name)'"},"id":\#(id)}"#)
-                        return
-                    }
-                } else if let key = binanceTopic(name) {
-                    _ = unsubscribe(client, key)
-                }
+                if method == "SUBSCRIBE" { binanceSubscribe(client, name) } else { binanceUnsubscribe(client, name) }
             }
             reply(client, #"{"result":null,"id":\#(id)}"#)
         case "LIST_SUBSCRIPTIONS":
-            let names = client.topics.map { #""\#(books[$0.book].instrument.symbol.lowercased())@depth@100ms""# }
-            reply(client, #"{"result":[\#(names.joined(separator: ","))],"id":\#(id)}"#)
+            reply(client, #"{"result":[\#(client.streams.map { #""\#($0)""# }.joined(separator: ","))],"id":\#(id)}"#)
+        case "SET_PROPERTY":
+            guard let p = params, p.count == 2, p[0] as? String == "combined", let value = p[1] as? Bool else {
+                return error("invalid property")
+            }
+            client.combined = value
+            reply(client, #"{"result":null,"id":\#(id)}"#)
+        case "GET_PROPERTY":
+            guard let p = params, p.count == 1, p[0] as? String == "combined" else { return error("invalid property") }
+            reply(client, #"{"result":\#(client.combined),"id":\#(id)}"#)
         default:
-            reply(client, #"{"error":{"code":2,"msg":"Invalid request: unknown variant `\#(method)`"},"id":\#(id)}"#)
+            let safe = method.filter { $0.isLetter || $0.isNumber || $0 == "_" }
+            error("unknown variant `\(safe)`, expected one of `SUBSCRIBE`, `UNSUBSCRIBE`, `LIST_SUBSCRIPTIONS`, `SET_PROPERTY`, `GET_PROPERTY`")
         }
     }
 
-    /// Binance's request ids are integers or strings (echoed as sent) or null.
+    /// Binance's request ids: a 64-bit integer or a string, echoed as sent; anything else is echoed as null.
     func binanceID(_ value: Any?) -> String {
         if let n = value as? Int64 { return String(n) }
-        if let s = value as? String { return #""\#(s.filter { $0 != "\"" && $0 != "\\" })""# }
+        if let s = value as? String, s.count <= 36, s.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) { return #""\#(s)""# }
         return "null"
     }
 
+    /// A stream name Binance would take: `<symbol>@<stream>` with the symbol in lower case (`btcusdt@aggTrade`,
+    /// `btcusdt@depth@100ms`), or an all-market `!<stream>`.
+    func binanceValidStream(_ name: String) -> Bool {
+        let parts = name.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count >= 2, parts.allSatisfy({ !$0.isEmpty }),
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "@" || $0 == "_" || $0 == "!") })
+        else { return false }
+        return parts[0].hasPrefix("!") || parts[0].allSatisfy { $0.isLowercase || $0.isNumber }
+    }
+
     /// The book channel of a `<symbol>@depth[@100ms|@1000ms]` stream name, nil for other or unknown streams.
+    /// `@depth` and `@depth@1000ms` are one channel, `@depth@100ms` another (the simulator sends both at its
+    /// step rate: the cadence is not modelled).
     func binanceTopic(_ name: String) -> TopicKey? {
         let parts = name.split(separator: "@")
         guard parts.count >= 2, parts[1] == "depth", parts.count == 2 || (parts.count == 3 && (parts[2] == "100ms" || parts[2] == "1000ms")),
             let i = books.firstIndex(where: { $0.instrument.symbol.lowercased() == parts[0] })
         else { return nil }
-        return TopicKey(book: i, depth: 0)
+        return TopicKey(book: i, depth: parts.count == 3 && parts[2] == "100ms" ? 100 : 1_000)
     }
 
-    /// Subscribes a stream. - Returns: false if the name is not a valid stream name (Binance accepts valid
-    /// names of streams it has no data for, and sends nothing on them).
-    func binanceSubscribe(_ client: SimClient, _ name: String) -> Bool {
-        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "@" || $0 == "_" || $0 == "!" }),
-            name == name.lowercased() || name.hasPrefix("!")
-        else { return false }
-        if let key = binanceTopic(name) { _ = subscribe(client, key, depthLimited: false) }
-        return true
+    /// Subscribes a stream (valid names of streams the simulator has no data for are taken and stay silent,
+    /// as Binance does for symbols that do not trade).
+    func binanceSubscribe(_ client: SimClient, _ name: String) {
+        guard !client.streams.contains(name) else { return }
+        client.streams.append(name)
+        if let key = binanceTopic(name) {
+            _ = subscribe(client, key, depthLimited: false)
+            client.streamNames[key] = name
+        }
+    }
+
+    func binanceUnsubscribe(_ client: SimClient, _ name: String) {
+        client.streams.removeAll { $0 == name }
+        if let key = binanceTopic(name), client.streamNames[key] == name {
+            _ = unsubscribe(client, key)
+            client.streamNames[key] = nil
+        }
     }
 
     /// A `depthUpdate` event: the book's update ids before and after this step's changes.
@@ -92,8 +115,8 @@ extension SimVenue {
         let first = last - UInt64(changes.count) + 1
         if client.combined {
             writer.raw(#"{"stream":""#)
-            writer.text(symbol.lowercased())
-            writer.raw(#"@depth@100ms","data":"#)
+            writer.text(client.streamNames[topic.key] ?? symbol.lowercased() + "@depth")
+            writer.raw(#"","data":"#)
         }
         writer.raw(#"{"e":"depthUpdate","E":"#)
         writer.int(venueMilliseconds)
@@ -113,6 +136,16 @@ extension SimVenue {
     }
 
     func binanceREST(_ request: SimHTTPRequest) -> SimHTTPResponse {
+        var response = binanceEndpoint(request)
+        let w = request.path == "/api/v3/depth" ? binanceDepthWeight(request.parameters["limit"].flatMap { Int($0) } ?? 100) : 1
+        response.headers.append(("X-MBX-USED-WEIGHT-1M", "\(weight.add(w, atMilliseconds: venueMilliseconds))"))
+        return response
+    }
+
+    /// The request weight of `GET /api/v3/depth` at `limit`.
+    func binanceDepthWeight(_ limit: Int) -> Int { limit <= 100 ? 5 : limit <= 500 ? 25 : limit <= 1_000 ? 50 : 250 }
+
+    func binanceEndpoint(_ request: SimHTTPRequest) -> SimHTTPResponse {
         switch (request.method, request.path) {
         case ("GET", "/api/v3/ping"): return SimHTTPResponse(status: 200, json: "{}")
         case ("GET", "/api/v3/time"): return SimHTTPResponse(status: 200, json: #"{"serverTime":\#(venueMilliseconds)}"#)
@@ -150,6 +183,6 @@ extension SimVenue {
         w.raw(#","asks":"#)
         w.stringPairs(asks.pairs, priceScale: book.instrument.priceScale, quantityScale: book.instrument.quantityScale)
         w.raw("}")
-        return SimHTTPResponse(status: 200, body: w.bytes, headers: [("X-MBX-USED-WEIGHT-1M", "\(limit <= 100 ? 5 : limit <= 500 ? 25 : limit <= 1_000 ? 50 : 250)")])
+        return SimHTTPResponse(status: 200, body: w.bytes)
     }
 }

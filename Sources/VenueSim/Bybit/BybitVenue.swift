@@ -5,25 +5,26 @@ import GantryCore
 // answered `{"success":…,"ret_msg":…,"conn_id":…,"req_id":…,"op":…}`; `{"op":"ping"}` answered with
 // `"ret_msg":"pong"`; `orderbook.{1|50|200|1000}.{symbol}`: a `snapshot` on subscription, then `delta`s whose
 // `u` goes up by one per message (`seq` is the cross sequence), each level an absolute size, "0" deleting it;
-// levels that leave the top `depth` are deleted, levels that enter it are sent.
+// levels that leave the top `depth` are deleted, levels that enter it are sent; level 1 is snapshots only.
 extension SimVenue {
     static let bybitDepths: Set<Int> = [1, 50, 200, 1_000]
 
     func bybitRequest(_ client: SimClient, _ text: [UInt8]) {
         let connection = "sim-bybit-\(client.id)"
         guard let object = try? JSONSerialization.jsonObject(with: Data(text)) as? [String: Any], let op = object["op"] as? String else {
-            reply(client, #"{"success":false,"ret_msg":"error:request not supported","conn_id":"\#(connection)","req_id":"","op":""}"#)
+            reply(client, #"{"success":false,"ret_msg":"Failed to decode incoming data","conn_id":"\#(connection)","op":""}"#)
             return
         }
-        let reqId = (object["req_id"] as? String)?.filter { $0 != "\"" && $0 != "\\" } ?? ""
+        let reqId = (object["req_id"] as? String).map { #","req_id":"\#($0.filter { $0 != "\"" && $0 != "\\" })""# } ?? ""
         func answer(_ ok: Bool, _ message: String) {
-            reply(client, #"{"success":\#(ok),"ret_msg":"\#(message)","conn_id":"\#(connection)","req_id":"\#(reqId)","op":"\#(op)"}"#)
+            reply(client, #"{"success":\#(ok),"ret_msg":"\#(message)","conn_id":"\#(connection)"\#(reqId),"op":"\#(op)"}"#)
         }
         switch op {
         case "ping": answer(true, "pong")
         case "subscribe", "unsubscribe":
             let topics = (object["args"] as? [Any])?.compactMap { $0 as? String } ?? []
             guard !topics.isEmpty else { return answer(false, "error:args is empty") }
+            guard topics.count <= 10 else { return answer(false, "args size >10") }
             var keys: [TopicKey] = []
             for t in topics {
                 guard let key = bybitTopic(t) else { return answer(false, "error:handler not found,topic:\(t)") }
@@ -44,7 +45,7 @@ extension SimVenue {
                 bybitMessage(topic, type: "snapshot", bids: nil, asks: nil)
                 reply(client, writer.bytes)
             }
-        default: answer(false, "error:request not supported")
+        default: answer(false, "error:invalid op")
         }
     }
 
@@ -58,11 +59,16 @@ extension SimVenue {
 
     func bybitUpdate(_ topic: FeedTopic, _ changes: [SimLevelChange]) {
         // The delta carries the topic's sequence + 1; `advance` moves the topic on once it is delivered.
-        bybitMessage(topic, type: "delta", bids: changes.pairs(.buy), asks: changes.pairs(.sell))
+        // Level 1 is snapshots only ("level 1 data has snapshot message only").
+        if topic.key.depth == 1 {
+            bybitMessage(topic, type: "snapshot", bids: nil, asks: nil, next: true)
+        } else {
+            bybitMessage(topic, type: "delta", bids: changes.pairs(.buy), asks: changes.pairs(.sell))
+        }
     }
 
     /// A snapshot (levels nil: the topic's window) or a delta of `topic`.
-    func bybitMessage(_ topic: FeedTopic, type: StaticString, bids: [(Price, Quantity)]?, asks: [(Price, Quantity)]?) {
+    func bybitMessage(_ topic: FeedTopic, type: StaticString, bids: [(Price, Quantity)]?, asks: [(Price, Quantity)]?, next: Bool = false) {
         let book = books[topic.key.book]
         let (p, q) = (book.instrument.priceScale, book.instrument.quantityScale)
         let ms = venueMilliseconds
@@ -88,7 +94,7 @@ extension SimVenue {
             writer.stringPairs(a.pairs, priceScale: p, quantityScale: q)
         }
         writer.raw(#","u":"#)
-        writer.int(bids == nil ? topic.sequence : topic.sequence + 1)
+        writer.int(bids == nil && !next ? topic.sequence : topic.sequence + 1)
         writer.raw(#","seq":"#)
         writer.int(book.updateId)
         writer.raw(#"},"cts":"#)

@@ -47,22 +47,28 @@ extension SimVenue {
                 reply(client, writer.bytes)
             }
         default:
-            reply(client, #"{"type":"error","message":"Failed to subscribe: channel \#(channel.filter { $0.isLetter || $0 == "_" }) is not supported"}"#)
+            // What Coinbase answers for a channel it does not serve without credentials.
+            reply(client, #"{"type":"error","message":"authentication failure"}"#)
             return
         }
+        // The channels the connection holds (empty ones left out).
         writer.reset()
-        coinbaseEnvelope(client, channel: "subscriptions")
-        let products = client.topics.map { #""\#(books[$0.book].instrument.symbol)""# }.joined(separator: ",")
-        writer.text(#"{"subscriptions":{"level2":[\#(products)]\#(client.heartbeats ? #","heartbeats":["heartbeats"]"# : "")}}]}"#)
+        coinbaseEnvelope(client, channel: "subscriptions", clientId: false)
+        var held: [String] = []
+        if !client.topics.isEmpty {
+            held.append(#""level2":[\#(client.topics.map { #""\#(books[$0.book].instrument.symbol)""# }.joined(separator: ","))]"#)
+        }
+        if client.heartbeats { held.append(#""heartbeats":["heartbeats"]"#) }
+        writer.text(#"{"subscriptions":{\#(held.joined(separator: ","))}}]}"#)
         reply(client, writer.bytes)
     }
 
     /// `{"channel":…,"client_id":"","timestamp":…,"sequence_num":…,"events":[` with the connection's next
     /// sequence number.
-    func coinbaseEnvelope(_ client: SimClient, channel: StaticString) {
+    func coinbaseEnvelope(_ client: SimClient, channel: StaticString, clientId: Bool = true) {
         writer.raw(#"{"channel":""#)
         writer.raw(channel)
-        writer.raw(#"","client_id":"","timestamp":""#)
+        writer.raw(clientId ? #"","client_id":"","timestamp":""# : #"","timestamp":""#)
         writer.isoTime(venueTime)
         writer.raw(#"","sequence_num":"#)
         writer.int(client.sequence)
@@ -109,11 +115,21 @@ extension SimVenue {
 
     func coinbaseHeartbeat(_ client: SimClient) {
         writer.reset()
-        coinbaseEnvelope(client, channel: "heartbeats")
+        coinbaseEnvelope(client, channel: "heartbeats", clientId: false)
+        // Go's time format, as Coinbase sends it: "2023-06-23 20:31:56.121961769 +0000 UTC m=+91717.525857105".
+        let iso = venueTime
         writer.raw(#"{"current_time":""#)
-        writer.isoTime(venueTime)
+        let start = writer.bytes.count
+        writer.isoTime(iso)
+        writer.bytes[start + 10] = 0x20  // "T" → " "
+        writer.bytes.removeLast()  // "Z"
+        let uptime = now - started
+        writer.raw(" +0000 UTC m=+")
+        writer.int(uptime.raw / 1_000_000_000)
+        writer.raw(".")
+        writer.digits(uptime.raw % 1_000_000_000, count: 9)
         writer.raw(#"","heartbeat_counter":"#)
-        writer.int(client.heartbeatCounter)
+        writer.int(uptime.raw / 1_000_000_000)
         writer.raw("}]}")
         reply(client, writer.bytes)
     }

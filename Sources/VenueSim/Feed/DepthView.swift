@@ -7,10 +7,16 @@ import GantryCore
 /// and levels that came into it from below, as the venues document for their truncated books.
 public struct DepthView {
     public let depth: Int
+    /// Whether a level pushed out of the window by a better one is sent as a deletion (Bybit, OKX) or left to
+    /// the client to truncate (Kraken: "you won't receive qty 0 for price levels that fall out of scope").
+    public let deletesPushedOut: Bool
     var bids: [Int64: Int64] = [:]
     var asks: [Int64: Int64] = [:]
 
-    public init(depth: Int) { self.depth = depth }
+    public init(depth: Int, deletesPushedOut: Bool = true) {
+        self.depth = depth
+        self.deletesPushedOut = deletesPushedOut
+    }
 
     /// Takes the book's window as it stands (after a snapshot was sent).
     public mutating func reset(to book: SimulatedBook) {
@@ -34,7 +40,10 @@ public struct DepthView {
             }
             let held = side == .buy ? bids : asks
             for (price, _) in held where window[price] == nil {
-                out.append(SimLevelChange(side: side, price: Price(raw: price), quantity: .zero))
+                let stillQuoted = book.engine.quantity(side, at: Price(raw: price)).raw > 0
+                if deletesPushedOut || !stillQuoted {
+                    out.append(SimLevelChange(side: side, price: Price(raw: price), quantity: .zero))
+                }
             }
             for i in 0..<min(depth, levels) {
                 let l = side == .buy ? book.published.bids.level(i) : book.published.asks.level(i)

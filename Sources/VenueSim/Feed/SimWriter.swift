@@ -58,6 +58,16 @@ public struct SimWriter {
         }
     }
 
+    /// Appends the last `count` decimal digits of a non-negative `value`, zero-padded.
+    public mutating func digits(_ value: Int64, count: Int) {
+        var div: Int64 = 1
+        for _ in 1..<max(1, count) { div *= 10 }
+        for _ in 0..<count {
+            bytes.append(UInt8(value / div % 10) + 0x30)
+            div /= 10
+        }
+    }
+
     /// Appends a fixed-point value as decimal text: with exactly `scale` decimals, or trimmed.
     public mutating func decimal(_ raw: Int64, scale: Int, trim: Bool = false) {
         var scratch: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
@@ -107,13 +117,11 @@ public struct SimWriter {
         raw(":")
         two(s % 60)
         raw(".")
-        var div: Int64 = 100_000_000
-        for _ in 0..<digits {
-            bytes.append(UInt8(fraction / div % 10) + 0x30)
-            div /= 10
-        }
+        self.digits(fraction / Self.power(9 - digits), count: digits)
         raw("Z")
     }
+
+    static func power(_ n: Int) -> Int64 { n <= 0 ? 1 : 10 * power(n - 1) }
 
     /// Year, month, day of a count of days since 1970-01-01 (the proleptic Gregorian calendar).
     static func civil(days: Int64) -> (Int64, Int64, Int64) {

@@ -7,8 +7,9 @@ import GantryVenues
 // `{"method":…,"result":{"channel":"book","depth":…,"snapshot":true,"symbol":…},"success":true,"time_in":…,
 // "time_out":…}` (or `"success":false` with an `error`); `{"method":"ping"}` answered with `pong`; the `book`
 // channel: a `snapshot`, then `update`s, levels as `{"price":…,"qty":…}` JSON numbers at the pair's
-// precision, qty 0 deleting a level, and the CRC32 `checksum` of the best 10 levels each side after the
-// message; a `heartbeat` each second.
+// precision (padded, as the live venue sends them), qty 0 deleting a level, a level entering the subscribed
+// depth from below sent, a level pushed out of it not (the client truncates), and the CRC32 `checksum` of the
+// best 10 levels each side after the message; a `heartbeat` each second.
 extension SimVenue {
     static let krakenDepths: Set<Int> = [10, 25, 100, 500, 1_000]
 
@@ -22,9 +23,11 @@ extension SimVenue {
             return
         }
         let reqId = (object["req_id"] as? Int).map { #","req_id":\#($0)"# } ?? ""
-        func answer(_ body: String) { reply(client, #"{"method":"\#(method)",\#(body)\#(reqId),"time_in":"\#(received)","time_out":"\#(received)"}"#) }
+        func answer(_ body: String, as name: String? = nil) {
+            reply(client, #"{"method":"\#(name ?? method)",\#(body)\#(reqId),"time_in":"\#(received)","time_out":"\#(received)"}"#)
+        }
         switch method {
-        case "ping": answer(#""success":true"#)
+        case "ping": answer(#""success":true"#, as: "pong")
         case "subscribe", "unsubscribe":
             let params = object["params"] as? [String: Any] ?? [:]
             guard params["channel"] as? String == "book" else { return answer(#""error":"Channel not supported","success":false"#) }
@@ -32,7 +35,6 @@ extension SimVenue {
             guard Self.krakenDepths.contains(depth) else { return answer(#""error":"Invalid depth","success":false"#) }
             let symbols = (params["symbol"] as? [Any])?.compactMap { $0 as? String } ?? []
             guard !symbols.isEmpty else { return answer(#""error":"Missing field symbol","success":false"#) }
-            client.heartbeats = true
             for symbol in symbols {
                 let safe = symbol.filter { $0 != "\"" && $0 != "\\" }
                 guard let i = book(symbol) else {
@@ -53,6 +55,7 @@ extension SimVenue {
                     answer(#""error":"Already subscribed","success":false,"symbol":"\#(safe)""#)
                     continue
                 }
+                client.heartbeats = true
                 let topic = subscribe(client, TopicKey(book: i, depth: depth), depthLimited: true)
                 answer(#""result":{"channel":"book","depth":\#(depth),"snapshot":true,"symbol":"\#(safe)"},"success":true"#)
                 writer.reset()
@@ -104,11 +107,9 @@ extension SimVenue {
         var checksum = Kraken.checksum(book.published, priceScale: p, quantityScale: q)
         if changes != nil && faults.take(.badChecksum, elapsed: elapsed) { checksum ^= 0x5A5A }
         writer.int(checksum)
-        if changes != nil {
-            writer.raw(#","timestamp":""#)
-            writer.isoTime(venueTime, digits: 6)
-            writer.raw(#"""#)
-        }
+        writer.raw(#","timestamp":""#)
+        writer.isoTime(venueTime, digits: 6)
+        writer.raw(#"""#)
         writer.raw("}]}")
     }
 }

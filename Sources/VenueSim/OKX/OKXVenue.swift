@@ -3,8 +3,9 @@ import GantryCore
 import GantryVenues
 
 // OKX v5 public WebSocket, as documented: `{"op":"subscribe"|"unsubscribe","args":[{"channel":"books",
-// "instId":…}]}` answered `{"event":"subscribe","arg":{…},"connId":…}` (errors `{"event":"error","code":…,
-// "msg":…,"connId":…}`, 60012 for a bad request, 60018 for an unknown channel or instrument); the text `ping`
+// "instId":…}],"id":…}` answered `{"id":…,"event":"subscribe","arg":{…},"connId":…}` (errors `{"event":"error",
+// "code":…,"msg":…,"connId":…}`: 60012 a bad request, 60018 an unknown channel or instrument, 60019 an
+// unknown op); the text `ping`
 // answered `pong`; `books` (400 levels): a `snapshot` with `prevSeqId` -1, then `update`s whose `prevSeqId`
 // is the previous message's `seqId`; each level `[price, size, "0", orders]` with shortest decimal text; the
 // signed CRC32 `checksum` of the best 25 levels each side after the message.
@@ -17,26 +18,34 @@ extension SimVenue {
             reply(client, "pong")
             return
         }
+        let object = try? JSONSerialization.jsonObject(with: Data(text)) as? [String: Any]
+        // A request's `id` (up to 32 letters and digits) comes back in its replies.
+        let id = (object?["id"] as? String).flatMap { $0.count <= 32 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } ? #""id":"\#($0)","# : nil } ?? ""
         func error(_ code: String, _ message: String) {
-            reply(client, #"{"event":"error","code":"\#(code)","msg":"\#(message)","connId":"\#(connection)"}"#)
+            var w = SimWriter(capacity: 256)
+            w.quoted(message)
+            reply(client, #"{\#(id)"event":"error","code":"\#(code)","msg":\#(String(decoding: w.bytes, as: UTF8.self)),"connId":"\#(connection)"}"#)
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text)) as? [String: Any], let op = object["op"] as? String,
-            op == "subscribe" || op == "unsubscribe", let args = object["args"] as? [[String: Any]], !args.isEmpty
-        else {
-            let echoed = String(decoding: text.prefix(200), as: UTF8.self).filter { $0 != "\"" && $0 != "\\" }
-            return error("60012", "Invalid request: \(echoed)")
+        guard let object, let op = object["op"] as? String else {
+            return error("60012", "Invalid request: \(String(decoding: text.prefix(4_096), as: UTF8.self))")
+        }
+        guard op == "subscribe" || op == "unsubscribe" else { return error("60019", "Invalid op: \(op)") }
+        guard let args = object["args"] as? [[String: Any]], !args.isEmpty else {
+            return error("60012", "Invalid request: \(String(decoding: text.prefix(4_096), as: UTF8.self))")
         }
         var keys: [(TopicKey, String)] = []
         for arg in args {
             let channel = arg["channel"] as? String ?? ""
             let instId = arg["instId"] as? String ?? ""
             guard channel == "books", let i = book(instId) else {
-                return error("60018", "Wrong URL or channel:\(channel),instId:\(instId) doesn't exist")
+                return error(
+                    "60018",
+                    "Wrong URL or channel:\(channel),instId:\(instId) doesn't exist. Please use the correct URL, channel and parameters referring to API document.")
             }
             keys.append((TopicKey(book: i, depth: Self.okxDepth), instId))
         }
         for (key, instId) in keys {
-            reply(client, #"{"event":"\#(op)","arg":{"channel":"books","instId":"\#(instId)"},"connId":"\#(connection)"}"#)
+            reply(client, #"{\#(id)"event":"\#(op)","arg":{"channel":"books","instId":"\#(instId)"},"connId":"\#(connection)"}"#)
             if op == "unsubscribe" {
                 _ = unsubscribe(client, key)
                 continue

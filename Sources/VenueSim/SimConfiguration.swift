@@ -1,0 +1,227 @@
+import GantryCore
+import GantryNet
+import TOMLKit
+
+/// Why a simulator configuration was refused: each names the table and key.
+public struct SimConfigurationError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { "simulator configuration: \(message)" }
+}
+
+/// The simulator's configuration (`gantry-venue-sim --config sim.toml`): the seed and step rate, the markets
+/// (one price model per asset), the venues with their protocol, ports, fees and instruments, and the fault
+/// script. Every value is checked; a bad one is named.
+public struct SimConfiguration: Sendable {
+    public struct Market: Sendable {
+        public var name: String
+        public var parameters: MarketParameters
+    }
+
+    public struct Venue: Sendable {
+        public var name: String
+        public var kind: SimProtocol
+        public var wsPort: Int
+        public var restPort: Int?
+        public var fees: FeeSchedule
+        public var levels: Int
+        public var maxLots: Int
+        public var instruments: [(instrument: SimInstrument, market: Int)]
+    }
+
+    public var seed: UInt64
+    public var stepsPerSecond: Int
+    public var host: String
+    public var markets: [Market]
+    public var venues: [Venue]
+    public var faults: [SimFault]
+
+    /// Parses and checks a configuration. - Throws: `SimConfigurationError` naming the first problem.
+    public init(toml: String) throws(SimConfigurationError) {
+        struct File: Decodable {
+            var seed: Int?
+            var steps_per_second: Int?
+            var host: String?
+            var markets: [MarketTable]?
+            var venues: [VenueTable]?
+            var faults: [FaultTable]?
+        }
+        struct MarketTable: Decodable {
+            var name: String
+            var start_price: String
+            var volatility_per_second: String?
+            var divergence: String?
+            var divergences_per_minute: Int?
+            var convergence_ms: Int?
+        }
+        struct VenueTable: Decodable {
+            var name: String
+            var kind: String
+            var ws_port: Int
+            var rest_port: Int?
+            var maker_fee_bp: String?
+            var taker_fee_bp: String?
+            var levels: Int?
+            var max_lots: Int?
+            var instruments: [InstrumentTable]?
+        }
+        struct InstrumentTable: Decodable {
+            var symbol: String
+            var market: String
+            var tick_size: String
+            var lot_size: String
+            var price_scale: Int
+            var quantity_scale: Int
+        }
+        struct FaultTable: Decodable {
+            var kind: String
+            var venue: String?
+            var start_ms: Int
+            var duration_ms: Int?
+            var every: Int?
+            var milliseconds: Int?
+        }
+        let file: File
+        do {
+            file = try TOMLDecoder().decode(File.self, from: toml)
+        } catch {
+            throw SimConfigurationError("not valid TOML or a key has the wrong type: \(error)")
+        }
+        func decimal(_ text: String, scale: Int, _ what: String) throws(SimConfigurationError) -> Int64 {
+            do throws(DecimalError) {
+                return try FixedPoint.parse(text, scale: scale)
+            } catch {
+                throw SimConfigurationError("\(what) is not a decimal with at most \(scale) places: \(text) (\(error))")
+            }
+        }
+        seed = UInt64(truncatingIfNeeded: file.seed ?? 1)
+        stepsPerSecond = file.steps_per_second ?? 100
+        guard (1...1_000_000).contains(stepsPerSecond) else {
+            throw SimConfigurationError("steps_per_second is \(stepsPerSecond); must be 1…1000000")
+        }
+        host = file.host ?? "127.0.0.1"
+        guard let marketTables = file.markets, !marketTables.isEmpty else { throw SimConfigurationError("no [[markets]] configured") }
+        var markets: [Market] = []
+        for m in marketTables {
+            let what = "market \(m.name)"
+            guard !m.name.isEmpty, !markets.contains(where: { $0.name == m.name }) else {
+                throw SimConfigurationError("\(what): name is empty or used twice")
+            }
+            let start = try decimal(m.start_price, scale: MarketModel.scale, "\(what): start_price")
+            let volatility = try decimal(m.volatility_per_second ?? "0", scale: MarketModel.scale, "\(what): volatility_per_second")
+            let divergence = try decimal(m.divergence ?? "0", scale: MarketModel.scale, "\(what): divergence")
+            guard start > 0 else { throw SimConfigurationError("\(what): start_price must be positive") }
+            guard volatility >= 0, divergence >= 0, divergence < start / 2 else {
+                throw SimConfigurationError("\(what): volatility_per_second and divergence must be ≥ 0 and divergence below half the price")
+            }
+            let perMinute = m.divergences_per_minute ?? 0
+            let convergence = m.convergence_ms ?? 2_000
+            guard (0...6_000).contains(perMinute) else { throw SimConfigurationError("\(what): divergences_per_minute must be 0…6000") }
+            guard (1...3_600_000).contains(convergence) else { throw SimConfigurationError("\(what): convergence_ms must be 1…3600000") }
+            markets.append(Market(
+                name: m.name,
+                parameters: MarketParameters(
+                    start: start, volatilityPerSecond: volatility, divergencesPerMinute: perMinute, divergence: divergence,
+                    convergenceMilliseconds: convergence)))
+        }
+        guard let venueTables = file.venues, !venueTables.isEmpty else { throw SimConfigurationError("no [[venues]] configured") }
+        var venues: [Venue] = []
+        var ports: Set<Int> = []
+        for v in venueTables {
+            let what = "venue \(v.name)"
+            guard !v.name.isEmpty, !venues.contains(where: { $0.name == v.name }) else {
+                throw SimConfigurationError("\(what): name is empty or used twice")
+            }
+            guard let kind = SimProtocol(rawValue: v.kind) else {
+                throw SimConfigurationError("\(what): kind is \"\(v.kind)\"; expected one of \(SimProtocol.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            for (key, port) in [("ws_port", v.ws_port), ("rest_port", v.rest_port ?? 0)] where port != 0 || key == "ws_port" {
+                guard (1...65_535).contains(port), ports.insert(port).inserted else {
+                    throw SimConfigurationError("\(what): \(key) \(port) is out of range or used twice")
+                }
+            }
+            if kind == .binance && v.rest_port == nil {
+                throw SimConfigurationError("\(what): rest_port is required (Binance's snapshots and orders come over REST)")
+            }
+            let maker = try decimal(v.maker_fee_bp ?? "2", scale: 2, "\(what): maker_fee_bp")
+            let taker = try decimal(v.taker_fee_bp ?? "10", scale: 2, "\(what): taker_fee_bp")
+            guard (0...100_000).contains(maker), (0...100_000).contains(taker) else {
+                throw SimConfigurationError("\(what): fees must be 0…1000 bp")
+            }
+            let levels = v.levels ?? 50
+            guard (1...5_000).contains(levels) else { throw SimConfigurationError("\(what): levels is \(levels); must be 1…5000") }
+            let maxLots = v.max_lots ?? 50_000
+            guard (1...1_000_000_000).contains(maxLots) else { throw SimConfigurationError("\(what): max_lots must be 1…1000000000") }
+            guard let items = v.instruments, !items.isEmpty else {
+                throw SimConfigurationError("\(what): instruments is empty: configure at least one [[venues.instruments]]")
+            }
+            var instruments: [(SimInstrument, Int)] = []
+            for i in items {
+                let item = "\(what), instrument \(i.symbol)"
+                guard !i.symbol.isEmpty, !instruments.contains(where: { $0.0.symbol == i.symbol }) else {
+                    throw SimConfigurationError("\(item): symbol is empty or listed twice")
+                }
+                guard let market = markets.firstIndex(where: { $0.name == i.market }) else {
+                    throw SimConfigurationError("\(item): market \"\(i.market)\" is not a configured [[markets]] name")
+                }
+                guard (0...MarketModel.scale).contains(i.price_scale) else {
+                    throw SimConfigurationError("\(item): price_scale is \(i.price_scale); must be 0…\(MarketModel.scale)")
+                }
+                guard (0...FixedPoint.maxScale).contains(i.quantity_scale) else {
+                    throw SimConfigurationError("\(item): quantity_scale is \(i.quantity_scale); must be 0…\(FixedPoint.maxScale)")
+                }
+                let tick = try decimal(i.tick_size, scale: i.price_scale, "\(item): tick_size")
+                let lot = try decimal(i.lot_size, scale: i.quantity_scale, "\(item): lot_size")
+                guard tick > 0, lot > 0 else { throw SimConfigurationError("\(item): tick_size and lot_size must be positive") }
+                instruments.append((SimInstrument(symbol: i.symbol, priceScale: i.price_scale, quantityScale: i.quantity_scale, tick: tick, lot: lot), market))
+            }
+            venues.append(Venue(
+                name: v.name, kind: kind, wsPort: v.ws_port, restPort: v.rest_port,
+                fees: FeeSchedule(makerCentiBasisPoints: maker, takerCentiBasisPoints: taker), levels: levels, maxLots: maxLots,
+                instruments: instruments.map { (instrument: $0.0, market: $0.1) }))
+        }
+        var faults: [SimFault] = []
+        for f in file.faults ?? [] {
+            guard let kind = SimFaultKind(rawValue: f.kind) else {
+                throw SimConfigurationError("fault kind \"\(f.kind)\"; expected one of \(SimFaultKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if let v = f.venue, !venues.contains(where: { $0.name == v }) {
+                throw SimConfigurationError("fault \(f.kind): venue \"\(v)\" is not configured")
+            }
+            guard f.start_ms >= 0, (f.duration_ms ?? 0) >= 0, (f.every ?? 1) >= 1 else {
+                throw SimConfigurationError("fault \(f.kind): start_ms and duration_ms must be ≥ 0, every ≥ 1")
+            }
+            if kind == .latency || kind == .clockSkew {
+                guard let ms = f.milliseconds, abs(ms) <= 600_000, kind == .clockSkew || ms > 0 else {
+                    throw SimConfigurationError("fault \(f.kind): milliseconds is required (latency: 1…600000, clock skew: ±600000)")
+                }
+            }
+            faults.append(SimFault(
+                kind: kind, venue: f.venue, start: .milliseconds(Int64(f.start_ms)), duration: .milliseconds(Int64(f.duration_ms ?? 0)),
+                every: f.every ?? 1, milliseconds: f.milliseconds ?? 0))
+        }
+        self.markets = markets
+        self.venues = venues
+        self.faults = faults
+    }
+
+    /// Starts every venue on its ports and the simulator over them.
+    /// - Parameters:
+    ///   - tls: A server context to serve wss:// (nil: ws://).
+    ///   - anyPorts: Listen on free ports instead of the configured ones (tests beside a running simulator).
+    /// - Throws: `NetError` if a port cannot be bound.
+    public func makeSimulator(tls: TLSContext? = nil, anyPorts: Bool = false) throws -> VenueSimulator {
+        let now = MonotonicClock.now()
+        var simVenues: [SimVenue] = []
+        for v in venues {
+            let books = v.instruments.map { SimulatedBook(instrument: $0.instrument, fees: v.fees, levels: v.levels, maxLots: v.maxLots) }
+            let script = faults.filter { $0.venue == nil || $0.venue == v.name }
+            simVenues.append(try SimVenue(
+                name: v.name, kind: v.kind, books: books, host: host, wsPort: anyPorts ? 0 : v.wsPort,
+                restPort: v.restPort.map { anyPorts ? 0 : $0 }, tls: tls, faults: SimFaultState(script: script), now: now))
+        }
+        return VenueSimulator(
+            venues: simVenues, markets: markets.map(\.parameters), assignments: venues.map { $0.instruments.map(\.market) },
+            stepsPerSecond: stepsPerSecond, seed: seed)
+    }
+}

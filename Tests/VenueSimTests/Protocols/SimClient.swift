@@ -1,0 +1,80 @@
+import Foundation
+import GantryCore
+import GantryNet
+import VenueSim
+
+/// A WebSocket client of a simulated venue for protocol tests: sends text, keeps every text message received.
+final class TestClient {
+    var ws: WebSocketConnection
+    var received: [String] = []
+    var open = false
+    var closed = false
+
+    init(port: Int, path: String) throws {
+        ws = try WebSocketConnection(address: "127.0.0.1", port: port, host: "sim.test", path: path, tls: nil)
+    }
+
+    func poll() {
+        var texts: [String] = []
+        var opened = false
+        var ended = false
+        _ = ws.poll { event in
+            switch event {
+            case .open: opened = true
+            case .message(_, let p, _): texts.append(String(decoding: p, as: UTF8.self))
+            case .closed: ended = true
+            default: break
+            }
+        }
+        if opened { open = true }
+        if ended { closed = true }
+        received += texts
+    }
+
+    func send(_ text: String) { _ = Array(text.utf8).withUnsafeBytes { ws.send(.text, $0) } }
+
+    /// Polls the simulator and this client until `done` or the time is up. - Returns: whether `done` held.
+    @discardableResult
+    func pump(_ sim: VenueSimulator, seconds: Double = 3, until done: (TestClient) -> Bool) -> Bool {
+        let deadline = MonotonicClock.now() + Nanos(raw: Int64(seconds * 1e9))
+        while MonotonicClock.now() < deadline {
+            _ = sim.poll()
+            poll()
+            if done(self) { return true }
+            usleep(200)
+        }
+        return false
+    }
+
+    /// Opens the connection, then sends `text` and waits for `count` more messages.
+    @discardableResult
+    func request(_ sim: VenueSimulator, _ text: String, expecting count: Int = 1) -> [String] {
+        pump(sim) { $0.open }
+        let before = received.count
+        send(text)
+        pump(sim) { $0.received.count >= before + count }
+        return Array(received[before...])
+    }
+}
+
+/// A one-venue simulator with BTC and ETH books, paused (no steps) unless told otherwise.
+func testSimulator(_ kind: SimProtocol, symbols: [String], priceScale: Int = 2, quantityScale: Int = 8, paused: Bool = true, seed: UInt64 = 3)
+    throws -> (VenueSimulator, SimVenue)
+{
+    let books = symbols.map {
+        SimulatedBook(
+            instrument: SimInstrument(symbol: $0, priceScale: priceScale, quantityScale: quantityScale, tick: 1, lot: 1_000),
+            fees: FeeSchedule(makerCentiBasisPoints: 200, takerCentiBasisPoints: 1_000), levels: 30, maxLots: 10_000)
+    }
+    let venue = try SimVenue(name: kind.rawValue, kind: kind, books: books, restPort: kind == .binance ? 0 : nil)
+    let sim = VenueSimulator(
+        venues: [venue], markets: [MarketParameters(start: 97_000 * 100_000_000, volatilityPerSecond: 20_000_000)],
+        assignments: [symbols.map { _ in 0 }], stepsPerSecond: 200, seed: seed)
+    sim.paused = paused
+    return (sim, venue)
+}
+
+/// A JSON object from text (the tests' view of a venue message).
+func json(_ text: String) -> [String: Any] {
+    (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
+}
