@@ -106,6 +106,9 @@ public struct MarketModel: Sendable {
         }
     }
 
+    /// Moves a venue's price away from the others at once (it converges back as usual): a scripted opportunity.
+    public mutating func diverge(venue: Int, by offset: Int64) { offsets[venue] = offset }
+
     /// A venue's mid price, in model units.
     public func mid(venue: Int) -> Int64 { fair + offsets[venue] }
 }
