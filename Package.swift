@@ -129,6 +129,11 @@ let package = Package(
             path: "Benchmarks/IngestBench"
         ),
         .executableTarget(
+            name: "gantry-sim-bench",
+            dependencies: ["GantryCore", "GantryLoop", "GantryNet", "VenueSim"],
+            path: "Benchmarks/SimBench"
+        ),
+        .executableTarget(
             name: "gantry-decode-bench",
             dependencies: ["GantryCore", "GantryLoop", "GantryBook", "GantryVenues", "BenchSupport"],
             path: "Benchmarks/DecodeBench"

@@ -89,6 +89,13 @@ public struct BookSide: ~Copyable {
         return low
     }
 
+    /// The quantity held at `price` (zero if the side holds no such level).
+    @inlinable
+    public func quantity(at price: Price) -> Quantity {
+        let i = lowerBound(key(price))
+        return i < count && levels[i].price == price ? levels[i].quantity : .zero
+    }
+
     /// Sets the quantity at `price`; zero removes the level.
     @discardableResult
     public mutating func set(_ price: Price, _ quantity: Quantity) -> LevelChange {

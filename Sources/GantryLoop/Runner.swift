@@ -191,7 +191,8 @@ public final class RunnerContext {
     }
 
     /// Calls `body` on this runner's thread whenever `fd` is readable (or hung up), and wakes a parked runner
-    /// for it: the way a socket read directly by a stage gets its wake-up. Watched until the runner stops.
+    /// for it: the way a socket read directly by a stage gets its wake-up. Watched until `unwatch(fd:)` or until
+    /// the runner stops.
     /// - Returns: false if libuv refuses the descriptor.
     @discardableResult
     public func watch(fd: Int32, _ body: @escaping () -> Void) -> Bool {
@@ -207,6 +208,19 @@ public final class RunnerContext {
         }
         handles.append(UnsafeMutableRawPointer(poll).assumingMemoryBound(to: uv_handle_t.self))
         return true
+    }
+
+    /// Stops watching `fd` (call it before the descriptor is closed: libuv must not poll a closed or reused
+    /// descriptor). Nothing happens if it is not watched.
+    public func unwatch(fd: Int32) {
+        guard let k = handles.firstIndex(where: { $0.pointee.type == UV_POLL && $0.withMemoryRebound(to: uv_poll_t.self, capacity: 1) { Int32($0.pointee.io_watcher.fd) } == fd }) else {
+            return
+        }
+        let handle = handles.remove(at: k)
+        if let data = handle.pointee.data { Unmanaged<CallbackBox>.fromOpaque(data).release() }
+        handle.pointee.data = nil
+        // SAFETY: the handle was allocated by `watch` and is freed once, after libuv is done with it.
+        uv_close(handle) { UnsafeMutableRawPointer($0)?.deallocate() }
     }
 
     /// Closes the timers and descriptor watchers (on the runner thread, before the loop is closed).

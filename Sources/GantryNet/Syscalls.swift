@@ -75,13 +75,18 @@ public enum NameResolution {
             var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
             if n.pointee.ai_family == AF_INET, let sa = n.pointee.ai_addr {
                 var a = sa.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { $0.pointee.sin_addr }
-                if inet_ntop(AF_INET, &a, &text, socklen_t(text.count)) != nil { return String(cString: text) }
+                if inet_ntop(AF_INET, &a, &text, socklen_t(text.count)) != nil { return literal(text) }
             } else if n.pointee.ai_family == AF_INET6, best == nil, let sa = n.pointee.ai_addr {
                 var a = sa.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
-                if inet_ntop(AF_INET6, &a, &text, socklen_t(text.count)) != nil { best = String(cString: text) }
+                if inet_ntop(AF_INET6, &a, &text, socklen_t(text.count)) != nil { best = literal(text) }
             }
             node = n.pointee.ai_next
         }
         return best
+    }
+
+    /// The text of a NUL-terminated C buffer.
+    static func literal(_ text: [CChar]) -> String {
+        String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -95,6 +95,8 @@ public struct SimVenueStats: Sendable, Equatable {
     public var requests = 0
     public var restRequests = 0
     public var rejectedRequests = 0
+    /// Clients dropped for reading too slowly.
+    public var slowConsumers = 0
 }
 
 /// Binance's request weight, counted per minute (the `X-MBX-USED-WEIGHT-1M` header).
@@ -126,7 +128,11 @@ public final class SimVenue {
     let tls: TLSContext?
     var clients: [SimClient] = []
     var rest: [SimHTTPConnection] = []
-    var topics: [TopicKey: FeedTopic] = [:]
+    var topics: [TopicKey: FeedTopic] = [:] {
+        didSet { topicsByBook = books.indices.map { b in topics.values.filter { $0.key.book == b } } }
+    }
+    /// The same topics by book, for the per-step publish (no hash table on that path).
+    var topicsByBook: [[FeedTopic]] = []
     var writer = SimWriter()
     var weight = WeightCounter()
     var nextClient = 1
@@ -234,6 +240,10 @@ public final class SimVenue {
             work += sendDue(client)
             work += heartbeat(client)
             work += client.ws.flush()
+            if client.ws.pendingSend > slowConsumerLimit {
+                client.gone = true
+                stats.slowConsumers += 1
+            }
         }
         if clients.contains(where: { $0.gone }) {
             for client in clients where client.gone {
@@ -246,6 +256,12 @@ public final class SimVenue {
         return work
     }
 
+    /// The most bytes any client has waiting to be sent.
+    public var backlog: Int { clients.reduce(0) { max($0, $1.gone ? 0 : $1.ws.pendingSend) } }
+
+    /// A client that lets more than this wait unsent is dropped, as venues drop slow consumers.
+    public var slowConsumerLimit = 64 << 20
+
     /// Sends what the clients' connections hold. - Returns: how much was sent.
     public func flush() -> Int {
         if faults.active(.stale, elapsed: elapsed) != nil { return 0 }
@@ -257,7 +273,8 @@ public final class SimVenue {
     /// Publishes one book's changes to the subscribers of its channels.
     public func publish(book: Int, changes: [SimLevelChange]) {
         guard !changes.isEmpty else { return }
-        for topic in topics.values where topic.key.book == book && topic.subscribers > 0 {
+        guard book < topicsByBook.count else { return }
+        for topic in topicsByBook[book] where topic.subscribers > 0 {
             let visible = topic.view == nil ? changes : topic.view!.update(from: books[book], changes: changes)
             guard !visible.isEmpty else { continue }
             var shared: [UInt8]? = nil
@@ -271,6 +288,10 @@ public final class SimVenue {
 
     /// Sends a book update of channel `key` to one client through the venue's faults.
     func deliver(_ client: SimClient, _ key: TopicKey, _ message: [UInt8]) {
+        if faults.isQuiet && client.held.isEmpty && client.delayed.isEmpty {
+            transmit(client, message)
+            return
+        }
         let e = elapsed
         if faults.active(.stale, elapsed: e) != nil {
             faults.count(.stale)

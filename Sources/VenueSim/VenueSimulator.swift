@@ -25,6 +25,9 @@ public final class VenueSimulator {
     public private(set) var steps = 0
     /// Stepping stops while paused (tests that want a quiet book); connections are still served.
     public var paused = false
+    /// If set, no step is taken while any client has more than this many bytes waiting to be sent: the market
+    /// waits for its slowest reader (for throughput benchmarks, where the simulator steps flat out).
+    public var holdWhenBacklogged: Int? = nil
 
     /// - Parameters:
     ///   - venues: The venues, their books not yet opened.
@@ -81,6 +84,10 @@ public final class VenueSimulator {
             return work
         }
         let period = Nanos(raw: 1_000_000_000 / Int64(stepsPerSecond))
+        if let limit = holdWhenBacklogged, venues.contains(where: { $0.backlog > limit }) {
+            for v in venues { work += v.flush() }
+            return work
+        }
         var burst = 0
         while nextStep <= now && burst < 1_000 {
             step()

@@ -61,17 +61,21 @@ public struct VenueFeedRunner: ~Copyable {
         // The address to connect to: names are resolved here, off the runner (an IP literal passes through).
         let address = try resolve(endpoint.host)
         let restAddress = try rest.map { try resolve($0.host) }
-        func start<H: FeedHandler & ~Copyable>(
+        func start<H: FeedHandler & ~Copyable & SendableMetatype>(
             _ make: @escaping @Sendable () -> H, subscriptions: @escaping @Sendable (borrowing H) -> [[UInt8]]
         ) throws -> Runner {
             try Runner(spec) { runnerContext in
                 runnerContext.every(.milliseconds(5)) {}  // timers: heartbeats, backoff, snapshot retries
                 let handler = make()
-                let supervisor = WebSocketSupervisor(
+                var supervisor = WebSocketSupervisor(
                     endpoint: WebSocketEndpoint(
                         address: address, port: endpoint.port, host: endpoint.host, path: endpoint.path, tls: endpoint.tls ? context : nil),
                     venue: venueId, index: 0, subscriptions: subscriptions(handler), sink: sink.take()!,
                     backoff: Backoff(initial: .milliseconds(100), maximum: .seconds(10), seed: UInt64(venueId.raw)), now: MonotonicClock.now())
+                // A parked runner wakes when the venue's socket has data (and on the timer for the rest).
+                supervisor.socketChanged = { fd, open in
+                    if open { runnerContext.watch(fd: fd) {} } else { runnerContext.unwatch(fd: fd) }
+                }
                 let client = rest.map { HTTPClient(address: restAddress!, port: $0.port, host: $0.host, tls: $0.tls ? context : nil) }
                 return IngestStage(
                     supervisor: supervisor, handler: handler, producer: producer.take()!, rest: client,

@@ -24,7 +24,9 @@ public struct ByteQueue: ~Copyable {
     /// At least `count` writable bytes at the end (compacting, or growing if the buffer is too small).
     public mutating func reserve(_ count: Int) -> UnsafeMutableRawBufferPointer {
         if storage.count - tail < count {
-            if head > 0 {
+            // Compacting moves the unsent bytes to the front: only when they fill at most half the buffer, so
+            // that a queue a slow reader keeps full grows instead of moving everything on every append.
+            if head > 0 && tail - head <= storage.count / 2 {
                 // Move the unsent bytes to the front.
                 if tail > head { storage.baseAddress!.copyMemory(from: storage.baseAddress! + head, byteCount: tail - head) }
                 tail -= head

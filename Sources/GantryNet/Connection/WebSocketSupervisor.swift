@@ -56,6 +56,11 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
     var undelivered: [ConnectionEvent] = []
     /// Events dropped because even the backlog was full (the newest state is always kept).
     public private(set) var droppedEvents = 0
+    /// Told of each connection's socket: `(fd, true)` once it exists, `(fd, false)` just before it is closed,
+    /// so that a runner can watch it and wake when data arrives (`RunnerContext.watch`/`unwatch`).
+    public var socketChanged: ((Int32, Bool) -> Void)? = nil
+    /// The current connection's descriptor (valid while `connected`).
+    var socketFD: Int32 = -1
 
     /// - Parameters:
     ///   - subscriptions: Text messages sent, in order, each time the connection opens.
@@ -153,6 +158,7 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
         if connected {
             connection!.close()
             _ = connection!.poll { _ in }
+            socketChanged?(socketFD, false)
             connection = nil
             connected = false
         }
@@ -166,10 +172,13 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
         due = now
         publish(.connecting, now: now)
         do {
-            connection = try WebSocketConnection(
+            let c = try WebSocketConnection(
                 address: endpoint.address, port: endpoint.port, host: endpoint.host, path: endpoint.path, tls: endpoint.tls,
                 maxMessage: endpoint.maxMessage)
+            socketFD = c.fd
+            connection = consume c
             connected = true
+            socketChanged?(socketFD, true)
         } catch {
             lost(code: 1006, now: now)
         }
@@ -179,6 +188,7 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
     /// The connection ended (or could not start): publish it and schedule the next attempt.
     mutating func lost(code: UInt16, now: Nanos) {
         if connected {
+            socketChanged?(socketFD, false)
             connection = nil
             connected = false
         }

@@ -128,9 +128,9 @@ extension SimVenue {
         writer.int(last)
         writer.raw(#","b":"#)
         let (p, q) = (book.instrument.priceScale, book.instrument.quantityScale)
-        writer.stringPairs(changes.pairs(.buy), priceScale: p, quantityScale: q)
+        writer.stringPairs(changes, side: .buy, priceScale: p, quantityScale: q)
         writer.raw(#","a":"#)
-        writer.stringPairs(changes.pairs(.sell), priceScale: p, quantityScale: q)
+        writer.stringPairs(changes, side: .sell, priceScale: p, quantityScale: q)
         writer.raw("}")
         if client.combined { writer.raw("}") }
     }

@@ -66,8 +66,17 @@ public struct SimFaultState: Sendable {
         fired = Array(repeating: false, count: script.count)
     }
 
+    /// One-shot faults waiting, of all kinds.
+    var pendingTotal = 0
+
+    /// Nothing is scripted or waiting: no fault can hit (the per-message check is one comparison).
+    public var isQuiet: Bool { pendingTotal == 0 && script.isEmpty }
+
     /// Queues `count` one-shot faults of `kind` (applied to the next messages, orders or requests).
-    public mutating func inject(_ kind: SimFaultKind, count: Int = 1) { pending[kind, default: 0] += count }
+    public mutating func inject(_ kind: SimFaultKind, count: Int = 1) {
+        pending[kind, default: 0] += count
+        pendingTotal += count
+    }
 
     /// Adds a window to the script.
     public mutating func schedule(_ fault: SimFault) {
@@ -79,8 +88,10 @@ public struct SimFaultState: Sendable {
     /// Whether a fault of `kind` hits this message, order or request: a pending one-shot (used up), or the
     /// `every`-th event in an active window.
     public mutating func take(_ kind: SimFaultKind, elapsed: Nanos) -> Bool {
+        if isQuiet { return false }
         if let n = pending[kind], n > 0 {
             pending[kind] = n - 1
+            pendingTotal -= 1
             applied[kind, default: 0] += 1
             return true
         }
@@ -96,13 +107,16 @@ public struct SimFaultState: Sendable {
 
     /// The active window of a state-like fault (stale, latency, clock skew), if any.
     public func active(_ kind: SimFaultKind, elapsed: Nanos) -> SimFault? {
-        script.first { $0.kind == kind && $0.covers(elapsed) }
+        if script.isEmpty { return nil }
+        return script.first { $0.kind == kind && $0.covers(elapsed) }
     }
 
     /// Whether a disconnect is due now (each scripted disconnect fires once; one-shots at once).
     public mutating func disconnectDue(elapsed: Nanos) -> Bool {
+        if isQuiet { return false }
         if let n = pending[.disconnect], n > 0 {
             pending[.disconnect] = n - 1
+            pendingTotal -= 1
             applied[.disconnect, default: 0] += 1
             return true
         }

@@ -70,11 +70,12 @@ public struct SimWriter {
 
     /// Appends a fixed-point value as decimal text: with exactly `scale` decimals, or trimmed.
     public mutating func decimal(_ raw: Int64, scale: Int, trim: Bool = false) {
-        var scratch: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &scratch) { s in
-            let n = FixedPoint.format(raw, scale: scale, trimTrailingZeros: trim, into: s)
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: s[0..<n]))
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: FixedPoint.maxFormattedLength))
+        let n = bytes.withUnsafeMutableBytes { b in
+            FixedPoint.format(raw, scale: scale, trimTrailingZeros: trim, into: UnsafeMutableRawBufferPointer(rebasing: b[start...]))
         }
+        bytes.removeLast(FixedPoint.maxFormattedLength - n)
     }
 
     /// Appends `"price","quantity"` pairs as `[["p","q"],…]` (Binance, Bybit).
@@ -88,6 +89,22 @@ public struct SimWriter {
             decimal(p.raw, scale: priceScale)
             raw("\",\"")
             decimal(q.raw, scale: quantityScale)
+            raw("\"]")
+        }
+        raw("]")
+    }
+
+    /// Appends one side of `changes` as `[["p","q"],…]` (Binance, Bybit), without building an array first.
+    public mutating func stringPairs(_ changes: [SimLevelChange], side: Side, priceScale: Int, quantityScale: Int) {
+        raw("[")
+        var first = true
+        for c in changes where c.side == side {
+            if !first { raw(",") }
+            first = false
+            raw("[\"")
+            decimal(c.price.raw, scale: priceScale)
+            raw("\",\"")
+            decimal(c.quantity.raw, scale: quantityScale)
             raw("\"]")
         }
         raw("]")

@@ -34,6 +34,46 @@ public struct SimInstrument: Sendable, Equatable {
     }
 }
 
+/// The market's own orders on one side, one per price level, by price: a power-of-two table indexed by the
+/// price in ticks. The market quotes a window of `window` ticks and cancels what leaves it before quoting what
+/// enters it, so two live quotes never share a slot. No hashing on the step path.
+struct QuoteSlots {
+    let tick: Int64
+    let mask: Int64
+    var prices: [Int64]
+    var ids: [UInt64]
+    static let empty = Int64.min
+
+    init(tick: Int64, window: Int) {
+        var capacity = 8
+        while capacity < 2 * window { capacity *= 2 }
+        self.tick = tick
+        mask = Int64(capacity - 1)
+        prices = Array(repeating: Self.empty, count: capacity)
+        ids = Array(repeating: 0, count: capacity)
+    }
+
+    subscript(price: Int64) -> UInt64? {
+        get {
+            let i = Int((price / tick) & mask)
+            return prices[i] == price ? ids[i] : nil
+        }
+        set {
+            let i = Int((price / tick) & mask)
+            if let newValue {
+                precondition(prices[i] == Self.empty || prices[i] == price, "two market quotes in one slot")
+                prices[i] = price
+                ids[i] = newValue
+            } else if prices[i] == price {
+                prices[i] = Self.empty
+            }
+        }
+    }
+
+    /// Every quote, (price, order id).
+    var all: [(Int64, UInt64)] { prices.indices.compactMap { prices[$0] == Self.empty ? nil : (prices[$0], ids[$0]) } }
+}
+
 /// One instrument's book at one simulated venue: a `MatchingEngine` in which the market (account 0, the
 /// liquidity the model provides) keeps `levels` price levels each side of the venue's mid, and the clients'
 /// orders meet that liquidity and each other. What the venue publishes is derived from the engine: after each
@@ -52,11 +92,12 @@ public final class SimulatedBook {
     public let levels: Int
     /// The largest size (in lots) the market shows at one level.
     public let maxLots: Int
-    var bidOrders: [Int64: UInt64] = [:]
-    var askOrders: [Int64: UInt64] = [:]
-    var publishedBids: [Int64: Int64] = [:]
-    var publishedAsks: [Int64: Int64] = [:]
+    var bidOrders: QuoteSlots
+    var askOrders: QuoteSlots
     var touched: [(Side, Int64)] = []
+    /// The mid the market last quoted around, and the levels it emptied on the last step (refilled next step).
+    var lastMid: Int64? = nil
+    var emptied: [(Side, Int64)] = []
     public static let marketAccount = 0
 
     public init(instrument: SimInstrument, fees: FeeSchedule, levels: Int = 50, maxLots: Int = 50_000, firstUpdateId: UInt64 = 1_000) {
@@ -66,6 +107,8 @@ public final class SimulatedBook {
         updateId = firstUpdateId
         self.levels = levels
         self.maxLots = maxLots
+        bidOrders = QuoteSlots(tick: instrument.tick, window: 2 * levels + 1)
+        askOrders = QuoteSlots(tick: instrument.tick, window: 2 * levels + 1)
         fund()
     }
 
@@ -88,32 +131,52 @@ public final class SimulatedBook {
     public func step(midTicks: Int64, random: inout SimRandom) -> [SimLevelChange] {
         fund()
         let tick = instrument.tick
-        let low = (midTicks - Int64(levels)) * tick
-        let high = (midTicks + Int64(levels)) * tick
         let mid = midTicks * tick
-        // Quotes the mid passed or left behind go.
-        for (price, id) in bidOrders where price >= mid || price < low { cancelMarket(id, .buy, price) }
-        for (price, id) in askOrders where price <= mid || price > high { cancelMarket(id, .sell, price) }
-        // Every level within range is quoted…
-        for depth in 1...Int64(levels) {
-            let bid = mid - depth * tick
-            let ask = mid + depth * tick
-            if bidOrders[bid] == nil && bid > 0 { placeMarket(.buy, bid, lots: 1 + random.below(maxLots)) }
-            if askOrders[ask] == nil { placeMarket(.sell, ask, lots: 1 + random.below(maxLots)) }
+        if midTicks != lastMid {
+            // Quotes the mid passed or left behind go; every level within range is quoted.
+            lastMid = midTicks
+            let low = (midTicks - Int64(levels)) * tick
+            let high = (midTicks + Int64(levels)) * tick
+            for (price, id) in bidOrders.all where price >= mid || price < low { cancelMarket(id, .buy, price) }
+            for (price, id) in askOrders.all where price <= mid || price > high { cancelMarket(id, .sell, price) }
+            for depth in 1...Int64(levels) {
+                let bid = mid - depth * tick
+                let ask = mid + depth * tick
+                if bid > 0 && bidOrders[bid] == nil { placeMarket(.buy, bid, lots: 1 + random.below(maxLots)) }
+                if askOrders[ask] == nil { placeMarket(.sell, ask, lots: 1 + random.below(maxLots)) }
+            }
+        } else {
+            // The same mid: only the levels emptied last step are quoted again.
+            for (side, price) in emptied where (side == .buy ? bidOrders[price] : askOrders[price]) == nil {
+                placeMarket(side, price, lots: 1 + random.below(maxLots))
+            }
         }
-        // …then a few sizes change and now and then a level empties (until the next step refills it).
+        emptied.removeAll(keepingCapacity: true)
+        // A few sizes change, and now and then a level empties (until the next step refills it).
         for _ in 0..<(1 + random.below(4)) {
             let side: Side = random.chance(1, in: 2) ? .buy : .sell
             let depth = Int64(1 + (random.chance(1, in: 4) ? random.below(levels) : random.below(min(levels, 10))))
             let price = side == .buy ? mid - depth * tick : mid + depth * tick
-            if let id = (side == .buy ? bidOrders : askOrders)[price] { cancelMarket(id, side, price) }
-            if !random.chance(1, in: 6) { placeMarket(side, price, lots: 1 + random.below(maxLots)) }
+            guard price > 0 else { continue }
+            let existing = (side == .buy ? bidOrders : askOrders)[price]
+            if random.chance(1, in: 6) {
+                if let existing { cancelMarket(existing, side, price) }
+                emptied.append((side, price))
+            } else if let existing,
+                engine.amend(existing, side: side, price: Price(raw: price), remaining: Quantity(raw: Int64(1 + random.below(maxLots)) * instrument.lot))
+            {
+                touched.append((side, price))
+            } else {
+                if let existing { cancelMarket(existing, side, price) }
+                placeMarket(side, price, lots: 1 + random.below(maxLots))
+            }
         }
         return publish()
     }
 
     /// Fills the book to `levels` each side of `midTicks` at once (a venue's opening book).
     public func open(midTicks: Int64, random: inout SimRandom) {
+        lastMid = midTicks
         let mid = midTicks * instrument.tick
         for depth in 1...Int64(levels) {
             placeMarket(.buy, mid - depth * instrument.tick, lots: 1 + random.below(maxLots))
@@ -187,9 +250,8 @@ public final class SimulatedBook {
             if let l = last, l.0 == t.0 && l.1 == t.1 { continue }
             last = t
             let now = engine.quantity(t.0, at: Price(raw: t.1)).raw
-            let before = (t.0 == .buy ? publishedBids : publishedAsks)[t.1] ?? 0
+            let before = (t.0 == .buy ? published.bids.quantity(at: Price(raw: t.1)) : published.asks.quantity(at: Price(raw: t.1))).raw
             guard now != before else { continue }
-            if t.0 == .buy { publishedBids[t.1] = now == 0 ? nil : now } else { publishedAsks[t.1] = now == 0 ? nil : now }
             _ = published.apply(t.0, Price(raw: t.1), Quantity(raw: now))
             changes.append(SimLevelChange(side: t.0, price: Price(raw: t.1), quantity: Quantity(raw: now)))
         }

@@ -225,6 +225,44 @@ public struct MatchingEngine: Sendable {
         return order
     }
 
+    /// Changes how much of a resting order (known to rest at `price` on `side`) is left: a reduction keeps its
+    /// place in the queue, an increase goes to the back of its level, as venues treat amending. The order's
+    /// lock follows (the account must hold what an increase needs).
+    /// - Returns: false (nothing changed) if the order is not there or the account cannot lock the increase.
+    public mutating func amend(_ id: UInt64, side: Side, price: Price, remaining: Quantity) -> Bool {
+        precondition(remaining.raw > 0, "amend to a positive quantity; cancel to remove")
+        guard let l = Self.index(of: price, in: side == .buy ? bids : asks, side: side),
+            let k = (side == .buy ? bids : asks)[l].orders.firstIndex(where: { $0.id == id })
+        else { return false }
+        var order = (side == .buy ? bids : asks)[l].orders[k]
+        let need: Int64
+        if side == .sell {
+            need = remaining.raw
+        } else {
+            let notional = price.raw * remaining.raw
+            need = notional + FeeSchedule.fee(notional, centiBasisPoints: buyLockRate) + 1
+        }
+        let asset: Ledger.Asset = side == .sell ? .base : .quote
+        if need > order.locked {
+            guard ledger.lock(order.account, asset, need - order.locked) else { return false }
+        } else if need < order.locked {
+            ledger.unlock(order.account, asset, order.locked - need)
+        }
+        let increase = remaining.raw > order.remaining.raw
+        order.locked = need
+        order.quantity = Quantity(raw: order.filled.raw + remaining.raw)
+        let amended = order
+        withLevels(side) { levels in
+            if increase {
+                levels[l].orders.remove(at: k)
+                levels[l].orders.append(amended)
+            } else {
+                levels[l].orders[k] = amended
+            }
+        }
+        return true
+    }
+
     /// The total quantity resting at `price` on `side` (zero if none).
     public func quantity(_ side: Side, at price: Price) -> Quantity {
         let levels = side == .buy ? bids : asks
@@ -402,15 +440,26 @@ public struct Ledger: Sendable, Equatable {
         }
     }
 
-    var base: [Int: Balance] = [:]
-    var quote: [Int: Balance] = [:]
+    /// Balances by account number (accounts are small integers: an array, not a hash table, on the matching path).
+    var base: [Balance] = []
+    var quote: [Balance] = []
 
     public init() {}
 
-    public func balance(_ account: Int, _ asset: Asset) -> Balance { (asset == .base ? base : quote)[account] ?? Balance() }
+    public func balance(_ account: Int, _ asset: Asset) -> Balance {
+        let table = asset == .base ? base : quote
+        return account < table.count ? table[account] : Balance()
+    }
 
     mutating func update(_ account: Int, _ asset: Asset, _ body: (inout Balance) -> Void) {
-        if asset == .base { body(&base[account, default: Balance()]) } else { body(&quote[account, default: Balance()]) }
+        precondition(account >= 0 && account < 1 << 20, "account numbers are 0..<2^20")
+        if asset == .base {
+            if account >= base.count { base += Array(repeating: Balance(), count: account - base.count + 1) }
+            body(&base[account])
+        } else {
+            if account >= quote.count { quote += Array(repeating: Balance(), count: account - quote.count + 1) }
+            body(&quote[account])
+        }
     }
 
     mutating func credit(_ account: Int, _ asset: Asset, _ amount: Int64) { update(account, asset) { $0.free += amount } }
