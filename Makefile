@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_SECONDS ?= 10
 
-.PHONY: all deps peers build test demo bench bench-ci bench-net bench-ingest bench-decode perf-report fuzz clean
+.PHONY: all deps peers build test demo demo-synthetic bench bench-ci bench-net bench-ingest bench-decode bench-sim perf-report fuzz clean
 
 all: build
 
@@ -15,15 +15,21 @@ peers:
 
 build: deps
 	$(SWIFT) build -c release --product gantry
+	$(SWIFT) build -c release --product gantry-venue-sim
 
 # The two-process ring test runs the gantry executable beside the test bundle: build it first.
 test: deps peers
 	$(SWIFT) build --product gantry
 	$(SWIFT) test
 
+# Gantry's feeds against the five simulated venues (separate processes, real sockets), with scripted faults.
 demo: build
 	.build/release/gantry topology
 	@echo
+	@DEMO_SECONDS=$(DEMO_SECONDS) bash scripts/demo.sh
+
+# The synthetic pipeline through rings between pinned runners (no venues).
+demo-synthetic: build
 	.build/release/gantry demo --seconds $(DEMO_SECONDS)
 
 # The full benchmark suite: static thresholds (0 mallocs on the hot path, ceilings) fail the run; then the
@@ -35,6 +41,7 @@ bench: deps
 	@bash scripts/bench-net.sh --enforce
 	@$(MAKE) --no-print-directory bench-ingest
 	@bash scripts/bench-decode.sh
+	@$(MAKE) --no-print-directory bench-sim
 
 # CI: what cannot flake fails the run (malloc counts, ceilings); timing ratios are printed for the record.
 bench-ci: deps
@@ -46,6 +53,8 @@ bench-ci: deps
 	$(SWIFT) build -c release --product gantry-ingest-bench
 	.build/release/gantry-ingest-bench --pki .build/bench-pki --rate 100000 --seconds 5
 	@bash scripts/bench-decode.sh
+	$(SWIFT) build -c release --product gantry-sim-bench
+	.build/release/gantry-sim-bench --seconds 5
 
 # Decode and book apply per message beside orjson, pysimdjson and nautilus_trader's book (for the record).
 bench-decode: deps
@@ -58,6 +67,12 @@ bench-ingest: deps
 	@bash scripts/bench-pki.sh .build/bench-pki
 	$(SWIFT) build -c release --product gantry-ingest-bench
 	.build/release/gantry-ingest-bench --pki .build/bench-pki --rate 100000 --seconds 5 --enforce yes
+
+# The venue simulator's push rate: one simulated venue → Gantry's WebSocket client, ≥ 200k depth messages/s
+# (enforced here; printed in bench-ci). A broken U/u chain always fails.
+bench-sim: deps
+	$(SWIFT) build -c release --product gantry-sim-bench
+	.build/release/gantry-sim-bench --seconds 5 --enforce
 
 # Network: Gantry's WebSocket client beside picows (Benchmarks/peers/) on the same server and messages,
 # receive throughput plain/TLS and round trips busy-poll/epoll with the plain-TCP floor.

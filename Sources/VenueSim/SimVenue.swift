@@ -41,6 +41,8 @@ final class SimClient {
     /// Binance: the stream names subscribed, as the client wrote them, and the name of each book channel.
     var streams: [String] = []
     var streamNames: [TopicKey: String] = [:]
+    /// Binance: a WebSocket API connection (`/ws-api/v3`) rather than a market stream.
+    var wsAPI = false
     /// Coinbase: the connection's `sequence_num`, one per message sent.
     var sequence: Int64 = 0
     /// Coinbase `heartbeats`, Kraken's heartbeat: sent once a second.
@@ -135,6 +137,8 @@ public final class SimVenue {
     var topicsByBook: [[FeedTopic]] = []
     var writer = SimWriter()
     var weight = WeightCounter()
+    /// Binance: accounts, orders and user data streams.
+    public var binance = BinanceVenueState()
     var nextClient = 1
     /// When the venue started (monotonic): fault windows count from here.
     public let started: Nanos
@@ -268,6 +272,11 @@ public final class SimVenue {
         var work = 0
         for client in clients where !client.gone { work += client.ws.flush() }
         return work
+    }
+
+    /// Reports the fills the market's last step made against clients' resting orders.
+    public func marketFills(book: Int) {
+        if kind == .binance && !binance.orders.isEmpty { binanceMarketFills(book: book) } else { _ = books[book].takeClientFills() }
     }
 
     /// Publishes one book's changes to the subscribers of its channels.

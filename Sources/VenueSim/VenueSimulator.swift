@@ -69,6 +69,7 @@ public final class VenueSimulator {
         for l in links {
             let changes = venues[l.venue].books[l.book].step(midTicks: midTicks(l), random: &random)
             venues[l.venue].publish(book: l.book, changes: changes)
+            venues[l.venue].marketFills(book: l.book)
         }
         steps += 1
     }
@@ -100,6 +101,10 @@ public final class VenueSimulator {
         }
         return work + burst
     }
+
+    /// Moves one venue's price in a market away from the others at once (`slot`: the venue's place among the
+    /// market's venues, in configuration order); it converges back as usual. A scripted opportunity.
+    public func diverge(market: Int, slot: Int, by offset: Int64) { markets[market].diverge(venue: slot, by: offset) }
 
     /// The venue called `name`.
     public func venue(_ name: String) -> SimVenue? { venues.first { $0.name == name } }

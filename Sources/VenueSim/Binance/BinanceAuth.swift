@@ -60,27 +60,51 @@ public struct BinanceAuth: Sendable {
         for (k, v) in Self.pairs(body) { parameters[k] = v }
         for (k, v) in Self.pairs(query) { parameters[k] = v }  // the query string wins
         guard let signature = parameters["signature"], !signature.isEmpty else { return .failure(.mandatory("signature")) }
-        guard let ts = parameters["timestamp"], let timestamp = Int64(ts) else { return .failure(.mandatory("timestamp")) }
-        var recvWindow: Int64 = 5_000
-        if let w = parameters["recvWindow"] {
-            guard let window = Int64(w), window > 0 else { return .failure(.mandatory("recvWindow")) }
-            guard window <= 60_000 else {
-                return .failure(BinanceAPIError(status: 400, code: -1131, msg: "recvWindow must be less than 60000."))
-            }
-            recvWindow = window
-        }
-        if timestamp >= serverTimeMs + 1_000 {
-            return .failure(BinanceAPIError(status: 400, code: -1021, msg: "Timestamp for this request was 1000ms ahead of the server's time."))
-        }
-        if serverTimeMs - timestamp > recvWindow {
-            return .failure(BinanceAPIError(status: 400, code: -1021, msg: "Timestamp for this request is outside of the recvWindow."))
-        }
+        if let e = Self.timing(parameters, serverTimeMs: serverTimeMs) { return .failure(e) }
         let payload = Self.withoutSignature(query) + Self.withoutSignature(body)
         guard BinanceSigning.matches(BinanceSigning.signature(secret: who.secret, payload: Array(payload.utf8)), signature) else {
             return .failure(BinanceAPIError(status: 400, code: -1022, msg: "Signature for this request is not valid."))
         }
         parameters["signature"] = nil
         return .success(BinanceSignedRequest(account: who.account, parameters: parameters))
+    }
+
+    /// The WebSocket API's signed requests (`userDataStream.subscribe.signature`, `session.logon`, …): `apiKey`,
+    /// `timestamp` and `signature` (and `recvWindow`) among the params, the signature HMAC-SHA256 over every other
+    /// param sorted by name, `name=value` joined with `&`, hex; the same timing rule as REST.
+    public func verifyWebSocket(_ params: [String: String], serverTimeMs: Int64) -> Result<BinanceSignedRequest, BinanceAPIError> {
+        guard let apiKey = params["apiKey"], !apiKey.isEmpty else { return .failure(.mandatory("apiKey")) }
+        guard let who = credentials.first(where: { $0.apiKey == apiKey }) else {
+            return .failure(BinanceAPIError(status: 401, code: -2015, msg: "Invalid API-key, IP, or permissions for action."))
+        }
+        guard let signature = params["signature"], !signature.isEmpty else { return .failure(.mandatory("signature")) }
+        if let e = Self.timing(params, serverTimeMs: serverTimeMs) { return .failure(e) }
+        let payload = params.filter { $0.key != "signature" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: "&")
+        guard BinanceSigning.matches(BinanceSigning.signature(secret: who.secret, payload: Array(payload.utf8)), signature) else {
+            return .failure(BinanceAPIError(status: 400, code: -1022, msg: "Signature for this request is not valid."))
+        }
+        var rest = params
+        rest["signature"] = nil
+        return .success(BinanceSignedRequest(account: who.account, parameters: rest))
+    }
+
+    /// The timing rule: `timestamp` mandatory, `recvWindow` (default 5,000 ms) at most 60,000, and the request
+    /// taken only if `timestamp < serverTime + 1000` and `serverTime − timestamp ≤ recvWindow`.
+    static func timing(_ parameters: [String: String], serverTimeMs: Int64) -> BinanceAPIError? {
+        guard let ts = parameters["timestamp"], let timestamp = Int64(ts) else { return .mandatory("timestamp") }
+        var recvWindow: Int64 = 5_000
+        if let w = parameters["recvWindow"] {
+            guard let window = Int64(w), window > 0 else { return .mandatory("recvWindow") }
+            guard window <= 60_000 else { return BinanceAPIError(status: 400, code: -1131, msg: "recvWindow must be less than 60000.") }
+            recvWindow = window
+        }
+        if timestamp >= serverTimeMs + 1_000 {
+            return BinanceAPIError(status: 400, code: -1021, msg: "Timestamp for this request was 1000ms ahead of the server's time.")
+        }
+        if serverTimeMs - timestamp > recvWindow {
+            return BinanceAPIError(status: 400, code: -1021, msg: "Timestamp for this request is outside of the recvWindow.")
+        }
+        return nil
     }
 
     /// `k=v` pairs of a query string or form body, percent-decoded, in order.

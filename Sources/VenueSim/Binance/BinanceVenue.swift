@@ -8,12 +8,15 @@ import GantryCore
 // - `<symbol>@depth` and `<symbol>@depth@100ms`: `depthUpdate` events with `U` (first update id) and `u`
 //   (final), the next event's `U` being the previous `u` + 1;
 // - `GET /api/v3/depth?symbol=&limit=` (limit 1–5000, default 100): `{"lastUpdateId":…,"bids":…,"asks":…}`,
-//   the snapshot a client replays buffered events on; `GET /api/v3/ping`, `GET /api/v3/time`.
+//   the snapshot a client replays buffered events on; `GET /api/v3/ping`, `GET /api/v3/time`;
+// - order entry and the user data stream: BinanceOrders.swift.
 extension SimVenue {
     /// Streams named in the URL are subscribed when the connection opens.
     func binanceConnected(_ client: SimClient) {
         let target = client.ws.requestTarget
-        if target.hasPrefix("/ws") {
+        if target.hasPrefix("/ws-api") {
+            client.wsAPI = true
+        } else if target.hasPrefix("/ws") {
             client.combined = false
             let name = target.dropFirst(3).drop { $0 == "/" }
             if !name.isEmpty && binanceValidStream(String(name)) { binanceSubscribe(client, String(name)) }
@@ -30,6 +33,7 @@ extension SimVenue {
             reply(client, #"{"error":{"code":3,"msg":"Invalid JSON: expected value at line 1 column 1"},"id":null}"#)
             return
         }
+        if client.wsAPI { return binanceAPIRequest(client, object) }
         let id = binanceID(object["id"])
         func error(_ message: String) { reply(client, #"{"error":{"code":2,"msg":"Invalid request: \#(message)"},"id":\#(id)}"#) }
         guard let method = object["method"] as? String else { return error("missing field `method`") }
@@ -146,6 +150,7 @@ extension SimVenue {
     func binanceDepthWeight(_ limit: Int) -> Int { limit <= 100 ? 5 : limit <= 500 ? 25 : limit <= 1_000 ? 50 : 250 }
 
     func binanceEndpoint(_ request: SimHTTPRequest) -> SimHTTPResponse {
+        if let trading = binanceTrading(request) { return trading }
         switch (request.method, request.path) {
         case ("GET", "/api/v3/ping"): return SimHTTPResponse(status: 200, json: "{}")
         case ("GET", "/api/v3/time"): return SimHTTPResponse(status: 200, json: #"{"serverTime":\#(venueMilliseconds)}"#)

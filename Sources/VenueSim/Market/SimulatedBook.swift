@@ -23,14 +23,31 @@ public struct SimInstrument: Sendable, Equatable {
     /// Tick and lot size, raw at their scales.
     public var tick: Int64
     public var lot: Int64
+    /// The assets traded ("BTC", "USDT"): given, or read off the symbol.
+    public var baseAsset: String
+    public var quoteAsset: String
 
-    public init(symbol: String, priceScale: Int, quantityScale: Int, tick: Int64, lot: Int64) {
+    public init(symbol: String, priceScale: Int, quantityScale: Int, tick: Int64, lot: Int64, baseAsset: String? = nil, quoteAsset: String? = nil) {
         precondition(tick > 0 && lot > 0, "tick and lot sizes are positive")
         self.symbol = symbol
         self.priceScale = priceScale
         self.quantityScale = quantityScale
         self.tick = tick
         self.lot = lot
+        let (b, q) = Self.assets(symbol)
+        self.baseAsset = baseAsset ?? b
+        self.quoteAsset = quoteAsset ?? q
+    }
+
+    /// "BTC-USD", "BTC/USD" split at the separator; "BTCUSDT" at a known quote currency at its end.
+    static func assets(_ symbol: String) -> (String, String) {
+        if let sep = symbol.firstIndex(where: { $0 == "-" || $0 == "/" }) {
+            return (String(symbol[..<sep]), String(symbol[symbol.index(after: sep)...]))
+        }
+        for quote in ["USDT", "USDC", "FDUSD", "USD", "EUR", "BTC", "ETH"] where symbol.hasSuffix(quote) && symbol.count > quote.count {
+            return (String(symbol.dropLast(quote.count)), quote)
+        }
+        return (symbol, "")
     }
 }
 
@@ -95,6 +112,9 @@ public final class SimulatedBook {
     var bidOrders: QuoteSlots
     var askOrders: QuoteSlots
     var touched: [(Side, Int64)] = []
+    /// Fills the market's own orders made against clients' resting orders as it moved (the venue reports them
+    /// to those clients: `takeClientFills`).
+    var clientFills: [SimFill] = []
     /// The mid the market last quoted around, and the levels it emptied on the last step (refilled next step).
     var lastMid: Int64? = nil
     var emptied: [(Side, Int64)] = []
@@ -197,6 +217,12 @@ public final class SimulatedBook {
         return (result, publish())
     }
 
+    /// The fills of clients' resting orders that the market's moves made since the last call.
+    public func takeClientFills() -> [SimFill] {
+        defer { clientFills.removeAll(keepingCapacity: true) }
+        return clientFills
+    }
+
     /// Cancels a client's resting order. - Returns: the order as canceled (nil if not resting) and the changes.
     public func cancel(_ id: UInt64) -> (SimOrder?, [SimLevelChange]) {
         guard let order = engine.cancel(id) else { return (nil, []) }
@@ -212,6 +238,7 @@ public final class SimulatedBook {
             account: Self.marketAccount, side: side, type: .limit, timeInForce: .gtc, price: Price(raw: price),
             quantity: Quantity(raw: Int64(lots) * instrument.lot))
         note(result)
+        for f in result.fills where f.makerAccount != Self.marketAccount { clientFills.append(f) }
         touched.append((side, price))
         switch result.order.status {
         case .new, .partiallyFilled:
