@@ -1,3 +1,4 @@
+import Foundation
 import GantryCore
 import GantryNet
 import TOMLKit
@@ -18,6 +19,15 @@ public struct SimConfiguration: Sendable {
         public var parameters: MarketParameters
     }
 
+    /// A trading account of a venue: its API key, its secret (from the environment or a 0600 file, never
+    /// from the configuration itself, never printed), and what it starts with, by asset.
+    public struct Account: Sendable, CustomStringConvertible {
+        public var apiKey: String
+        var secret: String
+        public var deposits: [(asset: String, amount: String)]
+        public var description: String { "account \(apiKey) (secret not shown)" }
+    }
+
     public struct Venue: Sendable {
         public var name: String
         public var kind: SimProtocol
@@ -27,6 +37,11 @@ public struct SimConfiguration: Sendable {
         public var levels: Int
         public var maxLots: Int
         public var instruments: [(instrument: SimInstrument, market: Int)]
+        public var accounts: [Account]
+        /// Added to every market-data message (a venue far away), milliseconds.
+        public var latencyMilliseconds: Int
+        /// Binance's REQUEST_WEIGHT limit per minute (429 beyond it).
+        public var weightPerMinute: Int
     }
 
     public var seed: UInt64
@@ -63,7 +78,17 @@ public struct SimConfiguration: Sendable {
             var taker_fee_bp: String?
             var levels: Int?
             var max_lots: Int?
+            var latency_ms: Int?
+            var weight_per_minute: Int?
             var instruments: [InstrumentTable]?
+            var accounts: [AccountTable]?
+        }
+        struct AccountTable: Decodable {
+            var api_key: String
+            var secret: String?
+            var secret_env: String?
+            var secret_file: String?
+            var deposits: [String: String]?
         }
         struct InstrumentTable: Decodable {
             var symbol: String
@@ -72,6 +97,8 @@ public struct SimConfiguration: Sendable {
             var lot_size: String
             var price_scale: Int
             var quantity_scale: Int
+            var base_asset: String?
+            var quote_asset: String?
         }
         struct FaultTable: Decodable {
             var kind: String
@@ -173,12 +200,50 @@ public struct SimConfiguration: Sendable {
                 let tick = try decimal(i.tick_size, scale: i.price_scale, "\(item): tick_size")
                 let lot = try decimal(i.lot_size, scale: i.quantity_scale, "\(item): lot_size")
                 guard tick > 0, lot > 0 else { throw SimConfigurationError("\(item): tick_size and lot_size must be positive") }
-                instruments.append((SimInstrument(symbol: i.symbol, priceScale: i.price_scale, quantityScale: i.quantity_scale, tick: tick, lot: lot), market))
+                instruments.append((
+                    SimInstrument(
+                        symbol: i.symbol, priceScale: i.price_scale, quantityScale: i.quantity_scale, tick: tick, lot: lot,
+                        baseAsset: i.base_asset, quoteAsset: i.quote_asset),
+                    market
+                ))
+            }
+            let latency = v.latency_ms ?? 0
+            guard (0...60_000).contains(latency) else { throw SimConfigurationError("\(what): latency_ms is \(latency); must be 0…60000") }
+            let weight = v.weight_per_minute ?? 6_000
+            guard weight > 0 else { throw SimConfigurationError("\(what): weight_per_minute must be positive") }
+            var accounts: [Account] = []
+            for a in v.accounts ?? [] {
+                let who = "\(what), account \(a.api_key)"
+                guard kind == .binance else {
+                    throw SimConfigurationError("\(who): order entry is simulated for binance venues only so far")
+                }
+                guard !a.api_key.isEmpty, a.api_key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                    throw SimConfigurationError("\(what): an account's api_key must be letters and digits")
+                }
+                guard a.secret == nil else {
+                    throw SimConfigurationError("\(who): secrets are not read from the configuration; use secret_env or secret_file (mode 0600)")
+                }
+                let secret = try Self.secret(env: a.secret_env, file: a.secret_file, who)
+                var deposits: [(String, String)] = []
+                for (asset, amount) in (a.deposits ?? [:]).sorted(by: { $0.key < $1.key }) {
+                    let scales = instruments.compactMap { i in
+                        i.0.baseAsset == asset ? i.0.quantityScale : i.0.quoteAsset == asset ? i.0.priceScale + i.0.quantityScale : nil
+                    }
+                    guard let finest = scales.max() else {
+                        throw SimConfigurationError("\(who): deposits.\(asset) is not an asset of the venue's instruments")
+                    }
+                    guard (try? FixedPoint.parse(amount, scale: finest)).map({ $0 >= 0 }) == true else {
+                        throw SimConfigurationError("\(who): deposits.\(asset) is not a non-negative decimal with at most \(finest) places: \(amount)")
+                    }
+                    deposits.append((asset, amount))
+                }
+                accounts.append(Account(apiKey: a.api_key, secret: secret, deposits: deposits))
             }
             venues.append(Venue(
                 name: v.name, kind: kind, wsPort: v.ws_port, restPort: v.rest_port,
                 fees: FeeSchedule(makerCentiBasisPoints: maker, takerCentiBasisPoints: taker), levels: levels, maxLots: maxLots,
-                instruments: instruments.map { (instrument: $0.0, market: $0.1) }))
+                instruments: instruments.map { (instrument: $0.0, market: $0.1) }, accounts: accounts, latencyMilliseconds: latency,
+                weightPerMinute: weight))
         }
         var faults: [SimFault] = []
         for f in file.faults ?? [] {
@@ -205,6 +270,28 @@ public struct SimConfiguration: Sendable {
         self.faults = faults
     }
 
+    /// A secret from an environment variable or a file that only its owner can read (mode 0600).
+    static func secret(env: String?, file: String?, _ who: String) throws(SimConfigurationError) -> String {
+        if let env {
+            guard let value = ProcessInfo.processInfo.environment[env], !value.isEmpty else {
+                throw SimConfigurationError("\(who): the environment variable \(env) (secret_env) is not set")
+            }
+            return value
+        }
+        guard let file else { throw SimConfigurationError("\(who): set secret_env or secret_file") }
+        var info = stat()
+        guard stat(file, &info) == 0 else { throw SimConfigurationError("\(who): secret_file \(file) cannot be read") }
+        guard info.st_mode & 0o077 == 0 else {
+            throw SimConfigurationError("\(who): secret_file \(file) must be mode 0600 (it is \(String(info.st_mode & 0o777, radix: 8)))")
+        }
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw SimConfigurationError("\(who): secret_file \(file) cannot be read")
+        }
+        let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !secret.isEmpty else { throw SimConfigurationError("\(who): secret_file \(file) is empty") }
+        return secret
+    }
+
     /// Starts every venue on its ports and the simulator over them.
     /// - Parameters:
     ///   - tls: A server context to serve wss:// (nil: ws://).
@@ -216,9 +303,23 @@ public struct SimConfiguration: Sendable {
         for v in venues {
             let books = v.instruments.map { SimulatedBook(instrument: $0.instrument, fees: v.fees, levels: v.levels, maxLots: v.maxLots) }
             let script = faults.filter { $0.venue == nil || $0.venue == v.name }
-            simVenues.append(try SimVenue(
+            let venue = try SimVenue(
                 name: v.name, kind: v.kind, books: books, host: host, wsPort: anyPorts ? 0 : v.wsPort,
-                restPort: v.restPort.map { anyPorts ? 0 : $0 }, tls: tls, faults: SimFaultState(script: script), now: now))
+                restPort: v.restPort.map { anyPorts ? 0 : $0 }, tls: tls, faults: SimFaultState(script: script), now: now)
+            venue.latency = .milliseconds(Int64(v.latencyMilliseconds))
+            venue.weightPerMinute = v.weightPerMinute
+            for (n, a) in v.accounts.enumerated() {
+                // Each deposit goes to every book that trades the asset, at that book's scale.
+                var deposits: [(book: Int, base: Int64, quote: Int64)] = []
+                for (b, book) in books.enumerated() {
+                    let i = book.instrument
+                    let base = a.deposits.first { $0.asset == i.baseAsset }.flatMap { try? FixedPoint.parse($0.amount, scale: i.quantityScale) } ?? 0
+                    let quote = a.deposits.first { $0.asset == i.quoteAsset }.flatMap { try? FixedPoint.parse($0.amount, scale: i.priceScale + i.quantityScale) } ?? 0
+                    deposits.append((b, base, quote))
+                }
+                venue.addAccount(BinanceCredentials(apiKey: a.apiKey, secret: a.secret, account: n + 1), deposits: deposits)
+            }
+            simVenues.append(venue)
         }
         return VenueSimulator(
             venues: simVenues, markets: markets.map(\.parameters), assignments: venues.map { $0.instruments.map(\.market) },

@@ -124,7 +124,7 @@ public final class SimVenue {
     public let kind: SimProtocol
     public let books: [SimulatedBook]
     public var faults: SimFaultState
-    public private(set) var stats = SimVenueStats()
+    public internal(set) var stats = SimVenueStats()
     let listener: TCPListener
     let restListener: SimListener?
     let tls: TLSContext?
@@ -137,6 +137,10 @@ public final class SimVenue {
     var topicsByBook: [[FeedTopic]] = []
     var writer = SimWriter()
     var weight = WeightCounter()
+    /// Added to every market-data message (a venue far away).
+    public var latency = Nanos.zero
+    /// Binance's REQUEST_WEIGHT limit per minute: a request beyond it is answered 429 (-1003).
+    public var weightPerMinute = 6_000
     /// Binance: accounts, orders and user data streams.
     public var binance = BinanceVenueState()
     var nextClient = 1
@@ -297,7 +301,7 @@ public final class SimVenue {
 
     /// Sends a book update of channel `key` to one client through the venue's faults.
     func deliver(_ client: SimClient, _ key: TopicKey, _ message: [UInt8]) {
-        if faults.isQuiet && client.held.isEmpty && client.delayed.isEmpty {
+        if faults.isQuiet && latency == .zero && client.held.isEmpty && client.delayed.isEmpty {
             transmit(client, message)
             return
         }
@@ -320,9 +324,13 @@ public final class SimVenue {
 
     /// Sends now, or later under a latency fault (keeping the order of messages).
     func send(_ client: SimClient, _ message: [UInt8]) {
-        if let late = faults.active(.latency, elapsed: elapsed) {
+        var late = latency
+        if let spike = faults.active(.latency, elapsed: elapsed) {
             faults.count(.latency)
-            client.delayed.append((now + .milliseconds(Int64(late.milliseconds)), message))
+            late = late + .milliseconds(Int64(spike.milliseconds))
+        }
+        if late > .zero {
+            client.delayed.append((now + late, message))
             return
         }
         if !client.delayed.isEmpty {

@@ -140,9 +140,21 @@ extension SimVenue {
     }
 
     func binanceREST(_ request: SimHTTPRequest) -> SimHTTPResponse {
-        var response = binanceEndpoint(request)
         let w = request.path == "/api/v3/depth" ? binanceDepthWeight(request.parameters["limit"].flatMap { Int($0) } ?? 100) : 1
-        response.headers.append(("X-MBX-USED-WEIGHT-1M", "\(weight.add(w, atMilliseconds: venueMilliseconds))"))
+        let ms = venueMilliseconds
+        let used = weight.add(w, atMilliseconds: ms)
+        var response: SimHTTPResponse
+        if used > weightPerMinute {
+            // Over the limit: refused (and counted, as Binance counts refused requests), until the minute ends.
+            stats.rejectedRequests += 1
+            response = SimHTTPResponse(
+                status: 429,
+                json: #"{"code":-1003,"msg":"Too much request weight used; current limit is \#(weightPerMinute) request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API."}"#,
+                headers: [("Retry-After", "\(max(1, (60_000 - ms % 60_000 + 999) / 1_000))")])
+        } else {
+            response = binanceEndpoint(request)
+        }
+        response.headers.append(("X-MBX-USED-WEIGHT-1M", "\(used)"))
         return response
     }
 

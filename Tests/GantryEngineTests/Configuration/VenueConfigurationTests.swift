@@ -26,11 +26,14 @@ struct VenueConfigurationTests {
         let text = try String(contentsOfFile: "config/gantry.example.toml", encoding: .utf8)
         let config = try MarketConfiguration(toml: text)
         #expect(config.venues.map(\.kind) == [.binance, .coinbase, .kraken, .okx, .bybit])
-        #expect(config.registry.instruments.count == 5)
+        #expect(config.registry.instruments.count == 6)
         let binance = config.venues[0]
         #expect(binance.endpoint == WebSocketURL("wss://stream.binance.com:9443/stream"))
         #expect(binance.endpoint.tls && binance.endpoint.host == "stream.binance.com" && binance.endpoint.port == 9443)
         #expect(binance.simEndpoint?.port == 19001 && binance.simEndpoint?.tls == false)
+        #expect(binance.restEndpoint == RESTURL("https://api.binance.com") && binance.restEndpoint?.port == 443 && binance.restEndpoint?.tls == true)
+        #expect(binance.simRestEndpoint?.port == 19101 && binance.simRestEndpoint?.tls == false)
+        #expect(config.venues[1].restEndpoint == nil, "Coinbase's snapshots come over the WebSocket")
         let krakenVenue = try #require(config.registry.venue(named: "kraken"))
         let kraken = try #require(config.registry.instrument(venue: krakenVenue, symbol: "BTC/USD"))
         let instrument = try #require(config.registry.instrument(kraken))
@@ -54,6 +57,8 @@ struct VenueConfigurationTests {
         ("taker_fee_bp = \"7.5\"", "taker_fee_bp = \"7.555\"", "taker_fee_bp"),
         ("taker_fee_bp = \"7.5\"", "taker_fee_bp = \"-1\"", "taker_fee_bp"),
         ("price_scale = 2", "price_scale = 19", "BTCUSDT.price_scale"),
+        ("depth = 50", "depth = 50\nrest_endpoint = \"ftp://api.bybit.com\"", "rest_endpoint"),
+        ("depth = 50", "depth = 50\nsim_rest_endpoint = \"http://127.0.0.1:19105/v5\"", "sim_rest_endpoint"),
     ])
     func badValues(_ from: String, _ to: String, _ key: String) throws {
         let text = Self.one.replacingOccurrences(of: from, with: to)
@@ -92,6 +97,16 @@ struct VenueConfigurationTests {
         } catch {
             #expect(error == .invalid(venue: "bybit", key: "instruments", why: "is empty: configure at least one [[venues.instruments]]"))
         }
+    }
+
+    @Test("Binance with a simulator endpoint needs the simulator's REST endpoint too (its snapshots come over REST)")
+    func binanceRest() throws {
+        let text = Self.one.replacingOccurrences(of: "kind = \"bybit\"", with: "kind = \"binance\"").replacingOccurrences(of: "depth = 50", with: "depth = 1000\nsim_endpoint = \"ws://127.0.0.1:19001/stream\"")
+        #expect(throws: ConfigurationError.invalid(venue: "bybit", key: "sim_rest_endpoint", why: "is required with sim_endpoint (Binance's snapshots come over REST)")) {
+            try MarketConfiguration(toml: text)
+        }
+        let withRest = try MarketConfiguration(toml: text.replacingOccurrences(of: "depth = 1000", with: "depth = 1000\nsim_rest_endpoint = \"http://[::1]:19101\""))
+        #expect(withRest.venues[0].simRestEndpoint?.description == "http://[::1]:19101" && withRest.venues[0].restEndpoint?.description == "https://api.binance.com:443")
     }
 
     @Test("WebSocket URLs: ports, IPv6 literals, paths; anything else is nil")

@@ -161,6 +161,32 @@ struct SimulatedMarketTests {
             ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"gap\"\nvenue = \"w\"\nstart_ms = 0", "fault gap: venue \"w\" is not configured"),
             ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"latency\"\nstart_ms = 0", "milliseconds is required"),
         ]
+        // Accounts: secrets only from the environment or a 0600 file, never inline, never shown.
+        let binance = venue.replacingOccurrences(of: #"kind = "okx""#, with: "kind = \"binance\"\nrest_port = 19998")
+        let account = "\n[[venues.accounts]]\napi_key = \"k1\"\nSECRET\n[venues.accounts.deposits]\nBTC = \"2\"\nUSDT = \"1000\"\n"
+        setenv("GANTRY_TEST_SIM_SECRET", "s3cr3t", 1)
+        let withEnv = try SimConfiguration(toml: binance + account.replacingOccurrences(of: "SECRET", with: #"secret_env = "GANTRY_TEST_SIM_SECRET""#))
+        #expect(withEnv.venues[0].accounts.count == 1 && !"\(withEnv.venues[0].accounts[0])".contains("s3cr3t"))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("sim-secret-\(getpid())").path
+        FileManager.default.createFile(atPath: file, contents: Data("s3cr3t\n".utf8), attributes: [.posixPermissions: 0o644])
+        defer { unlink(file) }
+        let accountCases: [(String, String)] = [
+            (#"secret = "s3cr3t""#, "secrets are not read from the configuration"),
+            (#"secret_env = "GANTRY_TEST_SIM_NOT_SET""#, "the environment variable GANTRY_TEST_SIM_NOT_SET (secret_env) is not set"),
+            ("secret_file = \"\(file)\"", "must be mode 0600 (it is 644)"),
+        ]
+        for (line, message) in accountCases {
+            do {
+                _ = try SimConfiguration(toml: binance + account.replacingOccurrences(of: "SECRET", with: line))
+                Issue.record("accepted: \(line)")
+            } catch {
+                #expect(error.message.contains(message) && !error.message.contains("s3cr3t"), "\(error.message)")
+            }
+        }
+        chmod(file, 0o600)
+        let fromFile = try SimConfiguration(toml: binance + account.replacingOccurrences(of: "SECRET", with: "secret_file = \"\(file)\""))
+        let sim = try fromFile.makeSimulator(anyPorts: true)
+        #expect(sim.venues[0].books[0].engine.ledger.balance(1, .base).free == 2_000, "2 BTC at 3 decimals")
         for (from, to, message) in cases {
             let bad = venue.replacingOccurrences(of: from, with: to)
             do {

@@ -103,6 +103,26 @@ struct BinanceVenueTests {
         #expect(time.status == 200 && json(String(decoding: time.body, as: UTF8.self))["serverTime"] is Int)
     }
 
+    @Test("the request weight limit: beyond it 429 with -1003 and Retry-After; a venue's latency delays its messages")
+    func limitsAndLatency() throws {
+        let (sim, venue) = try testSimulator(.binance, symbols: ["BTCUSDT"])
+        venue.weightPerMinute = 12
+        let port = venue.restPort!
+        let statuses = (0..<3).map { _ in rest(sim, port: port, "GET", "/api/v3/depth?symbol=BTCUSDT")?.status }
+        #expect(statuses == [200, 200, 429], "5 + 5 fit in 12, the third 5 does not")
+        let refused = try #require(rest(sim, port: port, "GET", "/api/v3/ping"))
+        #expect(refused.status == 429 && String(decoding: refused.body, as: UTF8.self).contains(#""code":-1003"#) && Int(refused.head.header("Retry-After") ?? "") != nil)
+        venue.latency = .milliseconds(150)
+        let c = try TestClient(port: venue.port, path: "/ws/btcusdt@depth")
+        c.pump(sim) { $0.open }
+        c.pump(sim, seconds: 0.05) { _ in false }
+        let sent = MonotonicClock.now()
+        sim.step()
+        c.pump(sim) { $0.received.contains { $0.contains("depthUpdate") } }
+        let waited = MonotonicClock.now() - sent
+        #expect(waited >= .milliseconds(150) && waited < .seconds(2), "delivered after the venue's latency (\(waited.raw / 1_000_000) ms)")
+    }
+
     @Test("a 429 fault answers Binance's rate-limit error with Retry-After; a 5xx fault a 503")
     func restFaults() throws {
         let (sim, venue) = try testSimulator(.binance, symbols: ["BTCUSDT"])
