@@ -27,6 +27,9 @@ struct FeedCommand: ParsableCommand {
     @Option(name: .long, help: "Only these venues (comma-separated names).")
     var venues: String?
 
+    @Option(name: .long, help: "Record to this directory: each venue's raw input (<venue>.raw) and the events (events.bin), for `gantry replay`.")
+    var record: String?
+
     func validate() throws {
         guard seconds >= 0 else { throw ValidationError("--seconds must be ≥ 0") }
     }
@@ -48,7 +51,93 @@ struct FeedCommand: ParsableCommand {
         if let wanted, let unknown = wanted.first(where: { w in !market.venues.contains { $0.name == w } }) {
             throw ValidationError("--venues: \(unknown) is not a configured venue")
         }
-        let ok = try runFeed(market, venues: market.venues.filter { wanted?.contains($0.name) ?? true }, sim: sim, seconds: seconds)
+        if let record {
+            try FileManager.default.createDirectory(atPath: record, withIntermediateDirectories: true)
+        }
+        let ok = try runFeed(market, venues: market.venues.filter { wanted?.contains($0.name) ?? true }, sim: sim, seconds: seconds, record: record)
+        if !ok { throw ExitCode(1) }
+    }
+}
+
+/// `gantry record`: the feed, recording raw input and events to a directory.
+struct RecordCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "record",
+        abstract: "Capture the venues' raw messages and the normalized events to a directory, for `gantry replay`.")
+
+    @Option(name: .long, help: "The configuration file with the [[venues]] tables.")
+    var config: String = "config/gantry.example.toml"
+
+    @Flag(name: .long, help: "Record from the simulator's endpoints.")
+    var sim = false
+
+    @Option(name: .long, help: "How long to record, in seconds.")
+    var seconds: Int = 10
+
+    @Option(name: .long, help: "The directory to write (created if missing).")
+    var out: String
+
+    @Option(name: .long, help: "Only these venues (comma-separated names).")
+    var venues: String?
+
+    func run() throws {
+        var feed = FeedCommand()
+        feed.config = config
+        feed.sim = sim
+        feed.seconds = seconds
+        feed.venues = venues
+        feed.record = out
+        try feed.validate()
+        try feed.run()
+    }
+}
+
+/// `gantry replay`: each venue's raw recording through a new feed handler; the events must equal those recorded.
+struct ReplayCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay",
+        abstract: "Replay a recording through the feed handlers and check that the events equal the recorded ones.")
+
+    @Option(name: .long, help: "The configuration the recording was made with.")
+    var config: String = "config/gantry.example.toml"
+
+    @Option(name: .long, help: "The recording's directory.")
+    var dir: String
+
+    func run() throws {
+        let market: MarketConfiguration
+        do {
+            market = try MarketConfiguration(toml: try String(contentsOfFile: config, encoding: .utf8))
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let recorded: [MarketEvent]
+        do throws(RecordingError) {
+            recorded = try readEvents(dir + "/events.bin")
+        } catch {
+            throw ValidationError("\(dir)/events.bin: \(error)")
+        }
+        var ok = true
+        for v in market.venues {
+            let path = dir + "/\(v.name).raw"
+            guard FileManager.default.fileExists(atPath: path), let id = market.registry.venue(named: v.name) else { continue }
+            var records: [IngestRecord] = []
+            do throws(RecordingError) {
+                records = try readIngestRecords(path)
+            } catch {
+                guard case .truncated(let n) = error else { throw ValidationError("\(path): \(error)") }
+                print("  \(v.name): torn tail after \(n) records (the recorder was stopped mid-write); replaying those")
+                records = (try? readIngestRecords(path, limit: n)) ?? []
+            }
+            let replayed = replay(records, venue: v, registry: market.registry)
+            let expected = recorded.filter { $0.venue == id }
+            // The recording may stop between a stage's publish and the consumer's read: compare what both have.
+            let n = min(replayed.count, expected.count)
+            let same = (0..<n).allSatisfy { sameEvent(replayed[$0], expected[$0]) }
+            let messages = records.filter { $0.kind == .message }.count
+            print("  \(v.name): \(records.count) inputs (\(messages) messages), \(replayed.count) events replayed, \(expected.count) recorded: \(same && replayed.count >= expected.count ? "identical" : "DIFFERENT")")
+            if !same || replayed.count < expected.count { ok = false }
+        }
         if !ok { throw ExitCode(1) }
     }
 }
@@ -77,7 +166,8 @@ final class FeedBox {
 
 /// Runs the venues' feeds until the time is up or a signal arrives; prints a block a second and a summary.
 /// - Returns: false if any feed saw malformed messages or no book came up.
-func runFeed(_ market: MarketConfiguration, venues: [VenueConfiguration], sim: Bool, seconds: Int) throws -> Bool {
+func runFeed(_ market: MarketConfiguration, venues: [VenueConfiguration], sim: Bool, seconds: Int, record: String? = nil) throws -> Bool {
+    let eventsFile = try record.map { try IngestRecorder.events(path: $0 + "/events.bin") }
     let machine = Machine.current()
     let cpus = machine.cpus.isEmpty ? [0] : machine.cpus
     var boxes: [FeedBox] = []
@@ -90,7 +180,8 @@ func runFeed(_ market: MarketConfiguration, venues: [VenueConfiguration], sim: B
         let cpu = cpus[(k + 1) % cpus.count]
         let endpoint = sim ? v.simEndpoint.map(String.init(describing:)) ?? "none" : v.endpoint.description
         print("  \(v.name): \(endpoint) on cpu \(cpu), \(v.instruments.map(\.symbol).joined(separator: ", "))")
-        boxes.append(FeedBox(try VenueFeedRunner(venue: v, registry: market.registry, sim: sim, cpu: cpu, mode: .adaptiveShared)))
+        boxes.append(FeedBox(try VenueFeedRunner(
+            venue: v, registry: market.registry, sim: sim, cpu: cpu, mode: .adaptiveShared, recordTo: record.map { $0 + "/\(v.name).raw" })))
     }
     signal(SIGINT) { _ in feedInterrupted.store(true, ordering: .relaxed) }
     signal(SIGTERM) { _ in feedInterrupted.store(true, ordering: .relaxed) }
@@ -99,6 +190,7 @@ func runFeed(_ market: MarketConfiguration, venues: [VenueConfiguration], sim: B
     func drain() {
         for box in boxes {
             while let e = box.feed.events.tryConsume() {
+                if let eventsFile { withUnsafePointer(to: e) { eventsFile.record(events: UnsafeBufferPointer(start: $0, count: 1)) } }
                 guard var view = views[e.instrument] else { continue }
                 switch e.kind {
                 case .bookReset:
@@ -145,6 +237,8 @@ func runFeed(_ market: MarketConfiguration, venues: [VenueConfiguration], sim: B
     }
     for box in boxes { box.feed.runner.stop() }
     drain()
+    eventsFile?.close()
+    if let record { print("recorded to \(record): <venue>.raw and events.bin (gantry replay --dir \(record))") }
     print("\nsummary (\((MonotonicClock.now() - started).raw / 1_000_000) ms):")
     var ok = true
     for box in boxes {

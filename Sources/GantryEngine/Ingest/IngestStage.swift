@@ -116,6 +116,8 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
     let rest: HTTPClient?
     /// REST snapshot requests in flight: request id → instrument.
     var snapshotRequests: [(HTTPRequestId, InstrumentId)] = []
+    /// Records every input of the stage for replay (`gantry record`), when set.
+    let recorder: IngestRecorder?
 
     /// - Parameters:
     ///   - rest: The venue's REST endpoint, for feeds whose snapshots come over it (Binance); nil for venues
@@ -124,9 +126,11 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
     ///     that it can make room (it could not run otherwise: the stage waits for it on the same thread).
     public init(
         supervisor: consuming WebSocketSupervisor<Sink>, handler: consuming Handler, producer: consuming RingProducer<MarketEvent>,
-        rest: HTTPClient? = nil, whenRingFull: (() -> Void)? = nil, report: @escaping (IngestStats) -> Void = { _ in }
+        rest: HTTPClient? = nil, whenRingFull: (() -> Void)? = nil, recorder: IngestRecorder? = nil,
+        report: @escaping (IngestStats) -> Void = { _ in }
     ) {
         self.rest = rest
+        self.recorder = recorder
         self.supervisor = supervisor
         core = .allocate(capacity: 1)
         var resync: [InstrumentId] = []
@@ -146,15 +150,21 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
     public mutating func poll() -> Int {
         let now = MonotonicClock.now()
         let core = self.core
+        let recorder = self.recorder
         var lost = false
         let work = supervisor.poll(now: now) { event in
             switch event {
-            case .message(_, let payload, let receivedAt): core.pointee.handle(payload, receivedAt: receivedAt)
+            case .message(_, let payload, let receivedAt):
+                recorder?.record(.message, time: receivedAt, payload)
+                core.pointee.handle(payload, receivedAt: receivedAt)
             case .closed: lost = true
             default: break
             }
         }
-        if lost { core.pointee.connectionLost(at: now) }
+        if lost {
+            recorder?.record(.connectionLost, time: now, UnsafeRawBufferPointer(start: nil, count: 0))
+            core.pointee.connectionLost(at: now)
+        }
         // Books that went stale on an open connection are resubscribed for a fresh snapshot (after a drop,
         // the reconnect's subscriptions do that).
         if !core.pointee.resyncRequests.isEmpty {
@@ -171,6 +181,7 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
     /// Sends the snapshot requests the feed wants and hands it what came back.
     mutating func pollSnapshots(_ rest: HTTPClient, now: Nanos) -> Int {
         let core = self.core
+        let recorder = self.recorder
         var requests = snapshotRequests
         var refused: [(InstrumentId, String)] = []
         core.pointee.handler.snapshotRequests(now: now) { instrument, target in
@@ -188,6 +199,7 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
                 switch result {
                 case .success(let response) where response.status == 200:
                     let received = MonotonicClock.now()
+                    response.body.withUnsafeBytes { recorder?.record(.snapshot, instrument: instrument, time: received, $0) }
                     core.pointee.batch.removeAll()
                     let outcome = response.body.withUnsafeBytes {
                         core.pointee.handler.snapshotArrived(instrument, body: $0, receiveTime: received, into: &core.pointee.batch)
@@ -210,6 +222,7 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
 
     public mutating func finish() {
         supervisor.stop(now: MonotonicClock.now())
+        recorder?.close()
         report(core.pointee.stats)
     }
 }

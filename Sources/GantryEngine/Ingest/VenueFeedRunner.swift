@@ -26,12 +26,14 @@ public struct VenueFeedRunner: ~Copyable {
     ///   - sim: Connect to the simulator's endpoints instead of the venue's.
     ///   - cpu, mode: Where the runner runs and how it waits.
     ///   - tls: The client context for wss:// and https:// (verification on); made from the system store if nil.
+    ///   - recordTo: A file to record everything the stage takes in, for replay (`gantry record`).
     /// - Throws: `RingError`, `RunnerError`, `TLSError`, or `ConfigurationError` if `--sim` is asked for a venue
     ///   without simulator endpoints.
     public init(
         venue: VenueConfiguration, registry: InstrumentRegistry, sim: Bool, cpu: Int?, mode: RunnerMode, tls: TLSContext? = nil,
-        ringCapacity: Int = 1 << 16
+        ringCapacity: Int = 1 << 16, recordTo: String? = nil
     ) throws {
+        let recorder = try recordTo.map { path throws(RecordingError) in try IngestRecorder(path: path) }
         guard let venueId = registry.venue(named: venue.name) else {
             throw ConfigurationError.invalid(venue: venue.name, key: "name", why: "is not in the instrument registry")
         }
@@ -78,7 +80,7 @@ public struct VenueFeedRunner: ~Copyable {
                 }
                 let client = rest.map { HTTPClient(address: restAddress!, port: $0.port, host: $0.host, tls: $0.tls ? context : nil) }
                 return IngestStage(
-                    supervisor: supervisor, handler: handler, producer: producer.take()!, rest: client,
+                    supervisor: supervisor, handler: handler, producer: producer.take()!, rest: client, recorder: recorder,
                     report: { stats in report.stats.withLock { $0 = stats } })
             }
         }
