@@ -1,6 +1,7 @@
 import Foundation
 import GantryCore
 import GantryNet
+import GantryVenues
 import TOMLKit
 
 /// Why a simulator configuration was refused: each names the table and key.
@@ -22,7 +23,9 @@ public struct SimConfiguration: Sendable {
     /// A trading account of a venue: its API key, its secret (from the environment or a 0600 file, never
     /// from the configuration itself, never printed), and what it starts with, by asset.
     public struct Account: Sendable, CustomStringConvertible {
+        /// Binance: the API key; Coinbase: the CDP key's name.
         public var apiKey: String
+        /// Binance: the HMAC secret. Coinbase: the key's public half in PEM (not a secret).
         var secret: String
         public var deposits: [(asset: String, amount: String)]
         public var description: String { "account \(apiKey) (secret not shown)" }
@@ -84,7 +87,9 @@ public struct SimConfiguration: Sendable {
             var accounts: [AccountTable]?
         }
         struct AccountTable: Decodable {
-            var api_key: String
+            var api_key: String?
+            var key_name: String?
+            var public_key_file: String?
             var secret: String?
             var secret_env: String?
             var secret_file: String?
@@ -213,17 +218,29 @@ public struct SimConfiguration: Sendable {
             guard weight > 0 else { throw SimConfigurationError("\(what): weight_per_minute must be positive") }
             var accounts: [Account] = []
             for a in v.accounts ?? [] {
-                let who = "\(what), account \(a.api_key)"
-                guard kind == .binance else {
-                    throw SimConfigurationError("\(who): order entry is simulated for binance venues only so far")
+                let name = a.api_key ?? a.key_name ?? ""
+                let who = "\(what), account \(name)"
+                let secret: String
+                switch kind {
+                case .binance:
+                    guard let key = a.api_key, !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+                        throw SimConfigurationError("\(what): a Binance account's api_key must be letters and digits")
+                    }
+                    guard a.secret == nil else {
+                        throw SimConfigurationError("\(who): secrets are not read from the configuration; use secret_env or secret_file (mode 0600)")
+                    }
+                    secret = try Self.secret(env: a.secret_env, file: a.secret_file, who)
+                case .coinbase:
+                    guard let keyName = a.key_name, !keyName.isEmpty, let file = a.public_key_file else {
+                        throw SimConfigurationError("\(what): a Coinbase account needs key_name and public_key_file (the CDP key's public half, PEM)")
+                    }
+                    guard let pem = try? String(contentsOfFile: file, encoding: .utf8), (try? ES256Key(publicKeyPEM: pem)) != nil else {
+                        throw SimConfigurationError("\(who): public_key_file \(file) is not a P-256 public key in PEM")
+                    }
+                    secret = pem
+                default:
+                    throw SimConfigurationError("\(who): order entry is simulated for binance and coinbase venues so far")
                 }
-                guard !a.api_key.isEmpty, a.api_key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-                    throw SimConfigurationError("\(what): an account's api_key must be letters and digits")
-                }
-                guard a.secret == nil else {
-                    throw SimConfigurationError("\(who): secrets are not read from the configuration; use secret_env or secret_file (mode 0600)")
-                }
-                let secret = try Self.secret(env: a.secret_env, file: a.secret_file, who)
                 var deposits: [(String, String)] = []
                 for (asset, amount) in (a.deposits ?? [:]).sorted(by: { $0.key < $1.key }) {
                     let scales = instruments.compactMap { i in
@@ -237,7 +254,7 @@ public struct SimConfiguration: Sendable {
                     }
                     deposits.append((asset, amount))
                 }
-                accounts.append(Account(apiKey: a.api_key, secret: secret, deposits: deposits))
+                accounts.append(Account(apiKey: name, secret: secret, deposits: deposits))
             }
             venues.append(Venue(
                 name: v.name, kind: kind, wsPort: v.ws_port, restPort: v.rest_port,
@@ -317,7 +334,12 @@ public struct SimConfiguration: Sendable {
                     let quote = a.deposits.first { $0.asset == i.quoteAsset }.flatMap { try? FixedPoint.parse($0.amount, scale: i.priceScale + i.quantityScale) } ?? 0
                     deposits.append((b, base, quote))
                 }
-                venue.addAccount(BinanceCredentials(apiKey: a.apiKey, secret: a.secret, account: n + 1), deposits: deposits)
+                if v.kind == .coinbase {
+                    // The key was checked when the configuration was read.
+                    venue.addCoinbaseKey(name: a.apiKey, publicKey: try! ES256Key(publicKeyPEM: a.secret), account: n + 1, deposits: deposits)
+                } else {
+                    venue.addAccount(BinanceCredentials(apiKey: a.apiKey, secret: a.secret, account: n + 1), deposits: deposits)
+                }
             }
             simVenues.append(venue)
         }

@@ -143,6 +143,8 @@ public final class SimVenue {
     public var weightPerMinute = 6_000
     /// Binance: accounts, orders and user data streams.
     public var binance = BinanceVenueState()
+    /// Coinbase: CDP keys, orders and user channel subscriptions.
+    public var coinbase = CoinbaseVenueState()
     var nextClient = 1
     /// When the venue started (monotonic): fault windows count from here.
     public let started: Nanos
@@ -256,6 +258,8 @@ public final class SimVenue {
         if clients.contains(where: { $0.gone }) {
             for client in clients where client.gone {
                 for key in client.topics { unsubscribed(key) }
+            coinbase.users.removeAll { $0.client == client.id }
+            binance.streams.removeAll { $0.client == client.id }
             }
             clients.removeAll { $0.gone }
         }
@@ -280,7 +284,11 @@ public final class SimVenue {
 
     /// Reports the fills the market's last step made against clients' resting orders.
     public func marketFills(book: Int) {
-        if kind == .binance && !binance.orders.isEmpty { binanceMarketFills(book: book) } else { _ = books[book].takeClientFills() }
+        switch kind {
+        case .binance where !binance.orders.isEmpty: binanceMarketFills(book: book)
+        case .coinbase where !coinbase.orders.isEmpty: coinbaseMarketFills(book: book)
+        default: _ = books[book].takeClientFills()
+        }
     }
 
     /// Publishes one book's changes to the subscribers of its channels.
@@ -474,6 +482,7 @@ public final class SimVenue {
         }
         switch kind {
         case .binance: return binanceREST(request)
+        case .coinbase: return coinbaseREST(request)
         default: return SimHTTPResponse(status: 404, json: #"{"error":"not found"}"#)
         }
     }

@@ -17,6 +17,9 @@ extension SimVenue {
         }
         let channel = object["channel"] as? String ?? ""
         switch channel {
+        case "user":
+            if type == "subscribe" { coinbaseUserSubscribe(client, object) } else { coinbase.users.removeAll { $0.client == client.id } }
+            return
         case "heartbeats":
             client.heartbeats = type == "subscribe"
         case "level2", "l2_data":

@@ -2,6 +2,7 @@ import Foundation
 import GantryBook
 import GantryCore
 import GantryNet
+import GantryVenues
 import Testing
 @testable import VenueSim
 
@@ -187,6 +188,16 @@ struct SimulatedMarketTests {
         let fromFile = try SimConfiguration(toml: binance + account.replacingOccurrences(of: "SECRET", with: "secret_file = \"\(file)\""))
         let sim = try fromFile.makeSimulator(anyPorts: true)
         #expect(sim.venues[0].books[0].engine.ledger.balance(1, .base).free == 2_000, "2 BTC at 3 decimals")
+        // A Coinbase account: the CDP key's name and its public half (not a secret).
+        let pem = FileManager.default.temporaryDirectory.appendingPathComponent("sim-cdp-\(getpid()).pem").path
+        FileManager.default.createFile(atPath: pem, contents: Data(ES256Key.generate().publicKeyPEM.utf8))
+        defer { unlink(pem) }
+        let coinbase = venue.replacingOccurrences(of: #"kind = "okx""#, with: "kind = \"coinbase\"\nrest_port = 19997")
+            .replacingOccurrences(of: "BTC-USDT", with: "BTC-USD")
+        let cdp = "\n[[venues.accounts]]\nkey_name = \"organizations/o/apiKeys/k\"\npublic_key_file = \"\(pem)\"\n[venues.accounts.deposits]\nUSD = \"100\"\n"
+        let withKey = try SimConfiguration(toml: coinbase + cdp).makeSimulator(anyPorts: true)
+        #expect(withKey.venues[0].books[0].engine.ledger.balance(1, .quote).free == 100 * 10_000)
+        #expect(throws: SimConfigurationError.self) { try SimConfiguration(toml: coinbase + cdp.replacingOccurrences(of: pem, with: file)) }
         for (from, to, message) in cases {
             let bad = venue.replacingOccurrences(of: from, with: to)
             do {

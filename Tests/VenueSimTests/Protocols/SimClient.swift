@@ -58,15 +58,16 @@ final class TestClient {
 }
 
 /// A one-venue simulator with BTC and ETH books, paused (no steps) unless told otherwise.
-func testSimulator(_ kind: SimProtocol, symbols: [String], priceScale: Int = 2, quantityScale: Int = 8, paused: Bool = true, seed: UInt64 = 3)
-    throws -> (VenueSimulator, SimVenue)
-{
+func testSimulator(
+    _ kind: SimProtocol, symbols: [String], priceScale: Int = 2, quantityScale: Int = 8, paused: Bool = true, seed: UInt64 = 3,
+    restPort: Int? = nil
+) throws -> (VenueSimulator, SimVenue) {
     let books = symbols.map {
         SimulatedBook(
             instrument: SimInstrument(symbol: $0, priceScale: priceScale, quantityScale: quantityScale, tick: 1, lot: 1_000),
             fees: FeeSchedule(makerCentiBasisPoints: 200, takerCentiBasisPoints: 1_000), levels: 30, maxLots: 10_000)
     }
-    let venue = try SimVenue(name: kind.rawValue, kind: kind, books: books, restPort: kind == .binance ? 0 : nil)
+    let venue = try SimVenue(name: kind.rawValue, kind: kind, books: books, restPort: kind == .binance ? 0 : restPort)
     let sim = VenueSimulator(
         venues: [venue], markets: [MarketParameters(start: 97_000 * 100_000_000, volatilityPerSecond: 20_000_000)],
         assignments: [symbols.map { _ in 0 }], stepsPerSecond: 200, seed: seed)

@@ -1,0 +1,170 @@
+import COpenSSL
+
+/// Why a key could not be loaded or used.
+public enum VenueCryptoError: Error, Equatable, Sendable, CustomStringConvertible {
+    case badKey(String)
+    case signingFailed
+
+    public var description: String {
+        switch self {
+        case .badKey(let why): "bad key: \(why)"
+        case .signingFailed: "signing failed"
+        }
+    }
+}
+
+/// An ECDSA P-256 key for ES256 (RFC 7518 §3.4: SHA-256, the signature as the 64 bytes r ‖ s), as Coinbase's
+/// CDP API keys use it for their JWTs. Loaded from PEM (the private key to sign, the public key to verify).
+///
+/// `@unchecked Sendable`: the OpenSSL key is immutable once loaded, and OpenSSL's EVP_PKEY may be used from
+/// several threads for signing and verifying (each call makes its own digest context).
+public final class ES256Key: @unchecked Sendable {
+    let pkey: OpaquePointer
+    public let isPrivate: Bool
+
+    init(pkey: OpaquePointer, isPrivate: Bool) throws(VenueCryptoError) {
+        guard EVP_PKEY_get_base_id(pkey) == EVP_PKEY_EC, EVP_PKEY_get_bits(pkey) == 256 else {
+            EVP_PKEY_free(pkey)
+            throw .badKey("not a P-256 EC key")
+        }
+        self.pkey = pkey
+        self.isPrivate = isPrivate
+    }
+
+    deinit { EVP_PKEY_free(pkey) }
+
+    /// A private key in PEM ("-----BEGIN EC PRIVATE KEY-----" or PKCS #8).
+    public convenience init(privateKeyPEM: String) throws(VenueCryptoError) {
+        let bio = Self.memoryBIO(privateKeyPEM)
+        defer { BIO_free(bio) }
+        guard let key = PEM_read_bio_PrivateKey(bio, nil, nil, nil) else { throw .badKey("not a PEM private key") }
+        try self.init(pkey: key, isPrivate: true)
+    }
+
+    /// A public key in PEM ("-----BEGIN PUBLIC KEY-----").
+    public convenience init(publicKeyPEM: String) throws(VenueCryptoError) {
+        let bio = Self.memoryBIO(publicKeyPEM)
+        defer { BIO_free(bio) }
+        guard let key = PEM_read_bio_PUBKEY(bio, nil, nil, nil) else { throw .badKey("not a PEM public key") }
+        try self.init(pkey: key, isPrivate: false)
+    }
+
+    /// A new random key (for tests and the simulator's own accounts).
+    public static func generate() -> ES256Key {
+        let ctx = EVP_PKEY_CTX_new_id(EVP_PKEY_EC, nil)
+        defer { EVP_PKEY_CTX_free(ctx) }
+        var key: OpaquePointer? = nil
+        guard EVP_PKEY_keygen_init(ctx) == 1, EVP_PKEY_CTX_set_ec_paramgen_curve_nid(ctx, NID_X9_62_prime256v1) == 1,
+            EVP_PKEY_keygen(ctx, &key) == 1, let key
+        else { preconditionFailure("OpenSSL could not generate a P-256 key") }
+        return try! ES256Key(pkey: key, isPrivate: true)
+    }
+
+    /// The public key in PEM.
+    public var publicKeyPEM: String { Self.pem { PEM_write_bio_PUBKEY($0, pkey) } }
+
+    /// The private key in PEM (PKCS #8), nil for a public key.
+    public var privateKeyPEM: String? { isPrivate ? Self.pem { PEM_write_bio_PrivateKey($0, pkey, nil, nil, 0, nil, nil) } : nil }
+
+    /// The ES256 signature of `message`: SHA-256, ECDSA, r ‖ s as 32 bytes each. - Throws: on a public key.
+    public func sign(_ message: [UInt8]) throws(VenueCryptoError) -> [UInt8] {
+        guard isPrivate, let ctx = EVP_MD_CTX_new() else { throw .signingFailed }
+        defer { EVP_MD_CTX_free(ctx) }
+        var length = 0
+        guard EVP_DigestSignInit(ctx, nil, EVP_sha256(), nil, pkey) == 1, EVP_DigestSign(ctx, nil, &length, message, message.count) == 1
+        else { throw .signingFailed }
+        var der = [UInt8](repeating: 0, count: length)
+        guard EVP_DigestSign(ctx, &der, &length, message, message.count) == 1 else { throw .signingFailed }
+        // DER SEQUENCE { r, s } → r ‖ s.
+        let parsed: OpaquePointer? = der.withUnsafeBufferPointer { b in
+            var p: UnsafePointer<UInt8>? = b.baseAddress
+            return d2i_ECDSA_SIG(nil, &p, length)
+        }
+        guard let sig = parsed else { throw .signingFailed }
+        defer { ECDSA_SIG_free(sig) }
+        var out = [UInt8](repeating: 0, count: 64)
+        guard BN_bn2binpad(ECDSA_SIG_get0_r(sig), &out, 32) == 32 else { throw .signingFailed }
+        let s = out.withUnsafeMutableBufferPointer { BN_bn2binpad(ECDSA_SIG_get0_s(sig), $0.baseAddress! + 32, 32) }
+        guard s == 32 else { throw .signingFailed }
+        return out
+    }
+
+    /// Whether `signature` (r ‖ s, 64 bytes) is this key's ES256 signature of `message`.
+    public func verify(_ signature: [UInt8], _ message: [UInt8]) -> Bool {
+        guard signature.count == 64, let sig = ECDSA_SIG_new() else { return false }
+        defer { ECDSA_SIG_free(sig) }
+        let r = BN_bin2bn(signature, 32, nil)
+        let s = signature.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress! + 32, 32, nil) }
+        guard ECDSA_SIG_set0(sig, r, s) == 1 else { return false }
+        var derPointer: UnsafeMutablePointer<UInt8>? = nil
+        let length = i2d_ECDSA_SIG(sig, &derPointer)
+        guard length > 0, let der = derPointer else { return false }
+        defer { CRYPTO_free(der, #fileID, #line) }
+        guard let ctx = EVP_MD_CTX_new() else { return false }
+        defer { EVP_MD_CTX_free(ctx) }
+        guard EVP_DigestVerifyInit(ctx, nil, EVP_sha256(), nil, pkey) == 1 else { return false }
+        return EVP_DigestVerify(ctx, der, Int(length), message, message.count) == 1
+    }
+
+    static func memoryBIO(_ text: String) -> OpaquePointer {
+        let bytes = Array(text.utf8)
+        let bio = BIO_new(BIO_s_mem())!
+        _ = BIO_write(bio, bytes, Int32(bytes.count))
+        return bio
+    }
+
+    static func pem(_ write: (OpaquePointer) -> Int32) -> String {
+        let bio = BIO_new(BIO_s_mem())!
+        defer { BIO_free(bio) }
+        guard write(bio) == 1 else { return "" }
+        let n = Int(BIO_ctrl_pending(bio))
+        var out = [UInt8](repeating: 0, count: n)
+        _ = BIO_read(bio, &out, Int32(n))
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Base64url without padding (RFC 4648 §5), as JWTs use it.
+public enum Base64URL {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
+    public static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i < bytes.count {
+            let b0 = UInt32(bytes[i])
+            let b1 = i + 1 < bytes.count ? UInt32(bytes[i + 1]) : 0
+            let b2 = i + 2 < bytes.count ? UInt32(bytes[i + 2]) : 0
+            let v = b0 << 16 | b1 << 8 | b2
+            out.append(alphabet[Int(v >> 18 & 63)])
+            out.append(alphabet[Int(v >> 12 & 63)])
+            if i + 1 < bytes.count { out.append(alphabet[Int(v >> 6 & 63)]) }
+            if i + 2 < bytes.count { out.append(alphabet[Int(v & 63)]) }
+            i += 3
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// - Returns: nil if `text` holds a character outside the alphabet or has an impossible length.
+    public static func decode(_ text: String) -> [UInt8]? {
+        var values: [UInt32] = []
+        for c in text.utf8 {
+            guard let k = alphabet.firstIndex(of: c) else { return nil }
+            values.append(UInt32(k))
+        }
+        guard values.count % 4 != 1 else { return nil }
+        var out: [UInt8] = []
+        var i = 0
+        while i < values.count {
+            let chunk = values[i..<min(i + 4, values.count)]
+            var v: UInt32 = 0
+            for (k, x) in chunk.enumerated() { v |= x << (18 - 6 * UInt32(k)) }
+            out.append(UInt8(v >> 16 & 255))
+            if chunk.count > 2 { out.append(UInt8(v >> 8 & 255)) }
+            if chunk.count > 3 { out.append(UInt8(v & 255)) }
+            i += 4
+        }
+        return out
+    }
+}
