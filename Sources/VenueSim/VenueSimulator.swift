@@ -63,8 +63,9 @@ public final class VenueSimulator {
 
     func midTicks(_ l: PriceLink) -> Int64 { markets[l.market].mid(venue: l.slot) / l.unitsPerTick }
 
-    /// One step: the models advance, the books follow, the changes go out.
-    public func step() {
+    /// One step: the models advance, the books follow, the changes go out (through the faults active `now`).
+    public func step(now: Nanos = MonotonicClock.now()) {
+        for v in venues { v.now = now }
         for m in markets.indices { markets[m].advance() }
         for l in links {
             let changes = venues[l.venue].books[l.book].step(midTicks: midTicks(l), random: &random)
@@ -91,7 +92,7 @@ public final class VenueSimulator {
         }
         var burst = 0
         while nextStep <= now && burst < 1_000 {
-            step()
+            step(now: now)
             nextStep = nextStep + period
             burst += 1
         }

@@ -1,24 +1,14 @@
-import COpenSSL
-
 /// Binance's request signature for SIGNED endpoints: HMAC-SHA256 keyed with the API secret over the query
 /// string concatenated (no separator) with the request body, as lower-case hex in the `signature` parameter;
 /// the API key goes in the `X-MBX-APIKEY` header. The client signs with it, the simulator verifies with it.
 public enum BinanceSigning {
     /// The hex HMAC-SHA256 of `payload` under `secret`.
     public static func signature(secret: [UInt8], payload: [UInt8]) -> String {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        secret.withUnsafeBytes { key in
-            payload.withUnsafeBytes { data in
-                _ = HMAC(
-                    EVP_sha256(), key.baseAddress, Int32(key.count), data.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                    data.count, &digest, &length)
-            }
-        }
+        let digest = Crypto.hmacSHA256(key: secret, payload)
         let hex = Array("0123456789abcdef".utf8)
         var out = [UInt8]()
         out.reserveCapacity(64)
-        for b in digest.prefix(Int(length)) {
+        for b in digest {
             out.append(hex[Int(b >> 4)])
             out.append(hex[Int(b & 15)])
         }

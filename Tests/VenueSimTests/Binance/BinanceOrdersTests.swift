@@ -151,6 +151,36 @@ struct BinanceOrdersTests {
         #expect(queried["status"] as? String == "FILLED" && queried["executedQty"] as? String == "0.00100000")
     }
 
+    @Test("a clock-skew fault moves the venue's clock: serverTime jumps and a timestamp within recvWindow falls outside it")
+    func clockSkew() throws {
+        let desk = try BinanceOrderDesk()
+        let before = json(String(decoding: rest(desk.sim, port: desk.venue.restPort!, "GET", "/api/v3/time")?.body ?? [], as: UTF8.self))["serverTime"] as? Int ?? 0
+        desk.venue.faults.schedule(SimFault(kind: .clockSkew, start: desk.venue.elapsedNow, duration: .seconds(10), milliseconds: 3_000))
+        let after = json(String(decoding: rest(desk.sim, port: desk.venue.restPort!, "GET", "/api/v3/time")?.body ?? [], as: UTF8.self))["serverTime"] as? Int ?? 0
+        #expect(after - before >= 3_000 && after - before < 4_000)
+        let (status, body, _) = desk.call("GET", "/api/v3/account", "recvWindow=1000")
+        #expect(status == 400 && body["code"] as? Int == -1021 && body["msg"] as? String == "Timestamp for this request is outside of the recvWindow.")
+        #expect(desk.call("GET", "/api/v3/account", "recvWindow=5000").0 == 200, "a wider window still takes it")
+    }
+
+    @Test("a latency-spike fault holds market data back for its window, in order, then delivers it")
+    func latencySpike() throws {
+        let desk = try BinanceOrderDesk()
+        let c = try TestClient(port: desk.venue.port, path: "/ws/btcusdt@depth")
+        c.pump(desk.sim) { $0.open }
+        c.pump(desk.sim, seconds: 0.05) { _ in false }
+        desk.venue.faults.schedule(SimFault(kind: .latency, start: desk.venue.elapsedNow, duration: .milliseconds(300), milliseconds: 200))
+        let sent = MonotonicClock.now()
+        desk.sim.step()
+        desk.sim.step()
+        c.pump(desk.sim) { $0.received.count >= 2 }
+        let waited = MonotonicClock.now() - sent
+        #expect(waited >= .milliseconds(200), "held for the spike (\(waited.raw / 1_000_000) ms)")
+        let ids = c.received.compactMap { (json($0)["u"] as? Int, json($0)["U"] as? Int) }
+        #expect(ids.count == 2 && ids[1].1 == ids[0].0.map { $0 + 1 }, "in order: the second U follows the first u")
+        #expect((desk.venue.faults.applied[.latency] ?? 0) >= 2)
+    }
+
     @Test("a reject fault refuses the next order with -2010")
     func rejectFault() throws {
         let desk = try BinanceOrderDesk()

@@ -1,4 +1,19 @@
+// Every OpenSSL call of GantryVenues passes through this file: HMAC-SHA256 (Binance) and ES256 (Coinbase).
 import COpenSSL
+
+/// HMAC-SHA256, for the venues that sign with a shared secret.
+enum Crypto {
+    static func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        key.withUnsafeBytes { k in
+            data.withUnsafeBytes { d in
+                _ = HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), d.baseAddress?.assumingMemoryBound(to: UInt8.self), d.count, &digest, &length)
+            }
+        }
+        return Array(digest.prefix(Int(length)))
+    }
+}
 
 /// Why a key could not be loaded or used.
 public enum VenueCryptoError: Error, Equatable, Sendable, CustomStringConvertible {
