@@ -10,11 +10,8 @@ import Synchronization
 /// Set by SIGINT/SIGTERM: the feed stops and prints its summary.
 let feedInterrupted = Atomic<Bool>(false)
 
-struct FeedCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "feed",
-        abstract: "Connect to the configured venues' market data and show live top of book, message rates and latency.")
-
+/// Where the feed connects and for how long (shared by `feed` and `record`).
+struct FeedOptions: ParsableArguments {
     @Option(name: .long, help: "The configuration file with the [[venues]] tables.")
     var config: String = "config/gantry.example.toml"
 
@@ -27,14 +24,12 @@ struct FeedCommand: ParsableCommand {
     @Option(name: .long, help: "Only these venues (comma-separated names).")
     var venues: String?
 
-    @Option(name: .long, help: "Record to this directory: each venue's raw input (<venue>.raw) and the events (events.bin), for `gantry replay`.")
-    var record: String?
-
     func validate() throws {
         guard seconds >= 0 else { throw ValidationError("--seconds must be ≥ 0") }
     }
 
-    func run() throws {
+    /// Runs the feed (recording to `record` if set). - Throws: `ExitCode(1)` if a feed saw malformed messages.
+    func run(record: String?) throws {
         let text: String
         do {
             text = try String(contentsOfFile: config, encoding: .utf8)
@@ -59,87 +54,17 @@ struct FeedCommand: ParsableCommand {
     }
 }
 
-/// `gantry record`: the feed, recording raw input and events to a directory.
-struct RecordCommand: ParsableCommand {
+struct FeedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "record",
-        abstract: "Capture the venues' raw messages and the normalized events to a directory, for `gantry replay`.")
+        commandName: "feed",
+        abstract: "Connect to the configured venues' market data and show live top of book, message rates and latency.")
 
-    @Option(name: .long, help: "The configuration file with the [[venues]] tables.")
-    var config: String = "config/gantry.example.toml"
+    @OptionGroup var feed: FeedOptions
 
-    @Flag(name: .long, help: "Record from the simulator's endpoints.")
-    var sim = false
+    @Option(name: .long, help: "Record to this directory: each venue's raw input (<venue>.raw) and the events (events.bin), for `gantry replay`.")
+    var record: String?
 
-    @Option(name: .long, help: "How long to record, in seconds.")
-    var seconds: Int = 10
-
-    @Option(name: .long, help: "The directory to write (created if missing).")
-    var out: String
-
-    @Option(name: .long, help: "Only these venues (comma-separated names).")
-    var venues: String?
-
-    func run() throws {
-        var feed = FeedCommand()
-        feed.config = config
-        feed.sim = sim
-        feed.seconds = seconds
-        feed.venues = venues
-        feed.record = out
-        try feed.validate()
-        try feed.run()
-    }
-}
-
-/// `gantry replay`: each venue's raw recording through a new feed handler; the events must equal those recorded.
-struct ReplayCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "replay",
-        abstract: "Replay a recording through the feed handlers and check that the events equal the recorded ones.")
-
-    @Option(name: .long, help: "The configuration the recording was made with.")
-    var config: String = "config/gantry.example.toml"
-
-    @Option(name: .long, help: "The recording's directory.")
-    var dir: String
-
-    func run() throws {
-        let market: MarketConfiguration
-        do {
-            market = try MarketConfiguration(toml: try String(contentsOfFile: config, encoding: .utf8))
-        } catch {
-            throw ValidationError("\(error)")
-        }
-        let recorded: [MarketEvent]
-        do throws(RecordingError) {
-            recorded = try readEvents(dir + "/events.bin")
-        } catch {
-            throw ValidationError("\(dir)/events.bin: \(error)")
-        }
-        var ok = true
-        for v in market.venues {
-            let path = dir + "/\(v.name).raw"
-            guard FileManager.default.fileExists(atPath: path), let id = market.registry.venue(named: v.name) else { continue }
-            var records: [IngestRecord] = []
-            do throws(RecordingError) {
-                records = try readIngestRecords(path)
-            } catch {
-                guard case .truncated(let n) = error else { throw ValidationError("\(path): \(error)") }
-                print("  \(v.name): torn tail after \(n) records (the recorder was stopped mid-write); replaying those")
-                records = (try? readIngestRecords(path, limit: n)) ?? []
-            }
-            let replayed = replay(records, venue: v, registry: market.registry)
-            let expected = recorded.filter { $0.venue == id }
-            // The recording may stop between a stage's publish and the consumer's read: compare what both have.
-            let n = min(replayed.count, expected.count)
-            let same = (0..<n).allSatisfy { sameEvent(replayed[$0], expected[$0]) }
-            let messages = records.filter { $0.kind == .message }.count
-            print("  \(v.name): \(records.count) inputs (\(messages) messages), \(replayed.count) events replayed, \(expected.count) recorded: \(same && replayed.count >= expected.count ? "identical" : "DIFFERENT")")
-            if !same || replayed.count < expected.count { ok = false }
-        }
-        if !ok { throw ExitCode(1) }
-    }
+    func run() throws { try feed.run(record: record) }
 }
 
 /// What the console shows of one instrument, kept from its events.
