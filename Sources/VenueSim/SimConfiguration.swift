@@ -45,6 +45,10 @@ public struct SimConfiguration: Sendable {
         public var latencyMilliseconds: Int
         /// Binance's REQUEST_WEIGHT limit per minute (429 beyond it).
         public var weightPerMinute: Int
+        /// Noise traders' market orders per second per instrument (trades on the public streams), and their
+        /// largest size in lots.
+        public var tradesPerSecond: Int
+        public var tradeMaxLots: Int
     }
 
     public var seed: UInt64
@@ -83,6 +87,8 @@ public struct SimConfiguration: Sendable {
             var max_lots: Int?
             var latency_ms: Int?
             var weight_per_minute: Int?
+            var trades_per_second: Int?
+            var trade_max_lots: Int?
             var instruments: [InstrumentTable]?
             var accounts: [AccountTable]?
         }
@@ -216,6 +222,12 @@ public struct SimConfiguration: Sendable {
             guard (0...60_000).contains(latency) else { throw SimConfigurationError("\(what): latency_ms is \(latency); must be 0…60000") }
             let weight = v.weight_per_minute ?? 6_000
             guard weight > 0 else { throw SimConfigurationError("\(what): weight_per_minute must be positive") }
+            let tradesPerSecond = v.trades_per_second ?? 2
+            guard (0...stepsPerSecond).contains(tradesPerSecond) else {
+                throw SimConfigurationError("\(what): trades_per_second is \(tradesPerSecond); must be 0…steps_per_second (\(stepsPerSecond))")
+            }
+            let tradeMaxLots = v.trade_max_lots ?? 1_000
+            guard (1...1_000_000_000).contains(tradeMaxLots) else { throw SimConfigurationError("\(what): trade_max_lots must be 1…1000000000") }
             var accounts: [Account] = []
             for a in v.accounts ?? [] {
                 let name = a.api_key ?? a.key_name ?? ""
@@ -260,7 +272,7 @@ public struct SimConfiguration: Sendable {
                 name: v.name, kind: kind, wsPort: v.ws_port, restPort: v.rest_port,
                 fees: FeeSchedule(makerCentiBasisPoints: maker, takerCentiBasisPoints: taker), levels: levels, maxLots: maxLots,
                 instruments: instruments.map { (instrument: $0.0, market: $0.1) }, accounts: accounts, latencyMilliseconds: latency,
-                weightPerMinute: weight))
+                weightPerMinute: weight, tradesPerSecond: tradesPerSecond, tradeMaxLots: tradeMaxLots))
         }
         var faults: [SimFault] = []
         for f in file.faults ?? [] {
@@ -319,6 +331,10 @@ public struct SimConfiguration: Sendable {
         var simVenues: [SimVenue] = []
         for v in venues {
             let books = v.instruments.map { SimulatedBook(instrument: $0.instrument, fees: v.fees, levels: v.levels, maxLots: v.maxLots) }
+            for b in books {
+                b.noisePpm = v.tradesPerSecond * 1_000_000 / stepsPerSecond
+                b.noiseMaxLots = v.tradeMaxLots
+            }
             let script = faults.filter { $0.venue == nil || $0.venue == v.name }
             let venue = try SimVenue(
                 name: v.name, kind: v.kind, books: books, host: host, wsPort: anyPorts ? 0 : v.wsPort,

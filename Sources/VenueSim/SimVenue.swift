@@ -7,11 +7,15 @@ public enum SimProtocol: String, CaseIterable, Sendable, Codable {
     case binance, coinbase, kraken, okx, bybit
 }
 
-/// A book channel: one instrument's book at one depth (0: full depth). Subscribers of the same channel see
-/// the same messages and sequence ids.
+/// A channel: one instrument's book at one depth (0: full depth), or its trades (`TopicKey.trades`) or ticker
+/// (`TopicKey.ticker`). Subscribers of the same channel see the same messages and sequence ids.
 struct TopicKey: Hashable {
     var book: Int
     var depth: Int
+
+    static let trades = -1
+    static let ticker = -2
+    var isBook: Bool { depth >= 0 }
 }
 
 /// What a channel's subscribers hold, and its sequence ids.
@@ -22,6 +26,8 @@ final class FeedTopic {
     /// Bybit's per-topic `u`; OKX's last `seqId` sent.
     var sequence: UInt64 = 0
     var subscribers = 0
+    /// A ticker channel's last best bid and ask (price, quantity each), to send only what moved.
+    var lastTop: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
 
     init(key: TopicKey, view: DepthView?) {
         self.key = key
@@ -282,6 +288,47 @@ public final class SimVenue {
         return work
     }
 
+    /// The last trades of each book (Coinbase's `market_trades` snapshot).
+    var recentTrades: [Int: [SimFill]] = [:]
+
+    /// Publishes a book's trades since the last call and, if its best bid or ask moved, its ticker.
+    public func publishTrades(book: Int) {
+        let trades = books[book].takeTrades()
+        if !trades.isEmpty { recentTrades[book, default: []] = Array((recentTrades[book, default: []] + trades).suffix(50)) }
+        guard book < topicsByBook.count else { return }
+        for topic in topicsByBook[book] where topic.subscribers > 0 && !topic.key.isBook {
+            if topic.key.depth == TopicKey.trades {
+                guard !trades.isEmpty else { continue }
+                for client in clients where client.open && !client.gone && client.topics.contains(topic.key) {
+                    writer.reset()
+                    switch kind {
+                    case .binance: for (k, t) in trades.enumerated() {
+                        if k > 0 { send(client, writer.bytes); writer.reset() }
+                        binanceTrade(t, book: book, client)
+                    }
+                    case .coinbase: coinbaseTrades(trades, book: book, client)
+                    default: continue
+                    }
+                    send(client, writer.bytes)
+                }
+            } else {
+                guard let bid = books[book].published.bids.best, let ask = books[book].published.asks.best else { continue }
+                let top = (bid.price.raw, bid.quantity.raw, ask.price.raw, ask.quantity.raw)
+                guard top != topic.lastTop || (kind == .coinbase && !trades.isEmpty) else { continue }
+                topic.lastTop = top
+                for client in clients where client.open && !client.gone && client.topics.contains(topic.key) {
+                    writer.reset()
+                    switch kind {
+                    case .binance: binanceBookTicker(book: book, client)
+                    case .coinbase: coinbaseTicker(book: book, client)
+                    default: continue
+                    }
+                    send(client, writer.bytes)
+                }
+            }
+        }
+    }
+
     /// Reports the fills the market's last step made against clients' resting orders.
     public func marketFills(book: Int) {
         switch kind {
@@ -295,7 +342,7 @@ public final class SimVenue {
     public func publish(book: Int, changes: [SimLevelChange]) {
         guard !changes.isEmpty else { return }
         guard book < topicsByBook.count else { return }
-        for topic in topicsByBook[book] where topic.subscribers > 0 {
+        for topic in topicsByBook[book] where topic.subscribers > 0 && topic.key.isBook {
             let visible = topic.view == nil ? changes : topic.view!.update(from: books[book], changes: changes)
             guard !visible.isEmpty else { continue }
             var shared: [UInt8]? = nil

@@ -71,6 +71,7 @@ public final class VenueSimulator {
             let changes = venues[l.venue].books[l.book].step(midTicks: midTicks(l), random: &random)
             venues[l.venue].publish(book: l.book, changes: changes)
             venues[l.venue].marketFills(book: l.book)
+            venues[l.venue].publishTrades(book: l.book)
         }
         steps += 1
     }

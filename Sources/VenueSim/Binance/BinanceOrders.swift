@@ -179,6 +179,7 @@ extension SimVenue {
             }
         }
         publish(book: i, changes: changes)
+        publishTrades(book: i)
         var record = BinanceOrderRecord(
             book: i, orderId: result.order.id, clientOrderId: clientOrderId, account: account, side: side, type: type, timeInForce: tif,
             price: price, origQty: quantity, time: now, updateTime: now)

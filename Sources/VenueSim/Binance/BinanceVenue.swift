@@ -81,14 +81,15 @@ extension SimVenue {
         return parts[0].hasPrefix("!") || parts[0].allSatisfy { $0.isLowercase || $0.isNumber }
     }
 
-    /// The book channel of a `<symbol>@depth[@100ms|@1000ms]` stream name, nil for other or unknown streams.
-    /// `@depth` and `@depth@1000ms` are one channel, `@depth@100ms` another (the simulator sends both at its
-    /// step rate: the cadence is not modelled).
+    /// The channel of a stream name: `<symbol>@depth[@100ms|@1000ms]` (`@depth` and `@depth@1000ms` are one
+    /// channel, `@depth@100ms` another; the simulator sends both at its step rate: the cadence is not modelled),
+    /// `<symbol>@trade`, `<symbol>@bookTicker`; nil for other or unknown streams.
     func binanceTopic(_ name: String) -> TopicKey? {
         let parts = name.split(separator: "@")
-        guard parts.count >= 2, parts[1] == "depth", parts.count == 2 || (parts.count == 3 && (parts[2] == "100ms" || parts[2] == "1000ms")),
-            let i = books.firstIndex(where: { $0.instrument.symbol.lowercased() == parts[0] })
-        else { return nil }
+        guard parts.count >= 2, let i = books.firstIndex(where: { $0.instrument.symbol.lowercased() == parts[0] }) else { return nil }
+        if parts.count == 2 && parts[1] == "trade" { return TopicKey(book: i, depth: TopicKey.trades) }
+        if parts.count == 2 && parts[1] == "bookTicker" { return TopicKey(book: i, depth: TopicKey.ticker) }
+        guard parts[1] == "depth", parts.count == 2 || (parts.count == 3 && (parts[2] == "100ms" || parts[2] == "1000ms")) else { return nil }
         return TopicKey(book: i, depth: parts.count == 3 && parts[2] == "100ms" ? 100 : 1_000)
     }
 
@@ -117,11 +118,7 @@ extension SimVenue {
         let symbol = book.instrument.symbol
         let last = book.updateId
         let first = last - UInt64(changes.count) + 1
-        if client.combined {
-            writer.raw(#"{"stream":""#)
-            writer.text(client.streamNames[topic.key] ?? symbol.lowercased() + "@depth")
-            writer.raw(#"","data":"#)
-        }
+        let wrapped = binanceWrapper(client, topic.key, symbol.lowercased() + "@depth")
         writer.raw(#"{"e":"depthUpdate","E":"#)
         writer.int(venueMilliseconds)
         writer.raw(#","s":""#)
@@ -136,7 +133,57 @@ extension SimVenue {
         writer.raw(#","a":"#)
         writer.stringPairs(changes, side: .sell, priceScale: p, quantityScale: q)
         writer.raw("}")
-        if client.combined { writer.raw("}") }
+        if wrapped { writer.raw("}") }
+    }
+
+    /// Opens a combined-stream wrapper if the client asked for one: `{"stream":"<name>","data":`.
+    func binanceWrapper(_ client: SimClient, _ key: TopicKey, _ fallback: String) -> Bool {
+        guard client.combined else { return false }
+        writer.raw(#"{"stream":""#)
+        writer.text(client.streamNames[key] ?? fallback)
+        writer.raw(#"","data":"#)
+        return true
+    }
+
+    /// A `trade` event: trade id, price, quantity, trade time, whether the buyer was the maker.
+    func binanceTrade(_ t: SimFill, book: Int, _ client: SimClient) {
+        let inst = books[book].instrument
+        let wrapped = binanceWrapper(client, TopicKey(book: book, depth: TopicKey.trades), inst.symbol.lowercased() + "@trade")
+        let ms = venueMilliseconds
+        writer.raw(#"{"e":"trade","E":"#)
+        writer.int(ms)
+        writer.raw(#","s":""#)
+        writer.text(inst.symbol)
+        writer.raw(#"","t":"#)
+        writer.int(t.tradeId)
+        writer.raw(#","p":""#)
+        writer.decimal(t.price.raw, scale: inst.priceScale)
+        writer.raw(#"","q":""#)
+        writer.decimal(t.quantity.raw, scale: inst.quantityScale)
+        writer.raw(#"","T":"#)
+        writer.int(ms)
+        writer.raw(t.takerSide == .sell ? #","m":true,"M":true}"# : #","m":false,"M":true}"#)
+        if wrapped { writer.raw("}") }
+    }
+
+    /// A `bookTicker` event: the book's update id and its best bid and ask.
+    func binanceBookTicker(book: Int, _ client: SimClient) {
+        let b = books[book]
+        let inst = b.instrument
+        guard let bid = b.published.bids.best, let ask = b.published.asks.best else { return }
+        let wrapped = binanceWrapper(client, TopicKey(book: book, depth: TopicKey.ticker), inst.symbol.lowercased() + "@bookTicker")
+        writer.raw(#"{"u":"#)
+        writer.int(b.updateId)
+        writer.raw(#","s":""#)
+        writer.text(inst.symbol)
+        for (key, value, scale) in [(#"","b":""#, bid.price.raw, inst.priceScale), (#"","B":""#, bid.quantity.raw, inst.quantityScale),
+            (#"","a":""#, ask.price.raw, inst.priceScale), (#"","A":""#, ask.quantity.raw, inst.quantityScale)] as [(StaticString, Int64, Int)]
+        {
+            writer.raw(key)
+            writer.decimal(value, scale: scale)
+        }
+        writer.raw(#""}"#)
+        if wrapped { writer.raw("}") }
     }
 
     func binanceREST(_ request: SimHTTPRequest) -> SimHTTPResponse {

@@ -161,6 +161,7 @@ extension SimVenue {
             return coinbaseFailure(why == .insufficientBalance ? "INSUFFICIENT_FUND" : "INVALID_REQUEST", why == .insufficientBalance ? "Insufficient balance in source account" : "Invalid order", configuration: echo)
         }
         publish(book: i, changes: changes)
+        publishTrades(book: i)
         var record = CoinbaseOrderRecord(
             orderId: UUID().uuidString.lowercased(), book: i, engineId: result.order.id, account: account, clientOrderId: clientOrderId,
             side: side, configuration: kind, postOnly: postOnly, limitPrice: price, baseSize: size, created: venueTime)

@@ -22,6 +22,25 @@ extension SimVenue {
             return
         case "heartbeats":
             client.heartbeats = type == "subscribe"
+        case "market_trades", "ticker":
+            let products = (object["product_ids"] as? [Any])?.compactMap { $0 as? String } ?? []
+            guard !products.isEmpty, products.allSatisfy({ book($0) != nil }) else {
+                reply(client, #"{"type":"error","message":"Failed to subscribe: product_ids must name valid products"}"#)
+                return
+            }
+            for product in products {
+                let i = book(product)!
+                let key = TopicKey(book: i, depth: channel == "ticker" ? TopicKey.ticker : TopicKey.trades)
+                if type == "unsubscribe" {
+                    _ = unsubscribe(client, key)
+                } else if !client.topics.contains(key) {
+                    _ = subscribe(client, key, depthLimited: false)
+                    // A snapshot first: the last trades, or the ticker as it stands.
+                    writer.reset()
+                    if key.depth == TopicKey.trades { coinbaseTrades(recentTrades[i] ?? [], book: i, client, type: "snapshot") } else { coinbaseTicker(book: i, client, type: "snapshot") }
+                    reply(client, writer.bytes)
+                }
+            }
         case "level2", "l2_data":
             let products = (object["product_ids"] as? [Any])?.compactMap { $0 as? String } ?? []
             guard !products.isEmpty else {
@@ -59,7 +78,10 @@ extension SimVenue {
         coinbaseEnvelope(client, channel: "subscriptions", clientId: false)
         var held: [String] = []
         if !client.topics.isEmpty {
-            held.append(#""level2":[\#(client.topics.map { #""\#(books[$0.book].instrument.symbol)""# }.joined(separator: ","))]"#)
+            for (name, depth) in [("level2", 0), ("market_trades", TopicKey.trades), ("ticker", TopicKey.ticker)] {
+                let products = client.topics.filter { $0.depth == depth }.map { #""\#(books[$0.book].instrument.symbol)""# }
+                if !products.isEmpty { held.append(#""\#(name)":[\#(products.joined(separator: ","))]"#) }
+            }
         }
         if client.heartbeats { held.append(#""heartbeats":["heartbeats"]"#) }
         writer.text(#"{"subscriptions":{\#(held.joined(separator: ","))}}]}"#)
@@ -114,6 +136,55 @@ extension SimVenue {
             for l in a { level(.sell, l.price, l.quantity) }
         }
         writer.raw("]}")
+    }
+
+    /// `market_trades`: trades with their taker's side.
+    func coinbaseTrades(_ trades: [SimFill], book: Int, _ client: SimClient, type: StaticString = "update") {
+        let inst = books[book].instrument
+        coinbaseEnvelope(client, channel: "market_trades")
+        writer.raw(#"{"type":""#)
+        writer.raw(type)
+        writer.raw(#"","trades":["#)
+        for (k, t) in trades.enumerated() {
+            if k > 0 { writer.raw(",") }
+            writer.raw(#"{"trade_id":""#)
+            writer.int(t.tradeId)
+            writer.raw(#"","product_id":""#)
+            writer.text(inst.symbol)
+            writer.raw(#"","price":""#)
+            writer.decimal(t.price.raw, scale: inst.priceScale, trim: true)
+            writer.raw(#"","size":""#)
+            writer.decimal(t.quantity.raw, scale: inst.quantityScale, trim: true)
+            writer.raw(t.takerSide == .buy ? #"","side":"BUY","time":""# : #"","side":"SELL","time":""#)
+            writer.isoTime(venueTime, digits: 6)
+            writer.raw(#""}"#)
+        }
+        writer.raw("]}]}")
+    }
+
+    /// `ticker`: the last trade's price and the best bid and ask.
+    func coinbaseTicker(book: Int, _ client: SimClient, type: StaticString = "update") {
+        let b = books[book]
+        let inst = b.instrument
+        let last = recentTrades[book]?.last?.price.raw ?? 0
+        let bid = b.published.bids.best
+        let ask = b.published.asks.best
+        coinbaseEnvelope(client, channel: "ticker")
+        writer.raw(#"{"type":""#)
+        writer.raw(type)
+        writer.raw(#"","tickers":[{"type":"ticker","product_id":""#)
+        writer.text(inst.symbol)
+        writer.raw(#"","price":""#)
+        writer.decimal(last, scale: inst.priceScale, trim: true)
+        writer.raw(#"","best_bid":""#)
+        writer.decimal(bid?.price.raw ?? 0, scale: inst.priceScale, trim: true)
+        writer.raw(#"","best_bid_quantity":""#)
+        writer.decimal(bid?.quantity.raw ?? 0, scale: inst.quantityScale, trim: true)
+        writer.raw(#"","best_ask":""#)
+        writer.decimal(ask?.price.raw ?? 0, scale: inst.priceScale, trim: true)
+        writer.raw(#"","best_ask_quantity":""#)
+        writer.decimal(ask?.quantity.raw ?? 0, scale: inst.quantityScale, trim: true)
+        writer.raw(#""}]}]}"#)
     }
 
     func coinbaseHeartbeat(_ client: SimClient) {

@@ -115,6 +115,13 @@ public final class SimulatedBook {
     /// Fills the market's own orders made against clients' resting orders as it moved (the venue reports them
     /// to those clients: `takeClientFills`).
     var clientFills: [SimFill] = []
+    /// Every trade since the last `takeTrades` (the venue's public trade stream).
+    var trades: [SimFill] = []
+    /// Noise traders (one account) send market orders now and then, so that trades print and liquidity is taken
+    /// as it is at a real venue: the chance per step in millionths, and the largest order in lots.
+    public var noisePpm = 0
+    public var noiseMaxLots = 1_000
+    public static let noiseAccount = (1 << 20) - 1
     /// The mid the market last quoted around, and the levels it emptied on the last step (refilled next step).
     var lastMid: Int64? = nil
     var emptied: [(Side, Int64)] = []
@@ -132,12 +139,20 @@ public final class SimulatedBook {
         fund()
     }
 
-    /// Keeps the market's account able to quote (it trades with clients, so its balances drift).
+    /// Keeps the market's and the noise traders' accounts able to trade (their balances drift).
     func fund() {
-        let base = engine.ledger.balance(Self.marketAccount, .base).free
-        let quote = engine.ledger.balance(Self.marketAccount, .quote).free
-        if base < Int64(1) << 56 { engine.deposit(account: Self.marketAccount, base: Int64(1) << 58) }
-        if quote < Int64(1) << 60 { engine.deposit(account: Self.marketAccount, quote: Int64(1) << 61) }
+        for account in [Self.marketAccount, Self.noiseAccount] {
+            let base = engine.ledger.balance(account, .base).free
+            let quote = engine.ledger.balance(account, .quote).free
+            if base < Int64(1) << 56 { engine.deposit(account: account, base: Int64(1) << 58) }
+            if quote < Int64(1) << 60 { engine.deposit(account: account, quote: Int64(1) << 61) }
+        }
+    }
+
+    /// The trades since the last call, oldest first.
+    public func takeTrades() -> [SimFill] {
+        defer { trades.removeAll(keepingCapacity: true) }
+        return trades
     }
 
     /// Credits a client account.
@@ -172,6 +187,15 @@ public final class SimulatedBook {
             }
         }
         emptied.removeAll(keepingCapacity: true)
+        // Now and then a noise trader takes liquidity with a market order.
+        if noisePpm > 0 && random.chance(ppm: noisePpm) {
+            let side: Side = random.chance(1, in: 2) ? .buy : .sell
+            let result = engine.submit(
+                account: Self.noiseAccount, side: side, type: .market, timeInForce: .ioc,
+                quantity: Quantity(raw: Int64(1 + random.below(noiseMaxLots)) * instrument.lot))
+            note(result)
+            for f in result.fills where f.makerAccount != Self.marketAccount { clientFills.append(f) }
+        }
         // A few sizes change, and now and then a level empties (until the next step refills it).
         for _ in 0..<(1 + random.below(4)) {
             let side: Side = random.chance(1, in: 2) ? .buy : .sell
@@ -255,15 +279,17 @@ public final class SimulatedBook {
 
     /// Records the levels a submission's fills consumed, and forgets market orders that were filled away.
     func note(_ result: SimSubmitResult) {
+        trades += result.fills
         for f in result.fills {
             let makerSide = f.takerSide.opposite
             touched.append((makerSide, f.price.raw))
-            if f.makerAccount == Self.marketAccount && engine.quantity(makerSide, at: f.price).raw == 0 {
-                if makerSide == .buy { bidOrders[f.price.raw] = nil } else { askOrders[f.price.raw] = nil }
-            } else if f.makerAccount == Self.marketAccount,
-                let id = (makerSide == .buy ? bidOrders : askOrders)[f.price.raw], id == f.makerOrder, engine.order(id) == nil
+            // A quote of the market's that was filled away is forgotten, and quoted again on the next step.
+            if f.makerAccount == Self.marketAccount && engine.quantity(makerSide, at: f.price).raw == 0
+                || f.makerAccount == Self.marketAccount && (makerSide == .buy ? bidOrders : askOrders)[f.price.raw] == f.makerOrder
+                    && engine.order(f.makerOrder) == nil
             {
                 if makerSide == .buy { bidOrders[f.price.raw] = nil } else { askOrders[f.price.raw] = nil }
+                emptied.append((makerSide, f.price.raw))
             }
         }
     }

@@ -123,6 +123,45 @@ struct BinanceVenueTests {
         #expect(waited >= .milliseconds(150) && waited < .seconds(2), "delivered after the venue's latency (\(waited.raw / 1_000_000) ms)")
     }
 
+    @Test("trade and bookTicker streams: noise traders' trades print with the taker's side; the ticker follows the published top")
+    func tradesAndTicker() throws {
+        let (sim, venue) = try testSimulator(.binance, symbols: ["BTCUSDT"])
+        venue.books[0].noisePpm = 500_000
+        let c = try TestClient(port: venue.port, path: "/stream?streams=btcusdt@trade/btcusdt@bookTicker")
+        c.pump(sim) { $0.open }
+        sim.paused = false
+        c.pump(sim, seconds: 3) { c in c.received.filter { $0.contains(#""e":"trade""#) }.count >= 10 && c.received.contains { $0.contains("bookTicker") } }
+        sim.paused = true
+        var trades = 0
+        var lastTradeId: UInt64 = 0
+        for text in c.received {
+            let m = json(text)
+            let stream = m["stream"] as? String
+            #expect(stream == "btcusdt@trade" || stream == "btcusdt@bookTicker")
+            let data = try JSONSerialization.data(withJSONObject: m["data"] ?? [:])
+            try [UInt8](data).withUnsafeBytes { bytes in
+                switch try Binance.decode(bytes) {
+                case .trade(let t):
+                    #expect(t.tradeId > lastTradeId, "trade ids increase")
+                    lastTradeId = t.tradeId
+                    let quantity = try FixedPoint.parse(t.quantity, scale: 8)
+                    #expect(quantity > 0)
+                    trades += 1
+                case .bookTicker(let b):
+                    let bid = try FixedPoint.parse(b.bidPrice, scale: 2)
+                    let ask = try FixedPoint.parse(b.askPrice, scale: 2)
+                    #expect(b.updateId > 0 && bid < ask)
+                default: Issue.record("unexpected: \(text.prefix(80))")
+                }
+            }
+        }
+        #expect(trades >= 10)
+        // The last ticker is the published top.
+        let last = json(json(c.received.last { $0.contains("bookTicker") } ?? "")["data"].flatMap { try? String(decoding: JSONSerialization.data(withJSONObject: $0), as: UTF8.self) } ?? "")
+        let (bids, asks) = venue.books[0].snapshot(depth: 1)
+        #expect(last["b"] as? String == FixedPoint.string(bids[0].price.raw, scale: 2) && last["A"] as? String == FixedPoint.string(asks[0].quantity.raw, scale: 8))
+    }
+
     @Test("a 429 fault answers Binance's rate-limit error with Retry-After; a 5xx fault a 503")
     func restFaults() throws {
         let (sim, venue) = try testSimulator(.binance, symbols: ["BTCUSDT"])

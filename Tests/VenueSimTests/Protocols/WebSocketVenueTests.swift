@@ -145,4 +145,29 @@ struct WebSocketVenueTests {
         let (bids, asks) = venue.books[0].snapshot(depth: 5_000)
         #expect(sync.book.state == .live && sync.book.bids.array == bids && sync.book.asks.array == asks)
     }
+
+    @Test("Coinbase market_trades and ticker: a snapshot on subscription, then updates; best bid and ask as published")
+    func coinbaseTradesAndTicker() throws {
+        let (sim, venue) = try testSimulator(.coinbase, symbols: ["BTC-USD"])
+        venue.books[0].noisePpm = 500_000
+        let c = try TestClient(port: venue.port, path: "/")
+        let replies = c.request(sim, #"{"type":"subscribe","product_ids":["BTC-USD"],"channel":"market_trades"}"#, expecting: 2)
+        #expect(json(replies[0])["channel"] as? String == "market_trades" && replies[1].contains(#""market_trades":["BTC-USD"]"#))
+        c.request(sim, #"{"type":"subscribe","product_ids":["BTC-USD"],"channel":"ticker"}"#, expecting: 2)
+        sim.paused = false
+        c.pump(sim, seconds: 3) { c in c.received.filter { $0.contains(#""channel":"market_trades""#) }.count >= 6 }
+        sim.paused = true
+        c.pump(sim, seconds: 0.1) { _ in false }
+        let trades = c.received.map(json).filter { $0["channel"] as? String == "market_trades" }
+        let updates = trades.dropFirst().flatMap { (($0["events"] as? [[String: Any]])?.first?["trades"] as? [[String: String]]) ?? [] }
+        #expect(updates.count >= 5 && updates.allSatisfy { ($0["side"] == "BUY" || $0["side"] == "SELL") && $0["product_id"] == "BTC-USD" && $0["size"] != "0" })
+        let tickers = c.received.map(json).filter { $0["channel"] as? String == "ticker" }
+        let last = ((tickers.last?["events"] as? [[String: Any]])?.first?["tickers"] as? [[String: String]])?.first ?? [:]
+        let (bids, asks) = venue.books[0].snapshot(depth: 1)
+        #expect(last["best_bid"] == FixedPoint.string(bids[0].price.raw, scale: 2, trimTrailingZeros: true))
+        #expect(last["best_ask_quantity"] == FixedPoint.string(asks[0].quantity.raw, scale: 8, trimTrailingZeros: true))
+        // One sequence across the connection's channels.
+        let sequence = c.received.map(json).compactMap { $0["sequence_num"] as? Int }
+        #expect(sequence == Array(0..<sequence.count))
+    }
 }
