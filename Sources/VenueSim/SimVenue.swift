@@ -307,6 +307,10 @@ public final class SimVenue {
                         binanceTrade(t, book: book, client)
                     }
                     case .coinbase: coinbaseTrades(trades, book: book, client)
+                    case .okx: for (k, t) in trades.enumerated() {
+                        if k > 0 { send(client, writer.bytes); writer.reset() }
+                        okxTrade(t, book: book)
+                    }
                     default: continue
                     }
                     send(client, writer.bytes)
@@ -314,13 +318,14 @@ public final class SimVenue {
             } else {
                 guard let bid = books[book].published.bids.best, let ask = books[book].published.asks.best else { continue }
                 let top = (bid.price.raw, bid.quantity.raw, ask.price.raw, ask.quantity.raw)
-                guard top != topic.lastTop || (kind == .coinbase && !trades.isEmpty) else { continue }
+                guard top != topic.lastTop || (kind != .binance && !trades.isEmpty) else { continue }
                 topic.lastTop = top
                 for client in clients where client.open && !client.gone && client.topics.contains(topic.key) {
                     writer.reset()
                     switch kind {
                     case .binance: binanceBookTicker(book: book, client)
                     case .coinbase: coinbaseTicker(book: book, client)
+                    case .okx: okxTicker(book: book)
                     default: continue
                     }
                     send(client, writer.bytes)

@@ -14,6 +14,36 @@ public struct SimLevelChange: Sendable, Equatable {
     }
 }
 
+/// A book's trading since the simulator started (the venues' 24-hour ticker fields: no day boundary is
+/// simulated, so "24h" means since the start). Prices raw at the price scale, volume at the quantity scale,
+/// turnover at price + quantity scale.
+public struct SimTradeStats: Sendable, Equatable {
+    public var open: Int64 = 0
+    public var high: Int64 = 0
+    public var low: Int64 = 0
+    public var last: Int64 = 0
+    public var lastSize: Int64 = 0
+    public var volume: Int64 = 0
+    public var turnover: Int64 = 0
+    public var count = 0
+
+    mutating func add(_ f: SimFill) {
+        let p = f.price.raw
+        if count == 0 {
+            open = p
+            high = p
+            low = p
+        }
+        high = max(high, p)
+        low = min(low, p)
+        last = p
+        lastSize = f.quantity.raw
+        volume += f.quantity.raw
+        turnover += p * f.quantity.raw
+        count += 1
+    }
+}
+
 /// An instrument as one simulated venue lists it.
 public struct SimInstrument: Sendable, Equatable {
     /// The venue's symbol ("BTCUSDT", "BTC-USD", "BTC/USD").
@@ -117,6 +147,8 @@ public final class SimulatedBook {
     var clientFills: [SimFill] = []
     /// Every trade since the last `takeTrades` (the venue's public trade stream).
     var trades: [SimFill] = []
+    /// Open, high, low, last, volume and turnover of every trade so far.
+    public private(set) var tradeStats = SimTradeStats()
     /// Noise traders (one account) send market orders now and then, so that trades print and liquidity is taken
     /// as it is at a real venue: the chance per step in millionths, and the largest order in lots.
     public var noisePpm = 0
@@ -280,6 +312,7 @@ public final class SimulatedBook {
     /// Records the levels a submission's fills consumed, and forgets market orders that were filled away.
     func note(_ result: SimSubmitResult) {
         trades += result.fills
+        for f in result.fills { tradeStats.add(f) }
         for f in result.fills {
             let makerSide = f.takerSide.opposite
             touched.append((makerSide, f.price.raw))

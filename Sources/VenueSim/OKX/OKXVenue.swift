@@ -37,17 +37,28 @@ extension SimVenue {
         for arg in args {
             let channel = arg["channel"] as? String ?? ""
             let instId = arg["instId"] as? String ?? ""
-            guard channel == "books", let i = book(instId) else {
+            let depth = channel == "trades" ? TopicKey.trades : channel == "tickers" ? TopicKey.ticker : Self.okxDepth
+            guard channel == "books" || channel == "trades" || channel == "tickers", let i = book(instId) else {
                 return error(
                     "60018",
                     "Wrong URL or channel:\(channel),instId:\(instId) doesn't exist. Please use the correct URL, channel and parameters referring to API document.")
             }
-            keys.append((TopicKey(book: i, depth: Self.okxDepth), instId))
+            keys.append((TopicKey(book: i, depth: depth), instId))
         }
         for (key, instId) in keys {
-            reply(client, #"{\#(id)"event":"\#(op)","arg":{"channel":"books","instId":"\#(instId)"},"connId":"\#(connection)"}"#)
+            let channel = key.depth == TopicKey.trades ? "trades" : key.depth == TopicKey.ticker ? "tickers" : "books"
+            reply(client, #"{\#(id)"event":"\#(op)","arg":{"channel":"\#(channel)","instId":"\#(instId)"},"connId":"\#(connection)"}"#)
             if op == "unsubscribe" {
                 _ = unsubscribe(client, key)
+                continue
+            }
+            guard key.isBook else {
+                _ = subscribe(client, key, depthLimited: false)
+                if key.depth == TopicKey.ticker {
+                    writer.reset()
+                    okxTicker(book: key.book)
+                    reply(client, writer.bytes)
+                }
                 continue
             }
             let topic = subscribe(client, key, depthLimited: true)
@@ -55,6 +66,51 @@ extension SimVenue {
             okxMessage(topic, action: "snapshot", changes: nil)
             reply(client, writer.bytes)
         }
+    }
+
+    /// A `trades` push: one trade, the taker's side.
+    func okxTrade(_ t: SimFill, book: Int) {
+        let inst = books[book].instrument
+        writer.raw(#"{"arg":{"channel":"trades","instId":""#)
+        writer.text(inst.symbol)
+        writer.raw(#""},"data":[{"instId":""#)
+        writer.text(inst.symbol)
+        writer.raw(#"","tradeId":""#)
+        writer.int(t.tradeId)
+        writer.raw(#"","px":""#)
+        writer.decimal(t.price.raw, scale: inst.priceScale, trim: true)
+        writer.raw(#"","sz":""#)
+        writer.decimal(t.quantity.raw, scale: inst.quantityScale, trim: true)
+        writer.raw(t.takerSide == .buy ? #"","side":"buy","ts":""# : #"","side":"sell","ts":""#)
+        writer.int(venueMilliseconds)
+        writer.raw(#""}]}"#)
+    }
+
+    /// A `tickers` push: last trade, best bid and ask, and the session's open, high, low and volumes.
+    func okxTicker(book: Int) {
+        let b = books[book]
+        let inst = b.instrument
+        let (p, q) = (inst.priceScale, inst.quantityScale)
+        let st = b.tradeStats
+        let bid = b.published.bids.best
+        let ask = b.published.asks.best
+        writer.raw(#"{"arg":{"channel":"tickers","instId":""#)
+        writer.text(inst.symbol)
+        writer.raw(#""},"data":[{"instType":"SPOT","instId":""#)
+        writer.text(inst.symbol)
+        let fields: [(StaticString, Int64, Int)] = [
+            (#"","last":""#, st.last, p), (#"","lastSz":""#, st.lastSize, q), (#"","askPx":""#, ask?.price.raw ?? 0, p),
+            (#"","askSz":""#, ask?.quantity.raw ?? 0, q), (#"","bidPx":""#, bid?.price.raw ?? 0, p), (#"","bidSz":""#, bid?.quantity.raw ?? 0, q),
+            (#"","open24h":""#, st.open, p), (#"","high24h":""#, st.high, p), (#"","low24h":""#, st.low, p), (#"","sodUtc0":""#, st.open, p),
+            (#"","sodUtc8":""#, st.open, p), (#"","volCcy24h":""#, st.turnover, p + q), (#"","vol24h":""#, st.volume, q),
+        ]
+        for (key, value, scale) in fields {
+            writer.raw(key)
+            writer.decimal(value, scale: scale, trim: true)
+        }
+        writer.raw(#"","ts":""#)
+        writer.int(venueMilliseconds)
+        writer.raw(#""}]}"#)
     }
 
     func okxUpdate(_ topic: FeedTopic, _ changes: [SimLevelChange]) { okxMessage(topic, action: "update", changes: changes) }

@@ -79,3 +79,43 @@ func testSimulator(
 func json(_ text: String) -> [String: Any] {
     (try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]) ?? [:]
 }
+
+/// A JSON text's keys in order, each with the kind of its value (`s` string, `n` number, `o` object, `a` array,
+/// `b` boolean, `z` null): two messages with the same shape have the same fields, in the same order and types.
+func shape(_ text: String) -> [String] {
+    let b = Array(text.utf8)
+    var out: [String] = []
+    var i = 0
+    while i < b.count {
+        guard b[i] == 0x22 else { i += 1; continue }
+        var j = i + 1
+        while j < b.count && b[j] != 0x22 { j += b[j] == 0x5C ? 2 : 1 }
+        let string = String(decoding: b[(i + 1)..<min(j, b.count)], as: UTF8.self)
+        var k = j + 1
+        while k < b.count && b[k] == 0x20 { k += 1 }
+        if k < b.count && b[k] == 0x3A {
+            k += 1
+            while k < b.count && b[k] == 0x20 { k += 1 }
+            let kind: String
+            switch k < b.count ? b[k] : 0 {
+            case 0x22: kind = "s"
+            case 0x7B: kind = "o"
+            case 0x5B: kind = "a"
+            case 0x74, 0x66: kind = "b"
+            case 0x6E: kind = "z"
+            default: kind = "n"
+            }
+            out.append(string + ":" + kind)
+        }
+        i = j + 1
+    }
+    return out
+}
+
+/// The first line of a recording in ../shared/data/venues/.
+func recordedLine(_ path: String) throws -> String {
+    let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+    let text = try String(contentsOf: here.appendingPathComponent("shared/data/venues/" + path), encoding: .utf8)
+    return String(text.split(whereSeparator: \.isNewline).first ?? "")
+}

@@ -146,6 +146,30 @@ struct WebSocketVenueTests {
         #expect(sync.book.state == .live && sync.book.bids.array == bids && sync.book.asks.array == asks)
     }
 
+    @Test("OKX trades and tickers: field for field the shape of OKX's own recorded messages; the ticker's top is the published book's")
+    func okxTradesAndTickers() throws {
+        let (sim, venue) = try testSimulator(.okx, symbols: ["BTC-USDT"], priceScale: 1)
+        venue.books[0].noisePpm = 500_000
+        let c = try TestClient(port: venue.port, path: "/ws/v5/public")
+        let acks = c.request(sim, #"{"op":"subscribe","args":[{"channel":"trades","instId":"BTC-USDT"},{"channel":"tickers","instId":"BTC-USDT"}]}"#, expecting: 3)
+        #expect(acks.prefix(2).map { json($0)["event"] as? String } == ["subscribe", "subscribe"])
+        sim.paused = false
+        c.pump(sim, seconds: 3) { c in c.received.filter { $0.contains(#""channel":"trades""#) && $0.contains("tradeId") }.count >= 5 }
+        sim.paused = true
+        c.pump(sim, seconds: 0.1) { _ in false }
+        let trade = try recordedLine("okx/BTC-USDT_trades.jsonl")
+        let ticker = try recordedLine("okx/BTC-USDT_tickers.jsonl")
+        let trades = c.received.filter { $0.contains("tradeId") }
+        let tickers = c.received.filter { $0.contains(#""instType":"SPOT""#) }
+        #expect(trades.count >= 5 && tickers.count >= 2)
+        #expect(trades.allSatisfy { shape($0) == shape(trade) }, "\(shape(trades.first ?? "")) vs \(shape(trade))")
+        #expect(tickers.allSatisfy { shape($0) == shape(ticker) }, "\(shape(tickers.first ?? "")) vs \(shape(ticker))")
+        let last = ((json(tickers.last!)["data"] as? [[String: String]])?.first) ?? [:]
+        let (bids, asks) = venue.books[0].snapshot(depth: 1)
+        #expect(last["bidPx"] == FixedPoint.string(bids[0].price.raw, scale: 1, trimTrailingZeros: true) && last["askSz"] == FixedPoint.string(asks[0].quantity.raw, scale: 8, trimTrailingZeros: true))
+        #expect(last["last"] == FixedPoint.string(venue.books[0].tradeStats.last, scale: 1, trimTrailingZeros: true))
+    }
+
     @Test("Coinbase market_trades and ticker: a snapshot on subscription, then updates; best bid and ask as published")
     func coinbaseTradesAndTicker() throws {
         let (sim, venue) = try testSimulator(.coinbase, symbols: ["BTC-USD"])
