@@ -311,7 +311,8 @@ public final class SimVenue {
                         if k > 0 { send(client, writer.bytes); writer.reset() }
                         okxTrade(t, book: book)
                     }
-                    default: continue
+                    case .kraken: krakenTrades(trades, book: book)
+                    case .bybit: bybitTrades(trades, book: book)
                     }
                     send(client, writer.bytes)
                 }
@@ -326,7 +327,8 @@ public final class SimVenue {
                     case .binance: binanceBookTicker(book: book, client)
                     case .coinbase: coinbaseTicker(book: book, client)
                     case .okx: okxTicker(book: book)
-                    default: continue
+                    case .kraken: krakenTicker(book: book)
+                    case .bybit: bybitTicker(book: book)
                     }
                     send(client, writer.bytes)
                 }

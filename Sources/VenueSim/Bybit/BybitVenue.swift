@@ -35,11 +35,14 @@ extension SimVenue {
                 return answer(true, "")
             }
             if let already = keys.first(where: { client.topics.contains($0) }) {
-                let t = "orderbook.\(already.depth).\(books[already.book].instrument.symbol)"
-                return answer(false, "error:already subscribed,topic:\(t)")
+                return answer(false, "error:already subscribed,topic:\(bybitTopicName(already))")
             }
             answer(true, "subscribe")
             for k in keys {
+                guard k.isBook else {
+                    _ = subscribe(client, k, depthLimited: false)
+                    continue
+                }
                 let topic = subscribe(client, k, depthLimited: true)
                 writer.reset()
                 bybitMessage(topic, type: "snapshot", bids: nil, asks: nil)
@@ -50,11 +53,80 @@ extension SimVenue {
     }
 
     func bybitTopic(_ name: String) -> TopicKey? {
+        let two = name.split(separator: ".", maxSplits: 1)
+        if two.count == 2, two[0] == "publicTrade" || two[0] == "tickers", let i = book(String(two[1])) {
+            return TopicKey(book: i, depth: two[0] == "publicTrade" ? TopicKey.trades : TopicKey.ticker)
+        }
         let parts = name.split(separator: ".", maxSplits: 2)
         guard parts.count == 3, parts[0] == "orderbook", let depth = Int(parts[1]), Self.bybitDepths.contains(depth),
             let i = book(String(parts[2]))
         else { return nil }
         return TopicKey(book: i, depth: depth)
+    }
+
+    func bybitTopicName(_ k: TopicKey) -> String {
+        let symbol = books[k.book].instrument.symbol
+        switch k.depth {
+        case TopicKey.trades: return "publicTrade.\(symbol)"
+        case TopicKey.ticker: return "tickers.\(symbol)"
+        default: return "orderbook.\(k.depth).\(symbol)"
+        }
+    }
+
+    /// `publicTrade.{symbol}`: the trades of one step, the taker's side.
+    func bybitTrades(_ trades: [SimFill], book: Int) {
+        let inst = books[book].instrument
+        let ms = venueMilliseconds
+        writer.raw(#"{"topic":"publicTrade."#)
+        writer.text(inst.symbol)
+        writer.raw(#"","type":"snapshot","ts":"#)
+        writer.int(ms)
+        writer.raw(#","data":["#)
+        for (k, t) in trades.enumerated() {
+            if k > 0 { writer.raw(",") }
+            writer.raw(#"{"T":"#)
+            writer.int(ms)
+            writer.raw(#","s":""#)
+            writer.text(inst.symbol)
+            writer.raw(t.takerSide == .buy ? #"","S":"Buy","v":""# : #"","S":"Sell","v":""#)
+            writer.decimal(t.quantity.raw, scale: inst.quantityScale)
+            writer.raw(#"","p":""#)
+            writer.decimal(t.price.raw, scale: inst.priceScale)
+            writer.raw(#"","i":""#)
+            writer.int(t.tradeId)
+            writer.raw(#"","BT":false}"#)
+        }
+        writer.raw("]}")
+    }
+
+    /// `tickers.{symbol}` (spot): last price and the session's high, low, open, volume and turnover.
+    func bybitTicker(book: Int) {
+        let b = books[book]
+        let inst = b.instrument
+        let (p, q) = (inst.priceScale, inst.quantityScale)
+        let st = b.tradeStats
+        writer.raw(#"{"topic":"tickers."#)
+        writer.text(inst.symbol)
+        writer.raw(#"","ts":"#)
+        writer.int(venueMilliseconds)
+        writer.raw(#","type":"snapshot","cs":"#)
+        writer.int(b.updateId)
+        writer.raw(#","data":{"symbol":""#)
+        writer.text(inst.symbol)
+        let fields: [(StaticString, Int64, Int)] = [
+            (#"","lastPrice":""#, st.last, p), (#"","highPrice24h":""#, st.high, p), (#"","lowPrice24h":""#, st.low, p),
+            (#"","prevPrice24h":""#, st.open, p), (#"","volume24h":""#, st.volume, q), (#"","turnover24h":""#, st.turnover, p + q),
+        ]
+        for (key, value, scale) in fields {
+            writer.raw(key)
+            writer.decimal(value, scale: scale, trim: true)
+        }
+        // The change since the open as a fraction, four decimals (0.0196 for +1.96 %).
+        writer.raw(#"","price24hPcnt":""#)
+        writer.decimal(st.open > 0 ? (st.last - st.open) * 10_000 / st.open : 0, scale: 4, trim: true)
+        writer.raw(#"","usdIndexPrice":""#)
+        writer.decimal(st.last, scale: p, trim: true)
+        writer.raw(#""}}"#)
     }
 
     func bybitUpdate(_ topic: FeedTopic, _ changes: [SimLevelChange]) {

@@ -23,14 +23,16 @@ extension SimVenue {
             return
         }
         let reqId = (object["req_id"] as? Int).map { #","req_id":\#($0)"# } ?? ""
-        func answer(_ body: String, as name: String? = nil) {
+        func answer(_ body: String, _ name: String? = nil) {
             reply(client, #"{"method":"\#(name ?? method)",\#(body)\#(reqId),"time_in":"\#(received)","time_out":"\#(received)"}"#)
         }
         switch method {
-        case "ping": answer(#""success":true"#, as: "pong")
+        case "ping": answer(#""success":true"#, "pong")
         case "subscribe", "unsubscribe":
             let params = object["params"] as? [String: Any] ?? [:]
-            guard params["channel"] as? String == "book" else { return answer(#""error":"Channel not supported","success":false"#) }
+            let channel = params["channel"] as? String ?? ""
+            if channel == "trade" || channel == "ticker" { return krakenMarketChannel(client, method, channel, params, answer) }
+            guard channel == "book" else { return answer(#""error":"Channel not supported","success":false"#) }
             let depth = params["depth"] as? Int ?? 10
             guard Self.krakenDepths.contains(depth) else { return answer(#""error":"Invalid depth","success":false"#) }
             let symbols = (params["symbol"] as? [Any])?.compactMap { $0 as? String } ?? []
@@ -64,6 +66,94 @@ extension SimVenue {
             }
         default: answer(#""error":"Method not supported","success":false"#)
         }
+    }
+
+    /// `trade` and `ticker` subscriptions: an ack per pair, then (with `snapshot`, the default) the last trades or
+    /// the ticker as it stands.
+    func krakenMarketChannel(_ client: SimClient, _ method: String, _ channel: String, _ params: [String: Any], _ answer: (String, String?) -> Void) {
+        let symbols = (params["symbol"] as? [Any])?.compactMap { $0 as? String } ?? []
+        guard !symbols.isEmpty else { return answer(#""error":"Missing field symbol","success":false"#, nil) }
+        let snapshot = params["snapshot"] as? Bool ?? true
+        for symbol in symbols {
+            let safe = symbol.filter { $0 != "\"" && $0 != "\\" }
+            guard let i = book(symbol) else {
+                answer(#""error":"Currency pair not supported \#(safe)","success":false,"symbol":"\#(safe)""#, nil)
+                continue
+            }
+            let key = TopicKey(book: i, depth: channel == "trade" ? TopicKey.trades : TopicKey.ticker)
+            if method == "unsubscribe" {
+                _ = unsubscribe(client, key)
+                answer(#""result":{"channel":"\#(channel)","symbol":"\#(safe)"},"success":true"#, nil)
+                continue
+            }
+            _ = subscribe(client, key, depthLimited: false)
+            client.heartbeats = true
+            answer(#""result":{"channel":"\#(channel)","snapshot":\#(snapshot),"symbol":"\#(safe)"},"success":true"#, nil)
+            guard snapshot else { continue }
+            writer.reset()
+            if channel == "trade" { krakenTrades(recentTrades[i] ?? [], book: i, type: "snapshot") } else { krakenTicker(book: i, type: "snapshot") }
+            reply(client, writer.bytes)
+        }
+    }
+
+    /// `trade`: the trades of one step, the taker's side, prices and sizes at the pair's precision.
+    func krakenTrades(_ trades: [SimFill], book: Int, type: StaticString = "update") {
+        let inst = books[book].instrument
+        writer.raw(#"{"channel":"trade","type":""#)
+        writer.raw(type)
+        writer.raw(#"","data":["#)
+        for (k, t) in trades.enumerated() {
+            if k > 0 { writer.raw(",") }
+            writer.raw(#"{"symbol":""#)
+            writer.text(inst.symbol)
+            writer.raw(t.takerSide == .buy ? #"","side":"buy","price":"# : #"","side":"sell","price":"#)
+            writer.decimal(t.price.raw, scale: inst.priceScale)
+            writer.raw(#","qty":"#)
+            writer.decimal(t.quantity.raw, scale: inst.quantityScale)
+            writer.raw(#","ord_type":"market","trade_id":"#)
+            writer.int(t.tradeId)
+            writer.raw(#","timestamp":""#)
+            writer.isoTime(venueTime, digits: 6)
+            writer.raw(#""}"#)
+        }
+        writer.raw("]}")
+    }
+
+    /// `ticker`: best bid and ask, last trade, and the session's volume, VWAP, low, high and change.
+    func krakenTicker(book: Int, type: StaticString = "update") {
+        let b = books[book]
+        let inst = b.instrument
+        let (p, q) = (inst.priceScale, inst.quantityScale)
+        let st = b.tradeStats
+        let bid = b.published.bids.best
+        let ask = b.published.asks.best
+        writer.raw(#"{"channel":"ticker","type":""#)
+        writer.raw(type)
+        writer.raw(#"","data":[{"symbol":""#)
+        writer.text(inst.symbol)
+        writer.raw(#"","bid":"#)
+        writer.decimal(bid?.price.raw ?? 0, scale: p)
+        writer.raw(#","bid_qty":"#)
+        writer.decimal(bid?.quantity.raw ?? 0, scale: q)
+        writer.raw(#","ask":"#)
+        writer.decimal(ask?.price.raw ?? 0, scale: p)
+        writer.raw(#","ask_qty":"#)
+        writer.decimal(ask?.quantity.raw ?? 0, scale: q)
+        writer.raw(#","last":"#)
+        writer.decimal(st.last, scale: p)
+        writer.raw(#","volume":"#)
+        writer.decimal(st.volume, scale: q)
+        writer.raw(#","vwap":"#)
+        writer.decimal(st.volume > 0 ? st.turnover / st.volume : 0, scale: p)
+        writer.raw(#","low":"#)
+        writer.decimal(st.low, scale: p)
+        writer.raw(#","high":"#)
+        writer.decimal(st.high, scale: p)
+        writer.raw(#","change":"#)
+        writer.decimal(st.last - st.open, scale: p)
+        writer.raw(#","change_pct":"#)
+        writer.decimal(st.open > 0 ? (st.last - st.open) * 10_000 / st.open : 0, scale: 2)
+        writer.raw("}]}")
     }
 
     /// The `status` message Kraken sends when a connection opens.

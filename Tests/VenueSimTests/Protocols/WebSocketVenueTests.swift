@@ -170,6 +170,38 @@ struct WebSocketVenueTests {
         #expect(last["last"] == FixedPoint.string(venue.books[0].tradeStats.last, scale: 1, trimTrailingZeros: true))
     }
 
+    @Test("Kraken trade and ticker, Bybit publicTrade and tickers: acks, trades with the taker's side, tickers with the session's figures")
+    func krakenAndBybitTrades() throws {
+        let (ksim, kraken) = try testSimulator(.kraken, symbols: ["BTC/USD"], priceScale: 1)
+        kraken.books[0].noisePpm = 500_000
+        let k = try TestClient(port: kraken.port, path: "/v2")
+        k.pump(ksim) { $0.received.count >= 1 }
+        let acks = k.request(ksim, #"{"method":"subscribe","params":{"channel":"trade","symbol":["BTC/USD"]}}"#, expecting: 2)
+        #expect((json(acks[0])["result"] as? [String: Any])?["channel"] as? String == "trade" && json(acks[1])["type"] as? String == "snapshot")
+        k.request(ksim, #"{"method":"subscribe","params":{"channel":"ticker","symbol":["BTC/USD"],"snapshot":false}}"#)
+        ksim.paused = false
+        k.pump(ksim, seconds: 3) { c in c.received.filter { $0.contains(#""channel":"trade","type":"update""#) }.count >= 3 && c.received.contains { $0.contains(#""channel":"ticker""#) } }
+        ksim.paused = true
+        let trades = k.received.map(json).filter { $0["channel"] as? String == "trade" && $0["type"] as? String == "update" }
+        let t = (trades.first?["data"] as? [[String: Any]])?.first ?? [:]
+        #expect(t["symbol"] as? String == "BTC/USD" && ["buy", "sell"].contains(t["side"] as? String) && t["price"] is Double && t["trade_id"] is Int && t["timestamp"] is String)
+        let tick = ((k.received.map(json).last { $0["channel"] as? String == "ticker" })?["data"] as? [[String: Any]])?.first ?? [:]
+        #expect(tick["bid"] is Double && tick["ask_qty"] is Double && tick["vwap"] is Double && tick["change_pct"] != nil)
+
+        let (bsim, bybit) = try testSimulator(.bybit, symbols: ["BTCUSDT"], quantityScale: 6)
+        bybit.books[0].noisePpm = 500_000
+        let b = try TestClient(port: bybit.port, path: "/v5/public/spot")
+        #expect(b.request(bsim, #"{"op":"subscribe","args":["publicTrade.BTCUSDT","tickers.BTCUSDT"]}"#).first?.contains(#""success":true"#) == true)
+        bsim.paused = false
+        b.pump(bsim, seconds: 3) { c in c.received.filter { $0.contains("publicTrade") }.count >= 3 && c.received.contains { $0.contains(#""topic":"tickers"#) } }
+        bsim.paused = true
+        let trade = b.received.map(json).first { $0["topic"] as? String == "publicTrade.BTCUSDT" } ?? [:]
+        let row = (trade["data"] as? [[String: Any]])?.first ?? [:]
+        #expect(["Buy", "Sell"].contains(row["S"] as? String) && row["v"] is String && row["p"] is String && row["i"] is String && row["BT"] as? Bool == false)
+        let ticker = (b.received.map(json).last { $0["topic"] as? String == "tickers.BTCUSDT" })?["data"] as? [String: String] ?? [:]
+        #expect(ticker["lastPrice"] == FixedPoint.string(bybit.books[0].tradeStats.last, scale: 2, trimTrailingZeros: true) && ticker["turnover24h"] != nil)
+    }
+
     @Test("Coinbase market_trades and ticker: a snapshot on subscription, then updates; best bid and ask as published")
     func coinbaseTradesAndTicker() throws {
         let (sim, venue) = try testSimulator(.coinbase, symbols: ["BTC-USD"])
