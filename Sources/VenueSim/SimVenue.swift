@@ -216,6 +216,8 @@ public final class SimVenue {
             rest.removeAll()
             for t in topics.values { t.subscribers = 0 }
             topics.removeAll()
+            binance.streams.removeAll()
+            coinbase.users.removeAll()
             work += 1
         }
         while let socket = try? listener.accept() {

@@ -167,8 +167,7 @@ extension SimVenue {
         let b = books[book]
         let inst = b.instrument
         let last = recentTrades[book]?.last?.price.raw ?? 0
-        let bid = b.published.bids.best
-        let ask = b.published.asks.best
+        let (bid, ask) = b.top
         coinbaseEnvelope(client, channel: "ticker")
         writer.raw(#"{"type":""#)
         writer.raw(type)

@@ -125,8 +125,7 @@ extension SimVenue {
         let inst = b.instrument
         let (p, q) = (inst.priceScale, inst.quantityScale)
         let st = b.tradeStats
-        let bid = b.published.bids.best
-        let ask = b.published.asks.best
+        let (bid, ask) = b.top
         writer.raw(#"{"channel":"ticker","type":""#)
         writer.raw(type)
         writer.raw(#"","data":[{"symbol":""#)

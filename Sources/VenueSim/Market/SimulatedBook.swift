@@ -346,6 +346,9 @@ public final class SimulatedBook {
         return changes
     }
 
+    /// The published best bid and ask.
+    public var top: (bid: BookLevel?, ask: BookLevel?) { (published.bids.best, published.asks.best) }
+
     /// The published book's levels, best first, at most `depth` per side.
     public func snapshot(depth: Int) -> (bids: [BookLevel], asks: [BookLevel]) {
         (

@@ -92,8 +92,7 @@ extension SimVenue {
         let inst = b.instrument
         let (p, q) = (inst.priceScale, inst.quantityScale)
         let st = b.tradeStats
-        let bid = b.published.bids.best
-        let ask = b.published.asks.best
+        let (bid, ask) = b.top
         writer.raw(#"{"arg":{"channel":"tickers","instId":""#)
         writer.text(inst.symbol)
         writer.raw(#""},"data":[{"instType":"SPOT","instId":""#)
