@@ -234,9 +234,9 @@ public struct SimConfiguration: Sendable {
                 let who = "\(what), account \(name)"
                 let secret: String
                 switch kind {
-                case .binance:
+                case .binance, .bybit:
                     guard let key = a.api_key, !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-                        throw SimConfigurationError("\(what): a Binance account's api_key must be letters and digits")
+                        throw SimConfigurationError("\(what): an account's api_key must be letters and digits")
                     }
                     guard a.secret == nil else {
                         throw SimConfigurationError("\(who): secrets are not read from the configuration; use secret_env or secret_file (mode 0600)")
@@ -251,7 +251,7 @@ public struct SimConfiguration: Sendable {
                     }
                     secret = pem
                 default:
-                    throw SimConfigurationError("\(who): order entry is simulated for binance and coinbase venues so far")
+                    throw SimConfigurationError("\(who): order entry is simulated for binance, coinbase and bybit venues so far")
                 }
                 var deposits: [(String, String)] = []
                 for (asset, amount) in (a.deposits ?? [:]).sorted(by: { $0.key < $1.key }) {
@@ -350,11 +350,12 @@ public struct SimConfiguration: Sendable {
                     let quote = a.deposits.first { $0.asset == i.quoteAsset }.flatMap { try? FixedPoint.parse($0.amount, scale: i.priceScale + i.quantityScale) } ?? 0
                     deposits.append((b, base, quote))
                 }
-                if v.kind == .coinbase {
+                switch v.kind {
+                case .coinbase:
                     // The key was checked when the configuration was read.
                     venue.addCoinbaseKey(name: a.apiKey, publicKey: try! ES256Key(publicKeyPEM: a.secret), account: n + 1, deposits: deposits)
-                } else {
-                    venue.addAccount(BinanceCredentials(apiKey: a.apiKey, secret: a.secret, account: n + 1), deposits: deposits)
+                case .bybit: venue.addBybitKey(apiKey: a.apiKey, secret: a.secret, account: n + 1, deposits: deposits)
+                default: venue.addAccount(BinanceCredentials(apiKey: a.apiKey, secret: a.secret, account: n + 1), deposits: deposits)
                 }
             }
             simVenues.append(venue)

@@ -151,6 +151,8 @@ public final class SimVenue {
     public var binance = BinanceVenueState()
     /// Coinbase: CDP keys, orders and user channel subscriptions.
     public var coinbase = CoinbaseVenueState()
+    /// Bybit: API keys, orders and private stream subscriptions.
+    public var bybit = BybitVenueState()
     var nextClient = 1
     /// When the venue started (monotonic): fault windows count from here.
     public let started: Nanos
@@ -218,6 +220,8 @@ public final class SimVenue {
             topics.removeAll()
             binance.streams.removeAll()
             coinbase.users.removeAll()
+            bybit.authenticated.removeAll()
+            bybit.topics.removeAll()
             work += 1
         }
         while let socket = try? listener.accept() {
@@ -268,6 +272,8 @@ public final class SimVenue {
                 for key in client.topics { unsubscribed(key) }
             coinbase.users.removeAll { $0.client == client.id }
             binance.streams.removeAll { $0.client == client.id }
+            bybit.authenticated[client.id] = nil
+            bybit.topics[client.id] = nil
             }
             clients.removeAll { $0.gone }
         }
@@ -343,6 +349,7 @@ public final class SimVenue {
         switch kind {
         case .binance where !binance.orders.isEmpty: binanceMarketFills(book: book)
         case .coinbase where !coinbase.orders.isEmpty: coinbaseMarketFills(book: book)
+        case .bybit where !bybit.orders.isEmpty: bybitMarketFills(book: book)
         default: _ = books[book].takeClientFills()
         }
     }
@@ -539,6 +546,7 @@ public final class SimVenue {
         switch kind {
         case .binance: return binanceREST(request)
         case .coinbase: return coinbaseREST(request)
+        case .bybit: return bybitREST(request)
         default: return SimHTTPResponse(status: 404, json: #"{"error":"not found"}"#)
         }
     }

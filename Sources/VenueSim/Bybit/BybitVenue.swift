@@ -19,6 +19,7 @@ extension SimVenue {
         func answer(_ ok: Bool, _ message: String) {
             reply(client, #"{"success":\#(ok),"ret_msg":"\#(message)","conn_id":"\#(connection)"\#(reqId),"op":"\#(op)"}"#)
         }
+        if bybitPrivate(client, op, object, answer) { return }
         switch op {
         case "ping": answer(true, "pong")
         case "subscribe", "unsubscribe":
