@@ -99,6 +99,7 @@ public struct SimConfiguration: Sendable {
             var secret: String?
             var secret_env: String?
             var secret_file: String?
+            var passphrase_env: String?
             var deposits: [String: String]?
         }
         struct InstrumentTable: Decodable {
@@ -232,9 +233,10 @@ public struct SimConfiguration: Sendable {
             for a in v.accounts ?? [] {
                 let name = a.api_key ?? a.key_name ?? ""
                 let who = "\(what), account \(name)"
-                let secret: String
+                var secret: String
+                var secretWithPassphrase: String? = nil
                 switch kind {
-                case .binance, .bybit:
+                case .binance, .bybit, .okx:
                     guard let key = a.api_key, !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
                         throw SimConfigurationError("\(what): an account's api_key must be letters and digits")
                     }
@@ -242,6 +244,12 @@ public struct SimConfiguration: Sendable {
                         throw SimConfigurationError("\(who): secrets are not read from the configuration; use secret_env or secret_file (mode 0600)")
                     }
                     secret = try Self.secret(env: a.secret_env, file: a.secret_file, who)
+                    if kind == .okx {
+                        // OKX's passphrase is a secret too: kept beside the secret as "secret\npassphrase".
+                        guard let env = a.passphrase_env else { throw SimConfigurationError("\(who): passphrase_env is required for OKX") }
+                        let passphrase = try Self.secret(env: env, file: nil, who)
+                        secretWithPassphrase = secret + "\n" + passphrase
+                    }
                 case .coinbase:
                     guard let keyName = a.key_name, !keyName.isEmpty, let file = a.public_key_file else {
                         throw SimConfigurationError("\(what): a Coinbase account needs key_name and public_key_file (the CDP key's public half, PEM)")
@@ -251,8 +259,9 @@ public struct SimConfiguration: Sendable {
                     }
                     secret = pem
                 default:
-                    throw SimConfigurationError("\(who): order entry is simulated for binance, coinbase and bybit venues so far")
+                    throw SimConfigurationError("\(who): order entry is simulated for binance, coinbase, bybit and okx venues so far")
                 }
+                if let both = secretWithPassphrase { secret = both }
                 var deposits: [(String, String)] = []
                 for (asset, amount) in (a.deposits ?? [:]).sorted(by: { $0.key < $1.key }) {
                     let scales = instruments.compactMap { i in
@@ -355,6 +364,9 @@ public struct SimConfiguration: Sendable {
                     // The key was checked when the configuration was read.
                     venue.addCoinbaseKey(name: a.apiKey, publicKey: try! ES256Key(publicKeyPEM: a.secret), account: n + 1, deposits: deposits)
                 case .bybit: venue.addBybitKey(apiKey: a.apiKey, secret: a.secret, account: n + 1, deposits: deposits)
+                case .okx:
+                    let parts = a.secret.split(separator: "\n", maxSplits: 1)
+                    venue.addOKXKey(apiKey: a.apiKey, secret: String(parts[0]), passphrase: String(parts.last!), account: n + 1, deposits: deposits)
                 default: venue.addAccount(BinanceCredentials(apiKey: a.apiKey, secret: a.secret, account: n + 1), deposits: deposits)
                 }
             }

@@ -153,6 +153,8 @@ public final class SimVenue {
     public var coinbase = CoinbaseVenueState()
     /// Bybit: API keys, orders and private stream subscriptions.
     public var bybit = BybitVenueState()
+    /// OKX: API keys, orders and private stream logins.
+    public var okx = OKXVenueState()
     var nextClient = 1
     /// When the venue started (monotonic): fault windows count from here.
     public let started: Nanos
@@ -222,6 +224,8 @@ public final class SimVenue {
             coinbase.users.removeAll()
             bybit.authenticated.removeAll()
             bybit.topics.removeAll()
+            okx.loggedIn.removeAll()
+            okx.subscribed.removeAll()
             work += 1
         }
         while let socket = try? listener.accept() {
@@ -274,6 +278,8 @@ public final class SimVenue {
             binance.streams.removeAll { $0.client == client.id }
             bybit.authenticated[client.id] = nil
             bybit.topics[client.id] = nil
+            okx.loggedIn[client.id] = nil
+            okx.subscribed.remove(client.id)
             }
             clients.removeAll { $0.gone }
         }
@@ -350,6 +356,7 @@ public final class SimVenue {
         case .binance where !binance.orders.isEmpty: binanceMarketFills(book: book)
         case .coinbase where !coinbase.orders.isEmpty: coinbaseMarketFills(book: book)
         case .bybit where !bybit.orders.isEmpty: bybitMarketFills(book: book)
+        case .okx where !okx.orders.isEmpty: okxMarketFills(book: book)
         default: _ = books[book].takeClientFills()
         }
     }
@@ -547,6 +554,7 @@ public final class SimVenue {
         case .binance: return binanceREST(request)
         case .coinbase: return coinbaseREST(request)
         case .bybit: return bybitREST(request)
+        case .okx: return okxREST(request)
         default: return SimHTTPResponse(status: 404, json: #"{"error":"not found"}"#)
         }
     }

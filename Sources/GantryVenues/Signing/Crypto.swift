@@ -1,9 +1,10 @@
 // Every OpenSSL call of GantryVenues passes through this file: HMAC-SHA256 (Binance) and ES256 (Coinbase).
 import COpenSSL
 
-/// HMAC-SHA256, for the venues that sign with a shared secret.
-enum Crypto {
-    static func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
+/// HMAC-SHA256, for the venues that sign with a shared secret (Binance and Bybit as hex, OKX as base64).
+public enum Crypto {
+    /// The 32-byte HMAC-SHA256 of `data` under `key`.
+    public static func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
         var digest = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
         key.withUnsafeBytes { k in

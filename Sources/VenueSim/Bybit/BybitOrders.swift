@@ -144,7 +144,7 @@ extension SimVenue {
             guard let value = try? FixedPoint.parse(p["qty"]!, scale: inst.priceScale + inst.quantityScale), value > 0 else {
                 return bybitEnvelope(170148, "Market order amount decimal too long")
             }
-            qty = bybitBaseFor(value: value, book: i)
+            qty = baseFor(value: value, book: i)
             guard qty > 0 else { return bybitEnvelope(170140, "Transaction amount lower than the minimum.") }
         } else {
             guard let v = try? FixedPoint.parse(p["qty"]!, scale: inst.quantityScale), v > 0, v % inst.lot == 0 else {
@@ -199,8 +199,9 @@ extension SimVenue {
         return bybitEnvelope(0, "OK", result: #"{"orderId":"\#(orderId)","orderLinkId":"\#(linkId)"}"#)
     }
 
-    /// The base a market Buy of `value` (quote, at price + quantity scale) takes from the asks, in whole lots.
-    func bybitBaseFor(value: Int64, book i: Int) -> Int64 {
+    /// The base a market buy of `value` (quote, at price + quantity scale) takes from the asks, in whole lots
+    /// (Bybit's market Buy by value, OKX's by quote).
+    func baseFor(value: Int64, book i: Int) -> Int64 {
         let lot = books[i].instrument.lot
         var left = value
         var base: Int64 = 0

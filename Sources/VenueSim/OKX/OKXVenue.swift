@@ -18,6 +18,9 @@ extension SimVenue {
             reply(client, "pong")
             return
         }
+        if let object = try? JSONSerialization.jsonObject(with: Data(text)) as? [String: Any], okxPrivate(client, object, connection: connection) {
+            return
+        }
         let object = try? JSONSerialization.jsonObject(with: Data(text)) as? [String: Any]
         // A request's `id` (up to 32 letters and digits) comes back in its replies.
         let id = (object?["id"] as? String).flatMap { $0.count <= 32 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } ? #""id":"\#($0)","# : nil } ?? ""
