@@ -236,9 +236,9 @@ public struct SimConfiguration: Sendable {
                 var secret: String
                 var secretWithPassphrase: String? = nil
                 switch kind {
-                case .binance, .bybit, .okx:
-                    guard let key = a.api_key, !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
-                        throw SimConfigurationError("\(what): an account's api_key must be letters and digits")
+                case .binance, .bybit, .okx, .kraken:
+                    guard let key = a.api_key, !key.isEmpty, key.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+/=-_".contains($0)) }) else {
+                        throw SimConfigurationError("\(what): an account's api_key must be letters, digits and + / = - _")
                     }
                     guard a.secret == nil else {
                         throw SimConfigurationError("\(who): secrets are not read from the configuration; use secret_env or secret_file (mode 0600)")
@@ -258,8 +258,6 @@ public struct SimConfiguration: Sendable {
                         throw SimConfigurationError("\(who): public_key_file \(file) is not a P-256 public key in PEM")
                     }
                     secret = pem
-                default:
-                    throw SimConfigurationError("\(who): order entry is simulated for binance, coinbase, bybit and okx venues so far")
                 }
                 if let both = secretWithPassphrase { secret = both }
                 var deposits: [(String, String)] = []
@@ -364,10 +362,11 @@ public struct SimConfiguration: Sendable {
                     // The key was checked when the configuration was read.
                     venue.addCoinbaseKey(name: a.apiKey, publicKey: try! ES256Key(publicKeyPEM: a.secret), account: n + 1, deposits: deposits)
                 case .bybit: venue.addBybitKey(apiKey: a.apiKey, secret: a.secret, account: n + 1, deposits: deposits)
+                case .kraken: venue.addKrakenKey(apiKey: a.apiKey, secret: a.secret, account: n + 1, deposits: deposits)
                 case .okx:
                     let parts = a.secret.split(separator: "\n", maxSplits: 1)
                     venue.addOKXKey(apiKey: a.apiKey, secret: String(parts[0]), passphrase: String(parts.last!), account: n + 1, deposits: deposits)
-                default: venue.addAccount(BinanceCredentials(apiKey: a.apiKey, secret: a.secret, account: n + 1), deposits: deposits)
+                case .binance: venue.addAccount(BinanceCredentials(apiKey: a.apiKey, secret: a.secret, account: n + 1), deposits: deposits)
                 }
             }
             simVenues.append(venue)

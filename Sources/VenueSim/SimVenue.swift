@@ -155,6 +155,8 @@ public final class SimVenue {
     public var bybit = BybitVenueState()
     /// OKX: API keys, orders and private stream logins.
     public var okx = OKXVenueState()
+    /// Kraken: API keys and nonces, orders, WebSocket tokens and `executions` subscribers.
+    public var kraken = KrakenVenueState()
     var nextClient = 1
     /// When the venue started (monotonic): fault windows count from here.
     public let started: Nanos
@@ -226,6 +228,7 @@ public final class SimVenue {
             bybit.topics.removeAll()
             okx.loggedIn.removeAll()
             okx.subscribed.removeAll()
+            kraken.executions.removeAll()
             work += 1
         }
         while let socket = try? listener.accept() {
@@ -280,6 +283,7 @@ public final class SimVenue {
             bybit.topics[client.id] = nil
             okx.loggedIn[client.id] = nil
             okx.subscribed.remove(client.id)
+            kraken.executions[client.id] = nil
             }
             clients.removeAll { $0.gone }
         }
@@ -357,6 +361,7 @@ public final class SimVenue {
         case .coinbase where !coinbase.orders.isEmpty: coinbaseMarketFills(book: book)
         case .bybit where !bybit.orders.isEmpty: bybitMarketFills(book: book)
         case .okx where !okx.orders.isEmpty: okxMarketFills(book: book)
+        case .kraken where !kraken.orders.isEmpty: krakenMarketFills(book: book)
         default: _ = books[book].takeClientFills()
         }
     }
@@ -555,7 +560,7 @@ public final class SimVenue {
         case .coinbase: return coinbaseREST(request)
         case .bybit: return bybitREST(request)
         case .okx: return okxREST(request)
-        default: return SimHTTPResponse(status: 404, json: #"{"error":"not found"}"#)
+        case .kraken: return krakenREST(request)
         }
     }
 }

@@ -14,6 +14,27 @@ public enum Crypto {
         }
         return Array(digest.prefix(Int(length)))
     }
+
+    /// The 64-byte HMAC-SHA512 of `data` under `key` (Kraken).
+    public static func hmacSHA512(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 64)
+        var length: UInt32 = 0
+        key.withUnsafeBytes { k in
+            data.withUnsafeBytes { d in
+                _ = HMAC(EVP_sha512(), k.baseAddress, Int32(k.count), d.baseAddress?.assumingMemoryBound(to: UInt8.self), d.count, &digest, &length)
+            }
+        }
+        return Array(digest.prefix(Int(length)))
+    }
+
+    /// The SHA-256 digest of `data`.
+    public static func sha256(_ data: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var length: UInt32 = 0
+        let ok = data.withUnsafeBytes { EVP_Digest($0.baseAddress, $0.count, &digest, &length, EVP_sha256(), nil) }
+        precondition(ok == 1 && length == 32, "OpenSSL SHA-256 failed")
+        return digest
+    }
 }
 
 /// Why a key could not be loaded or used.

@@ -32,6 +32,11 @@ extension SimVenue {
             let params = object["params"] as? [String: Any] ?? [:]
             let channel = params["channel"] as? String ?? ""
             if channel == "trade" || channel == "ticker" { return krakenMarketChannel(client, method, channel, params, answer) }
+            if channel == "executions" {
+                if method == "subscribe" { return krakenExecutionsSubscribe(client, params, answer) }
+                kraken.executions[client.id] = nil
+                return answer(#""result":{"channel":"executions"},"success":true"#, nil)
+            }
             guard channel == "book" else { return answer(#""error":"Channel not supported","success":false"#) }
             let depth = params["depth"] as? Int ?? 10
             guard Self.krakenDepths.contains(depth) else { return answer(#""error":"Invalid depth","success":false"#) }
