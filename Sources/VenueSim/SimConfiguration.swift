@@ -45,6 +45,8 @@ public struct SimConfiguration: Sendable {
         public var latencyMilliseconds: Int
         /// Binance's REQUEST_WEIGHT limit per minute (429 beyond it).
         public var weightPerMinute: Int
+        /// REST requests per second before the venue's rate-limit answer (0: none).
+        public var requestsPerSecond: Int
         /// Noise traders' market orders per second per instrument (trades on the public streams), and their
         /// largest size in lots.
         public var tradesPerSecond: Int
@@ -88,6 +90,7 @@ public struct SimConfiguration: Sendable {
             var latency_ms: Int?
             var weight_per_minute: Int?
             var trades_per_second: Int?
+            var requests_per_second: Int?
             var trade_max_lots: Int?
             var instruments: [InstrumentTable]?
             var accounts: [AccountTable]?
@@ -223,6 +226,8 @@ public struct SimConfiguration: Sendable {
             guard (0...60_000).contains(latency) else { throw SimConfigurationError("\(what): latency_ms is \(latency); must be 0…60000") }
             let weight = v.weight_per_minute ?? 6_000
             guard weight > 0 else { throw SimConfigurationError("\(what): weight_per_minute must be positive") }
+            let requestsPerSecond = v.requests_per_second ?? 0
+            guard requestsPerSecond >= 0 else { throw SimConfigurationError("\(what): requests_per_second must be ≥ 0") }
             let tradesPerSecond = v.trades_per_second ?? 2
             guard (0...stepsPerSecond).contains(tradesPerSecond) else {
                 throw SimConfigurationError("\(what): trades_per_second is \(tradesPerSecond); must be 0…steps_per_second (\(stepsPerSecond))")
@@ -279,7 +284,7 @@ public struct SimConfiguration: Sendable {
                 name: v.name, kind: kind, wsPort: v.ws_port, restPort: v.rest_port,
                 fees: FeeSchedule(makerCentiBasisPoints: maker, takerCentiBasisPoints: taker), levels: levels, maxLots: maxLots,
                 instruments: instruments.map { (instrument: $0.0, market: $0.1) }, accounts: accounts, latencyMilliseconds: latency,
-                weightPerMinute: weight, tradesPerSecond: tradesPerSecond, tradeMaxLots: tradeMaxLots))
+                weightPerMinute: weight, requestsPerSecond: requestsPerSecond, tradesPerSecond: tradesPerSecond, tradeMaxLots: tradeMaxLots))
         }
         var faults: [SimFault] = []
         for f in file.faults ?? [] {
@@ -348,6 +353,7 @@ public struct SimConfiguration: Sendable {
                 restPort: v.restPort.map { anyPorts ? 0 : $0 }, tls: tls, faults: SimFaultState(script: script), now: now)
             venue.latency = .milliseconds(Int64(v.latencyMilliseconds))
             venue.weightPerMinute = v.weightPerMinute
+            venue.requestsPerSecond = v.requestsPerSecond
             for (n, a) in v.accounts.enumerated() {
                 // Each deposit goes to every book that trades the asset, at that book's scale.
                 var deposits: [(book: Int, base: Int64, quote: Int64)] = []

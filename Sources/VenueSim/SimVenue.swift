@@ -147,6 +147,10 @@ public final class SimVenue {
     public var latency = Nanos.zero
     /// Binance's REQUEST_WEIGHT limit per minute: a request beyond it is answered 429 (-1003).
     public var weightPerMinute = 6_000
+    /// REST requests per second beyond which each venue's rate-limit answer is given (0: no limit).
+    public var requestsPerSecond = 0
+    var requestSecond: Int64 = 0
+    var requestsThisSecond = 0
     /// Binance: accounts, orders and user data streams.
     public var binance = BinanceVenueState()
     /// Coinbase: CDP keys, orders and user channel subscriptions.
@@ -542,18 +546,38 @@ public final class SimVenue {
         return 1
     }
 
+    /// The venue's answer to a client over its request rate.
+    func rateLimited() -> SimHTTPResponse {
+        switch kind {
+        case .binance:
+            SimHTTPResponse(
+                status: 429,
+                json: #"{"code":-1003,"msg":"Too many requests; current limit of IP(127.0.0.1) is 6000 requests per minute. Please use WebSocket Streams for live updates to avoid polling the API."}"#,
+                headers: [("Retry-After", "1")])
+        case .bybit: bybitEnvelope(10006, "Too many visits!")
+        case .okx:
+            SimHTTPResponse(status: 429, json: #"{"code":"50011","msg":"Rate limit reached. Please refer to API documentation and throttle requests accordingly.","data":[]}"#)
+        case .kraken: krakenAnswer(errors: ["EAPI:Rate limit exceeded"])
+        case .coinbase: SimHTTPResponse(status: 429, json: #"{"error":"RATE_LIMIT_EXCEEDED","code":8,"message":"Too many requests","details":[]}"#)
+        }
+    }
+
     /// A REST request: faults first (429, 5xx, a refused request is still counted), then the venue's API.
     func restRequest(_ request: SimHTTPRequest) -> SimHTTPResponse? {
         stats.restRequests += 1
-        if faults.take(.http429, elapsed: elapsed) {
+        let second = now.raw / 1_000_000_000
+        if second != requestSecond {
+            requestSecond = second
+            requestsThisSecond = 0
+        }
+        requestsThisSecond += 1
+        if faults.take(.http429, elapsed: elapsed) || (requestsPerSecond > 0 && requestsThisSecond > requestsPerSecond) {
             stats.rejectedRequests += 1
-            return SimHTTPResponse(
-                status: 429, json: #"{"code":-1003,"msg":"Too many requests; current limit of IP(127.0.0.1) is 6000 requests per minute. Please use WebSocket Streams for live updates to avoid polling the API."}"#,
-                headers: [("Retry-After", "1")])
+            return rateLimited()
         }
         if faults.take(.http5xx, elapsed: elapsed) {
             stats.rejectedRequests += 1
-            return SimHTTPResponse(status: 503, json: #"{"code":-1008,"msg":"Service Unavailable."}"#)
+            return SimHTTPResponse(status: 503, json: kind == .binance ? #"{"code":-1008,"msg":"Service Unavailable."}"# : #"{"error":"Service Unavailable"}"#)
         }
         switch kind {
         case .binance: return binanceREST(request)

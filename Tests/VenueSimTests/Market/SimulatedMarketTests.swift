@@ -128,6 +128,32 @@ struct SimulatedMarketTests {
         #expect(SimHTTPRequest.form("a=1%2B2&b=x+y&a=3&c") == ["a": "1+2", "b": "x y", "c": ""])
     }
 
+    @Test("a venue's request rate limit answers in the venue's own words: Bybit 10006, OKX 50011 (429), Kraken EAPI:Rate limit exceeded, Coinbase 429")
+    func rateLimits() throws {
+        let expected: [(SimProtocol, Int, String)] = [
+            (.bybit, 200, #""retCode":10006"#), (.okx, 429, #""code":"50011""#), (.kraken, 200, #"EAPI:Rate limit exceeded"#),
+            (.coinbase, 429, #""RATE_LIMIT_EXCEEDED""#),
+        ]
+        for (kind, status, text) in expected {
+            // Three calls within one second: the third is refused. (A second boundary between them resets the
+            // count; then the round is run again.)
+            var refusedOnce = false
+            for _ in 0..<3 where !refusedOnce {
+                let (sim, venue) = try testSimulator(kind, symbols: ["X"], restPort: 0)
+                venue.requestsPerSecond = 2
+                var answers: [(Int, String)] = []
+                for _ in 0..<3 {
+                    let r = rest(sim, port: venue.restPort!, "GET", "/anything")
+                    answers.append((r?.status ?? 0, r.map { String(decoding: $0.body, as: UTF8.self) } ?? ""))
+                }
+                let refused = answers.filter { $0.0 == status && $0.1.contains(text) }
+                #expect(venue.stats.rejectedRequests == refused.count, "\(kind): every refusal in the venue's words: \(answers)")
+                refusedOnce = refused.count == 1 && answers.last.map { $0.0 == status && $0.1.contains(text) } == true
+            }
+            #expect(refusedOnce, "\(kind): the third request in a second is refused")
+        }
+    }
+
     @Test("the example configuration parses; each bad value is refused with its table and key named")
     func configuration() throws {
         let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
