@@ -147,6 +147,27 @@ public final class SimVenue {
     public var latency = Nanos.zero
     /// Binance's REQUEST_WEIGHT limit per minute: a request beyond it is answered 429 (-1003).
     public var weightPerMinute = 6_000
+    /// The venue's identifiers (order ids, tokens, message ids) come from this generator, seeded from the
+    /// venue's name, so that a session replays with the same ids.
+    var ids: SimRandom
+
+    /// A UUID (version 4 form) from the venue's generator.
+    func uuid() -> String {
+        let a = ids.next()
+        let b = ids.next()
+        func hex(_ v: UInt64, _ digits: Int) -> String {
+            let h = String(v, radix: 16)
+            return String(repeating: "0", count: max(0, digits - h.count)) + h.suffix(digits)
+        }
+        return "\(hex(a >> 32, 8))-\(hex(a >> 16 & 0xFFFF, 4))-4\(hex(a & 0xFFF, 3))-\(hex(8 | (b >> 62), 1))\(hex(b >> 48 & 0xFFF, 3))-\(hex(b & 0xFFFF_FFFF_FFFF, 12))"
+    }
+
+    /// `count` characters drawn from `alphabet` by the venue's generator.
+    func randomText(_ count: Int, from alphabet: String) -> String {
+        let letters = Array(alphabet)
+        return String((0..<count).map { _ in letters[ids.below(letters.count)] })
+    }
+
     /// REST requests per second beyond which each venue's rate-limit answer is given (0: no limit).
     public var requestsPerSecond = 0
     var requestSecond: Int64 = 0
@@ -185,6 +206,9 @@ public final class SimVenue {
         restListener = try restPort.map { port throws in SimListener(try TCPListener(host: host, port: port)) }
         started = now
         self.now = now
+        var seed: UInt64 = 0xCBF2_9CE4_8422_2325
+        for b in name.utf8 { seed = (seed ^ UInt64(b)) &* 0x100_0000_01B3 }
+        ids = SimRandom(seed: seed)
     }
 
     /// The WebSocket port.
@@ -291,7 +315,18 @@ public final class SimVenue {
             }
             clients.removeAll { $0.gone }
         }
-        for connection in rest { work += connection.poll { self.restRequest($0) } }
+        for connection in rest {
+            work += connection.poll { request in
+                let response = self.restRequest(request)
+                if let recorder = self.recorder {
+                    // REST in the recording: the request line and body in, the status and body out (client -1).
+                    let target = request.path + (request.query.isEmpty ? "" : "?" + request.query)
+                    recorder(SimRecord(venue: self.name, client: -1, received: true, time: self.now, bytes: Array("\(request.method) \(target) ".utf8) + request.body))
+                    if let response { recorder(SimRecord(venue: self.name, client: -1, received: false, time: self.now, bytes: Array("\(response.status) ".utf8) + response.body)) }
+                }
+                return response
+            }
+        }
         rest.removeAll { $0.closed }
         return work
     }

@@ -157,7 +157,7 @@ extension SimVenue {
         guard ["ACK", "RESULT", "FULL"].contains(respType) else {
             return .failure(Self.binanceError(-1100, "Illegal characters found in parameter 'newOrderRespType'."))
         }
-        let clientOrderId = p["newClientOrderId"] ?? Self.generatedClientOrderId()
+        let clientOrderId = p["newClientOrderId"] ?? generatedClientOrderId()
         if binance.orders.values.contains(where: { $0.account == account && $0.clientOrderId == clientOrderId && $0.isOpen }) {
             return .failure(Self.binanceError(-2010, "Duplicate order sent."))
         }
@@ -254,7 +254,7 @@ extension SimVenue {
         binancePosition(account, book: i)
         let inst = books[i].instrument
         let (ps, qs) = (inst.priceScale, inst.quantityScale)
-        let json = #"{"symbol":"\#(inst.symbol)","origClientOrderId":"\#(original)","orderId":\#(record.orderId),"orderListId":-1,"clientOrderId":"\#(p["newClientOrderId"] ?? Self.generatedClientOrderId())","transactTime":\#(record.updateTime),"price":"\#(FixedPoint.string(record.price, scale: ps))","origQty":"\#(FixedPoint.string(record.origQty, scale: qs))","executedQty":"\#(FixedPoint.string(record.executedQty, scale: qs))","origQuoteOrderQty":"0","cummulativeQuoteQty":"\#(FixedPoint.string(record.cumQuote, scale: ps + qs))","status":"CANCELED","timeInForce":"\#(Self.tifText(record.timeInForce))","type":"\#(record.type == .limit ? "LIMIT" : "MARKET")","side":"\#(record.side == .buy ? "BUY" : "SELL")","selfTradePreventionMode":"NONE"}"#
+        let json = #"{"symbol":"\#(inst.symbol)","origClientOrderId":"\#(original)","orderId":\#(record.orderId),"orderListId":-1,"clientOrderId":"\#(p["newClientOrderId"] ?? generatedClientOrderId())","transactTime":\#(record.updateTime),"price":"\#(FixedPoint.string(record.price, scale: ps))","origQty":"\#(FixedPoint.string(record.origQty, scale: qs))","executedQty":"\#(FixedPoint.string(record.executedQty, scale: qs))","origQuoteOrderQty":"0","cummulativeQuoteQty":"\#(FixedPoint.string(record.cumQuote, scale: ps + qs))","status":"CANCELED","timeInForce":"\#(Self.tifText(record.timeInForce))","type":"\#(record.type == .limit ? "LIMIT" : "MARKET")","side":"\#(record.side == .buy ? "BUY" : "SELL")","selfTradePreventionMode":"NONE"}"#
         return .success(json)
     }
 
@@ -313,10 +313,7 @@ extension SimVenue {
     }
 
     /// 22 characters of letters and digits, as Binance generates them.
-    static func generatedClientOrderId() -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-        return String((0..<22).map { _ in alphabet.randomElement()! })
-    }
+    func generatedClientOrderId() -> String { randomText(22, from: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") }
 
     /// The ACK, RESULT or FULL response of a new order, fields in Binance's documented order.
     func binanceOrderJSON(_ r: BinanceOrderRecord, kind: String, fills: [SimFill]) -> String {

@@ -163,7 +163,7 @@ extension SimVenue {
         publish(book: i, changes: changes)
         publishTrades(book: i)
         var record = CoinbaseOrderRecord(
-            orderId: UUID().uuidString.lowercased(), book: i, engineId: result.order.id, account: account, clientOrderId: clientOrderId,
+            orderId: uuid(), book: i, engineId: result.order.id, account: account, clientOrderId: clientOrderId,
             side: side, configuration: kind, postOnly: postOnly, limitPrice: price, baseSize: size, created: venueTime)
         for f in result.fills {
             record.filled += f.quantity.raw

@@ -122,17 +122,16 @@ extension SimVenue {
             return krakenAnswer(errors: [], result: "{" + found.map { #""\#($0.txid)":\#(krakenOrderJSON($0))"# }.joined(separator: ",") + "}")
         case "Balance": return krakenAnswer(errors: [], result: krakenBalances(entry.account))
         default:
-            let token = UUID().uuidString.replacingOccurrences(of: "-", with: "")
+            let token = uuid().replacingOccurrences(of: "-", with: "")
             kraken.tokens[token] = entry.account
             return krakenAnswer(errors: [], result: #"{"token":"\#(token)","expires":900}"#)
         }
     }
 
     /// A new txid in Kraken's form, "OUF4EM-FRGI2-MQMWZD".
-    static func krakenTxid() -> String {
-        let letters = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-        func part(_ n: Int) -> String { String((0..<n).map { _ in letters.randomElement()! }) }
-        return "O" + part(5) + "-" + part(5) + "-" + part(6)
+    func krakenTxid() -> String {
+        let letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+        return "O" + randomText(5, from: letters) + "-" + randomText(5, from: letters) + "-" + randomText(6, from: letters)
     }
 
     func krakenAdd(_ account: Int, _ p: [String: String]) -> SimHTTPResponse {
@@ -176,7 +175,7 @@ extension SimVenue {
         publish(book: i, changes: changes)
         publishTrades(book: i)
         var record = KrakenOrderRecord(
-            txid: Self.krakenTxid(), book: i, engineId: result.order.id, account: account, clOrdId: clOrdId, side: side, type: type,
+            txid: krakenTxid(), book: i, engineId: result.order.id, account: account, clOrdId: clOrdId, side: side, type: type,
             timeInForce: tif, postOnly: postOnly, price: price, volume: volume, opened: venueTime)
         krakenExecution(record, exec: "new", fill: nil)
         for f in result.fills {

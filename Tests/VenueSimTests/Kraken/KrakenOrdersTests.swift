@@ -60,6 +60,21 @@ struct KrakenOrdersTests {
         #expect(balance["XXBT"] == "1.98000000" && balance["ZUSD"] != nil)
     }
 
+    @Test("Kraken's documented signature example: its API-Sign is accepted for its payload, a changed payload is not")
+    func documentedSignature() throws {
+        let (sim, venue) = try testSimulator(.kraken, symbols: ["BTC/USD"], priceScale: 1, restPort: 0)
+        let secret = "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg=="
+        venue.addKrakenKey(apiKey: "docKey", secret: secret, account: 1, deposits: [])
+        let body = "nonce=1616492376594&ordertype=limit&pair=XBTUSD&price=37500&type=buy&volume=1.25"
+        let sign = "4/dpxb3iT4tp/ZCVEwSnEsLxx0bqyhLpdfOpc6fn7OR8+UClSV5n9E6aSS8MPtnRfp32bAb0nmbRn6H8ndwLUQ=="
+        let headers = [("API-Key", "docKey"), ("API-Sign", sign), ("Content-Type", "application/x-www-form-urlencoded")]
+        let r = rest(sim, port: venue.restPort!, "POST", "/0/private/AddOrder", headers: headers, body: body)
+        // The signature holds; the order then fails on the account's (empty) funds.
+        #expect(KrakenDesk.errors(json(String(decoding: r?.body ?? [], as: UTF8.self))) == ["EOrder:Insufficient funds"])
+        let changed = rest(sim, port: venue.restPort!, "POST", "/0/private/AddOrder", headers: headers, body: body.replacingOccurrences(of: "1.25", with: "1.26"))
+        #expect(KrakenDesk.errors(json(String(decoding: changed?.body ?? [], as: UTF8.self))) == ["EAPI:Invalid signature"])
+    }
+
     @Test("refusals: key, signature and nonce first; then the pair, the arguments, post-only and funds")
     func refusals() throws {
         let desk = try KrakenDesk()

@@ -154,6 +154,28 @@ struct SimulatedMarketTests {
         }
     }
 
+    @Test("a seed replays a session: the same books, the same order ids; everything sent and received (REST too) can be recorded")
+    func determinismAndRecording() throws {
+        func session() throws -> ([String], [BookLevel], [String]) {
+            let (sim, venue) = try testSimulator(.coinbase, symbols: ["BTC-USD"], paused: false, seed: 77, restPort: 0)
+            var lines: [String] = []
+            sim.record { lines.append($0.line) }
+            let key = ES256Key.generate()
+            venue.addCoinbaseKey(name: "k", publicKey: try ES256Key(publicKeyPEM: key.publicKeyPEM), account: 1, deposits: [(0, 100_000_000, 0)])
+            for _ in 0..<50 { sim.step() }
+            let token = try CoinbaseJWT.make(keyName: "k", key: key, uri: "POST api.sim.test/api/v3/brokerage/orders", now: WallClock.now().raw / 1_000_000_000, nonce: [1])
+            let r = rest(sim, port: venue.restPort!, "POST", "/api/v3/brokerage/orders", headers: [("Authorization", "Bearer \(token)")],
+                body: #"{"client_order_id":"c1","product_id":"BTC-USD","side":"SELL","order_configuration":{"market_market_ioc":{"base_size":"0.01"}}}"#)
+            let id = (json(String(decoding: r?.body ?? [], as: UTF8.self))["success_response"] as? [String: Any])?["order_id"] as? String ?? ""
+            return ([id], venue.books[0].snapshot(depth: 100).bids, lines)
+        }
+        let (a, booksA, recordA) = try session()
+        let (b, booksB, _) = try session()
+        #expect(a == b && a[0].count == 36 && Array(a[0])[14] == "4" && a[0].split(separator: "-").map(\.count) == [8, 4, 4, 4, 12])
+        #expect(booksA == booksB && !booksA.isEmpty, "the same seed, the same book")
+        #expect(recordA.contains { $0.contains("\t-1\tin\tPOST /api/v3/brokerage/orders {") } && recordA.contains { $0.contains("\t-1\tout\t200 {\"success\":true") })
+    }
+
     @Test("the example configuration parses; each bad value is refused with its table and key named")
     func configuration() throws {
         let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
