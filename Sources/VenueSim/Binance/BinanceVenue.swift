@@ -137,10 +137,10 @@ extension SimVenue {
     }
 
     /// Opens a combined-stream wrapper if the client asked for one: `{"stream":"<name>","data":`.
-    func binanceWrapper(_ client: SimClient, _ key: TopicKey, _ fallback: String) -> Bool {
+    func binanceWrapper(_ client: SimClient, _ key: TopicKey, _ fallback: @autoclosure () -> String) -> Bool {
         guard client.combined else { return false }
         writer.raw(#"{"stream":""#)
-        writer.text(client.streamNames[key] ?? fallback)
+        writer.text(client.streamNames[key] ?? fallback())
         writer.raw(#"","data":"#)
         return true
     }

@@ -70,12 +70,12 @@ public struct SimWriter {
 
     /// Appends a fixed-point value as decimal text: with exactly `scale` decimals, or trimmed.
     public mutating func decimal(_ raw: Int64, scale: Int, trim: Bool = false) {
-        let start = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: FixedPoint.maxFormattedLength))
-        let n = bytes.withUnsafeMutableBytes { b in
-            FixedPoint.format(raw, scale: scale, trimTrailingZeros: trim, into: UnsafeMutableRawBufferPointer(rebasing: b[start...]))
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &scratch) { s in
+            let n = FixedPoint.format(raw, scale: scale, trimTrailingZeros: trim, into: s)
+            // Byte by byte: the array's capacity is reserved, and each append is a store and a count.
+            for k in 0..<n { bytes.append(s[k]) }
         }
-        bytes.removeLast(FixedPoint.maxFormattedLength - n)
     }
 
     /// Appends `"price","quantity"` pairs as `[["p","q"],…]` (Binance, Bybit).

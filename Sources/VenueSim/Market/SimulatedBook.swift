@@ -118,7 +118,12 @@ struct QuoteSlots {
     }
 
     /// Every quote, (price, order id).
-    var all: [(Int64, UInt64)] { prices.indices.compactMap { prices[$0] == Self.empty ? nil : (prices[$0], ids[$0]) } }
+    var all: [(Int64, UInt64)] {
+        var out: [(Int64, UInt64)] = []
+        out.reserveCapacity(prices.count / 2)
+        for i in prices.indices where prices[i] != Self.empty { out.append((prices[i], ids[i])) }
+        return out
+    }
 }
 
 /// One instrument's book at one simulated venue: a `MatchingEngine` in which the market (account 0, the
@@ -156,6 +161,7 @@ public final class SimulatedBook {
     public static let noiseAccount = (1 << 20) - 1
     /// The mid the market last quoted around, and the levels it emptied on the last step (refilled next step).
     var lastMid: Int64? = nil
+    var steps = 0
     var emptied: [(Side, Int64)] = []
     public static let marketAccount = 0
 
@@ -183,6 +189,7 @@ public final class SimulatedBook {
 
     /// The trades since the last call, oldest first.
     public func takeTrades() -> [SimFill] {
+        if trades.isEmpty { return [] }  // the common step: no allocation
         defer { trades.removeAll(keepingCapacity: true) }
         return trades
     }
@@ -196,7 +203,9 @@ public final class SimulatedBook {
     /// Moves the market's quotes to a new mid (in ticks) and changes a few sizes at random.
     /// - Returns: The level changes to publish (the update id has advanced by their count).
     public func step(midTicks: Int64, random: inout SimRandom) -> [SimLevelChange] {
-        fund()
+        // The market's balances are vast (2^58 and more); topping them up every 256 steps is plenty.
+        steps &+= 1
+        if steps & 255 == 0 { fund() }
         let tick = instrument.tick
         let mid = midTicks * tick
         if midTicks != lastMid {
@@ -275,6 +284,7 @@ public final class SimulatedBook {
 
     /// The fills of clients' resting orders that the market's moves made since the last call.
     public func takeClientFills() -> [SimFill] {
+        if clientFills.isEmpty { return [] }
         defer { clientFills.removeAll(keepingCapacity: true) }
         return clientFills
     }
