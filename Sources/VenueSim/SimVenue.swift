@@ -581,6 +581,21 @@ public final class SimVenue {
         return 1
     }
 
+    /// An account's balance of each asset its books trade (each asset once, from the first book that trades
+    /// it, since balances are kept per book): the asset, free and locked, and the scale they are at.
+    func balances(_ account: Int) -> [(asset: String, free: Int64, locked: Int64, scale: Int)] {
+        var out: [(asset: String, free: Int64, locked: Int64, scale: Int)] = []
+        for b in books {
+            let inst = b.instrument
+            for (asset, which, scale) in [(inst.baseAsset, Ledger.Asset.base, inst.quantityScale), (inst.quoteAsset, .quote, inst.priceScale + inst.quantityScale)]
+            where !out.contains(where: { $0.asset == asset }) {
+                let bal = b.engine.ledger.balance(account, which)
+                out.append((asset, bal.free, bal.locked, scale))
+            }
+        }
+        return out
+    }
+
     /// The venue's answer to a client over its request rate.
     func rateLimited() -> SimHTTPResponse {
         switch kind {

@@ -284,14 +284,8 @@ extension SimVenue {
     func binanceAccount(_ account: Int) -> String {
         let now = venueMilliseconds
         var balances: [String] = []
-        var seen: Set<String> = []
-        for b in books {
-            let inst = b.instrument
-            for (asset, which, scale) in [(inst.baseAsset, Ledger.Asset.base, inst.quantityScale), (inst.quoteAsset, .quote, inst.priceScale + inst.quantityScale)]
-            where seen.insert(asset).inserted {
-                let bal = b.engine.ledger.balance(account, which)
-                balances.append(#"{"asset":"\#(asset)","free":"\#(FixedPoint.string(bal.free, scale: scale))","locked":"\#(FixedPoint.string(bal.locked, scale: scale))"}"#)
-            }
+        for (asset, free, locked, scale) in self.balances(account) {
+            balances.append(#"{"asset":"\#(asset)","free":"\#(FixedPoint.string(free, scale: scale))","locked":"\#(FixedPoint.string(locked, scale: scale))"}"#)
         }
         let fees = books.first?.engine.fees ?? FeeSchedule(makerCentiBasisPoints: 0, takerCentiBasisPoints: 0)
         // Commission in basis points (Binance's integer fields) and as rates (its strings).

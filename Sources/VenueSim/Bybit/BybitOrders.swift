@@ -274,16 +274,10 @@ extension SimVenue {
 
     func bybitWallet(_ account: Int) -> SimHTTPResponse {
         var coins: [String] = []
-        var seen: Set<String> = []
-        for b in books {
-            let inst = b.instrument
-            for (asset, which, scale) in [(inst.baseAsset, Ledger.Asset.base, inst.quantityScale), (inst.quoteAsset, .quote, inst.priceScale + inst.quantityScale)]
-            where seen.insert(asset).inserted {
-                let bal = b.engine.ledger.balance(account, which)
-                guard bal.free + bal.locked > 0 else { continue }
-                let total = FixedPoint.string(bal.free + bal.locked, scale: scale, trimTrailingZeros: true)
-                coins.append(#"{"coin":"\#(asset)","equity":"\#(total)","usdValue":"","walletBalance":"\#(total)","locked":"\#(FixedPoint.string(bal.locked, scale: scale, trimTrailingZeros: true))","spotHedgingQty":"0","borrowAmount":"0","accruedInterest":"0","totalOrderIM":"0","totalPositionIM":"0","totalPositionMM":"0","unrealisedPnl":"0","cumRealisedPnl":"0"}"#)
-            }
+        // Coins with nothing are left out, as Bybit does.
+        for (asset, free, locked, scale) in balances(account) where free + locked > 0 {
+            let total = FixedPoint.string(free + locked, scale: scale, trimTrailingZeros: true)
+            coins.append(#"{"coin":"\#(asset)","equity":"\#(total)","usdValue":"","walletBalance":"\#(total)","locked":"\#(FixedPoint.string(locked, scale: scale, trimTrailingZeros: true))","spotHedgingQty":"0","borrowAmount":"0","accruedInterest":"0","totalOrderIM":"0","totalPositionIM":"0","totalPositionMM":"0","unrealisedPnl":"0","cumRealisedPnl":"0"}"#)
         }
         return bybitEnvelope(0, "OK", result: #"{"list":[{"accountType":"UNIFIED","accountIMRate":"0","accountMMRate":"0","totalEquity":"","totalWalletBalance":"","totalMarginBalance":"","totalAvailableBalance":"","totalPerpUPL":"0","totalInitialMargin":"0","totalMaintenanceMargin":"0","coin":[\#(coins.joined(separator: ","))]}]}"#)
     }

@@ -232,15 +232,9 @@ extension SimVenue {
 
     func coinbaseAccounts(_ account: Int) -> String {
         var list: [String] = []
-        var seen: Set<String> = []
-        for b in books {
-            let inst = b.instrument
-            for (asset, which, scale) in [(inst.baseAsset, Ledger.Asset.base, inst.quantityScale), (inst.quoteAsset, .quote, inst.priceScale + inst.quantityScale)]
-            where seen.insert(asset).inserted {
-                let bal = b.engine.ledger.balance(account, which)
-                let uuid = "00000000-0000-4000-8000-\(String(format: "%012x", account * 1_000 + seen.count))"
-                list.append(#"{"uuid":"\#(uuid)","name":"\#(asset) Wallet","currency":"\#(asset)","available_balance":{"value":"\#(FixedPoint.string(bal.free, scale: scale, trimTrailingZeros: true))","currency":"\#(asset)"},"default":true,"active":true,"created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z","deleted_at":null,"type":"\#(asset == "USD" || asset == "EUR" ? "ACCOUNT_TYPE_FIAT" : "ACCOUNT_TYPE_CRYPTO")","ready":true,"hold":{"value":"\#(FixedPoint.string(bal.locked, scale: scale, trimTrailingZeros: true))","currency":"\#(asset)"}}"#)
-            }
+        for (k, (asset, free, locked, scale)) in balances(account).enumerated() {
+            let uuid = "00000000-0000-4000-8000-\(String(format: "%012x", account * 1_000 + k + 1))"
+            list.append(#"{"uuid":"\#(uuid)","name":"\#(asset) Wallet","currency":"\#(asset)","available_balance":{"value":"\#(FixedPoint.string(free, scale: scale, trimTrailingZeros: true))","currency":"\#(asset)"},"default":true,"active":true,"created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z","deleted_at":null,"type":"\#(asset == "USD" || asset == "EUR" ? "ACCOUNT_TYPE_FIAT" : "ACCOUNT_TYPE_CRYPTO")","ready":true,"hold":{"value":"\#(FixedPoint.string(locked, scale: scale, trimTrailingZeros: true))","currency":"\#(asset)"}}"#)
         }
         return #"{"accounts":[\#(list.joined(separator: ","))],"has_next":false,"cursor":"","size":\#(list.count)}"#
     }

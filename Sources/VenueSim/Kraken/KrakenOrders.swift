@@ -237,14 +237,8 @@ extension SimVenue {
 
     func krakenBalances(_ account: Int) -> String {
         var out: [String] = []
-        var seen: Set<String> = []
-        for b in books {
-            let inst = b.instrument
-            for (asset, which, scale) in [(inst.baseAsset, Ledger.Asset.base, inst.quantityScale), (inst.quoteAsset, .quote, inst.priceScale + inst.quantityScale)]
-            where seen.insert(asset).inserted {
-                let bal = b.engine.ledger.balance(account, which)
-                out.append(#""\#(Self.krakenAsset(asset))":"\#(FixedPoint.string(bal.free + bal.locked, scale: scale))""#)
-            }
+        for (asset, free, locked, scale) in balances(account) {
+            out.append(#""\#(Self.krakenAsset(asset))":"\#(FixedPoint.string(free + locked, scale: scale))""#)
         }
         return "{" + out.joined(separator: ",") + "}"
     }

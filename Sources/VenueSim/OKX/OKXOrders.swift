@@ -283,17 +283,10 @@ extension SimVenue {
 
     func okxBalance(_ account: Int) -> SimHTTPResponse {
         var details: [String] = []
-        var seen: Set<String> = []
         let now = venueMilliseconds
-        for b in books {
-            let inst = b.instrument
-            for (asset, which, scale) in [(inst.baseAsset, Ledger.Asset.base, inst.quantityScale), (inst.quoteAsset, .quote, inst.priceScale + inst.quantityScale)]
-            where seen.insert(asset).inserted {
-                let bal = b.engine.ledger.balance(account, which)
-                guard bal.free + bal.locked > 0 else { continue }
-                func d(_ v: Int64) -> String { FixedPoint.string(v, scale: scale, trimTrailingZeros: true) }
-                details.append(#"{"ccy":"\#(asset)","eq":"\#(d(bal.free + bal.locked))","cashBal":"\#(d(bal.free + bal.locked))","uTime":"\#(now)","availBal":"\#(d(bal.free))","frozenBal":"\#(d(bal.locked))","ordFrozen":"\#(d(bal.locked))","availEq":"\#(d(bal.free))","disEq":"","eqUsd":"","fixedBal":"0","liab":"","upl":"","interest":"","maxLoan":"","stgyEq":"0","isoEq":"","spotBal":"\#(d(bal.free + bal.locked))"}"#)
-            }
+        for (asset, free, locked, scale) in balances(account) where free + locked > 0 {
+            func d(_ v: Int64) -> String { FixedPoint.string(v, scale: scale, trimTrailingZeros: true) }
+            details.append(#"{"ccy":"\#(asset)","eq":"\#(d(free + locked))","cashBal":"\#(d(free + locked))","uTime":"\#(now)","availBal":"\#(d(free))","frozenBal":"\#(d(locked))","ordFrozen":"\#(d(locked))","availEq":"\#(d(free))","disEq":"","eqUsd":"","fixedBal":"0","liab":"","upl":"","interest":"","maxLoan":"","stgyEq":"0","isoEq":"","spotBal":"\#(d(free + locked))"}"#)
         }
         return SimHTTPResponse(status: 200, json: #"{"code":"0","data":[{"adjEq":"","availEq":"","borrowFroz":"","details":[\#(details.joined(separator: ","))],"imr":"","isoEq":"0","mgnRatio":"","mmr":"","notionalUsd":"","ordFroz":"","totalEq":"","uTime":"\#(now)","upl":""}],"msg":""}"#)
     }
