@@ -30,6 +30,10 @@ struct BinanceOrderRecord {
     var updateTime: Int64
     /// When it went on the book (-1: never).
     var workingTime: Int64 = -1
+    var limitMaker = false
+    /// A market order by quote: the amount asked for (price + quantity scale), else 0.
+    var origQuoteOrderQty: Int64 = 0
+    var typeText: String { type == .market ? "MARKET" : limitMaker ? "LIMIT_MAKER" : "LIMIT" }
 
     var isOpen: Bool { status == "NEW" || status == "PARTIALLY_FILLED" }
 }
@@ -125,12 +129,28 @@ extension SimVenue {
             return .failure(Self.binanceError(-1117, "Invalid side."))
         }
         guard let typeText = p["type"], !typeText.isEmpty else { return .failure(.mandatory("type")) }
-        guard let type: OrderType = typeText == "LIMIT" ? .limit : typeText == "MARKET" ? .market : nil else {
+        // LIMIT_MAKER: a limit order that rests or is refused, never takes.
+        let maker = typeText == "LIMIT_MAKER"
+        guard let type: OrderType = typeText == "LIMIT" || maker ? .limit : typeText == "MARKET" ? .market : nil else {
+            if ["STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"].contains(typeText) {
+                // Valid at Binance, not simulated: said plainly rather than called invalid.
+                return .failure(BinanceAPIError(status: 400, code: -1000, msg: "An unknown error occurred while processing the request. (\(typeText) is not simulated)"))
+            }
             return .failure(Self.binanceError(-1116, "Invalid orderType."))
         }
         var tif = TimeInForce.ioc
         var price: Int64 = 0
-        if type == .limit {
+        if maker {
+            if p["timeInForce"] != nil { return .failure(Self.binanceError(-1106, "Parameter 'timeInForce' sent when not required.")) }
+            tif = .gtc
+            switch binanceDecimal(p, "price", scale: inst.priceScale, step: inst.tick, filter: "PRICE_FILTER") {
+            case .failure(let e): return .failure(e)
+            case .success(let v): price = v
+            }
+            if let opposite = books[i].engine.best(side.opposite), side == .buy ? price >= opposite.raw : price <= opposite.raw {
+                return .failure(Self.binanceError(-2010, "Order would immediately match and take."))
+            }
+        } else if type == .limit {
             guard let t = p["timeInForce"], !t.isEmpty else { return .failure(.mandatory("timeInForce")) }
             guard let parsed: TimeInForce = t == "GTC" ? .gtc : t == "IOC" ? .ioc : t == "FOK" ? .fok : nil else {
                 return .failure(Self.binanceError(-1115, "Invalid timeInForce."))
@@ -144,14 +164,28 @@ extension SimVenue {
             for name in ["timeInForce", "price"] where p[name] != nil {
                 return .failure(Self.binanceError(-1106, "Parameter '\(name)' sent when not required."))
             }
-            if p["quoteOrderQty"] != nil && p["quantity"] == nil {
-                return .failure(Self.binanceError(-1013, "Filter failure: NOTIONAL"))  // quoteOrderQty is not simulated
+            if p["quoteOrderQty"] != nil && p["quantity"] != nil {
+                return .failure(Self.binanceError(-1106, "Parameter 'quoteOrderQty' sent when not required."))
             }
         }
-        let quantity: Int64
-        switch binanceDecimal(p, "quantity", scale: inst.quantityScale, step: inst.lot, filter: type == .market ? "MARKET_LOT_SIZE" : "LOT_SIZE") {
-        case .failure(let e): return .failure(e)
-        case .success(let v): quantity = v
+        var quantity: Int64
+        var quoteOrderQty: Int64 = 0
+        if type == .market, p["quantity"] == nil, p["quoteOrderQty"] != nil {
+            // By quote: the quantity the amount takes from the book (a buy walks the asks, a sell the bids).
+            switch binanceDecimal(p, "quoteOrderQty", scale: inst.priceScale + inst.quantityScale, step: 1, filter: "NOTIONAL") {
+            case .failure(let e): return .failure(e)
+            case .success(let v): quoteOrderQty = v
+            }
+            quantity = baseFor(value: quoteOrderQty, book: i, side: side)
+            guard quantity > 0 else { return .failure(Self.binanceError(-1013, "Filter failure: NOTIONAL")) }
+        } else {
+            if type == .market && p["quantity"] == nil {
+                return .failure(BinanceAPIError(status: 400, code: -1102, msg: "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty/null!"))
+            }
+            switch binanceDecimal(p, "quantity", scale: inst.quantityScale, step: inst.lot, filter: type == .market ? "MARKET_LOT_SIZE" : "LOT_SIZE") {
+            case .failure(let e): return .failure(e)
+            case .success(let v): quantity = v
+            }
         }
         let respType = p["newOrderRespType"] ?? "FULL"
         guard ["ACK", "RESULT", "FULL"].contains(respType) else {
@@ -183,6 +217,8 @@ extension SimVenue {
         var record = BinanceOrderRecord(
             book: i, orderId: result.order.id, clientOrderId: clientOrderId, account: account, side: side, type: type, timeInForce: tif,
             price: price, origQty: quantity, time: now, updateTime: now)
+        record.limitMaker = maker
+        record.origQuoteOrderQty = quoteOrderQty
         binanceEvent(record, execution: "NEW", fill: nil)
         for f in result.fills {
             record.executedQty += f.quantity.raw
@@ -254,7 +290,7 @@ extension SimVenue {
         binancePosition(account, book: i)
         let inst = books[i].instrument
         let (ps, qs) = (inst.priceScale, inst.quantityScale)
-        let json = #"{"symbol":"\#(inst.symbol)","origClientOrderId":"\#(original)","orderId":\#(record.orderId),"orderListId":-1,"clientOrderId":"\#(p["newClientOrderId"] ?? generatedClientOrderId())","transactTime":\#(record.updateTime),"price":"\#(FixedPoint.string(record.price, scale: ps))","origQty":"\#(FixedPoint.string(record.origQty, scale: qs))","executedQty":"\#(FixedPoint.string(record.executedQty, scale: qs))","origQuoteOrderQty":"0","cummulativeQuoteQty":"\#(FixedPoint.string(record.cumQuote, scale: ps + qs))","status":"CANCELED","timeInForce":"\#(Self.tifText(record.timeInForce))","type":"\#(record.type == .limit ? "LIMIT" : "MARKET")","side":"\#(record.side == .buy ? "BUY" : "SELL")","selfTradePreventionMode":"NONE"}"#
+        let json = #"{"symbol":"\#(inst.symbol)","origClientOrderId":"\#(original)","orderId":\#(record.orderId),"orderListId":-1,"clientOrderId":"\#(p["newClientOrderId"] ?? generatedClientOrderId())","transactTime":\#(record.updateTime),"price":"\#(FixedPoint.string(record.price, scale: ps))","origQty":"\#(FixedPoint.string(record.origQty, scale: qs))","executedQty":"\#(FixedPoint.string(record.executedQty, scale: qs))","origQuoteOrderQty":"0","cummulativeQuoteQty":"\#(FixedPoint.string(record.cumQuote, scale: ps + qs))","status":"CANCELED","timeInForce":"\#(Self.tifText(record.timeInForce))","type":"\#(record.typeText)","side":"\#(record.side == .buy ? "BUY" : "SELL")","selfTradePreventionMode":"NONE"}"#
         return .success(json)
     }
 
@@ -315,7 +351,7 @@ extension SimVenue {
         let (ps, qs) = (inst.priceScale, inst.quantityScale)
         var json = #"{"symbol":"\#(inst.symbol)","orderId":\#(r.orderId),"orderListId":-1,"clientOrderId":"\#(r.clientOrderId)","transactTime":\#(r.time)"#
         if kind != "ACK" {
-            json += #","price":"\#(FixedPoint.string(r.price, scale: ps))","origQty":"\#(FixedPoint.string(r.origQty, scale: qs))","executedQty":"\#(FixedPoint.string(r.executedQty, scale: qs))","origQuoteOrderQty":"0","cummulativeQuoteQty":"\#(FixedPoint.string(r.cumQuote, scale: ps + qs))","status":"\#(r.status)","timeInForce":"\#(Self.tifText(r.timeInForce))","type":"\#(r.type == .limit ? "LIMIT" : "MARKET")","side":"\#(r.side == .buy ? "BUY" : "SELL")""#
+            json += #","price":"\#(FixedPoint.string(r.price, scale: ps))","origQty":"\#(FixedPoint.string(r.origQty, scale: qs))","executedQty":"\#(FixedPoint.string(r.executedQty, scale: qs))","origQuoteOrderQty":"\#(FixedPoint.string(r.origQuoteOrderQty, scale: ps + qs))","cummulativeQuoteQty":"\#(FixedPoint.string(r.cumQuote, scale: ps + qs))","status":"\#(r.status)","timeInForce":"\#(Self.tifText(r.timeInForce))","type":"\#(r.typeText)","side":"\#(r.side == .buy ? "BUY" : "SELL")""#
             if r.workingTime >= 0 { json += #","workingTime":\#(r.workingTime)"# }
             json += #","selfTradePreventionMode":"NONE""#
         }
@@ -332,7 +368,7 @@ extension SimVenue {
     func binanceQueryJSON(_ r: BinanceOrderRecord) -> String {
         let inst = books[r.book].instrument
         let (ps, qs) = (inst.priceScale, inst.quantityScale)
-        return #"{"symbol":"\#(inst.symbol)","orderId":\#(r.orderId),"orderListId":-1,"clientOrderId":"\#(r.clientOrderId)","price":"\#(FixedPoint.string(r.price, scale: ps))","origQty":"\#(FixedPoint.string(r.origQty, scale: qs))","executedQty":"\#(FixedPoint.string(r.executedQty, scale: qs))","cummulativeQuoteQty":"\#(FixedPoint.string(r.cumQuote, scale: ps + qs))","status":"\#(r.status)","timeInForce":"\#(Self.tifText(r.timeInForce))","type":"\#(r.type == .limit ? "LIMIT" : "MARKET")","side":"\#(r.side == .buy ? "BUY" : "SELL")","stopPrice":"0","icebergQty":"0","time":\#(r.time),"updateTime":\#(r.updateTime),"isWorking":\#(r.workingTime >= 0),"workingTime":\#(r.workingTime),"origQuoteOrderQty":"0","selfTradePreventionMode":"NONE"}"#
+        return #"{"symbol":"\#(inst.symbol)","orderId":\#(r.orderId),"orderListId":-1,"clientOrderId":"\#(r.clientOrderId)","price":"\#(FixedPoint.string(r.price, scale: ps))","origQty":"\#(FixedPoint.string(r.origQty, scale: qs))","executedQty":"\#(FixedPoint.string(r.executedQty, scale: qs))","cummulativeQuoteQty":"\#(FixedPoint.string(r.cumQuote, scale: ps + qs))","status":"\#(r.status)","timeInForce":"\#(Self.tifText(r.timeInForce))","type":"\#(r.typeText)","side":"\#(r.side == .buy ? "BUY" : "SELL")","stopPrice":"0","icebergQty":"0","time":\#(r.time),"updateTime":\#(r.updateTime),"isWorking":\#(r.workingTime >= 0),"workingTime":\#(r.workingTime),"origQuoteOrderQty":"\#(FixedPoint.string(r.origQuoteOrderQty, scale: ps + qs))","selfTradePreventionMode":"NONE"}"#
     }
 
     // MARK: - User data stream
@@ -348,7 +384,7 @@ extension SimVenue {
         let lastPrice = fill.map { $0.0.price.raw } ?? 0
         let executionId = binance.nextTradeEvent
         binance.nextTradeEvent += 1
-        let event = #"{"e":"executionReport","E":\#(now),"s":"\#(inst.symbol)","c":"\#(r.clientOrderId)","S":"\#(r.side == .buy ? "BUY" : "SELL")","o":"\#(r.type == .limit ? "LIMIT" : "MARKET")","f":"\#(Self.tifText(r.timeInForce))","q":"\#(FixedPoint.string(r.origQty, scale: qs))","p":"\#(FixedPoint.string(r.price, scale: ps))","P":"0","F":"0","g":-1,"C":"","x":"\#(execution)","X":"\#(r.status)","r":"NONE","i":\#(r.orderId),"l":"\#(FixedPoint.string(lastQty, scale: qs))","z":"\#(FixedPoint.string(r.executedQty, scale: qs))","L":"\#(FixedPoint.string(lastPrice, scale: ps))","n":"\#(FixedPoint.string(fill?.1 ?? 0, scale: ps + qs))","N":\#(fill == nil ? "null" : #""\#(inst.quoteAsset)""#),"T":\#(now),"t":\#(fill.map { Int64($0.0.tradeId) } ?? -1),"I":\#(executionId),"w":\#(r.isOpen && (r.workingTime >= 0 || (execution == "NEW" && r.timeInForce == .gtc))),"m":\#(fill?.2 ?? false),"M":false,"O":\#(r.time),"Z":"\#(FixedPoint.string(r.cumQuote, scale: ps + qs))","Y":"\#(FixedPoint.string(lastPrice * lastQty, scale: ps + qs))","Q":"0","W":\#(r.workingTime >= 0 ? r.workingTime : r.time),"V":"NONE"}"#
+        let event = #"{"e":"executionReport","E":\#(now),"s":"\#(inst.symbol)","c":"\#(r.clientOrderId)","S":"\#(r.side == .buy ? "BUY" : "SELL")","o":"\#(r.typeText)","f":"\#(Self.tifText(r.timeInForce))","q":"\#(FixedPoint.string(r.origQty, scale: qs))","p":"\#(FixedPoint.string(r.price, scale: ps))","P":"0","F":"0","g":-1,"C":"","x":"\#(execution)","X":"\#(r.status)","r":"NONE","i":\#(r.orderId),"l":"\#(FixedPoint.string(lastQty, scale: qs))","z":"\#(FixedPoint.string(r.executedQty, scale: qs))","L":"\#(FixedPoint.string(lastPrice, scale: ps))","n":"\#(FixedPoint.string(fill?.1 ?? 0, scale: ps + qs))","N":\#(fill == nil ? "null" : #""\#(inst.quoteAsset)""#),"T":\#(now),"t":\#(fill.map { Int64($0.0.tradeId) } ?? -1),"I":\#(executionId),"w":\#(r.isOpen && (r.workingTime >= 0 || (execution == "NEW" && r.timeInForce == .gtc))),"m":\#(fill?.2 ?? false),"M":false,"O":\#(r.time),"Z":"\#(FixedPoint.string(r.cumQuote, scale: ps + qs))","Y":"\#(FixedPoint.string(lastPrice * lastQty, scale: ps + qs))","Q":"0","W":\#(r.workingTime >= 0 ? r.workingTime : r.time),"V":"NONE"}"#
         for s in subs { binanceStreamSend(s.client, s.subscription, event) }
     }
 

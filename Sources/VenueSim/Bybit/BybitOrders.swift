@@ -199,13 +199,14 @@ extension SimVenue {
         return bybitEnvelope(0, "OK", result: #"{"orderId":"\#(orderId)","orderLinkId":"\#(linkId)"}"#)
     }
 
-    /// The base a market buy of `value` (quote, at price + quantity scale) takes from the asks, in whole lots
-    /// (Bybit's market Buy by value, OKX's by quote).
-    func baseFor(value: Int64, book i: Int) -> Int64 {
+    /// The base a market order for `value` (quote, at price + quantity scale) takes from the book, in whole lots:
+    /// a buy walks the asks, a sell the bids (Binance's quoteOrderQty, Bybit's market by value, OKX's by quote,
+    /// Coinbase's quote_size).
+    func baseFor(value: Int64, book i: Int, side: Side = .buy) -> Int64 {
         let lot = books[i].instrument.lot
         var left = value
         var base: Int64 = 0
-        for level in books[i].engine.depth(.sell) {
+        for level in books[i].engine.depth(side.opposite) {
             let cost = level.price.raw * level.quantity.raw
             if cost <= left {
                 base += level.quantity.raw

@@ -12,8 +12,9 @@ import GantryVenues
 // `…/historical/batch`; `GET …/accounts`; the WebSocket `user` channel (JWT without uri): a snapshot of open
 // orders, then an update per change, every order field a string.
 //
-// Simplifications, stated: `quote_size` is not simulated (refused as UNSUPPORTED_ORDER_CONFIGURATION), the user
-// channel is served on the market-data port, balances are kept per product's book.
+// Simplifications, stated: `quote_size` becomes a base size at once (what the amount takes from the book, or
+// buys at the limit price), the user channel is served on the market-data port, balances are kept per
+// product's book.
 
 /// An order as the Coinbase venue reports it.
 struct CoinbaseOrderRecord {
@@ -128,18 +129,29 @@ extension SimVenue {
         else { return coinbaseFailure("UNSUPPORTED_ORDER_CONFIGURATION", "Unsupported order configuration") }
         let echo = (try? JSONSerialization.data(withJSONObject: configuration, options: [.sortedKeys])).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
         let inst = books[i].instrument
-        guard fields["quote_size"] == nil, let sizeText = fields["base_size"] as? String,
-            let size = try? FixedPoint.parse(sizeText, scale: inst.quantityScale), size > 0, size % inst.lot == 0
-        else {
-            let reason = fields["quote_size"] != nil ? "UNSUPPORTED_ORDER_CONFIGURATION" : "INVALID_SIZE_PRECISION"
-            return coinbaseFailure(reason, reason == "INVALID_SIZE_PRECISION" ? "Invalid base_size" : "quote_size is not simulated", configuration: echo)
-        }
         var price: Int64 = 0
         if kind != "market_market_ioc" {
             guard let priceText = fields["limit_price"] as? String, let p = try? FixedPoint.parse(priceText, scale: inst.priceScale), p > 0,
                 p % inst.tick == 0
             else { return coinbaseFailure("INVALID_PRICE_PRECISION", "Invalid limit_price", configuration: echo) }
             price = p
+        }
+        // base_size, or quote_size: for a market order what the amount takes from the book, for a limit order
+        // the amount at the limit price, in whole lots.
+        let size: Int64
+        if let sizeText = fields["base_size"] as? String, fields["quote_size"] == nil {
+            guard let v = try? FixedPoint.parse(sizeText, scale: inst.quantityScale), v > 0, v % inst.lot == 0 else {
+                return coinbaseFailure("INVALID_SIZE_PRECISION", "Invalid base_size", configuration: echo)
+            }
+            size = v
+        } else if let quoteText = fields["quote_size"] as? String, fields["base_size"] == nil {
+            guard let value = try? FixedPoint.parse(quoteText, scale: inst.priceScale + inst.quantityScale), value > 0 else {
+                return coinbaseFailure("INVALID_SIZE_PRECISION", "Invalid quote_size", configuration: echo)
+            }
+            size = kind == "market_market_ioc" ? baseFor(value: value, book: i, side: side) : value / price / inst.lot * inst.lot
+            guard size > 0 else { return coinbaseFailure("INVALID_SIZE_PRECISION", "quote_size is below one lot", configuration: echo) }
+        } else {
+            return coinbaseFailure("INVALID_REQUEST", "Exactly one of base_size and quote_size is required", configuration: echo)
         }
         let postOnly = (fields["post_only"] as? Bool) ?? false
         if postOnly, kind == "limit_limit_gtc", let opposite = books[i].engine.best(side.opposite),

@@ -181,6 +181,23 @@ struct BinanceOrdersTests {
         #expect((desk.venue.faults.applied[.latency] ?? 0) >= 2)
     }
 
+    @Test("LIMIT_MAKER rests or is refused (-2010), never takes; MARKET by quoteOrderQty buys what the amount takes; stop types are said to be unsimulated")
+    func makerAndQuoteOrders() throws {
+        let desk = try BinanceOrderDesk()
+        let (s1, rests, _) = desk.call("POST", "/api/v3/order", "symbol=BTCUSDT&side=BUY&type=LIMIT_MAKER&quantity=0.01&price=\(BinanceOrderDesk.price(desk.bestBid - 10))&newOrderRespType=RESULT")
+        #expect(s1 == 200 && rests["status"] as? String == "NEW" && rests["type"] as? String == "LIMIT_MAKER")
+        let (s2, takes, _) = desk.call("POST", "/api/v3/order", "symbol=BTCUSDT&side=BUY&type=LIMIT_MAKER&quantity=0.01&price=\(BinanceOrderDesk.price(desk.bestAsk))")
+        #expect(s2 == 400 && takes["code"] as? Int == -2010 && takes["msg"] as? String == "Order would immediately match and take.")
+        let (s3, byQuote, t3) = desk.call("POST", "/api/v3/order", "symbol=BTCUSDT&side=BUY&type=MARKET&quoteOrderQty=1000")
+        let spent = try FixedPoint.parse(byQuote["cummulativeQuoteQty"] as? String ?? "", scale: 10)
+        #expect(s3 == 200 && byQuote["status"] as? String == "FILLED" && byQuote["origQuoteOrderQty"] as? String == "1000.0000000000", "\(t3)")
+        #expect(spent <= 1_000 * 10_000_000_000 && spent > 990 * 10_000_000_000, "spent at most the amount, within a lot of it")
+        let (s4, neither, _) = desk.call("POST", "/api/v3/order", "symbol=BTCUSDT&side=BUY&type=MARKET")
+        #expect(s4 == 400 && neither["code"] as? Int == -1102)
+        let (s5, stop, _) = desk.call("POST", "/api/v3/order", "symbol=BTCUSDT&side=SELL&type=STOP_LOSS&quantity=0.01&stopPrice=1")
+        #expect(s5 == 400 && stop["code"] as? Int == -1000 && (stop["msg"] as? String)?.contains("not simulated") == true)
+    }
+
     @Test("a reject fault refuses the next order with -2010")
     func rejectFault() throws {
         let desk = try BinanceOrderDesk()

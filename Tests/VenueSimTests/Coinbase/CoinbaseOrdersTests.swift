@@ -77,9 +77,19 @@ struct CoinbaseOrdersTests {
         #expect(results[1]["success"] as? Bool == false && results[1]["failure_reason"] as? String == "UNKNOWN_CANCEL_ORDER")
         let (_, again, _) = try desk.call("POST", "/api/v3/brokerage/orders/batch_cancel", #"{"order_ids":["\#(lid)"]}"#)
         #expect((again["results"] as? [[String: Any]])?.first?["failure_reason"] as? String == "DUPLICATE_CANCEL_REQUEST")
+        // By quote_size: what 1,000 USD takes from the asks.
+        let (_, byQuote, _) = try desk.order("BUY", #"{"market_market_ioc":{"quote_size":"1000"}}"#)
+        let qid = (byQuote["success_response"] as? [String: Any])?["order_id"] as? String ?? ""
+        let quoted = (try desk.call("GET", "/api/v3/brokerage/orders/historical/\(qid)").1["order"] as? [String: Any]) ?? [:]
+        let value = try FixedPoint.parse(quoted["filled_value"] as? String ?? "0", scale: 10)
+        #expect(quoted["status"] as? String == "FILLED" && value <= 1_000 * 10_000_000_000 && value > 990 * 10_000_000_000)
+        _ = try desk.order("SELL", #"{"market_market_ioc":{"base_size":"0.01"}}"#)
         let (_, accounts, _) = try desk.call("GET", "/api/v3/brokerage/accounts")
         let btc = (accounts["accounts"] as? [[String: Any]])?.first { $0["currency"] as? String == "BTC" }
-        #expect((btc?["available_balance"] as? [String: Any])?["value"] as? String == "2.01" && accounts["has_next"] as? Bool == false)
+        // 2 BTC, + 0.01 bought, + what 1,000 USD bought, − 0.01 sold.
+        let expected = 200_000_000 + (try FixedPoint.parse(quoted["filled_size"] as? String ?? "0", scale: 8))
+        let available = try FixedPoint.parse((btc?["available_balance"] as? [String: Any])?["value"] as? String ?? "0", scale: 8)
+        #expect(available == expected && accounts["has_next"] as? Bool == false)
     }
 
     @Test("rejections are HTTP 200 with success:false and the documented failure reasons")
