@@ -157,7 +157,7 @@ struct SimulatedMarketTests {
     @Test("a seed replays a session: the same books, the same order ids; everything sent and received (REST too) can be recorded")
     func determinismAndRecording() throws {
         func session() throws -> ([String], [BookLevel], [String]) {
-            let (sim, venue) = try testSimulator(.coinbase, symbols: ["BTC-USD"], paused: false, seed: 77, restPort: 0)
+            let (sim, venue) = try testSimulator(.coinbase, symbols: ["BTC-USD"], seed: 77, restPort: 0)  // paused: only the steps below move it
             var lines: [String] = []
             sim.record { lines.append($0.line) }
             let key = ES256Key.generate()
@@ -217,7 +217,7 @@ struct SimulatedMarketTests {
         let withEnv = try SimConfiguration(toml: binance + account.replacingOccurrences(of: "SECRET", with: #"secret_env = "GANTRY_TEST_SIM_SECRET""#))
         #expect(withEnv.venues[0].accounts.count == 1 && !"\(withEnv.venues[0].accounts[0])".contains("s3cr3t"))
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("sim-secret-\(getpid())").path
-        FileManager.default.createFile(atPath: file, contents: Data("s3cr3t\n".utf8), attributes: [.posixPermissions: 0o644])
+        _ = FileManager.default.createFile(atPath: file, contents: Data("s3cr3t\n".utf8), attributes: [.posixPermissions: 0o644])
         defer { unlink(file) }
         let accountCases: [(String, String)] = [
             (#"secret = "s3cr3t""#, "secrets are not read from the configuration"),
@@ -238,7 +238,7 @@ struct SimulatedMarketTests {
         #expect(sim.venues[0].books[0].engine.ledger.balance(1, .base).free == 2_000, "2 BTC at 3 decimals")
         // A Coinbase account: the CDP key's name and its public half (not a secret).
         let pem = FileManager.default.temporaryDirectory.appendingPathComponent("sim-cdp-\(getpid()).pem").path
-        FileManager.default.createFile(atPath: pem, contents: Data(ES256Key.generate().publicKeyPEM.utf8))
+        _ = FileManager.default.createFile(atPath: pem, contents: Data(ES256Key.generate().publicKeyPEM.utf8))
         defer { unlink(pem) }
         let coinbase = venue.replacingOccurrences(of: #"kind = "okx""#, with: "kind = \"coinbase\"\nrest_port = 19997")
             .replacingOccurrences(of: "BTC-USDT", with: "BTC-USD")
