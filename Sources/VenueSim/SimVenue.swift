@@ -38,24 +38,32 @@ struct WeightCounter {
 /// One simulated venue: a WebSocket endpoint for market data in the venue's own protocol, and (Binance) a
 /// REST endpoint for snapshots, each on a loopback port; its books; its faults. Driven by `poll` and
 /// `publish` from the simulator's thread.
+///
+/// The per-message properties are `@exclusivity(unchecked)`, for the reason given on `SimulatedBook`.
 public final class SimVenue {
     public let name: String
     public let kind: SimProtocol
     public let books: [SimulatedBook]
+    @exclusivity(unchecked)
     public var faults: SimFaultState
+    @exclusivity(unchecked)
     public internal(set) var stats = SimVenueStats()
     let listener: TCPListener
     let restListener: SimListener?
     let tls: TLSContext?
+    @exclusivity(unchecked)
     var clients: [SimClient] = []
     var rest: [SimHTTPConnection] = []
     var topics: [TopicKey: FeedTopic] = [:] {
         didSet { topicsByBook = books.indices.map { b in topics.values.filter { $0.key.book == b } } }
     }
     /// The same topics by book, for the per-step publish (no hash table on that path).
+    @exclusivity(unchecked)
     var topicsByBook: [[FeedTopic]] = []
+    @exclusivity(unchecked)
     var writer = SimWriter()
     /// The last trades of each book (Coinbase's `market_trades` snapshot).
+    @exclusivity(unchecked)
     var recentTrades: [Int: [SimFill]] = [:]
     var weight = WeightCounter()
     /// Added to every market-data message (a venue far away).
@@ -100,6 +108,7 @@ public final class SimVenue {
     var nextClient = 1
     /// When the venue started (monotonic): fault windows count from here.
     public let started: Nanos
+    @exclusivity(unchecked)
     var now: Nanos
     /// Every message sent and received, when the simulator records (`VenueSimulator.record`).
     var recorder: ((SimRecord) -> Void)? = nil

@@ -11,15 +11,20 @@ struct TopicKey: Hashable {
     var isBook: Bool { depth >= 0 }
 }
 
-/// What a channel's subscribers hold, and its sequence ids.
+/// What a channel's subscribers hold, and its sequence ids (properties `@exclusivity(unchecked)`, for the
+/// reason given on `SimulatedBook`).
 final class FeedTopic {
     let key: TopicKey
     /// The window of a depth-limited channel (nil: full depth, the book's changes are sent as they are).
+    @exclusivity(unchecked)
     var view: DepthView?
     /// Bybit's per-topic `u`; OKX's last `seqId` sent.
+    @exclusivity(unchecked)
     var sequence: UInt64 = 0
+    @exclusivity(unchecked)
     var subscribers = 0
     /// A ticker channel's last best bid and ask (price, quantity each), to send only what moved.
+    @exclusivity(unchecked)
     var lastTop: (Int64, Int64, Int64, Int64) = (0, 0, 0, 0)
 
     init(key: TopicKey, view: DepthView?) {

@@ -3,16 +3,23 @@ import GantryNet
 import Foundation
 
 /// A WebSocket client of a simulated venue (a class: a venue holds several; the connection is non-copyable).
+/// Its per-message properties are `@exclusivity(unchecked)`, for the reason given on `SimulatedBook`.
 final class SimClient {
+    @exclusivity(unchecked)
     var ws: WebSocketConnection
     let id: Int
+    @exclusivity(unchecked)
     var open = false
+    @exclusivity(unchecked)
     var gone = false
+    @exclusivity(unchecked)
     var topics: [TopicKey] = []
     /// Binance: the combined stream (`/stream`, wrapped in `{"stream":…,"data":…}`) or a raw one (`/ws`).
+    @exclusivity(unchecked)
     var combined = true
     /// Binance: the stream names subscribed, as the client wrote them, and the name of each book channel.
     var streams: [String] = []
+    @exclusivity(unchecked)
     var streamNames: [TopicKey: String] = [:]
     /// Binance: a WebSocket API connection (`/ws-api/v3`) rather than a market stream.
     var wsAPI = false
@@ -23,8 +30,10 @@ final class SimClient {
     var lastHeartbeat = Nanos.zero
     var heartbeatCounter: Int64 = 0
     /// Messages kept back by a reorder fault, each sent after the next message of the same channel.
+    @exclusivity(unchecked)
     var held: [TopicKey: [UInt8]] = [:]
     /// Messages delayed by a latency fault, with when they are due.
+    @exclusivity(unchecked)
     var delayed: [(due: Nanos, bytes: [UInt8])] = []
 
     init(ws: consuming WebSocketConnection, id: Int) {
