@@ -297,6 +297,9 @@ public struct SimConfiguration: Sendable {
             guard f.start_ms >= 0, (f.duration_ms ?? 0) >= 0, (f.every ?? 1) >= 1 else {
                 throw SimConfigurationError("fault \(f.kind): start_ms and duration_ms must be ≥ 0, every ≥ 1")
             }
+            if [.stale, .latency, .clockSkew].contains(kind) && (f.duration_ms ?? 0) == 0 {
+                throw SimConfigurationError("fault \(f.kind): duration_ms is required (it is a window)")
+            }
             if kind == .latency || kind == .clockSkew {
                 guard let ms = f.milliseconds, abs(ms) <= 600_000, kind == .clockSkew || ms > 0 else {
                     throw SimConfigurationError("fault \(f.kind): milliseconds is required (latency: 1…600000, clock skew: ±600000)")

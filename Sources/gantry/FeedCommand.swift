@@ -102,7 +102,8 @@ func runFeed(_ market: MarketConfiguration, venues: [VenueConfiguration], sim: B
     }
     print("gantry feed: \(venues.count) venue(s) from \(sim ? "the simulator" : "the venues' public endpoints"), \(cpus.count) CPU(s)")
     for (k, v) in venues.enumerated() {
-        let cpu = cpus[(k + 1) % cpus.count]
+        // Away from the last CPU, where a simulator (or other services) runs by default, when there is a choice.
+        let cpu = cpus.count > 1 ? cpus[k % (cpus.count - 1)] : cpus[0]
         let endpoint = sim ? v.simEndpoint.map(String.init(describing:)) ?? "none" : v.endpoint.description
         print("  \(v.name): \(endpoint) on cpu \(cpu), \(v.instruments.map(\.symbol).joined(separator: ", "))")
         boxes.append(FeedBox(try VenueFeedRunner(

@@ -28,7 +28,8 @@ public enum SimFaultKind: String, CaseIterable, Sendable, Codable {
     case clockSkew = "clock_skew"
 }
 
-/// One fault in a venue's script: from `start` (after the simulator started) for `duration` (zero: once).
+/// One fault in a venue's script: from `start` (after the simulator started) for `duration` (zero: once, on the
+/// first message, order or request at or after `start`).
 /// Message faults (gap, duplicate, reorder, bad checksum) hit every `every`-th book update in the window.
 public struct SimFault: Sendable, Equatable {
     public var kind: SimFaultKind
@@ -48,7 +49,7 @@ public struct SimFault: Sendable, Equatable {
         self.milliseconds = milliseconds
     }
 
-    func covers(_ elapsed: Nanos) -> Bool { elapsed >= start && elapsed < start + max(duration, Nanos(raw: 1)) }
+    func covers(_ elapsed: Nanos) -> Bool { elapsed >= start && elapsed < start + duration }
 }
 
 /// A venue's faults: its scripted windows and the one-shot faults a test injects, with counts of what was done.
@@ -95,7 +96,15 @@ public struct SimFaultState: Sendable {
             applied[kind, default: 0] += 1
             return true
         }
-        for i in script.indices where script[i].kind == kind && script[i].covers(elapsed) {
+        for i in script.indices where script[i].kind == kind {
+            // A fault without a duration hits once: the first event at or after its start.
+            if script[i].duration == .zero {
+                guard !fired[i], elapsed >= script[i].start else { continue }
+                fired[i] = true
+                applied[kind, default: 0] += 1
+                return true
+            }
+            guard script[i].covers(elapsed) else { continue }
             seen[i] += 1
             if seen[i] % script[i].every == 0 {
                 applied[kind, default: 0] += 1

@@ -69,7 +69,10 @@ struct SimulatedMarketTests {
             SimFault(kind: .gap, start: .seconds(1), duration: .seconds(1), every: 3),
             SimFault(kind: .disconnect, start: .seconds(2)),
             SimFault(kind: .latency, start: .zero, duration: .milliseconds(500), milliseconds: 40),
+            SimFault(kind: .badChecksum, start: .seconds(5)),
         ])
+        let once = [f.take(.badChecksum, elapsed: .milliseconds(4_999)), f.take(.badChecksum, elapsed: .milliseconds(5_100)), f.take(.badChecksum, elapsed: .seconds(6))]
+        #expect(once == [false, true, false], "a fault without a duration hits the first message after its start, once")
         f.inject(.duplicate, count: 2)
         let duplicates = (0..<3).map { _ in f.take(.duplicate, elapsed: .zero) }
         #expect(duplicates == [true, true, false])
@@ -82,7 +85,7 @@ struct SimulatedMarketTests {
         #expect(f.active(.latency, elapsed: .milliseconds(499))?.milliseconds == 40 && f.active(.latency, elapsed: .milliseconds(500)) == nil)
         let drops = [f.disconnectDue(elapsed: .milliseconds(1_999)), f.disconnectDue(elapsed: .seconds(2)), f.disconnectDue(elapsed: .seconds(3))]
         #expect(drops == [false, true, false])
-        #expect(f.applied == [.duplicate: 2, .gap: 3, .disconnect: 1])
+        #expect(f.applied == [.duplicate: 2, .gap: 3, .disconnect: 1, .badChecksum: 1])
     }
 
     @Test("the writer: ISO times, decimals at a scale, escaped strings, integers")
@@ -208,7 +211,8 @@ struct SimulatedMarketTests {
             ("ws_port = 19999", "ws_port = 70000", "ws_port 70000 is out of range"),
             (#"kind = "okx""#, #"kind = "binance""#, "rest_port is required"),
             ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"gap\"\nvenue = \"w\"\nstart_ms = 0", "fault gap: venue \"w\" is not configured"),
-            ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"latency\"\nstart_ms = 0", "milliseconds is required"),
+            ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"latency\"\nstart_ms = 0\nduration_ms = 100", "milliseconds is required"),
+            ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"stale\"\nstart_ms = 0", "duration_ms is required"),
         ]
         // Accounts: secrets only from the environment or a 0600 file, never inline, never shown.
         let binance = venue.replacingOccurrences(of: #"kind = "okx""#, with: "kind = \"binance\"\nrest_port = 19998")
