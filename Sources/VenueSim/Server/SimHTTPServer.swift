@@ -20,31 +20,12 @@ public struct SimHTTPRequest: Sendable {
     /// The query's parameters, percent-decoded (the first of a repeated name wins).
     public var parameters: [String: String] { Self.form(query) }
 
-    /// `a=1&b=2` as a dictionary, percent-decoded ("+" is a space, as in forms).
+    /// `a=1&b=2` as a dictionary, percent-decoded ("+" is a space, as in forms; the first of a repeated name
+    /// wins), by the same reading Binance's signature check uses (`BinanceAuth.pairs`).
     public static func form(_ text: String) -> [String: String] {
         var out: [String: String] = [:]
-        for pair in text.split(separator: "&") {
-            let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let key = percentDecoded(kv[0])
-            if out[key] == nil { out[key] = kv.count > 1 ? percentDecoded(kv[1]) : "" }
-        }
+        for (key, value) in BinanceAuth.pairs(text) where out[key] == nil { out[key] = value }
         return out
-    }
-
-    static func percentDecoded(_ s: Substring) -> String {
-        var bytes: [UInt8] = []
-        var it = Array(s.utf8)[...]
-        while let b = it.popFirst() {
-            if b == UInt8(ascii: "+") {
-                bytes.append(0x20)
-            } else if b == UInt8(ascii: "%"), it.count >= 2, let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16) {
-                bytes.append(v)
-                it = it.dropFirst(2)
-            } else {
-                bytes.append(b)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
