@@ -35,8 +35,12 @@ public enum LevelChange: Sendable, Equatable {
 public struct BookSide: ~Copyable {
     public let side: Side
     public let capacity: Int
-    public private(set) var count = 0
+    /// How many levels the side holds.
+    @inlinable public var count: Int { held }
+    @usableFromInline var held = 0
     @usableFromInline let levels: UnsafeMutablePointer<BookLevel>
+    /// 0 for bids, -1 (all bits) for asks: the sort key is the price, or its negation, without a branch.
+    @usableFromInline let keyMask: Int64
 
     /// - Parameters:
     ///   - side: `.buy` for bids (best = highest), `.sell` for asks (best = lowest).
@@ -46,13 +50,14 @@ public struct BookSide: ~Copyable {
         self.side = side
         self.capacity = capacity
         levels = .allocate(capacity: capacity)
+        keyMask = side == .buy ? 0 : -1
     }
 
     deinit { levels.deallocate() }
 
     /// The sort key: ascending in the array, best last.
-    @inlinable
-    func key(_ price: Price) -> Int64 { side == .buy ? price.raw : -price.raw }
+    @inlinable @inline(__always)
+    func key(_ price: Price) -> Int64 { (price.raw ^ keyMask) &- keyMask }
 
     /// The best level, if any.
     @inlinable
@@ -98,6 +103,7 @@ public struct BookSide: ~Copyable {
 
     /// Sets the quantity at `price`; zero removes the level.
     @discardableResult
+    @inlinable
     public mutating func set(_ price: Price, _ quantity: Quantity) -> LevelChange {
         let k = key(price)
         let i = lowerBound(k)
@@ -105,7 +111,7 @@ public struct BookSide: ~Copyable {
             if quantity.isZero {
                 // Close the gap: the better levels move down by one.
                 move(from: i + 1, to: i, count: count - i - 1)
-                count -= 1
+                held -= 1
                 return .removed
             }
             levels[i].quantity = quantity
@@ -121,7 +127,7 @@ public struct BookSide: ~Copyable {
         }
         move(from: i, to: i + 1, count: count - i)
         levels[i] = BookLevel(price: price, quantity: quantity)
-        count += 1
+        held += 1
         return .inserted
     }
 
@@ -129,18 +135,32 @@ public struct BookSide: ~Copyable {
     @inlinable
     func move(from source: Int, to destination: Int, count: Int) {
         guard count > 0 else { return }
+        // Updates cluster at the top, so most moves are a few levels: a loop, in the direction that is safe
+        // for the overlap, costs less than the call.
+        if count <= 16 {
+            if destination > source {
+                var k = count &- 1
+                while k >= 0 {
+                    levels[destination &+ k] = levels[source &+ k]
+                    k &-= 1
+                }
+            } else {
+                for k in 0..<count { levels[destination &+ k] = levels[source &+ k] }
+            }
+            return
+        }
         memmove(levels + destination, levels + source, count * MemoryLayout<BookLevel>.stride)
     }
 
     /// Removes every level.
-    public mutating func removeAll() { count = 0 }
+    public mutating func removeAll() { held = 0 }
 
     /// Keeps only the best `depth` levels (a venue's subscribed depth).
     public mutating func truncate(toDepth depth: Int) {
         guard depth < count else { return }
         let drop = count - depth
         move(from: drop, to: 0, count: depth)
-        count = depth
+        held = depth
     }
 
     /// The quantity of the best `depth` levels together.

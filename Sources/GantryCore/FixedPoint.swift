@@ -7,18 +7,36 @@ public enum FixedPoint {
     /// The largest scale: `10^18` is the largest power of ten below `Int64.max`.
     public static let maxScale = 18
 
-    /// `10^i` for `i` in `0...19`.
-    @usableFromInline
-    static let powersOfTen: [UInt64] = [
-        1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000,
-        10_000_000_000, 100_000_000_000, 1_000_000_000_000, 10_000_000_000_000, 100_000_000_000_000,
-        1_000_000_000_000_000, 10_000_000_000_000_000, 100_000_000_000_000_000,
-        1_000_000_000_000_000_000, 10_000_000_000_000_000_000,
-    ]
-
     /// `10^exponent` for `exponent` in `0...19`.
-    @inlinable
-    static func pow10(_ exponent: Int) -> UInt64 { powersOfTen[exponent] }
+    ///
+    /// A switch rather than a global array: the optimiser turns it into a constant table read with no lazy
+    /// initialisation check and no bounds check (a global `let` array cost a `swift_once` call per use on the
+    /// decoders' hot path).
+    @inlinable @inline(__always)
+    static func pow10(_ exponent: Int) -> UInt64 {
+        switch exponent {
+        case 0: 1
+        case 1: 10
+        case 2: 100
+        case 3: 1_000
+        case 4: 10_000
+        case 5: 100_000
+        case 6: 1_000_000
+        case 7: 10_000_000
+        case 8: 100_000_000
+        case 9: 1_000_000_000
+        case 10: 10_000_000_000
+        case 11: 100_000_000_000
+        case 12: 1_000_000_000_000
+        case 13: 10_000_000_000_000
+        case 14: 100_000_000_000_000
+        case 15: 1_000_000_000_000_000
+        case 16: 10_000_000_000_000_000
+        case 17: 100_000_000_000_000_000
+        case 18: 1_000_000_000_000_000_000
+        default: 10_000_000_000_000_000_000
+        }
+    }
 
     /// Parses decimal text such as `"0.00012340"`, `"-3.5"`, `"+12"` or `"1e-5"` into a mantissa at `scale`.
     ///
@@ -56,6 +74,7 @@ public enum FixedPoint {
     /// - Precondition: `0 <= scale <= maxScale`; every read stays below `end`.
     @inlinable @inline(__always)
     public static func unsignedPrefix(_ p: UnsafePointer<UInt8>, from start: Int, end: Int, scale: Int) -> (Int64, next: Int)? {
+        if let quick = shortPrefix(p, from: start, end: end, scale: scale) { return quick }
         var i = start
         // Digits are taken up to eight at a time (`digitRun`); a wrapped mantissa is never used, since more
         // than 19 digits return nil.
@@ -100,6 +119,78 @@ public enum FixedPoint {
         return (Int64(m), i)
     }
 
+    /// The unsigned integer whose digits start at `p[start]` (ids, sequence numbers, millisecond times), read
+    /// eight digits at a time; it stops at the first byte that is not a digit.
+    /// - Returns: The value and the index after its digits; nil if there is no digit, more than 19, or the
+    ///   value does not fit a `UInt64`.
+    @inlinable @inline(__always)
+    public static func unsignedInteger(_ p: UnsafePointer<UInt8>, from start: Int, end: Int) -> (UInt64, next: Int)? {
+        var i = start
+        var value: UInt64 = 0
+        while true {
+            let (run, n) = digitRun(p, from: i, count: end)
+            if i &- start &+ n > 19 { return nil }
+            let (shifted, o1) = value.multipliedReportingOverflow(by: pow10(n))
+            let (sum, o2) = shifted.addingReportingOverflow(run)
+            if o1 || o2 { return nil }
+            value = sum
+            i &+= n
+            if n < 8 { break }
+        }
+        return i == start ? nil : (value, i)
+    }
+
+    /// `unsignedPrefix` for what venues send nearly always, with two loads and no loop: at most seven integer
+    /// digits and at most eight decimals, where the decimals beyond the scale are zeros, at a scale of at most
+    /// eight. Nil for anything else (the general loop then judges it, so nil never means an error). Reads whole
+    /// words, so it needs eight bytes from `start` and ten from the point (nil nearer the end).
+    @inlinable @inline(__always)
+    public static func shortPrefix(_ p: UnsafePointer<UInt8>, from start: Int, end: Int, scale: Int) -> (Int64, next: Int)? {
+        if end &- start < 8 || scale > 8 { return nil }
+        let word = UInt64(littleEndian: UnsafeRawPointer(p + start).loadUnaligned(as: UInt64.self))
+        let integerDigits = nonDigitFlags(word).trailingZeroBitCount &>> 3
+        // No digit, or eight or more: the general loop.
+        if integerDigits == 0 || integerDigits == 8 { return nil }
+        // At most seven digits at a scale of at most eight: below 10^15, so nothing here can overflow.
+        let whole = digitsValue(word, integerDigits) &* pow10(scale)
+        let point = start &+ integerDigits
+        if p[point] != UInt8(ascii: ".") { return (Int64(whole), point) }
+        if end &- point < 10 { return nil }
+        let fraction = UInt64(littleEndian: UnsafeRawPointer(p + (point &+ 1)).loadUnaligned(as: UInt64.self))
+        let decimals = nonDigitFlags(fraction).trailingZeroBitCount &>> 3
+        // "1." is for the general path to reject; nine or more decimals take the general loop.
+        if decimals == 0 || (decimals == 8 && p[point &+ 9] &- 0x30 < 10) { return nil }
+        // Decimals not sent read as zeros ("0.5" at scale 8 is 50000000); those beyond the scale must be zeros.
+        let sent = lowBytes(decimals)
+        let padded = (fraction & sent) | (0x3030_3030_3030_3030 & ~sent)
+        if (padded ^ 0x3030_3030_3030_3030) & ~lowBytes(scale) != 0 { return nil }
+        return (Int64(whole &+ digitsValue(padded, scale)), point &+ 1 &+ decimals)
+    }
+
+    /// A mask of the low `n` (0...8) bytes of a word.
+    @inlinable @inline(__always)
+    static func lowBytes(_ n: Int) -> UInt64 { n >= 8 ? UInt64.max : (UInt64(1) &<< UInt64(8 &* n)) &- 1 }
+
+    /// 0x80 in each byte of `word` that is not an ASCII digit. The lowest flag is exact (carries and borrows
+    /// only move towards higher bytes, and every byte below the first flagged one is a digit); 0 if all are.
+    @inlinable @inline(__always)
+    static func nonDigitFlags(_ word: UInt64) -> UInt64 {
+        ((word &+ 0x4646_4646_4646_4646) | (word &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080
+    }
+
+    /// The value of the first `n` (0...8) bytes of `word`, which are ASCII digits, byte 0 the most significant.
+    @inlinable @inline(__always)
+    static func digitsValue(_ word: UInt64, _ n: Int) -> UInt64 {
+        if n == 0 { return 0 }
+        // Move the n digits to the top of the word (the vacated low bytes read as leading zeros), then combine
+        // pairs, quads and octets.
+        var v = (word &<< UInt64(8 &* (8 &- n))) & 0x0F0F_0F0F_0F0F_0F0F
+        v = (v &* 10) &+ (v &>> 8)
+        v = (((v & 0x0000_00FF_0000_00FF) &* (100 &+ (1_000_000 << 32)))
+            &+ (((v &>> 16) & 0x0000_00FF_0000_00FF) &* (1 &+ (10_000 << 32)))) &>> 32
+        return v & 0xFFFF_FFFF
+    }
+
     /// The value of the ASCII digits starting at `p[start]`, at most eight of them, and how many there are.
     ///
     /// One unaligned 8-byte load and three multiplies instead of a multiply-add per digit (whose chain of
@@ -126,18 +217,9 @@ public enum FixedPoint {
             for k in 0..<available { word |= UInt64(p[start &+ k]) << UInt64(8 &* k) }
             limit = available
         }
-        // Flag every byte that is not '0'...'9'. The lowest flag is exact: carries and borrows only move
-        // towards higher bytes, and every byte below the first flagged one is a digit.
-        let flags = ((word &+ 0x4646_4646_4646_4646) | (word &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080
+        let flags = nonDigitFlags(word)
         let n = min(flags == 0 ? 8 : flags.trailingZeroBitCount / 8, limit)
-        if n == 0 { return (0, 0) }
-        // Move the n digits to the top of the word (the vacated low bytes read as leading zeros), then combine
-        // pairs, quads and octets: byte 0 is the most significant digit.
-        var v = (word << UInt64(8 &* (8 &- n))) & 0x0F0F_0F0F_0F0F_0F0F
-        v = (v &* 10) &+ (v >> 8)
-        v = (((v & 0x0000_00FF_0000_00FF) &* (100 &+ (1_000_000 << 32)))
-            &+ (((v >> 16) & 0x0000_00FF_0000_00FF) &* (1 &+ (10_000 << 32)))) >> 32
-        return (v & 0xFFFF_FFFF, n)
+        return (digitsValue(word, n), n)
     }
 
     /// `mantissa × 10 + digit`. - Throws: `.overflow`.

@@ -199,3 +199,67 @@ struct DigitRunTests {
         }
     }
 }
+
+@Suite("Decimals read where they lie")
+struct DecimalPrefixTests {
+    /// A random decimal text as venues might send it: 0–10 integer digits, maybe a point, 0–12 decimals (often
+    /// padded with zeros, as Binance pads to eight), sometimes a stray byte.
+    static func randomText(_ rng: inout SplitMix64) -> [UInt8] {
+        var text: [UInt8] = []
+        let integerDigits = Int(rng.next() % 11)
+        for _ in 0..<integerDigits { text.append(UInt8(ascii: "0") + UInt8(rng.next() % 10)) }
+        if rng.next() % 5 != 0 {
+            text.append(UInt8(ascii: "."))
+            let significant = Int(rng.next() % 9)
+            for _ in 0..<significant { text.append(UInt8(ascii: "0") + UInt8(rng.next() % 10)) }
+            for _ in 0..<Int(rng.next() % 5) { text.append(UInt8(ascii: "0")) }
+        }
+        if rng.next() % 17 == 0 { text.insert(UInt8(ascii: "e"), at: Int(rng.next() % UInt64(text.count + 1))) }
+        return text
+    }
+
+    @Test("the quick paths agree with the full grammar on 300,000 random quoted decimals, at every scale")
+    func quickPathsAgreeWithGrammar() {
+        var rng = SplitMix64(seed: 0x5157_4f52_54)
+        for _ in 0..<300_000 {
+            let text = Self.randomText(&rng)
+            let scale = Int(rng.next() % UInt64(FixedPoint.maxScale + 1))
+            // The closing quote, then digits that must never be taken, then sometimes the message's end.
+            var message = text + [UInt8(ascii: "\"")]
+            message += [UInt8](repeating: UInt8(ascii: "9"), count: Int(rng.next() % 20))
+            let expected: Int64? = text.isEmpty ? nil : text.withUnsafeBytes { try? FixedPoint.parse($0, scale: scale) }
+            let name = String(decoding: text, as: UTF8.self) + " @\(scale)"
+            message.withUnsafeBufferPointer { b in
+                let p = b.baseAddress!
+                // A prefix that stops before the quote is left to the caller's full grammar; one that reaches
+                // it must be the exact value.
+                if let (value, next) = FixedPoint.shortPrefix(p, from: 0, end: b.count, scale: scale) {
+                    #expect(next <= text.count, "shortPrefix \(name) read past the quote")
+                    if next == text.count { #expect(value == expected, "shortPrefix \(name) → \(value)") }
+                }
+                if let (value, next) = FixedPoint.unsignedPrefix(p, from: 0, end: b.count, scale: scale), next == text.count {
+                    #expect(value == expected, "unsignedPrefix \(name) → \(value)")
+                } else if let expected, expected >= 0, text.first != UInt8(ascii: "+") {
+                    // The general path must have a reason: an exponent, over 19 digits, or a non-zero digit beyond the scale.
+                    let digits = text.filter { $0 != UInt8(ascii: ".") }.count
+                    #expect(text.contains(UInt8(ascii: "e")) || digits > 19 || text.last == UInt8(ascii: "."), "\(name) = \(expected) not read")
+                }
+            }
+        }
+    }
+
+    @Test("integers are read eight digits at a time, up to 19 digits, and refused beyond")
+    func integers() {
+        func read(_ s: String) -> (UInt64, Int)? {
+            let bytes = Array(s.utf8)
+            return bytes.withUnsafeBufferPointer { FixedPoint.unsignedInteger($0.baseAddress!, from: 0, end: $0.count).map { ($0.0, $0.next) } }
+        }
+        #expect(read("1764000000000,")! == (1_764_000_000_000, 13))
+        #expect(read("0}")! == (0, 1))
+        #expect(read("12345678")! == (12_345_678, 8))
+        #expect(read("9999999999999999999,")! == (9_999_999_999_999_999_999, 19))
+        #expect(read("18446744073709551615,") == nil)  // 20 digits
+        #expect(read(",1") == nil)
+        #expect(read("") == nil)
+    }
+}

@@ -121,6 +121,7 @@ public enum Binance {
     /// event's levels are read).
     /// - Throws: `DecodeError` for malformed or truncated JSON or a missing required field.
     public static func decode(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> Message {
+        if let diff = quickDepthHeader(message) { return .depth(diff) }
         var c = ByteCursor(message, at: 0)
         var outer = Fields()
         var inner = Fields()

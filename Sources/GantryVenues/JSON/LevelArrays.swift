@@ -29,18 +29,53 @@ public enum LevelArrays {
         try cursor.expect(0x5B, "[")
         if try cursor.consume(0x5D) { return }
         while true {
-            try cursor.expect(0x5B, "[")
-            let price = Price(raw: try cursor.quotedDecimal(scale: priceScale, field))
-            try cursor.expect(0x2C, ",")
-            let quantity = Quantity(raw: try cursor.quotedDecimal(scale: quantityScale, field))
-            while try cursor.consume(0x2C) { try cursor.skipValue() }
-            try cursor.expect(0x5D, "]")
-            guard price.raw > 0, quantity.raw >= 0 else { throw .badNumber(field: "\(field)", nil) }
-            body(side, price, quantity)
+            if let (price, quantity) = quickLevel(&cursor, priceScale: priceScale, quantityScale: quantityScale) {
+                body(side, price, quantity)
+            } else {
+                try generalLevel(&cursor, side, priceScale: priceScale, quantityScale: quantityScale, field: field, body)
+            }
+            if cursor.i < cursor.end && cursor.p[cursor.i] == 0x2C {
+                cursor.i &+= 1
+                continue
+            }
             if try cursor.consume(0x2C) { continue }
             try cursor.expect(0x5D, "] or ,")
             return
         }
+    }
+
+    /// A level as venues send it nearly always, `["price","size"]` with no white space and no further element,
+    /// each decimal short enough for `FixedPoint.shortPrefix`, read with no per-token checks. Nil (the cursor untouched) for anything
+    /// else, which `generalLevel` then reads or rejects.
+    @inlinable @inline(__always)
+    static func quickLevel(_ cursor: inout ByteCursor, priceScale: Int, quantityScale: Int) -> (Price, Quantity)? {
+        let p = cursor.p
+        let end = cursor.end
+        let i = cursor.i
+        guard i &+ 2 < end, p[i] == 0x5B, p[i &+ 1] == 0x22,
+            let (price, afterPrice) = FixedPoint.shortPrefix(p, from: i &+ 2, end: end, scale: priceScale),
+            afterPrice &+ 3 < end, p[afterPrice] == 0x22, p[afterPrice &+ 1] == 0x2C, p[afterPrice &+ 2] == 0x22,
+            let (quantity, afterQuantity) = FixedPoint.shortPrefix(p, from: afterPrice &+ 3, end: end, scale: quantityScale),
+            afterQuantity &+ 1 < end, p[afterQuantity] == 0x22, p[afterQuantity &+ 1] == 0x5D, price > 0
+        else { return nil }
+        cursor.i = afterQuantity &+ 2
+        return (Price(raw: price), Quantity(raw: quantity))
+    }
+
+    /// One level in full JSON generality (white space, further elements), every problem named.
+    @inlinable
+    static func generalLevel(
+        _ cursor: inout ByteCursor, _ side: Side, priceScale: Int, quantityScale: Int, field: StaticString,
+        _ body: (Side, Price, Quantity) -> Void
+    ) throws(DecodeError) {
+        try cursor.expect(0x5B, "[")
+        let price = Price(raw: try cursor.quotedDecimal(scale: priceScale, field))
+        try cursor.expect(0x2C, ",")
+        let quantity = Quantity(raw: try cursor.quotedDecimal(scale: quantityScale, field))
+        while try cursor.consume(0x2C) { try cursor.skipValue() }
+        try cursor.expect(0x5D, "]")
+        guard price.raw > 0, quantity.raw >= 0 else { throw .badNumber(field: "\(field)", nil) }
+        body(side, price, quantity)
     }
 
     @inlinable

@@ -90,6 +90,42 @@ struct BinanceTests {
         #expect(sequence == 108)
     }
 
+    @Test("the quick header read and the general one give the same diffs, raw and in the combined-stream envelope")
+    func quickHeaderAgrees() throws {
+        func summary(_ text: String) throws -> String {
+            try text.withBytes { bytes in
+                guard case .depth(let d) = try Binance.decode(bytes) else { return "not a depth diff" }
+                var levels: [String] = []
+                try d.forEachLevel(priceScale: 8, quantityScale: 8) { side, price, quantity in levels.append("\(side) \(price.raw) \(quantity.raw)") }
+                let symbol = String(decoding: d.symbol, as: UTF8.self)
+                return "\(symbol) \(d.firstUpdateId) \(d.finalUpdateId) \(d.eventTime.raw) \(levels)"
+            }
+        }
+        var compared = 0
+        for line in try Fixtures.lines("binance/NKNUSDT_arrival_order.txt") {
+            let parts = line.split(separator: " ", maxSplits: 2)
+            guard parts[1] != "rest", parts[2].contains("depthUpdate") else { continue }
+            // The recording is of the combined stream: the raw event is its `data`.
+            let enveloped = String(parts[2])
+            guard let data = enveloped.range(of: #""data":"#) else { throw DecodeError.missingField("data") }
+            let raw = String(enveloped[data.upperBound...].dropLast())
+            let quick = try summary(raw)
+            #expect(try summary(enveloped) == quick)
+            // White space after the brace is valid JSON that only the general read takes.
+            let general = try summary("{ " + raw.dropFirst())
+            #expect(quick == general)
+            #expect(try summary(#"{"stream":"nknusdt@depth","data":"# + raw + "}") == quick)
+            #expect(try summary(#"{"stream":"nknusdt@depth", "data":"# + raw + "}") == quick)
+            compared += 1
+        }
+        #expect(compared == 150)
+        // A field out of the documented order, an escape in the symbol, a fractional id: the general read decides.
+        #expect(try summary(#"{"E":5,"e":"depthUpdate","s":"X","U":1,"u":2,"b":[["1.0","2.0"]],"a":[]}"#) == "X 1 2 5000000 [\"buy 100000000 200000000\"]")
+        #expect(try summary(#"{"e":"depthUpdate","E":5,"s":"X\u0059","U":1,"u":2,"b":[],"a":[]}"#) == #"X\u0059 1 2 5000000 []"#)
+        #expect(throws: DecodeError.self) { try summary(#"{"e":"depthUpdate","E":5,"s":"X","U":1.5,"u":2,"b":[],"a":[]}"#) }
+        #expect(throws: DecodeError.self) { try summary(#"{"e":"depthUpdate","E":99999999999999999999,"s":"X","U":1,"u":2,"b":[],"a":[]}"#) }
+    }
+
     @Test("malformed, truncated and unknown messages are errors, never a crash; a bad diff leaves the book as it was")
     func badInput() throws {
         let good = #"{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":1,"u":2,"b":[["1.0","2.0"]],"a":[]}"#
