@@ -122,6 +122,8 @@ public struct SimConfiguration: Sendable {
             var duration_ms: Int?
             var every: Int?
             var milliseconds: Int?
+            /// silent_book: the symbol of the venue's book that goes silent (the venue's first if absent).
+            var instrument: String?
         }
         let file: File
         do {
@@ -297,7 +299,17 @@ public struct SimConfiguration: Sendable {
             guard f.start_ms >= 0, (f.duration_ms ?? 0) >= 0, (f.every ?? 1) >= 1 else {
                 throw SimConfigurationError("fault \(f.kind): start_ms and duration_ms must be ≥ 0, every ≥ 1")
             }
-            if [.stale, .latency, .clockSkew].contains(kind) && (f.duration_ms ?? 0) == 0 {
+            var book: Int? = nil
+            if let symbol = f.instrument {
+                guard kind == .silentBook, let v = f.venue, let venue = venues.first(where: { $0.name == v }) else {
+                    throw SimConfigurationError("fault \(f.kind): instrument is for silent_book faults of one venue (set venue)")
+                }
+                guard let k = venue.instruments.firstIndex(where: { $0.instrument.symbol == symbol }) else {
+                    throw SimConfigurationError("fault \(f.kind): venue \(v) has no instrument \(symbol)")
+                }
+                book = k
+            }
+            if [.stale, .latency, .clockSkew, .silentBook].contains(kind) && (f.duration_ms ?? 0) == 0 {
                 throw SimConfigurationError("fault \(f.kind): duration_ms is required (it is a window)")
             }
             if kind == .latency || kind == .clockSkew {
@@ -307,7 +319,7 @@ public struct SimConfiguration: Sendable {
             }
             faults.append(SimFault(
                 kind: kind, venue: f.venue, start: .milliseconds(Int64(f.start_ms)), duration: .milliseconds(Int64(f.duration_ms ?? 0)),
-                every: f.every ?? 1, milliseconds: f.milliseconds ?? 0))
+                every: f.every ?? 1, milliseconds: f.milliseconds ?? 0, book: book))
         }
         self.markets = markets
         self.venues = venues

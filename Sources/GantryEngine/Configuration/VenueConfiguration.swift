@@ -23,6 +23,9 @@ public struct VenueConfiguration: Sendable, Equatable {
     /// Taker fee in hundredths of a basis point (10 bp = 1,000), for the consolidated book.
     public var takerFeeCentiBasisPoints: Int
     public var instruments: [InstrumentSpec]
+    /// A book that hears nothing this long while its connection is open is taken for a stuck stream: marked
+    /// stale and resynced (nil: never). `book_silence_ms`, default 30 s, 0 turns it off.
+    public var bookSilence: Nanos? = .seconds(30)
 }
 
 /// A `ws://` or `wss://` URL taken apart: what a WebSocket connection needs.
@@ -138,6 +141,7 @@ public struct MarketConfiguration: Sendable {
             var sim_rest_endpoint: String?
             var depth: Int?
             var taker_fee_bp: String?
+            var book_silence_ms: Int?
             var instruments: [Item]?
         }
         struct Item: Decodable {
@@ -197,6 +201,10 @@ public struct MarketConfiguration: Sendable {
             guard centi >= 0, centi <= 100_000 else {
                 throw .invalid(venue: v.name, key: "taker_fee_bp", why: "must be 0…1000, got \(feeText)")
             }
+            let silence = v.book_silence_ms ?? 30_000
+            guard silence == 0 || (100...3_600_000).contains(silence) else {
+                throw .invalid(venue: v.name, key: "book_silence_ms", why: "must be 0 (off) or 100…3600000, got \(silence)")
+            }
             guard let items = v.instruments, !items.isEmpty else {
                 throw .invalid(venue: v.name, key: "instruments", why: "is empty: configure at least one [[venues.instruments]]")
             }
@@ -215,7 +223,8 @@ public struct MarketConfiguration: Sendable {
             out.append(
                 VenueConfiguration(
                     name: v.name, kind: kind, endpoint: endpoint, simEndpoint: sim, depth: depth, restEndpoint: rest, simRestEndpoint: simRest,
-                    takerFeeCentiBasisPoints: Int(centi), instruments: instruments))
+                    takerFeeCentiBasisPoints: Int(centi), instruments: instruments,
+                    bookSilence: silence == 0 ? nil : .milliseconds(Int64(silence))))
         }
         do throws(InstrumentError) {
             registry = try InstrumentRegistry(specs)

@@ -42,7 +42,7 @@ public struct BinanceFeed: FeedHandler, ~Copyable {
         let decoded: Binance.Message
         do throws(DecodeError) { decoded = try Binance.decode(message) } catch { return decodeFailure(error) }
         guard case .depth(let diff) = decoded else { return .control }
-        guard let i = books.index(of: diff.symbol) else { return .unknownInstrument }
+        guard let i = books.index(of: diff.symbol, heardAt: receiveTime) else { return .unknownInstrument }
         let venue = self.venue
         var requestSnapshot = false
         let outcome: FeedOutcome = books.with(i) { sync, top in
@@ -91,6 +91,20 @@ public struct BinanceFeed: FeedHandler, ~Copyable {
             wanted[i] = false
         }
     }
+
+    /// A silent book is resynced as after a gap: diffs are buffered again and a REST snapshot is fetched.
+    public mutating func silentBooks(now: Nanos, limit: Nanos, into batch: inout EventBatch, _ resync: (InstrumentId) -> Void) -> Int {
+        var wanted = self.wanted
+        let found = books.forEachSilent(now: now, limit: limit) { i, sync in
+            if sync.book.state == .live { batch.stale(sync.book, receiveTime: now) }
+            sync.resync()
+            wanted[i] = true
+        }
+        self.wanted = wanted
+        return found
+    }
+
+    public mutating func restartSilenceClocks(at now: Nanos) { books.restartSilenceClocks(at: now) }
 
     public mutating func snapshotRequests(now: Nanos, _ request: (InstrumentId, String) -> Void) {
         for i in 0..<books.count where wanted[i] && !inFlight[i] && now >= notBefore[i] {

@@ -49,6 +49,18 @@ public protocol FeedHandler: ~Copyable {
 
     /// A snapshot request failed (HTTP error, timeout): it is asked for again after a pause.
     mutating func snapshotFailed(_ instrument: InstrumentId, now: Nanos, why: String)
+
+    // Silent books: venues send a book's updates only when it changes, but a liquid book that hears nothing
+    // for long while the connection is up (its other books and heartbeats still coming) has a stuck stream.
+
+    /// Marks stale every book that has heard nothing for `limit` (a stale marker if it was live) and starts its
+    /// resync: `resync` is called with the instruments to resubscribe (venues with WebSocket snapshots), or a
+    /// REST snapshot is wanted (Binance). A book still silent a `limit` later is resynced again.
+    /// - Returns: How many books were silent.
+    mutating func silentBooks(now: Nanos, limit: Nanos, into batch: inout EventBatch, _ resync: (InstrumentId) -> Void) -> Int
+
+    /// Restarts every book's silence clock: the connection has just opened and subscribed.
+    mutating func restartSilenceClocks(at now: Nanos)
 }
 
 extension FeedHandler where Self: ~Copyable {
@@ -78,16 +90,20 @@ public struct FeedInstrument: Sendable {
 
 /// A fixed table of non-copyable book syncs, one per instrument, found by the symbol bytes of a message
 /// (a short linear search: a feed connection carries a handful of instruments).
+/// Each book also has a silence clock: when it last heard a message (or was last resynced for silence).
 public struct BookTable<Sync: ~Copyable>: ~Copyable {
     public let instruments: [FeedInstrument]
     let syncs: UnsafeMutablePointer<Sync>
     var tops: [TopOfBook]
+    /// Per book: the receive time of its last message, or of its last resync for silence.
+    var heard: [Nanos]
 
     public init(_ instruments: [FeedInstrument], _ make: (FeedInstrument) -> Sync) {
         self.instruments = instruments
         syncs = .allocate(capacity: max(1, instruments.count))
         for (i, instrument) in instruments.enumerated() { (syncs + i).initialize(to: make(instrument)) }
         tops = Array(repeating: TopOfBook(), count: instruments.count)
+        heard = Array(repeating: .zero, count: instruments.count)
     }
 
     deinit {
@@ -105,8 +121,65 @@ public struct BookTable<Sync: ~Copyable>: ~Copyable {
         return nil
     }
 
+    /// The index of the instrument whose symbol is `symbol`, whose book has now heard a message.
+    public mutating func index(of symbol: UnsafeRawBufferPointer, heardAt time: Nanos) -> Int? {
+        guard let i = index(of: symbol) else { return nil }
+        heard[i] = time
+        return i
+    }
+
+    /// Restarts every book's silence clock.
+    public mutating func restartSilenceClocks(at now: Nanos) {
+        for i in heard.indices { heard[i] = now }
+    }
+
+    /// Calls `body` for each book that has heard nothing for `limit`, and restarts its clock (so that a book
+    /// still silent is found again a `limit` later, not on every check).
+    /// - Returns: How many were silent.
+    @discardableResult
+    public mutating func forEachSilent(now: Nanos, limit: Nanos, _ body: (Int, inout Sync) -> Void) -> Int {
+        var found = 0
+        for i in heard.indices where now - heard[i] >= limit {
+            heard[i] = now
+            found += 1
+            body(i, &syncs[i])
+        }
+        return found
+    }
+
     /// The sync at `index`, for the duration of `body`.
     public mutating func with<R, E: Error>(_ index: Int, _ body: (inout Sync, inout TopOfBook) throws(E) -> R) throws(E) -> R {
         try body(&syncs[index], &tops[index])
+    }
+}
+
+/// A venue's book sync as the ingest stage sees it: the book it keeps (every venue's sync type has one).
+public protocol BookKeeping: ~Copyable {
+    var book: L2Book { get set }
+}
+
+extension BybitBookSync: BookKeeping {}
+extension OKXBookSync: BookKeeping {}
+extension KrakenV2BookSync: BookKeeping {}
+extension CoinbaseBookSync: BookKeeping {}
+extension BinanceBookSync: BookKeeping {}
+
+extension BookTable where Sync: BookKeeping & ~Copyable {
+    /// The connection dropped: every book is stale (a stale marker for each that was live).
+    mutating func markAllStale(at time: Nanos, into batch: inout EventBatch) {
+        for i in 0..<count {
+            if syncs[i].book.state == .live { batch.stale(syncs[i].book, receiveTime: time) }
+            syncs[i].book.state = .stale
+        }
+    }
+
+    /// `FeedHandler.silentBooks` for venues whose snapshots come on the WebSocket: each silent book is marked
+    /// stale and resubscribed.
+    mutating func resubscribeSilent(now: Nanos, limit: Nanos, into batch: inout EventBatch, _ resync: (InstrumentId) -> Void) -> Int {
+        forEachSilent(now: now, limit: limit) { _, sync in
+            if sync.book.state == .live { batch.stale(sync.book, receiveTime: now) }
+            sync.book.state = .stale
+            resync(sync.book.instrument)
+        }
     }
 }

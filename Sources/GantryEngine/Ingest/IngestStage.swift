@@ -26,6 +26,9 @@ public struct IngestStats: Sendable {
     public var resubscriptions = 0
     /// Connection drops (each marks every book of the connection stale).
     public var disconnects = 0
+    /// Books found silent (nothing heard for the venue's `book_silence_ms` on an open connection), each marked
+    /// stale and resynced.
+    public var silences = 0
     /// Kernel receive → events published, ns, for messages that published events.
     public var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
     /// Kernel receive → the stage starts on the message, ns: the socket, TLS and WebSocket share of `latency`
@@ -93,6 +96,23 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
         stats.events += batch.count
     }
 
+    /// Marks the silent books stale (stale markers on the ring) and queues their resync.
+    /// - Returns: How many books were silent.
+    mutating func checkSilence(now: Nanos, limit: Nanos) -> Int {
+        batch.removeAll()
+        // A local list: `resync` may not touch `self` while the handler is being mutated. It allocates only
+        // when a book is silent.
+        var silent: [InstrumentId] = []
+        let found = handler.silentBooks(now: now, limit: limit, into: &batch) { silent.append($0) }
+        stats.silences += found
+        for instrument in silent where resyncRequests.count < resyncRequests.capacity { resyncRequests.append(instrument) }
+        if batch.count > 0 {
+            batch.endMessage()
+            publishBatch()
+        }
+        return found
+    }
+
     mutating func connectionLost(at now: Nanos) {
         stats.disconnects += 1
         batch.removeAll()
@@ -118,18 +138,25 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
     var snapshotRequests: [(HTTPRequestId, InstrumentId)] = []
     /// Records every input of the stage for replay (`gantry record`), when set.
     let recorder: IngestRecorder?
+    /// How long a book may hear nothing on an open connection before it is taken for stuck (nil: never).
+    let bookSilence: Nanos?
+    var nextSilenceCheck = Nanos.zero
 
     /// - Parameters:
     ///   - rest: The venue's REST endpoint, for feeds whose snapshots come over it (Binance); nil for venues
     ///     that send snapshots on the WebSocket.
     ///   - whenRingFull: For a ring consumer fused on this stage's runner: called while the ring is full, so
     ///     that it can make room (it could not run otherwise: the stage waits for it on the same thread).
+    ///   - bookSilence: A book that hears nothing this long while the connection is open is marked stale and
+    ///     resynced (its stream is stuck); nil: never. Venues send a book's updates only when it changes, so
+    ///     this must be longer than the quietest configured instrument is quiet.
     public init(
         supervisor: consuming WebSocketSupervisor<Sink>, handler: consuming Handler, producer: consuming RingProducer<MarketEvent>,
-        rest: HTTPClient? = nil, whenRingFull: (() -> Void)? = nil, recorder: IngestRecorder? = nil,
+        rest: HTTPClient? = nil, whenRingFull: (() -> Void)? = nil, recorder: IngestRecorder? = nil, bookSilence: Nanos? = nil,
         report: @escaping (IngestStats) -> Void = { _ in }
     ) {
         self.rest = rest
+        self.bookSilence = bookSilence
         self.recorder = recorder
         self.supervisor = supervisor
         core = .allocate(capacity: 1)
@@ -152,11 +179,13 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
         let core = self.core
         let recorder = self.recorder
         var lost = false
+        var opened = false
         let work = supervisor.poll(now: now) { event in
             switch event {
             case .message(_, let payload, let receivedAt):
                 recorder?.record(.message, time: receivedAt, payload)
                 core.pointee.handle(payload, receivedAt: receivedAt)
+            case .open: opened = true
             case .closed: lost = true
             default: break
             }
@@ -164,6 +193,18 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
         if lost {
             recorder?.record(.connectionLost, time: now, UnsafeRawBufferPointer(start: nil, count: 0))
             core.pointee.connectionLost(at: now)
+        }
+        // Silence is timed from the (re)connect's subscriptions, and checked every 10 ms while the connection
+        // is open (a closed one has its own timeouts).
+        if opened {
+            recorder?.record(.opened, time: now, UnsafeRawBufferPointer(start: nil, count: 0))
+            core.pointee.handler.restartSilenceClocks(at: now)
+        }
+        if let limit = bookSilence, supervisor.state == .open, now >= nextSilenceCheck {
+            nextSilenceCheck = now + .milliseconds(10)
+            if core.pointee.checkSilence(now: now, limit: limit) > 0, let recorder {
+                withUnsafeBytes(of: limit.raw.littleEndian) { recorder.record(.silence, time: now, $0) }
+            }
         }
         // Books that went stale on an open connection are resubscribed for a fresh snapshot (after a drop,
         // the reconnect's subscriptions do that).

@@ -6,13 +6,14 @@ import GantryCore
 // events, byte for byte.
 //
 //   raw file     "GNTYRAW1", then records: kind u8 | 3 pad | instrument u32 | time i64 | length u32 | bytes
-//                (little endian; kind 1 a WebSocket message, 2 a REST snapshot body, 3 the connection lost;
-//                time the kernel receive time, monotonic ns)
+//                (little endian; kind 1 a WebSocket message, 2 a REST snapshot body, 3 the connection lost,
+//                4 the connection opened, 5 a silence check that found silent books, its bytes the limit in ns
+//                as an i64; time the kernel receive time, or the stage's clock for 3–5, monotonic ns)
 //   events file  "GNTYEVT1", then 64-byte `MarketEvent`s as they are in memory
 
 /// One thing the ingest stage took in.
 public struct IngestRecord: Sendable, Equatable {
-    public enum Kind: UInt8, Sendable { case message = 1, snapshot = 2, connectionLost = 3 }
+    public enum Kind: UInt8, Sendable { case message = 1, snapshot = 2, connectionLost = 3, opened = 4, silence = 5 }
     public var kind: Kind
     public var instrument: InstrumentId
     public var time: Nanos
@@ -152,6 +153,12 @@ public func replay<H: FeedHandler & ~Copyable>(_ records: [IngestRecord], throug
         case .connectionLost:
             handler.connectionLost(at: r.time, into: &batch)
             batch.endMessage()
+        case .opened: handler.restartSilenceClocks(at: r.time)
+        case .silence:
+            guard r.bytes.count == 8 else { continue }
+            let limit = r.bytes.withUnsafeBytes { Nanos(raw: Int64(littleEndian: $0.loadUnaligned(as: Int64.self))) }
+            _ = handler.silentBooks(now: r.time, limit: limit, into: &batch) { _ in }
+            if batch.count > 0 { batch.endMessage() }
         }
         out += batch.buffer
     }

@@ -60,6 +60,7 @@ public struct VenueFeedRunner: ~Copyable {
         let spec = RunnerSpec(name: "feed-\(venue.name)", cpu: cpu, mode: mode)
         let kind = venue.kind
         let depth = venue.depth
+        let bookSilence = venue.bookSilence
         // The address to connect to: names are resolved here, off the runner (an IP literal passes through).
         let address = try resolve(endpoint.host)
         let restAddress = try rest.map { try resolve($0.host) }
@@ -81,7 +82,7 @@ public struct VenueFeedRunner: ~Copyable {
                 let client = rest.map { HTTPClient(address: restAddress!, port: $0.port, host: $0.host, tls: $0.tls ? context : nil) }
                 return IngestStage(
                     supervisor: supervisor, handler: handler, producer: producer.take()!, rest: client, recorder: recorder,
-                    report: { stats in report.stats.withLock { $0 = stats } })
+                    bookSilence: bookSilence, report: { stats in report.stats.withLock { $0 = stats } })
             }
         }
         let runner: Runner

@@ -60,7 +60,7 @@ public struct BybitFeed: FeedHandler, ~Copyable {
     public mutating func handle(_ message: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch) -> FeedOutcome {
         let m: Bybit.BookMessage
         do throws(DecodeError) { m = try Bybit.decodeBook(message) } catch { return decodeFailure(error) }
-        guard let i = books.index(of: m.symbol) else { return .unknownInstrument }
+        guard let i = books.index(of: m.symbol, heardAt: receiveTime) else { return .unknownInstrument }
         let venue = self.venue
         return books.with(i) { sync, top in
             let wasLive = sync.book.state == .live
@@ -81,14 +81,13 @@ public struct BybitFeed: FeedHandler, ~Copyable {
         }
     }
 
-    public mutating func connectionLost(at time: Nanos, into batch: inout EventBatch) {
-        for i in 0..<books.count {
-            books.with(i) { sync, _ in
-                if sync.book.state == .live { batch.stale(sync.book, receiveTime: time) }
-                sync.book.state = .stale
-            }
-        }
+    public mutating func connectionLost(at time: Nanos, into batch: inout EventBatch) { books.markAllStale(at: time, into: &batch) }
+
+    public mutating func silentBooks(now: Nanos, limit: Nanos, into batch: inout EventBatch, _ resync: (InstrumentId) -> Void) -> Int {
+        books.resubscribeSilent(now: now, limit: limit, into: &batch, resync)
     }
+
+    public mutating func restartSilenceClocks(at now: Nanos) { books.restartSilenceClocks(at: now) }
 
     /// The subscribe request for every configured instrument (sent on each connect).
     public var subscriptions: [[UInt8]] { [request("subscribe", books.instruments)] }
@@ -122,7 +121,7 @@ public struct OKXFeed: FeedHandler, ~Copyable {
     public mutating func handle(_ message: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch) -> FeedOutcome {
         let m: OKX.BookMessage
         do throws(DecodeError) { m = try OKX.decodeBook(message) } catch { return decodeFailure(error) }
-        guard let i = books.index(of: m.instrument) else { return .unknownInstrument }
+        guard let i = books.index(of: m.instrument, heardAt: receiveTime) else { return .unknownInstrument }
         let venue = self.venue
         let sequence = UInt64(max(m.seqId ?? 0, 0))
         return books.with(i) { sync, top in
@@ -143,14 +142,13 @@ public struct OKXFeed: FeedHandler, ~Copyable {
         }
     }
 
-    public mutating func connectionLost(at time: Nanos, into batch: inout EventBatch) {
-        for i in 0..<books.count {
-            books.with(i) { sync, _ in
-                if sync.book.state == .live { batch.stale(sync.book, receiveTime: time) }
-                sync.book.state = .stale
-            }
-        }
+    public mutating func connectionLost(at time: Nanos, into batch: inout EventBatch) { books.markAllStale(at: time, into: &batch) }
+
+    public mutating func silentBooks(now: Nanos, limit: Nanos, into batch: inout EventBatch, _ resync: (InstrumentId) -> Void) -> Int {
+        books.resubscribeSilent(now: now, limit: limit, into: &batch, resync)
     }
+
+    public mutating func restartSilenceClocks(at now: Nanos) { books.restartSilenceClocks(at: now) }
 
     /// The `books` subscription for every configured instrument (sent on each connect).
     public var subscriptions: [[UInt8]] { [request("subscribe", .none)] }
@@ -185,7 +183,7 @@ public struct KrakenV2Feed: FeedHandler, ~Copyable {
     public mutating func handle(_ message: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch) -> FeedOutcome {
         let m: KrakenV2.BookMessage
         do throws(DecodeError) { m = try KrakenV2.decodeBook(message) } catch { return decodeFailure(error) }
-        guard let i = books.index(of: m.symbol) else { return .unknownInstrument }
+        guard let i = books.index(of: m.symbol, heardAt: receiveTime) else { return .unknownInstrument }
         let venue = self.venue
         return books.with(i) { sync, top in
             let wasLive = sync.book.state == .live
@@ -204,14 +202,13 @@ public struct KrakenV2Feed: FeedHandler, ~Copyable {
         }
     }
 
-    public mutating func connectionLost(at time: Nanos, into batch: inout EventBatch) {
-        for i in 0..<books.count {
-            books.with(i) { sync, _ in
-                if sync.book.state == .live { batch.stale(sync.book, receiveTime: time) }
-                sync.book.state = .stale
-            }
-        }
+    public mutating func connectionLost(at time: Nanos, into batch: inout EventBatch) { books.markAllStale(at: time, into: &batch) }
+
+    public mutating func silentBooks(now: Nanos, limit: Nanos, into batch: inout EventBatch, _ resync: (InstrumentId) -> Void) -> Int {
+        books.resubscribeSilent(now: now, limit: limit, into: &batch, resync)
     }
+
+    public mutating func restartSilenceClocks(at now: Nanos) { books.restartSilenceClocks(at: now) }
 
     /// The `book` subscription for every configured pair at the feed's depth (sent on each connect).
     public var subscriptions: [[UInt8]] { [request("subscribe", .none)] }
@@ -259,7 +256,7 @@ public struct CoinbaseFeed: FeedHandler, ~Copyable {
         let venue = self.venue
         do throws(DecodeError) {
             try m.forEachBookEvent { event throws(DecodeError) in
-                guard let i = books.index(of: event.product) else {
+                guard let i = books.index(of: event.product, heardAt: receiveTime) else {
                     outcome = .unknownInstrument
                     return
                 }
@@ -299,6 +296,12 @@ public struct CoinbaseFeed: FeedHandler, ~Copyable {
             }
         }
     }
+
+    public mutating func silentBooks(now: Nanos, limit: Nanos, into batch: inout EventBatch, _ resync: (InstrumentId) -> Void) -> Int {
+        books.resubscribeSilent(now: now, limit: limit, into: &batch, resync)
+    }
+
+    public mutating func restartSilenceClocks(at now: Nanos) { books.restartSilenceClocks(at: now) }
 
     /// The `level2` and `heartbeats` subscriptions (sent on each connect; heartbeats keep quiet channels open).
     public var subscriptions: [[UInt8]] {

@@ -14,6 +14,10 @@ public enum SimFaultKind: String, CaseIterable, Sendable, Codable {
     case badChecksum = "bad_checksum"
     /// The venue freezes: no book updates (the book keeps moving), no replies, not even pongs.
     case stale
+    /// One book's updates stop (the book keeps moving; the venue's other books, its heartbeats and its replies,
+    /// snapshots included, go on): a stuck stream on a live connection. The updates not sent use up their
+    /// sequence ids, so when the stream comes back its next update shows the gap.
+    case silentBook = "silent_book"
     /// Messages leave `milliseconds` late.
     case latency
     /// Orders are rejected (the venue's "unavailable" error).
@@ -39,14 +43,20 @@ public struct SimFault: Sendable, Equatable {
     public var duration: Nanos
     public var every: Int
     public var milliseconds: Int
+    /// The book a `silentBook` fault stops: its index among the venue's instruments (nil: the first).
+    public var book: Int?
 
-    public init(kind: SimFaultKind, venue: String? = nil, start: Nanos, duration: Nanos = .zero, every: Int = 1, milliseconds: Int = 0) {
+    public init(
+        kind: SimFaultKind, venue: String? = nil, start: Nanos, duration: Nanos = .zero, every: Int = 1, milliseconds: Int = 0,
+        book: Int? = nil
+    ) {
         self.kind = kind
         self.venue = venue
         self.start = start
         self.duration = duration
         self.every = max(1, every)
         self.milliseconds = milliseconds
+        self.book = book
     }
 
     func covers(_ elapsed: Nanos) -> Bool { elapsed >= start && elapsed < start + duration }
@@ -118,6 +128,12 @@ public struct SimFaultState: Sendable {
     public func active(_ kind: SimFaultKind, elapsed: Nanos) -> SimFault? {
         if script.isEmpty { return nil }
         return script.first { $0.kind == kind && $0.covers(elapsed) }
+    }
+
+    /// Whether a `silentBook` window stops the book at index `book` now.
+    public func silences(book: Int, elapsed: Nanos) -> Bool {
+        if script.isEmpty { return false }
+        return script.contains { $0.kind == .silentBook && ($0.book ?? 0) == book && $0.covers(elapsed) }
     }
 
     /// Whether a disconnect is due now (each scripted disconnect fires once; one-shots at once).

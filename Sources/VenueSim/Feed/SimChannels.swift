@@ -119,6 +119,10 @@ extension SimVenue {
             faults.count(.stale)
             return
         }
+        if faults.silences(book: key.book, elapsed: e) {
+            faults.count(.silentBook)
+            return
+        }
         if faults.take(.gap, elapsed: e) { return }
         var out = [message]
         if faults.take(.duplicate, elapsed: e) { out.append(message) }

@@ -47,6 +47,11 @@ struct VenueConfigurationTests {
         #expect(config.venues[0].depth == 50 && config.venues[0].takerFeeCentiBasisPoints == 750)
         let noDepth = try MarketConfiguration(toml: Self.one.replacingOccurrences(of: "depth = 50\n", with: ""))
         #expect(noDepth.venues[0].depth == 200)
+        #expect(config.venues[0].bookSilence == .seconds(30), "a silent book is resynced after 30 s unless configured")
+        let off = try MarketConfiguration(toml: Self.one.replacingOccurrences(of: "depth = 50\n", with: "depth = 50\nbook_silence_ms = 0\n"))
+        #expect(off.venues[0].bookSilence == nil)
+        let fast = try MarketConfiguration(toml: Self.one.replacingOccurrences(of: "depth = 50\n", with: "depth = 50\nbook_silence_ms = 1500\n"))
+        #expect(fast.venues[0].bookSilence == .milliseconds(1_500))
     }
 
     @Test("every bad value is refused with the venue and key named", arguments: [
@@ -54,6 +59,8 @@ struct VenueConfigurationTests {
         ("endpoint = \"wss://stream.bybit.com/v5/public/spot\"", "endpoint = \"https://stream.bybit.com\"", "endpoint"),
         ("endpoint = \"wss://stream.bybit.com/v5/public/spot\"", "endpoint = \"wss://stream.bybit.com:99999/\"", "endpoint"),
         ("depth = 50", "depth = 51", "depth"),
+        ("depth = 50", "depth = 50\nbook_silence_ms = 50", "book_silence_ms"),
+        ("depth = 50", "depth = 50\nbook_silence_ms = -1", "book_silence_ms"),
         ("taker_fee_bp = \"7.5\"", "taker_fee_bp = \"7.555\"", "taker_fee_bp"),
         ("taker_fee_bp = \"7.5\"", "taker_fee_bp = \"-1\"", "taker_fee_bp"),
         ("price_scale = 2", "price_scale = 19", "BTCUSDT.price_scale"),

@@ -10,7 +10,7 @@ import VenueSim
 
 @Suite("Recordings: what the ingest stage took in replays to the same events; torn tails are detected", .serialized)
 struct RecordingTests {
-    @Test("a Bybit session against the simulator (with a gap and a drop) replays to exactly the events published")
+    @Test("a Bybit session against the simulator (with a gap, a drop and a silent book) replays to exactly the events published")
     func replaysIdentically() throws {
         let (sim, venue) = try simulatedVenue(.bybit, seed: 21)
         let pair = SimPair.of(.bybit)
@@ -27,7 +27,8 @@ struct RecordingTests {
             venue: VenueId(raw: 3), index: 0, subscriptions: subscriptions, sink: try states.takeProducer(),
             backoff: Backoff(initial: .milliseconds(20), maximum: .milliseconds(100), seed: 1), now: MonotonicClock.now())
         let recorder = try IngestRecorder(path: dir + "/bybit.raw")
-        var ingest = IngestStage(supervisor: supervisor, handler: feed, producer: try ring.takeProducer(), recorder: recorder)
+        var ingest = IngestStage(
+            supervisor: supervisor, handler: feed, producer: try ring.takeProducer(), recorder: recorder, bookSilence: .milliseconds(300))
         var published: [MarketEvent] = []
         func pump(_ seconds: Double) {
             let deadline = MonotonicClock.now() + Nanos(raw: Int64(seconds * 1e9))
@@ -42,10 +43,14 @@ struct RecordingTests {
         pump(0.3)
         venue.faults.inject(.disconnect)
         pump(0.5)
+        venue.faults.schedule(SimFault(kind: .silentBook, start: venue.elapsedNow, duration: .milliseconds(500), book: 1))
+        pump(0.8)
+        #expect(ingest.stats.silences >= 1)
         ingest.finish()
         while let e = events.tryConsume() { published.append(e) }
         let records = try readIngestRecords(dir + "/bybit.raw")
         #expect(records.contains { $0.kind == .connectionLost } && records.count > 100)
+        #expect(records.contains { $0.kind == .silence } && records.filter { $0.kind == .opened }.count == 2)
         var handler = BybitFeed(venue: VenueId(raw: 3), instruments: pair.feedInstruments, depth: 50)
         let replayed = replay(records, through: &handler)
         #expect(replayed.count == published.count && published.count > 1_000)

@@ -71,7 +71,9 @@ struct VenueSimIngestTests {
             backoff: Backoff(initial: .milliseconds(20), maximum: .milliseconds(200), seed: 11), pingInterval: .milliseconds(150),
             staleAfter: .milliseconds(500), now: MonotonicClock.now())
         let rest = venue.restPort.map { HTTPClient(address: "127.0.0.1", port: $0, host: "api.sim.test", tls: nil) }
-        var ingest = IngestStage(supervisor: supervisor, handler: handler, producer: try ring.takeProducer(), rest: rest)
+        // Books are taken for silent after 700 ms without a message (the market moves 200 steps a second).
+        var ingest = IngestStage(
+            supervisor: supervisor, handler: handler, producer: try ring.takeProducer(), rest: rest, bookSilence: .milliseconds(700))
         var btc = EventBook(venue: VenueId(raw: 3), instrument: InstrumentId(raw: 1))
         var eth = EventBook(venue: VenueId(raw: 3), instrument: InstrumentId(raw: 2))
         var reconnects = 0
@@ -113,9 +115,17 @@ struct VenueSimIngestTests {
 
         for fault in faults {
             let (btcResets, ethResets, stalesBefore, reconnectsBefore) = (btc.resets, eth.resets, btc.stales + eth.stales, reconnects)
+            let (btcStalesBefore, ethStalesBefore) = (btc.stales, eth.stales)
             let resyncsBefore = ingest.stats.resyncs
+            let silencesBefore = ingest.stats.silences
+            // A silent BTC book: what ETH's book and BTC's saw while it lasted.
+            var silenceEnds: Nanos? = nil
+            var duringSilence: (btcStales: Int, ethStales: Int, silences: Int)? = nil
             if fault == .stale {
                 venue.faults.schedule(SimFault(kind: .stale, start: venue.elapsedNow, duration: .milliseconds(800)))
+            } else if fault == .silentBook {
+                venue.faults.schedule(SimFault(kind: .silentBook, start: venue.elapsedNow, duration: .milliseconds(1_600), book: 0))
+                silenceEnds = MonotonicClock.now() + .milliseconds(1_600)
             } else {
                 venue.faults.inject(fault)
                 // A refused REST request needs a request: a gap makes the feed fetch a snapshot.
@@ -124,8 +134,14 @@ struct VenueSimIngestTests {
             // Let the fault happen and the feed recover: a resync (new snapshot) or a reconnect, then steady.
             let started = MonotonicClock.now()
             let recovered = pump(8) {
-                (venue.faults.applied[fault] ?? 0) > 0
-                    && (btc.resets > btcResets || eth.resets > ethResets || fault == .duplicate)
+                if let end = silenceEnds {
+                    // Until the window ends, only watch; after it, recover as from any fault.
+                    if MonotonicClock.now() < end { return false }
+                    if duringSilence == nil { duringSilence = (btc.stales, eth.stales, ingest.stats.silences) }
+                    if MonotonicClock.now() < end + .milliseconds(300) { return false }
+                }
+                return (venue.faults.applied[fault] ?? 0) > 0
+                    && (btc.resets > btcResets || eth.resets > ethResets || fault == .duplicate || fault == .silentBook)
                     && btc.book.state == .live && eth.book.state == .live
             }
             #expect((venue.faults.applied[fault] ?? 0) > 0, "\(kind): \(fault) was applied")
@@ -140,6 +156,17 @@ struct VenueSimIngestTests {
             if fault == .http5xx || fault == .http429 {
                 #expect(ingest.stats.snapshotFailures > 0, "\(kind): the refused snapshot was counted and retried")
             }
+            if fault == .silentBook {
+                // Found silent while the stream was stopped (not only by the gap after it), resynced alone.
+                #expect((duringSilence?.silences ?? 0) > silencesBefore, "\(kind): the silent book was found while it was silent")
+                #expect((duringSilence?.btcStales ?? 0) > btcStalesBefore, "\(kind): the silent book was published stale")
+                // The updates not sent use up their sequence ids; Coinbase numbers a connection's messages as
+                // one sequence, so there each one skipped is a gap for every book of the connection.
+                if kind != .coinbase {
+                    #expect(duringSilence?.ethStales == ethStalesBefore, "\(kind): the other book was left alone")
+                }
+                #expect(btc.resets > btcResets, "\(kind): the silent book was resynced")
+            }
             if fault == .gap || fault == .badChecksum {
                 #expect(stalesAfter > stalesBefore && ingest.stats.resyncs > resyncsBefore, "\(kind): \(fault) was detected and resynced")
             }
@@ -149,48 +176,48 @@ struct VenueSimIngestTests {
         ingest.finish()
     }
 
-    @Test("Binance: diff stream + REST snapshots; a gap, a duplicate, reordering, a 503, a 429, a drop and a frozen venue")
+    @Test("Binance: diff stream + REST snapshots; a gap, a duplicate, reordering, a 503, a 429, a drop, a frozen venue and a silent book")
     func binance() throws {
         let pair = SimPair.of(.binance)
         let feed = BinanceFeed(venue: VenueId(raw: 3), instruments: pair.feedInstruments, retryAfter: .milliseconds(20))
         let subscriptions = feed.subscriptions
         try exercise(.binance, handler: feed, subscriptions: subscriptions, path: "/stream", depth: 5_000,
-            faults: [.gap, .duplicate, .reorder, .http5xx, .http429, .disconnect, .stale])
+            faults: [.gap, .duplicate, .reorder, .http5xx, .http429, .disconnect, .stale, .silentBook])
     }
 
-    @Test("Bybit: orderbook.50 snapshot and deltas; a gap, a duplicate, reordering, a drop and a frozen venue")
+    @Test("Bybit: orderbook.50 snapshot and deltas; a gap, a duplicate, reordering, a drop, a frozen venue and a silent book")
     func bybit() throws {
         let pair = SimPair.of(.bybit)
         let feed = BybitFeed(venue: VenueId(raw: 3), instruments: pair.feedInstruments, depth: 50)
         let subscriptions = feed.subscriptions
         try exercise(.bybit, handler: feed, subscriptions: subscriptions, path: "/v5/public/spot", depth: 50,
-            faults: [.gap, .duplicate, .reorder, .disconnect, .stale])
+            faults: [.gap, .duplicate, .reorder, .disconnect, .stale, .silentBook])
     }
 
-    @Test("OKX: books with seqId/prevSeqId and checksums; a gap, a bad checksum, reordering, a drop and a frozen venue")
+    @Test("OKX: books with seqId/prevSeqId and checksums; a gap, a bad checksum, reordering, a drop, a frozen venue and a silent book")
     func okx() throws {
         let pair = SimPair.of(.okx)
         let feed = OKXFeed(venue: VenueId(raw: 3), instruments: pair.feedInstruments, depth: 400)
         let subscriptions = feed.subscriptions
         try exercise(.okx, handler: feed, subscriptions: subscriptions, path: "/ws/v5/public", depth: 400,
-            faults: [.gap, .badChecksum, .reorder, .duplicate, .disconnect, .stale])
+            faults: [.gap, .badChecksum, .reorder, .duplicate, .disconnect, .stale, .silentBook])
     }
 
-    @Test("Kraken v2: book at depth 10 with CRC32; a gap, a bad checksum, a drop and a frozen venue")
+    @Test("Kraken v2: book at depth 10 with CRC32; a gap, a bad checksum, a drop, a frozen venue and a silent book")
     func kraken() throws {
         let pair = SimPair.of(.kraken)
         let feed = KrakenV2Feed(venue: VenueId(raw: 3), instruments: pair.feedInstruments, depth: 10)
         let subscriptions = feed.subscriptions
         try exercise(.kraken, handler: feed, subscriptions: subscriptions, path: "/v2", depth: 10,
-            faults: [.badChecksum, .gap, .duplicate, .disconnect, .stale])
+            faults: [.badChecksum, .gap, .duplicate, .disconnect, .stale, .silentBook])
     }
 
-    @Test("Coinbase Advanced Trade: level2 with the connection's sequence_num; a gap, a duplicate, reordering, a drop")
+    @Test("Coinbase Advanced Trade: level2 with the connection's sequence_num; a gap, a duplicate, reordering, a drop, a frozen venue and a silent book")
     func coinbase() throws {
         let pair = SimPair.of(.coinbase)
         let feed = CoinbaseFeed(venue: VenueId(raw: 3), instruments: pair.feedInstruments)
         let subscriptions = feed.subscriptions
         try exercise(.coinbase, handler: feed, subscriptions: subscriptions, path: "/", depth: 5_000,
-            faults: [.gap, .duplicate, .reorder, .disconnect, .stale])
+            faults: [.gap, .duplicate, .reorder, .disconnect, .stale, .silentBook])
     }
 }

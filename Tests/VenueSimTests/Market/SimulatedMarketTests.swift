@@ -184,7 +184,9 @@ struct SimulatedMarketTests {
         let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let example = try String(contentsOf: here.appendingPathComponent("config/sim.toml"), encoding: .utf8)
         let config = try SimConfiguration(toml: example)
-        #expect(config.venues.map(\.kind) == [.binance, .coinbase, .kraken, .okx, .bybit] && config.markets.count == 2 && config.faults.count == 4)
+        #expect(config.venues.map(\.kind) == [.binance, .coinbase, .kraken, .okx, .bybit] && config.markets.count == 2 && config.faults.count == 5)
+        // The demo's silent book: Bybit's second (ETHUSDT), for three seconds.
+        #expect(config.faults[4].kind == .silentBook && config.faults[4].book == 1 && config.faults[4].duration == .seconds(3))
         #expect(config.venues[2].instruments[0].instrument == SimInstrument(symbol: "BTC/USD", priceScale: 1, quantityScale: 8, tick: 1, lot: 1))
         let venue = """
             [[markets]]
@@ -213,6 +215,10 @@ struct SimulatedMarketTests {
             ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"gap\"\nvenue = \"w\"\nstart_ms = 0", "fault gap: venue \"w\" is not configured"),
             ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"latency\"\nstart_ms = 0\nduration_ms = 100", "milliseconds is required"),
             ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"stale\"\nstart_ms = 0", "duration_ms is required"),
+            ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"silent_book\"\nvenue = \"v\"\nstart_ms = 0", "duration_ms is required"),
+            ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"silent_book\"\nvenue = \"v\"\ninstrument = \"ETH-USDT\"\nstart_ms = 0\nduration_ms = 9", "venue v has no instrument ETH-USDT"),
+            ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"gap\"\nvenue = \"v\"\ninstrument = \"BTC-USDT\"\nstart_ms = 0", "instrument is for silent_book faults"),
+            ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"silent_book\"\ninstrument = \"BTC-USDT\"\nstart_ms = 0\nduration_ms = 9", "instrument is for silent_book faults of one venue"),
         ]
         // Accounts: secrets only from the environment or a 0600 file, never inline, never shown.
         let binance = venue.replacingOccurrences(of: #"kind = "okx""#, with: "kind = \"binance\"\nrest_port = 19998")
