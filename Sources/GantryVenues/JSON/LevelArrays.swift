@@ -30,6 +30,13 @@ public enum LevelArrays {
         if try cursor.consume(0x5D) { return }
         while true {
             if let (price, quantity) = quickLevel(&cursor, priceScale: priceScale, quantityScale: quantityScale) {
+                // Further elements (OKX's order counts, Kraken v1's times) are skipped.
+                if cursor.i < cursor.end && cursor.p[cursor.i] == 0x5D {
+                    cursor.i &+= 1
+                } else {
+                    while try cursor.consume(0x2C) { try cursor.skipValue() }
+                    try cursor.expect(0x5D, "]")
+                }
                 body(side, price, quantity)
             } else {
                 try generalLevel(&cursor, side, priceScale: priceScale, quantityScale: quantityScale, field: field, body)
@@ -44,9 +51,10 @@ public enum LevelArrays {
         }
     }
 
-    /// A level as venues send it nearly always, `["price","size"]` with no white space and no further element,
-    /// each decimal short enough for `FixedPoint.shortPrefix`, read with no per-token checks. Nil (the cursor untouched) for anything
-    /// else, which `generalLevel` then reads or rejects.
+    /// The start of a level as venues send it nearly always, `["price","size"` with no white space, each
+    /// decimal short enough for `FixedPoint.shortPrefix`, read with no per-token checks; the cursor is left
+    /// after the size's closing quote. Nil (the cursor untouched) for anything else, which `generalLevel` then
+    /// reads or rejects.
     @inlinable @inline(__always)
     static func quickLevel(_ cursor: inout ByteCursor, priceScale: Int, quantityScale: Int) -> (Price, Quantity)? {
         let p = cursor.p
@@ -56,9 +64,9 @@ public enum LevelArrays {
             let (price, afterPrice) = FixedPoint.shortPrefix(p, from: i &+ 2, end: end, scale: priceScale),
             afterPrice &+ 3 < end, p[afterPrice] == 0x22, p[afterPrice &+ 1] == 0x2C, p[afterPrice &+ 2] == 0x22,
             let (quantity, afterQuantity) = FixedPoint.shortPrefix(p, from: afterPrice &+ 3, end: end, scale: quantityScale),
-            afterQuantity &+ 1 < end, p[afterQuantity] == 0x22, p[afterQuantity &+ 1] == 0x5D, price > 0
+            afterQuantity < end, p[afterQuantity] == 0x22, price > 0
         else { return nil }
-        cursor.i = afterQuantity &+ 2
+        cursor.i = afterQuantity &+ 1
         return (Price(raw: price), Quantity(raw: quantity))
     }
 
