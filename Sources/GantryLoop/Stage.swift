@@ -21,13 +21,16 @@ public struct FusedStages<First: Stage & ~Copyable, Second: Stage & ~Copyable>: 
     public var first: First
     public var second: Second
 
+    @inlinable
     public init(_ first: consuming First, _ second: consuming Second) {
         self.first = first
         self.second = second
     }
 
+    @inlinable
     public mutating func poll() -> Int { first.poll() &+ second.poll() }
 
+    @inlinable
     public mutating func finish() {
         first.finish()
         second.finish()

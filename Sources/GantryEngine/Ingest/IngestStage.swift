@@ -174,6 +174,14 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
     /// The counters so far (on the runner's thread).
     public var stats: IngestStats { core.pointee.stats }
 
+    // Specialized for the stages `VenueFeedRunner` makes: a caller in another module (a benchmark, a test)
+    // then runs the same specialized code as the gateway, not the generic body, which looks up type metadata
+    // at run time.
+    @_specialize(where Handler == BinanceFeed, Sink == RingProducer<ConnectionEvent>)
+    @_specialize(where Handler == BybitFeed, Sink == RingProducer<ConnectionEvent>)
+    @_specialize(where Handler == OKXFeed, Sink == RingProducer<ConnectionEvent>)
+    @_specialize(where Handler == KrakenV2Feed, Sink == RingProducer<ConnectionEvent>)
+    @_specialize(where Handler == CoinbaseFeed, Sink == RingProducer<ConnectionEvent>)
     public mutating func poll() -> Int {
         let now = MonotonicClock.now()
         let core = self.core

@@ -249,8 +249,10 @@ public struct WebSocketConnection: ~Copyable {
             case .failed: return -2
             }
         }
-        // Plaintext OpenSSL already holds (a previous read that did not fit) comes first.
-        let held = drainTLS(records: 1)
+        // Plaintext OpenSSL already holds (a previous read that did not fit, or ciphertext not yet decrypted)
+        // comes first. Only when there is some: an SSL_read that finds nothing still costs microseconds, and a
+        // busy-polling reader would pay it on every idle poll.
+        let held = tls!.hasBufferedInput() ? drainTLS(records: 1) : 0
         lastReadDrained = false
         if held > 0 { return held }
         if tlsPeerClosed { return -1 }
