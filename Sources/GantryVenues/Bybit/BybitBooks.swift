@@ -36,16 +36,30 @@ public enum Bybit {
     ///   `pong`), which carry `op` instead of `topic`.
     public static func decodeBook(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
         var c = ByteCursor(message, at: 0)
-        var topic = -1, type = -1, ts = -1, cts = -1, data = -1
+        var topic = -1, type = -1, ts = -1, cts = -1
+        var data = DataFields()
+        var sawData = false
+        var dataNotObject = -1
         try c.expect(0x7B, "{")
         if !(try c.consume(0x7D)) {
             repeat {
                 let key = try c.string()
                 try c.expect(0x3A, ":")
-                _ = try c.peek()
+                let next = try c.peek()
+                if key.equals("data") {
+                    sawData = true
+                    // The book's object is read where it lies (its level arrays stepped over, to be parsed by
+                    // `forEachLevel`), not skipped here and read again. Other topics' data (trades: an array)
+                    // is skipped.
+                    if next == 0x7B {
+                        try readData(&c, &data)
+                        continue
+                    }
+                    dataNotObject = c.i
+                }
                 if key.equals("topic") { topic = c.i } else if key.equals("type") { type = c.i } else if key.equals("ts") {
                     ts = c.i
-                } else if key.equals("cts") { cts = c.i } else if key.equals("data") { data = c.i }
+                } else if key.equals("cts") { cts = c.i }
                 try c.skipValue()
             } while try c.consume(0x2C)
             try c.expect(0x7D, "} or ,")
@@ -55,46 +69,58 @@ public enum Bybit {
         let topicText = try t.string()
         guard let depth = orderBookDepth(topicText) else { throw .unknownMessage }
         guard type >= 0 else { throw .missingField("type") }
-        guard data >= 0 else { throw .missingField("data") }
+        guard sawData else { throw .missingField("data") }
+        guard dataNotObject < 0 else { throw .malformed(offset: dataNotObject, expected: "{") }
         var ty = ByteCursor(message, at: type)
         let typeText = try ty.string()
         let action: BookAction
         if typeText.equals("snapshot") { action = .snapshot } else if typeText.equals("delta") { action = .delta } else {
             throw .unknownMessage
         }
+        guard data.b >= 0 else { throw .missingField("b") }
+        guard data.a >= 0 else { throw .missingField("a") }
+        guard data.u >= 0 else { throw .missingField("u") }
+        guard data.symbol.count > 0 else { throw .missingField("s") }
+        return BookMessage(
+            message: message, action: action, symbol: data.symbol, depth: depth, updateId: try integer(message, data.u, "u"),
+            crossSequence: data.seq >= 0 ? try integer(message, data.seq, "seq") : 0, time: try milliseconds(message, ts),
+            matchingTime: try milliseconds(message, cts), bids: data.b, asks: data.a)
+    }
+
+    /// Where the fields of a book message's `data` object are.
+    struct DataFields {
         var symbol = UnsafeRawBufferPointer(start: nil, count: 0)
         var u = -1, seq = -1, b = -1, a = -1
-        var d = ByteCursor(message, at: data)
+    }
+
+    /// Reads the `data` object at the cursor, noting where its fields are.
+    static func readData(_ d: inout ByteCursor, _ f: inout DataFields) throws(DecodeError) {
         try d.expect(0x7B, "{")
-        if !(try d.consume(0x7D)) {
-            repeat {
-                let key = try d.string()
-                try d.expect(0x3A, ":")
-                _ = try d.peek()
-                if key.count == 1 {
-                    switch key[0] {
-                    case UInt8(ascii: "s"): symbol = try d.string()
-                        continue
-                    case UInt8(ascii: "b"): b = d.i
-                    case UInt8(ascii: "a"): a = d.i
-                    case UInt8(ascii: "u"): u = d.i
-                    default: break
-                    }
-                } else if key.equals("seq") {
-                    seq = d.i
+        if try d.consume(0x7D) { return }
+        repeat {
+            let key = try d.string()
+            try d.expect(0x3A, ":")
+            let next = try d.peek()
+            if key.count == 1 {
+                switch key[0] {
+                case UInt8(ascii: "s"):
+                    f.symbol = try d.string()
+                    continue
+                case UInt8(ascii: "b"), UInt8(ascii: "a"):
+                    if key[0] == UInt8(ascii: "b") { f.b = d.i } else { f.a = d.i }
+                    // Stepped over by brackets and quotes only: `forEachLevel` parses and checks every level.
+                    guard next == 0x5B else { throw .malformed(offset: d.i, expected: "[") }
+                    try d.skipBrackets()
+                    continue
+                case UInt8(ascii: "u"): f.u = d.i
+                default: break
                 }
-                try d.skipValue()
-            } while try d.consume(0x2C)
-            try d.expect(0x7D, "} or ,")
-        }
-        guard b >= 0 else { throw .missingField("b") }
-        guard a >= 0 else { throw .missingField("a") }
-        guard u >= 0 else { throw .missingField("u") }
-        guard symbol.count > 0 else { throw .missingField("s") }
-        return BookMessage(
-            message: message, action: action, symbol: symbol, depth: depth, updateId: try integer(message, u, "u"),
-            crossSequence: seq >= 0 ? try integer(message, seq, "seq") : 0, time: try milliseconds(message, ts),
-            matchingTime: try milliseconds(message, cts), bids: b, asks: a)
+            } else if key.equals("seq") {
+                f.seq = d.i
+            }
+            try d.skipValue()
+        } while try d.consume(0x2C)
+        try d.expect(0x7D, "} or ,")
     }
 
     /// The depth of an `orderbook.{depth}.{symbol}` topic, nil for any other topic.
