@@ -49,16 +49,28 @@ struct ByteCursor {
     mutating func quoted() throws(DecodeError) -> UnsafeRawBufferPointer {
         try expect(0x22, "a quoted decimal")
         let start = i
-        while i < end {
-            let b = p[i]
-            if b == 0x22 {
-                i &+= 1
-                return UnsafeRawBufferPointer(start: p + start, count: i &- 1 &- start)
-            }
-            if b == 0x5C { throw .malformed(offset: i, expected: "a decimal") }
-            i &+= 1
+        guard let (at, escaped) = Self.plainStringEnd(p, from: start, end: end) else {
+            i = end
+            throw .truncated
         }
-        throw .truncated
+        i = at
+        if escaped { throw .malformed(offset: at, expected: "a decimal") }
+        i &+= 1
+        return UnsafeRawBufferPointer(start: p + start, count: at &- start)
+    }
+
+    /// Where a string whose bytes start at `start` ends: the index of its closing quote, or of the first
+    /// backslash before it (`escaped`: the string has escapes); nil if the bytes end first.
+    @inlinable @inline(__always)
+    static func plainStringEnd(_ p: UnsafePointer<UInt8>, from start: Int, end: Int) -> (at: Int, escaped: Bool)? {
+        var k = start
+        while k < end {
+            let b = p[k]
+            if b == 0x22 { return (k, false) }
+            if b == 0x5C { return (k, true) }
+            k &+= 1
+        }
+        return nil
     }
 
     /// A quoted decimal at `scale`, parsed where it lies: the digits are read straight from the message and
@@ -158,23 +170,20 @@ struct ByteCursor {
     mutating func string() throws(DecodeError) -> UnsafeRawBufferPointer {
         try expect(0x22, "a string")
         let start = i
-        while i < end {
-            let b = p[i]
-            if b == 0x22 {
-                i &+= 1
-                return UnsafeRawBufferPointer(start: p + start, count: i &- 1 &- start)
-            }
-            if b == 0x5C {
-                // Rare: let the scanner find the end past the escapes.
-                var s = JSONScanner(bytes)
-                s.offset = start &- 1
-                let text = try s.string()
-                i = s.offset
-                return text
-            }
-            i &+= 1
+        guard let (at, escaped) = Self.plainStringEnd(p, from: start, end: end) else {
+            i = end
+            throw .truncated
         }
-        throw .truncated
+        if escaped {
+            // Rare: let the scanner find the end past the escapes.
+            var s = JSONScanner(bytes)
+            s.offset = start &- 1
+            let text = try s.string()
+            i = s.offset
+            return text
+        }
+        i = at &+ 1
+        return UnsafeRawBufferPointer(start: p + start, count: at &- start)
     }
 
     /// A non-negative integer (ids, sequence numbers, millisecond times).

@@ -53,16 +53,9 @@ struct LiteralMatcher {
     @inlinable @inline(__always)
     mutating func plainString() -> UnsafeRawBufferPointer? {
         let start = i
-        while i < end {
-            let b = p[i]
-            if b == 0x22 {
-                i &+= 1
-                return UnsafeRawBufferPointer(start: p + start, count: i &- 1 &- start)
-            }
-            if b == 0x5C { return nil }
-            i &+= 1
-        }
-        return nil
+        guard let (at, escaped) = ByteCursor.plainStringEnd(p, from: start, end: end), !escaped else { return nil }
+        i = at &+ 1
+        return UnsafeRawBufferPointer(start: p + start, count: at &- start)
     }
 
     /// The next byte, if any.
