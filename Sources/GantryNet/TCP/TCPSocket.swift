@@ -89,9 +89,12 @@ public struct TCPSocket: ~Copyable, Sendable {
     public func shutdownWrite() { SocketSys.shutdownWrite(fd) }
 
     /// Converts a kernel receive time (wall clock) to the monotonic clock, for latencies measured from it.
+    /// A read without one (zero: no timestamp came with the data) is timed at the read, now: the receive times
+    /// of events and the silence clocks of books stay meaningful.
     @inlinable
     public static func monotonic(fromKernel kernel: Nanos) -> Nanos {
-        MonotonicClock.now() - (WallClock.now() - kernel)
+        if kernel.raw == 0 { return MonotonicClock.now() }
+        return MonotonicClock.now() - (WallClock.now() - kernel)
     }
 }
 
