@@ -31,68 +31,107 @@ public enum OKX {
     }
 
     /// Decodes a books-channel push. - Throws: `DecodeError`; `.unknownMessage` for other channels and events.
+    ///
+    /// One pass with a byte cursor: the book object (the first of `data`) is read where it lies, its level
+    /// arrays stepped over by brackets and quotes (`forEachLevel` parses and checks every level).
     public static func decodeBook(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
-        var s = JSONScanner(message)
+        var c = ByteCursor(message, at: 0)
         var action: BookAction? = nil
         var instrument = UnsafeRawBufferPointer(start: nil, count: 0)
-        var data = -1
-        try s.object { key, s throws(DecodeError) in
-            if key.equals("action") {
-                let a = try s.string()
-                if a.equals("snapshot") { action = .snapshot } else if a.equals("update") { action = .update }
-            } else if key.equals("arg") {
-                try s.object { key, s throws(DecodeError) in
-                    if key.equals("instId") { instrument = try s.string() } else { try s.skipValue() }
+        var book = BookFields()
+        var sawData = false
+        var dataNotArray = -1
+        try c.expect(0x7B, "{")
+        if !(try c.consume(0x7D)) {
+            repeat {
+                let key = try c.string()
+                try c.expect(0x3A, ":")
+                let next = try c.peek()
+                if key.equals("action") && next == 0x22 {
+                    let a = try c.string()
+                    if a.equals("snapshot") { action = .snapshot } else if a.equals("update") { action = .update }
+                } else if key.equals("arg") && next == 0x7B {
+                    try c.expect(0x7B, "{")
+                    if !(try c.consume(0x7D)) {
+                        repeat {
+                            let k = try c.string()
+                            try c.expect(0x3A, ":")
+                            let value = try c.peek()
+                            if k.equals("instId") && value == 0x22 { instrument = try c.string() } else { try c.skipValue() }
+                        } while try c.consume(0x2C)
+                        try c.expect(0x7D, "} or ,")
+                    }
+                } else if key.equals("data") && next != 0x5B {
+                    sawData = true
+                    dataNotArray = c.i
+                    try c.skipValue()
+                } else if key.equals("data") {
+                    sawData = true
+                    try c.expect(0x5B, "[")
+                    if !(try c.consume(0x5D)) {
+                        try readBook(message, &c, &book)
+                        // Further elements (OKX sends one) are skipped.
+                        while try c.consume(0x2C) { try c.skipValue() }
+                        try c.expect(0x5D, "] or ,")
+                    }
+                } else {
+                    try c.skipValue()
                 }
-            } else if key.equals("data") {
-                data = s.offset
-                try s.skipValue()
-            } else {
-                try s.skipValue()
-            }
+            } while try c.consume(0x2C)
+            try c.expect(0x7D, "} or ,")
         }
-        guard let action, data >= 0 else { throw .unknownMessage }
+        guard let action, sawData else { throw .unknownMessage }
+        guard dataNotArray < 0 else { throw .malformed(offset: dataNotArray, expected: "[") }
+        guard book.bids >= 0 else { throw .missingField("bids") }
+        guard book.asks >= 0 else { throw .missingField("asks") }
+        return BookMessage(
+            message: message, action: action, instrument: instrument, time: book.time, checksum: book.checksum, seqId: book.seqId,
+            prevSeqId: book.prevSeqId, bids: book.bids, asks: book.asks)
+    }
+
+    /// What the book object of a push holds besides its levels, and where the level arrays are.
+    struct BookFields {
         var bids = -1, asks = -1
         var time = Nanos.zero
         var checksum: Int32 = 0
         var seqId: Int64? = nil
         var prevSeqId: Int64? = nil
-        var d = JSONScanner(message)
-        d.offset = data
-        var seen = 0
-        try d.array { d throws(DecodeError) in
-            seen += 1
-            guard seen == 1 else {
-                try d.skipValue()
-                return
-            }
-            try d.object { key, d throws(DecodeError) in
-                if key.equals("bids") {
-                    bids = d.offset
-                    try d.skipValue()
-                } else if key.equals("asks") {
-                    asks = d.offset
-                    try d.skipValue()
-                } else if key.equals("ts") {
-                    let ms = try JSONScanner.unsigned(try d.string(), "ts")
-                    guard ms < UInt64(Int64.max / 1_000_000) else { throw .badNumber(field: "ts", .overflow) }
-                    time = Nanos(raw: Int64(ms) * 1_000_000)
-                } else if key.equals("checksum") {
-                    checksum = Int32(truncatingIfNeeded: try d.int64("checksum"))
-                } else if key.equals("seqId") {
-                    seqId = try d.int64("seqId")
-                } else if key.equals("prevSeqId") {
-                    prevSeqId = try d.int64("prevSeqId")
-                } else {
-                    try d.skipValue()
-                }
-            }
+    }
+
+    /// Reads the book object at the cursor.
+    static func readBook(_ message: UnsafeRawBufferPointer, _ c: inout ByteCursor, _ f: inout BookFields) throws(DecodeError) {
+        func signed(_ field: StaticString) throws(DecodeError) -> Int64 {
+            var j = JSONScanner(message)
+            j.offset = c.i
+            let v = try j.int64(field)
+            c.i = j.offset
+            return v
         }
-        guard bids >= 0 else { throw .missingField("bids") }
-        guard asks >= 0 else { throw .missingField("asks") }
-        return BookMessage(
-            message: message, action: action, instrument: instrument, time: time, checksum: checksum, seqId: seqId,
-            prevSeqId: prevSeqId, bids: bids, asks: asks)
+        try c.expect(0x7B, "{")
+        if try c.consume(0x7D) { return }
+        repeat {
+            let key = try c.string()
+            try c.expect(0x3A, ":")
+            let next = try c.peek()
+            if key.equals("bids") || key.equals("asks") {
+                guard next == 0x5B else { throw .malformed(offset: c.i, expected: "[") }
+                if key.equals("bids") { f.bids = c.i } else { f.asks = c.i }
+                try c.skipBrackets()
+            } else if key.equals("ts") {
+                let ms = try JSONScanner.unsigned(try c.string(), "ts")
+                guard ms < UInt64(Int64.max / 1_000_000) else { throw .badNumber(field: "ts", .overflow) }
+                f.time = Nanos(raw: Int64(ms) * 1_000_000)
+            } else if key.equals("checksum") {
+                f.checksum = Int32(truncatingIfNeeded: try signed("checksum"))
+            } else if key.equals("seqId") {
+                f.seqId = try signed("seqId")
+            } else if key.equals("prevSeqId") {
+                f.prevSeqId = try signed("prevSeqId")
+            } else {
+                try c.skipValue()
+            }
+        } while try c.consume(0x2C)
+        try c.expect(0x7D, "} or ,")
     }
 
     /// OKX's book checksum: CRC32 of "bid1px:bid1sz:ask1px:ask1sz:…" over the best 25 levels of each side
