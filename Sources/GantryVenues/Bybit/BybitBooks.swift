@@ -110,7 +110,7 @@ public enum Bybit {
                     if key[0] == UInt8(ascii: "b") { f.b = d.i } else { f.a = d.i }
                     // Stepped over by brackets and quotes only: `forEachLevel` parses and checks every level.
                     guard next == 0x5B else { throw .malformed(offset: d.i, expected: "[") }
-                    try d.skipBrackets()
+                    try d.skipValue()
                     continue
                 case UInt8(ascii: "u"): f.u = d.i
                 default: break

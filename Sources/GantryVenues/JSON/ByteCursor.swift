@@ -114,34 +114,6 @@ struct ByteCursor {
         }
     }
 
-    /// Steps over the array or object at the cursor by its brackets and quotes alone (escapes honoured), one
-    /// byte test at a time: for values that are parsed and checked in full later (level arrays), where a
-    /// grammar check here would read them twice.
-    @inlinable
-    mutating func skipBrackets() throws(DecodeError) {
-        var depth = 0
-        while i < end {
-            let b = p[i]
-            if b == 0x22 {
-                i &+= 1
-                while i < end && p[i] != 0x22 {
-                    i &+= p[i] == 0x5C ? 2 : 1
-                }
-                if i >= end { throw .truncated }
-            } else if b == 0x5B || b == 0x7B {
-                depth &+= 1
-            } else if b == 0x5D || b == 0x7D {
-                depth &-= 1
-                if depth == 0 {
-                    i &+= 1
-                    return
-                }
-            }
-            i &+= 1
-        }
-        throw .truncated
-    }
-
     /// Skips any value.
     @inlinable
     mutating func skipValue() throws(DecodeError) {
