@@ -39,6 +39,10 @@ public enum KrakenV2 {
         var channel = UnsafeRawBufferPointer(start: nil, count: 0)
         var type = UnsafeRawBufferPointer(start: nil, count: 0)
         var data = -1
+        var result = BookMessage(
+            message: message, isSnapshot: false, symbol: UnsafeRawBufferPointer(start: nil, count: 0), checksum: 0,
+            hasChecksum: false, bids: -1, asks: -1)
+        var bookRead = false
         try c.expect(0x7B, "{")
         if !(try c.consume(0x7D)) {
             repeat {
@@ -49,6 +53,11 @@ public enum KrakenV2 {
                     channel = try c.string()
                 } else if key.equals("type") && next == 0x22 {
                     type = try c.string()
+                } else if key.equals("data") && next == 0x5B && channel.equals("book") {
+                    // Kraken sends the channel first: the book is read where it lies, not skipped and read again.
+                    data = c.i
+                    try readBook(&c, &result)
+                    bookRead = true
                 } else {
                     if key.equals("data") { data = c.i }
                     try c.skipValue()
@@ -57,15 +66,20 @@ public enum KrakenV2 {
             try c.expect(0x7D, "} or ,")
         }
         guard channel.equals("book") else { throw .unknownMessage }
-        let isSnapshot: Bool
-        if type.equals("snapshot") { isSnapshot = true } else if type.equals("update") { isSnapshot = false } else {
-            throw .missingField("type")
-        }
+        if type.equals("snapshot") { result.isSnapshot = true } else if !type.equals("update") { throw .missingField("type") }
         guard data >= 0 else { throw .missingField("data") }
-        var result = BookMessage(
-            message: message, isSnapshot: isSnapshot, symbol: UnsafeRawBufferPointer(start: nil, count: 0), checksum: 0,
-            hasChecksum: false, bids: -1, asks: -1)
-        var d = ByteCursor(message, at: data)
+        if !bookRead {
+            var d = ByteCursor(message, at: data)
+            try readBook(&d, &result)
+        }
+        guard result.symbol.count > 0 else { throw .missingField("symbol") }
+        guard result.bids >= 0 || result.asks >= 0 else { throw .missingField("bids or asks") }
+        return result
+    }
+
+    /// Reads `data`, the array whose first item is the book, at the cursor: its symbol and checksum, and where
+    /// its level arrays are (stepped over: `forEachLevel` parses them).
+    static func readBook(_ d: inout ByteCursor, _ result: inout BookMessage) throws(DecodeError) {
         try d.expect(0x5B, "[")
         try d.expect(0x7B, "{ (the book)")
         if !(try d.consume(0x7D)) {
@@ -92,8 +106,5 @@ public enum KrakenV2 {
         // "The book element is always the first and only item": anything after it is read past, not used.
         while try d.consume(0x2C) { try d.skipValue() }
         try d.expect(0x5D, "] or ,")
-        guard result.symbol.count > 0 else { throw .missingField("symbol") }
-        guard result.bids >= 0 || result.asks >= 0 else { throw .missingField("bids or asks") }
-        return result
     }
 }
