@@ -40,29 +40,22 @@ public enum Bybit {
         var data = DataFields()
         var sawData = false
         var dataNotObject = -1
-        try c.expect(0x7B, "{")
-        if !(try c.consume(0x7D)) {
-            repeat {
-                let key = try c.string()
-                try c.expect(0x3A, ":")
-                let next = try c.peek()
-                if key.equals("data") {
-                    sawData = true
-                    // The book's object is read where it lies (its level arrays stepped over, to be parsed by
-                    // `forEachLevel`), not skipped here and read again. Other topics' data (trades: an array)
-                    // is skipped.
-                    if next == 0x7B {
-                        try readData(&c, &data)
-                        continue
-                    }
-                    dataNotObject = c.i
+        try c.object { key, next, c throws(DecodeError) in
+            if key.equals("data") {
+                sawData = true
+                // The book's object is read where it lies (its level arrays stepped over, to be parsed by
+                // `forEachLevel`), not skipped here and read again. Other topics' data (trades: an array)
+                // is skipped.
+                if next == 0x7B {
+                    try readData(&c, &data)
+                    return
                 }
-                if key.equals("topic") { topic = c.i } else if key.equals("type") { type = c.i } else if key.equals("ts") {
-                    ts = c.i
-                } else if key.equals("cts") { cts = c.i }
-                try c.skipValue()
-            } while try c.consume(0x2C)
-            try c.expect(0x7D, "} or ,")
+                dataNotObject = c.i
+            }
+            if key.equals("topic") { topic = c.i } else if key.equals("type") { type = c.i } else if key.equals("ts") {
+                ts = c.i
+            } else if key.equals("cts") { cts = c.i }
+            try c.skipValue()
         }
         guard topic >= 0 else { throw .unknownMessage }
         var t = ByteCursor(message, at: topic)
@@ -95,32 +88,22 @@ public enum Bybit {
 
     /// Reads the `data` object at the cursor, noting where its fields are.
     static func readData(_ d: inout ByteCursor, _ f: inout DataFields) throws(DecodeError) {
-        try d.expect(0x7B, "{")
-        if try d.consume(0x7D) { return }
-        repeat {
-            let key = try d.string()
-            try d.expect(0x3A, ":")
-            let next = try d.peek()
-            if key.count == 1 {
-                switch key[0] {
-                case UInt8(ascii: "s"):
-                    f.symbol = try d.string()
-                    continue
-                case UInt8(ascii: "b"), UInt8(ascii: "a"):
-                    if key[0] == UInt8(ascii: "b") { f.b = d.i } else { f.a = d.i }
-                    // Stepped over by brackets and quotes only: `forEachLevel` parses and checks every level.
-                    guard next == 0x5B else { throw .malformed(offset: d.i, expected: "[") }
-                    try d.skipValue()
-                    continue
-                case UInt8(ascii: "u"): f.u = d.i
-                default: break
-                }
+        try d.object { key, next, d throws(DecodeError) in
+            if key.count == 1 && key[0] == UInt8(ascii: "s") {
+                f.symbol = try d.string()
+                return
+            }
+            if key.count == 1 && (key[0] == UInt8(ascii: "b") || key[0] == UInt8(ascii: "a")) {
+                guard next == 0x5B else { throw .malformed(offset: d.i, expected: "[") }
+                // Stepped over by brackets and quotes only: `forEachLevel` parses and checks every level.
+                if key[0] == UInt8(ascii: "b") { f.b = d.i } else { f.a = d.i }
+            } else if key.count == 1 && key[0] == UInt8(ascii: "u") {
+                f.u = d.i
             } else if key.equals("seq") {
                 f.seq = d.i
             }
             try d.skipValue()
-        } while try d.consume(0x2C)
-        try d.expect(0x7D, "} or ,")
+        }
     }
 
     /// The depth of an `orderbook.{depth}.{symbol}` topic, nil for any other topic.

@@ -114,6 +114,21 @@ struct ByteCursor {
         }
     }
 
+    /// Reads the object at the cursor: for each member, `body` gets its key, the first byte of its value and
+    /// the cursor at the value, which it must read or skip (exactly one value).
+    @inlinable @inline(__always)
+    mutating func object(_ body: (UnsafeRawBufferPointer, UInt8, inout ByteCursor) throws(DecodeError) -> Void) throws(DecodeError) {
+        try expect(0x7B, "{")
+        if try consume(0x7D) { return }
+        repeat {
+            let key = try string()
+            try expect(0x3A, ":")
+            let next = try peek()
+            try body(key, next, &self)
+        } while try consume(0x2C)
+        try expect(0x7D, "} or ,")
+    }
+
     /// Skips any value.
     @inlinable
     mutating func skipValue() throws(DecodeError) {

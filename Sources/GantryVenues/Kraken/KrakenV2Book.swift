@@ -43,27 +43,20 @@ public enum KrakenV2 {
             message: message, isSnapshot: false, symbol: UnsafeRawBufferPointer(start: nil, count: 0), checksum: 0,
             hasChecksum: false, bids: -1, asks: -1)
         var bookRead = false
-        try c.expect(0x7B, "{")
-        if !(try c.consume(0x7D)) {
-            repeat {
-                let key = try c.string()
-                try c.expect(0x3A, ":")
-                let next = try c.peek()
-                if key.equals("channel") && next == 0x22 {
-                    channel = try c.string()
-                } else if key.equals("type") && next == 0x22 {
-                    type = try c.string()
-                } else if key.equals("data") && next == 0x5B && channel.equals("book") {
-                    // Kraken sends the channel first: the book is read where it lies, not skipped and read again.
-                    data = c.i
-                    try readBook(&c, &result)
-                    bookRead = true
-                } else {
-                    if key.equals("data") { data = c.i }
-                    try c.skipValue()
-                }
-            } while try c.consume(0x2C)
-            try c.expect(0x7D, "} or ,")
+        try c.object { key, next, c throws(DecodeError) in
+            if key.equals("channel") && next == 0x22 {
+                channel = try c.string()
+            } else if key.equals("type") && next == 0x22 {
+                type = try c.string()
+            } else if key.equals("data") && next == 0x5B && channel.equals("book") {
+                // Kraken sends the channel first: the book is read where it lies, not skipped and read again.
+                data = c.i
+                try readBook(&c, &result)
+                bookRead = true
+            } else {
+                if key.equals("data") { data = c.i }
+                try c.skipValue()
+            }
         }
         guard channel.equals("book") else { throw .unknownMessage }
         if type.equals("snapshot") { result.isSnapshot = true } else if !type.equals("update") { throw .missingField("type") }
@@ -81,27 +74,19 @@ public enum KrakenV2 {
     /// its level arrays are (stepped over: `forEachLevel` parses them).
     static func readBook(_ d: inout ByteCursor, _ result: inout BookMessage) throws(DecodeError) {
         try d.expect(0x5B, "[")
-        try d.expect(0x7B, "{ (the book)")
-        if !(try d.consume(0x7D)) {
-            repeat {
-                let key = try d.string()
-                try d.expect(0x3A, ":")
-                _ = try d.peek()
-                if key.equals("symbol") {
-                    result.symbol = try d.string()
-                    continue
-                }
-                if key.equals("checksum") {
-                    let value = try d.uint64("checksum")
-                    guard value <= UInt64(UInt32.max) else { throw .badNumber(field: "checksum", .overflow) }
-                    result.checksum = UInt32(value)
-                    result.hasChecksum = true
-                    continue
-                }
+        guard try d.peek() == 0x7B else { throw .malformed(offset: d.i, expected: "{ (the book)") }
+        try d.object { key, _, d throws(DecodeError) in
+            if key.equals("symbol") {
+                result.symbol = try d.string()
+            } else if key.equals("checksum") {
+                let value = try d.uint64("checksum")
+                guard value <= UInt64(UInt32.max) else { throw .badNumber(field: "checksum", .overflow) }
+                result.checksum = UInt32(value)
+                result.hasChecksum = true
+            } else {
                 if key.equals("bids") { result.bids = d.i } else if key.equals("asks") { result.asks = d.i }
                 try d.skipValue()
-            } while try d.consume(0x2C)
-            try d.expect(0x7D, "} or ,")
+            }
         }
         // "The book element is always the first and only item": anything after it is read past, not used.
         while try d.consume(0x2C) { try d.skipValue() }

@@ -41,44 +41,30 @@ public enum OKX {
         var book = BookFields()
         var sawData = false
         var dataNotArray = -1
-        try c.expect(0x7B, "{")
-        if !(try c.consume(0x7D)) {
-            repeat {
-                let key = try c.string()
-                try c.expect(0x3A, ":")
-                let next = try c.peek()
-                if key.equals("action") && next == 0x22 {
-                    let a = try c.string()
-                    if a.equals("snapshot") { action = .snapshot } else if a.equals("update") { action = .update }
-                } else if key.equals("arg") && next == 0x7B {
-                    try c.expect(0x7B, "{")
-                    if !(try c.consume(0x7D)) {
-                        repeat {
-                            let k = try c.string()
-                            try c.expect(0x3A, ":")
-                            let value = try c.peek()
-                            if k.equals("instId") && value == 0x22 { instrument = try c.string() } else { try c.skipValue() }
-                        } while try c.consume(0x2C)
-                        try c.expect(0x7D, "} or ,")
-                    }
-                } else if key.equals("data") && next != 0x5B {
-                    sawData = true
-                    dataNotArray = c.i
-                    try c.skipValue()
-                } else if key.equals("data") {
-                    sawData = true
-                    try c.expect(0x5B, "[")
-                    if !(try c.consume(0x5D)) {
-                        try readBook(message, &c, &book)
-                        // Further elements (OKX sends one) are skipped.
-                        while try c.consume(0x2C) { try c.skipValue() }
-                        try c.expect(0x5D, "] or ,")
-                    }
-                } else {
-                    try c.skipValue()
+        try c.object { key, next, c throws(DecodeError) in
+            if key.equals("action") && next == 0x22 {
+                let a = try c.string()
+                if a.equals("snapshot") { action = .snapshot } else if a.equals("update") { action = .update }
+            } else if key.equals("arg") && next == 0x7B {
+                try c.object { k, value, c throws(DecodeError) in
+                    if k.equals("instId") && value == 0x22 { instrument = try c.string() } else { try c.skipValue() }
                 }
-            } while try c.consume(0x2C)
-            try c.expect(0x7D, "} or ,")
+            } else if key.equals("data") && next != 0x5B {
+                sawData = true
+                dataNotArray = c.i
+                try c.skipValue()
+            } else if key.equals("data") {
+                sawData = true
+                try c.expect(0x5B, "[")
+                if !(try c.consume(0x5D)) {
+                    try readBook(message, &c, &book)
+                    // Further elements (OKX sends one) are skipped.
+                    while try c.consume(0x2C) { try c.skipValue() }
+                    try c.expect(0x5D, "] or ,")
+                }
+            } else {
+                try c.skipValue()
+            }
         }
         guard let action, sawData else { throw .unknownMessage }
         guard dataNotArray < 0 else { throw .malformed(offset: dataNotArray, expected: "[") }
@@ -100,19 +86,14 @@ public enum OKX {
 
     /// Reads the book object at the cursor.
     static func readBook(_ message: UnsafeRawBufferPointer, _ c: inout ByteCursor, _ f: inout BookFields) throws(DecodeError) {
-        func signed(_ field: StaticString) throws(DecodeError) -> Int64 {
+        func signed(_ c: inout ByteCursor, _ field: StaticString) throws(DecodeError) -> Int64 {
             var j = JSONScanner(message)
             j.offset = c.i
             let v = try j.int64(field)
             c.i = j.offset
             return v
         }
-        try c.expect(0x7B, "{")
-        if try c.consume(0x7D) { return }
-        repeat {
-            let key = try c.string()
-            try c.expect(0x3A, ":")
-            let next = try c.peek()
+        try c.object { key, next, c throws(DecodeError) in
             if key.equals("bids") || key.equals("asks") {
                 guard next == 0x5B else { throw .malformed(offset: c.i, expected: "[") }
                 if key.equals("bids") { f.bids = c.i } else { f.asks = c.i }
@@ -122,16 +103,15 @@ public enum OKX {
                 guard ms < UInt64(Int64.max / 1_000_000) else { throw .badNumber(field: "ts", .overflow) }
                 f.time = Nanos(raw: Int64(ms) * 1_000_000)
             } else if key.equals("checksum") {
-                f.checksum = Int32(truncatingIfNeeded: try signed("checksum"))
+                f.checksum = Int32(truncatingIfNeeded: try signed(&c, "checksum"))
             } else if key.equals("seqId") {
-                f.seqId = try signed("seqId")
+                f.seqId = try signed(&c, "seqId")
             } else if key.equals("prevSeqId") {
-                f.prevSeqId = try signed("prevSeqId")
+                f.prevSeqId = try signed(&c, "prevSeqId")
             } else {
                 try c.skipValue()
             }
-        } while try c.consume(0x2C)
-        try c.expect(0x7D, "} or ,")
+        }
     }
 
     /// OKX's book checksum: CRC32 of "bid1px:bid1sz:ask1px:ask1sz:…" over the best 25 levels of each side
