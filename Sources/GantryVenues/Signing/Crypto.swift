@@ -4,27 +4,21 @@ import COpenSSL
 /// HMAC-SHA256, for the venues that sign with a shared secret (Binance and Bybit as hex, OKX as base64).
 public enum Crypto {
     /// The 32-byte HMAC-SHA256 of `data` under `key`.
-    public static func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        key.withUnsafeBytes { k in
-            data.withUnsafeBytes { d in
-                _ = HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), d.baseAddress?.assumingMemoryBound(to: UInt8.self), d.count, &digest, &length)
-            }
-        }
-        return Array(digest.prefix(Int(length)))
-    }
+    public static func hmacSHA256(key: [UInt8], _ data: [UInt8]) -> [UInt8] { hmac(EVP_sha256(), size: 32, key: key, data) }
 
     /// The 64-byte HMAC-SHA512 of `data` under `key` (Kraken).
-    public static func hmacSHA512(key: [UInt8], _ data: [UInt8]) -> [UInt8] {
-        var digest = [UInt8](repeating: 0, count: 64)
+    public static func hmacSHA512(key: [UInt8], _ data: [UInt8]) -> [UInt8] { hmac(EVP_sha512(), size: 64, key: key, data) }
+
+    /// The HMAC of `data` under `key` with `digest`, whose output is `size` bytes.
+    static func hmac(_ digest: OpaquePointer?, size: Int, key: [UInt8], _ data: [UInt8]) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: size)
         var length: UInt32 = 0
         key.withUnsafeBytes { k in
             data.withUnsafeBytes { d in
-                _ = HMAC(EVP_sha512(), k.baseAddress, Int32(k.count), d.baseAddress?.assumingMemoryBound(to: UInt8.self), d.count, &digest, &length)
+                _ = HMAC(digest, k.baseAddress, Int32(k.count), d.baseAddress?.assumingMemoryBound(to: UInt8.self), d.count, &out, &length)
             }
         }
-        return Array(digest.prefix(Int(length)))
+        return Array(out.prefix(Int(length)))
     }
 
     /// The SHA-256 digest of `data`.
