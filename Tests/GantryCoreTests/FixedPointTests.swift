@@ -262,4 +262,21 @@ struct DecimalPrefixTests {
         #expect(read(",1") == nil)
         #expect(read("") == nil)
     }
+
+    @Test("integers of every length agree with the standard library, with and without sixteen bytes to read")
+    func randomIntegers() {
+        var rng = SplitMix64(seed: 0x696E_7473)
+        let stops: [UInt8] = Array(",}]\" e.-".utf8)
+        for _ in 0..<100_000 {
+            let digits = (0..<Int(rng.next() % 22)).map { _ in UInt8(ascii: "0") + UInt8(rng.next() % 10) }
+            // A stop byte, then sometimes more bytes (digits too), so both the two-load path and the loop run.
+            var bytes = digits + [stops[Int(rng.next() % UInt64(stops.count))]]
+            bytes += (0..<Int(rng.next() % 20)).map { _ in UInt8(ascii: "0") + UInt8(rng.next() % 10) }
+            let text = String(decoding: digits, as: UTF8.self)
+            let expected: UInt64? = digits.isEmpty || digits.count > 19 ? nil : UInt64(text)
+            let got = bytes.withUnsafeBufferPointer { FixedPoint.unsignedInteger($0.baseAddress!, from: 0, end: $0.count) }
+            #expect(got?.0 == expected, "\(text)")
+            if let got { #expect(got.next == digits.count, "\(text) stopped at \(got.next)") }
+        }
+    }
 }

@@ -64,6 +64,20 @@ struct ByteCursor {
     @inlinable @inline(__always)
     static func plainStringEnd(_ p: UnsafePointer<UInt8>, from start: Int, end: Int) -> (at: Int, escaped: Bool)? {
         var k = start
+        // Eight bytes at a time: a byte equal to the quote or the backslash becomes a zero byte after the xor, and
+        // the lowest zero byte's flag is exact (a borrow only sets flags above a zero byte).
+        while k &+ 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(p + k).loadUnaligned(as: UInt64.self))
+            let quote = word ^ 0x2222_2222_2222_2222
+            let backslash = word ^ 0x5C5C_5C5C_5C5C_5C5C
+            let flags = ((quote &- 0x0101_0101_0101_0101) & ~quote | (backslash &- 0x0101_0101_0101_0101) & ~backslash)
+                & 0x8080_8080_8080_8080
+            if flags != 0 {
+                let at = k &+ flags.trailingZeroBitCount &>> 3
+                return (at, p[at] == 0x5C)
+            }
+            k &+= 8
+        }
         while k < end {
             let b = p[k]
             if b == 0x22 { return (k, false) }

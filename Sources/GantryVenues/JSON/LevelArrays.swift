@@ -55,7 +55,7 @@ public enum LevelArrays {
     /// decimal short enough for `FixedPoint.shortPrefix`, read with no per-token checks; the cursor is left
     /// after the size's closing quote. Nil (the cursor untouched) for anything else, which `generalLevel` then
     /// reads or rejects.
-    @inlinable @inline(__always)
+    @_transparent @usableFromInline
     static func quickLevel(_ cursor: inout ByteCursor, priceScale: Int, quantityScale: Int) -> (Price, Quantity)? {
         let p = cursor.p
         let end = cursor.end
