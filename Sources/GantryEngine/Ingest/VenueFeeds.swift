@@ -282,7 +282,10 @@ public struct CoinbaseFeed: FeedHandler, ~Copyable {
                 if outcome == .control || one != .applied { outcome = one }
             }
         } catch {
-            return .malformed(error, stale: nil)
+            // The message broke off between book events (or after them): events it carried may be lost, for
+            // any product. As after a gap in `sequence_num`, every book is rebuilt.
+            connectionLost(at: receiveTime, into: &batch)
+            return .malformed(error, stale: InstrumentId.none)
         }
         return outcome
     }

@@ -20,13 +20,31 @@ public enum CoinbaseAdvanced {
         public var channel: Channel
         public var sequence: UInt64
         @usableFromInline var events: Int
+        /// `decode` stopped at `events` (a level2 message whose channel and number came first, as Coinbase
+        /// sends them): the events and the members after them are read, and checked, by `forEachBookEvent`.
+        @usableFromInline var restUnread = false
 
         /// Calls `body` for each level2 event of the message (a snapshot or an update of one product).
+        /// - Throws: `DecodeError` for a malformed event (after `body` has seen the events before it) or, when
+        ///   `decode` left them unread, malformed or truncated bytes after the events.
         public func forEachBookEvent(_ body: (BookEvent) throws(DecodeError) -> Void) throws(DecodeError) {
             guard channel == .level2, events >= 0 else { return }
             var c = ByteCursor(message, at: events)
             try c.expect(0x5B, "[")
-            if try c.consume(0x5D) { return }
+            if !(try c.consume(0x5D)) {
+                try readEvents(&c, body)
+            }
+            if restUnread {
+                while try c.consume(0x2C) {
+                    _ = try c.string()
+                    try c.expect(0x3A, ":")
+                    try c.skipValue()
+                }
+                try c.expect(0x7D, "} or ,")
+            }
+        }
+
+        func readEvents(_ c: inout ByteCursor, _ body: (BookEvent) throws(DecodeError) -> Void) throws(DecodeError) {
             repeat {
                 var event = BookEvent(message: message, isSnapshot: false, product: UnsafeRawBufferPointer(start: nil, count: 0), updates: -1)
                 var type = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -123,6 +141,9 @@ public enum CoinbaseAdvanced {
                     channel = try c.string()
                 } else if key.equals("sequence_num") {
                     sequence = try c.uint64("sequence_num")
+                } else if key.equals("events") && sequence != nil && channel.equals("l2_data") {
+                    // The book events are read once, by `forEachBookEvent`, with what follows them.
+                    return Message(message: message, channel: .level2, sequence: sequence!, events: c.i, restUnread: true)
                 } else {
                     if key.equals("events") { events = c.i }
                     try c.skipValue()
@@ -136,7 +157,7 @@ public enum CoinbaseAdvanced {
             channel.equals("l2_data") ? .level2 : channel.equals("heartbeats") ? .heartbeats
             : channel.equals("subscriptions") ? .subscriptions : .other
         if kind == .level2 && events < 0 { throw .missingField("events") }
-        return Message(message: message, channel: kind, sequence: sequence, events: events)
+        return Message(message: message, channel: kind, sequence: sequence, events: events, restUnread: false)
     }
 }
 

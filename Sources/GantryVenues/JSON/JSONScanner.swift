@@ -244,11 +244,31 @@ public struct JSONScanner {
 
 extension UnsafeRawBufferPointer {
     /// Byte-wise equality with an ASCII literal (keys, event names): no allocation.
-    @inlinable
+    ///
+    /// Compared a word at a time (two overlapping loads from each side); inlined where it is called, where the
+    /// literal's words are constants.
+    @_transparent
     public func equals(_ literal: StaticString) -> Bool {
-        guard count == literal.utf8CodeUnitCount else { return false }
-        let l = literal.utf8Start
-        for i in 0..<count where self[i] != l[i] { return false }
+        let n = literal.utf8CodeUnitCount
+        guard count == n else { return false }
+        if n == 0 { return true }
+        let a = baseAddress!
+        let b = UnsafeRawPointer(literal.utf8Start)
+        if n >= 8 {
+            var k = 0
+            while k &+ 8 < n {
+                if a.loadUnaligned(fromByteOffset: k, as: UInt64.self) != b.loadUnaligned(fromByteOffset: k, as: UInt64.self) {
+                    return false
+                }
+                k &+= 8
+            }
+            return a.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) == b.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+        }
+        if n >= 4 {
+            return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+                && a.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self) == b.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
+        }
+        for i in 0..<n where a.load(fromByteOffset: i, as: UInt8.self) != b.load(fromByteOffset: i, as: UInt8.self) { return false }
         return true
     }
 }
