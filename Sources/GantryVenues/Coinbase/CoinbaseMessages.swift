@@ -58,8 +58,10 @@ public enum CoinbaseAdvanced {
                             type = try c.string()
                         } else if key.equals("product_id") {
                             event.product = try c.string()
+                        } else if key.equals("updates") {
+                            event.updates = c.i
+                            if !CoinbaseAdvanced.quickSkipUpdates(&c) { try c.skipValue() }
                         } else {
-                            if key.equals("updates") { event.updates = c.i }
                             try c.skipValue()
                         }
                     } while try c.consume(0x2C)
@@ -90,6 +92,10 @@ public enum CoinbaseAdvanced {
             try c.expect(0x5B, "[")
             if try c.consume(0x5D) { return }
             repeat {
+                if let (side, price, quantity) = CoinbaseAdvanced.quickUpdate(&c, priceScale: priceScale, quantityScale: quantityScale) {
+                    body(side, price, quantity)
+                    continue
+                }
                 var side = Side.none
                 var price: Int64 = -1
                 var quantity: Int64 = -1
@@ -123,6 +129,53 @@ public enum CoinbaseAdvanced {
         }
     }
 
+    /// One update exactly as Coinbase sends it, `{"side":"bid"|"offer","event_time":"…","price_level":"…",
+    /// "new_quantity":"…"}` with no white space and no escape, matched literally with no key lookup; the cursor
+    /// is left after its closing brace. Nil (the cursor untouched) for anything else, which the general read then
+    /// takes or rejects with the problem named.
+    @inlinable @inline(__always)
+    static func quickUpdate(_ c: inout ByteCursor, priceScale: Int, quantityScale: Int) -> (Side, Price, Quantity)? {
+        guard var m = LiteralMatcher(c.bytes) else { return nil }
+        m.i = c.i
+        guard m.literal(#"{"side":""#) else { return nil }
+        let side: Side
+        if m.literal(#"bid","event_time":""#) {
+            side = .buy
+        } else if m.literal(#"offer","event_time":""#) {
+            side = .sell
+        } else {
+            return nil
+        }
+        guard m.plainString() != nil, m.literal(#","price_level":""#),
+            let price = m.decimal(scale: priceScale), price > 0, m.literal(#"","new_quantity":""#),
+            let quantity = m.decimal(scale: quantityScale), m.literal(#""}"#)
+        else { return nil }
+        c.i = m.i
+        return (side, Price(raw: price), Quantity(raw: quantity))
+    }
+
+    /// Steps over an `updates` array whose updates all have Coinbase's layout (see `quickUpdate`), string by
+    /// string, for the event walk (the levels are read by `BookEvent.forEachLevel`); the cursor is left after
+    /// the array. False (the cursor untouched) for anything else, which `ByteCursor.skipValue` then steps over.
+    static func quickSkipUpdates(_ c: inout ByteCursor) -> Bool {
+        guard var m = LiteralMatcher(c.bytes) else { return false }
+        m.i = c.i
+        guard m.literal("[") else { return false }
+        if !m.literal("]") {
+            repeat {
+                guard m.literal(#"{"side":""#), m.plainString() != nil, m.literal(#","event_time":""#), m.plainString() != nil,
+                    m.literal(#","price_level":""#), m.plainString() != nil, m.literal(#","new_quantity":""#),
+                    m.plainString() != nil, m.literal("}")
+                else { return false }
+            } while m.literal(",")
+            guard m.literal("]") else { return false }
+        }
+        c.i = m.i
+        return true
+    }
+}
+
+extension CoinbaseAdvanced {
     /// Decodes the envelope of any Advanced Trade market-data message.
     /// - Throws: `DecodeError`; `.unknownMessage` for a message without `channel` (an error reply is
     ///   `{"type":"error","message":…}`).

@@ -58,6 +58,15 @@ struct LiteralMatcher {
         return UnsafeRawBufferPointer(start: p + start, count: at &- start)
     }
 
+    /// A decimal `digits[.digits]` at `scale` (no sign, no exponent), up to the byte after it; nil for
+    /// anything else, or a non-zero digit beyond the scale.
+    @_transparent @usableFromInline
+    mutating func decimal(scale: Int) -> Int64? {
+        guard let (value, next) = FixedPoint.unsignedPrefix(p, from: i, end: end, scale: scale) else { return nil }
+        i = next
+        return value
+    }
+
     /// The next byte, if any.
     @inlinable
     var next: UInt8? { i < end ? p[i] : nil }

@@ -107,6 +107,57 @@ struct CoinbaseTests {
         }
     }
 
+    /// The events' levels, or the error, as text.
+    func levels(_ text: String, priceScale: Int = 2, quantityScale: Int = 8) -> String {
+        do {
+            return try text.withBytes { bytes in
+                var out: [String] = []
+                try CoinbaseAdvanced.decode(bytes).forEachBookEvent { event throws(DecodeError) in
+                    out.append(String(decoding: event.product, as: UTF8.self))
+                    try event.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { out.append("\($0) \($1.raw) \($2.raw)") }
+                }
+                return out.joined(separator: " ")
+            }
+        } catch {
+            return "error"
+        }
+    }
+
+    @Test("the literal read of Coinbase's update layout gives what the general read gives, on 20,000 random messages")
+    func quickUpdatesAgree() {
+        var state: UInt64 = 0x636F_696E
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33) % n
+        }
+        // Decimals as Coinbase sends them, and some the literal read must hand to the general one (or refuse).
+        let decimals = ["21921.73", "0", "1.5", "0.06317902", "100", "21921.730", "0.000000001", "1e2", "-1", "1.", ".5", "99999999999.99"]
+        let sides = ["bid", "offer", "ask", "buy"]
+        let times = ["2023-02-09T20:32:50.7Z", "", "t\\u0031", "1970-01-01T00:00:00Z"]
+        var shuffle = SeededShuffle()
+        for _ in 0..<20_000 {
+            let updates = (0..<(1 + next(4))).map { _ -> String in
+                let fields = [
+                    #""side":"\#(sides[next(sides.count)])""#, #""event_time":"\#(times[next(times.count)])""#,
+                    #""price_level":"\#(decimals[next(decimals.count)])""#, #""new_quantity":"\#(decimals[next(decimals.count)])""#,
+                ]
+                // Coinbase's order nearly always; sometimes another, or a field more.
+                var ordered = next(8) == 0 ? fields.shuffled(using: &shuffle) : fields
+                if next(10) == 0 { ordered.insert(#""extra":[1,{"a":"}"}]"#, at: next(ordered.count + 1)) }
+                return "{" + ordered.joined(separator: ",") + "}"
+            }.joined(separator: ",")
+            let text = Self.update(1, updates)
+            // White space after every brace: valid JSON that only the general read takes.
+            let general = text.replacingOccurrences(of: "{", with: "{ ")
+            #expect(levels(text) == levels(general), "\(text)")
+        }
+        #expect(levels(Self.update(1, Self.bidAt("1.5"))) == "BTC-USD buy 150 0")
+    }
+
+    static func bidAt(_ price: String) -> String {
+        #"{"side":"bid","event_time":"t","price_level":"\#(price)","new_quantity":"0"}"#
+    }
+
     @Test("malformed and truncated level2 messages are errors; a bad side or a missing quantity is named")
     func badInput() throws {
         var book = sync()
@@ -133,5 +184,15 @@ struct CoinbaseTests {
                 if case .update(let m) = try CoinbaseExchange.decode(bytes) { try m.forEachLevel(priceScale: 2, quantityScale: 2) { _, _, _ in } }
             }
         }
+    }
+}
+
+/// A fixed shuffle source for the random-message tests.
+struct SeededShuffle: RandomNumberGenerator {
+    var state: UInt64 = 0x7368_7566
+
+    mutating func next() -> UInt64 {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return state
     }
 }
