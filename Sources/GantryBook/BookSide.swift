@@ -32,13 +32,21 @@ public enum LevelChange: Sendable, Equatable {
 /// updates cluster at the top of the book, so finding a level is a short walk from the end and inserting or
 /// removing one moves only the few better levels; the best level is read in O(1). When the side is full, the
 /// worst level makes room for a better one. No allocation after `init`.
+///
+/// The levels are a window that slides along an allocation twice the capacity: dropping the worst levels (a
+/// full side taking a better one, or `truncate(toDepth:)` after each update of a depth-limited venue) moves
+/// the window's start instead of every level, and the window is moved back to the allocation's start only
+/// when it reaches the end (once per `capacity` such drops at most).
 public struct BookSide: ~Copyable {
     public let side: Side
     public let capacity: Int
     /// How many levels the side holds.
     @inlinable public var count: Int { held }
     @usableFromInline var held = 0
-    @usableFromInline let levels: UnsafeMutablePointer<BookLevel>
+    /// The window: `levels[0..<held]`, worst first, within `storage[0..<2 * capacity]`.
+    @usableFromInline var levels: UnsafeMutablePointer<BookLevel>
+    @usableFromInline let storage: UnsafeMutablePointer<BookLevel>
+    @usableFromInline let storageEnd: UnsafeMutablePointer<BookLevel>
     /// 0 for bids, -1 (all bits) for asks: the sort key is the price, or its negation, without a branch.
     @usableFromInline let keyMask: Int64
 
@@ -49,11 +57,33 @@ public struct BookSide: ~Copyable {
         precondition(side != .none && capacity > 0, "a book side is bids or asks and holds at least one level")
         self.side = side
         self.capacity = capacity
-        levels = .allocate(capacity: capacity)
+        storage = .allocate(capacity: 2 * capacity)
+        storageEnd = storage + 2 * capacity
+        levels = storage
         keyMask = side == .buy ? 0 : -1
     }
 
-    deinit { levels.deallocate() }
+    deinit { storage.deallocate() }
+
+    /// Makes room for one more level at the window's end, moving the window back to the allocation's start
+    /// when it has reached the end.
+    @inlinable @inline(__always)
+    mutating func roomAtEnd() {
+        if levels + held == storageEnd { recentre() }
+    }
+
+    @usableFromInline
+    mutating func recentre() {
+        memmove(storage, levels, held * MemoryLayout<BookLevel>.stride)
+        levels = storage
+    }
+
+    /// Drops the `n` worst levels by moving the window's start.
+    @inlinable @inline(__always)
+    mutating func dropWorst(_ n: Int) {
+        levels += n
+        held -= n
+    }
 
     /// The sort key: ascending in the array, best last.
     @inlinable @inline(__always)
@@ -120,15 +150,16 @@ public struct BookSide: ~Copyable {
             return .updated
         }
         if quantity.isZero { return .absent }
+        var at = i
         if count == capacity {
             if i == 0 { return .beyondDepth }
-            // Drop the worst level; the levels below the new one move down by one.
-            move(from: 1, to: 0, count: i - 1)
-            levels[i - 1] = BookLevel(price: price, quantity: quantity)
-            return .inserted
+            // Drop the worst level: the window's start moves, and the new level goes in as below.
+            dropWorst(1)
+            at -= 1
         }
-        move(from: i, to: i + 1, count: count - i)
-        levels[i] = BookLevel(price: price, quantity: quantity)
+        roomAtEnd()
+        move(from: at, to: at + 1, count: count - at)
+        levels[at] = BookLevel(price: price, quantity: quantity)
         held += 1
         return .inserted
     }
@@ -155,14 +186,15 @@ public struct BookSide: ~Copyable {
     }
 
     /// Removes every level.
-    public mutating func removeAll() { held = 0 }
+    public mutating func removeAll() {
+        held = 0
+        levels = storage
+    }
 
     /// Keeps only the best `depth` levels (a venue's subscribed depth).
     public mutating func truncate(toDepth depth: Int) {
         guard depth < count else { return }
-        let drop = count - depth
-        move(from: drop, to: 0, count: depth)
-        held = depth
+        dropWorst(count - max(depth, 0))
     }
 
     /// The quantity of the best `depth` levels together.

@@ -10,7 +10,11 @@ struct ModelSide {
 
     mutating func set(_ price: Int64, _ quantity: Int64) {
         if quantity == 0 { levels[price] = nil } else { levels[price] = quantity }
-        if levels.count > capacity { for dropped in sorted[capacity...] { levels[dropped.price.raw] = nil } }
+        truncate(capacity)
+    }
+
+    mutating func truncate(_ depth: Int) {
+        if levels.count > depth { for dropped in sorted[depth...] { levels[dropped.price.raw] = nil } }
     }
 
     var sorted: [BookLevel] {
@@ -32,7 +36,7 @@ struct SplitMix {
 
 @Suite("Book side: sorted levels, best last")
 struct BookSideTests {
-    @Test("random updates near and far from the top agree with a dictionary model", arguments: [(Side.buy, 10_000), (.sell, 10_000), (.buy, 16), (.sell, 16)])
+    @Test("random updates, truncations and clears near and far from the top agree with a dictionary model", arguments: [(Side.buy, 10_000), (.sell, 10_000), (.buy, 16), (.sell, 16)])
     func againstModel(side: Side, capacity: Int) {
         var book = BookSide(side, capacity: capacity)
         var model = ModelSide(bids: side == .buy, capacity: capacity)
@@ -45,7 +49,16 @@ struct BookSideTests {
             let quantity = r % 3 == 0 ? 0 : Int64(1 + (r >> 32) % 1_000)
             book.set(Price(raw: price), Quantity(raw: quantity))
             model.set(price, quantity)
-            if step % 499 == 0 || step == 19_999 {
+            // A depth-limited venue cuts the book after each update; now and then it is cleared for a snapshot.
+            if r % 16 == 1 {
+                let depth = Int((r >> 40) % UInt64(capacity + 1))
+                book.truncate(toDepth: depth)
+                model.truncate(depth)
+            } else if r % 4_099 == 2 {
+                book.removeAll()
+                model.levels.removeAll()
+            }
+            if step % 499 == 0 || step == 19_999 || capacity < 100 {
                 #expect(book.array == model.sorted, "step \(step)")
                 if book.array != model.sorted { return }
             }

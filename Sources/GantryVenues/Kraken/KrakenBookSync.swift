@@ -16,38 +16,62 @@ public enum Kraken {
     /// - Parameters:
     ///   - priceScale, quantityScale: The book's scales, which must be the pair's decimals.
     public static func checksum(_ book: borrowing L2Book, priceScale: Int, quantityScale: Int) -> UInt32 {
-        // 40 values of at most 19 digits each.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40 * 20) { buffer in
+        // 40 values of at most 20 digits each, and the slack of one word store.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40 * 20 + 8) { buffer in
+            let out = UnsafeMutableRawPointer(buffer.baseAddress!)
             var n = 0
-            func add(_ raw: Int64) {
-                // Mantissas in a book are non-negative (prices > 0, quantities ≥ 0).
-                var v = UInt64(max(raw, 0))
-                var digits = 0
-                repeat {
-                    digits += 1
-                    v /= 10
-                } while v > 0
-                v = UInt64(max(raw, 0))
-                var k = n + digits - 1
-                repeat {
-                    buffer[k] = UInt8(truncatingIfNeeded: v % 10) &+ 0x30
-                    v /= 10
-                    k -= 1
-                } while v > 0
-                n += digits
-            }
+            // Mantissas in a book are non-negative (prices > 0, quantities ≥ 0).
             for i in 0..<min(10, book.asks.count) {
                 let l = book.asks.level(i)
-                add(l.price.raw)
-                add(l.quantity.raw)
+                n += DecimalText.write(UInt64(max(l.price.raw, 0)), to: out + n)
+                n += DecimalText.write(UInt64(max(l.quantity.raw, 0)), to: out + n)
             }
             for i in 0..<min(10, book.bids.count) {
                 let l = book.bids.level(i)
-                add(l.price.raw)
-                add(l.quantity.raw)
+                n += DecimalText.write(UInt64(max(l.price.raw, 0)), to: out + n)
+                n += DecimalText.write(UInt64(max(l.quantity.raw, 0)), to: out + n)
             }
             return UInt32(truncatingIfNeeded: crc32(0, buffer.baseAddress, UInt32(n)))
         }
+    }
+}
+
+/// An unsigned integer's decimal text, eight digits at a time: the digits of a number below 10^8 are split
+/// into halves, quarters and single digits in the lanes of one word (a few multiplies, no division loop).
+enum DecimalText {
+    /// Writes the digits of `value` (no leading zeros; "0" for zero) at `out` and returns how many. Stores
+    /// whole words: `out` must have room for the digits and 8 bytes more.
+    static func write(_ value: UInt64, to out: UnsafeMutableRawPointer) -> Int {
+        if value < 100_000_000 {
+            let digits = eightDigits(value)
+            // Leading zero digits are the word's low zero bytes; one digit is always written.
+            let leading = min(7, digits.trailingZeroBitCount &>> 3)
+            out.storeBytes(of: ((digits | 0x3030_3030_3030_3030) &>> UInt64(8 &* leading)).littleEndian, as: UInt64.self)
+            return 8 &- leading
+        }
+        if value < 10_000_000_000_000_000 {
+            let n = write(value / 100_000_000, to: out)
+            out.storeBytes(of: (eightDigits(value % 100_000_000) | 0x3030_3030_3030_3030).littleEndian, toByteOffset: n, as: UInt64.self)
+            return n &+ 8
+        }
+        let n = write(value / 10_000_000_000_000_000, to: out)
+        let rest = value % 10_000_000_000_000_000
+        out.storeBytes(of: (eightDigits(rest / 100_000_000) | 0x3030_3030_3030_3030).littleEndian, toByteOffset: n, as: UInt64.self)
+        out.storeBytes(of: (eightDigits(rest % 100_000_000) | 0x3030_3030_3030_3030).littleEndian, toByteOffset: n &+ 8, as: UInt64.self)
+        return n &+ 16
+    }
+
+    /// The eight digits of `value` (< 10^8, with leading zeros) as byte values 0...9, the most significant in
+    /// the lowest byte.
+    @inline(__always)
+    static func eightDigits(_ value: UInt64) -> UInt64 {
+        // Two 32-bit lanes of four digits, four 16-bit lanes of two, eight bytes of one: at each step a lane's
+        // quotient by 100 (or 10) by multiply and shift, exact for these ranges, its remainder beside it.
+        let x = (value / 10_000) | ((value % 10_000) &<< 32)
+        let hundreds = ((x &* 5_243) &>> 19) & 0x0000_007F_0000_007F
+        let y = hundreds | ((x &- hundreds &* 100) &<< 16)
+        let tens = ((y &* 103) &>> 10) & 0x000F_000F_000F_000F
+        return tens | ((y &- tens &* 10) &<< 8)
     }
 }
 
