@@ -17,6 +17,16 @@ public enum LevelObjects {
         try c.expect(0x5B, "[")
         if try c.consume(0x5D) { return }
         while true {
+            if let (price, quantity) = quickLevel(&c, priceKey, quantityKey, priceScale: priceScale, quantityScale: quantityScale) {
+                body(side, Price(raw: price), Quantity(raw: quantity))
+                if c.i < c.end && c.p[c.i] == 0x2C {
+                    c.i &+= 1
+                    continue
+                }
+                if try c.consume(0x2C) { continue }
+                try c.expect(0x5D, "] or ,")
+                return
+            }
             try c.expect(0x7B, "{")
             var price: Int64? = nil
             var quantity: Int64? = nil
@@ -43,5 +53,42 @@ public enum LevelObjects {
             try c.expect(0x5D, "] or ,")
             return
         }
+    }
+
+    /// A level exactly as venues send it, `{"price":P,"qty":Q}` with the keys in that order, no white space and
+    /// each decimal a JSON number or a string `digits[.digits]`; the cursor is left after the closing brace.
+    /// Nil (the cursor untouched) for anything else, which the general read then takes or rejects.
+    @inlinable @inline(__always)
+    static func quickLevel(
+        _ c: inout ByteCursor, _ priceKey: StaticString, _ quantityKey: StaticString, priceScale: Int, quantityScale: Int
+    ) -> (Int64, Int64)? {
+        guard var m = LiteralMatcher(c.bytes) else { return nil }
+        m.i = c.i
+        guard m.literal(#"{""#), m.literal(priceKey), m.literal(#"":"#), let price = m.numberOrQuoted(scale: priceScale), price > 0,
+            m.literal(#",""#), m.literal(quantityKey), m.literal(#"":"#), let quantity = m.numberOrQuoted(scale: quantityScale),
+            m.literal("}")
+        else { return nil }
+        c.i = m.i
+        return (price, quantity)
+    }
+
+    /// Steps over a level array whose levels all have the layout `quickLevel` reads (the values not parsed);
+    /// the cursor is left after the array. False (the cursor untouched) for anything else, which
+    /// `ByteCursor.skipValue` then steps over.
+    @inlinable
+    static func quickSkip(_ c: inout ByteCursor, _ priceKey: StaticString, _ quantityKey: StaticString) -> Bool {
+        guard var m = LiteralMatcher(c.bytes) else { return false }
+        m.i = c.i
+        guard m.literal("[") else { return false }
+        if !m.literal("]") {
+            repeat {
+                guard m.literal(#"{""#), m.literal(priceKey), m.literal(#"":"#), m.skipNumberOrString(), m.literal(#",""#),
+                    m.literal(quantityKey), m.literal(#"":"#), m.skipNumberOrString(), m.literal("}")
+                else { return false }
+            } while m.literal(",")
+            guard m.literal("]") else { return false }
+        }
+        c.i = m.i
+        return true
     }
 }

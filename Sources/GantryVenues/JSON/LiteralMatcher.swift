@@ -67,6 +67,50 @@ struct LiteralMatcher {
         return value
     }
 
+    /// A decimal sent as a JSON number or as a string, `digits[.digits]` either way (see `decimal`).
+    @_transparent @usableFromInline
+    mutating func numberOrQuoted(scale: Int) -> Int64? {
+        if next != 0x22 { return decimal(scale: scale) }
+        i &+= 1
+        guard let value = decimal(scale: scale), next == 0x22 else { return nil }
+        i &+= 1
+        return value
+    }
+
+    /// Steps over a number `digits[.digits]` (or a string without escapes); false for anything else (a sign,
+    /// an exponent: the general skip judges those).
+    @inlinable @inline(__always)
+    mutating func skipNumberOrString() -> Bool {
+        if next == 0x22 {
+            i &+= 1
+            return plainString() != nil
+        }
+        let integer = digits()
+        if integer == 0 { return false }
+        if next == 0x2E {
+            i &+= 1
+            return digits() > 0
+        }
+        return true
+    }
+
+    /// Steps over ASCII digits, eight at a time; returns how many.
+    @inlinable @inline(__always)
+    mutating func digits() -> Int {
+        let start = i
+        while i &+ 8 <= end {
+            let word = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+            let flags = ((word &+ 0x4646_4646_4646_4646) | (word &- 0x3030_3030_3030_3030)) & 0x8080_8080_8080_8080
+            if flags != 0 {
+                i &+= flags.trailingZeroBitCount &>> 3
+                return i &- start
+            }
+            i &+= 8
+        }
+        while i < end && p[i] &- 0x30 < 10 { i &+= 1 }
+        return i &- start
+    }
+
     /// The next byte, if any.
     @inlinable
     var next: UInt8? { i < end ? p[i] : nil }

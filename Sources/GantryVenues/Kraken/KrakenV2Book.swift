@@ -83,8 +83,10 @@ public enum KrakenV2 {
                 guard value <= UInt64(UInt32.max) else { throw .badNumber(field: "checksum", .overflow) }
                 result.checksum = UInt32(value)
                 result.hasChecksum = true
+            } else if key.equals("bids") || key.equals("asks") {
+                if key.equals("bids") { result.bids = d.i } else { result.asks = d.i }
+                if !LevelObjects.quickSkip(&d, "price", "qty") { try d.skipValue() }
             } else {
-                if key.equals("bids") { result.bids = d.i } else if key.equals("asks") { result.asks = d.i }
                 try d.skipValue()
             }
         }

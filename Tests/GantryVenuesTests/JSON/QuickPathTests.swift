@@ -1,0 +1,78 @@
+import GantryCore
+import Testing
+
+@testable import GantryVenues
+
+/// The literal quick paths must take the venues' documented layouts (a quick path that never matches would
+/// pass every equality test and cost a second read), and give what the general reads give.
+@Suite("Quick paths take the documented layouts")
+struct QuickPathTests {
+    func cursor<R>(_ text: String, _ body: (inout ByteCursor) -> R) -> R {
+        Array(text.utf8).withUnsafeBytes { bytes in
+            var c = ByteCursor(bytes, at: 0)
+            return body(&c)
+        }
+    }
+
+    @Test("Kraken v2 level objects (JSON numbers) and Coinbase REST levels (strings) are read and stepped over literally")
+    func levelObjects() {
+        // Kraken's "Book checksum (v2)" guide's levels, and Coinbase's REST book shape.
+        let kraken = #"[{"price":45285.2,"qty":0.00100000},{"price":45286.4,"qty":1.54582015}]"#
+        let level = cursor(String(kraken.dropFirst())) { c in
+            LevelObjects.quickLevel(&c, "price", "qty", priceScale: 1, quantityScale: 8).map { [$0.0, $0.1, Int64(c.i)] }
+        }
+        #expect(level == [452_852, 100_000, 34])
+        #expect(cursor(kraken) { c in LevelObjects.quickSkip(&c, "price", "qty") ? c.i : -1 } == kraken.utf8.count)
+        let coinbase = #"[{"price":"21921.73","size":"0.06317902"}]"#
+        #expect(cursor(coinbase) { c in LevelObjects.quickSkip(&c, "price", "size") ? c.i : -1 } == coinbase.utf8.count)
+        // An exponent, a sign, white space: left to the general reads.
+        for other in [#"{"price":4.5e4,"qty":1}"#, #"{"price":-1,"qty":1}"#, #"{ "price":1,"qty":1}"#, #"{"qty":1,"price":1}"#] {
+            #expect(cursor(other) { c in LevelObjects.quickLevel(&c, "price", "qty", priceScale: 1, quantityScale: 8) } == nil)
+            #expect(cursor("[" + other + "]") { c in LevelObjects.quickSkip(&c, "price", "qty") ? 1 : 0 } == 0)
+        }
+    }
+
+    @Test("Coinbase Advanced Trade updates in the documented layout are read and stepped over literally")
+    func coinbaseUpdates() {
+        let update = #"{"side":"bid","event_time":"1970-01-01T00:00:00Z","price_level":"21921.73","new_quantity":"0.06317902"}"#
+        let read = cursor(update) { c in
+            CoinbaseAdvanced.quickUpdate(&c, priceScale: 2, quantityScale: 8).map { "\($0.0) \($0.1.raw) \($0.2.raw) \(c.i)" }
+        }
+        #expect(read == "buy 2192173 6317902 \(update.utf8.count)")
+        let updates = "[" + update + "," + update.replacingOccurrences(of: "bid", with: "offer") + "]"
+        #expect(cursor(updates) { c in CoinbaseAdvanced.quickSkipUpdates(&c) ? c.i : -1 } == updates.utf8.count)
+    }
+
+    @Test("random Kraken v2 levels: the literal read and the general read agree")
+    func krakenRandom() throws {
+        var state: UInt64 = 0x6B76_32
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33) % n
+        }
+        let numbers = ["45285.2", "0", "0.001", "1.54582015", "100", "45285.20", "0.000000001", "1e2", "-1", "1.", "\"0.5\"", "12345678901.5"]
+        func levels(_ text: String) -> String {
+            do {
+                return try Array(text.utf8).withUnsafeBytes { bytes in
+                    let m = try KrakenV2.decodeBook(bytes)
+                    var out: [String] = [String(m.checksum)]
+                    try m.forEachLevel(priceScale: 1, quantityScale: 8) { out.append("\($0) \($1.raw) \($2.raw)") }
+                    return out.joined(separator: " ")
+                }
+            } catch {
+                return "error"
+            }
+        }
+        var quick = 0
+        for _ in 0..<10_000 {
+            func side() -> String {
+                (0..<next(4)).map { _ in #"{"price":\#(numbers[next(numbers.count)]),"qty":\#(numbers[next(numbers.count)])}"# }.joined(separator: ",")
+            }
+            let text = #"{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[\#(side())],"asks":[\#(side())],"checksum":7,"timestamp":"t"}]}"#
+            let a = levels(text)
+            #expect(a == levels(text.replacingOccurrences(of: "{", with: "{ ")), "\(text)")
+            if a != "error" { quick += 1 }
+        }
+        #expect(quick > 1_000)
+    }
+}
