@@ -97,6 +97,7 @@ public enum Bybit {
                 guard next == 0x5B else { throw .malformed(offset: d.i, expected: "[") }
                 // Stepped over by brackets and quotes only: `forEachLevel` parses and checks every level.
                 if key[0] == UInt8(ascii: "b") { f.b = d.i } else { f.a = d.i }
+                if LevelArrays.quickSkip(&d) { return }
             } else if key.count == 1 && key[0] == UInt8(ascii: "u") {
                 f.u = d.i
             } else if key.equals("seq") {

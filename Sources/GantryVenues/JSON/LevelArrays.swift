@@ -34,6 +34,12 @@ public enum LevelArrays {
                 if cursor.i < cursor.end && cursor.p[cursor.i] == 0x5D {
                     cursor.i &+= 1
                 } else {
+                    // Plain strings (OKX's "0" and order count) are stepped over where they lie.
+                    while cursor.i &+ 1 < cursor.end && cursor.p[cursor.i] == 0x2C && cursor.p[cursor.i &+ 1] == 0x22,
+                        let (close, escaped) = ByteCursor.plainStringEnd(cursor.p, from: cursor.i &+ 2, end: cursor.end), !escaped
+                    {
+                        cursor.i = close &+ 1
+                    }
                     while try cursor.consume(0x2C) { try cursor.skipValue() }
                     try cursor.expect(0x5D, "]")
                 }
@@ -68,6 +74,29 @@ public enum LevelArrays {
         else { return nil }
         cursor.i = afterQuantity &+ 1
         return (Price(raw: price), Quantity(raw: quantity))
+    }
+
+    /// Steps over a level array whose levels are arrays of plain strings (`[["p","q"],…]`, OKX's four
+    /// elements too), string by string, for a book walk that notes where the levels are (`forEach` reads them);
+    /// the cursor is left after the array. False (the cursor untouched) for anything else (a number, white
+    /// space, an escape), which `ByteCursor.skipValue` then steps over.
+    @usableFromInline
+    static func quickSkip(_ c: inout ByteCursor) -> Bool {
+        guard var m = LiteralMatcher(c.bytes) else { return false }
+        m.i = c.i
+        guard m.literal("[") else { return false }
+        if !m.literal("]") {
+            repeat {
+                guard m.literal("[") else { return false }
+                repeat {
+                    guard m.literal("\""), m.plainString() != nil else { return false }
+                } while m.literal(",")
+                guard m.literal("]") else { return false }
+            } while m.literal(",")
+            guard m.literal("]") else { return false }
+        }
+        c.i = m.i
+        return true
     }
 
     /// One level in full JSON generality (white space, further elements), every problem named.

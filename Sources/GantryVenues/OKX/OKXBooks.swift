@@ -97,7 +97,7 @@ public enum OKX {
             if key.equals("bids") || key.equals("asks") {
                 guard next == 0x5B else { throw .malformed(offset: c.i, expected: "[") }
                 if key.equals("bids") { f.bids = c.i } else { f.asks = c.i }
-                try c.skipValue()
+                if !LevelArrays.quickSkip(&c) { try c.skipValue() }
             } else if key.equals("ts") {
                 let ms = try JSONScanner.unsigned(try c.string(), "ts")
                 guard ms < UInt64(Int64.max / 1_000_000) else { throw .badNumber(field: "ts", .overflow) }
