@@ -32,6 +32,17 @@ struct QuickPathTests {
         }
     }
 
+    @Test("Bybit and OKX level arrays of strings are stepped over literally; anything else is left to the general skip")
+    func levelArrays() {
+        // Bybit's documented delta levels, OKX's four-element levels, an empty array.
+        for text in [#"[["16493.50","0.006"],["16493.00","0.100"]]"#, #"[["8476.98","415","0","13"],["8477","7","0","2"]]"#, "[]"] {
+            #expect(cursor(text + ",") { c in LevelArrays.quickSkip(&c) ? c.i : -1 } == text.utf8.count)
+        }
+        for text in [#"[[1.5,"2"]]"#, #"[ ["1","2"]]"#, #"[["1"","2"]]"#, #"[["1","2"]"#] {
+            #expect(cursor(text) { c in LevelArrays.quickSkip(&c) ? c.i : -1 } == -1, "\(text)")
+        }
+    }
+
     @Test("Coinbase Advanced Trade updates in the documented layout are read and stepped over literally")
     func coinbaseUpdates() {
         let update = #"{"side":"bid","event_time":"1970-01-01T00:00:00Z","price_level":"21921.73","new_quantity":"0.06317902"}"#
