@@ -157,33 +157,43 @@ public enum FixedPoint {
     /// words, so it needs eight bytes from `start` and ten from the point (nil nearer the end).
     @_transparent
     public static func shortPrefix(_ p: UnsafePointer<UInt8>, from start: Int, end: Int, scale: Int) -> (Int64, next: Int)? {
-        if end &- start < 8 || scale > 8 { return nil }
+        shortPrefix(p, from: start, end: end, scale: ShortScale(scale))
+    }
+
+    /// `shortPrefix` with what the scale implies worked out beforehand (a level reader does so once per array).
+    @_transparent
+    public static func shortPrefix(_ p: UnsafePointer<UInt8>, from start: Int, end: Int, scale: ShortScale) -> (Int64, next: Int)? {
+        if end &- start < 8 || !scale.usable { return nil }
         let word = UInt64(littleEndian: UnsafeRawPointer(p + start).loadUnaligned(as: UInt64.self))
         let integerDigits = nonDigitFlags(word).trailingZeroBitCount &>> 3
         // No digit, or eight or more: the general loop.
         if integerDigits == 0 || integerDigits == 8 { return nil }
-        // At most seven digits at a scale of at most eight: below 10^15, so nothing here can overflow.
+        // At most seven digits at a scale of at most eight: below 10^15, so nothing here can overflow or be
+        // negative as an Int64.
         let point = start &+ integerDigits
-        if p[point] != UInt8(ascii: ".") { return (Int64(digitsValue(word, integerDigits) &* pow10(scale)), point) }
+        if p[point] != UInt8(ascii: ".") {
+            return (Int64(truncatingIfNeeded: digitsValue(word, integerDigits) &* scale.factor), point)
+        }
         if end &- point < 10 { return nil }
         let fraction = UInt64(littleEndian: UnsafeRawPointer(p + (point &+ 1)).loadUnaligned(as: UInt64.self))
         let decimals = nonDigitFlags(fraction).trailingZeroBitCount &>> 3
         // "1." is for the general path to reject; nine or more decimals take the general loop.
         if decimals == 0 || (decimals == 8 && p[point &+ 9] &- 0x30 < 10) { return nil }
         // Decimals not sent read as zeros ("0.5" at scale 8 is 50000000); those beyond the scale must be zeros.
-        let sent = lowBytes(decimals)
+        let sent = UInt64.max &>> UInt64(truncatingIfNeeded: 64 &- 8 &* decimals)
         let padded = (fraction & sent) | (0x3030_3030_3030_3030 & ~sent)
-        if (padded ^ 0x3030_3030_3030_3030) & ~lowBytes(scale) != 0 { return nil }
+        if (padded ^ 0x3030_3030_3030_3030) & scale.beyond != 0 { return nil }
         let next = point &+ 1 &+ decimals
-        if integerDigits &+ scale <= 8 {
+        if integerDigits &+ scale.scale <= 8 {
             // The integer digits and the kept decimals side by side in one word ("97123.45" at scale 2 reads as
             // 9712345): one conversion instead of two. The bytes shifted out are beyond the scale.
-            let joined = (word & lowBytes(integerDigits)) | (padded &<< UInt64(truncatingIfNeeded: 8 &* integerDigits))
-            return (Int64(digitsValue(joined, integerDigits &+ scale)), next)
+            let integer = word & (UInt64.max &>> UInt64(truncatingIfNeeded: 64 &- 8 &* integerDigits))
+            let joined = integer | (padded &<< UInt64(truncatingIfNeeded: 8 &* integerDigits))
+            return (Int64(truncatingIfNeeded: digitsValue(joined, integerDigits &+ scale.scale)), next)
         }
         // A single integer digit (sizes such as "0.01400000") needs no conversion.
         let integer = integerDigits == 1 ? word & 0x0F : digitsValue(word, integerDigits)
-        return (Int64(integer &* pow10(scale) &+ digitsValue(padded, scale)), next)
+        return (Int64(truncatingIfNeeded: integer &* scale.factor &+ digitsValue(padded, scale.scale)), next)
     }
 
     /// A mask of the low `n` (0...8) bytes of a word.
@@ -451,5 +461,26 @@ public enum FixedPoint {
         let (q, r) = raw.quotientAndRemainder(dividingBy: Int64(pow10(from - to)))
         guard r == 0 else { throw .tooManyDecimals(scale: to) }
         return q
+    }
+}
+
+/// A scale for `FixedPoint.shortPrefix`, with what the reader derives from it (its power of ten, the fraction
+/// bytes beyond it) worked out once: a level reader makes one per array, not one per decimal.
+@frozen
+public struct ShortScale: Sendable {
+    public let scale: Int
+    /// `10^scale`.
+    @usableFromInline let factor: UInt64
+    /// The bytes of a fraction word beyond the scale (which must be zeros).
+    @usableFromInline let beyond: UInt64
+    /// The short reader takes scales `0...8` only.
+    @usableFromInline let usable: Bool
+
+    @_transparent
+    public init(_ scale: Int) {
+        self.scale = scale
+        usable = scale >= 0 && scale <= 8
+        factor = usable ? FixedPoint.pow10(scale) : 1
+        beyond = usable ? ~FixedPoint.lowBytes(scale) : 0
     }
 }

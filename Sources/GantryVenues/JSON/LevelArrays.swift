@@ -28,8 +28,10 @@ public enum LevelArrays {
         try LevelArrays.checkScales(priceScale, quantityScale, field)
         try cursor.expect(0x5B, "[")
         if try cursor.consume(0x5D) { return }
+        let quickPrice = ShortScale(priceScale)
+        let quickQuantity = ShortScale(quantityScale)
         while true {
-            if let (price, quantity) = quickLevel(&cursor, priceScale: priceScale, quantityScale: quantityScale) {
+            if let (price, quantity) = quickLevel(&cursor, priceScale: quickPrice, quantityScale: quickQuantity) {
                 // Further elements (OKX's order counts, Kraken v1's times) are skipped.
                 if cursor.i < cursor.end && cursor.p[cursor.i] == 0x5D {
                     cursor.i &+= 1
@@ -62,7 +64,7 @@ public enum LevelArrays {
     /// after the size's closing quote. Nil (the cursor untouched) for anything else, which `generalLevel` then
     /// reads or rejects.
     @_transparent @usableFromInline
-    static func quickLevel(_ cursor: inout ByteCursor, priceScale: Int, quantityScale: Int) -> (Price, Quantity)? {
+    static func quickLevel(_ cursor: inout ByteCursor, priceScale: ShortScale, quantityScale: ShortScale) -> (Price, Quantity)? {
         let p = cursor.p
         let end = cursor.end
         let i = cursor.i
