@@ -34,14 +34,7 @@ public enum CoinbaseAdvanced {
             if !(try c.consume(0x5D)) {
                 try readEvents(&c, body)
             }
-            if restUnread {
-                while try c.consume(0x2C) {
-                    _ = try c.string()
-                    try c.expect(0x3A, ":")
-                    try c.skipValue()
-                }
-                try c.expect(0x7D, "} or ,")
-            }
+            if restUnread { try c.skipRestOfObject() }
         }
 
         func readEvents(_ c: inout ByteCursor, _ body: (BookEvent) throws(DecodeError) -> Void) throws(DecodeError) {

@@ -143,6 +143,30 @@ struct ByteCursor {
         try expect(0x7D, "} or ,")
     }
 
+    /// Steps over the members of an object after the one just read, and its closing brace (a reader that
+    /// stopped early at the member it wanted checks the rest of the object this way).
+    @inlinable
+    mutating func skipRestOfObject() throws(DecodeError) {
+        while try consume(0x2C) {
+            _ = try string()
+            try expect(0x3A, ":")
+            try skipValue()
+        }
+        try expect(0x7D, "} or ,")
+    }
+
+    /// After an array's element: true past a `,` (another element follows), false past the closing `]`.
+    @inlinable @inline(__always)
+    mutating func nextElement() throws(DecodeError) -> Bool {
+        if i < end && p[i] == 0x2C {
+            i &+= 1
+            return true
+        }
+        if try consume(0x2C) { return true }
+        try expect(0x5D, "] or ,")
+        return false
+    }
+
     /// Skips any value.
     @inlinable
     mutating func skipValue() throws(DecodeError) {

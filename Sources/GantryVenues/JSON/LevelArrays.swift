@@ -49,12 +49,7 @@ public enum LevelArrays {
             } else {
                 try generalLevel(&cursor, side, priceScale: priceScale, quantityScale: quantityScale, field: field, body)
             }
-            if cursor.i < cursor.end && cursor.p[cursor.i] == 0x2C {
-                cursor.i &+= 1
-                continue
-            }
-            if try cursor.consume(0x2C) { continue }
-            try cursor.expect(0x5D, "] or ,")
+            if try cursor.nextElement() { continue }
             return
         }
     }

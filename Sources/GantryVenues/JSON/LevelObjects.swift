@@ -19,12 +19,7 @@ public enum LevelObjects {
         while true {
             if let (price, quantity) = quickLevel(&c, priceKey, quantityKey, priceScale: priceScale, quantityScale: quantityScale) {
                 body(side, Price(raw: price), Quantity(raw: quantity))
-                if c.i < c.end && c.p[c.i] == 0x2C {
-                    c.i &+= 1
-                    continue
-                }
-                if try c.consume(0x2C) { continue }
-                try c.expect(0x5D, "] or ,")
+                if try c.nextElement() { continue }
                 return
             }
             try c.expect(0x7B, "{")
@@ -49,8 +44,7 @@ public enum LevelObjects {
             guard price > 0 else { throw .badNumber(field: "\(priceKey)", nil) }
             guard quantity >= 0 else { throw .badNumber(field: "\(quantityKey)", nil) }
             body(side, Price(raw: price), Quantity(raw: quantity))
-            if try c.consume(0x2C) { continue }
-            try c.expect(0x5D, "] or ,")
+            if try c.nextElement() { continue }
             return
         }
     }
