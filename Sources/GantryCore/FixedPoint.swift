@@ -123,7 +123,7 @@ public enum FixedPoint {
     /// eight digits at a time; it stops at the first byte that is not a digit.
     /// - Returns: The value and the index after its digits; nil if there is no digit, more than 19, or the
     ///   value does not fit a `UInt64`.
-    @inlinable @inline(__always)
+    @_transparent
     public static func unsignedInteger(_ p: UnsafePointer<UInt8>, from start: Int, end: Int) -> (UInt64, next: Int)? {
         // At most fifteen digits (ids, millisecond times) with sixteen bytes to read: two loads, no loop, and
         // nothing that can overflow.
