@@ -113,9 +113,19 @@ public struct BookSide: ~Copyable {
         let mask = keyMask
         var i = held
         let stop = max(0, i &- 32)
-        while i > stop {
-            if (levels[i &- 1].price.raw ^ mask) &- mask < k { return i }
-            i &-= 1
+        // The walk compares prices, not keys: bids ascend (the key is the price), asks descend (the key is
+        // the negated price, so a key below `k` is a price above `-k`).
+        if mask == 0 {
+            while i > stop {
+                if levels[i &- 1].price.raw < k { return i }
+                i &-= 1
+            }
+        } else {
+            let price = 0 &- k
+            while i > stop {
+                if levels[i &- 1].price.raw > price { return i }
+                i &-= 1
+            }
         }
         var low = 0
         var high = i
