@@ -187,9 +187,9 @@ extension CoinbaseAdvanced {
                     channel = try c.string()
                 } else if key.equals("sequence_num") {
                     sequence = try c.uint64("sequence_num")
-                } else if key.equals("events") && sequence != nil && channel.equals("l2_data") {
+                } else if key.equals("events"), let sequence, channel.equals("l2_data") {
                     // The book events are read once, by `forEachBookEvent`, with what follows them.
-                    return Message(message: message, channel: .level2, sequence: sequence!, events: c.i, restUnread: true)
+                    return Message(message: message, channel: .level2, sequence: sequence, events: c.i, restUnread: true)
                 } else {
                     if key.equals("events") { events = c.i }
                     try c.skipValue()

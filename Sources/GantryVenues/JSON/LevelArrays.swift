@@ -77,7 +77,6 @@ public enum LevelArrays {
     /// elements too), string by string, for a book walk that notes where the levels are (`forEach` reads them);
     /// the cursor is left after the array. False (the cursor untouched) for anything else (a number, white
     /// space, an escape), which `ByteCursor.skipValue` then steps over.
-    @usableFromInline
     static func quickSkip(_ c: inout ByteCursor) -> Bool {
         guard var m = LiteralMatcher(c.bytes) else { return false }
         m.i = c.i

@@ -49,8 +49,9 @@ public enum LevelObjects {
         }
     }
 
-    /// A level exactly as venues send it, `{"price":P,"qty":Q}` with the keys in that order, no white space and
-    /// each decimal a JSON number or a string `digits[.digits]`; the cursor is left after the closing brace.
+    /// A level exactly as venues send it, `{"<priceKey>":P,"<quantityKey>":Q}` (Kraken v2's `{"price":…,"qty":…}`)
+    /// with the keys in that order, no white space and each decimal a JSON number or a string `digits[.digits]`;
+    /// the cursor is left after the closing brace.
     /// Nil (the cursor untouched) for anything else, which the general read then takes or rejects.
     @inlinable @inline(__always)
     static func quickLevel(
