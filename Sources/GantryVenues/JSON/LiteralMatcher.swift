@@ -23,36 +23,8 @@ struct LiteralMatcher {
     mutating func literal(_ text: StaticString) -> Bool {
         let n = text.utf8CodeUnitCount
         guard end &- i >= n else { return false }
-        let here = UnsafeRawPointer(p + i)
-        let expected = UnsafeRawPointer(text.utf8Start)
-        // Whole words, the last one overlapping the one before (the literal's words are constants where this
-        // is inlined); a literal shorter than a word in two overlapping halves.
-        if n >= 8 {
-            var k = 0
-            while k &+ 8 < n {
-                if here.loadUnaligned(fromByteOffset: k, as: UInt64.self) != expected.loadUnaligned(fromByteOffset: k, as: UInt64.self) {
-                    return false
-                }
-                k &+= 8
-            }
-            if here.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) != expected.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self) {
-                return false
-            }
-        } else if n >= 4 {
-            if here.loadUnaligned(as: UInt32.self) != expected.loadUnaligned(as: UInt32.self)
-                || here.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self) != expected.loadUnaligned(fromByteOffset: n &- 4, as: UInt32.self)
-            {
-                return false
-            }
-        } else if n >= 2 {
-            if here.loadUnaligned(as: UInt16.self) != expected.loadUnaligned(as: UInt16.self)
-                || here.load(fromByteOffset: n &- 1, as: UInt8.self) != expected.load(fromByteOffset: n &- 1, as: UInt8.self)
-            {
-                return false
-            }
-        } else if n == 1 {
-            if here.load(as: UInt8.self) != expected.load(as: UInt8.self) { return false }
-        }
+        // Compared a word at a time, as keys are (`equals`).
+        guard UnsafeRawBufferPointer(start: p + i, count: n).equals(text) else { return false }
         i &+= n
         return true
     }
