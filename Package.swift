@@ -31,8 +31,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "CShims/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CNuma", path: "CShims/CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
         .target(name: "CGantry", path: "CShims/CGantry"),
+        .target(name: "CDecimal", path: "CShims/CDecimal"),
 
-        .target(name: "GantryCore"),
+        .target(name: "GantryCore", dependencies: ["CDecimal"]),
         .target(
             name: "GantryRing",
             dependencies: ["GantryCore", "CGantry", "CNuma", .product(name: "Atomics", package: "swift-atomics")]
@@ -151,4 +152,35 @@ if ProcessInfo.processInfo.environment["GANTRY_FUZZ"] != nil {
         .executableTarget(
             name: "FuzzVenueDecoders", dependencies: ["GantryVenues", "GantryBook", "GantryCore"], path: "Fuzz/FuzzVenueDecoders"),
     ]
+}
+
+// The CPU level Gantry is built for. A gateway is built on (or for) the server it runs on, so by default the
+// level is the highest of x86-64-v3 (AVX2, BMI2: Haswell, Zen and later) and x86-64-v2 (SSSE3, SSE4.2) that the
+// building machine has; GANTRY_CPU=x86-64-v2|x86-64-v3|x86-64-v4|native picks one, GANTRY_CPU=portable builds for
+// any x86-64 (or any CPU). The level reaches Swift's code generation through the Clang importer's -march; with
+// SSSE3 and SSE4.1 the decimal reader uses CDecimal's vector step (GANTRY_DECIMAL16), otherwise its word reader.
+// Both read exactly the same numbers (GantryCoreTests checks each against the general parser).
+let cpuLevel: String? = {
+    #if arch(x86_64)
+    let chosen = ProcessInfo.processInfo.environment["GANTRY_CPU"]
+    if chosen == "portable" { return nil }
+    if let chosen, !chosen.isEmpty { return chosen }
+    let flags = Set(
+        ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+            .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+    if flags.isSuperset(of: ["avx2", "bmi1", "bmi2", "fma", "movbe", "f16c"]) { return "x86-64-v3" }
+    if flags.isSuperset(of: ["ssse3", "sse4_1", "sse4_2", "popcnt", "cx16"]) { return "x86-64-v2" }
+    return nil
+    #else
+    return nil
+    #endif
+}()
+if let cpuLevel {
+    let cTargets: Set = ["CGantry", "CDecimal", "CBaseline"]
+    for target in package.targets where target.type != .system && target.type != .plugin && !cTargets.contains(target.name) {
+        var settings = target.swiftSettings ?? []
+        settings.append(.unsafeFlags(["-Xcc", "-march=\(cpuLevel)"]))
+        if cpuLevel != "x86-64" { settings.append(.define("GANTRY_DECIMAL16")) }
+        target.swiftSettings = settings
+    }
 }

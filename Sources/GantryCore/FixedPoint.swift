@@ -1,3 +1,7 @@
+#if GANTRY_DECIMAL16
+import CDecimal
+#endif
+
 /// Exact conversion between a venue's decimal text and an `Int64` mantissa at a given scale.
 ///
 /// A value `v` at scale `s` is stored as the integer `v × 10^s`: "0.00012340" at scale 8 is `12340`.
@@ -151,10 +155,9 @@ public enum FixedPoint {
         return i == start ? nil : (value, i)
     }
 
-    /// `unsignedPrefix` for what venues send nearly always, with two loads and no loop: at most seven integer
-    /// digits and at most eight decimals, where the decimals beyond the scale are zeros, at a scale of at most
-    /// eight. Nil for anything else (the general loop then judges it, so nil never means an error). Reads whole
-    /// words, so it needs eight bytes from `start` and ten from the point (nil nearer the end).
+    /// `unsignedPrefix` for what venues send nearly always, with no loop: the vector step (`vectorPrefix`)
+    /// where the build has it and 16 bytes can be read, else the word reader (`wordPrefix`). Nil for anything
+    /// they do not take (the general loop then judges it, so nil never means an error).
     @_transparent
     public static func shortPrefix(_ p: UnsafePointer<UInt8>, from start: Int, end: Int, scale: Int) -> (Int64, next: Int)? {
         shortPrefix(p, from: start, end: end, scale: ShortScale(scale))
@@ -163,6 +166,30 @@ public enum FixedPoint {
     /// `shortPrefix` with what the scale implies worked out beforehand (a level reader does so once per array).
     @_transparent
     public static func shortPrefix(_ p: UnsafePointer<UInt8>, from start: Int, end: Int, scale: ShortScale) -> (Int64, next: Int)? {
+        #if GANTRY_DECIMAL16
+        if end &- start >= 16 { return vectorPrefix(p, from: start, scale: scale) }
+        #endif
+        return wordPrefix(p, from: start, end: end, scale: scale)
+    }
+
+    #if GANTRY_DECIMAL16
+    /// The vector step (CDecimal's `gantry_decimal16`, SSSE3 and SSE4.1): up to 14 integer digits, the digits
+    /// kept (integer digits and decimals up to the scale) at most 16, the number ending within the 16 bytes
+    /// read from `start`, the decimals beyond the scale zeros. Nil for anything else.
+    /// - Precondition: 16 bytes from `start` can be read.
+    @_transparent
+    public static func vectorPrefix(_ p: UnsafePointer<UInt8>, from start: Int, scale: ShortScale) -> (Int64, next: Int)? {
+        var length: Int64 = 0
+        let value = gantry_decimal16(p + start, Int64(truncatingIfNeeded: scale.scale), &length)
+        return value < 0 ? nil : (value, start &+ Int(truncatingIfNeeded: length))
+    }
+    #endif
+
+    /// The word reader, with two loads: at most seven integer digits and at most eight decimals, where the
+    /// decimals beyond the scale are zeros, at a scale of at most eight. Nil for anything else. Reads whole
+    /// words, so it needs eight bytes from `start` and ten from the point (nil nearer the end).
+    @_transparent
+    public static func wordPrefix(_ p: UnsafePointer<UInt8>, from start: Int, end: Int, scale: ShortScale) -> (Int64, next: Int)? {
         if end &- start < 8 || !scale.usable { return nil }
         let word = UInt64(littleEndian: UnsafeRawPointer(p + start).loadUnaligned(as: UInt64.self))
         let integerDigits = nonDigitFlags(word).trailingZeroBitCount &>> 3

@@ -221,6 +221,16 @@ struct DecimalPrefixTests {
     @Test("the quick paths agree with the full grammar on 300,000 random quoted decimals, at every scale")
     func quickPathsAgreeWithGrammar() {
         var rng = SplitMix64(seed: 0x5157_4f52_54)
+        var wordTaken = 0
+        var vectorTaken = 0
+        defer {
+            // Each reader takes a good share of the numbers (a reader that refused everything would pass the
+            // comparisons above).
+            #expect(wordTaken > 30_000, "the word reader took \(wordTaken)")
+            #if GANTRY_DECIMAL16
+            #expect(vectorTaken > 50_000, "the vector reader took \(vectorTaken)")
+            #endif
+        }
         for _ in 0..<300_000 {
             let text = Self.randomText(&rng)
             let scale = Int(rng.next() % UInt64(FixedPoint.maxScale + 1))
@@ -237,6 +247,23 @@ struct DecimalPrefixTests {
                     #expect(next <= text.count, "shortPrefix \(name) read past the quote")
                     if next == text.count { #expect(value == expected, "shortPrefix \(name) → \(value)") }
                 }
+                // Both readers behind it, each on its own (the build uses one or the other for a given number).
+                if let (value, next) = FixedPoint.wordPrefix(p, from: 0, end: b.count, scale: ShortScale(scale)) {
+                    #expect(next <= text.count, "wordPrefix \(name) read past the quote")
+                    if next == text.count {
+                        #expect(value == expected, "wordPrefix \(name) → \(value)")
+                        wordTaken += 1
+                    }
+                }
+                #if GANTRY_DECIMAL16
+                if b.count >= 16, let (value, next) = FixedPoint.vectorPrefix(p, from: 0, scale: ShortScale(scale)) {
+                    #expect(next <= text.count, "vectorPrefix \(name) read past the quote")
+                    if next == text.count {
+                        #expect(value == expected, "vectorPrefix \(name) → \(value)")
+                        vectorTaken += 1
+                    }
+                }
+                #endif
                 if let (value, next) = FixedPoint.unsignedPrefix(p, from: 0, end: b.count, scale: scale), next == text.count {
                     #expect(value == expected, "unsignedPrefix \(name) → \(value)")
                 } else if let expected, expected >= 0, text.first != UInt8(ascii: "+") {
@@ -247,6 +274,38 @@ struct DecimalPrefixTests {
             }
         }
     }
+
+    #if GANTRY_DECIMAL16
+    @Test("the vector step: its limits (14 integer digits, 16 kept, the end within 16 bytes) and zeros beyond the scale")
+    func vectorStepLimits() {
+        func read(_ s: String, _ scale: Int) -> (Int64, Int)? {
+            // Padded to 32 bytes with digits that must never be taken.
+            let bytes = Array(s.utf8) + Array(repeating: UInt8(ascii: "7"), count: 32)
+            return bytes.withUnsafeBufferPointer { FixedPoint.vectorPrefix($0.baseAddress!, from: 0, scale: ShortScale(scale)).map { ($0.0, $0.next) } }
+        }
+        #expect(read(#"97123.45000000""#, 2)! == (9_712_345, 14))
+        #expect(read(#"0.12300000""#, 8)! == (12_300_000, 10))
+        #expect(read(#"0.5""#, 8)! == (50_000_000, 3))
+        #expect(read(#"12""#, 8)! == (1_200_000_000, 2))
+        #expect(read(#"12,"#, 0)! == (12, 2))
+        #expect(read(#"12345678901234""#, 2)! == (1_234_567_890_123_400, 14))
+        #expect(read(#"123456789012345""#, 0) == nil, "15 integer digits")
+        #expect(read(#"1234.5678901234""#, 12)! == (1_234_567_890_123_400, 15))
+        #expect(read(#"12345.5678901234""#, 11) == nil, "the number may go on past 16 bytes")
+        #expect(read(#"1.000000000000""#, 15)! == (1_000_000_000_000_000, 14))
+        #expect(read(#"1.000000000000""#, 16) == nil, "17 digits kept")
+        #expect(read(#"12.5""#, 15) == nil, "17 digits kept")
+        #expect(read(#"1.5""#, 18) == nil)
+        #expect(read(#"1.5""#, -1) == nil)
+        #expect(read(#"1.50000""#, 1)! == (15, 7))
+        #expect(read(#"1.50001""#, 1) == nil, "a non-zero decimal beyond the scale")
+        #expect(read(#"1.5e3""#, 2)! == (150, 3), "stops at the exponent for the caller to see")
+        #expect(read(#"1.""#, 2) == nil)
+        #expect(read(#".5""#, 2) == nil)
+        #expect(read(#"-1""#, 2) == nil)
+        #expect(read(#"""#, 2) == nil)
+    }
+    #endif
 
     @Test("integers are read eight digits at a time, up to 19 digits, and refused beyond")
     func integers() {

@@ -1,0 +1,1 @@
+// CDecimal is header-only (static inline); this file gives SwiftPM a C target to build.
