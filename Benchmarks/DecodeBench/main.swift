@@ -93,6 +93,72 @@ func main() {
         sync.book.sequence = 1_000_000
         return (try? sync.apply(diff)) == .applied ? 1 : 0
     }
+    let header = measure { bytes in
+        guard case .depth(let diff) = try? Binance.decode(bytes) else { return 0 }
+        return diff.finalUpdateId > 0 ? 1 : 0
+    }
+    var pre: [[(Side, Price, Quantity)]] = []
+    for m in messages { m.withUnsafeBytes { b in
+        guard case .depth(let diff) = try! Binance.decode(b) else { fatalError() }
+        var l: [(Side, Price, Quantity)] = []
+        try! diff.forEachLevel(priceScale: 2, quantityScale: 8) { l.append(($0, $1, $2)) }
+        pre.append(l)
+    } }
+    var k = 0
+    let bookOnly = measure { _ in
+        k &+= 1
+        for (s, p, q) in pre[k & 63] { sync.book.apply(s, p, q) }
+        return 1
+    }
+    func cbMessage(_ type: String, _ levels: [(side: Side, price: Int64, quantity: Int64)]) -> [UInt8] {
+        let updates = levels.map {
+            #"{"side":"\#($0.side == .buy ? "bid" : "offer")","event_time":"2026-11-25T12:00:00.123456Z","price_level":"\#(BenchDiffs.text($0.price, 2))","new_quantity":"\#(BenchDiffs.text($0.quantity, 8))"}"#
+        }.joined(separator: ",")
+        return Array(#"{"channel":"l2_data","client_id":"","timestamp":"2026-11-25T12:00:00.123456789Z","sequence_num":42,"events":[{"type":"\#(type)","product_id":"BTC-USD","updates":[\#(updates)]}]}"#.utf8)
+    }
+    var cb = CoinbaseBookSync(venue: VenueId(raw: 2), instrument: InstrumentId(raw: 1), priceScale: 2, quantityScale: 8)
+    _ = try! cbMessage("snapshot", BenchDiffs.snapshotLevels()).withUnsafeBytes { bytes in
+        try CoinbaseAdvanced.decode(bytes).forEachBookEvent { event throws(DecodeError) in _ = try cb.apply(event) }
+    }
+    let cbMessages = (0..<64).map { cbMessage("update", BenchDiffs.levels($0)) }
+    var j = 0
+    let coinbase = measure { _ in
+        j &+= 1
+        return cbMessages[j & 63].withUnsafeBytes { bytes in
+            guard let m = try? CoinbaseAdvanced.decode(bytes) else { return 0 }
+            var ok = 0
+            try? m.forEachBookEvent { event throws(DecodeError) in ok = (try cb.apply(event)) == .applied ? 1 : 0 }
+            return ok
+        }
+    }
+    func bybitMessage(_ type: String, _ levels: [(side: Side, price: Int64, quantity: Int64)]) -> [UInt8] {
+        func side(_ s: Side) -> String {
+            levels.filter { $0.side == s }.map { #"["\#(BenchDiffs.text($0.price, 2))","\#(BenchDiffs.text($0.quantity, 8))"]"# }.joined(separator: ",")
+        }
+        return Array(#"{"topic":"orderbook.1000.BTCUSDT","type":"\#(type)","ts":1764000000000,"data":{"s":"BTCUSDT","b":[\#(side(.buy))],"a":[\#(side(.sell))],"u":700001,"seq":90000001},"cts":1764000000000}"#.utf8)
+    }
+    var by = BybitBookSync(venue: VenueId(raw: 5), instrument: InstrumentId(raw: 1), priceScale: 2, quantityScale: 8)
+    _ = try! bybitMessage("snapshot", BenchDiffs.snapshotLevels()).withUnsafeBytes { try by.apply(Bybit.decodeBook($0)) }
+    let byMessages = (0..<64).map { bybitMessage("delta", BenchDiffs.levels($0)) }
+    var bj = 0
+    let bybitDecode = measure { _ in
+        bj &+= 1
+        return byMessages[bj & 63].withUnsafeBytes { bytes in
+            guard let m = try? Bybit.decodeBook(bytes) else { return 0 }
+            return m.updateId > 0 ? 1 : 0
+        }
+    }
+    let bybit = measure { _ in
+        bj &+= 1
+        return byMessages[bj & 63].withUnsafeBytes { bytes in
+            guard let m = try? Bybit.decodeBook(bytes) else { return 0 }
+            by.book.sequence = 700_000
+            return (try? by.apply(m)) == .applied ? 1 : 0
+        }
+    }
+    FileHandleless.write(2, "bybit walk \(bybitDecode.median) full \(bybit.median)\n")
+    FileHandleless.write(2, "coinbase \(coinbase.median)\n")
+    FileHandleless.write(2, "header \(header.median) bookOnly \(bookOnly.median)\n")
     let size = Double(wire.count) / Double(messages.count)
     print(
         "{\"client\":\"gantry\",\"messages\":\(count),\"rounds\":\(rounds),\"mean_message_bytes\":\(Int(size)),\"cpu\":\(cpu),"

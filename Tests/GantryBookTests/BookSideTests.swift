@@ -36,7 +36,7 @@ struct SplitMix {
 
 @Suite("Book side: sorted levels, best last")
 struct BookSideTests {
-    @Test("random updates, truncations and clears near and far from the top agree with a dictionary model", arguments: [(Side.buy, 10_000), (.sell, 10_000), (.buy, 16), (.sell, 16)])
+    @Test("random updates, truncations and clears near and far from the top agree with a dictionary model", arguments: [(Side.buy, 10_000), (.sell, 10_000), (.buy, 16), (.sell, 16), (.buy, 40), (.sell, 40)])
     func againstModel(side: Side, capacity: Int) {
         var book = BookSide(side, capacity: capacity)
         var model = ModelSide(bids: side == .buy, capacity: capacity)

@@ -21,13 +21,39 @@ public enum Bybit {
         public var time: Nanos
         public var matchingTime: Nanos
         @usableFromInline var bids: Int
+        /// The offset of `a`'s array, or -1 when the quick path left it to be found after `b`'s.
         @usableFromInline var asks: Int
+        /// With `asks` -1: where the members after the level arrays begin (`,"u":`), which the levels must
+        /// reach exactly.
+        @usableFromInline var tail = -1
 
         /// Each level, bids first, at the instrument's scales; size 0 removes the level.
         @inlinable
         public func forEachLevel(priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void) throws(DecodeError) {
-            try LevelArrays.forEach(message, at: bids, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "b", body)
-            try LevelArrays.forEach(message, at: asks, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "a", body)
+            if asks >= 0 {
+                try LevelArrays.forEach(message, at: bids, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "b", body)
+                try LevelArrays.forEach(message, at: asks, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "a", body)
+                return
+            }
+            // The quick path's message: `b`, then the members up to the tail it matched (`a`, as Bybit sends it).
+            var c = ByteCursor(message, at: bids)
+            try LevelArrays.parse(&c, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "b", body)
+            var sawAsks = false
+            while try c.peek() == 0x2C && c.i < tail {
+                c.i &+= 1
+                let key = try c.string()
+                try c.expect(0x3A, ":")
+                if key.count == 1 && (key[0] == UInt8(ascii: "a") || key[0] == UInt8(ascii: "b")) {
+                    // A second `b` or `a`: which would count is anyone's guess, so the message is refused.
+                    guard key[0] == UInt8(ascii: "a") && !sawAsks else { throw .malformed(offset: c.i, expected: #"one "b" and one "a""#) }
+                    try LevelArrays.parse(&c, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "a", body)
+                    sawAsks = true
+                } else {
+                    try c.skipValue()
+                }
+            }
+            guard c.i == tail else { throw .malformed(offset: c.i, expected: #"the data object's "u""#) }
+            guard sawAsks else { throw .missingField("a") }
         }
     }
 
@@ -35,6 +61,12 @@ public enum Bybit {
     /// - Throws: `DecodeError`; `.unknownMessage` for other topics and for operation replies (`subscribe`,
     ///   `pong`), which carry `op` instead of `topic`.
     public static func decodeBook(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
+        if let quick = quickBook(message) { return quick }
+        return try decodeBookInFull(message)
+    }
+
+    /// `decodeBook` in full generality: any key order, white space, escapes; every problem named.
+    static func decodeBookInFull(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
         var c = ByteCursor(message, at: 0)
         var topic = -1, type = -1, ts = -1, cts = -1
         var data = DataFields()
@@ -80,6 +112,38 @@ public enum Bybit {
             matchingTime: try milliseconds(message, cts), bids: data.b, asks: data.a)
     }
 
+    /// A book push exactly as Bybit sends it: `topic`, `type`, `ts`, then `data` with `s` and `b` first and `u`,
+    /// `seq` last, then `cts`, with no white space. The head is matched literally up to `b`'s array and the tail
+    /// backwards from the end, so the level arrays between them are not stepped over here: `forEachLevel` reads
+    /// them once and checks that they end where the tail begins.
+    /// - Returns: Nil for anything else (another order, white space, an escape, a number that does not fit):
+    ///   `decodeBook` then reads the message in full generality and names any problem.
+    static func quickBook(_ message: UnsafeRawBufferPointer) -> BookMessage? {
+        guard var m = LiteralMatcher(message),
+            m.literal(#"{"topic":""#), let topic = m.plainString(), let depth = orderBookDepth(topic),
+            m.literal(#","type":""#), let type = m.plainString(),
+            m.literal(#","ts":"#), let ts = m.integer(), ts < UInt64(Int64.max / 1_000_000),
+            m.literal(#","data":{"s":""#), let symbol = m.plainString(), symbol.count > 0,
+            m.literal(#","b":"#), m.next == 0x5B
+        else { return nil }
+        let action: BookAction
+        if type.equals("snapshot") { action = .snapshot } else if type.equals("delta") { action = .delta } else { return nil }
+        let bids = m.i
+        m.i &+= 1
+        guard m.end > m.i, m.p[m.end &- 1] == 0x7D,
+            let (cts, ctsStart) = m.integer(before: m.end &- 1), cts < UInt64(Int64.max / 1_000_000),
+            let seqEnd = m.literal(#"},"cts":"#, before: ctsStart),
+            let (seq, seqStart) = m.integer(before: seqEnd),
+            let uEnd = m.literal(#","seq":"#, before: seqStart),
+            let (u, uStart) = m.integer(before: uEnd),
+            let tail = m.literal(#","u":"#, before: uStart)
+        else { return nil }
+        return BookMessage(
+            message: message, action: action, symbol: symbol, depth: depth, updateId: u, crossSequence: seq,
+            time: Nanos(raw: Int64(ts) * 1_000_000), matchingTime: Nanos(raw: Int64(cts) * 1_000_000), bids: bids, asks: -1,
+            tail: tail)
+    }
+
     /// Where the fields of a book message's `data` object are.
     struct DataFields {
         var symbol = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -95,6 +159,7 @@ public enum Bybit {
             }
             if key.count == 1 && (key[0] == UInt8(ascii: "b") || key[0] == UInt8(ascii: "a")) {
                 guard next == 0x5B else { throw .malformed(offset: d.i, expected: "[") }
+                guard (key[0] == UInt8(ascii: "b") ? f.b : f.a) < 0 else { throw .malformed(offset: d.i, expected: #"one "b" and one "a""#) }
                 // Stepped over by brackets and quotes only: `forEachLevel` parses and checks every level.
                 if key[0] == UInt8(ascii: "b") { f.b = d.i } else { f.a = d.i }
                 if LevelArrays.quickSkip(&d) { return }
@@ -171,7 +236,11 @@ public struct BybitBookSync: ~Copyable {
     public mutating func apply(_ message: Bybit.BookMessage, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }) throws(DecodeError) -> Outcome {
         let isSnapshot = message.action == .snapshot || message.updateId == 1
         if !isSnapshot {
-            guard book.state == .live else { return .waitingForSnapshot }
+            // A delta that is dropped is read to the end all the same: a malformed one is reported either way.
+            guard book.state == .live else {
+                try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
+                return .waitingForSnapshot
+            }
             if message.updateId <= book.sequence {
                 try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
                 counters.ignored += 1
@@ -180,6 +249,7 @@ public struct BybitBookSync: ~Copyable {
             if message.updateId != book.sequence + 1 {
                 counters.gaps += 1
                 book.state = .stale
+                try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
                 return .sequenceGap(expected: book.sequence + 1, got: message.updateId)
             }
         }

@@ -47,6 +47,29 @@ struct LiteralMatcher {
         return UnsafeRawBufferPointer(start: p + start, count: at &- start)
     }
 
+    /// Where `text` starts if it ends just before `j` (a message's tail read backwards), not reaching back
+    /// before the forward position `i`; nil otherwise.
+    @inlinable @inline(__always)
+    func literal(_ text: StaticString, before j: Int) -> Int? {
+        let n = text.utf8CodeUnitCount
+        guard j &- n >= i, j <= end, UnsafeRawBufferPointer(start: p + (j &- n), count: n).equals(text) else { return nil }
+        return j &- n
+    }
+
+    /// The unsigned integer (at most 19 digits) whose digits end just before `j`, and where they start; nil if
+    /// there is none, it is longer, or it would reach back before the forward position `i`.
+    @inlinable @inline(__always)
+    func integer(before j: Int) -> (UInt64, start: Int)? {
+        guard j <= end else { return nil }
+        var k = j
+        while k > i && p[k &- 1] &- 0x30 < 10 {
+            k &-= 1
+            if j &- k > 19 { return nil }
+        }
+        guard k < j, let (value, next) = FixedPoint.unsignedInteger(p, from: k, end: j), next == j else { return nil }
+        return (value, k)
+    }
+
     /// A decimal `digits[.digits]` at `scale` (no sign, no exponent), up to the byte after it; nil for
     /// anything else, or a non-zero digit beyond the scale.
     @_transparent @usableFromInline

@@ -86,4 +86,67 @@ struct QuickPathTests {
         }
         #expect(quick > 1_000)
     }
+
+    /// A Bybit push read both ways: the fields and every level, or "error".
+    func bybitRead(_ text: String, quick: Bool) -> String {
+        Array(text.utf8).withUnsafeBytes { bytes in
+            do {
+                let m: Bybit.BookMessage
+                if quick {
+                    guard let q = Bybit.quickBook(bytes) else { return "not taken" }
+                    m = q
+                } else {
+                    m = try Bybit.decodeBookInFull(bytes)
+                }
+                var out = [
+                    "\(m.action) \(m.depth) \(String(decoding: m.symbol, as: UTF8.self)) \(m.updateId) \(m.crossSequence) \(m.time.raw) \(m.matchingTime.raw)"
+                ]
+                try m.forEachLevel(priceScale: 4, quantityScale: 4) { out.append("\($0) \($1.raw) \($2.raw)") }
+                return out.joined(separator: " | ")
+            } catch {
+                return "error"
+            }
+        }
+    }
+
+    @Test("Bybit pushes as Bybit sends them (a real recording: a snapshot and 49 deltas) are matched head and tail, and read as the general path reads them")
+    func bybitLayout() throws {
+        let lines = try Fixtures.lines("bybit/2024-12-01_XRPUSDT_ob500.data.jsonl")
+        #expect(lines.count == 50)
+        for line in lines {
+            let quick = bybitRead(line, quick: true)
+            #expect(quick != "not taken" && quick != "error")
+            #expect(quick == bybitRead(line, quick: false))
+        }
+    }
+
+    @Test("random Bybit pushes: the head-and-tail read and the general read agree, and levels that do not reach the tail are refused")
+    func bybitRandom() {
+        var state: UInt64 = 0x6279_6269_74
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33) % n
+        }
+        let numbers = [
+            "1.9531", "0", "6203", "0.001", "1.95310", "7", "0.5", "1.9", "12.25", "300", "1.95315", "-1", "1e2", "", "1.", "12345678901234567890",
+        ]
+        // What may stand between the level arrays: nothing (as Bybit sends it), another member, white space,
+        // or something broken.
+        let between = ["", "", "", "", #","x":[1,{"y":"]"}]"#, " ", #","a":[]"#, "]", #","b":"#]
+        var taken = 0
+        var agreed = 0
+        for _ in 0..<20_000 {
+            func side() -> String {
+                "[" + (0..<next(4)).map { _ in #"["\#(numbers[next(numbers.count)])","\#(numbers[next(numbers.count)])"]"# }.joined(separator: ",") + "]"
+            }
+            let type = ["delta", "snapshot", "other"][next(3)]
+            let text = #"{"topic":"orderbook.50.XRPUSDT","type":"\#(type)","ts":1733011200691,"data":{"s":"XRPUSDT","b":\#(side())\#(between[next(between.count)]),"a":\#(side())\#(between[next(between.count)]),"u":\#(next(1_000_000)),"seq":\#(next(1_000_000))},"cts":1733011200689}"#
+            let quick = bybitRead(text, quick: true)
+            let general = bybitRead(text, quick: false)
+            if quick != "not taken" { taken += 1 }
+            if quick == "not taken" { #expect(type == "other" && general == "error", "\(text)") } else { #expect(quick == general, "\(text)") }
+            if quick == general && general != "error" { agreed += 1 }
+        }
+        #expect(taken > 10_000 && agreed > 800, "taken \(taken), agreed \(agreed)")
+    }
 }
