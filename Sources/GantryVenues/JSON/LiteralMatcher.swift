@@ -70,6 +70,14 @@ struct LiteralMatcher {
         return (value, k)
     }
 
+    /// `integer(before:)` with an optional minus sign, as an `Int64`.
+    @inlinable @inline(__always)
+    func signedInteger(before j: Int) -> (Int64, start: Int)? {
+        guard let (magnitude, start) = integer(before: j), magnitude <= UInt64(Int64.max) else { return nil }
+        if start > i && p[start &- 1] == UInt8(ascii: "-") { return (-Int64(magnitude), start &- 1) }
+        return (Int64(magnitude), start)
+    }
+
     /// A decimal `digits[.digits]` at `scale` (no sign, no exponent), up to the byte after it; nil for
     /// anything else, or a non-zero digit beyond the scale.
     @_transparent @usableFromInline

@@ -19,14 +19,46 @@ public enum OKX {
         /// `seqId` and `prevSeqId` when present (-1 for prevSeqId on a snapshot).
         public var seqId: Int64?
         public var prevSeqId: Int64?
+        /// The offset of `bids`' array, or -1 when the quick path left it to be found after `asks`'.
         @usableFromInline var bids: Int
         @usableFromInline var asks: Int
+        /// With `bids` -1: where the members after the level arrays begin (`,"ts":`), which the levels must
+        /// reach exactly.
+        @usableFromInline var tail = -1
 
-        /// Each level, bids first, at the instrument's scales; size 0 removes the level.
+        /// Each level, in the order the message lists the sides (OKX: asks first), at the instrument's scales;
+        /// size 0 removes the level.
         @inlinable
         public func forEachLevel(priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void) throws(DecodeError) {
-            try LevelArrays.forEach(message, at: bids, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "bids", body)
-            try LevelArrays.forEach(message, at: asks, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "asks", body)
+            if bids >= 0 {
+                let (first, firstSide, second, secondSide) = asks < bids ? (asks, Side.sell, bids, Side.buy) : (bids, .buy, asks, .sell)
+                try LevelArrays.forEach(
+                    message, at: first, firstSide, priceScale: priceScale, quantityScale: quantityScale,
+                    field: firstSide == .buy ? "bids" : "asks", body)
+                try LevelArrays.forEach(
+                    message, at: second, secondSide, priceScale: priceScale, quantityScale: quantityScale,
+                    field: secondSide == .buy ? "bids" : "asks", body)
+                return
+            }
+            // The quick path's message: `asks`, then the members up to the tail it matched (`bids`, as OKX sends it).
+            var c = ByteCursor(message, at: asks)
+            try LevelArrays.parse(&c, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "asks", body)
+            var sawBids = false
+            while try c.peek() == 0x2C && c.i < tail {
+                c.i &+= 1
+                let key = try c.string()
+                try c.expect(0x3A, ":")
+                if key.equals("bids") || key.equals("asks") {
+                    // A second `asks` or `bids`: which would count is anyone's guess, so the message is refused.
+                    guard key.equals("bids") && !sawBids else { throw .malformed(offset: c.i, expected: #"one "bids" and one "asks""#) }
+                    try LevelArrays.parse(&c, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "bids", body)
+                    sawBids = true
+                } else {
+                    try c.skipValue()
+                }
+            }
+            guard c.i == tail else { throw .malformed(offset: c.i, expected: #"the book object's "ts""#) }
+            guard sawBids else { throw .missingField("bids") }
         }
     }
 
@@ -35,6 +67,52 @@ public enum OKX {
     /// One pass with a byte cursor: the book object (the first of `data`) is read where it lies, its level
     /// arrays stepped over by brackets and quotes (`forEachLevel` parses and checks every level).
     public static func decodeBook(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
+        if let quick = quickBook(message) { return quick }
+        return try decodeBookInFull(message)
+    }
+
+    /// A books push exactly as OKX sends it: `arg` (`channel`, `instId`), `action`, then one book object with
+    /// `asks` first and `ts`, `checksum` (and `prevSeqId`, `seqId` where OKX sends them) last, with no white
+    /// space. The head is matched literally up to `asks`' array and the tail backwards from the end, so the
+    /// level arrays between them are not stepped over here: `forEachLevel` reads them once and checks that they
+    /// end where the tail begins.
+    /// - Returns: Nil for anything else: `decodeBook` then reads the message in full generality.
+    static func quickBook(_ message: UnsafeRawBufferPointer) -> BookMessage? {
+        guard var m = LiteralMatcher(message),
+            m.literal(#"{"arg":{"channel":""#), m.plainString() != nil,
+            m.literal(#","instId":""#), let instrument = m.plainString(),
+            m.literal(#"},"action":""#), let actionText = m.plainString(),
+            m.literal(#","data":[{"asks":"#), m.next == 0x5B
+        else { return nil }
+        let action: BookAction
+        if actionText.equals("snapshot") { action = .snapshot } else if actionText.equals("update") { action = .update } else { return nil }
+        let asks = m.i
+        m.i &+= 1
+        guard let bookEnd = m.literal("}]}", before: m.end) else { return nil }
+        // `prevSeqId` and `seqId`, where OKX sends them.
+        var seqId: Int64? = nil
+        var prevSeqId: Int64? = nil
+        var checksumEnd = bookEnd
+        if let (seq, seqStart) = m.signedInteger(before: bookEnd), let seqKey = m.literal(#","seqId":"#, before: seqStart) {
+            guard let (previous, previousStart) = m.signedInteger(before: seqKey),
+                let previousKey = m.literal(#","prevSeqId":"#, before: previousStart)
+            else { return nil }
+            seqId = seq
+            prevSeqId = previous
+            checksumEnd = previousKey
+        }
+        guard let (checksum, checksumStart) = m.signedInteger(before: checksumEnd),
+            let tsEnd = m.literal(#"","checksum":"#, before: checksumStart),
+            let (ts, tsStart) = m.integer(before: tsEnd), ts < UInt64(Int64.max / 1_000_000),
+            let tail = m.literal(#","ts":""#, before: tsStart)
+        else { return nil }
+        return BookMessage(
+            message: message, action: action, instrument: instrument, time: Nanos(raw: Int64(ts) * 1_000_000),
+            checksum: Int32(truncatingIfNeeded: checksum), seqId: seqId, prevSeqId: prevSeqId, bids: -1, asks: asks, tail: tail)
+    }
+
+    /// `decodeBook` in full generality: any key order, white space, escapes; every problem named.
+    static func decodeBookInFull(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
         var c = ByteCursor(message, at: 0)
         var action: BookAction? = nil
         var instrument = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -96,6 +174,9 @@ public enum OKX {
         try c.object { key, next, c throws(DecodeError) in
             if key.equals("bids") || key.equals("asks") {
                 guard next == 0x5B else { throw .malformed(offset: c.i, expected: "[") }
+                guard (key.equals("bids") ? f.bids : f.asks) < 0 else {
+                    throw .malformed(offset: c.i, expected: #"one "bids" and one "asks""#)
+                }
                 if key.equals("bids") { f.bids = c.i } else { f.asks = c.i }
                 if !LevelArrays.quickSkip(&c) { try c.skipValue() }
             } else if key.equals("ts") {
@@ -179,10 +260,15 @@ public struct OKXBookSync: ~Copyable {
         switch message.action {
         case .snapshot: break
         case .update:
-            guard book.state == .live else { return .waitingForSnapshot }
+            // An update that is dropped is read to the end all the same: a malformed one is reported either way.
+            guard book.state == .live else {
+                try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
+                return .waitingForSnapshot
+            }
             if let prev = message.prevSeqId, let last = lastSeqId, prev != last {
                 counters.gaps += 1
                 book.state = .stale
+                try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
                 return .sequenceGap(expected: last, got: prev)
             }
         }

@@ -67,7 +67,7 @@ struct QuickPathTests {
                 return try Array(text.utf8).withUnsafeBytes { bytes in
                     let m = try KrakenV2.decodeBook(bytes)
                     var out: [String] = [String(m.checksum)]
-                    try m.forEachLevel(priceScale: 1, quantityScale: 8) { out.append("\($0) \($1.raw) \($2.raw)") }
+                    try m.forEachLevel(priceScale: 8, quantityScale: 8) { out.append("\($0) \($1.raw) \($2.raw)") }
                     return out.joined(separator: " ")
                 }
             } catch {
@@ -148,5 +148,70 @@ struct QuickPathTests {
             if quick == general && general != "error" { agreed += 1 }
         }
         #expect(taken > 10_000 && agreed > 800, "taken \(taken), agreed \(agreed)")
+    }
+
+    /// An OKX push read both ways: the fields and every level, or "error".
+    func okxRead(_ text: String, quick: Bool) -> String {
+        Array(text.utf8).withUnsafeBytes { bytes in
+            do {
+                let m: OKX.BookMessage
+                if quick {
+                    guard let q = OKX.quickBook(bytes) else { return "not taken" }
+                    m = q
+                } else {
+                    m = try OKX.decodeBookInFull(bytes)
+                }
+                var out = [
+                    "\(m.action) \(String(decoding: m.instrument, as: UTF8.self)) \(m.time.raw) \(m.checksum) \(String(describing: m.seqId)) \(String(describing: m.prevSeqId))"
+                ]
+                try m.forEachLevel(priceScale: 8, quantityScale: 8) { out.append("\($0) \($1.raw) \($2.raw)") }
+                return out.joined(separator: " | ")
+            } catch {
+                return "error"
+            }
+        }
+    }
+
+    @Test("OKX pushes as OKX sends them (a real recording, and the current layout with seqId) are matched head and tail, and read as the general path reads them")
+    func okxLayout() throws {
+        let lines = try Fixtures.lines("okx/BTC-USDT_books_snapshot_and_updates.jsonl")
+        #expect(lines.count > 50)
+        var withSeq = 0
+        for line in lines + lines.map({ $0.replacingOccurrences(of: "}]}", with: #","prevSeqId":123,"seqId":124}]}"#) }) {
+            let quick = okxRead(line, quick: true)
+            #expect(quick != "not taken" && quick != "error", "\(line.prefix(120))")
+            #expect(quick == okxRead(line, quick: false))
+            if quick.contains("Optional(124)") { withSeq += 1 }
+        }
+        #expect(withSeq == lines.count)
+    }
+
+    @Test("random OKX pushes: the head-and-tail read and the general read agree, and levels that do not reach the tail are refused")
+    func okxRandom() {
+        var state: UInt64 = 0x6F6B_78
+        func next(_ n: Int) -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33) % n
+        }
+        let numbers = ["30243.5", "0", "1.44679", "0.08", "30244", "0.05426064", "7", "0.5", "1.123456789", "-1", "1e2", "", "1."]
+        let between = ["", "", "", "", #","x":[1,{"y":"]"}]"#, " ", #","asks":[]"#, "]", #","bids":"#]
+        let tails = [#","ts":"1652459225453","checksum":-652563973}]}"#, #","ts":"1652459225453","checksum":7,"prevSeqId":-1,"seqId":9}]}"#,
+            #","ts":"1652459225453","checksum":7,"seqId":9}]}"#, #","ts":"1652459225453","checksum":7,"prevSeqId":8}]}"#]
+        var taken = 0
+        var agreed = 0
+        for _ in 0..<20_000 {
+            func side() -> String {
+                "[" + (0..<next(4)).map { _ in #"["\#(numbers[next(numbers.count)])","\#(numbers[next(numbers.count)])","0","\#(next(9))"]"# }
+                    .joined(separator: ",") + "]"
+            }
+            let action = ["update", "snapshot", "other"][next(3)]
+            let text = #"{"arg":{"channel":"books","instId":"BTC-USDT"},"action":"\#(action)","data":[{"asks":\#(side())\#(between[next(between.count)]),"bids":\#(side())\#(between[next(between.count)])\#(tails[next(tails.count)])"#
+            let quick = okxRead(text, quick: true)
+            let general = okxRead(text, quick: false)
+            if quick != "not taken" { taken += 1 } else { #expect(action == "other" || text.contains(#""checksum":7,"seqId""#) || text.contains("prevSeqId\":8"), "\(text)") }
+            if quick != "not taken" { #expect(quick == general, "\(text)") }
+            if quick == general && general != "error" { agreed += 1 }
+        }
+        #expect(taken > 6_000 && agreed > 400, "taken \(taken), agreed \(agreed)")
     }
 }
