@@ -24,3 +24,14 @@ extension String {
         try Array(utf8).withUnsafeBytes(body)
     }
 }
+
+/// A seeded pseudo-random sequence (a 64-bit LCG) for the random message tests: the same messages every run.
+struct Draws {
+    var state: UInt64
+
+    /// A number in `0..<n`.
+    mutating func next(_ n: Int) -> Int {
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return Int(truncatingIfNeeded: state >> 33) % n
+    }
+}

@@ -36,24 +36,9 @@ public enum Bybit {
                 return
             }
             // The quick path's message: `b`, then the members up to the tail it matched (`a`, as Bybit sends it).
-            var c = ByteCursor(message, at: bids)
-            try LevelArrays.parse(&c, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "b", body)
-            var sawAsks = false
-            while try c.peek() == 0x2C && c.i < tail {
-                c.i &+= 1
-                let key = try c.string()
-                try c.expect(0x3A, ":")
-                if key.count == 1 && (key[0] == UInt8(ascii: "a") || key[0] == UInt8(ascii: "b")) {
-                    // A second `b` or `a`: which would count is anyone's guess, so the message is refused.
-                    guard key[0] == UInt8(ascii: "a") && !sawAsks else { throw .malformed(offset: c.i, expected: #"one "b" and one "a""#) }
-                    try LevelArrays.parse(&c, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "a", body)
-                    sawAsks = true
-                } else {
-                    try c.skipValue()
-                }
-            }
-            guard c.i == tail else { throw .malformed(offset: c.i, expected: #"the data object's "u""#) }
-            guard sawAsks else { throw .missingField("a") }
+            try LevelArrays.forEachUpToTail(
+                message, first: bids, .buy, firstKey: "b", secondKey: "a", tail: tail, priceScale: priceScale,
+                quantityScale: quantityScale, body)
         }
     }
 
@@ -159,7 +144,7 @@ public enum Bybit {
             }
             if key.count == 1 && (key[0] == UInt8(ascii: "b") || key[0] == UInt8(ascii: "a")) {
                 guard next == 0x5B else { throw .malformed(offset: d.i, expected: "[") }
-                guard (key[0] == UInt8(ascii: "b") ? f.b : f.a) < 0 else { throw .malformed(offset: d.i, expected: #"one "b" and one "a""#) }
+                guard (key[0] == UInt8(ascii: "b") ? f.b : f.a) < 0 else { throw .malformed(offset: d.i, expected: "one b and one a") }
                 // Stepped over by brackets and quotes only: `forEachLevel` parses and checks every level.
                 if key[0] == UInt8(ascii: "b") { f.b = d.i } else { f.a = d.i }
                 if LevelArrays.quickSkip(&d) { return }

@@ -54,6 +54,38 @@ public enum LevelArrays {
         }
     }
 
+    /// Calls `body` for each level of a message whose quick path matched its head up to the first level array
+    /// (at `first`) and its tail backwards from the end (from `tail`): the first array, then the members up to
+    /// the tail, of which the one named `secondKey` is the other side's array (another member is stepped over;
+    /// a second array of either side is refused, since which would count is anyone's guess). The levels must
+    /// end exactly where the tail begins.
+    /// - Throws: `DecodeError` for a bad level, a missing second array, or anything that does not reach the tail.
+    @inlinable
+    public static func forEachUpToTail(
+        _ message: UnsafeRawBufferPointer, first: Int, _ firstSide: Side, firstKey: StaticString, secondKey: StaticString,
+        tail: Int, priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void
+    ) throws(DecodeError) {
+        var c = ByteCursor(message, at: first)
+        try parse(&c, firstSide, priceScale: priceScale, quantityScale: quantityScale, field: firstKey, body)
+        let secondSide: Side = firstSide == .buy ? .sell : .buy
+        var sawSecond = false
+        while try c.peek() == 0x2C && c.i < tail {
+            c.i &+= 1
+            let key = try c.string()
+            try c.expect(0x3A, ":")
+            if key.equals(secondKey) && !sawSecond {
+                try parse(&c, secondSide, priceScale: priceScale, quantityScale: quantityScale, field: secondKey, body)
+                sawSecond = true
+            } else if key.equals(secondKey) || key.equals(firstKey) {
+                throw .malformed(offset: c.i, expected: "one \(firstKey) and one \(secondKey)")
+            } else {
+                try c.skipValue()
+            }
+        }
+        guard c.i == tail else { throw .malformed(offset: c.i, expected: "the members after the levels") }
+        guard sawSecond else { throw .missingField("\(secondKey)") }
+    }
+
     /// The start of a level as venues send it nearly always, `["price","size"` with no white space, each
     /// decimal short enough for `FixedPoint.shortPrefix`, read with no per-token checks; the cursor is left
     /// after the size's closing quote. Nil (the cursor untouched) for anything else, which `generalLevel` then

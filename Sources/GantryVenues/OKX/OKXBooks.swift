@@ -41,24 +41,9 @@ public enum OKX {
                 return
             }
             // The quick path's message: `asks`, then the members up to the tail it matched (`bids`, as OKX sends it).
-            var c = ByteCursor(message, at: asks)
-            try LevelArrays.parse(&c, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "asks", body)
-            var sawBids = false
-            while try c.peek() == 0x2C && c.i < tail {
-                c.i &+= 1
-                let key = try c.string()
-                try c.expect(0x3A, ":")
-                if key.equals("bids") || key.equals("asks") {
-                    // A second `asks` or `bids`: which would count is anyone's guess, so the message is refused.
-                    guard key.equals("bids") && !sawBids else { throw .malformed(offset: c.i, expected: #"one "bids" and one "asks""#) }
-                    try LevelArrays.parse(&c, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "bids", body)
-                    sawBids = true
-                } else {
-                    try c.skipValue()
-                }
-            }
-            guard c.i == tail else { throw .malformed(offset: c.i, expected: #"the book object's "ts""#) }
-            guard sawBids else { throw .missingField("bids") }
+            try LevelArrays.forEachUpToTail(
+                message, first: asks, .sell, firstKey: "asks", secondKey: "bids", tail: tail, priceScale: priceScale,
+                quantityScale: quantityScale, body)
         }
     }
 
@@ -89,17 +74,19 @@ public enum OKX {
         let asks = m.i
         m.i &+= 1
         guard let bookEnd = m.literal("}]}", before: m.end) else { return nil }
-        // `prevSeqId` and `seqId`, where OKX sends them.
+        // `prevSeqId` and `seqId` where OKX sends them (documented in that order; either order is taken).
         var seqId: Int64? = nil
         var prevSeqId: Int64? = nil
         var checksumEnd = bookEnd
-        if let (seq, seqStart) = m.signedInteger(before: bookEnd), let seqKey = m.literal(#","seqId":"#, before: seqStart) {
-            guard let (previous, previousStart) = m.signedInteger(before: seqKey),
-                let previousKey = m.literal(#","prevSeqId":"#, before: previousStart)
-            else { return nil }
-            seqId = seq
-            prevSeqId = previous
-            checksumEnd = previousKey
+        if let (last, lastStart) = m.signedInteger(before: bookEnd) {
+            let lastIsSeq = m.literal(#","seqId":"#, before: lastStart)
+            if let lastKey = lastIsSeq ?? m.literal(#","prevSeqId":"#, before: lastStart) {
+                guard let (first, firstStart) = m.signedInteger(before: lastKey),
+                    let firstKey = m.literal(lastIsSeq != nil ? #","prevSeqId":"# : #","seqId":"#, before: firstStart)
+                else { return nil }
+                (seqId, prevSeqId) = lastIsSeq != nil ? (last, first) : (first, last)
+                checksumEnd = firstKey
+            }
         }
         guard let (checksum, checksumStart) = m.signedInteger(before: checksumEnd),
             let tsEnd = m.literal(#"","checksum":"#, before: checksumStart),
@@ -175,7 +162,7 @@ public enum OKX {
             if key.equals("bids") || key.equals("asks") {
                 guard next == 0x5B else { throw .malformed(offset: c.i, expected: "[") }
                 guard (key.equals("bids") ? f.bids : f.asks) < 0 else {
-                    throw .malformed(offset: c.i, expected: #"one "bids" and one "asks""#)
+                    throw .malformed(offset: c.i, expected: "one bids and one asks")
                 }
                 if key.equals("bids") { f.bids = c.i } else { f.asks = c.i }
                 if !LevelArrays.quickSkip(&c) { try c.skipValue() }

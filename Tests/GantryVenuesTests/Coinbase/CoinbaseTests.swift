@@ -125,11 +125,8 @@ struct CoinbaseTests {
 
     @Test("the literal read of Coinbase's update layout gives what the general read gives, on 20,000 random messages")
     func quickUpdatesAgree() {
-        var state: UInt64 = 0x636F_696E
-        func next(_ n: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(truncatingIfNeeded: state >> 33) % n
-        }
+        var draws = Draws(state: 0x636F_696E)
+        func next(_ n: Int) -> Int { draws.next(n) }
         // Decimals as Coinbase sends them, and some the literal read must hand to the general one (or refuse).
         let decimals = ["21921.73", "0", "1.5", "0.06317902", "100", "21921.730", "0.000000001", "1e2", "-1", "1.", ".5", "99999999999.99"]
         let sides = ["bid", "offer", "ask", "buy"]

@@ -56,11 +56,8 @@ struct QuickPathTests {
 
     @Test("random Kraken v2 levels: the literal read and the general read agree")
     func krakenRandom() throws {
-        var state: UInt64 = 0x6B76_32
-        func next(_ n: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(truncatingIfNeeded: state >> 33) % n
-        }
+        var draws = Draws(state: 0x6B76_32)
+        func next(_ n: Int) -> Int { draws.next(n) }
         let numbers = ["45285.2", "0", "0.001", "1.54582015", "100", "45285.20", "0.000000001", "1e2", "-1", "1.", "\"0.5\"", "12345678901.5"]
         func levels(_ text: String) -> String {
             do {
@@ -87,26 +84,32 @@ struct QuickPathTests {
         #expect(quick > 1_000)
     }
 
-    /// A Bybit push read both ways: the fields and every level, or "error".
-    func bybitRead(_ text: String, quick: Bool) -> String {
+    /// A message read by a quick path (or "not taken") or by the general one: its fields and every level, or
+    /// "error".
+    func read<M>(
+        _ text: String, _ decode: (UnsafeRawBufferPointer) throws(DecodeError) -> M?, fields: (M) -> String,
+        levels: (M, (Side, Price, Quantity) -> Void) throws(DecodeError) -> Void
+    ) -> String {
         Array(text.utf8).withUnsafeBytes { bytes in
-            do {
-                let m: Bybit.BookMessage
-                if quick {
-                    guard let q = Bybit.quickBook(bytes) else { return "not taken" }
-                    m = q
-                } else {
-                    m = try Bybit.decodeBookInFull(bytes)
-                }
-                var out = [
-                    "\(m.action) \(m.depth) \(String(decoding: m.symbol, as: UTF8.self)) \(m.updateId) \(m.crossSequence) \(m.time.raw) \(m.matchingTime.raw)"
-                ]
-                try m.forEachLevel(priceScale: 4, quantityScale: 4) { out.append("\($0) \($1.raw) \($2.raw)") }
+            do throws(DecodeError) {
+                guard let m = try decode(bytes) else { return "not taken" }
+                var out = [fields(m)]
+                try levels(m) { out.append("\($0) \($1.raw) \($2.raw)") }
                 return out.joined(separator: " | ")
             } catch {
                 return "error"
             }
         }
+    }
+
+    /// A Bybit push read both ways.
+    func bybitRead(_ text: String, quick: Bool) -> String {
+        read(
+            text, { bytes throws(DecodeError) in quick ? Bybit.quickBook(bytes) : try Bybit.decodeBookInFull(bytes) },
+            fields: {
+                "\($0.action) \($0.depth) \(String(decoding: $0.symbol, as: UTF8.self)) \($0.updateId) \($0.crossSequence) \($0.time.raw) \($0.matchingTime.raw)"
+            },
+            levels: { m, body throws(DecodeError) in try m.forEachLevel(priceScale: 4, quantityScale: 4, body) })
     }
 
     @Test("Bybit pushes as Bybit sends them (a real recording: a snapshot and 49 deltas) are matched head and tail, and read as the general path reads them")
@@ -122,11 +125,8 @@ struct QuickPathTests {
 
     @Test("random Bybit pushes: the head-and-tail read and the general read agree, and levels that do not reach the tail are refused")
     func bybitRandom() {
-        var state: UInt64 = 0x6279_6269_74
-        func next(_ n: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(truncatingIfNeeded: state >> 33) % n
-        }
+        var draws = Draws(state: 0x6279_6269_74)
+        func next(_ n: Int) -> Int { draws.next(n) }
         let numbers = [
             "1.9531", "0", "6203", "0.001", "1.95310", "7", "0.5", "1.9", "12.25", "300", "1.95315", "-1", "1e2", "", "1.", "12345678901234567890",
         ]
@@ -150,26 +150,14 @@ struct QuickPathTests {
         #expect(taken > 10_000 && agreed > 800, "taken \(taken), agreed \(agreed)")
     }
 
-    /// An OKX push read both ways: the fields and every level, or "error".
+    /// An OKX push read both ways.
     func okxRead(_ text: String, quick: Bool) -> String {
-        Array(text.utf8).withUnsafeBytes { bytes in
-            do {
-                let m: OKX.BookMessage
-                if quick {
-                    guard let q = OKX.quickBook(bytes) else { return "not taken" }
-                    m = q
-                } else {
-                    m = try OKX.decodeBookInFull(bytes)
-                }
-                var out = [
-                    "\(m.action) \(String(decoding: m.instrument, as: UTF8.self)) \(m.time.raw) \(m.checksum) \(String(describing: m.seqId)) \(String(describing: m.prevSeqId))"
-                ]
-                try m.forEachLevel(priceScale: 8, quantityScale: 8) { out.append("\($0) \($1.raw) \($2.raw)") }
-                return out.joined(separator: " | ")
-            } catch {
-                return "error"
-            }
-        }
+        read(
+            text, { bytes throws(DecodeError) in quick ? OKX.quickBook(bytes) : try OKX.decodeBookInFull(bytes) },
+            fields: {
+                "\($0.action) \(String(decoding: $0.instrument, as: UTF8.self)) \($0.time.raw) \($0.checksum) \(String(describing: $0.seqId)) \(String(describing: $0.prevSeqId))"
+            },
+            levels: { m, body throws(DecodeError) in try m.forEachLevel(priceScale: 8, quantityScale: 8, body) })
     }
 
     @Test("OKX pushes as OKX sends them (a real recording, and the current layout with seqId) are matched head and tail, and read as the general path reads them")
@@ -188,15 +176,13 @@ struct QuickPathTests {
 
     @Test("random OKX pushes: the head-and-tail read and the general read agree, and levels that do not reach the tail are refused")
     func okxRandom() {
-        var state: UInt64 = 0x6F6B_78
-        func next(_ n: Int) -> Int {
-            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            return Int(truncatingIfNeeded: state >> 33) % n
-        }
+        var draws = Draws(state: 0x6F6B_78)
+        func next(_ n: Int) -> Int { draws.next(n) }
         let numbers = ["30243.5", "0", "1.44679", "0.08", "30244", "0.05426064", "7", "0.5", "1.123456789", "-1", "1e2", "", "1."]
         let between = ["", "", "", "", #","x":[1,{"y":"]"}]"#, " ", #","asks":[]"#, "]", #","bids":"#]
         let tails = [#","ts":"1652459225453","checksum":-652563973}]}"#, #","ts":"1652459225453","checksum":7,"prevSeqId":-1,"seqId":9}]}"#,
-            #","ts":"1652459225453","checksum":7,"seqId":9}]}"#, #","ts":"1652459225453","checksum":7,"prevSeqId":8}]}"#]
+            #","ts":"1652459225453","checksum":7,"seqId":9,"prevSeqId":8}]}"#, #","ts":"1652459225453","checksum":7,"seqId":9}]}"#,
+            #","ts":"1652459225453","checksum":7,"prevSeqId":8}]}"#]
         var taken = 0
         var agreed = 0
         for _ in 0..<20_000 {
