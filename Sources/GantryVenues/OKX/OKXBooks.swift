@@ -61,7 +61,9 @@ public enum OKX {
     /// space. The head is matched literally up to `asks`' array and the tail backwards from the end, so the
     /// level arrays between them are not stepped over here: `forEachLevel` reads them once and checks that they
     /// end where the tail begins.
-    /// - Returns: Nil for anything else: `decodeBook` then reads the message in full generality.
+    /// - Returns: Nil for anything else: `decodeBook` then reads the message in full generality. (A push with
+    ///   a second book object in `data` is taken here and refused by `forEachLevel`, whose levels then do not
+    ///   reach the tail; the general path refuses it as well.)
     static func quickBook(_ message: UnsafeRawBufferPointer) -> BookMessage? {
         guard var m = LiteralMatcher(message),
             m.literal(#"{"arg":{"channel":""#), m.plainString() != nil,
@@ -123,9 +125,10 @@ public enum OKX {
                 try c.expect(0x5B, "[")
                 if !(try c.consume(0x5D)) {
                     try readBook(message, &c, &book)
-                    // Further elements (OKX sends one) are skipped.
-                    while try c.consume(0x2C) { try c.skipValue() }
-                    try c.expect(0x5D, "] or ,")
+                    // OKX sends one book object; which of several would count is anyone's guess (and the quick
+                    // path, which reads the levels of the first and the sequence fields of the last, refuses
+                    // them too), so a push with more is refused.
+                    try c.expect(0x5D, "] after the one book object")
                 }
             } else {
                 try c.skipValue()

@@ -180,9 +180,16 @@ struct QuickPathTests {
         func next(_ n: Int) -> Int { draws.next(n) }
         let numbers = ["30243.5", "0", "1.44679", "0.08", "30244", "0.05426064", "7", "0.5", "1.123456789", "-1", "1e2", "", "1."]
         let between = ["", "", "", "", #","x":[1,{"y":"]"}]"#, " ", #","asks":[]"#, "]", #","bids":"#]
-        let tails = [#","ts":"1652459225453","checksum":-652563973}]}"#, #","ts":"1652459225453","checksum":7,"prevSeqId":-1,"seqId":9}]}"#,
-            #","ts":"1652459225453","checksum":7,"seqId":9,"prevSeqId":8}]}"#, #","ts":"1652459225453","checksum":7,"seqId":9}]}"#,
-            #","ts":"1652459225453","checksum":7,"prevSeqId":8}]}"#]
+        // OKX's tails: the recording's, the documented one, the sequence ids swapped or alone, and a second
+        // book object (refused by both paths).
+        let tails = [
+            #","ts":"1652459225453","checksum":-652563973}]}"#,
+            #","ts":"1652459225453","checksum":7,"prevSeqId":-1,"seqId":9}]}"#,
+            #","ts":"1652459225453","checksum":7,"seqId":9,"prevSeqId":8}]}"#,
+            #","ts":"1652459225453","checksum":7,"seqId":9}]}"#,
+            #","ts":"1652459225453","checksum":7,"prevSeqId":8}]}"#,
+            #","ts":"1","checksum":1},{"asks":[],"bids":[],"ts":"2","checksum":2}]}"#,
+        ]
         var taken = 0
         var agreed = 0
         for _ in 0..<20_000 {
@@ -198,6 +205,6 @@ struct QuickPathTests {
             if quick != "not taken" { #expect(quick == general, "\(text)") }
             if quick == general && general != "error" { agreed += 1 }
         }
-        #expect(taken > 6_000 && agreed > 400, "taken \(taken), agreed \(agreed)")
+        #expect(taken > 6_000 && agreed > 300, "taken \(taken), agreed \(agreed)")
     }
 }
