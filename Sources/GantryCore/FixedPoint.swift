@@ -62,10 +62,49 @@ public enum FixedPoint {
         // Fast path, for what venues send nearly always: [-]digits[.digits]; anything else (and every error)
         // takes the general path.
         let negative = p[0] == UInt8(ascii: "-")
-        if let (magnitude, next) = unsignedPrefix(p, from: negative ? 1 : 0, end: count, scale: scale), next == count {
+        let start = negative ? 1 : 0
+        if count < 16 {
+            // A text on its own (a REST field, a configuration value) is shorter than the 16 bytes the quick
+            // readers load: padded with zeros, which end it, it is read the same way.
+            if let quick = paddedPrefix(p + start, count: count &- start, scale: scale) { return negative ? -quick : quick }
+        } else if let (magnitude, next) = unsignedPrefix(p, from: start, end: count, scale: scale), next == count {
             return negative ? -magnitude : magnitude
         }
         return try parseGeneral(p, count: count, scale: scale)
+    }
+
+    /// The value of the whole text `p[0..<count]` (`count` < 16) by the quick readers, nil for anything they do
+    /// not take. With the vector step the bytes are gathered into two words in registers (two overlapping loads
+    /// each, nothing read outside the text); otherwise they are copied into 16 zeroed bytes.
+    @inlinable @inline(__always)
+    static func paddedPrefix(_ p: UnsafePointer<UInt8>, count: Int, scale: Int) -> Int64? {
+        #if GANTRY_DECIMAL16
+        func load<T: FixedWidthInteger>(_ offset: Int, as: T.Type) -> UInt64 {
+            UInt64(truncatingIfNeeded: T(littleEndian: UnsafeRawPointer(p + offset).loadUnaligned(as: T.self)))
+        }
+        var low: UInt64 = 0
+        var high: UInt64 = 0
+        if count >= 8 {
+            low = load(0, as: UInt64.self)
+            // The bytes 8..<count are the last count - 8 of the word ending the text.
+            if count > 8 { high = load(count &- 8, as: UInt64.self) &>> UInt64(truncatingIfNeeded: (16 &- count) &* 8) }
+        } else if count >= 4 {
+            low = load(0, as: UInt32.self) | (load(count &- 4, as: UInt32.self) &>> UInt64(truncatingIfNeeded: (8 &- count) &* 8)) &<< 32
+        } else {
+            for k in 0..<count { low |= UInt64(p[k]) &<< UInt64(truncatingIfNeeded: 8 &* k) }
+        }
+        var length: Int64 = 0
+        let value = gantry_decimal16_words(low, high, Int64(truncatingIfNeeded: scale), &length)
+        return value >= 0 && Int(truncatingIfNeeded: length) == count ? value : nil
+        #else
+        var padded: (UInt64, UInt64) = (0, 0)
+        return withUnsafeMutableBytes(of: &padded) { words -> Int64? in
+            words.copyMemory(from: UnsafeRawBufferPointer(start: p, count: count))
+            let q = UnsafePointer(words.baseAddress!.assumingMemoryBound(to: UInt8.self))
+            guard let (magnitude, next) = unsignedPrefix(q, from: 0, end: 16, scale: scale), next == count else { return nil }
+            return magnitude
+        }
+        #endif
     }
 
     /// Reads `digits[.digits]` starting at `p[start]` and stops at the first byte that does not continue it,

@@ -237,7 +237,17 @@ struct DecimalPrefixTests {
             // The closing quote, then digits that must never be taken, then sometimes the message's end.
             var message = text + [UInt8(ascii: "\"")]
             message += [UInt8](repeating: UInt8(ascii: "9"), count: Int(rng.next() % 20))
-            let expected: Int64? = text.isEmpty ? nil : text.withUnsafeBytes { try? FixedPoint.parse($0, scale: scale) }
+            // The reference is the general grammar alone (`parse` itself takes the quick readers first).
+            let expected: Int64? = text.isEmpty ? nil : text.withUnsafeBufferPointer { b in
+                try? FixedPoint.parseGeneral(b.baseAddress!, count: b.count, scale: scale)
+            }
+            // `parse` on the text alone (shorter than 16 bytes: padded in registers) and with a sign.
+            let parsed: Int64? = text.isEmpty ? nil : text.withUnsafeBytes { try? FixedPoint.parse($0, scale: scale) }
+            #expect(parsed == expected, "parse \(String(decoding: text, as: UTF8.self)) @\(scale)")
+            if let expected, text.first != UInt8(ascii: "-") && text.first != UInt8(ascii: "+") {
+                let negated: Int64? = ([UInt8(ascii: "-")] + text).withUnsafeBytes { try? FixedPoint.parse($0, scale: scale) }
+                #expect(negated == -expected, "parse -\(String(decoding: text, as: UTF8.self)) @\(scale)")
+            }
             let name = String(decoding: text, as: UTF8.self) + " @\(scale)"
             message.withUnsafeBufferPointer { b in
                 let p = b.baseAddress!

@@ -12,7 +12,7 @@
 
 #define GANTRY_DECIMAL16 1
 
-/// Reads `digits[.digits]` from the 16 bytes at `p` (all readable) as a mantissa at `scale` (0...18).
+/// Reads `digits[.digits]` from the 16 bytes of `text` as a mantissa at `scale` (0...18).
 ///
 /// The digits kept (the integer digits and the first `scale` decimals, at most 16 of them) are gathered with
 /// one byte shuffle into the low end of a vector, the decimals not sent reading as zeros, and converted with
@@ -21,8 +21,7 @@
 /// digit, a point with no decimal after it, more than 14 integer digits, a number that may run past the 16
 /// bytes, more than 16 digits kept, or a non-zero decimal beyond the scale (the caller's general reader then
 /// judges the text, so -1 is never itself an error).
-static inline __attribute__((always_inline)) int64_t gantry_decimal16(const uint8_t *p, int64_t scale, int64_t *length) {
-    const __m128i text = _mm_loadu_si128((const __m128i *)p);
+static inline __attribute__((always_inline)) int64_t gantry_decimal16_text(__m128i text, int64_t scale, int64_t *length) {
     const __m128i values = _mm_sub_epi8(text, _mm_set1_epi8('0'));
     const __m128i isDigit = _mm_cmpeq_epi8(_mm_min_epu8(values, _mm_set1_epi8(9)), values);
     // Bits 16...31 are set, so every count below stops within them.
@@ -30,7 +29,8 @@ static inline __attribute__((always_inline)) int64_t gantry_decimal16(const uint
     const uint32_t integer = (uint32_t)__builtin_ctz(nonDigits);
     if (integer - 1u >= 14u) return -1;
     uint32_t end = integer;
-    if (p[integer] == '.') {
+    const uint32_t points = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(text, _mm_set1_epi8('.')));
+    if ((points >> integer) & 1) {
         const uint32_t decimals = (uint32_t)__builtin_ctz(nonDigits >> (integer + 1));
         end = integer + 1 + decimals;
         // No decimal after the point, or digits that may go on past the 16 bytes.
@@ -60,6 +60,18 @@ static inline __attribute__((always_inline)) int64_t gantry_decimal16(const uint
     const uint64_t both = (uint64_t)_mm_cvtsi128_si64(eights);
     *length = end;
     return (int64_t)((both & 0xFFFFFFFFu) * 100000000u + (both >> 32));
+}
+
+/// `gantry_decimal16_text` on the 16 bytes at `p`.
+static inline __attribute__((always_inline)) int64_t gantry_decimal16(const uint8_t *p, int64_t scale, int64_t *length) {
+    return gantry_decimal16_text(_mm_loadu_si128((const __m128i *)p), scale, length);
+}
+
+/// `gantry_decimal16_text` on 16 bytes given as two words (byte 0 the lowest byte of `low`), for a text
+/// shorter than 16 bytes assembled in registers: a vector loaded from memory just written in smaller pieces
+/// would wait for those stores (a failed store-to-load forward).
+static inline __attribute__((always_inline)) int64_t gantry_decimal16_words(uint64_t low, uint64_t high, int64_t scale, int64_t *length) {
+    return gantry_decimal16_text(_mm_set_epi64x((long long)high, (long long)low), scale, length);
 }
 #endif
 
