@@ -160,14 +160,15 @@ if ProcessInfo.processInfo.environment["GANTRY_FUZZ"] != nil {
 // any x86-64 (or any CPU). The level reaches Swift's code generation through the Clang importer's -march; with
 // SSSE3 and SSE4.1 the decimal reader uses CDecimal's vector step (GANTRY_DECIMAL16), otherwise its word reader.
 // Both read exactly the same numbers (GantryCoreTests checks each against the general parser).
+let hostCPUFlags = Set(
+    ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+        .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
 let cpuLevel: String? = {
     #if arch(x86_64)
     let chosen = ProcessInfo.processInfo.environment["GANTRY_CPU"]
     if chosen == "portable" { return nil }
     if let chosen, !chosen.isEmpty { return chosen }
-    let flags = Set(
-        ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
-            .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
+    let flags = hostCPUFlags
     if flags.isSuperset(of: ["avx2", "bmi1", "bmi2", "fma", "movbe", "f16c"]) { return "x86-64-v3" }
     if flags.isSuperset(of: ["ssse3", "sse4_1", "sse4_2", "popcnt", "cx16"]) { return "x86-64-v2" }
     return nil
@@ -180,7 +181,10 @@ if let cpuLevel {
     for target in package.targets where target.type != .system && target.type != .plugin && !cTargets.contains(target.name) {
         var settings = target.swiftSettings ?? []
         settings.append(.unsafeFlags(["-Xcc", "-march=\(cpuLevel)"]))
-        if cpuLevel != "x86-64" { settings.append(.define("GANTRY_DECIMAL16")) }
+        // Every named level from v2 up has SSSE3 and SSE4.1; "native" has them if this machine does.
+        if cpuLevel != "x86-64" && (cpuLevel != "native" || hostCPUFlags.isSuperset(of: ["ssse3", "sse4_1"])) {
+            settings.append(.define("GANTRY_DECIMAL16"))
+        }
         target.swiftSettings = settings
     }
 }

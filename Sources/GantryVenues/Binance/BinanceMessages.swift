@@ -44,7 +44,9 @@ public enum Binance {
             while try c.consume(0x2C) {
                 let key = try c.string()
                 try c.expect(0x3A, ":")
-                if key.count == 1 && key[0] == UInt8(ascii: "a") && !sawAsks {
+                if key.count == 1 && (key[0] == UInt8(ascii: "a") || key[0] == UInt8(ascii: "b")) {
+                    // A second `b` or `a`: which would count is anyone's guess, so the diff is refused.
+                    guard key[0] == UInt8(ascii: "a") && !sawAsks else { throw .malformed(offset: c.i, expected: "one b and one a") }
                     try LevelArrays.parse(&c, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "a", body)
                     sawAsks = true
                 } else {
@@ -184,8 +186,10 @@ public enum Binance {
             case UInt8(ascii: "s"): f.s = at
             case UInt8(ascii: "U"): f.U = at
             case UInt8(ascii: "u"): f.u = at
-            case UInt8(ascii: "b"): f.b = at
-            case UInt8(ascii: "a"): f.a = at
+            case UInt8(ascii: "b"), UInt8(ascii: "a"):
+                // A second `b` or `a`: which would count is anyone's guess, so the message is refused.
+                guard (key[0] == UInt8(ascii: "b") ? f.b : f.a) < 0 else { throw .malformed(offset: at, expected: "one b and one a") }
+                if key[0] == UInt8(ascii: "b") { f.b = at } else { f.a = at }
             case UInt8(ascii: "B"): f.B = at
             case UInt8(ascii: "A"): f.A = at
             case UInt8(ascii: "p"): f.p = at

@@ -144,6 +144,22 @@ struct BinanceTests {
             try #"{"e":"depthUpdate","E":1,"s":"X","u":2,"b":[],"a":[]}"#.withBytes { _ = try Binance.decode($0) }
         }
         #expect(throws: DecodeError.unknownMessage) { try #"{"x":1}"#.withBytes { _ = try Binance.decode($0) } }
+        // A second `b` or `a` array is refused whichever path reads it (the quick header, the general one with `b`
+        // before the header is complete, or the levels after it).
+        for twice in [
+            #"{"e":"depthUpdate","E":1,"s":"X","U":1,"u":2,"b":[],"a":[],"a":[["1","1"]]}"#,
+            #"{"e":"depthUpdate","E":1,"s":"X","U":1,"u":2,"b":[],"a":[],"b":[]}"#,
+            #"{"b":[],"e":"depthUpdate","E":1,"s":"X","U":1,"u":2,"a":[],"b":[]}"#,
+            #"{"e":"depthUpdate", "E":1,"s":"X","U":1,"u":2,"a":[],"a":[],"b":[]}"#,
+        ] {
+            #expect(throws: DecodeError.self, "\(twice)") {
+                try twice.withBytes { bytes throws in
+                    if case .depth(let diff) = try Binance.decode(bytes) {
+                        try diff.forEachLevel(priceScale: 8, quantityScale: 8) { _, _, _ in }
+                    }
+                }
+            }
+        }
         // A misspelt boolean or null is malformed, not read as true/false.
         let trade = #"{"e":"trade","E":1,"s":"X","t":1,"p":"1.0","q":"1.0","T":1,"m":tru3}"#
         #expect(throws: DecodeError.self) { try trade.withBytes { _ = try Binance.decode($0) } }
