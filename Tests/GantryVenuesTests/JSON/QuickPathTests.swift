@@ -64,7 +64,7 @@ struct QuickPathTests {
                 return try Array(text.utf8).withUnsafeBytes { bytes in
                     let m = try KrakenV2.decodeBook(bytes)
                     var out: [String] = [String(m.checksum)]
-                    try m.forEachLevel(priceScale: 8, quantityScale: 8) { out.append("\($0) \($1.raw) \($2.raw)") }
+                    try m.forEachLevel(priceScale: 1, quantityScale: 8) { out.append("\($0) \($1.raw) \($2.raw)") }
                     return out.joined(separator: " ")
                 }
             } catch {
