@@ -38,24 +38,14 @@ public enum Binance {
                 try LevelArrays.forEach(message, at: asks, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "a", body)
                 return
             }
-            var c = ByteCursor(message, at: bids)
-            try LevelArrays.parse(&c, .buy, priceScale: priceScale, quantityScale: quantityScale, field: "b", body)
-            var sawAsks = false
-            while try c.consume(0x2C) {
-                let key = try c.string()
-                try c.expect(0x3A, ":")
-                if key.count == 1 && (key[0] == UInt8(ascii: "a") || key[0] == UInt8(ascii: "b")) {
-                    // A second `b` or `a`: which would count is anyone's guess, so the diff is refused.
-                    guard key[0] == UInt8(ascii: "a") && !sawAsks else { throw .malformed(offset: c.i, expected: "one b and one a") }
-                    try LevelArrays.parse(&c, .sell, priceScale: priceScale, quantityScale: quantityScale, field: "a", body)
-                    sawAsks = true
-                } else {
-                    try c.skipValue()
-                }
+            // The quick or general header stopped at `b`: the levels, then the members up to the event's end.
+            let end = try LevelArrays.forEachThenMembers(
+                message, first: bids, .buy, firstKey: "b", secondKey: "a", tail: -1, priceScale: priceScale,
+                quantityScale: quantityScale, body)
+            if enveloped {
+                var c = ByteCursor(message, at: end)
+                try c.skipRestOfObject()
             }
-            try c.expect(0x7D, "} or ,")
-            if enveloped { try c.skipRestOfObject() }
-            guard sawAsks else { throw .missingField("a") }
         }
     }
 

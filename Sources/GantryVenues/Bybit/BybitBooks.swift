@@ -36,7 +36,7 @@ public enum Bybit {
                 return
             }
             // The quick path's message: `b`, then the members up to the tail it matched (`a`, as Bybit sends it).
-            try LevelArrays.forEachUpToTail(
+            _ = try LevelArrays.forEachThenMembers(
                 message, first: bids, .buy, firstKey: "b", secondKey: "a", tail: tail, priceScale: priceScale,
                 quantityScale: quantityScale, body)
         }

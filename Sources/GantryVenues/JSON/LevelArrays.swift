@@ -54,22 +54,23 @@ public enum LevelArrays {
         }
     }
 
-    /// Calls `body` for each level of a message whose quick path matched its head up to the first level array
-    /// (at `first`) and its tail backwards from the end (from `tail`): the first array, then the members up to
-    /// the tail, of which the one named `secondKey` is the other side's array (another member is stepped over;
-    /// a second array of either side is refused, since which would count is anyone's guess). The levels must
-    /// end exactly where the tail begins.
-    /// - Throws: `DecodeError` for a bad level, a missing second array, or anything that does not reach the tail.
+    /// Calls `body` for each level of a message whose quick path stopped at its first level array (at `first`):
+    /// that array, then the members after it, of which the one named `secondKey` is the other side's array
+    /// (another member is stepped over; a second array of either side is refused, since which would count is
+    /// anyone's guess). The members end at `tail`, where the quick path matched the message's tail backwards
+    /// and the levels must end exactly; or, with `tail` -1, at the object's closing brace, which is read.
+    /// - Returns: The offset after what was read.
+    /// - Throws: `DecodeError` for a bad level, a missing second array, or members that do not end as expected.
     @inlinable
-    public static func forEachUpToTail(
+    static func forEachThenMembers(
         _ message: UnsafeRawBufferPointer, first: Int, _ firstSide: Side, firstKey: StaticString, secondKey: StaticString,
         tail: Int, priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void
-    ) throws(DecodeError) {
+    ) throws(DecodeError) -> Int {
         var c = ByteCursor(message, at: first)
         try parse(&c, firstSide, priceScale: priceScale, quantityScale: quantityScale, field: firstKey, body)
         let secondSide: Side = firstSide == .buy ? .sell : .buy
         var sawSecond = false
-        while try c.peek() == 0x2C && c.i < tail {
+        while try c.peek() == 0x2C && (tail < 0 || c.i < tail) {
             c.i &+= 1
             let key = try c.string()
             try c.expect(0x3A, ":")
@@ -82,8 +83,13 @@ public enum LevelArrays {
                 try c.skipValue()
             }
         }
-        guard c.i == tail else { throw .malformed(offset: c.i, expected: "the members after the levels") }
+        if tail < 0 {
+            try c.expect(0x7D, "} or ,")
+        } else {
+            guard c.i == tail else { throw .malformed(offset: c.i, expected: "the members after the levels") }
+        }
         guard sawSecond else { throw .missingField("\(secondKey)") }
+        return c.i
     }
 
     /// The start of a level as venues send it nearly always, `["price","size"` with no white space, each

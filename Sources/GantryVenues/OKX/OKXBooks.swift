@@ -41,7 +41,7 @@ public enum OKX {
                 return
             }
             // The quick path's message: `asks`, then the members up to the tail it matched (`bids`, as OKX sends it).
-            try LevelArrays.forEachUpToTail(
+            _ = try LevelArrays.forEachThenMembers(
                 message, first: asks, .sell, firstKey: "asks", secondKey: "bids", tail: tail, priceScale: priceScale,
                 quantityScale: quantityScale, body)
         }
