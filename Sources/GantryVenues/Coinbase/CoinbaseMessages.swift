@@ -84,8 +84,10 @@ public enum CoinbaseAdvanced {
             var c = ByteCursor(message, at: updates)
             try c.expect(0x5B, "[")
             if try c.consume(0x5D) { return }
+            let quickPrice = ShortScale(priceScale)
+            let quickQuantity = ShortScale(quantityScale)
             repeat {
-                if let (side, price, quantity) = CoinbaseAdvanced.quickUpdate(&c, priceScale: priceScale, quantityScale: quantityScale) {
+                if let (side, price, quantity) = CoinbaseAdvanced.quickUpdate(&c, priceScale: quickPrice, quantityScale: quickQuantity) {
                     body(side, price, quantity)
                     continue
                 }
@@ -127,7 +129,7 @@ public enum CoinbaseAdvanced {
     /// is left after its closing brace. Nil (the cursor untouched) for anything else, which the general read then
     /// takes or rejects with the problem named.
     @inlinable @inline(__always)
-    static func quickUpdate(_ c: inout ByteCursor, priceScale: Int, quantityScale: Int) -> (Side, Price, Quantity)? {
+    static func quickUpdate(_ c: inout ByteCursor, priceScale: ShortScale, quantityScale: ShortScale) -> (Side, Price, Quantity)? {
         guard var m = LiteralMatcher(c.bytes) else { return nil }
         m.i = c.i
         guard m.literal(#"{"side":""#) else { return nil }

@@ -66,8 +66,22 @@ public enum LevelArrays {
         _ message: UnsafeRawBufferPointer, first: Int, _ firstSide: Side, firstKey: StaticString, secondKey: StaticString,
         tail: Int, priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void
     ) throws(DecodeError) -> Int {
+        try thenMembers(message, first: first, firstSide, firstKey: firstKey, secondKey: secondKey, tail: tail) {
+            (c: inout ByteCursor, side: Side, key: StaticString) throws(DecodeError) in
+            try parse(&c, side, priceScale: priceScale, quantityScale: quantityScale, field: key, body)
+        }
+    }
+
+    /// `forEachThenMembers` for any form of level array: `readArray` reads one side's array at the cursor
+    /// (which it leaves after the closing bracket).
+    /// - Parameter secondRequired: False where a venue may leave the other side out (Kraken v2).
+    @inlinable @inline(__always)
+    static func thenMembers(
+        _ message: UnsafeRawBufferPointer, first: Int, _ firstSide: Side, firstKey: StaticString, secondKey: StaticString,
+        tail: Int, secondRequired: Bool = true, readArray: (inout ByteCursor, Side, StaticString) throws(DecodeError) -> Void
+    ) throws(DecodeError) -> Int {
         var c = ByteCursor(message, at: first)
-        try parse(&c, firstSide, priceScale: priceScale, quantityScale: quantityScale, field: firstKey, body)
+        try readArray(&c, firstSide, firstKey)
         let secondSide: Side = firstSide == .buy ? .sell : .buy
         var sawSecond = false
         while try c.peek() == 0x2C && (tail < 0 || c.i < tail) {
@@ -75,7 +89,7 @@ public enum LevelArrays {
             let key = try c.string()
             try c.expect(0x3A, ":")
             if key.equals(secondKey) && !sawSecond {
-                try parse(&c, secondSide, priceScale: priceScale, quantityScale: quantityScale, field: secondKey, body)
+                try readArray(&c, secondSide, secondKey)
                 sawSecond = true
             } else if key.equals(secondKey) || key.equals(firstKey) {
                 throw .malformed(offset: c.i, expected: "one \(firstKey) and one \(secondKey)")
@@ -88,7 +102,7 @@ public enum LevelArrays {
         } else {
             guard c.i == tail else { throw .malformed(offset: c.i, expected: "the members after the levels") }
         }
-        guard sawSecond else { throw .missingField("\(secondKey)") }
+        guard sawSecond || !secondRequired else { throw .missingField("\(secondKey)") }
         return c.i
     }
 

@@ -11,13 +11,24 @@ public enum LevelObjects {
         _ message: UnsafeRawBufferPointer, at: Int, _ side: Side, priceKey: StaticString, quantityKey: StaticString,
         priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void
     ) throws(DecodeError) {
+        var c = ByteCursor(message, at: at)
+        try parse(&c, side, priceKey: priceKey, quantityKey: quantityKey, priceScale: priceScale, quantityScale: quantityScale, body)
+    }
+
+    /// Reads the level array at the cursor (which it leaves after the closing bracket).
+    @inlinable
+    static func parse(
+        _ c: inout ByteCursor, _ side: Side, priceKey: StaticString, quantityKey: StaticString, priceScale: Int,
+        quantityScale: Int, _ body: (Side, Price, Quantity) -> Void
+    ) throws(DecodeError) {
         // Checked once per array (the digit reader indexes its powers of ten by the scale).
         try LevelArrays.checkScales(priceScale, quantityScale, priceKey)
-        var c = ByteCursor(message, at: at)
         try c.expect(0x5B, "[")
         if try c.consume(0x5D) { return }
+        let quickPrice = ShortScale(priceScale)
+        let quickQuantity = ShortScale(quantityScale)
         while true {
-            if let (price, quantity) = quickLevel(&c, priceKey, quantityKey, priceScale: priceScale, quantityScale: quantityScale) {
+            if let (price, quantity) = quickLevel(&c, priceKey, quantityKey, priceScale: quickPrice, quantityScale: quickQuantity) {
                 body(side, Price(raw: price), Quantity(raw: quantity))
                 if try c.nextElement() { continue }
                 return
@@ -50,12 +61,13 @@ public enum LevelObjects {
     }
 
     /// A level exactly as venues send it, `{"<priceKey>":P,"<quantityKey>":Q}` (Kraken v2's `{"price":…,"qty":…}`)
-    /// with the keys in that order, no white space and each decimal a JSON number or a string `digits[.digits]`;
-    /// the cursor is left after the closing brace.
+    /// with the keys in that order, no white space and each decimal a JSON number or a string `digits[.digits]`
+    /// short enough for `FixedPoint.shortPrefix`; the cursor is left after the closing brace.
     /// Nil (the cursor untouched) for anything else, which the general read then takes or rejects.
     @inlinable @inline(__always)
     static func quickLevel(
-        _ c: inout ByteCursor, _ priceKey: StaticString, _ quantityKey: StaticString, priceScale: Int, quantityScale: Int
+        _ c: inout ByteCursor, _ priceKey: StaticString, _ quantityKey: StaticString, priceScale: ShortScale,
+        quantityScale: ShortScale
     ) -> (Int64, Int64)? {
         guard var m = LiteralMatcher(c.bytes) else { return nil }
         m.i = c.i

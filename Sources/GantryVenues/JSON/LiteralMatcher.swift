@@ -78,18 +78,19 @@ struct LiteralMatcher {
         return (Int64(magnitude), start)
     }
 
-    /// A decimal `digits[.digits]` at `scale` (no sign, no exponent), up to the byte after it; nil for
-    /// anything else, or a non-zero digit beyond the scale.
+    /// A decimal `digits[.digits]` at `scale` (no sign, no exponent) as venues send it nearly always
+    /// (`FixedPoint.shortPrefix`: short enough for the vector step or the word reader), up to the byte after
+    /// it; nil for anything else, or a non-zero digit beyond the scale (the general path judges those).
     @_transparent @usableFromInline
-    mutating func decimal(scale: Int) -> Int64? {
-        guard let (value, next) = FixedPoint.unsignedPrefix(p, from: i, end: end, scale: scale) else { return nil }
+    mutating func decimal(scale: ShortScale) -> Int64? {
+        guard let (value, next) = FixedPoint.shortPrefix(p, from: i, end: end, scale: scale) else { return nil }
         i = next
         return value
     }
 
     /// A decimal sent as a JSON number or as a string, `digits[.digits]` either way (see `decimal`).
     @_transparent @usableFromInline
-    mutating func numberOrQuoted(scale: Int) -> Int64? {
+    mutating func numberOrQuoted(scale: ShortScale) -> Int64? {
         if next != 0x22 { return decimal(scale: scale) }
         i &+= 1
         guard let value = decimal(scale: scale), next == 0x22 else { return nil }

@@ -125,7 +125,11 @@ public struct KrakenBookSync<Message: KrakenBookMessage>: ~Copyable {
     /// - Parameter onLevel: Told of each level an update applies (not of a snapshot's: after a snapshot the
     ///   book is read whole).
     public mutating func apply(_ message: Message, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }) throws(DecodeError) -> Outcome {
-        if !message.isSnapshot && book.state != .live { return .waitingForSnapshot }
+        if !message.isSnapshot && book.state != .live {
+            // Dropped, but read to the end all the same: a malformed update is reported either way.
+            try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
+            return .waitingForSnapshot
+        }
         try book.applyLevels(
             message, priceScale: priceScale, quantityScale: quantityScale, snapshot: message.isSnapshot, counters: &counters, onLevel: onLevel)
         book.bids.truncate(toDepth: depth)

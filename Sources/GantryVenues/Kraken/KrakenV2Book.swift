@@ -14,11 +14,28 @@ public enum KrakenV2 {
         public var checksum: UInt32
         public var hasChecksum: Bool
         @usableFromInline var bids: Int
+        /// The offset of `asks`'s array, or -1 (with `tail` set) when the quick path left it to be found after
+        /// `bids`'s.
         @usableFromInline var asks: Int
+        /// Where the members after the level arrays begin (`,"checksum":`) when the quick path matched the
+        /// message's tail; the levels must reach it exactly. -1 otherwise.
+        @usableFromInline var tail = -1
 
         /// Each level in message order (bids, then asks); quantity 0 removes the level.
         @inlinable
         public func forEachLevel(priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void) throws(DecodeError) {
+            if tail >= 0 {
+                // The quick path's message: `bids`, then the members up to the tail it matched (`asks`, as
+                // Kraken sends it, though either side may be left out), each array read once.
+                _ = try LevelArrays.thenMembers(
+                    message, first: bids, .buy, firstKey: "bids", secondKey: "asks", tail: tail, secondRequired: false
+                ) {
+                    (c: inout ByteCursor, side: Side, _: StaticString) throws(DecodeError) in
+                    try LevelObjects.parse(
+                        &c, side, priceKey: "price", quantityKey: "qty", priceScale: priceScale, quantityScale: quantityScale, body)
+                }
+                return
+            }
             if bids >= 0 {
                 try LevelObjects.forEach(
                     message, at: bids, .buy, priceKey: "price", quantityKey: "qty", priceScale: priceScale,
@@ -35,6 +52,45 @@ public enum KrakenV2 {
     /// Decodes a book push. - Throws: `DecodeError`; `.unknownMessage` for other channels (`heartbeat`,
     /// `trade`, …) and method replies (`subscribe`, `pong`).
     public static func decodeBook(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
+        if let quick = quickBook(message) { return quick }
+        return try decodeBookInFull(message)
+    }
+
+    /// A book push exactly as Kraken sends it: `channel`, `type`, then `data` holding one book with `symbol`
+    /// and `bids` first and `checksum` last, or followed by `timestamp` (a string without escapes), with no
+    /// white space. The head is matched literally up to `bids`'s array and the tail backwards from the end, so
+    /// the level arrays between them are not stepped over here: `forEachLevel` reads them once and checks that
+    /// they end where the tail begins.
+    /// - Returns: Nil for anything else (another order, no `bids` or no `checksum`, white space, an escape,
+    ///   a second item in `data`): `decodeBook` then reads the message in full generality and names any problem.
+    static func quickBook(_ message: UnsafeRawBufferPointer) -> BookMessage? {
+        guard var m = LiteralMatcher(message),
+            m.literal(#"{"channel":"book","type":""#), let type = m.plainString(),
+            m.literal(#","data":[{"symbol":""#), let symbol = m.plainString(), symbol.count > 0,
+            m.literal(#","bids":"#), m.next == 0x5B
+        else { return nil }
+        let isSnapshot: Bool
+        if type.equals("snapshot") { isSnapshot = true } else if type.equals("update") { isSnapshot = false } else { return nil }
+        let bids = m.i
+        m.i &+= 1
+        guard var checksumEnd = m.literal("}]}", before: m.end) else { return nil }
+        if checksumEnd > m.i && m.p[checksumEnd &- 1] == 0x22 {
+            // `,"timestamp":"…"`: its opening quote is the last quote before the closing one.
+            var k = checksumEnd &- 1
+            while k > m.i && m.p[k &- 1] != 0x22 && m.p[k &- 1] != 0x5C { k &-= 1 }
+            guard let start = m.literal(#","timestamp":""#, before: k) else { return nil }
+            checksumEnd = start
+        }
+        guard let (checksum, checksumStart) = m.integer(before: checksumEnd), checksum <= UInt64(UInt32.max),
+            let tail = m.literal(#","checksum":"#, before: checksumStart)
+        else { return nil }
+        return BookMessage(
+            message: message, isSnapshot: isSnapshot, symbol: symbol, checksum: UInt32(checksum), hasChecksum: true, bids: bids,
+            asks: -1, tail: tail)
+    }
+
+    /// `decodeBook` in full generality: any key order, white space, escapes; every problem named.
+    static func decodeBookInFull(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
         var c = ByteCursor(message, at: 0)
         var channel = UnsafeRawBufferPointer(start: nil, count: 0)
         var type = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -84,6 +140,10 @@ public enum KrakenV2 {
                 result.checksum = UInt32(value)
                 result.hasChecksum = true
             } else if key.equals("bids") || key.equals("asks") {
+                // A second array of a side is refused (as the quick path does): which would count is anyone's guess.
+                guard (key.equals("bids") ? result.bids : result.asks) < 0 else {
+                    throw .malformed(offset: d.i, expected: "one bids and one asks")
+                }
                 if key.equals("bids") { result.bids = d.i } else { result.asks = d.i }
                 if !LevelObjects.quickSkip(&d, "price", "qty") { try d.skipValue() }
             } else {

@@ -19,7 +19,7 @@ struct QuickPathTests {
         // Kraken's "Book checksum (v2)" guide's levels, and Coinbase's REST book shape.
         let kraken = #"[{"price":45285.2,"qty":0.00100000},{"price":45286.4,"qty":1.54582015}]"#
         let level = cursor(String(kraken.dropFirst())) { c in
-            LevelObjects.quickLevel(&c, "price", "qty", priceScale: 1, quantityScale: 8).map { [$0.0, $0.1, Int64(c.i)] }
+            LevelObjects.quickLevel(&c, "price", "qty", priceScale: ShortScale(1), quantityScale: ShortScale(8)).map { [$0.0, $0.1, Int64(c.i)] }
         }
         #expect(level == [452_852, 100_000, 34])
         #expect(cursor(kraken) { c in LevelObjects.quickSkip(&c, "price", "qty") ? c.i : -1 } == kraken.utf8.count)
@@ -27,7 +27,7 @@ struct QuickPathTests {
         #expect(cursor(coinbase) { c in LevelObjects.quickSkip(&c, "price", "size") ? c.i : -1 } == coinbase.utf8.count)
         // An exponent, a sign, white space: left to the general reads.
         for other in [#"{"price":4.5e4,"qty":1}"#, #"{"price":-1,"qty":1}"#, #"{ "price":1,"qty":1}"#, #"{"qty":1,"price":1}"#] {
-            #expect(cursor(other) { c in LevelObjects.quickLevel(&c, "price", "qty", priceScale: 1, quantityScale: 8) } == nil)
+            #expect(cursor(other) { c in LevelObjects.quickLevel(&c, "price", "qty", priceScale: ShortScale(1), quantityScale: ShortScale(8)) } == nil)
             #expect(cursor("[" + other + "]") { c in LevelObjects.quickSkip(&c, "price", "qty") ? 1 : 0 } == 0)
         }
     }
@@ -47,41 +47,11 @@ struct QuickPathTests {
     func coinbaseUpdates() {
         let update = #"{"side":"bid","event_time":"1970-01-01T00:00:00Z","price_level":"21921.73","new_quantity":"0.06317902"}"#
         let read = cursor(update) { c in
-            CoinbaseAdvanced.quickUpdate(&c, priceScale: 2, quantityScale: 8).map { "\($0.0) \($0.1.raw) \($0.2.raw) \(c.i)" }
+            CoinbaseAdvanced.quickUpdate(&c, priceScale: ShortScale(2), quantityScale: ShortScale(8)).map { "\($0.0) \($0.1.raw) \($0.2.raw) \(c.i)" }
         }
         #expect(read == "buy 2192173 6317902 \(update.utf8.count)")
         let updates = "[" + update + "," + update.replacingOccurrences(of: "bid", with: "offer") + "]"
         #expect(cursor(updates) { c in CoinbaseAdvanced.quickSkipUpdates(&c) ? c.i : -1 } == updates.utf8.count)
-    }
-
-    @Test("random Kraken v2 levels: the literal read and the general read agree")
-    func krakenRandom() throws {
-        var draws = Draws(state: 0x6B76_32)
-        func next(_ n: Int) -> Int { draws.next(n) }
-        let numbers = ["45285.2", "0", "0.001", "1.54582015", "100", "45285.20", "0.000000001", "1e2", "-1", "1.", "\"0.5\"", "12345678901.5"]
-        func levels(_ text: String) -> String {
-            do {
-                return try Array(text.utf8).withUnsafeBytes { bytes in
-                    let m = try KrakenV2.decodeBook(bytes)
-                    var out: [String] = [String(m.checksum)]
-                    try m.forEachLevel(priceScale: 1, quantityScale: 8) { out.append("\($0) \($1.raw) \($2.raw)") }
-                    return out.joined(separator: " ")
-                }
-            } catch {
-                return "error"
-            }
-        }
-        var quick = 0
-        for _ in 0..<10_000 {
-            func side() -> String {
-                (0..<next(4)).map { _ in #"{"price":\#(numbers[next(numbers.count)]),"qty":\#(numbers[next(numbers.count)])}"# }.joined(separator: ",")
-            }
-            let text = #"{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[\#(side())],"asks":[\#(side())],"checksum":7,"timestamp":"t"}]}"#
-            let a = levels(text)
-            #expect(a == levels(text.replacingOccurrences(of: "{", with: "{ ")), "\(text)")
-            if a != "error" { quick += 1 }
-        }
-        #expect(quick > 1_000)
     }
 
     /// A message read by a quick path (or "not taken") or by the general one: its fields and every level, or
@@ -206,5 +176,66 @@ struct QuickPathTests {
             if quick == general && general != "error" { agreed += 1 }
         }
         #expect(taken > 6_000 && agreed > 300, "taken \(taken), agreed \(agreed)")
+    }
+
+    /// A Kraken v2 push read both ways.
+    func krakenRead(_ text: String, quick: Bool, priceScale: Int = 1) -> String {
+        read(
+            text, { bytes throws(DecodeError) in quick ? KrakenV2.quickBook(bytes) : try KrakenV2.decodeBookInFull(bytes) },
+            fields: { "\($0.isSnapshot) \(String(decoding: $0.symbol, as: UTF8.self)) \($0.checksum) \($0.hasChecksum)" },
+            levels: { m, body throws(DecodeError) in try m.forEachLevel(priceScale: priceScale, quantityScale: 8, body) })
+    }
+
+    @Test("Kraken v2 pushes as Kraken documents them (with and without a timestamp, one side empty) are matched head and tail, and read as the general path reads them")
+    func krakenLayout() {
+        // The book-channel guide's update, its snapshot (which carries no timestamp), and the checksum guide's levels.
+        let pushes = [
+            #"{"channel":"book","type":"update","data":[{"symbol":"MATIC/USD","bids":[{"price":0.5657,"qty":1098.3947558}],"asks":[],"checksum":2114181697,"timestamp":"2023-10-06T17:35:55.440295Z"}]}"#,
+            #"{"channel":"book","type":"snapshot","data":[{"symbol":"BTC/USD","bids":[{"price":45283.5,"qty":0.1},{"price":45283.4,"qty":1.54582015}],"asks":[{"price":45285.2,"qty":0.001},{"price":45286.4,"qty":1.54582015}],"checksum":3310070434}]}"#,
+        ]
+        for text in pushes {
+            let quick = krakenRead(text, quick: true, priceScale: 4)
+            #expect(quick != "not taken" && quick != "error", "\(text)")
+            #expect(quick == krakenRead(text, quick: false, priceScale: 4))
+        }
+        #expect(krakenRead(pushes[0], quick: true, priceScale: 4) == "false MATIC/USD 2114181697 true | buy 5657 109839475580")
+        #expect(krakenRead(pushes[1], quick: true).hasPrefix("true BTC/USD 3310070434 true | buy 452835 10000000 | buy 452834 154582015 | sell 452852"))
+    }
+
+    @Test("random Kraken v2 pushes: the head-and-tail read and the general read agree, and levels that do not reach the tail are refused")
+    func krakenRandom() {
+        var draws = Draws(state: 0x6B76_32)
+        func next(_ n: Int) -> Int { draws.next(n) }
+        let numbers = ["45285.2", "0", "0.001", "1.54582015", "100", "45285.20", "0.000000001", "1e2", "-1", "1.", "\"0.5\"", "12345678901.5"]
+        // Between and after the level arrays: nothing (as Kraken sends it), another member, white space, a
+        // second array of a side, or something broken.
+        let between = ["", "", "", "", #","x":[1,{"y":"]"}]"#, " ", #","asks":[]"#, "]", #","bids":"#]
+        // Kraken's tails: with and without the timestamp, an escape in it, none, a checksum too large, a second
+        // item in `data` (read past by the general path).
+        let tails = [
+            #","checksum":7,"timestamp":"2023-10-06T17:35:55.440295Z"}]}"#, #","checksum":4294967295}]}"#,
+            #","checksum":7,"timestamp":"a\"b"}]}"#, #"}]}"#, #","checksum":4294967296}]}"#, #","checksum":7},{"symbol":"X"}]}"#,
+        ]
+        var taken = 0
+        var agreed = 0
+        for _ in 0..<20_000 {
+            func side() -> String {
+                "[" + (0..<next(4)).map { _ in #"{"price":\#(numbers[next(numbers.count)]),"qty":\#(numbers[next(numbers.count)])}"# }
+                    .joined(separator: ",") + "]"
+            }
+            let type = ["update", "snapshot", "other"][next(3)]
+            let asks = next(5) == 0 ? "" : #","asks":\#(side())"#
+            let text = #"{"channel":"book","type":"\#(type)","data":[{"symbol":"BTC/USD","bids":\#(side())\#(between[next(between.count)])\#(asks)\#(between[next(between.count)])\#(tails[next(tails.count)])"#
+            let quick = krakenRead(text, quick: true)
+            let general = krakenRead(text, quick: false)
+            if quick != "not taken" {
+                taken += 1
+                #expect(quick == general, "\(text)")
+            } else {
+                #expect(type == "other" || !text.contains("checksum\":7,") || text.contains(#"a\"b"#) || text.contains("},{"), "\(text)")
+            }
+            if quick == general && general != "error" { agreed += 1 }
+        }
+        #expect(taken > 3_500 && agreed > 300, "taken \(taken), agreed \(agreed)")
     }
 }
