@@ -36,7 +36,11 @@ public struct CoinbaseBookSync: ~Copyable {
     public mutating func apply(
         _ event: CoinbaseAdvanced.BookEvent, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }
     ) throws(DecodeError) -> Outcome {
-        if !event.isSnapshot && book.state != .live { return .waitingForSnapshot }
+        if !event.isSnapshot && book.state != .live {
+            // Dropped, but read to the end all the same: a malformed update is reported either way.
+            try event.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
+            return .waitingForSnapshot
+        }
         try book.applyLevels(
             event, priceScale: priceScale, quantityScale: quantityScale, snapshot: event.isSnapshot, counters: &counters, onLevel: onLevel)
         return finish()

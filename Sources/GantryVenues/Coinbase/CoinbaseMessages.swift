@@ -23,11 +23,17 @@ public enum CoinbaseAdvanced {
         /// `decode` stopped at `events` (a level2 message whose channel and number came first, as Coinbase
         /// sends them): the events and the members after them are read, and checked, by `forEachBookEvent`.
         @usableFromInline var restUnread = false
+        /// The first event of a message the quick path matched head and tail (`quickDecode`), whose updates
+        /// are read once, by `BookEvent.forEachLevel`.
+        @usableFromInline var quickEvent: BookEvent? = nil
+        /// With `quickEvent`: where the matched tail (`}]}`) begins.
+        @usableFromInline var quickTail = -1
 
         /// Calls `body` for each level2 event of the message (a snapshot or an update of one product).
         /// - Throws: `DecodeError` for a malformed event (after `body` has seen the events before it) or, when
         ///   `decode` left them unread, malformed or truncated bytes after the events.
         public func forEachBookEvent(_ body: (BookEvent) throws(DecodeError) -> Void) throws(DecodeError) {
+            if let quickEvent { return try forQuickEvent(quickEvent, body) }
             guard channel == .level2, events >= 0 else { return }
             var c = ByteCursor(message, at: events)
             try c.expect(0x5B, "[")
@@ -35,6 +41,38 @@ public enum CoinbaseAdvanced {
                 try readEvents(&c, body)
             }
             if restUnread { try c.skipRestOfObject() }
+        }
+
+        /// The quick path's message: its first event goes to `body`, which reads the updates and notes where
+        /// they end. As Coinbase sends it, they end where the tail begins and the message is done; otherwise
+        /// (`body` did not read them, or more members or events follow) the rest is read in full generality.
+        func forQuickEvent(_ first: BookEvent, _ body: (BookEvent) throws(DecodeError) -> Void) throws(DecodeError) {
+            var event = first
+            var reached = -1
+            try withUnsafeMutablePointer(to: &reached) { (at: UnsafeMutablePointer<Int>) throws(DecodeError) in
+                event.reached = at
+                try body(event)
+            }
+            if reached == quickTail { return }
+            var c = ByteCursor(message, at: event.updates)
+            if reached >= 0 {
+                c.i = reached
+            } else if !CoinbaseAdvanced.quickSkipUpdates(&c) {
+                try c.skipValue()
+            }
+            if c.i == quickTail { return }
+            while try c.consume(0x2C) {
+                let key = try c.string()
+                try c.expect(0x3A, ":")
+                // The quick path took these from the head: a second one is refused, as the general path does.
+                if key.equals("type") || key.equals("product_id") || key.equals("updates") {
+                    throw .malformed(offset: c.i, expected: "one type, one product_id and one updates")
+                }
+                try c.skipValue()
+            }
+            try c.expect(0x7D, "} or ,")
+            if try c.consume(0x2C) { try readEvents(&c, body) } else { try c.expect(0x5D, "] or ,") }
+            try c.skipRestOfObject()
         }
 
         func readEvents(_ c: inout ByteCursor, _ body: (BookEvent) throws(DecodeError) -> Void) throws(DecodeError) {
@@ -47,6 +85,12 @@ public enum CoinbaseAdvanced {
                         let key = try c.string()
                         try c.expect(0x3A, ":")
                         _ = try c.peek()
+                        if (key.equals("type") && type.count > 0) || (key.equals("product_id") && event.product.count > 0)
+                            || (key.equals("updates") && event.updates >= 0)
+                        {
+                            // Which would count is anyone's guess.
+                            throw .malformed(offset: c.i, expected: "one type, one product_id and one updates")
+                        }
                         if key.equals("type") {
                             type = try c.string()
                         } else if key.equals("product_id") {
@@ -75,6 +119,8 @@ public enum CoinbaseAdvanced {
         public var isSnapshot: Bool
         public var product: UnsafeRawBufferPointer
         @usableFromInline var updates: Int
+        /// Where to note the offset after the updates once they are read (the quick path's message), or nil.
+        @usableFromInline var reached: UnsafeMutablePointer<Int>? = nil
 
         /// Each level in message order; quantity 0 removes the level.
         /// - Throws: `DecodeError` for a bad side, a missing field or a bad decimal.
@@ -83,7 +129,10 @@ public enum CoinbaseAdvanced {
             try LevelArrays.checkScales(priceScale, quantityScale, "updates")
             var c = ByteCursor(message, at: updates)
             try c.expect(0x5B, "[")
-            if try c.consume(0x5D) { return }
+            if try c.consume(0x5D) {
+                reached?.pointee = c.i
+                return
+            }
             let quickPrice = ShortScale(priceScale)
             let quickQuantity = ShortScale(quantityScale)
             repeat {
@@ -121,6 +170,7 @@ public enum CoinbaseAdvanced {
                 body(side, Price(raw: price), Quantity(raw: quantity))
             } while try c.consume(0x2C)
             try c.expect(0x5D, "] or ,")
+            reached?.pointee = c.i
         }
     }
 
@@ -175,6 +225,41 @@ extension CoinbaseAdvanced {
     /// - Throws: `DecodeError`; `.unknownMessage` for a message without `channel` (an error reply is
     ///   `{"type":"error","message":…}`).
     public static func decode(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> Message {
+        if let quick = quickDecode(message) { return quick }
+        return try decodeInFull(message)
+    }
+
+    /// A level2 message exactly as Coinbase sends it: `channel`, `client_id`, `timestamp`, `sequence_num`, then
+    /// `events` whose first event has `type`, `product_id` and `updates` in that order, with no white space,
+    /// and the message ending `}]}`. The head is matched literally up to the updates array, so the updates are
+    /// not stepped over here: `BookEvent.forEachLevel` reads them once, and `forEachBookEvent` finds the
+    /// message done if they end where the tail begins (one event, as Coinbase sends it), or reads on.
+    /// - Returns: Nil for anything else (another channel or order, white space, an escape): `decode` then
+    ///   reads the message in full generality and names any problem.
+    static func quickDecode(_ message: UnsafeRawBufferPointer) -> Message? {
+        guard var m = LiteralMatcher(message),
+            m.literal(#"{"channel":"l2_data","client_id":""#), m.plainString() != nil,
+            m.literal(#","timestamp":""#), m.plainString() != nil,
+            m.literal(#","sequence_num":"#), let sequence = m.integer(),
+            m.literal(#","events":["#)
+        else { return nil }
+        let events = m.i &- 1
+        guard m.literal(#"{"type":""#), let type = m.plainString(),
+            m.literal(#","product_id":""#), let product = m.plainString(), product.count > 0,
+            m.literal(#","updates":"#), m.next == 0x5B
+        else { return nil }
+        let isSnapshot: Bool
+        if type.equals("snapshot") { isSnapshot = true } else if type.equals("update") { isSnapshot = false } else { return nil }
+        let updates = m.i
+        m.i &+= 1
+        guard let end = m.literal("}]}", before: m.end) else { return nil }
+        return Message(
+            message: message, channel: .level2, sequence: sequence, events: events, restUnread: false,
+            quickEvent: BookEvent(message: message, isSnapshot: isSnapshot, product: product, updates: updates), quickTail: end)
+    }
+
+    /// `decode` in full generality: any key order, white space, escapes; every problem named.
+    static func decodeInFull(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> Message {
         var c = ByteCursor(message, at: 0)
         var channel = UnsafeRawBufferPointer(start: nil, count: 0)
         var sequence: UInt64? = nil

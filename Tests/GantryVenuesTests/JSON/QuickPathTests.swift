@@ -238,4 +238,64 @@ struct QuickPathTests {
         }
         #expect(taken > 3_500 && agreed > 300, "taken \(taken), agreed \(agreed)")
     }
+
+    /// A Coinbase Advanced Trade message read both ways: its envelope, then each event's fields and levels.
+    func coinbaseRead(_ text: String, quick: Bool) -> String {
+        read(
+            text, { bytes throws(DecodeError) in quick ? CoinbaseAdvanced.quickDecode(bytes) : try CoinbaseAdvanced.decodeInFull(bytes) },
+            fields: { "\($0.channel) \($0.sequence)" },
+            levels: { m, body throws(DecodeError) in
+                try m.forEachBookEvent { event throws(DecodeError) in
+                    body(event.isSnapshot ? .buy : .sell, Price(raw: Int64(event.product.count)), Quantity(raw: -1))
+                    try event.forEachLevel(priceScale: 2, quantityScale: 8, body)
+                }
+            })
+    }
+
+    @Test("Coinbase level2 messages as Coinbase sends them are matched head and tail, and read as the general path reads them")
+    func coinbaseLayout() {
+        let snapshot = #"{"channel":"l2_data","client_id":"","timestamp":"2023-02-09T20:32:50.714964855Z","sequence_num":0,"events":[{"type":"snapshot","product_id":"BTC-USD","updates":[{"side":"bid","event_time":"1970-01-01T00:00:00Z","price_level":"21921.73","new_quantity":"0.06317902"},{"side":"offer","event_time":"1970-01-01T00:00:00Z","price_level":"21921.74","new_quantity":"1.5"}]}]}"#
+        let quick = coinbaseRead(snapshot, quick: true)
+        #expect(quick == "level2 0 | buy 7 -1 | buy 2192173 6317902 | sell 2192174 150000000")
+        #expect(quick == coinbaseRead(snapshot, quick: false))
+        // A second event is read on from where the first one's updates end.
+        let two = snapshot.replacingOccurrences(of: "]}]}", with: #"]},{"type":"update","product_id":"ETH-USD","updates":[]}]}"#)
+        #expect(coinbaseRead(two, quick: true).hasSuffix("sell 2192174 150000000 | sell 7 -1"))
+        #expect(coinbaseRead(two, quick: true) == coinbaseRead(two, quick: false))
+        // Other channels are left to the general path.
+        #expect(coinbaseRead(snapshot.replacingOccurrences(of: "l2_data", with: "ticker"), quick: true) == "not taken")
+    }
+
+    @Test("random Coinbase level2 messages: the head-and-tail read and the general read agree, and updates that do not reach the tail are refused")
+    func coinbaseRandom() {
+        var draws = Draws(state: 0x636F_696E)
+        func next(_ n: Int) -> Int { draws.next(n) }
+        let numbers = ["21921.73", "0", "0.06317902", "1.5", "21921.730", "0.000000001", "1e2", "-1", "1.", "", "12345678901.5"]
+        let sides = ["bid", "offer", "ask", "x"]
+        // After the updates: nothing (as Coinbase sends it), another member, white space, a second updates
+        // array, another event, or something broken.
+        let after = [
+            "", "", "", "", #","x":[1,{"y":"]"}]"#, " ", #","updates":[]"#, #","type":"update""#, "]", "}",
+            #"},{"type":"update","product_id":"ETH-USD","updates":[]"#, #"},{"type":"snapshot","updates":[]"#,
+        ]
+        var taken = 0
+        var agreed = 0
+        for _ in 0..<20_000 {
+            let updates = (0..<next(4)).map { _ in
+                #"{"side":"\#(sides[next(sides.count)])","event_time":"1970-01-01T00:00:00Z","price_level":"\#(numbers[next(numbers.count)])","new_quantity":"\#(numbers[next(numbers.count)])"}"#
+            }.joined(separator: ",")
+            let type = ["update", "snapshot", "other"][next(3)]
+            let text = #"{"channel":"l2_data","client_id":"","timestamp":"2023-02-09T20:32:51.1Z","sequence_num":\#(next(1_000)),"events":[{"type":"\#(type)","product_id":"BTC-USD","updates":[\#(updates)]\#(after[next(after.count)])}]}"#
+            let quick = coinbaseRead(text, quick: true)
+            let general = coinbaseRead(text, quick: false)
+            if quick != "not taken" {
+                taken += 1
+                #expect(quick == general, "\(text)")
+            } else {
+                #expect(type == "other", "\(text)")
+            }
+            if quick == general && general != "error" { agreed += 1 }
+        }
+        #expect(taken > 10_000 && agreed > 1_000, "taken \(taken), agreed \(agreed)")
+    }
 }
