@@ -32,6 +32,7 @@ let package = Package(
         .systemLibrary(name: "CNuma", path: "CShims/CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
         .target(name: "CGantry", path: "CShims/CGantry"),
         .target(name: "CDecimal", path: "CShims/CDecimal"),
+        .target(name: "CCRC32", path: "CShims/CCRC32"),
 
         .target(name: "GantryCore", dependencies: ["CDecimal"]),
         .target(
@@ -48,7 +49,7 @@ let package = Package(
         ),
         .target(name: "GantryNet", dependencies: ["GantryCore", "GantryRing", "CGantry", "COpenSSL", "CZlib"]),
         .target(name: "GantryBook", dependencies: ["GantryCore"]),
-        .target(name: "GantryVenues", dependencies: ["GantryCore", "GantryBook", "CZlib", "COpenSSL"]),
+        .target(name: "GantryVenues", dependencies: ["GantryCore", "GantryBook", "CZlib", "CCRC32", "COpenSSL"]),
         .target(
             name: "GantryEngine",
             dependencies: [
@@ -78,7 +79,7 @@ let package = Package(
         .testTarget(name: "GantryRingTests", dependencies: ["GantryRing", "GantryCore"]),
         .testTarget(name: "GantryLoopTests", dependencies: ["GantryLoop", "GantryRing", "GantryCore"]),
         .testTarget(name: "GantryBookTests", dependencies: ["GantryBook", "GantryCore"]),
-        .testTarget(name: "GantryVenuesTests", dependencies: ["GantryVenues", "GantryBook", "GantryCore"]),
+        .testTarget(name: "GantryVenuesTests", dependencies: ["GantryVenues", "GantryBook", "GantryCore", "CCRC32", "CZlib"]),
         .target(name: "VenueSim", dependencies: ["GantryCore", "GantryBook", "GantryNet", "GantryVenues", "GantryLoop", .product(name: "TOMLKit", package: "TOMLKit")]),
         .testTarget(name: "VenueSimTests", dependencies: ["VenueSim", "GantryCore", "GantryNet", "GantryVenues", "GantryBook"]),
         .testTarget(
@@ -177,7 +178,7 @@ let cpuLevel: String? = {
     #endif
 }()
 if let cpuLevel {
-    let cTargets: Set = ["CGantry", "CDecimal", "CBaseline"]
+    let cTargets: Set = ["CGantry", "CDecimal", "CCRC32", "CBaseline"]
     for target in package.targets where target.type != .system && target.type != .plugin && !cTargets.contains(target.name) {
         var settings = target.swiftSettings ?? []
         settings.append(.unsafeFlags(["-Xcc", "-march=\(cpuLevel)"]))

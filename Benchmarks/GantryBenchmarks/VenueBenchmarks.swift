@@ -122,6 +122,19 @@ func venueBenchmarks() {
         }
     }
 
+    // Kraken's checksum alone (v1 and v2): the text of the 10 best asks and bids and its CRC32, on the book the
+    // update benchmark's first message leaves, so the share of the checksum in that figure can be read off (a
+    // lower bound: the same book every time).
+    Benchmark("Kraken checksum of the top 10 levels", configuration: configuration) { benchmark in
+        var book = L2Book(venue: VenueId(raw: 3), instrument: InstrumentId(raw: 1), depth: 1_100)
+        for l in BenchDiffs.snapshotLevels() + BenchDiffs.levels(0) { book.apply(l.side, Price(raw: l.price), Quantity(raw: l.quantity)) }
+        var sum: UInt32 = 0
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { sum &+= Kraken.checksum(book, priceScale: 2, quantityScale: 8) }
+        benchmark.stopMeasurement()
+        blackHole(sum)
+    }
+
     // Coinbase Advanced Trade: l2_data update events (objects with side, event_time, price_level, new_quantity).
     Benchmark("Coinbase decode+apply 10-level l2_data update", configuration: configuration) { benchmark in
         func message(_ type: String, _ levels: [(side: Side, price: Int64, quantity: Int64)]) -> [UInt8] {

@@ -1,4 +1,3 @@
-import CZlib
 import GantryBook
 import GantryCore
 
@@ -11,8 +10,8 @@ public enum Kraken {
     ///
     /// A value printed with exactly `scale` decimals, without its point and leading zeros, is the decimal
     /// text of its mantissa at that scale ("0.00100000" at scale 8 → mantissa 100000 → "100000"; zero → "0"),
-    /// so the text is built from the mantissas into one stack buffer and hashed with one CRC32 call. No
-    /// allocation.
+    /// so the text is built from the mantissas into one stack buffer and hashed with one CRC32 call (folded with
+    /// PCLMULQDQ where the CPU has it). No allocation.
     /// - Parameters:
     ///   - priceScale, quantityScale: The book's scales, which must be the pair's decimals.
     public static func checksum(_ book: borrowing L2Book, priceScale: Int, quantityScale: Int) -> UInt32 {
@@ -31,7 +30,7 @@ public enum Kraken {
                 n += DecimalText.write(UInt64(max(l.price.raw, 0)), to: out + n)
                 n += DecimalText.write(UInt64(max(l.quantity.raw, 0)), to: out + n)
             }
-            return UInt32(truncatingIfNeeded: crc32(0, buffer.baseAddress, UInt32(n)))
+            return CRC32.checksum(buffer.baseAddress!, count: n)
         }
     }
 }
@@ -41,24 +40,31 @@ public enum Kraken {
 enum DecimalText {
     /// Writes the digits of `value` (no leading zeros; "0" for zero) at `out` and returns how many. Stores
     /// whole words: `out` must have room for the digits and 8 bytes more.
+    // Without recursion and inlined, so that the digits of consecutive values are worked out side by side (a
+    // call per value kept them one after another: about 13 ns a value).
+    @inline(__always)
     static func write(_ value: UInt64, to out: UnsafeMutableRawPointer) -> Int {
-        if value < 100_000_000 {
-            let digits = eightDigits(value)
-            // Leading zero digits are the word's low zero bytes; one digit is always written.
-            let leading = min(7, digits.trailingZeroBitCount &>> 3)
-            out.storeBytes(of: ((digits | 0x3030_3030_3030_3030) &>> UInt64(8 &* leading)).littleEndian, as: UInt64.self)
-            return 8 &- leading
-        }
+        if value < 100_000_000 { return writeTrimmed(value, to: out) }
         if value < 10_000_000_000_000_000 {
-            let n = write(value / 100_000_000, to: out)
+            let n = writeTrimmed(value / 100_000_000, to: out)
             out.storeBytes(of: (eightDigits(value % 100_000_000) | 0x3030_3030_3030_3030).littleEndian, toByteOffset: n, as: UInt64.self)
             return n &+ 8
         }
-        let n = write(value / 10_000_000_000_000_000, to: out)
+        let n = writeTrimmed(value / 10_000_000_000_000_000, to: out)
         let rest = value % 10_000_000_000_000_000
         out.storeBytes(of: (eightDigits(rest / 100_000_000) | 0x3030_3030_3030_3030).littleEndian, toByteOffset: n, as: UInt64.self)
         out.storeBytes(of: (eightDigits(rest % 100_000_000) | 0x3030_3030_3030_3030).littleEndian, toByteOffset: n &+ 8, as: UInt64.self)
         return n &+ 16
+    }
+
+    /// The digits of `value` < 10^8 without leading zeros (one digit at least), as one word store.
+    @inline(__always)
+    static func writeTrimmed(_ value: UInt64, to out: UnsafeMutableRawPointer) -> Int {
+        let digits = eightDigits(value)
+        // Leading zero digits are the word's low zero bytes; one digit is always written.
+        let leading = min(7, digits.trailingZeroBitCount &>> 3)
+        out.storeBytes(of: ((digits | 0x3030_3030_3030_3030) &>> UInt64(8 &* leading)).littleEndian, as: UInt64.self)
+        return 8 &- leading
     }
 
     /// The eight digits of `value` (< 10^8, with leading zeros) as byte values 0...9, the most significant in
