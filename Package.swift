@@ -151,7 +151,8 @@ if ProcessInfo.processInfo.environment["GANTRY_FUZZ"] != nil {
         .executableTarget(name: "FuzzWebSocketFrames", dependencies: ["GantryNet"], path: "Fuzz/FuzzWebSocketFrames"),
         .executableTarget(name: "FuzzHTTPResponse", dependencies: ["GantryNet"], path: "Fuzz/FuzzHTTPResponse"),
         .executableTarget(
-            name: "FuzzVenueDecoders", dependencies: ["GantryVenues", "GantryBook", "GantryCore"], path: "Fuzz/FuzzVenueDecoders"),
+            name: "FuzzVenueDecoders", dependencies: ["GantryVenues", "GantryBook", "GantryCore"], path: "Fuzz/FuzzVenueDecoders",
+            exclude: ["seeds"]),
     ]
 }
 

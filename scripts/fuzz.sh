@@ -20,6 +20,10 @@ for target in ${FUZZ_TARGETS:-FuzzWebSocketFrames FuzzHTTPResponse FuzzVenueDeco
             done
         done
     fi
+    if [ -d "Fuzz/$target/seeds" ]; then
+        # Seeds in the documented layouts of feeds with no recording here (Kraken v2, Coinbase Advanced Trade).
+        cp Fuzz/"$target"/seeds/* "$corpus/"
+    fi
     echo "fuzz: $target for $seconds s"
     (cd .build-fuzz && "./debug/$target" -max_total_time="$seconds" -print_final_stats=1 "corpus/$target" 2>&1 | tail -8)
 done
