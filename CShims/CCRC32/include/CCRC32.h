@@ -14,4 +14,12 @@
 /// Returns the updated value and stores the number of bytes taken in `*taken` (0 when it took none).
 uint32_t gantry_crc32_blocks(uint32_t crc, const uint8_t *bytes, size_t count, size_t *taken);
 
+/// The CRC-32 (zlib's value, from the start) of `count` bytes at `text`, all of it folded: the 15 bytes before
+/// `text` must be readable and zero. A text whose length is not a multiple of 16 is hashed as if it began with
+/// the zero bytes that make it one, from a starting state that those zeros carry to the standard one (so the
+/// value is exactly the text's CRC, and no tail is left for a byte loop). Stores 1 in `*done`, or 0 with the
+/// text untouched when it is too short (under 49 bytes) or the CPU lacks PCLMULQDQ: the caller then uses
+/// `gantry_crc32_blocks` and zlib.
+uint32_t gantry_crc32_front_padded(const uint8_t *text, size_t count, int *done);
+
 #endif

@@ -11,4 +11,12 @@ enum CRC32 {
         if taken == count { return folded }
         return UInt32(truncatingIfNeeded: crc32(uLong(folded), p + taken, uInt(count - taken)))
     }
+
+    /// The CRC of `count` bytes at `p` (from 0), where the 15 bytes before `p` are readable and zero: folded
+    /// whole, with no tail for zlib's byte loop (`gantry_crc32_front_padded`).
+    static func checksum(zeroPadded p: UnsafePointer<UInt8>, count: Int) -> UInt32 {
+        var done: Int32 = 0
+        let crc = gantry_crc32_front_padded(p, count, &done)
+        return done != 0 ? crc : checksum(p, count: count)
+    }
 }

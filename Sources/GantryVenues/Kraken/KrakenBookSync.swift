@@ -15,9 +15,13 @@ public enum Kraken {
     /// - Parameters:
     ///   - priceScale, quantityScale: The book's scales, which must be the pair's decimals.
     public static func checksum(_ book: borrowing L2Book, priceScale: Int, quantityScale: Int) -> UInt32 {
-        // 40 values of at most 20 digits each, and the slack of one word store.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40 * 20 + 8) { buffer in
-            let out = UnsafeMutableRawPointer(buffer.baseAddress!)
+        // 16 zero bytes in front (the CRC folds the text whole, see `CRC32.checksum(zeroPadded:)`), 40 values of
+        // at most 20 digits each, and the slack of one word store.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 16 + 40 * 20 + 8) { buffer in
+            let front = UnsafeMutableRawPointer(buffer.baseAddress!)
+            front.storeBytes(of: 0, as: UInt64.self)
+            front.storeBytes(of: 0, toByteOffset: 8, as: UInt64.self)
+            let out = front + 16
             var n = 0
             // Mantissas in a book are non-negative (prices > 0, quantities ≥ 0).
             for i in 0..<min(10, book.asks.count) {
@@ -30,7 +34,7 @@ public enum Kraken {
                 n += DecimalText.write(UInt64(max(l.price.raw, 0)), to: out + n)
                 n += DecimalText.write(UInt64(max(l.quantity.raw, 0)), to: out + n)
             }
-            return CRC32.checksum(buffer.baseAddress!, count: n)
+            return CRC32.checksum(zeroPadded: buffer.baseAddress! + 16, count: n)
         }
     }
 }
