@@ -135,6 +135,19 @@ func venueBenchmarks() {
         blackHole(sum)
     }
 
+    // The same with the last text reused (`KrakenBookSync` keeps it): every level of this unchanged book is
+    // copied, none converted, the best case (an update deep in the book, outside the top 10).
+    Benchmark("Kraken checksum of the top 10 levels, text reused", configuration: configuration) { benchmark in
+        var book = L2Book(venue: VenueId(raw: 3), instrument: InstrumentId(raw: 1), depth: 1_100)
+        for l in BenchDiffs.snapshotLevels() + BenchDiffs.levels(0) { book.apply(l.side, Price(raw: l.price), Quantity(raw: l.quantity)) }
+        var text = KrakenChecksumText()
+        var sum = Kraken.checksum(book, priceScale: 2, quantityScale: 8, reusing: &text)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { sum &+= Kraken.checksum(book, priceScale: 2, quantityScale: 8, reusing: &text) }
+        benchmark.stopMeasurement()
+        blackHole(sum)
+    }
+
     // Coinbase Advanced Trade: l2_data update events (objects with side, event_time, price_level, new_quantity).
     Benchmark("Coinbase decode+apply 10-level l2_data update", configuration: configuration) { benchmark in
         func message(_ type: String, _ levels: [(side: Side, price: Int64, quantity: Int64)]) -> [UInt8] {

@@ -112,6 +112,8 @@ public struct KrakenBookSync<Message: KrakenBookMessage>: ~Copyable {
     public let depth: Int
     public private(set) var counters = BookSyncCounters()
     public private(set) var checksumFailures = 0
+    /// The last checksum's text, for the levels still in the top 10 at the next.
+    var checksumText = KrakenChecksumText()
 
     public enum Outcome: Equatable, Sendable {
         case applied
@@ -146,7 +148,7 @@ public struct KrakenBookSync<Message: KrakenBookMessage>: ~Copyable {
         book.asks.truncate(toDepth: depth)
         counters.applied += 1
         if message.hasChecksum {
-            let computed = Kraken.checksum(book, priceScale: priceScale, quantityScale: quantityScale)
+            let computed = Kraken.checksum(book, priceScale: priceScale, quantityScale: quantityScale, reusing: &checksumText)
             if computed != message.checksum {
                 checksumFailures += 1
                 book.state = .stale
