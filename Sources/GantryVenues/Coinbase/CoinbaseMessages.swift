@@ -113,7 +113,9 @@ public enum CoinbaseAdvanced {
         }
     }
 
-    /// One product's snapshot or update within a level2 message.
+    /// One product's snapshot or update within a level2 message. Valid only within `forEachBookEvent`'s body:
+    /// it points into the message, and (for the quick path's message) notes where its updates end for the
+    /// walk to read on from.
     public struct BookEvent {
         public let message: UnsafeRawBufferPointer
         public var isSnapshot: Bool
