@@ -3,8 +3,9 @@ import GantryCore
 
 /// The checksum text of the 10 best levels of each side as the last checksum wrote it, kept by a
 /// `KrakenBookSync` between messages: a level whose price and quantity are unchanged since then copies its
-/// text from there instead of converting its two mantissas again. Most of the top 10 is unchanged after an
-/// update (an update moves a few levels; one deeper in the book moves none).
+/// text from there instead of converting its two mantissas again, and a top 10 unchanged as a whole (an
+/// update deeper in the book) gives the last checksum again without writing or hashing anything. Most of the
+/// top 10 is unchanged after an update (an update moves a few levels; one deeper in the book moves none).
 ///
 /// Two texts, the last one and the one being written, each with the 16 zero bytes in front that the CRC's
 /// fold needs (`CRC32.checksum(zeroPadded:)`); and for each, 20 slots (asks, then bids) of a level's price and
@@ -20,6 +21,9 @@ public struct KrakenChecksumText: ~Copyable {
     @usableFromInline var current = 0
     @usableFromInline var askCount = 0
     @usableFromInline var bidCount = 0
+    /// The last checksum, and whether there is one.
+    @usableFromInline var lastChecksum: UInt32 = 0
+    @usableFromInline var hasLast = false
 
     public init() {
         texts = .allocate(byteCount: 2 * Self.textSize, alignment: 16)
@@ -31,6 +35,17 @@ public struct KrakenChecksumText: ~Copyable {
     deinit {
         texts.deallocate()
         slots.deallocate()
+    }
+
+    /// Whether one side's 10 best levels are those of `old`, in the same order.
+    @inline(__always)
+    static func unchanged(_ side: borrowing BookSide, old: UnsafeMutablePointer<Int64>, oldCount: Int) -> Bool {
+        guard min(10, side.count) == oldCount else { return false }
+        for i in 0..<oldCount {
+            let level = side.level(i)
+            if old[i &* 4] != max(level.price.raw, 0) || old[i &* 4 &+ 1] != max(level.quantity.raw, 0) { return false }
+        }
+        return true
     }
 
     /// Writes the text of one side's 10 best levels at `text + n` (advancing `n`), noting each level in
@@ -86,6 +101,12 @@ extension Kraken {
         let newText = text.texts + (1 &- text.current) &* size + 16
         let old = text.slots + text.current &* 80
         let new = text.slots + (1 &- text.current) &* 80
+        // The top 10 as it was (an update deeper in the book, or none in it): the same text, the same CRC.
+        if text.hasLast && KrakenChecksumText.unchanged(book.asks, old: old, oldCount: text.askCount)
+            && KrakenChecksumText.unchanged(book.bids, old: old + 40, oldCount: text.bidCount)
+        {
+            return text.lastChecksum
+        }
         var n = 0
         let asks = KrakenChecksumText.writeSide(
             book.asks, ascending: true, old: old, oldCount: text.askCount, oldText: oldText, slots: new, text: newText, &n)
@@ -94,6 +115,8 @@ extension Kraken {
         text.current = 1 &- text.current
         text.askCount = asks
         text.bidCount = bids
-        return CRC32.checksum(zeroPadded: UnsafePointer(newText.assumingMemoryBound(to: UInt8.self)), count: n)
+        text.lastChecksum = CRC32.checksum(zeroPadded: UnsafePointer(newText.assumingMemoryBound(to: UInt8.self)), count: n)
+        text.hasLast = true
+        return text.lastChecksum
     }
 }
