@@ -11,8 +11,9 @@
 #include <immintrin.h>
 #include <stdatomic.h>
 
-// Fold distances: 4 x 128 bits (x^(512+64) and x^512 mod P), 128 bits (x^(128+64), x^128), 64 bits (x^64 for
-// the 96 -> 64 step), then P itself and floor(x^64 / P) for the Barrett reduction.
+// The paper's fold constants (powers of x mod P, bit-reflected): a pair for folding across 512 bits (four
+// chains), a pair for 128 bits, one for the 96 -> 64 bit step; then P itself and floor(x^64 / P) for the
+// Barrett reduction.
 #define FOLD_512_LOW 0x154442bd4ULL
 #define FOLD_512_HIGH 0x1c6e41596ULL
 #define FOLD_128_LOW 0x1751997d0ULL

@@ -13,9 +13,8 @@ import GantryCore
 public struct KrakenChecksumText: ~Copyable {
     /// A text: 16 zero bytes, 40 values of at most 20 digits each, the slack of a 40-byte copy.
     @usableFromInline static var textSize: Int { 16 + 40 * 20 + 40 }
-    /// A slot: price, quantity, offset and length of the level's text.
-    @usableFromInline static var slotSize: Int { 32 }
     @usableFromInline let texts: UnsafeMutableRawPointer
+    /// 2 × 20 slots of four values: a level's price, its quantity, and the offset and length of its text.
     @usableFromInline let slots: UnsafeMutablePointer<Int64>
     /// Which text holds the last checksum's levels, and how many of each side it holds.
     @usableFromInline var current = 0
