@@ -2,7 +2,7 @@
 // with carry-less multiplication (PCLMULQDQ), for Kraken's book checksum: about 320 bytes of level text after
 // every update, which zlib's table method takes about a cycle and a half a byte to hash. The caller finishes
 // what is left (fewer than 16 bytes, or everything on a CPU without PCLMULQDQ) with zlib's crc32, which takes
-// and returns the same running value.
+// and returns the same running value. Also the digit count the checksum's level text is written with.
 #ifndef CCRC32_H
 #define CCRC32_H
 
@@ -21,5 +21,23 @@ uint32_t gantry_crc32_blocks(uint32_t crc, const uint8_t *bytes, size_t count, s
 /// text untouched when it is too short (under 49 bytes) or the CPU lacks PCLMULQDQ: the caller then uses
 /// `gantry_crc32_blocks` and zlib.
 uint32_t gantry_crc32_front_padded(const uint8_t *text, size_t count, int *done);
+
+/// How many decimal digits `value` has (1 for zero), for the checksum's level text: `floor(bits * log10 2)`
+/// from the value's bit length (1233 / 4096 is log10 2 to within what 64 bits need), or one more, told apart
+/// by one comparison with a power of ten from a table. No branch, and nothing that waits for the digits
+/// themselves, so where the next value's text goes is known before this value is converted.
+static inline __attribute__((always_inline)) int64_t gantry_decimal_digits(uint64_t value) {
+    static const uint64_t powers[20] = {
+        1ull, 10ull, 100ull, 1000ull, 10000ull, 100000ull, 1000000ull, 10000000ull, 100000000ull, 1000000000ull,
+        10000000000ull, 100000000000ull, 1000000000000ull, 10000000000000ull, 100000000000000ull,
+        1000000000000000ull, 10000000000000000ull, 100000000000000000ull, 1000000000000000000ull,
+        10000000000000000000ull,
+    };
+    // Zero is counted as one (one digit, "0").
+    const uint64_t v = value | 1;
+    const int64_t bits = 64 - __builtin_clzll(v);
+    const int64_t guess = (bits * 1233) >> 12;
+    return guess + (v >= powers[guess]);
+}
 
 #endif

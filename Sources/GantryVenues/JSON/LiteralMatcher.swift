@@ -62,7 +62,23 @@ struct LiteralMatcher {
     func integer(before j: Int) -> (UInt64, start: Int)? {
         guard j <= end else { return nil }
         var k = j
-        while k > i && p[k &- 1] &- 0x30 < 10 {
+        var found = false
+        if j &- 8 >= i {
+            // The eight bytes before `j` at once: the digits are the word's high bytes above its highest
+            // non-digit. The flags must be exact in every byte (the carry-free form), not only the lowest.
+            let word = UInt64(littleEndian: UnsafeRawPointer(p + (j &- 8)).loadUnaligned(as: UInt64.self))
+            let low = word & 0x7F7F_7F7F_7F7F_7F7F
+            let atLeastZero = low &+ 0x5050_5050_5050_5050
+            let aboveNine = low &+ 0x4646_4646_4646_4646
+            let nonDigits = (~atLeastZero | aboveNine | word) & 0x8080_8080_8080_8080
+            if nonDigits != 0 {
+                k = j &- (nonDigits.leadingZeroBitCount &>> 3)
+                found = true
+            } else {
+                k = j &- 8
+            }
+        }
+        while !found && k > i && p[k &- 1] &- 0x30 < 10 {
             k &-= 1
             if j &- k > 19 { return nil }
         }

@@ -1,3 +1,4 @@
+import CCRC32
 import GantryBook
 import GantryCore
 
@@ -45,30 +46,35 @@ enum DecimalText {
     /// Writes the digits of `value` (no leading zeros; "0" for zero) at `out` and returns how many. Stores
     /// whole words: `out` must have room for the digits and 8 bytes more.
     // Without recursion and inlined, so that the digits of consecutive values are worked out side by side (a
-    // call per value kept them one after another: about 13 ns a value).
+    // call per value kept them one after another: about 13 ns a value). The count comes from the value's bit
+    // length, not from its digits: where the next value's text goes is then known long before this value's
+    // digits are, and the values of a checksum text are converted side by side instead of one after another.
     @inline(__always)
     static func write(_ value: UInt64, to out: UnsafeMutableRawPointer) -> Int {
-        if value < 100_000_000 { return writeTrimmed(value, to: out) }
-        if value < 10_000_000_000_000_000 {
-            let n = writeTrimmed(value / 100_000_000, to: out)
-            out.storeBytes(of: (eightDigits(value % 100_000_000) | 0x3030_3030_3030_3030).littleEndian, toByteOffset: n, as: UInt64.self)
-            return n &+ 8
+        let count = Int(gantry_decimal_digits(value))
+        if value < 100_000_000 {
+            storeTrimmed(value, count: count, to: out)
+            return count
         }
-        let n = writeTrimmed(value / 10_000_000_000_000_000, to: out)
+        if value < 10_000_000_000_000_000 {
+            let high = count &- 8
+            storeTrimmed(value / 100_000_000, count: high, to: out)
+            out.storeBytes(of: (eightDigits(value % 100_000_000) | 0x3030_3030_3030_3030).littleEndian, toByteOffset: high, as: UInt64.self)
+            return count
+        }
+        let high = count &- 16
+        storeTrimmed(value / 10_000_000_000_000_000, count: high, to: out)
         let rest = value % 10_000_000_000_000_000
-        out.storeBytes(of: (eightDigits(rest / 100_000_000) | 0x3030_3030_3030_3030).littleEndian, toByteOffset: n, as: UInt64.self)
-        out.storeBytes(of: (eightDigits(rest % 100_000_000) | 0x3030_3030_3030_3030).littleEndian, toByteOffset: n &+ 8, as: UInt64.self)
-        return n &+ 16
+        out.storeBytes(of: (eightDigits(rest / 100_000_000) | 0x3030_3030_3030_3030).littleEndian, toByteOffset: high, as: UInt64.self)
+        out.storeBytes(of: (eightDigits(rest % 100_000_000) | 0x3030_3030_3030_3030).littleEndian, toByteOffset: high &+ 8, as: UInt64.self)
+        return count
     }
 
-    /// The digits of `value` < 10^8 without leading zeros (one digit at least), as one word store.
+    /// The last `count` (1...8) of the eight digits of `value` (< 10^8), as one word store.
     @inline(__always)
-    static func writeTrimmed(_ value: UInt64, to out: UnsafeMutableRawPointer) -> Int {
-        let digits = eightDigits(value)
-        // Leading zero digits are the word's low zero bytes; one digit is always written.
-        let leading = min(7, digits.trailingZeroBitCount &>> 3)
-        out.storeBytes(of: ((digits | 0x3030_3030_3030_3030) &>> UInt64(8 &* leading)).littleEndian, as: UInt64.self)
-        return 8 &- leading
+    static func storeTrimmed(_ value: UInt64, count: Int, to out: UnsafeMutableRawPointer) {
+        let digits = eightDigits(value) | 0x3030_3030_3030_3030
+        out.storeBytes(of: (digits &>> UInt64(truncatingIfNeeded: 8 &* (8 &- count))).littleEndian, as: UInt64.self)
     }
 
     /// The eight digits of `value` (< 10^8, with leading zeros) as byte values 0...9, the most significant in

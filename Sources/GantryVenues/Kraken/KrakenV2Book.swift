@@ -77,7 +77,17 @@ public enum KrakenV2 {
         if checksumEnd > m.i && m.p[checksumEnd &- 1] == 0x22 {
             // `,"timestamp":"…"`: its opening quote is the last quote before the closing one.
             var k = checksumEnd &- 1
-            while k > m.i && m.p[k &- 1] != 0x22 && m.p[k &- 1] != 0x5C { k &-= 1 }
+            // Looked for first where Kraken's timestamps put it ("2026-11-25T12:00:00.000000Z", 27 bytes): a
+            // quote there and no quote or backslash after it up to the closing one is what the byte walk
+            // below would find, in a few word steps instead of 27 byte steps.
+            let guess = k &- 27
+            if guess &- 1 >= m.i && m.p[guess &- 1] == 0x22,
+                let (at, escaped) = ByteCursor.plainStringEnd(m.p, from: guess, end: k &+ 1), at == k, !escaped
+            {
+                k = guess
+            } else {
+                while k > m.i && m.p[k &- 1] != 0x22 && m.p[k &- 1] != 0x5C { k &-= 1 }
+            }
             guard let start = m.literal(#","timestamp":""#, before: k) else { return nil }
             checksumEnd = start
         }
