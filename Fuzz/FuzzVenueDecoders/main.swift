@@ -1,7 +1,8 @@
 // libFuzzer target: the venue decoders and their book syncs (Binance, OKX, Kraken v1 and v2, Bybit,
 // Coinbase Advanced Trade and Exchange). Built by `make fuzz` with
 // -sanitize=fuzzer,address. Any input must decode or throw a DecodeError: never a crash, a hang, an
-// out-of-bounds read, or a book left crossed and live.
+// out-of-bounds read, or a book left crossed and live; and where a quick path takes it, the general path must
+// read the same (QuickPaths.swift).
 import GantryBook
 import GantryCore
 import GantryVenues
@@ -24,6 +25,7 @@ func checkNotCrossedAndLive(_ book: borrowing L2Book, _ venue: StaticString) {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzVenueDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = UnsafeRawBufferPointer(start: data, count: size)
+    checkQuickPathsAgree(bytes)
     if binance == nil {
         binance = BinanceBookSync(venue: VenueId(raw: 1), instrument: InstrumentId(raw: 1), priceScale: 8, quantityScale: 8)
         let snapshot = #"{"lastUpdateId":10,"bids":[["1.00000000","5.00000000"]],"asks":[["1.10000000","5.00000000"]]}"#

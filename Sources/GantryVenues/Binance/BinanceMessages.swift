@@ -107,6 +107,11 @@ public enum Binance {
     /// - Throws: `DecodeError` for malformed or truncated JSON or a missing required field.
     public static func decode(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> Message {
         if let diff = quickDepthHeader(message) { return .depth(diff) }
+        return try decodeInFull(message)
+    }
+
+    /// `decode` without the quick header match: any key order, white space, escapes; every problem named.
+    static func decodeInFull(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> Message {
         var c = ByteCursor(message, at: 0)
         var outer = Fields()
         var inner = Fields()
