@@ -21,7 +21,8 @@ for target in ${FUZZ_TARGETS:-FuzzWebSocketFrames FuzzHTTPResponse FuzzVenueDeco
         done
     fi
     if [ -d "Fuzz/$target/seeds" ]; then
-        # Seeds in the documented layouts of feeds with no recording here (Kraken v2, Coinbase Advanced Trade).
+        # Seeds in the documented layouts of feeds with no recording here (Kraken v2, Coinbase Advanced Trade), and
+        # inputs that once failed (kraken-v2-trailing-bytes: bytes after the message, read by the general path).
         cp Fuzz/"$target"/seeds/* "$corpus/"
     fi
     echo "fuzz: $target for $seconds s"

@@ -42,10 +42,9 @@ public enum Binance {
             let end = try LevelArrays.forEachThenMembers(
                 message, first: bids, .buy, firstKey: "b", secondKey: "a", tail: -1, priceScale: priceScale,
                 quantityScale: quantityScale, body)
-            if enveloped {
-                var c = ByteCursor(message, at: end)
-                try c.skipRestOfObject()
-            }
+            var c = ByteCursor(message, at: end)
+            if enveloped { try c.skipRestOfObject() }
+            try c.expectEnd()
         }
     }
 
@@ -117,6 +116,7 @@ public enum Binance {
         var inner = Fields()
         var enveloped = false
         if let diff = try readObject(message, &c, &outer, &inner, top: true, enveloped: &enveloped) { return .depth(diff) }
+        try c.expectEnd()
         return try classify(message, enveloped ? inner : outer)
     }
 
@@ -164,6 +164,7 @@ public enum Binance {
         var enveloped = false
         // `top: false`: a snapshot has no envelope (and no `b` to stop at).
         _ = try readObject(body, &c, &fields, &none, top: false, enveloped: &enveloped)
+        try c.expectEnd()
         guard fields.lastUpdateId >= 0 else { throw .missingField("lastUpdateId") }
         guard fields.bids >= 0 else { throw .missingField("bids") }
         guard fields.asks >= 0 else { throw .missingField("asks") }

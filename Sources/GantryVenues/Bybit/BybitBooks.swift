@@ -74,6 +74,7 @@ public enum Bybit {
             } else if key.equals("cts") { cts = c.i }
             try c.skipValue()
         }
+        try c.expectEnd()
         guard topic >= 0 else { throw .unknownMessage }
         var t = ByteCursor(message, at: topic)
         let topicText = try t.string()

@@ -40,7 +40,10 @@ public enum CoinbaseAdvanced {
             if !(try c.consume(0x5D)) {
                 try readEvents(&c, body)
             }
-            if restUnread { try c.skipRestOfObject() }
+            if restUnread {
+                try c.skipRestOfObject()
+                try c.expectEnd()
+            }
         }
 
         /// The quick path's message: its first event goes to `body`, which reads the updates and notes where
@@ -73,6 +76,7 @@ public enum CoinbaseAdvanced {
             try c.expect(0x7D, "} or ,")
             if try c.consume(0x2C) { try readEvents(&c, body) } else { try c.expect(0x5D, "] or ,") }
             try c.skipRestOfObject()
+            try c.expectEnd()
         }
 
         func readEvents(_ c: inout ByteCursor, _ body: (BookEvent) throws(DecodeError) -> Void) throws(DecodeError) {
@@ -286,6 +290,7 @@ extension CoinbaseAdvanced {
             } while try c.consume(0x2C)
             try c.expect(0x7D, "} or ,")
         }
+        try c.expectEnd()
         guard channel.count > 0 else { throw .unknownMessage }
         guard let sequence else { throw .missingField("sequence_num") }
         let kind: Channel =
@@ -418,6 +423,7 @@ public enum CoinbaseExchange {
             } while try c.consume(0x2C)
             try c.expect(0x7D, "} or ,")
         }
+        try c.expectEnd()
         if type.equals("snapshot") {
             guard product.count > 0 else { throw .missingField("product_id") }
             guard bids >= 0, asks >= 0 else { throw .missingField("bids or asks") }

@@ -30,6 +30,13 @@ struct ByteCursor {
         throw .truncated
     }
 
+    /// After the message's top-level value: nothing but white space may follow (a venue sends one JSON value a
+    /// WebSocket message; bytes after it are a malformed message, not something to ignore).
+    @inlinable
+    mutating func expectEnd() throws(DecodeError) {
+        guard (try? peek()) == nil else { throw .malformed(offset: i, expected: "the end of the message") }
+    }
+
     @inlinable @inline(__always)
     mutating func expect(_ byte: UInt8, _ what: StaticString) throws(DecodeError) {
         guard try peek() == byte else { throw .malformed(offset: i, expected: "\(what)") }

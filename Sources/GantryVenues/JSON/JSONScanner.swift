@@ -55,6 +55,12 @@ public struct JSONScanner {
         throw .truncated
     }
 
+    /// After the message's top-level value: nothing but white space may follow.
+    @inlinable
+    public mutating func expectEnd() throws(DecodeError) {
+        guard (try? peek()) == nil else { throw .malformed(offset: offset, expected: "the end of the message") }
+    }
+
     /// Consumes `byte` (after white space).
     @inlinable
     public mutating func expect(_ byte: UInt8, _ what: StaticString) throws(DecodeError) {

@@ -63,6 +63,7 @@ public enum KrakenV1 {
                 }
             }
         }
+        try s.expectEnd()
         guard found > 0 else { throw .unknownMessage }
         return result
     }

@@ -124,6 +124,7 @@ public enum KrakenV2 {
                 try c.skipValue()
             }
         }
+        try c.expectEnd()
         guard channel.equals("book") else { throw .unknownMessage }
         if type.equals("snapshot") { result.isSnapshot = true } else if !type.equals("update") { throw .missingField("type") }
         guard data >= 0 else { throw .missingField("data") }

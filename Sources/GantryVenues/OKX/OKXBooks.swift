@@ -134,6 +134,7 @@ public enum OKX {
                 try c.skipValue()
             }
         }
+        try c.expectEnd()
         guard let action, sawData else { throw .unknownMessage }
         guard dataNotArray < 0 else { throw .malformed(offset: dataNotArray, expected: "[") }
         guard book.bids >= 0 else { throw .missingField("bids") }
