@@ -58,7 +58,13 @@ public struct JSONScanner {
     /// After the message's top-level value: nothing but white space may follow.
     @inlinable
     public mutating func expectEnd() throws(DecodeError) {
-        guard (try? peek()) == nil else { throw .malformed(offset: offset, expected: "the end of the message") }
+        while offset < bytes.count {
+            let b = bytes[offset]
+            guard b == 0x20 || b == 0x0A || b == 0x0D || b == 0x09 else {
+                throw .malformed(offset: offset, expected: "the end of the message")
+            }
+            offset &+= 1
+        }
     }
 
     /// Consumes `byte` (after white space).
