@@ -30,13 +30,15 @@ public enum LevelChange: Sendable, Equatable {
 
 /// One side of an L2 book: levels in one array allocated up front, sorted so that the best is last. Venue
 /// updates cluster at the top of the book, so finding a level is a short walk from the end and inserting or
-/// removing one moves only the few better levels; the best level is read in O(1). When the side is full, the
-/// worst level makes room for a better one. No allocation after `init`.
+/// removing one there moves only the few better levels; the best level is read in O(1). When the side is
+/// full, the worst level makes room for a better one. No allocation after `init`.
 ///
-/// The levels are a window that slides along an allocation twice the capacity: dropping the worst levels (a
-/// full side taking a better one, or `truncate(toDepth:)` after each update of a depth-limited venue) moves
-/// the window's start instead of every level, and the window is moved back to the allocation's start only
-/// when it reaches the end (once per `capacity` such drops at most).
+/// The levels are a window that slides along an allocation twice the capacity, with room kept on both sides
+/// of it. Inserting or removing a level moves the levels on its shorter side, better or worse, so an update
+/// deep in a large book (a diff near the book's far edge) moves few levels too: at most half the side.
+/// Dropping the worst levels (a full side taking a better one, or `truncate(toDepth:)` after each update of a
+/// depth-limited venue) moves the window's start instead of every level. When the window reaches either end
+/// of the allocation it is moved back to the middle (at most once per `capacity / 2` levels it has moved by).
 public struct BookSide: ~Copyable {
     public let side: Side
     public let capacity: Int
@@ -59,23 +61,25 @@ public struct BookSide: ~Copyable {
         self.capacity = capacity
         storage = .allocate(capacity: 2 * capacity)
         storageEnd = storage + 2 * capacity
-        levels = storage
+        levels = storage + capacity / 2
         keyMask = side == .buy ? 0 : -1
     }
 
     deinit { storage.deallocate() }
 
-    /// Makes room for one more level at the window's end, moving the window back to the allocation's start
+    /// Makes room for one more level at the window's end, moving the window back to the allocation's middle
     /// when it has reached the end.
     @inlinable @inline(__always)
     mutating func roomAtEnd() {
         if levels + held == storageEnd { recentre() }
     }
 
+    /// Moves the window to the middle of the allocation: as much room before it as after.
     @usableFromInline
     mutating func recentre() {
-        memmove(storage, levels, held * MemoryLayout<BookLevel>.stride)
-        levels = storage
+        let middle = storage + (2 * capacity - held) / 2
+        memmove(middle, levels, held * MemoryLayout<BookLevel>.stride)
+        levels = middle
     }
 
     /// Drops the `n` worst levels by moving the window's start.
@@ -151,8 +155,14 @@ public struct BookSide: ~Copyable {
         let i = lowerBound(k)
         if i < count && levels[i].price == price {
             if quantity.isZero {
-                // Close the gap: the better levels move down by one.
-                move(from: i + 1, to: i, count: count - i - 1)
+                // Close the gap from its shorter side: the better levels move down by one, or the worse ones
+                // up by one and the window's start with them.
+                let better = count &- i &- 1
+                if better <= i {
+                    move(from: i &+ 1, to: i, count: better)
+                } else {
+                    closeFromBelow(i)
+                }
                 held -= 1
                 return .removed
             }
@@ -167,11 +177,34 @@ public struct BookSide: ~Copyable {
             dropWorst(1)
             at -= 1
         }
-        roomAtEnd()
-        move(from: at, to: at + 1, count: count - at)
+        // Open the gap on its shorter side: the worse levels move down by one into the room before the window
+        // (its start moving down with them), or the better ones up by one.
+        let better = count &- at
+        if better <= at || levels == storage {
+            roomAtEnd()
+            move(from: at, to: at &+ 1, count: better)
+        } else {
+            openFromBelow(at)
+        }
         levels[at] = BookLevel(price: price, quantity: quantity)
         held += 1
         return .inserted
+    }
+
+    /// Removes level `i` by moving the worse levels up by one, and the window's start with them (an update deep
+    /// in the book: kept out of line, so that the common update near the top stays short).
+    @usableFromInline @inline(never)
+    mutating func closeFromBelow(_ i: Int) {
+        move(from: 0, to: 1, count: i)
+        levels += 1
+    }
+
+    /// Opens a gap at `at` by moving the worse levels down by one into the room before the window, and its
+    /// start with them (out of line, as `closeFromBelow`). - Precondition: `levels > storage`.
+    @usableFromInline @inline(never)
+    mutating func openFromBelow(_ at: Int) {
+        levels -= 1
+        move(from: 1, to: 0, count: at)
     }
 
     /// Moves `count` levels within the array (the ranges may overlap).
@@ -198,7 +231,7 @@ public struct BookSide: ~Copyable {
     /// Removes every level.
     public mutating func removeAll() {
         held = 0
-        levels = storage
+        levels = storage + capacity / 2
     }
 
     /// Keeps only the best `depth` levels (a venue's subscribed depth).
