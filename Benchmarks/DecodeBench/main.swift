@@ -2,7 +2,10 @@
 // for the Python peers (Benchmarks/peers/decode_peers.py: orjson, pysimdjson, nautilus_trader's order book), so
 // that `scripts/bench-decode.sh` compares them on the same bytes. Prints one JSON line.
 //
-//   gantry-decode-bench --out DIR [--count 200000] [--rounds 7]
+// It also reads Binance's recorded NKNUSDT diffs (--recorded DIR, by default ../shared/data/venues/binance),
+// real messages at real depths, for the record beside the benchmark's 10-level diffs.
+//
+//   gantry-decode-bench --out DIR [--count 200000] [--rounds 7] [--recorded DIR]
 import BenchSupport
 import GantryBook
 import GantryCore
@@ -94,9 +97,80 @@ func main() {
         return (try? sync.apply(diff)) == .applied ? 1 : 0
     }
     let size = Double(wire.count) / Double(messages.count)
+    let recorded = measureRecorded(options["recorded"] ?? "../shared/data/venues/binance", rounds: rounds)
     print(
         "{\"client\":\"gantry\",\"messages\":\(count),\"rounds\":\(rounds),\"mean_message_bytes\":\(Int(size)),\"cpu\":\(cpu),"
-            + "\"decode_ns\":\(decode.median),\"decode_best_ns\":\(decode.best),\"decode_apply_ns\":\(apply.median),\"decode_apply_best_ns\":\(apply.best)}")
+            + "\"decode_ns\":\(decode.median),\"decode_best_ns\":\(decode.best),\"decode_apply_ns\":\(apply.median),\"decode_apply_best_ns\":\(apply.best)"
+            + (recorded.map {
+                ",\"recorded_messages\":\($0.messages),\"recorded_mean_levels\":\($0.meanLevels),\"recorded_mean_bytes\":\($0.meanBytes),"
+                    + "\"recorded_decode_ns\":\($0.decode),\"recorded_decode_apply_ns\":\($0.apply)"
+            } ?? "") + "}")
+}
+
+/// Binance's recorded NKNUSDT diffs (`../shared/data/venues/binance`: a REST snapshot of 1,000 levels a side
+/// and 150 `depth@100ms` events, 149 of which apply): real messages, mostly of one to four levels, at depths
+/// where real updates fall. Decode, and decode + apply through the documented sync from the snapshot, each the
+/// median over rounds of ns per message; each apply round starts from a fresh sync with the snapshot loaded
+/// (not timed). Nil when the recordings are not there.
+func measureRecorded(_ dir: String, rounds: Int) -> (messages: Int, meanLevels: Double, meanBytes: Int, decode: Double, apply: Double)? {
+    func read(_ path: String) -> [UInt8]? {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        return bytes
+    }
+    guard let snapshot = read(dir + "/NKNUSDT_depth_snapshot_rest.json"), let lines = read(dir + "/NKNUSDT_depthUpdate_100ms.jsonl")
+    else { return nil }
+    let messages = lines.split(separator: 0x0A).map { Array($0.last == 0x0D ? $0.dropLast() : $0) }.filter { !$0.isEmpty }
+    var levels = 0
+    for m in messages {
+        m.withUnsafeBytes { bytes in
+            guard case .depth(let diff) = try? Binance.decode(bytes) else { fail("a recorded diff did not decode") }
+            try? diff.forEachLevel(priceScale: 8, quantityScale: 8) { _, _, _ in levels += 1 }
+        }
+    }
+    var decodes: [Double] = []
+    var applies: [Double] = []
+    // Enough rounds for a steady figure: each is only 150 messages.
+    for round in 0...(rounds * 200) {
+        var sync = BinanceBookSync(venue: VenueId(raw: 1), instrument: InstrumentId(raw: 1), priceScale: 8, quantityScale: 8)
+        _ = try! snapshot.withUnsafeBytes { try sync.load(Binance.decodeSnapshot($0)) }
+        var applied = 0
+        var start = MonotonicClock.now()
+        for m in messages {
+            m.withUnsafeBytes { bytes in
+                guard case .depth(let diff) = try? Binance.decode(bytes) else { return }
+                if (try? sync.apply(diff)) == .applied { applied += 1 }
+            }
+        }
+        let apply = Double((MonotonicClock.now() - start).raw) / Double(messages.count)
+        precondition(applied == messages.count - 1, "the recorded diffs did not apply (\(applied))")
+        var sum: Int64 = 0
+        start = MonotonicClock.now()
+        for m in messages {
+            m.withUnsafeBytes { bytes in
+                guard case .depth(let diff) = try? Binance.decode(bytes) else { return }
+                try? diff.forEachLevel(priceScale: 8, quantityScale: 8) { _, p, q in sum &+= p.raw &+ q.raw }
+            }
+        }
+        let decode = Double((MonotonicClock.now() - start).raw) / Double(messages.count)
+        precondition(sum != 0)
+        if round > 0 {
+            decodes.append(decode)
+            applies.append(apply)
+        }
+    }
+    decodes.sort()
+    applies.sort()
+    return (messages.count, Double(levels) / Double(messages.count), messages.map(\.count).reduce(0, +) / messages.count,
+            decodes[decodes.count / 2], applies[applies.count / 2])
 }
 
 main()

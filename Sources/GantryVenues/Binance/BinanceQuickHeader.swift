@@ -7,6 +7,7 @@ extension Binance {
     /// general header read, so both paths give the same diff.
     /// - Returns: Nil for anything else (another event, another order, white space, an escape, a number that
     ///   does not fit): `decode` then reads the message in full generality and names any problem.
+    @inline(__always)
     static func quickDepthHeader(_ message: UnsafeRawBufferPointer) -> DepthDiff? {
         guard var m = LiteralMatcher(message) else { return nil }
         var enveloped = false

@@ -104,6 +104,7 @@ public enum Bybit {
     /// them once and checks that they end where the tail begins.
     /// - Returns: Nil for anything else (another order, white space, an escape, a number that does not fit):
     ///   `decodeBook` then reads the message in full generality and names any problem.
+    @inline(__always)
     static func quickBook(_ message: UnsafeRawBufferPointer) -> BookMessage? {
         guard var m = LiteralMatcher(message),
             m.literal(#"{"topic":""#), let topic = m.plainString(), let depth = orderBookDepth(topic),

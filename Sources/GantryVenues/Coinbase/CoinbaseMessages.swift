@@ -242,6 +242,7 @@ extension CoinbaseAdvanced {
     /// message done if they end where the tail begins (one event, as Coinbase sends it), or reads on.
     /// - Returns: Nil for anything else (another channel or order, white space, an escape): `decode` then
     ///   reads the message in full generality and names any problem.
+    @inline(__always)
     static func quickDecode(_ message: UnsafeRawBufferPointer) -> Message? {
         guard var m = LiteralMatcher(message),
             m.literal(#"{"channel":"l2_data","client_id":""#), m.plainString() != nil,

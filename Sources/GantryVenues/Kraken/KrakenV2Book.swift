@@ -63,6 +63,7 @@ public enum KrakenV2 {
     /// they end where the tail begins.
     /// - Returns: Nil for anything else (another order, no `bids` or no `checksum`, white space, an escape,
     ///   a second item in `data`): `decodeBook` then reads the message in full generality and names any problem.
+    @inline(__always)
     static func quickBook(_ message: UnsafeRawBufferPointer) -> BookMessage? {
         guard var m = LiteralMatcher(message),
             m.literal(#"{"channel":"book","type":""#), let type = m.plainString(),

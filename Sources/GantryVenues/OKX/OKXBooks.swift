@@ -64,6 +64,7 @@ public enum OKX {
     /// - Returns: Nil for anything else: `decodeBook` then reads the message in full generality. (A push with
     ///   a second book object in `data` is taken here and refused by `forEachLevel`, whose levels then do not
     ///   reach the tail; the general path refuses it as well.)
+    @inline(__always)
     static func quickBook(_ message: UnsafeRawBufferPointer) -> BookMessage? {
         guard var m = LiteralMatcher(message),
             m.literal(#"{"arg":{"channel":""#), m.plainString() != nil,
