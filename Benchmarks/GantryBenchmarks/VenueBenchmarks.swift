@@ -27,6 +27,12 @@ func venueBenchmarks() {
         var sync = BinanceBookSync(venue: VenueId(raw: 1), instrument: InstrumentId(raw: 1), priceScale: 2, quantityScale: 8)
         _ = try! BenchDiffs.binanceSnapshot().withUnsafeBytes { try sync.load(Binance.decodeSnapshot($0)) }
         let messages = BenchDiffs.binanceMessages()
+        // The first diff after the snapshot makes the book live.
+        let first = try! messages[0].withUnsafeBytes { bytes in
+            guard case .depth(let diff) = try Binance.decode(bytes) else { preconditionFailure("the first diff did not decode") }
+            return try sync.apply(diff)
+        }
+        precondition(first == .wentLive, "the book did not go live")
         measureDiffs(benchmark, messages) { bytes in
             guard case .depth(let diff) = try? Binance.decode(bytes) else { return false }
             sync.book.sequence = 1_000_000

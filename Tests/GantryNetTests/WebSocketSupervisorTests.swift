@@ -84,16 +84,20 @@ struct WebSocketSupervisorTests {
         #expect(events.last?.state == .stopped)
     }
 
-    @Test("a silent feed is pinged, then marked stale, dropped and reconnected")
+    @Test("a silent feed is pinged, then marked stale, dropped and reconnected; its handler hears of the drop")
     func staleFeed() throws {
         var venue = try TestVenue()
         let ring = try Ring<ConnectionEvent>.spsc(capacity: 64)
         var consumer = try ring.takeConsumer()
         var feed = supervisor(port: venue.listener.port, producer: try ring.takeProducer(), ping: .milliseconds(50), stale: .milliseconds(200))
         var events: [ConnectionEvent] = []
+        // What the handler (the ingest stage, which marks its books stale on a close) was told.
+        var closes = 0
         let deadline = MonotonicClock.now() + .seconds(5)
         while MonotonicClock.now() < deadline && venue.accepted < 2 {
-            _ = feed.poll(now: MonotonicClock.now()) { _ in }
+            _ = feed.poll(now: MonotonicClock.now()) { event in
+                if case .closed = event { closes += 1 }
+            }
             venue.poll()
             if venue.received.count == 1 { venue.silent = true }  // no more reads: no pongs, no data
             states(&consumer, into: &events)
@@ -102,6 +106,7 @@ struct WebSocketSupervisorTests {
         states(&consumer, into: &events)
         #expect(venue.accepted == 2)
         #expect(Array(events.map(\.state).prefix(5)) == [.connecting, .open, .stale, .closed, .waitingToReconnect])
+        #expect(closes == 1)
         let open = events[1].time
         let stale = events[2].time
         #expect(stale - open >= .milliseconds(200))

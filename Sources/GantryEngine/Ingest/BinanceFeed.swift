@@ -48,6 +48,7 @@ public struct BinanceFeed: FeedHandler, ~Copyable {
         let outcome: FeedOutcome = books.with(i) { sync, top in
             let wasLive = sync.book.state == .live
             let instrument = sync.book.instrument
+            let mark = batch.count
             let result: BinanceBookSync.DiffOutcome
             do throws(DecodeError) {
                 result = try sync.apply(diff) { side, price, quantity in
@@ -61,7 +62,8 @@ public struct BinanceFeed: FeedHandler, ~Copyable {
                     sync.resync()
                     requestSnapshot = true
                 }
-                _ = batch.conclude(sync.book, &top, wasLive: wasLive, snapshot: false, exchangeTime: diff.eventTime, receiveTime: receiveTime)
+                _ = batch.conclude(
+                    sync.book, &top, since: mark, wasLive: wasLive, snapshot: false, exchangeTime: diff.eventTime, receiveTime: receiveTime)
                 return .malformed(error, stale: wasLive ? instrument : nil)
             }
             switch result {
@@ -71,10 +73,16 @@ public struct BinanceFeed: FeedHandler, ~Copyable {
             case .ignored: return .ignored
             case .resyncNeeded:
                 requestSnapshot = true
-                _ = batch.conclude(sync.book, &top, wasLive: wasLive, snapshot: false, exchangeTime: diff.eventTime, receiveTime: receiveTime)
+                _ = batch.conclude(
+                    sync.book, &top, since: mark, wasLive: wasLive, snapshot: false, exchangeTime: diff.eventTime, receiveTime: receiveTime)
                 return .resyncNeeded(instrument)
             case .applied:
-                return batch.conclude(sync.book, &top, wasLive: wasLive, snapshot: false, exchangeTime: diff.eventTime, receiveTime: receiveTime)
+                return batch.conclude(
+                    sync.book, &top, since: mark, wasLive: wasLive, snapshot: false, exchangeTime: diff.eventTime, receiveTime: receiveTime)
+            case .wentLive:
+                // The snapshot loaded earlier and this first event after it: published whole, as a snapshot.
+                return batch.conclude(
+                    sync.book, &top, since: mark, wasLive: false, snapshot: true, exchangeTime: diff.eventTime, receiveTime: receiveTime)
             }
         }
         if requestSnapshot { wanted[i] = true }
@@ -138,7 +146,11 @@ public struct BinanceFeed: FeedHandler, ~Copyable {
             }
             switch result {
             case .live:
-                return batch.conclude(sync.book, &top, wasLive: false, snapshot: true, exchangeTime: .zero, receiveTime: receiveTime)
+                return batch.conclude(
+                    sync.book, &top, since: batch.count, wasLive: false, snapshot: true, exchangeTime: .zero, receiveTime: receiveTime)
+            case .awaitingDiff:
+                // Live with the first diff that continues it (published then).
+                return .ignored
             case .tooOld, .resyncNeeded:
                 again = true
                 return .ignored

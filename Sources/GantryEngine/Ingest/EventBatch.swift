@@ -37,6 +37,9 @@ public struct EventBatch: ~Copyable {
 
     public mutating func removeAll() { count = 0 }
 
+    /// Takes back the events from `mark` on (a mark taken as `count` earlier).
+    public mutating func truncate(to mark: Int) { count = min(count, max(0, mark)) }
+
     /// A level change of `book`.
     public mutating func level(
         _ book: borrowing L2Book, _ side: Side, _ price: Price, _ quantity: Quantity, flags: MarketEventFlags = [],

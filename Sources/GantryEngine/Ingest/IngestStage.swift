@@ -65,6 +65,14 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
     var stats = IngestStats()
     /// Resyncs the owner must act on (resubscribe; for Binance, fetch a snapshot), by instrument.
     var resyncRequests: [InstrumentId] = []
+    /// When each instrument's last resync was asked for (`.none`: every instrument), until its book is rebuilt
+    /// (a `bookReset` published). Every message to a stale book says it needs a resync; one request per
+    /// `resyncInterval` is sent, not one per message (venues limit subscriptions: OKX to 480 an hour on a
+    /// connection).
+    var resyncAskedAt: [InstrumentId: Nanos] = [:]
+    /// The least time between two resyncs of one instrument: long enough for a venue to answer with its
+    /// snapshot, after which a book still stale is asked for again.
+    static var resyncInterval: Nanos { .seconds(2) }
     /// Called while the ring is full, for a consumer fused on the same runner (which could not otherwise run).
     let whenRingFull: (() -> Void)?
 
@@ -76,10 +84,11 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
         stats.count(outcome)
         switch outcome {
         case .resyncNeeded(let instrument), .malformed(_, stale: let instrument?):
-            if resyncRequests.count < resyncRequests.capacity { resyncRequests.append(instrument) }
+            askResync(instrument, now: started)
         default: break
         }
         guard batch.count > 0 else { return }
+        batch.endMessage()
         publishBatch()
         let published = MonotonicClock.now()
         stats.processing.record(UInt64(max(0, published.raw - started.raw)))
@@ -87,9 +96,25 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
         if receivedAt.raw > 0 && published >= receivedAt { stats.latency.record(UInt64(published.raw - receivedAt.raw)) }
     }
 
+    /// Queues a resync of `instrument` unless one was asked for within `resyncInterval` (a request for every
+    /// instrument covers each one).
+    mutating func askResync(_ instrument: InstrumentId, now: Nanos) {
+        if let last = resyncAskedAt[instrument], now - last < Self.resyncInterval { return }
+        if instrument != .none, let all = resyncAskedAt[.none], now - all < Self.resyncInterval { return }
+        resyncAskedAt[instrument] = now
+        if resyncRequests.count < resyncRequests.capacity { resyncRequests.append(instrument) }
+    }
+
     /// Publishes the batch; if the ring is full, waits for the slowest consumer (spinning, then yielding):
     /// market data is never dropped, and the wait is counted.
     mutating func publishBatch() {
+        if !resyncAskedAt.isEmpty {
+            // A rebuilt book's resync is done: the next trouble asks afresh.
+            for e in batch.buffer where e.kind == .bookReset {
+                resyncAskedAt[e.instrument] = nil
+                resyncAskedAt[.none] = nil
+            }
+        }
         var wait = CountingWait(whenFull: whenRingFull)
         producer.publish(contentsOf: batch.buffer, waiting: &wait)
         if wait.idles > 0 { stats.ringStalls += 1 }
@@ -105,7 +130,10 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
         var silent: [InstrumentId] = []
         let found = handler.silentBooks(now: now, limit: limit, into: &batch) { silent.append($0) }
         stats.silences += found
-        for instrument in silent where resyncRequests.count < resyncRequests.capacity { resyncRequests.append(instrument) }
+        for instrument in silent where resyncRequests.count < resyncRequests.capacity {
+            resyncRequests.append(instrument)
+            resyncAskedAt[instrument] = now
+        }
         if batch.count > 0 {
             batch.endMessage()
             publishBatch()
@@ -115,6 +143,8 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
 
     mutating func connectionLost(at now: Nanos) {
         stats.disconnects += 1
+        // The reconnect's subscriptions ask for every snapshot afresh.
+        resyncAskedAt.removeAll(keepingCapacity: true)
         batch.removeAll()
         handler.connectionLost(at: now, into: &batch)
         batch.endMessage()
@@ -255,7 +285,10 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
                     }
                     core.pointee.stats.snapshots += 1
                     core.pointee.stats.count(outcome)
-                    if core.pointee.batch.count > 0 { core.pointee.publishBatch() }
+                    if core.pointee.batch.count > 0 {
+                        core.pointee.batch.endMessage()
+                        core.pointee.publishBatch()
+                    }
                 case .success(let response):
                     core.pointee.stats.snapshotFailures += 1
                     core.pointee.handler.snapshotFailed(instrument, now: now, why: "HTTP \(response.status)")

@@ -148,8 +148,12 @@ public func replay<H: FeedHandler & ~Copyable>(_ records: [IngestRecord], throug
     for r in records {
         batch.removeAll()
         switch r.kind {
-        case .message: _ = r.bytes.withUnsafeBytes { handler.handle($0, receiveTime: r.time, into: &batch) }
-        case .snapshot: _ = r.bytes.withUnsafeBytes { handler.snapshotArrived(r.instrument, body: $0, receiveTime: r.time, into: &batch) }
+        case .message:
+            _ = r.bytes.withUnsafeBytes { handler.handle($0, receiveTime: r.time, into: &batch) }
+            if batch.count > 0 { batch.endMessage() }
+        case .snapshot:
+            _ = r.bytes.withUnsafeBytes { handler.snapshotArrived(r.instrument, body: $0, receiveTime: r.time, into: &batch) }
+            if batch.count > 0 { batch.endMessage() }
         case .connectionLost:
             handler.connectionLost(at: r.time, into: &batch)
             batch.endMessage()

@@ -5,9 +5,13 @@ import GantryVenues
 extension EventBatch {
     /// Appends what a message did to a book once its sync has run, and says what it was: a live book after a
     /// snapshot is published whole, a live book's top when it moved; a book that stopped being live gets a
-    /// stale marker (never a fresh top).
+    /// stale marker (never a fresh top), and the level changes this message appended for it (from `mark` on)
+    /// are taken back first: the message was refused (a bad checksum, a crossed book, a level that did not
+    /// decode), so its levels must not reach a consumer as fresh ahead of the marker. The end of the message
+    /// is marked by whoever publishes the batch (once, after every book the message touched).
     mutating func conclude(
-        _ book: borrowing L2Book, _ top: inout TopOfBook, wasLive: Bool, snapshot: Bool, exchangeTime: Nanos, receiveTime: Nanos
+        _ book: borrowing L2Book, _ top: inout TopOfBook, since mark: Int, wasLive: Bool, snapshot: Bool, exchangeTime: Nanos,
+        receiveTime: Nanos
     ) -> FeedOutcome {
         if book.state == .live {
             if snapshot {
@@ -15,11 +19,10 @@ extension EventBatch {
                 top = TopOfBook()
             }
             top.publishIfChanged(book, into: &self, exchangeTime: exchangeTime, receiveTime: receiveTime)
-            endMessage()
             return .applied
         }
+        truncate(to: mark)
         if wasLive || snapshot { stale(book, receiveTime: receiveTime) }
-        endMessage()
         return book.state == .stale || wasLive ? .resyncNeeded(book.instrument) : .ignored
     }
 
@@ -65,6 +68,7 @@ public struct BybitFeed: FeedHandler, ~Copyable {
         return books.with(i) { sync, top in
             let wasLive = sync.book.state == .live
             let instrument = sync.book.instrument
+            let mark = batch.count
             do throws(DecodeError) {
                 _ = try sync.apply(m) { side, price, quantity in
                     batch.levelChange(
@@ -72,11 +76,10 @@ public struct BybitFeed: FeedHandler, ~Copyable {
                         receiveTime: receiveTime)
                 }
             } catch {
-                _ = batch.conclude(sync.book, &top, wasLive: wasLive, snapshot: false, exchangeTime: m.time, receiveTime: receiveTime)
+                _ = batch.conclude(sync.book, &top, since: mark, wasLive: wasLive, snapshot: false, exchangeTime: m.time, receiveTime: receiveTime)
                 return .malformed(error, stale: sync.book.state == .live ? nil : instrument)
             }
-            return batch.conclude(
-                sync.book, &top, wasLive: wasLive, snapshot: m.action == .snapshot || m.updateId == 1, exchangeTime: m.time,
+            return batch.conclude(sync.book, &top, since: mark, wasLive: wasLive, snapshot: m.action == .snapshot || m.updateId == 1, exchangeTime: m.time,
                 receiveTime: receiveTime)
         }
     }
@@ -127,6 +130,7 @@ public struct OKXFeed: FeedHandler, ~Copyable {
         return books.with(i) { sync, top in
             let wasLive = sync.book.state == .live
             let instrument = sync.book.instrument
+            let mark = batch.count
             do throws(DecodeError) {
                 _ = try sync.apply(m) { side, price, quantity in
                     batch.levelChange(
@@ -134,11 +138,10 @@ public struct OKXFeed: FeedHandler, ~Copyable {
                         receiveTime: receiveTime)
                 }
             } catch {
-                _ = batch.conclude(sync.book, &top, wasLive: wasLive, snapshot: false, exchangeTime: m.time, receiveTime: receiveTime)
+                _ = batch.conclude(sync.book, &top, since: mark, wasLive: wasLive, snapshot: false, exchangeTime: m.time, receiveTime: receiveTime)
                 return .malformed(error, stale: sync.book.state == .live ? nil : instrument)
             }
-            return batch.conclude(
-                sync.book, &top, wasLive: wasLive, snapshot: m.action == .snapshot, exchangeTime: m.time, receiveTime: receiveTime)
+            return batch.conclude(sync.book, &top, since: mark, wasLive: wasLive, snapshot: m.action == .snapshot, exchangeTime: m.time, receiveTime: receiveTime)
         }
     }
 
@@ -188,6 +191,7 @@ public struct KrakenV2Feed: FeedHandler, ~Copyable {
         return books.with(i) { sync, top in
             let wasLive = sync.book.state == .live
             let instrument = sync.book.instrument
+            let mark = batch.count
             do throws(DecodeError) {
                 _ = try sync.apply(m) { side, price, quantity in
                     batch.levelChange(
@@ -195,10 +199,10 @@ public struct KrakenV2Feed: FeedHandler, ~Copyable {
                         receiveTime: receiveTime)
                 }
             } catch {
-                _ = batch.conclude(sync.book, &top, wasLive: wasLive, snapshot: false, exchangeTime: .zero, receiveTime: receiveTime)
+                _ = batch.conclude(sync.book, &top, since: mark, wasLive: wasLive, snapshot: false, exchangeTime: .zero, receiveTime: receiveTime)
                 return .malformed(error, stale: sync.book.state == .live ? nil : instrument)
             }
-            return batch.conclude(sync.book, &top, wasLive: wasLive, snapshot: m.isSnapshot, exchangeTime: .zero, receiveTime: receiveTime)
+            return batch.conclude(sync.book, &top, since: mark, wasLive: wasLive, snapshot: m.isSnapshot, exchangeTime: .zero, receiveTime: receiveTime)
         }
     }
 
@@ -245,24 +249,29 @@ public struct CoinbaseFeed: FeedHandler, ~Copyable {
         let m: CoinbaseAdvanced.Message
         do throws(DecodeError) { m = try CoinbaseAdvanced.decode(message) } catch { return decodeFailure(error) }
         var outcome = FeedOutcome.control
+        // A gap in `sequence_num` makes every book stale: whatever this message's own events do, every product
+        // is resubscribed (an outcome per product below must not narrow that to one).
+        var gap = false
         switch sequence.check(m.sequence) {
         case .next: break
         case .repeated: return .ignored
         case .gap:
             connectionLost(at: receiveTime, into: &batch)
             outcome = .resyncNeeded(.none)
+            gap = true
         }
         guard m.channel == .level2 else { return outcome }
         let venue = self.venue
         do throws(DecodeError) {
             try m.forEachBookEvent { event throws(DecodeError) in
                 guard let i = books.index(of: event.product, heardAt: receiveTime) else {
-                    outcome = .unknownInstrument
+                    if case .malformed = outcome {} else if !gap { outcome = .unknownInstrument }
                     return
                 }
                 let one: FeedOutcome = books.with(i) { sync, top in
                     let wasLive = sync.book.state == .live
                     let instrument = sync.book.instrument
+                    let mark = batch.count
                     do throws(DecodeError) {
                         _ = try sync.apply(event) { side, price, quantity in
                             batch.levelChange(
@@ -270,16 +279,19 @@ public struct CoinbaseFeed: FeedHandler, ~Copyable {
                                 receiveTime: receiveTime)
                         }
                     } catch {
-                        _ = batch.conclude(sync.book, &top, wasLive: wasLive, snapshot: false, exchangeTime: .zero, receiveTime: receiveTime)
+                        _ = batch.conclude(sync.book, &top, since: mark, wasLive: wasLive, snapshot: false, exchangeTime: .zero, receiveTime: receiveTime)
                         return .malformed(error, stale: sync.book.state == .live ? nil : instrument)
                     }
-                    return batch.conclude(sync.book, &top, wasLive: wasLive, snapshot: event.isSnapshot, exchangeTime: .zero, receiveTime: receiveTime)
+                    return batch.conclude(sync.book, &top, since: mark, wasLive: wasLive, snapshot: event.isSnapshot, exchangeTime: .zero, receiveTime: receiveTime)
                 }
+                // The first malformed event is what the message is counted as (and its error kept); otherwise a
+                // resync or an ignored event outweighs an applied one.
+                if case .malformed = outcome { return }
                 if case .malformed = one {
                     outcome = one
                     return
                 }
-                if outcome == .control || one != .applied { outcome = one }
+                if !gap && (outcome == .control || one != .applied) { outcome = one }
             }
         } catch {
             // The message broke off between book events (or after them): events it carried may be lost, for
@@ -287,6 +299,7 @@ public struct CoinbaseFeed: FeedHandler, ~Copyable {
             connectionLost(at: receiveTime, into: &batch)
             return .malformed(error, stale: InstrumentId.none)
         }
+        if gap, case .malformed(let error, _) = outcome { return .malformed(error, stale: InstrumentId.none) }
         return outcome
     }
 

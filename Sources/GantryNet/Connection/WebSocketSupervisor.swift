@@ -124,6 +124,8 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
         if state == .connecting && now - due >= connectTimeout {
             connection!.close(code: 1001)
             lost(code: 1006, now: now)
+            // Ended here, not by the connection: the handler hears of it as of any other end.
+            handler(.closed(code: 1006, clean: false))
             return work + 1
         }
         // The heartbeat is checked every few milliseconds, not on every poll.
@@ -138,6 +140,9 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
                 publish(.stale, now: now)
                 connection!.close(code: 1001)
                 lost(code: 1006, now: now)
+                // Ended here, not by the connection: the handler must hear of it (its books are stale until
+                // the reconnect's snapshots), as of a close the connection reports.
+                handler(.closed(code: 1006, clean: false))
                 work += 1
             }
         }

@@ -18,6 +18,12 @@ public struct BookSyncCounters: Sendable, Equatable {
 /// the event whose [`U`, `u`] holds `lastUpdateId` + 1, then require each event's `U` to be the previous
 /// `u` + 1. A gap (or a crossed book) makes the book stale and starts a resync: the owner fetches a new
 /// snapshot while events are buffered again. Other instruments are not touched.
+///
+/// The book goes live only with the first event that continues the snapshot: a snapshot that arrives with
+/// nothing buffered after it (the connection dropped while it was in flight, or the stream is stuck) is
+/// loaded and waits for that event, since until it comes nothing shows that the stream carries on from it.
+/// A live book that keeps hearing only events older than itself (its sequence ahead of the stream's, as an
+/// absurd `u` would leave it) is resynced after `staleRunLimit` of them in a row.
 public struct BinanceBookSync: ~Copyable {
     public var book: L2Book
     public let priceScale: Int
@@ -30,6 +36,12 @@ public struct BinanceBookSync: ~Copyable {
     /// A diff's levels, decoded in full before any is applied (so a malformed diff leaves the book as it was).
     var scratch: UnsafeMutablePointer<BookUpdate>
     var scratchCapacity = 256
+    /// A snapshot is loaded and the book waits for the first event that continues it.
+    public private(set) var awaitingFirstDiff = false
+    /// Events in a row that a live book ignored as older than itself.
+    var olderInARow = 0
+    /// How many events older than a live book may come in a row before the book is taken for wrong.
+    public static let staleRunLimit = 50
 
     public struct BookUpdate: Sendable, Equatable {
         public var side: Side
@@ -40,6 +52,9 @@ public struct BinanceBookSync: ~Copyable {
     /// What one diff did.
     public enum DiffOutcome: Equatable, Sendable {
         case applied
+        /// The first event after a snapshot loaded with nothing buffered: applied, and the book is live now
+        /// (the owner publishes it whole).
+        case wentLive
         /// Kept until the snapshot arrives.
         case buffered
         /// Older than the book: dropped.
@@ -52,6 +67,9 @@ public struct BinanceBookSync: ~Copyable {
     public enum SnapshotOutcome: Equatable, Sendable {
         /// The book is live.
         case live
+        /// Loaded, with nothing buffered after it: the book goes live with the first event that continues
+        /// it (`DiffOutcome.wentLive`).
+        case awaitingDiff
         /// The snapshot is older than the first buffered diff: fetch it again.
         case tooOld
         /// The buffered diffs do not continue the snapshot: fetch it again (the diffs stay buffered).
@@ -73,6 +91,8 @@ public struct BinanceBookSync: ~Copyable {
         book.state = .syncing
         pending.removeAll()
         firstAfterSnapshot = false
+        awaitingFirstDiff = false
+        olderInARow = 0
     }
 
     /// Applies or buffers one diff.
@@ -81,6 +101,7 @@ public struct BinanceBookSync: ~Copyable {
     public mutating func apply(
         _ diff: Binance.DepthDiff, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }
     ) throws(DecodeError) -> DiffOutcome {
+        if book.state != .live && awaitingFirstDiff { return try firstDiff(diff) }
         if book.state != .live {
             var levels: [BookUpdate] = []
             try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { levels.append(BookUpdate(side: $0, price: $1, quantity: $2)) }
@@ -91,9 +112,17 @@ public struct BinanceBookSync: ~Copyable {
             // Read to the end all the same: a malformed diff is reported even when it is not needed.
             try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
             counters.ignored += 1
+            olderInARow += 1
+            if olderInARow >= Self.staleRunLimit {
+                // The book's sequence is ahead of the stream's: it cannot be right.
+                counters.gaps += 1
+                resync()
+                return .resyncNeeded(expected: book.sequence &+ 1, got: diff.firstUpdateId)
+            }
             return .ignored
         }
-        let expected = book.sequence + 1
+        olderInARow = 0
+        let expected = book.sequence &+ 1
         let contiguous = firstAfterSnapshot
             ? diff.firstUpdateId <= expected && expected <= diff.finalUpdateId
             : diff.firstUpdateId == expected
@@ -131,9 +160,42 @@ public struct BinanceBookSync: ~Copyable {
         return .applied
     }
 
+    /// The first event after a snapshot loaded with nothing buffered: older ones are dropped, the one that holds
+    /// `lastUpdateId` + 1 is applied and makes the book live, and one after that shows the snapshot too old
+    /// for the stream (the event is buffered and a new snapshot is needed, as Binance documents).
+    mutating func firstDiff(_ diff: Binance.DepthDiff) throws(DecodeError) -> DiffOutcome {
+        let expected = book.sequence &+ 1
+        if diff.finalUpdateId < expected {
+            try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
+            counters.ignored += 1
+            return .ignored
+        }
+        if diff.firstUpdateId > expected {
+            counters.staleSnapshots += 1
+            resync()
+            return try apply(diff)  // buffered: the first event for the next snapshot
+        }
+        // Decoded whole before the book is touched, as for a live book.
+        var levels: [BookUpdate] = []
+        try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { levels.append(BookUpdate(side: $0, price: $1, quantity: $2)) }
+        for l in levels { book.apply(l.side, l.price, l.quantity) }
+        book.sequence = diff.finalUpdateId
+        firstAfterSnapshot = false
+        awaitingFirstDiff = false
+        counters.applied += 1
+        if book.isCrossed {
+            counters.crossed += 1
+            resync()
+            return .resyncNeeded(expected: book.sequence, got: diff.finalUpdateId)
+        }
+        book.state = .live
+        return .wentLive
+    }
+
     /// Loads the REST snapshot and replays the buffered diffs on it.
     public mutating func load(_ snapshot: Binance.DepthSnapshot) throws(DecodeError) -> SnapshotOutcome {
         counters.snapshots += 1
+        awaitingFirstDiff = false
         if let first = pending.first, snapshot.lastUpdateId < first.first {
             counters.staleSnapshots += 1
             return .tooOld
@@ -150,7 +212,7 @@ public struct BinanceBookSync: ~Copyable {
         replay.removeAll { $0.last <= snapshot.lastUpdateId }
         counters.ignored += pending.count - replay.count
         for diff in replay {
-            let expected = book.sequence + 1
+            let expected = book.sequence &+ 1
             let contiguous = firstAfterSnapshot ? diff.first <= expected && expected <= diff.last : diff.first == expected
             guard contiguous else {
                 counters.gaps += 1
@@ -168,7 +230,13 @@ public struct BinanceBookSync: ~Copyable {
             book.state = .syncing
             return .resyncNeeded(expected: book.sequence, got: book.sequence)
         }
+        if firstAfterSnapshot {
+            // Nothing buffered continued the snapshot (nothing was buffered, or all of it was older).
+            awaitingFirstDiff = true
+            return .awaitingDiff
+        }
         book.state = .live
+        olderInARow = 0
         return .live
     }
 

@@ -139,10 +139,13 @@ public enum Binance {
             } else if next == 0x5B && key.count == 1 && key[0] == UInt8(ascii: "b") && f.s >= 0 && f.U >= 0 && f.u >= 0
                 && isDepthUpdate(message, f.e)
             {
+                let first = try uint(message, f.U, "U")
+                let last = try uint(message, f.u, "u")
+                // An event's update ids run from U to u: the other way round, they are nonsense.
+                guard first <= last else { throw .malformed(offset: f.U, expected: "U ≤ u") }
                 return DepthDiff(
-                    message: message, symbol: try string(message, f.s), firstUpdateId: try uint(message, f.U, "U"),
-                    finalUpdateId: try uint(message, f.u, "u"), eventTime: try milliseconds(message, f.E), bids: c.i,
-                    asks: -1, enveloped: !top)
+                    message: message, symbol: try string(message, f.s), firstUpdateId: first, finalUpdateId: last,
+                    eventTime: try milliseconds(message, f.E), bids: c.i, asks: -1, enveloped: !top)
             } else {
                 try record(key, &c, &f)
             }

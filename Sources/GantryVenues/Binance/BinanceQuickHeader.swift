@@ -21,7 +21,7 @@ extension Binance {
             m.literal(#","s":""#), let symbol = m.plainString(),
             m.literal(#","U":"#), let first = m.integer(),
             m.literal(#","u":"#), let last = m.integer(),
-            m.literal(#","b":"#), m.next == 0x5B
+            m.literal(#","b":"#), m.next == 0x5B, first <= last
         else { return nil }
         return DepthDiff(
             message: message, symbol: symbol, firstUpdateId: first, finalUpdateId: last,

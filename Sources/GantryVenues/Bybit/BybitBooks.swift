@@ -208,9 +208,12 @@ public struct BybitBookSync: ~Copyable {
         case crossed
     }
 
-    /// - Parameter depth: The most levels kept per side (at least the subscribed depth).
+    /// - Parameter depth: The subscribed depth (at least). The book holds twice that (64 more at least) until
+    ///   each message's end, when it is cut to the message's depth: a delta may insert better levels before it
+    ///   removes others, and a full book would push out a level that stays in Bybit's top meanwhile (Bybit
+    ///   never sends it again).
     public init(venue: VenueId, instrument: InstrumentId, priceScale: Int, quantityScale: Int, depth: Int = 1_000) {
-        book = L2Book(venue: venue, instrument: instrument, depth: depth)
+        book = L2Book(venue: venue, instrument: instrument, depth: max(2 * depth, depth + 64))
         self.priceScale = priceScale
         self.quantityScale = quantityScale
         book.state = .syncing
@@ -233,11 +236,11 @@ public struct BybitBookSync: ~Copyable {
                 counters.ignored += 1
                 return .ignored
             }
-            if message.updateId != book.sequence + 1 {
+            if message.updateId != book.sequence &+ 1 {
                 counters.gaps += 1
                 book.state = .stale
                 try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
-                return .sequenceGap(expected: book.sequence + 1, got: message.updateId)
+                return .sequenceGap(expected: book.sequence &+ 1, got: message.updateId)
             }
         }
         try book.applyLevels(

@@ -133,7 +133,7 @@ public struct KrakenBookSync<Message: KrakenBookMessage>: ~Copyable {
     ///     `pair_decimals`/`lot_decimals`): the checksum needs them.
     ///   - depth: The subscribed depth (10, 25, 100, 500 or 1000).
     public init(venue: VenueId, instrument: InstrumentId, priceScale: Int, quantityScale: Int, depth: Int) {
-        book = L2Book(venue: venue, instrument: instrument, depth: depth + 64)
+        book = L2Book(venue: venue, instrument: instrument, depth: max(2 * depth, depth + 64))
         self.priceScale = priceScale
         self.quantityScale = quantityScale
         self.depth = depth

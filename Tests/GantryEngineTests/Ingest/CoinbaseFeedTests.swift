@@ -78,4 +78,35 @@ struct CoinbaseFeedTests {
             #expect(states(&feed) == [.stale, .stale], "\(text)")
         }
     }
+
+    @Test("a refused update's levels never reach the ring: the book's stale marker alone, the other book's levels kept")
+    func refusedLevelsTakenBack() {
+        var batch = EventBatch()
+        var feed = liveFeed(&batch)
+        // ETH's update applies; BTC's crosses its book (a bid at the ask and above), which is refused.
+        let crossing = #"{"side":"bid","event_time":"t","price_level":"101.5","new_quantity":"1"}"#
+        let events = Self.event("update", "ETH-USD", Self.offer) + "," + Self.event("update", "BTC-USD", Self.bid + "," + crossing)
+        #expect(handle(&feed, Self.message(1, events), &batch) == .resyncNeeded(Self.btc.instrument))
+        #expect(states(&feed) == [.stale, .live])
+        let btc = batch.buffer.filter { $0.instrument == Self.btc.instrument }.map(\.kind)
+        #expect(btc == [.bookStale], "only the stale marker for the refused book")
+        let eth = batch.buffer.filter { $0.instrument == Self.eth.instrument && $0.kind == .levelChange }.count
+        #expect(eth == 1, "the other book's change stays")
+    }
+
+    @Test("after a gap in sequence_num every product is resynced, whatever the message's own events say")
+    func gapResyncsEveryProduct() {
+        var batch = EventBatch()
+        var feed = liveFeed(&batch)
+        // Number 5 after 0: a gap. The message's event is for ETH alone.
+        #expect(handle(&feed, Self.message(5, Self.event("update", "ETH-USD", Self.offer)), &batch) == .resyncNeeded(.none))
+        #expect(states(&feed) == [.stale, .stale])
+        let markers = batch.buffer.filter { $0.kind == .bookStale }.count
+        #expect(markers == 2)
+        // A gap carried by another channel's message: the same.
+        var other = liveFeed(&batch)
+        let heartbeat = #"{"channel":"heartbeats","client_id":"","timestamp":"2026-12-01T12:00:00Z","sequence_num":3,"events":[]}"#
+        #expect(handle(&other, heartbeat, &batch) == .resyncNeeded(.none))
+        #expect(states(&other) == [.stale, .stale])
+    }
 }

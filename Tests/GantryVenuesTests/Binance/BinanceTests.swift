@@ -29,14 +29,15 @@ struct BinanceTests {
             try String(parts[2]).withBytes { bytes in
                 guard case .depth(let diff) = try Binance.decode(bytes) else { return }
                 let outcome = try sync.apply(diff)
-                if outcome == .applied { topAfter[diff.finalUpdateId] = top(sync.book) }
+                if outcome == .applied || outcome == .wentLive { topAfter[diff.finalUpdateId] = top(sync.book) }
                 if outcome != .applied { outcomes.append("\(diff.finalUpdateId):\(outcome)") }
             }
         }
         let state = sync.book.state
         let counters = sync.counters
-        #expect(outcomes.first == "499869752:buffered")
-        #expect(outcomes.contains("snapshot:live"))
+        // The only event buffered before the snapshot is older than it, so the snapshot waits for the next,
+        // which holds lastUpdateId + 1 and makes the book live.
+        #expect(outcomes == ["499869752:buffered", "snapshot:awaitingDiff", "499869754:wentLive"])
         #expect(state == .live)
         #expect(counters.gaps == 0 && counters.crossed == 0)
         // 150 events: the first (u 499869752 = lastUpdateId) is dropped; the others apply.
@@ -73,8 +74,12 @@ struct BinanceTests {
                 return try sync.apply(d)
             }
         }
-        #expect(try snapshot.withBytes { try sync.load(Binance.decodeSnapshot($0)) } == .live)
-        #expect(try apply(diff(99, 101, bid: "1.01000000")) == .applied)  // straddles lastUpdateId + 1
+        // Nothing buffered: loaded, live with the first diff that holds lastUpdateId + 1 (older ones dropped).
+        #expect(try snapshot.withBytes { try sync.load(Binance.decodeSnapshot($0)) } == .awaitingDiff)
+        let waiting = sync.book.state
+        #expect(waiting == .syncing)
+        #expect(try apply(diff(95, 100, bid: "1.00500000")) == .ignored)
+        #expect(try apply(diff(99, 101, bid: "1.01000000")) == .wentLive)  // straddles lastUpdateId + 1
         #expect(try apply(diff(102, 103, bid: "1.02000000")) == .applied)
         #expect(try apply(diff(100, 103, bid: "1.02000000")) == .ignored)  // a duplicate
         #expect(try apply(diff(105, 106, bid: "1.03000000")) == .resyncNeeded(expected: 104, got: 105))
@@ -88,6 +93,66 @@ struct BinanceTests {
         #expect(top(sync.book) == "1.04x1 / 1.1x5")
         let sequence = sync.book.sequence
         #expect(sequence == 108)
+    }
+
+    @Test("a snapshot with nothing after it waits: a later diff shows it too old and a new one is fetched")
+    func snapshotAwaitsItsFirstDiff() throws {
+        var sync = BinanceBookSync(venue: nkn.venue, instrument: nkn.instrument, priceScale: 8, quantityScale: 8)
+        func diff(_ U: Int, _ u: Int) -> String {
+            #"{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":\#(U),"u":\#(u),"b":[["1.01000000","1.00000000"]],"a":[]}"#
+        }
+        func apply(_ text: String) throws -> BinanceBookSync.DiffOutcome {
+            try text.withBytes { bytes in
+                guard case .depth(let d) = try Binance.decode(bytes) else { throw DecodeError.unknownMessage }
+                return try sync.apply(d)
+            }
+        }
+        let snapshot = #"{"lastUpdateId":100,"bids":[["1.00000000","5.00000000"]],"asks":[["1.10000000","5.00000000"]]}"#
+        // The snapshot came while the connection was down: it may not be shown live on its own.
+        #expect(try snapshot.withBytes { try sync.load(Binance.decodeSnapshot($0)) } == .awaitingDiff)
+        let waiting = sync.book.state
+        #expect(waiting == .syncing)
+        // The reconnected stream is past it: buffered, a new snapshot is needed (Binance: lastUpdateId < U).
+        #expect(try apply(diff(150, 152)) == .buffered)
+        #expect(sync.awaitingFirstDiff == false)
+        let fresh = #"{"lastUpdateId":151,"bids":[["1.00000000","5.00000000"]],"asks":[["1.10000000","5.00000000"]]}"#
+        #expect(try fresh.withBytes { try sync.load(Binance.decodeSnapshot($0)) } == .live)
+        let sequence = sync.book.sequence
+        #expect(sequence == 152)
+        // A reconnect's resync forgets a loaded snapshot that was still waiting.
+        sync.resync()
+        #expect(try fresh.withBytes { try sync.load(Binance.decodeSnapshot($0)) } == .awaitingDiff)
+        sync.resync()
+        #expect(sync.awaitingFirstDiff == false)
+        #expect(try apply(diff(152, 153)) == .buffered)
+    }
+
+    @Test("a live book that hears only diffs older than itself is resynced; U > u is refused")
+    func olderDiffsInARow() throws {
+        var sync = BinanceBookSync(venue: nkn.venue, instrument: nkn.instrument, priceScale: 8, quantityScale: 8)
+        func diff(_ U: UInt64, _ u: UInt64) -> String {
+            #"{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":\#(U),"u":\#(u),"b":[["1.01000000","1.00000000"]],"a":[]}"#
+        }
+        func apply(_ text: String) throws -> BinanceBookSync.DiffOutcome {
+            try text.withBytes { bytes in
+                guard case .depth(let d) = try Binance.decode(bytes) else { throw DecodeError.unknownMessage }
+                return try sync.apply(d)
+            }
+        }
+        let snapshot = #"{"lastUpdateId":100,"bids":[["1.00000000","5.00000000"]],"asks":[["1.10000000","5.00000000"]]}"#
+        _ = try snapshot.withBytes { try sync.load(Binance.decodeSnapshot($0)) }
+        #expect(try apply(diff(101, 101)) == .wentLive)
+        // An absurd u, contiguous all the same: the book's sequence runs ahead of the stream.
+        #expect(try apply(diff(102, UInt64.max)) == .applied)
+        for k in 0..<(BinanceBookSync.staleRunLimit - 1) {
+            #expect(try apply(diff(UInt64(103 + k), UInt64(103 + k))) == .ignored)
+        }
+        #expect(try apply(diff(200, 200)) == .resyncNeeded(expected: 0, got: 200))
+        let state = sync.book.state
+        #expect(state == .syncing)
+        // Update ids that run backwards are nonsense: refused by the quick and the general read alike.
+        #expect(throws: DecodeError.self) { try apply(diff(300, 299)) }
+        #expect(throws: DecodeError.self) { try apply(#"{"e":"depthUpdate", "E":1,"s":"NKNUSDT","U":300,"u":299,"b":[],"a":[]}"#) }
     }
 
     @Test("the quick header read and the general one give the same diffs, raw and in the combined-stream envelope")

@@ -117,4 +117,20 @@ struct BybitTests {
         let worst = book.book.asks.level(49).price
         #expect(asks == 50 && worst == Price(raw: 1_490_000))
     }
+
+    @Test("a full book that takes a better level before a removal in the same delta keeps the level that stays in the top")
+    func insertBeforeRemovalInFullBook() throws {
+        // The book is made for the subscribed depth (as the feed makes it), and filled to it.
+        var book = BybitBookSync(venue: VenueId(raw: 1), instrument: InstrumentId(raw: 1), priceScale: 1, quantityScale: 0, depth: 50)
+        let bids = (0..<50).map { #"["\#(100 - $0).0","1"]"# }.joined(separator: ",")
+        let snapshot = #"{"topic":"orderbook.50.X","type":"snapshot","ts":1,"data":{"s":"X","b":[\#(bids)],"a":[["200.0","1"]],"u":7,"seq":1}}"#
+        #expect(try apply(&book, snapshot) == .applied)
+        // Bybit lists bids high to low: 101 is inserted before 75 is removed. Bybit's top 50 is then 101,
+        // 100...76 and 74...51: 51 is still in it, and Bybit will not send it again.
+        let delta = #"{"topic":"orderbook.50.X","type":"delta","ts":2,"data":{"s":"X","b":[["101.0","1"],["75.0","0"]],"a":[],"u":8,"seq":2}}"#
+        #expect(try apply(&book, delta) == .applied)
+        let count = book.book.bids.count
+        let worst = book.book.bids.level(49).price
+        #expect(count == 50 && worst == Price(raw: 510))
+    }
 }
