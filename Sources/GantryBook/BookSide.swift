@@ -240,6 +240,16 @@ public struct BookSide: ~Copyable {
         dropWorst(count - max(depth, 0))
     }
 
+    /// Keeps only the best `depth` levels, telling `dropped` of each level it drops (worst first), so that
+    /// whoever mirrors the book from its changes drops them too.
+    @inlinable
+    public mutating func truncate(toDepth depth: Int, dropped: (BookLevel) -> Void) {
+        guard depth < count else { return }
+        let n = count - max(depth, 0)
+        for k in 0..<n { dropped(levels[k]) }
+        dropWorst(n)
+    }
+
     /// The quantity of the best `depth` levels together.
     public func cumulativeQuantity(depth: Int) -> Quantity {
         var total: Int64 = 0

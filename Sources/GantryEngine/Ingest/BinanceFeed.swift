@@ -16,8 +16,12 @@ public struct BinanceFeed: FeedHandler, ~Copyable {
     var inFlight: [Bool]
     var notBefore: [Nanos]
     public private(set) var snapshotFailures = 0
-    /// Pause after a failed or useless snapshot before asking again.
+    /// Pause after a failed or useless snapshot before asking again; it doubles with each failure in a row
+    /// for the instrument, up to `retryLimit` (Binance bans an address that keeps asking after a 429).
     public let retryAfter: Nanos
+    public static var retryLimit: Nanos { .seconds(30) }
+    /// Per instrument: snapshots in a row that failed or were of no use.
+    var failuresInARow: [Int]
 
     /// - Parameter snapshotLimit: Levels per side in the REST snapshot (Binance allows up to 5000).
     public init(venue: VenueId, instruments: [FeedInstrument], snapshotLimit: Int = 1_000, retryAfter: Nanos = .milliseconds(500)) {
@@ -30,6 +34,15 @@ public struct BinanceFeed: FeedHandler, ~Copyable {
         wanted = Array(repeating: false, count: instruments.count)
         inFlight = Array(repeating: false, count: instruments.count)
         notBefore = Array(repeating: .zero, count: instruments.count)
+        failuresInARow = Array(repeating: 0, count: instruments.count)
+    }
+
+    /// When instrument `i` may ask again after a failure at `now`: `retryAfter` doubled per failure in a row.
+    mutating func retryLater(_ i: Int, now: Nanos) {
+        let doublings = min(failuresInARow[i], 16)
+        failuresInARow[i] += 1
+        notBefore[i] = now + Nanos(raw: min(Self.retryLimit.raw, retryAfter.raw << doublings))
+        wanted[i] = true
     }
 
     /// The combined-stream subscription for every configured instrument (sent on each connect).
@@ -133,11 +146,11 @@ public struct BinanceFeed: FeedHandler, ~Copyable {
         inFlight[i] = false
         let snapshot: Binance.DepthSnapshot
         do throws(DecodeError) { snapshot = try Binance.decodeSnapshot(body) } catch {
-            wanted[i] = true
-            notBefore[i] = receiveTime + retryAfter
+            retryLater(i, now: receiveTime)
             return .malformed(error, stale: nil)
         }
         var again = false
+        var success = false
         let outcome: FeedOutcome = books.with(i) { sync, top in
             let result: BinanceBookSync.SnapshotOutcome
             do throws(DecodeError) { result = try sync.load(snapshot) } catch {
@@ -146,20 +159,20 @@ public struct BinanceFeed: FeedHandler, ~Copyable {
             }
             switch result {
             case .live:
+                success = true
                 return batch.conclude(
                     sync.book, &top, since: batch.count, wasLive: false, snapshot: true, exchangeTime: .zero, receiveTime: receiveTime)
             case .awaitingDiff:
                 // Live with the first diff that continues it (published then).
+                success = true
                 return .ignored
             case .tooOld, .resyncNeeded:
                 again = true
                 return .ignored
             }
         }
-        if again {
-            wanted[i] = true
-            notBefore[i] = receiveTime + retryAfter
-        }
+        if again { retryLater(i, now: receiveTime) }
+        if success { failuresInARow[i] = 0 }
         return outcome
     }
 
@@ -167,7 +180,6 @@ public struct BinanceFeed: FeedHandler, ~Copyable {
         guard let i = books.instruments.firstIndex(where: { $0.instrument == instrument }) else { return }
         snapshotFailures += 1
         inFlight[i] = false
-        wanted[i] = true
-        notBefore[i] = now + retryAfter
+        retryLater(i, now: now)
     }
 }

@@ -84,7 +84,8 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
         stats.count(outcome)
         switch outcome {
         case .resyncNeeded(let instrument), .malformed(_, stale: let instrument?):
-            askResync(instrument, now: started)
+            // Timed by the message's receive time (the same clock as `started`), or by `started` without one.
+            askResync(instrument, now: receivedAt.raw > 0 ? receivedAt : started)
         default: break
         }
         guard batch.count > 0 else { return }

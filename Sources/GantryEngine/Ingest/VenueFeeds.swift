@@ -219,8 +219,9 @@ public struct KrakenV2Feed: FeedHandler, ~Copyable {
 
     func request(_ method: String, _ instrument: InstrumentId) -> [UInt8] {
         let symbols = quotedSymbols(books.instruments, instrument).joined(separator: ",")
-        let depth = method == "subscribe" ? #","depth":\#(self.depth)"# : ""
-        return Array(#"{"method":"\#(method)","params":{"channel":"book","symbol":[\#(symbols)]\#(depth)}}"#.utf8)
+        // The depth in both: Kraken's unsubscribe takes it too (10 when left out), and an unsubscribe at another
+        // depth than the subscription's would leave it in place, so that the subscribe after it is refused.
+        return Array(#"{"method":"\#(method)","params":{"channel":"book","symbol":[\#(symbols)],"depth":\#(depth)}}"#.utf8)
     }
 
     /// Unsubscribe and subscribe again: Kraken answers a subscription with a snapshot.

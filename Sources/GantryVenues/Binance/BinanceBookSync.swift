@@ -31,6 +31,9 @@ public struct BinanceBookSync: ~Copyable {
     public private(set) var counters = BookSyncCounters()
     /// Diffs buffered while syncing (allocates, but only while a book is being rebuilt).
     var pending: [(first: UInt64, last: UInt64, levels: [BookUpdate])] = []
+    /// The most diffs buffered: while snapshots keep failing, the oldest half goes when the buffer is full (a
+    /// snapshot older than what is left is then refused as too old, and fetched again).
+    public static let pendingLimit = 10_000
     /// The next diff is the first after a snapshot: it must straddle `lastUpdateId + 1`.
     var firstAfterSnapshot = false
     /// A diff's levels, decoded in full before any is applied (so a malformed diff leaves the book as it was).
@@ -105,6 +108,7 @@ public struct BinanceBookSync: ~Copyable {
         if book.state != .live {
             var levels: [BookUpdate] = []
             try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { levels.append(BookUpdate(side: $0, price: $1, quantity: $2)) }
+            if pending.count >= Self.pendingLimit { pending.removeFirst(Self.pendingLimit / 2) }
             pending.append((diff.firstUpdateId, diff.finalUpdateId, levels))
             return .buffered
         }

@@ -245,8 +245,15 @@ public struct BybitBookSync: ~Copyable {
         }
         try book.applyLevels(
             message, priceScale: priceScale, quantityScale: quantityScale, snapshot: isSnapshot, counters: &counters, onLevel: onLevel)
-        book.bids.truncate(toDepth: message.depth)
-        book.asks.truncate(toDepth: message.depth)
+        // Levels pushed out of the subscribed depth: an update tells `onLevel` of each as removed (consumers
+        // that mirror the book from its changes would keep them otherwise); a snapshot's book is read whole.
+        if isSnapshot {
+            book.bids.truncate(toDepth: message.depth)
+            book.asks.truncate(toDepth: message.depth)
+        } else {
+            book.bids.truncate(toDepth: message.depth) { onLevel(.buy, $0.price, .zero) }
+            book.asks.truncate(toDepth: message.depth) { onLevel(.sell, $0.price, .zero) }
+        }
         book.sequence = message.updateId
         crossSequence = message.crossSequence
         counters.applied += 1

@@ -150,8 +150,15 @@ public struct KrakenBookSync<Message: KrakenBookMessage>: ~Copyable {
         }
         try book.applyLevels(
             message, priceScale: priceScale, quantityScale: quantityScale, snapshot: message.isSnapshot, counters: &counters, onLevel: onLevel)
-        book.bids.truncate(toDepth: depth)
-        book.asks.truncate(toDepth: depth)
+        // Levels pushed out of the subscribed depth: an update tells `onLevel` of each as removed (consumers
+        // that mirror the book from its changes would keep them otherwise); a snapshot's book is read whole.
+        if message.isSnapshot {
+            book.bids.truncate(toDepth: depth)
+            book.asks.truncate(toDepth: depth)
+        } else {
+            book.bids.truncate(toDepth: depth) { onLevel(.buy, $0.price, .zero) }
+            book.asks.truncate(toDepth: depth) { onLevel(.sell, $0.price, .zero) }
+        }
         counters.applied += 1
         if message.hasChecksum {
             let computed = Kraken.checksum(book, priceScale: priceScale, quantityScale: quantityScale, reusing: &checksumText)

@@ -30,7 +30,7 @@ struct SubscriptionTests {
             #"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":100}}"#,
         ])
         #expect(texts { kraken.resubscribe(InstrumentId(raw: 5), $0) } == [
-            #"{"method":"unsubscribe","params":{"channel":"book","symbol":["BTC/USD"]}}"#,
+            #"{"method":"unsubscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":100}}"#,
             #"{"method":"subscribe","params":{"channel":"book","symbol":["BTC/USD"],"depth":100}}"#,
         ])
         let coinbase = CoinbaseFeed(venue: VenueId(raw: 2), instruments: [Self.a, Self.b])
