@@ -185,7 +185,14 @@ public struct KrakenV2Feed: FeedHandler, ~Copyable {
 
     public mutating func handle(_ message: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch) -> FeedOutcome {
         let m: KrakenV2.BookMessage
-        do throws(DecodeError) { m = try KrakenV2.decodeBook(message) } catch { return decodeFailure(error) }
+        do throws(DecodeError) { m = try KrakenV2.decodeBook(message) } catch {
+            guard error != .unknownMessage else { return .control }
+            // A book message that cannot be read is an update lost for a pair it does not say. Kraken numbers
+            // nothing, and its checksum covers only the top 10, so a loss deeper down would go unnoticed:
+            // every book is made stale and resubscribed.
+            books.markAllStale(at: receiveTime, into: &batch)
+            return .malformed(error, stale: InstrumentId.none)
+        }
         guard let i = books.index(of: m.symbol, heardAt: receiveTime) else { return .unknownInstrument }
         let venue = self.venue
         return books.with(i) { sync, top in

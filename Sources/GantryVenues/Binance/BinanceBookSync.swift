@@ -127,9 +127,9 @@ public struct BinanceBookSync: ~Copyable {
         }
         olderInARow = 0
         let expected = book.sequence &+ 1
-        let contiguous = firstAfterSnapshot
-            ? diff.firstUpdateId <= expected && expected <= diff.finalUpdateId
-            : diff.firstUpdateId == expected
+        // `u` ≥ the book's sequence + 1 here, so the diff continues the book unless it starts after that (as
+        // Binance documents it: a diff that overlaps the book is applied, its quantities being absolute).
+        let contiguous = diff.firstUpdateId <= expected
         guard contiguous else { return try gap(diff, expected: expected) }
         // Decode every level before touching the book, so that a malformed diff leaves it as it was.
         var n = 0
@@ -216,8 +216,13 @@ public struct BinanceBookSync: ~Copyable {
         replay.removeAll { $0.last <= snapshot.lastUpdateId }
         counters.ignored += pending.count - replay.count
         for diff in replay {
+            // One buffered twice is dropped, as it would be live.
+            if diff.last <= book.sequence {
+                counters.ignored += 1
+                continue
+            }
             let expected = book.sequence &+ 1
-            let contiguous = firstAfterSnapshot ? diff.first <= expected && expected <= diff.last : diff.first == expected
+            let contiguous = diff.first <= expected
             guard contiguous else {
                 counters.gaps += 1
                 pending = replay.filter { $0.first >= diff.first }

@@ -30,3 +30,34 @@ struct DepthCutTests {
         #expect(fed.count == 50)
     }
 }
+
+@Suite("Kraken: a book message that cannot be read makes every book stale")
+struct KrakenUnreadableTests {
+    static let btc = FeedInstrument(symbol: "BTC/USD", instrument: InstrumentId(raw: 1), priceScale: 1, quantityScale: 8)
+    static let eth = FeedInstrument(symbol: "ETH/USD", instrument: InstrumentId(raw: 2), priceScale: 2, quantityScale: 8)
+
+    @Test("a truncated push cannot say its pair: both books are published stale and all are resubscribed; other channels are not")
+    func truncatedPush() {
+        var feed = KrakenV2Feed(venue: VenueId(raw: 3), instruments: [Self.btc, Self.eth], depth: 10)
+        var batch = EventBatch()
+        func handle(_ text: String) -> FeedOutcome {
+            batch.removeAll()
+            return Array(text.utf8).withUnsafeBytes { feed.handle($0, receiveTime: Nanos(raw: 1), into: &batch) }
+        }
+        for (symbol, bid, ask) in [("BTC/USD", "100.1", "100.2"), ("ETH/USD", "10.01", "10.02")] {
+            let snapshot = #"{"channel":"book","type":"snapshot","data":[{"symbol":"\#(symbol)","bids":[{"price":\#(bid),"qty":1.0}],"asks":[{"price":\#(ask),"qty":1.0}]}]}"#
+            #expect(handle(snapshot) == .applied)
+        }
+        #expect(handle(#"{"channel":"heartbeat"}"#) == .control)
+        let update = #"{"channel":"book","type":"update","data":[{"symbol":"BTC/USD","bids":[{"price":100.0,"qty":2.0}],"asks":[],"checksum":1,"timestamp":"2026-12-01T00:00:00.000000Z"}]}"#
+        guard case .malformed(_, stale: let stale) = handle(String(update.prefix(60))) else {
+            Issue.record("a truncated push was not malformed")
+            return
+        }
+        #expect(stale == InstrumentId.none)
+        let markers = batch.buffer.filter { $0.kind == .bookStale }.map(\.instrument.raw)
+        #expect(markers == [1, 2])
+        let states = (0..<2).map { i in feed.books.with(i) { sync, _ in sync.book.state } }
+        #expect(states == [.stale, .stale])
+    }
+}

@@ -82,10 +82,13 @@ struct BinanceTests {
         #expect(try apply(diff(99, 101, bid: "1.01000000")) == .wentLive)  // straddles lastUpdateId + 1
         #expect(try apply(diff(102, 103, bid: "1.02000000")) == .applied)
         #expect(try apply(diff(100, 103, bid: "1.02000000")) == .ignored)  // a duplicate
-        #expect(try apply(diff(105, 106, bid: "1.03000000")) == .resyncNeeded(expected: 104, got: 105))
+        // Overlapping the book (U ≤ its sequence + 1 ≤ u): applied, as Binance documents it.
+        #expect(try apply(diff(103, 104, bid: "1.02000000")) == .applied)
+        #expect(try apply(diff(106, 106, bid: "1.03000000")) == .resyncNeeded(expected: 105, got: 106))
         let stale = sync.book.state
         #expect(stale == .syncing)
         #expect(try apply(diff(107, 108, bid: "1.04000000")) == .buffered)
+        #expect(try apply(diff(107, 108, bid: "1.04000000")) == .buffered)  // buffered twice: dropped in the replay
         // A snapshot older than the first buffered diff is refused; a newer one resumes.
         #expect(try snapshot.withBytes { try sync.load(Binance.decodeSnapshot($0)) } == .tooOld)
         let fresh = #"{"lastUpdateId":106,"bids":[["1.03000000","1.00000000"]],"asks":[["1.10000000","5.00000000"]]}"#
