@@ -5,6 +5,29 @@ import Testing
 
 let nkn = (venue: VenueId(raw: 1), instrument: InstrumentId(raw: 7), priceScale: 8, quantityScale: 8)
 
+/// A raw `depthUpdate` for NKNUSDT with one bid.
+func depthDiff(_ U: UInt64, _ u: UInt64, bid: String = "1.01000000") -> String {
+    #"{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":\#(U),"u":\#(u),"b":[["\#(bid)","1.00000000"]],"a":[]}"#
+}
+
+/// A REST snapshot of NKNUSDT with one bid at 1 and one ask at 1.1.
+func snapshotBody(_ lastUpdateId: UInt64) -> String {
+    #"{"lastUpdateId":\#(lastUpdateId),"bids":[["1.00000000","5.00000000"]],"asks":[["1.10000000","5.00000000"]]}"#
+}
+
+/// Decodes the snapshot `text` and loads it into `sync`.
+func loadSnapshot(_ sync: inout BinanceBookSync, _ text: String) throws -> BinanceBookSync.SnapshotOutcome {
+    try text.withBytes { try sync.load(Binance.decodeSnapshot($0)) }
+}
+
+/// Decodes `text` and applies it to `sync`.
+func applyDiff(_ sync: inout BinanceBookSync, _ text: String) throws -> BinanceBookSync.DiffOutcome {
+    try text.withBytes { bytes in
+        guard case .depth(let d) = try Binance.decode(bytes) else { throw DecodeError.unknownMessage }
+        return try sync.apply(d)
+    }
+}
+
 func top(_ book: borrowing L2Book) -> String {
     let b = book.bids.best.map { "\($0.price.text(scale: 8))x\($0.quantity.text(scale: 8))" } ?? "-"
     let a = book.asks.best.map { "\($0.price.text(scale: 8))x\($0.quantity.text(scale: 8))" } ?? "-"
@@ -65,15 +88,8 @@ struct BinanceTests {
     func gap() throws {
         var sync = BinanceBookSync(venue: nkn.venue, instrument: nkn.instrument, priceScale: 8, quantityScale: 8)
         let snapshot = #"{"lastUpdateId":100,"bids":[["1.00000000","5.00000000"]],"asks":[["1.10000000","5.00000000"]]}"#
-        func diff(_ U: Int, _ u: Int, bid: String) -> String {
-            #"{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":\#(U),"u":\#(u),"b":[["\#(bid)","1.00000000"]],"a":[]}"#
-        }
-        func apply(_ text: String) throws -> BinanceBookSync.DiffOutcome {
-            try text.withBytes { bytes in
-                guard case .depth(let d) = try Binance.decode(bytes) else { throw DecodeError.unknownMessage }
-                return try sync.apply(d)
-            }
-        }
+        func diff(_ U: UInt64, _ u: UInt64, bid: String) -> String { depthDiff(U, u, bid: bid) }
+        func apply(_ text: String) throws -> BinanceBookSync.DiffOutcome { try applyDiff(&sync, text) }
         // Nothing buffered: loaded, live with the first diff that holds lastUpdateId + 1 (older ones dropped).
         #expect(try snapshot.withBytes { try sync.load(Binance.decodeSnapshot($0)) } == .awaitingDiff)
         let waiting = sync.book.state
@@ -101,49 +117,31 @@ struct BinanceTests {
     @Test("a snapshot with nothing after it waits: a later diff shows it too old and a new one is fetched")
     func snapshotAwaitsItsFirstDiff() throws {
         var sync = BinanceBookSync(venue: nkn.venue, instrument: nkn.instrument, priceScale: 8, quantityScale: 8)
-        func diff(_ U: Int, _ u: Int) -> String {
-            #"{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":\#(U),"u":\#(u),"b":[["1.01000000","1.00000000"]],"a":[]}"#
-        }
-        func apply(_ text: String) throws -> BinanceBookSync.DiffOutcome {
-            try text.withBytes { bytes in
-                guard case .depth(let d) = try Binance.decode(bytes) else { throw DecodeError.unknownMessage }
-                return try sync.apply(d)
-            }
-        }
-        let snapshot = #"{"lastUpdateId":100,"bids":[["1.00000000","5.00000000"]],"asks":[["1.10000000","5.00000000"]]}"#
+        func apply(_ U: UInt64, _ u: UInt64) throws -> BinanceBookSync.DiffOutcome { try applyDiff(&sync, depthDiff(U, u)) }
         // The snapshot came while the connection was down: it may not be shown live on its own.
-        #expect(try snapshot.withBytes { try sync.load(Binance.decodeSnapshot($0)) } == .awaitingDiff)
+        #expect(try loadSnapshot(&sync, snapshotBody(100)) == .awaitingDiff)
         let waiting = sync.book.state
         #expect(waiting == .syncing)
         // The reconnected stream is past it: buffered, a new snapshot is needed (Binance: lastUpdateId < U).
-        #expect(try apply(diff(150, 152)) == .buffered)
+        #expect(try apply(150, 152) == .buffered)
         #expect(sync.awaitingFirstDiff == false)
-        let fresh = #"{"lastUpdateId":151,"bids":[["1.00000000","5.00000000"]],"asks":[["1.10000000","5.00000000"]]}"#
-        #expect(try fresh.withBytes { try sync.load(Binance.decodeSnapshot($0)) } == .live)
+        #expect(try loadSnapshot(&sync, snapshotBody(151)) == .live)
         let sequence = sync.book.sequence
         #expect(sequence == 152)
         // A reconnect's resync forgets a loaded snapshot that was still waiting.
         sync.resync()
-        #expect(try fresh.withBytes { try sync.load(Binance.decodeSnapshot($0)) } == .awaitingDiff)
+        #expect(try loadSnapshot(&sync, snapshotBody(151)) == .awaitingDiff)
         sync.resync()
         #expect(sync.awaitingFirstDiff == false)
-        #expect(try apply(diff(152, 153)) == .buffered)
+        #expect(try apply(152, 153) == .buffered)
     }
 
     @Test("a live book that hears only diffs older than itself is resynced; U > u is refused")
     func olderDiffsInARow() throws {
         var sync = BinanceBookSync(venue: nkn.venue, instrument: nkn.instrument, priceScale: 8, quantityScale: 8)
-        func diff(_ U: UInt64, _ u: UInt64) -> String {
-            #"{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":\#(U),"u":\#(u),"b":[["1.01000000","1.00000000"]],"a":[]}"#
-        }
-        func apply(_ text: String) throws -> BinanceBookSync.DiffOutcome {
-            try text.withBytes { bytes in
-                guard case .depth(let d) = try Binance.decode(bytes) else { throw DecodeError.unknownMessage }
-                return try sync.apply(d)
-            }
-        }
-        let snapshot = #"{"lastUpdateId":100,"bids":[["1.00000000","5.00000000"]],"asks":[["1.10000000","5.00000000"]]}"#
-        _ = try snapshot.withBytes { try sync.load(Binance.decodeSnapshot($0)) }
+        func diff(_ U: UInt64, _ u: UInt64) -> String { depthDiff(U, u) }
+        func apply(_ text: String) throws -> BinanceBookSync.DiffOutcome { try applyDiff(&sync, text) }
+        #expect(try loadSnapshot(&sync, snapshotBody(100)) == .awaitingDiff)
         #expect(try apply(diff(101, 101)) == .wentLive)
         // An absurd u, contiguous all the same: the book's sequence runs ahead of the stream.
         #expect(try apply(diff(102, UInt64.max)) == .applied)
