@@ -15,9 +15,11 @@ public struct BookSyncCounters: Sendable, Equatable {
 
 /// Keeps one instrument's Binance book exactly as Binance documents it for the diff. depth stream: buffer
 /// the stream's events, take the REST snapshot, drop buffered events with `u` ≤ `lastUpdateId`, start from
-/// the event whose [`U`, `u`] holds `lastUpdateId` + 1, then require each event's `U` to be the previous
-/// `u` + 1. A gap (or a crossed book) makes the book stale and starts a resync: the owner fetches a new
-/// snapshot while events are buffered again. Other instruments are not touched.
+/// the event whose [`U`, `u`] holds `lastUpdateId` + 1, then drop each event whose `u` is not past the book's
+/// and apply each other one whose `U` is at most the book's `u` + 1 (normally exactly that; one that overlaps
+/// the book is applied, quantities being absolute). An event whose `U` is later is a gap: it (or a crossed
+/// book) makes the book stale and starts a resync, and the owner fetches a new snapshot while events are
+/// buffered again. Other instruments are not touched.
 ///
 /// The book goes live only with the first event that continues the snapshot: a snapshot that arrives with
 /// nothing buffered after it (the connection dropped while it was in flight, or the stream is stuck) is
@@ -34,7 +36,7 @@ public struct BinanceBookSync: ~Copyable {
     /// The most diffs buffered: while snapshots keep failing, the oldest half goes when the buffer is full (a
     /// snapshot older than what is left is then refused as too old, and fetched again).
     public static let pendingLimit = 10_000
-    /// The next diff is the first after a snapshot: it must straddle `lastUpdateId + 1`.
+    /// No diff has been applied since the snapshot (the first must hold `lastUpdateId + 1`).
     var firstAfterSnapshot = false
     /// A diff's levels, decoded in full before any is applied (so a malformed diff leaves the book as it was).
     var scratch: UnsafeMutablePointer<BookUpdate>

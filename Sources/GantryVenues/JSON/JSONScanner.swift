@@ -182,46 +182,75 @@ public struct JSONScanner {
         return true
     }
 
-    /// Skips any value (nested objects and arrays included).
+    /// Skips any value (nested objects and arrays included). A container's grammar is checked as it is
+    /// stepped over (keys, colons, commas, what follows each value), so that a message whose unread parts are
+    /// not JSON is refused, as the quick paths that read those parts refuse it; the numbers and strings in it
+    /// are stepped over, not converted.
     public mutating func skipValue() throws(DecodeError) {
         switch try peek() {
+        case 0x7B, 0x5B: try skipContainer()
+        default: try skipScalar()
+        }
+    }
+
+    /// A string, a literal or a number at the offset (the number's bytes up to the first that cannot be in one).
+    @inlinable
+    mutating func skipScalar() throws(DecodeError) {
+        switch try peek() {
         case 0x22: _ = try string()
-        case 0x7B, 0x5B:
-            // One byte loop over the container: strings (short in venue data: decimals, symbols) are skipped
-            // inline, an escape taking the byte after it; brackets are only counted outside strings.
-            guard let base = bytes.baseAddress else { throw .truncated }
-            let p = base.assumingMemoryBound(to: UInt8.self)
-            let end = bytes.count
-            var i = offset
-            var depth = 0
-            while i < end {
-                let b = p[i]
-                i &+= 1
-                if b == 0x22 {
-                    while i < end {
-                        let c = p[i]
-                        i &+= 1
-                        if c == 0x22 { break }
-                        if c == 0x5C { i &+= 1 }
-                    }
-                    if i > end || p[i &- 1] != 0x22 { break }
-                    continue
-                }
-                if b == 0x7B || b == 0x5B { depth &+= 1 }
-                if b == 0x7D || b == 0x5D {
-                    depth &-= 1
-                    if depth == 0 {
-                        offset = i
-                        return
-                    }
-                }
-            }
-            offset = end
-            throw .truncated
         case 0x74, 0x66: _ = try bool()
         case 0x6E:
             guard literal("null") else { throw .malformed(offset: offset, expected: "null") }
         default: _ = try numberBytes()
+        }
+    }
+
+    /// Steps over the object or array at the offset, nested ones included (at most 64 deep).
+    mutating func skipContainer() throws(DecodeError) {
+        // Bit d: the container open at depth d is an object (else an array).
+        var objects: UInt64 = 0
+        var depth = 0
+        var b = try peek()
+        while true {
+            if b == 0x7B || b == 0x5B {
+                guard depth < 64 else { throw .malformed(offset: offset, expected: "at most 64 nested containers") }
+                let isObject = b == 0x7B
+                if isObject { objects |= 1 << UInt64(depth) } else { objects &= ~(1 << UInt64(depth)) }
+                depth += 1
+                offset += 1
+                if try peek() == (isObject ? 0x7D : 0x5D) {
+                    // Empty: it is a whole value; what follows it is checked below.
+                    offset += 1
+                    depth -= 1
+                } else {
+                    if isObject {
+                        _ = try string()
+                        try expect(0x3A, ":")
+                    }
+                    b = try peek()
+                    continue
+                }
+            } else {
+                try skipScalar()
+            }
+            // After a value: a comma and the next member, or the containers that end here.
+            while true {
+                if depth == 0 { return }
+                let isObject = (objects >> UInt64(depth - 1)) & 1 == 1
+                let c = try peek()
+                if c == 0x2C {
+                    offset += 1
+                    if isObject {
+                        _ = try string()
+                        try expect(0x3A, ":")
+                    }
+                    b = try peek()
+                    break
+                }
+                guard c == (isObject ? 0x7D : 0x5D) else { throw .malformed(offset: offset, expected: isObject ? ", or }" : ", or ]") }
+                offset += 1
+                depth -= 1
+            }
         }
     }
 
