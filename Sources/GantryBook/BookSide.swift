@@ -235,10 +235,7 @@ public struct BookSide: ~Copyable {
     }
 
     /// Keeps only the best `depth` levels (a venue's subscribed depth).
-    public mutating func truncate(toDepth depth: Int) {
-        guard depth < count else { return }
-        dropWorst(count - max(depth, 0))
-    }
+    public mutating func truncate(toDepth depth: Int) { truncate(toDepth: depth) { _ in } }
 
     /// Keeps only the best `depth` levels, telling `dropped` of each level it drops (worst first), so that
     /// whoever mirrors the book from its changes drops them too.
