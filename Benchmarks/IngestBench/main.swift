@@ -32,6 +32,9 @@ final class InlineConsumer: @unchecked Sendable {
     let seen: Seen
     let sendTimes: SendTimes
     var fromSend = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    /// From each message's `messageTimes` event: kernel receive → decoded and applied, decoded → published.
+    var decoded = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    var published = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
 
     init(_ consumer: consuming RingConsumer<MarketEvent>, seen: Seen, sendTimes: SendTimes) {
         self.consumer = consumer
@@ -47,7 +50,16 @@ final class InlineConsumer: @unchecked Sendable {
         // then written) on every drain, about 10 µs each, in the path being measured.
         let work = consumer.poll(upTo: 1 << 16) { events in
             n += events.count
-            for e in events where e.flags.contains(.endOfMessage) && e.sequence > sendTimes.first {
+            for e in events where e.flags.contains(.endOfMessage) {
+                if e.kind == .messageTimes && e.receiveTime.raw > 0 {
+                    if e.receiveTime <= e.decodedTime && e.decodedTime <= e.publishedTime {
+                        self.decoded.record(UInt64((e.decodedTime - e.receiveTime).raw))
+                        self.published.record(UInt64((e.publishedTime - e.decodedTime).raw))
+                    } else {
+                        self.seen.disordered.add(1, ordering: .relaxed)
+                    }
+                }
+                guard e.sequence > sendTimes.first else { continue }
                 let sentAt = sendTimes.times[Int(e.sequence - sendTimes.first - 1)]
                 if sentAt > 0 && now.raw > sentAt { self.fromSend.record(UInt64(now.raw - sentAt)) }
             }
@@ -64,14 +76,18 @@ struct Drain: Stage, ~Copyable {
     mutating func poll() -> Int { inline?.drain() ?? 0 }
 
     mutating func finish() {
-        guard let h = inline?.fromSend else { return }
+        guard let inline else { return }
+        let h = inline.fromSend, d = inline.decoded, p = inline.published
         print("  venue send() returned → consumed: p50 \(h.valueAtPercentile(50)) ns  p99 \(h.valueAtPercentile(99)) ns  p99.9 \(h.valueAtPercentile(99.9)) ns")
+        print("  the events' own stamps (messageTimes, \(d.totalCount) messages): kernel receive → decoded p50 \(d.valueAtPercentile(50)) ns  p99 \(d.valueAtPercentile(99)) ns; decoded → published p50 \(p.valueAtPercentile(50)) ns  p99 \(p.valueAtPercentile(99)) ns")
     }
 }
 
 /// Events taken off the ring by the inline consumer.
 final class Seen: Sendable {
     let events = Atomic<Int>(0)
+    /// `messageTimes` events whose times are out of order (receive ≤ decoded ≤ published must hold).
+    let disordered = Atomic<Int>(0)
 }
 
 /// The venue's send time of each delta, for the inline consumer's venue-send → consumed figure (a check on
@@ -234,6 +250,10 @@ func main() {
     let expected = count + 2  // the deltas, the snapshot and the subscribe reply
     if stats.messages != expected || stats.applied != count + 1 || stats.malformed != 0 || stats.resyncs != 0 {
         print("FAIL: expected \(expected) messages, \(count + 1) applied, no malformed or resync")
+        exit(1)
+    }
+    if seen.disordered.load(ordering: .relaxed) > 0 {
+        print("FAIL: \(seen.disordered.load(ordering: .relaxed)) messageTimes events with receive > decoded or decoded > published")
         exit(1)
     }
     if p999 > 10_000_000 {

@@ -4,6 +4,7 @@
 //   MarketEvent   64 B  ┌kind│side│venue│flags┬instrument──┬sequence────────────────┐
 //                       │price/bidPrice│quantity/bidQty│price2/askPrice│quantity2/askQty│
 //                       │exchangeTime (wall ns)        │receiveTime (monotonic ns)     ┘
+//   (a `messageTimes` event keeps its decode-done and published times where a level keeps price and quantity)
 //   OrderIntent   64 B, OrderReport 64 B, RiskDecision 64 B, ControlEvent 32 B.
 
 /// What a `MarketEvent` says.
@@ -21,6 +22,11 @@ public enum MarketEventKind: UInt8, Sendable, BitwiseCopyable {
     case bookReset = 5
     /// A synthetic tick (demo and benchmarks).
     case synthetic = 6
+    /// The last event of every venue message the ingest stage publishes, flagged `endOfMessage`: the message's
+    /// timestamps. `receiveTime` is the kernel's receive time, `decodedTime` when its decode and book apply were
+    /// done, `publishedTime` when its events were handed to the ring (just before the cursor store that makes
+    /// them visible); `venue`, `instrument`, `sequence` and `exchangeTime` are those of the event before it.
+    case messageTimes = 7
 }
 
 /// Bits of `MarketEvent.flags`.
@@ -71,6 +77,20 @@ public struct MarketEvent: Sendable, BitwiseCopyable {
         self.quantity2 = quantity2
         self.exchangeTime = exchangeTime
         self.receiveTime = receiveTime
+    }
+}
+
+extension MarketEvent {
+    /// A `messageTimes` event's decode-done time, monotonic ns (the `price` field of other kinds).
+    @inlinable public var decodedTime: Nanos {
+        get { Nanos(raw: price.raw) }
+        set { price = Price(raw: newValue.raw) }
+    }
+
+    /// A `messageTimes` event's published time, monotonic ns (the `quantity` field of other kinds).
+    @inlinable public var publishedTime: Nanos {
+        get { Nanos(raw: quantity.raw) }
+        set { quantity = Quantity(raw: newValue.raw) }
     }
 }
 

@@ -116,6 +116,15 @@ public struct RingProducer<Element: BitwiseCopyable>: ~Copyable, @unchecked Send
     /// Publishes all of `values` in as few commits as the free space allows, waiting while full.
     @inlinable
     public mutating func publish<W: WaitStrategy>(contentsOf values: UnsafeBufferPointer<Element>, waiting strategy: inout W) {
+        publish(contentsOf: values, waiting: &strategy) { _ in }
+    }
+
+    /// Publishes all of `values` as `publish(contentsOf:waiting:)` does, and lets `seal` finish the last one in
+    /// its slot after every wait for room, just before the commit that publishes it (a publish timestamp).
+    @inlinable
+    public mutating func publish<W: WaitStrategy>(
+        contentsOf values: UnsafeBufferPointer<Element>, waiting strategy: inout W, sealingLast seal: (inout Element) -> Void
+    ) {
         var done = 0
         while done < values.count {
             let slots = claim(upTo: values.count &- done)
@@ -126,8 +135,9 @@ public struct RingProducer<Element: BitwiseCopyable>: ~Copyable, @unchecked Send
             strategy.reset()
             // SAFETY: `slots` and the source range have `slots.count` elements each.
             slots.baseAddress!.update(from: values.baseAddress! + done, count: slots.count)
-            commit(slots.count)
             done &+= slots.count
+            if done == values.count { seal(&slots[slots.count &- 1]) }
+            commit(slots.count)
         }
     }
 

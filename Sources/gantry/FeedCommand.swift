@@ -81,6 +81,10 @@ struct InstrumentView {
     var stales = 0
     /// Kernel receive → this thread saw the message's last event (the ring hop and the wake-up included).
     var latency = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    /// Kernel receive → the message decoded and applied, and → its events on the ring: the stage's own stamps,
+    /// carried by each message's `messageTimes` event.
+    var decoded = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+    var onRing = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
 }
 
 /// A venue's feed, in a class so that several can be held (the runner is non-copyable).
@@ -134,6 +138,10 @@ func runFeed(_ market: MarketConfiguration, venues: [VenueConfiguration], sim: B
                     view.messages += 1
                     if e.receiveTime.raw > 0 {
                         view.latency.record(UInt64(max(0, (MonotonicClock.now() - e.receiveTime).raw)))
+                        if e.kind == .messageTimes {
+                            view.decoded.record(UInt64(max(0, (e.decodedTime - e.receiveTime).raw)))
+                            view.onRing.record(UInt64(max(0, (e.publishedTime - e.receiveTime).raw)))
+                        }
                     }
                 }
                 views[e.instrument] = view
@@ -155,7 +163,7 @@ func runFeed(_ market: MarketConfiguration, venues: [VenueConfiguration], sim: B
                 let top = v.bid.0.raw > 0
                     ? "\(FixedPoint.string(v.bid.0.raw, scale: p)) × \(FixedPoint.string(v.bid.1.raw, scale: q, trimTrailingZeros: true))  |  \(FixedPoint.string(v.ask.0.raw, scale: p)) × \(FixedPoint.string(v.ask.1.raw, scale: q, trimTrailingZeros: true))"
                     : "no top yet"
-                print("  \(v.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(v.live ? "live " : "STALE")  \(top)   \(rate) msg/s  kernel→here p50 \(ns(v.latency.valueAtPercentile(50))) p99 \(ns(v.latency.valueAtPercentile(99)))  snapshots \(v.resets) stale \(v.stales)")
+                print("  \(v.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(v.live ? "live " : "STALE")  \(top)   \(rate) msg/s  kernel→decoded p50 \(ns(v.decoded.valueAtPercentile(50))), →ring p50 \(ns(v.onRing.valueAtPercentile(50))) p99 \(ns(v.onRing.valueAtPercentile(99))), →here p99 \(ns(v.latency.valueAtPercentile(99)))  snapshots \(v.resets) stale \(v.stales)")
             }
             fflush(nil)
         }

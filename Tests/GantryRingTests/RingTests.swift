@@ -55,6 +55,54 @@ struct RingTests {
         #expect(seen == Array(6..<14))
     }
 
+    @Test("a sealed publish finishes its last value in its slot, after the waits and before the commit that shows it")
+    func sealLastValue() throws {
+        let ring = try Ring<UInt64>.spsc(capacity: 8)
+        var producer = try ring.takeProducer()
+        var consumer = try ring.takeConsumer()
+        for i in 0..<6 { let v = producer.tryPublish(UInt64(i)); #expect(v) }
+        _ = consumer.poll(upTo: 6) { _ in }
+        // Five values across the wrap: two commits. When the seal runs, the first commit's two are visible and
+        // the last three are not.
+        var seals = 0
+        var visibleAtSeal: [UInt64] = []
+        let values: [UInt64] = [10, 11, 12, 13, 14]
+        var wait = SpinThenYield(spins: 1)
+        values.withUnsafeBufferPointer { values in
+            producer.publish(contentsOf: values, waiting: &wait) { last in
+                seals += 1
+                last += 1_000
+                _ = consumer.poll(upTo: 100) { visibleAtSeal.append(contentsOf: $0) }
+            }
+        }
+        var after: [UInt64] = []
+        _ = consumer.poll(upTo: 100) { after.append(contentsOf: $0) }
+        #expect(seals == 1 && visibleAtSeal == [10, 11] && after == [12, 13, 1_014])
+
+        // A full ring: the seal comes after the wait for room (a wait that reads the ring, as a fused consumer does).
+        for i in 0..<8 { let v = producer.tryPublish(UInt64(i)); #expect(v) }
+        let reader = Reader(consumer)
+        var wait2 = DrainingWait(reader: reader)
+        var drainedBeforeSeal = 0
+        [UInt64(20), 21].withUnsafeBufferPointer { values in
+            producer.publish(contentsOf: values, waiting: &wait2) { _ in drainedBeforeSeal = reader.drained }
+        }
+        #expect(drainedBeforeSeal == 8)
+    }
+
+    final class Reader {
+        var consumer: RingConsumer<UInt64>
+        var drained = 0
+        init(_ consumer: consuming RingConsumer<UInt64>) { self.consumer = consumer }
+    }
+
+    /// A wait that takes what is on the ring (as a consumer fused on the producer's runner does).
+    struct DrainingWait: WaitStrategy {
+        let reader: Reader
+        mutating func idle(_ lot: ParkingLot, ready: () -> Bool) { reader.drained += reader.consumer.poll(upTo: 100) { _ in } }
+        mutating func reset() {}
+    }
+
     @Test("a broadcast producer waits for the slowest consumer; every consumer sees every event")
     func broadcastGating() throws {
         let ring = try Ring<UInt64>.broadcast(capacity: 4, consumers: 2)

@@ -12,6 +12,7 @@ public struct EventBatch: ~Copyable {
     public internal(set) var overflowed = 0
 
     public init(capacity: Int = 16_384) {
+        precondition(capacity >= 2, "a batch holds at least one event and its messageTimes")
         self.capacity = capacity
         events = .allocate(capacity: capacity)
     }
@@ -19,7 +20,8 @@ public struct EventBatch: ~Copyable {
     deinit { events.deallocate() }
 
     public mutating func append(_ event: MarketEvent) {
-        guard count < capacity else {
+        // The last slot is kept for the message's `messageTimes` event.
+        guard count < capacity - 1 else {
             overflowed += 1
             return
         }
@@ -27,10 +29,20 @@ public struct EventBatch: ~Copyable {
         count += 1
     }
 
-    /// Marks the last event as the end of the message.
-    public mutating func endMessage() {
-        guard count > 0 else { return }
-        events[count - 1].flags.insert(.endOfMessage)
+    /// Ends the message: appends its `messageTimes` event, the one flagged `endOfMessage`, with the message's
+    /// times (`decodedAt`: its decode and book apply are done; the publisher stamps `publishedTime`). Takes
+    /// the venue, instrument, sequence, exchange and receive times of the event before it. Nothing if the
+    /// message produced no events, or is ended already.
+    public mutating func endMessage(decodedAt: Nanos) {
+        guard count > 0, count < capacity else { return }
+        let last = events[count - 1]
+        guard last.kind != .messageTimes else { return }
+        var times = MarketEvent(
+            kind: .messageTimes, venue: last.venue, instrument: last.instrument, flags: .endOfMessage,
+            sequence: last.sequence, exchangeTime: last.exchangeTime, receiveTime: last.receiveTime)
+        times.decodedTime = decodedAt
+        events[count] = times
+        count += 1
     }
 
     public var buffer: UnsafeBufferPointer<MarketEvent> { UnsafeBufferPointer(start: events, count: count) }

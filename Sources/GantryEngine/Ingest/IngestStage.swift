@@ -89,9 +89,8 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
         default: break
         }
         guard batch.count > 0 else { return }
-        batch.endMessage()
-        publishBatch()
-        let published = MonotonicClock.now()
+        batch.endMessage(decodedAt: MonotonicClock.now())
+        let published = publishBatch()
         stats.processing.record(UInt64(max(0, published.raw - started.raw)))
         // A message replayed from a test has no kernel time: its latency is not recorded.
         if receivedAt.raw > 0 && published >= receivedAt { stats.latency.record(UInt64(published.raw - receivedAt.raw)) }
@@ -106,9 +105,12 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
         if resyncRequests.count < resyncRequests.capacity { resyncRequests.append(instrument) }
     }
 
-    /// Publishes the batch; if the ring is full, waits for the slowest consumer (spinning, then yielding):
-    /// market data is never dropped, and the wait is counted.
-    mutating func publishBatch() {
+    /// Publishes the batch (ended by `endMessage`); if the ring is full, waits for the slowest consumer
+    /// (spinning, then yielding): market data is never dropped, and the wait is counted. Its `messageTimes`
+    /// event is stamped with the publish time after any wait, just before the commit that makes it visible.
+    /// - Returns: The publish time.
+    @discardableResult
+    mutating func publishBatch() -> Nanos {
         if !resyncAskedAt.isEmpty {
             // A rebuilt book's resync is done: the next trouble asks afresh.
             for e in batch.buffer where e.kind == .bookReset {
@@ -117,9 +119,14 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
             }
         }
         var wait = CountingWait(whenFull: whenRingFull)
-        producer.publish(contentsOf: batch.buffer, waiting: &wait)
+        var published = Nanos.zero
+        producer.publish(contentsOf: batch.buffer, waiting: &wait) { last in
+            published = MonotonicClock.now()
+            if last.kind == .messageTimes { last.publishedTime = published }
+        }
         if wait.idles > 0 { stats.ringStalls += 1 }
         stats.events += batch.count
+        return published
     }
 
     /// Marks the silent books stale (stale markers on the ring) and queues their resync.
@@ -136,7 +143,7 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
             resyncAskedAt[instrument] = now
         }
         if batch.count > 0 {
-            batch.endMessage()
+            batch.endMessage(decodedAt: MonotonicClock.now())
             publishBatch()
         }
         return found
@@ -148,8 +155,10 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
         resyncAskedAt.removeAll(keepingCapacity: true)
         batch.removeAll()
         handler.connectionLost(at: now, into: &batch)
-        batch.endMessage()
-        if batch.count > 0 { publishBatch() }
+        if batch.count > 0 {
+            batch.endMessage(decodedAt: MonotonicClock.now())
+            publishBatch()
+        }
     }
 }
 
@@ -287,7 +296,7 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
                     core.pointee.stats.snapshots += 1
                     core.pointee.stats.count(outcome)
                     if core.pointee.batch.count > 0 {
-                        core.pointee.batch.endMessage()
+                        core.pointee.batch.endMessage(decodedAt: MonotonicClock.now())
                         core.pointee.publishBatch()
                     }
                 case .success(let response):

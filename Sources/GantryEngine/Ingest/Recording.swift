@@ -134,14 +134,17 @@ public func readEvents(_ path: String) throws(RecordingError) -> [MarketEvent] {
     }
 }
 
-/// Whether two events say the same, field by field (their padding bytes are not compared).
+/// Whether two events say the same, field by field (their padding bytes are not compared). A `messageTimes`
+/// event's decode-done and published times are when that run did the work, and are not compared.
 public func sameEvent(_ a: MarketEvent, _ b: MarketEvent) -> Bool {
-    a.kind == b.kind && a.side == b.side && a.venue == b.venue && a.flags == b.flags && a.instrument == b.instrument
-        && a.sequence == b.sequence && a.price == b.price && a.quantity == b.quantity && a.price2 == b.price2
+    let stamped = a.kind == .messageTimes
+    return a.kind == b.kind && a.side == b.side && a.venue == b.venue && a.flags == b.flags && a.instrument == b.instrument
+        && a.sequence == b.sequence && (stamped || (a.price == b.price && a.quantity == b.quantity)) && a.price2 == b.price2
         && a.quantity2 == b.quantity2 && a.exchangeTime == b.exchangeTime && a.receiveTime == b.receiveTime
 }
 
-/// Runs a recording through a feed handler as the ingest stage did, and returns the events it publishes.
+/// Runs a recording through a feed handler as the ingest stage did, and returns the events it publishes (each
+/// message's `messageTimes` stamped with this run's times).
 public func replay<H: FeedHandler & ~Copyable>(_ records: [IngestRecord], through handler: inout H) -> [MarketEvent] {
     var batch = EventBatch()
     var out: [MarketEvent] = []
@@ -150,20 +153,19 @@ public func replay<H: FeedHandler & ~Copyable>(_ records: [IngestRecord], throug
         switch r.kind {
         case .message:
             _ = r.bytes.withUnsafeBytes { handler.handle($0, receiveTime: r.time, into: &batch) }
-            if batch.count > 0 { batch.endMessage() }
         case .snapshot:
             _ = r.bytes.withUnsafeBytes { handler.snapshotArrived(r.instrument, body: $0, receiveTime: r.time, into: &batch) }
-            if batch.count > 0 { batch.endMessage() }
         case .connectionLost:
             handler.connectionLost(at: r.time, into: &batch)
-            batch.endMessage()
         case .opened: handler.restartSilenceClocks(at: r.time)
         case .silence:
             guard r.bytes.count == 8 else { continue }
             let limit = r.bytes.withUnsafeBytes { Nanos(raw: Int64(littleEndian: $0.loadUnaligned(as: Int64.self))) }
             _ = handler.silentBooks(now: r.time, limit: limit, into: &batch) { _ in }
-            if batch.count > 0 { batch.endMessage() }
         }
+        guard batch.count > 0 else { continue }
+        batch.endMessage(decodedAt: MonotonicClock.now())
+        batch.events[batch.count - 1].publishedTime = MonotonicClock.now()
         out += batch.buffer
     }
     return out

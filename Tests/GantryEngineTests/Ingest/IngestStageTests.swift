@@ -82,6 +82,9 @@ struct EventBook: ~Copyable {
     var lastTop: MarketEvent? = nil
     /// Level changes or tops that arrived while the book was not live (a stale book published as fresh).
     var freshWhileStale = 0
+    /// Messages not ended by a `messageTimes` event, or whose times are not kernel receive ≤ decoded ≤
+    /// published (each message's events end with its timestamps).
+    var badStamps = 0
 
     init(venue: VenueId = VenueId(raw: 5), instrument: InstrumentId = InstrumentId(raw: 9)) {
         book = L2Book(venue: venue, instrument: instrument, depth: 5_000)
@@ -105,6 +108,11 @@ struct EventBook: ~Copyable {
         default: break
         }
         if e.flags.contains(.endOfMessage) { ends += 1 }
+        if e.flags.contains(.endOfMessage) != (e.kind == .messageTimes) { badStamps += 1 }
+        if e.kind == .messageTimes
+            && (e.decodedTime.raw <= 0 || e.decodedTime > e.publishedTime || (e.receiveTime.raw > 0 && e.receiveTime > e.decodedTime)) {
+            badStamps += 1
+        }
     }
 }
 
@@ -166,6 +174,7 @@ struct IngestStageTests {
         let stats = ingest.stats
         #expect(stats.messages == 51 && stats.applied == 50 && stats.control == 1 && stats.malformed == 0)
         #expect(stats.latency.totalCount == 50)
+        #expect(view.badStamps == 0, "every message ends with its messageTimes: receive ≤ decoded ≤ published")
         ingest.finish()
     }
 

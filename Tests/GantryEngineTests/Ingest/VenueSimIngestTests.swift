@@ -173,6 +173,7 @@ struct VenueSimIngestTests {
             }
         }
         #expect(btc.freshWhileStale == 0 && eth.freshWhileStale == 0, "\(kind): nothing published for a book that was not live")
+        #expect(btc.badStamps == 0 && eth.badStamps == 0, "\(kind): every message ends with its timestamps, in order")
         #expect(ingest.stats.malformed == 0, "\(kind): every simulator message decoded")
         ingest.finish()
     }
