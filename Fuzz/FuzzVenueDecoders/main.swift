@@ -70,6 +70,14 @@ public func fuzzVenueDecoders(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt
     default: break
     }
     checkNotCrossedAndLive(coinbase!.book, "Coinbase")
+    // The readers of messages that are not book data (control, the venue's errors, unknown).
+    _ = try? Binance.classifyOther(bytes)
+    _ = try? Bybit.classifyOther(bytes)
+    _ = try? OKX.classifyOther(bytes)
+    _ = try? KrakenV2.classifyOther(bytes)
+    if case .venueError(let words)? = try? CoinbaseAdvanced.classifyOther(bytes), words.utf8.count > OtherMessage.errorTextLimit {
+        fatalError("a venue error's words are longer than the limit: \(words.utf8.count) bytes")
+    }
     return 0
 }
 

@@ -177,9 +177,9 @@ func runFeed(_ market: MarketConfiguration, venues: [VenueConfiguration], sim: B
     var ok = true
     for box in boxes {
         guard let s = box.feed.report.stats.withLock({ $0 }) else { continue }
-        print("  \(box.feed.venue.name): \(s.messages) messages (\(s.applied) applied, \(s.control) control, \(s.ignored) ignored), resyncs \(s.resyncs), snapshots over REST \(s.snapshots) (failed \(s.snapshotFailures)), disconnects \(s.disconnects), silent books \(s.silences), malformed \(s.malformed)\(s.lastError.map { " (last: \($0))" } ?? "")")
+        print("  \(box.feed.venue.name): \(s.messages) messages (\(s.applied) applied, \(s.control) control, \(s.unknown) unknown, \(s.ignored) ignored), resyncs \(s.resyncs), snapshots over REST \(s.snapshots) (failed \(s.snapshotFailures)), disconnects \(s.disconnects), silent books \(s.silences), malformed \(s.malformed)\(s.lastError.map { " (last: \($0))" } ?? ""), venue errors \(s.venueErrors)\(s.lastVenueError.map { " (last: \($0))" } ?? "")")
         print("    kernel receive → events on the ring: p50 \(ns(s.latency.valueAtPercentile(50))) p99 \(ns(s.latency.valueAtPercentile(99))) p99.9 \(ns(s.latency.valueAtPercentile(99.9))) max \(ns(s.latency.max)); the stage's own work p50 \(ns(s.processing.valueAtPercentile(50))) p99 \(ns(s.processing.valueAtPercentile(99)))")
-        if s.malformed > 0 { ok = false }
+        if s.malformed > 0 || s.venueErrors > 0 { ok = false }
     }
     for v in views.values where venues.contains(where: { v.name.hasPrefix($0.name + " ") }) && v.resets == 0 {
         print("  \(v.name): the book never came up")

@@ -53,8 +53,8 @@ public struct BinanceFeed: FeedHandler, ~Copyable {
 
     public mutating func handle(_ message: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch) -> FeedOutcome {
         let decoded: Binance.Message
-        do throws(DecodeError) { decoded = try Binance.decode(message) } catch { return decodeFailure(error) }
-        guard case .depth(let diff) = decoded else { return .control }
+        do throws(DecodeError) { decoded = try Binance.decode(message) } catch { return decodeFailure(error, message, Binance.classifyOther) }
+        guard case .depth(let diff) = decoded else { return otherMessage(message, Binance.classifyOther) }
         guard let i = books.index(of: diff.symbol, heardAt: receiveTime) else { return .unknownInstrument }
         let venue = self.venue
         var requestSnapshot = false

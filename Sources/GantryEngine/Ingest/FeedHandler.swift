@@ -6,8 +6,13 @@ import GantryVenues
 public enum FeedOutcome: Equatable, Sendable {
     /// Applied to a live book (or a snapshot rebuilt it).
     case applied
-    /// Not for a book: a subscription reply, a heartbeat, another channel.
+    /// Not for a book: a subscription reply, a heartbeat, a pong, a status or notice (the venue's protocol).
     case control
+    /// Well-formed, but neither book data nor a control message the venue documents (another channel or event
+    /// than the feed subscribed to, a type the venue added): counted and reported apart from control.
+    case unknown
+    /// The venue refused a request (a subscription, a malformed request): its words, kept for the report.
+    case venueError(String)
     /// Older than the book, or buffered/waiting for a snapshot: nothing published.
     case ignored
     /// The book went stale (gap, checksum, crossed): the owner must resubscribe or fetch a snapshot.

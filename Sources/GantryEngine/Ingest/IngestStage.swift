@@ -11,6 +11,11 @@ public struct IngestStats: Sendable {
     public var messages = 0
     public var applied = 0
     public var control = 0
+    /// Well-formed messages that are neither book data nor a control message the venue documents.
+    public var unknown = 0
+    /// The venue's error replies (a subscription or request refused), and the last one's words.
+    public var venueErrors = 0
+    public var lastVenueError: String? = nil
     public var ignored = 0
     public var resyncs = 0
     public var unknownInstrument = 0
@@ -46,6 +51,10 @@ public struct IngestStats: Sendable {
         switch outcome {
         case .applied: applied += 1
         case .control: control += 1
+        case .unknown: unknown += 1
+        case .venueError(let words):
+            venueErrors += 1
+            lastVenueError = words
         case .ignored: ignored += 1
         case .resyncNeeded: resyncs += 1
         case .unknownInstrument: unknownInstrument += 1

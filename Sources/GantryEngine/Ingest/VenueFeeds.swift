@@ -37,8 +37,28 @@ extension EventBatch {
     }
 }
 
-/// The outcome of a decode failure: `unknownMessage` is a control message, anything else is malformed.
-func decodeFailure(_ error: DecodeError) -> FeedOutcome { error == .unknownMessage ? .control : .malformed(error, stale: nil) }
+/// The outcome of a decode failure: a message that is not book data (`unknownMessage`) is what the venue's
+/// `classify` says (control, the venue's error, or unknown); anything else is malformed.
+func decodeFailure(
+    _ error: DecodeError, _ message: UnsafeRawBufferPointer, _ classify: (UnsafeRawBufferPointer) throws(DecodeError) -> OtherMessage
+) -> FeedOutcome {
+    guard error == .unknownMessage else { return .malformed(error, stale: nil) }
+    return otherMessage(message, classify)
+}
+
+/// The outcome of a message that is not book data, as the venue's `classify` reads it (malformed if it cannot
+/// be read: it is not attributable to a book).
+func otherMessage(_ message: UnsafeRawBufferPointer, _ classify: (UnsafeRawBufferPointer) throws(DecodeError) -> OtherMessage) -> FeedOutcome {
+    do throws(DecodeError) {
+        switch try classify(message) {
+        case .control: return .control
+        case .unknown: return .unknown
+        case .venueError(let words): return .venueError(words)
+        }
+    } catch {
+        return .malformed(error, stale: nil)
+    }
+}
 
 /// The symbols of `instruments` whose id is `instrument` (all of them for `.none`), as JSON strings.
 func quotedSymbols(_ instruments: [FeedInstrument], _ instrument: InstrumentId) -> [String] {
@@ -62,7 +82,7 @@ public struct BybitFeed: FeedHandler, ~Copyable {
 
     public mutating func handle(_ message: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch) -> FeedOutcome {
         let m: Bybit.BookMessage
-        do throws(DecodeError) { m = try Bybit.decodeBook(message) } catch { return decodeFailure(error) }
+        do throws(DecodeError) { m = try Bybit.decodeBook(message) } catch { return decodeFailure(error, message, Bybit.classifyOther) }
         guard let i = books.index(of: m.symbol, heardAt: receiveTime) else { return .unknownInstrument }
         let venue = self.venue
         return books.with(i) { sync, top in
@@ -123,7 +143,7 @@ public struct OKXFeed: FeedHandler, ~Copyable {
 
     public mutating func handle(_ message: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch) -> FeedOutcome {
         let m: OKX.BookMessage
-        do throws(DecodeError) { m = try OKX.decodeBook(message) } catch { return decodeFailure(error) }
+        do throws(DecodeError) { m = try OKX.decodeBook(message) } catch { return decodeFailure(error, message, OKX.classifyOther) }
         guard let i = books.index(of: m.instrument, heardAt: receiveTime) else { return .unknownInstrument }
         let venue = self.venue
         let sequence = UInt64(max(m.seqId ?? 0, 0))
@@ -186,7 +206,7 @@ public struct KrakenV2Feed: FeedHandler, ~Copyable {
     public mutating func handle(_ message: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch) -> FeedOutcome {
         let m: KrakenV2.BookMessage
         do throws(DecodeError) { m = try KrakenV2.decodeBook(message) } catch {
-            guard error != .unknownMessage else { return .control }
+            guard error != .unknownMessage else { return otherMessage(message, KrakenV2.classifyOther) }
             // A book message that cannot be read is an update lost for a pair it does not say. Kraken numbers
             // nothing, and its checksum covers only the top 10, so a loss deeper down would go unnoticed:
             // every book is made stale and resubscribed.
@@ -255,7 +275,7 @@ public struct CoinbaseFeed: FeedHandler, ~Copyable {
 
     public mutating func handle(_ message: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch) -> FeedOutcome {
         let m: CoinbaseAdvanced.Message
-        do throws(DecodeError) { m = try CoinbaseAdvanced.decode(message) } catch { return decodeFailure(error) }
+        do throws(DecodeError) { m = try CoinbaseAdvanced.decode(message) } catch { return decodeFailure(error, message, CoinbaseAdvanced.classifyOther) }
         var outcome = FeedOutcome.control
         // A gap in `sequence_num` makes every book stale: whatever this message's own events do, every product
         // is resubscribed (an outcome per product below must not narrow that to one).
@@ -268,7 +288,9 @@ public struct CoinbaseFeed: FeedHandler, ~Copyable {
             outcome = .resyncNeeded(.none)
             gap = true
         }
-        guard m.channel == .level2 else { return outcome }
+        // Another channel's message still counted in the sequence; it is control (subscriptions, heartbeats) or
+        // unknown (a channel the feed did not subscribe to).
+        guard m.channel == .level2 else { return gap ? outcome : m.channel == .other ? .unknown : .control }
         let venue = self.venue
         do throws(DecodeError) {
             try m.forEachBookEvent { event throws(DecodeError) in
