@@ -2,14 +2,15 @@ import GantryBook
 import GantryCore
 
 /// The events one venue message produced, gathered before they are published to the ring in one batch (one
-/// cursor store for a whole message). Preallocated; a message never produces more than a full book of levels
-/// plus a few book events.
+/// cursor store for a whole message). Preallocated for two full book sides and more; a message that needs more
+/// room (a deeper configured book, several snapshots in one message) doubles it, once, off the steady state:
+/// a message's events are never dropped, since a consumer's book would then be wrong while it looks live.
 public struct EventBatch: ~Copyable {
-    public let capacity: Int
+    public private(set) var capacity: Int
     public internal(set) var count = 0
-    let events: UnsafeMutablePointer<MarketEvent>
-    /// Events that did not fit (never expected: the capacity covers two full book sides).
-    public internal(set) var overflowed = 0
+    var events: UnsafeMutablePointer<MarketEvent>
+    /// Times the batch grew (each a reallocation; none expected at the configured depths).
+    public private(set) var growths = 0
 
     public init(capacity: Int = 16_384) {
         precondition(capacity >= 2, "a batch holds at least one event and its messageTimes")
@@ -19,14 +20,22 @@ public struct EventBatch: ~Copyable {
 
     deinit { events.deallocate() }
 
+    @inline(__always)
     public mutating func append(_ event: MarketEvent) {
         // The last slot is kept for the message's `messageTimes` event.
-        guard count < capacity - 1 else {
-            overflowed += 1
-            return
-        }
+        if count == capacity &- 1 { grow() }
         events[count] = event
         count += 1
+    }
+
+    @inline(never)
+    mutating func grow() {
+        let larger = UnsafeMutablePointer<MarketEvent>.allocate(capacity: capacity * 2)
+        larger.initialize(from: events, count: count)
+        events.deallocate()
+        events = larger
+        capacity *= 2
+        growths += 1
     }
 
     /// Ends the message: appends its `messageTimes` event, the one flagged `endOfMessage`, with the message's

@@ -37,6 +37,25 @@ struct CoinbaseFeedTests {
         return feed
     }
 
+    @Test("one message with two full 5,000-level snapshots: every level reaches the batch (it grows), none is dropped")
+    func twoDeepSnapshotsInOneMessage() {
+        func levels(_ side: String, from: Int, step: Int) -> String {
+            (0..<5_000).map { k in #"{"side":"\#(side)","event_time":"t","price_level":"\#(from + step * k)","new_quantity":"1"}"# }.joined(separator: ",")
+        }
+        let book = levels("bid", from: 10_000, step: -1) + "," + levels("offer", from: 10_001, step: 1)
+        let snapshots = Self.event("snapshot", "BTC-USD", book) + "," + Self.event("snapshot", "ETH-USD", book)
+        var feed = CoinbaseFeed(venue: VenueId(raw: 2), instruments: [Self.btc, Self.eth])
+        var batch = EventBatch()
+        #expect(handle(&feed, Self.message(0, snapshots), &batch) == .applied)
+        // Per product: a reset, 10,000 levels and a top of book; 20,004 events in a batch made for 16,384.
+        let levels = batch.buffer.filter { $0.kind == .levelChange }
+        #expect(levels.count == 20_000 && batch.count == 20_004 && batch.growths == 1)
+        for instrument in [Self.btc.instrument, Self.eth.instrument] {
+            #expect(levels.filter { $0.instrument == instrument && $0.side == .buy }.count == 5_000)
+            #expect(levels.filter { $0.instrument == instrument && $0.side == .sell }.count == 5_000)
+        }
+    }
+
     @Test("members after the events are read and checked; events sent before the sequence number are read too")
     func membersAfterEvents() {
         var batch = EventBatch()

@@ -27,15 +27,20 @@ struct EventBatchTests {
         #expect(batch.buffer.prefix(2).allSatisfy { !$0.flags.contains(.endOfMessage) })
     }
 
-    @Test("a message with no events gets no times; a full batch still has room for its times")
+    @Test("a message with no events gets no times; a batch that fills up grows, losing nothing, with room for its times")
     func emptyAndFull() {
         var batch = EventBatch(capacity: 4)
         batch.endMessage(decodedAt: Nanos(raw: 1))
         #expect(batch.count == 0)
         for p in 0..<6 { batch.append(Self.level(Int64(p), sequence: 1)) }
-        #expect(batch.count == 3 && batch.overflowed == 3)
+        #expect(batch.count == 6 && batch.capacity == 8 && batch.growths == 1)
+        #expect(batch.buffer.map(\.price.raw) == [0, 1, 2, 3, 4, 5])
         batch.endMessage(decodedAt: Nanos(raw: 2))
-        #expect(batch.count == 4 && batch.buffer[3].kind == .messageTimes && batch.buffer[3].flags.contains(.endOfMessage))
+        #expect(batch.count == 7 && batch.buffer[6].kind == .messageTimes && batch.buffer[6].flags.contains(.endOfMessage))
+        batch.removeAll()
+        for p in 0..<7 { batch.append(Self.level(Int64(p), sequence: 2)) }
+        batch.endMessage(decodedAt: Nanos(raw: 3))
+        #expect(batch.count == 8 && batch.growths == 1, "a grown batch keeps its room")
     }
 
     @Test("a replay compares a messageTimes event's ids and kernel time, not the run's own stamps")
