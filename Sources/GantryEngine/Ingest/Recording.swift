@@ -3,13 +3,15 @@ import GantryCore
 
 // Recordings for replay (`gantry record`, `gantry replay`): what the ingest stage took in, in the order it took
 // it, and the events it published. Replaying the raw file through the same feed handler must give the same
-// events, byte for byte.
+// events, field for field (a message's `messageTimes` event is compared but for the run's own decode-done and
+// published times).
 //
 //   raw file     "GNTYRAW1", then records: kind u8 | 3 pad | instrument u32 | time i64 | length u32 | bytes
 //                (little endian; kind 1 a WebSocket message, 2 a REST snapshot body, 3 the connection lost,
 //                4 the connection opened, 5 a silence check that found silent books, its bytes the limit in ns
 //                as an i64; time the kernel receive time, or the stage's clock for 3–5, monotonic ns)
-//   events file  "GNTYEVT1", then 64-byte `MarketEvent`s as they are in memory
+//   events file  "GNTYEVT2", then 64-byte `MarketEvent`s as they are in memory (version 2: each message's
+//                events end with its `messageTimes`; a version 1 file, from before, is refused as not a recording)
 
 /// One thing the ingest stage took in.
 public struct IngestRecord: Sendable, Equatable {
@@ -92,7 +94,7 @@ public final class IngestRecorder: @unchecked Sendable {
 
 extension IngestRecorder {
     /// A recorder of published events (the events file).
-    public static func events(path: String) throws(RecordingError) -> IngestRecorder { try IngestRecorder(path: path, magic: "GNTYEVT1") }
+    public static func events(path: String) throws(RecordingError) -> IngestRecorder { try IngestRecorder(path: path, magic: "GNTYEVT2") }
 
     /// Records published events.
     public func record(events: UnsafeBufferPointer<MarketEvent>) { append(UnsafeRawBufferPointer(events)) }
@@ -126,7 +128,7 @@ public func readIngestRecords(_ path: String, limit: Int = .max) throws(Recordin
 /// Reads an events file.
 public func readEvents(_ path: String) throws(RecordingError) -> [MarketEvent] {
     guard let data = FileManager.default.contents(atPath: path) else { throw .cannotOpen(path) }
-    guard data.count >= 8, Array(data.prefix(8)) == Array("GNTYEVT1".utf8) else { throw .notARecording(path) }
+    guard data.count >= 8, Array(data.prefix(8)) == Array("GNTYEVT2".utf8) else { throw .notARecording(path) }
     let size = MemoryLayout<MarketEvent>.stride
     guard (data.count - 8) % size == 0 else { throw .truncated(recordsRead: (data.count - 8) / size) }
     return data.dropFirst(8).withUnsafeBytes { raw in
