@@ -90,6 +90,8 @@ struct InstrumentView {
 /// A venue's feed, in a class so that several can be held (the runner is non-copyable).
 final class FeedBox {
     var feed: VenueFeedRunner
+    /// The stage's counters at the last print, to say what went wrong since.
+    var lastCounters = LiveCounters.Snapshot()
     init(_ feed: consuming VenueFeedRunner) { self.feed = feed }
 }
 
@@ -164,6 +166,13 @@ func runFeed(_ market: MarketConfiguration, venues: [VenueConfiguration], sim: B
                     ? "\(FixedPoint.string(v.bid.0.raw, scale: p)) × \(FixedPoint.string(v.bid.1.raw, scale: q, trimTrailingZeros: true))  |  \(FixedPoint.string(v.ask.0.raw, scale: p)) × \(FixedPoint.string(v.ask.1.raw, scale: q, trimTrailingZeros: true))"
                     : "no top yet"
                 print("  \(v.name.padding(toLength: 18, withPad: " ", startingAt: 0)) \(v.live ? "live " : "STALE")  \(top)   \(rate) msg/s  kernel→decoded p50 \(ns(v.decoded.valueAtPercentile(50))), →ring p50 \(ns(v.onRing.valueAtPercentile(50))) p99 \(ns(v.onRing.valueAtPercentile(99))), →here p99 \(ns(v.latency.valueAtPercentile(99)))  snapshots \(v.resets) stale \(v.stales)")
+            }
+            // What went wrong in each venue's stage this second (nothing printed when nothing did).
+            for box in boxes {
+                let counters = box.feed.report.live.snapshot
+                let trouble = counters.trouble(since: box.lastCounters)
+                box.lastCounters = counters
+                if !trouble.isEmpty { print("  ! \(box.feed.venue.name): \(trouble)") }
             }
             fflush(nil)
         }

@@ -190,6 +190,9 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
     /// How long a book may hear nothing on an open connection before it is taken for stuck (nil: never).
     let bookSilence: Nanos?
     var nextSilenceCheck = Nanos.zero
+    /// Where the counters are copied for a monitor while the stage runs, when set.
+    let live: LiveCounters?
+    var nextLivePublish = Nanos.zero
 
     /// - Parameters:
     ///   - rest: The venue's REST endpoint, for feeds whose snapshots come over it (Binance); nil for venues
@@ -199,11 +202,13 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
     ///   - bookSilence: A book that hears nothing this long while the connection is open is marked stale and
     ///     resynced (its stream is stuck); nil: never. Venues send a book's updates only when it changes, so
     ///     this must be longer than the quietest configured instrument is quiet.
+    ///   - live: Where to copy the counters every `LiveCounters.interval` while running (and in `finish`).
     public init(
         supervisor: consuming WebSocketSupervisor<Sink>, handler: consuming Handler, producer: consuming RingProducer<MarketEvent>,
         rest: HTTPClient? = nil, whenRingFull: (() -> Void)? = nil, recorder: IngestRecorder? = nil, bookSilence: Nanos? = nil,
-        report: @escaping (IngestStats) -> Void = { _ in }
+        live: LiveCounters? = nil, report: @escaping (IngestStats) -> Void = { _ in }
     ) {
+        self.live = live
         self.rest = rest
         self.bookSilence = bookSilence
         self.recorder = recorder
@@ -272,6 +277,10 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
             core.pointee.stats.resubscriptions += core.pointee.resyncRequests.count
             core.pointee.resyncRequests.removeAll(keepingCapacity: true)
         }
+        if let live, now >= nextLivePublish {
+            nextLivePublish = now + LiveCounters.interval
+            live.publish(core.pointee.stats)
+        }
         if let rest { return work + pollSnapshots(rest, now: now) }
         return work
     }
@@ -324,6 +333,7 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
     public mutating func finish() {
         supervisor.stop(now: MonotonicClock.now())
         recorder?.close()
+        live?.publish(core.pointee.stats)
         report(core.pointee.stats)
     }
 }

@@ -6,7 +6,10 @@ import Synchronization
 
 /// What a venue's feed runner reports when it stops.
 public final class FeedReport: Sendable {
+    /// The stage's counters and latency, filled in when it stops.
     public let stats = Mutex<IngestStats?>(nil)
+    /// Its counters while it runs.
+    public let live = LiveCounters()
     public init() {}
 }
 
@@ -82,7 +85,7 @@ public struct VenueFeedRunner: ~Copyable {
                 let client = rest.map { HTTPClient(address: restAddress!, port: $0.port, host: $0.host, tls: $0.tls ? context : nil) }
                 return IngestStage(
                     supervisor: supervisor, handler: handler, producer: producer.take()!, rest: client, recorder: recorder,
-                    bookSilence: bookSilence, report: { stats in report.stats.withLock { $0 = stats } })
+                    bookSilence: bookSilence, live: report.live, report: { stats in report.stats.withLock { $0 = stats } })
             }
         }
         let runner: Runner

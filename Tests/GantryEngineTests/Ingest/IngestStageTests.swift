@@ -120,15 +120,15 @@ struct EventBook: ~Copyable {
 struct IngestStageTests {
     static let xrp = FeedInstrument(symbol: "XRPUSDT", instrument: InstrumentId(raw: 9), priceScale: 4, quantityScale: 0)
 
-    func stage(port: Int, producer: consuming RingProducer<MarketEvent>, states: consuming RingProducer<ConnectionEvent>)
-        -> IngestStage<BybitFeed, RingProducer<ConnectionEvent>>
-    {
+    func stage(
+        port: Int, producer: consuming RingProducer<MarketEvent>, states: consuming RingProducer<ConnectionEvent>, live: LiveCounters? = nil
+    ) -> IngestStage<BybitFeed, RingProducer<ConnectionEvent>> {
         let feed = BybitFeed(venue: VenueId(raw: 5), instruments: [Self.xrp], depth: 500)
         let supervisor = WebSocketSupervisor(
             endpoint: WebSocketEndpoint(address: "127.0.0.1", port: port, host: "stream.bybit.test", path: "/v5/public/linear", tls: nil),
             venue: VenueId(raw: 5), index: 0, subscriptions: feed.subscriptions, sink: states,
             backoff: Backoff(initial: .milliseconds(20), maximum: .milliseconds(100), seed: 3), now: MonotonicClock.now())
-        return IngestStage(supervisor: supervisor, handler: feed, producer: producer)
+        return IngestStage(supervisor: supervisor, handler: feed, producer: producer, live: live)
     }
 
     /// Polls stage and server until `done` (or 5 s), draining the event ring into `view`.
@@ -185,7 +185,8 @@ struct IngestStageTests {
         let ring = try Ring<MarketEvent>.broadcast(capacity: 1 << 14, consumers: 1)
         var events = try ring.takeConsumer(0)
         let states = try Ring<ConnectionEvent>.spsc(capacity: 256)
-        var ingest = stage(port: server.listener.port, producer: try ring.takeProducer(), states: try states.takeProducer())
+        let counters = LiveCounters()
+        var ingest = stage(port: server.listener.port, producer: try ring.takeProducer(), states: try states.takeProducer(), live: counters)
         var view = EventBook()
         run(&ingest, &server, &events, &view) { view, _ in view.resets == 1 }
         server.push(lines[1])
@@ -220,5 +221,11 @@ struct IngestStageTests {
         let bids = view.book.bids.array
         #expect(bids == direct.book.bids.array)
         ingest.finish()
+        // A monitor on another thread reads the same counters, and what went wrong since it last looked.
+        let seen = counters.snapshot
+        #expect(seen.messages == ingest.stats.messages && seen.malformed == 2 && seen.resyncs == 1 && seen.disconnects == 1)
+        #expect(seen.unknown == 0 && seen.venueErrors == 0)
+        #expect(seen.trouble(since: LiveCounters.Snapshot()) == "malformed 2, resyncs 1, disconnects 1")
+        #expect(seen.trouble(since: seen) == "")
     }
 }
