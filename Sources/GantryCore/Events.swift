@@ -23,9 +23,11 @@ public enum MarketEventKind: UInt8, Sendable, BitwiseCopyable {
     /// A synthetic tick (demo and benchmarks).
     case synthetic = 6
     /// The last event of every venue message the ingest stage publishes, flagged `endOfMessage`: the message's
-    /// timestamps. `receiveTime` is the kernel's receive time, `decodedTime` when its decode and book apply were
-    /// done, `publishedTime` when its events were handed to the ring (just before the cursor store that makes
-    /// them visible); `venue`, `instrument`, `sequence` and `exchangeTime` are those of the event before it.
+    /// timestamps. `receiveTime` is the kernel's receive time (the stage's own clock for what it found itself:
+    /// a REST snapshot's arrival, a silent book, a dropped connection), `decodedTime` when its decode and book
+    /// apply were done, `publishedTime` when its events were handed to the ring (just before the cursor store
+    /// that makes them visible); `venue`, `instrument`, `sequence` and `exchangeTime` are those of the event
+    /// before it.
     case messageTimes = 7
 }
 

@@ -3,8 +3,9 @@ import GantryCore
 
 /// The events one venue message produced, gathered before they are published to the ring in one batch (one
 /// cursor store for a whole message). Preallocated for two full book sides and more; a message that needs more
-/// room (a deeper configured book, several snapshots in one message) doubles it, once, off the steady state:
-/// a message's events are never dropped, since a consumer's book would then be wrong while it looks live.
+/// room (a deeper configured book, several snapshots in one message) doubles it, as often as it must (each a
+/// reallocation, counted in `growths`; a grown batch keeps its room): a message's events are never dropped,
+/// since a consumer's book would then be wrong while it looks live.
 public struct EventBatch: ~Copyable {
     public private(set) var capacity: Int
     public internal(set) var count = 0
@@ -23,7 +24,7 @@ public struct EventBatch: ~Copyable {
     @inline(__always)
     public mutating func append(_ event: MarketEvent) {
         // The last slot is kept for the message's `messageTimes` event.
-        if count == capacity &- 1 { grow() }
+        if count >= capacity &- 1 { grow() }
         events[count] = event
         count += 1
     }
@@ -43,9 +44,11 @@ public struct EventBatch: ~Copyable {
     /// the venue, instrument, sequence, exchange and receive times of the event before it. Nothing if the
     /// message produced no events, or is ended already.
     public mutating func endMessage(decodedAt: Nanos) {
-        guard count > 0, count < capacity else { return }
+        guard count > 0 else { return }
         let last = events[count - 1]
         guard last.kind != .messageTimes else { return }
+        // `append` keeps the last slot free, so that an unended message always has room here.
+        precondition(count < capacity, "no room for the message's times")
         var times = MarketEvent(
             kind: .messageTimes, venue: last.venue, instrument: last.instrument, flags: .endOfMessage,
             sequence: last.sequence, exchangeTime: last.exchangeTime, receiveTime: last.receiveTime)

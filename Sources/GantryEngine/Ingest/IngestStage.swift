@@ -20,8 +20,12 @@ public struct IngestStats: Sendable {
     public var resyncs = 0
     public var unknownInstrument = 0
     public var malformed = 0
-    /// Events published to the ring.
+    /// Events published to the ring, and the batches they went in (one per message or stage finding, each
+    /// ended by its `messageTimes`).
     public var events = 0
+    public var batches = 0
+    /// Times the stage's event batch had to grow (a reallocation; a deeper book than the batch was made for).
+    public var batchGrowths = 0
     /// Times the ring was full and the stage waited for its slowest consumer.
     public var ringStalls = 0
     /// REST snapshots received, and requests that failed (HTTP status, timeout, connection).
@@ -135,6 +139,8 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
         }
         if wait.idles > 0 { stats.ringStalls += 1 }
         stats.events += batch.count
+        stats.batches += 1
+        stats.batchGrowths = batch.growths
         return published
     }
 
@@ -173,7 +179,8 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
 
 /// The first stage of the pipeline: one venue connection (kept up by a `WebSocketSupervisor`: subscriptions,
 /// heartbeats, reconnects), its feed handler (decode in place → book sync → events), and the broadcast ring
-/// the events go to, published one message at a time. Runs on its pinned runner; allocation-free per message.
+/// the events go to, published one message at a time. Runs on its pinned runner; allocation-free per message
+/// in steady state (a venue's error reply keeps its words, and a batch that must grow reallocates once).
 /// A dropped connection marks every book of the feed stale (consumers see `bookStale`) until the handler's
 /// snapshots rebuild them after the supervisor reconnects and resubscribes.
 public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEventSink & ~Copyable>: Stage, ~Copyable {

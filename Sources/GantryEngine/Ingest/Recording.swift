@@ -26,6 +26,8 @@ public struct IngestRecord: Sendable, Equatable {
 public enum RecordingError: Error, Equatable, Sendable, CustomStringConvertible {
     case cannotOpen(String)
     case notARecording(String)
+    /// An events file from an earlier version of Gantry (recorded before messages ended with `messageTimes`).
+    case olderVersion(String)
     /// The file ends inside a record (a torn tail: the recorder was killed mid-write). What came before is kept.
     case truncated(recordsRead: Int)
 
@@ -33,6 +35,7 @@ public enum RecordingError: Error, Equatable, Sendable, CustomStringConvertible 
         switch self {
         case .cannotOpen(let p): "cannot open \(p)"
         case .notARecording(let p): "\(p) is not a Gantry recording (bad magic)"
+        case .olderVersion(let p): "\(p) is an events file of an earlier Gantry version: record it again"
         case .truncated(let n): "the recording ends inside a record after \(n) whole records"
         }
     }
@@ -128,6 +131,7 @@ public func readIngestRecords(_ path: String, limit: Int = .max) throws(Recordin
 /// Reads an events file.
 public func readEvents(_ path: String) throws(RecordingError) -> [MarketEvent] {
     guard let data = FileManager.default.contents(atPath: path) else { throw .cannotOpen(path) }
+    if data.count >= 8 && Array(data.prefix(8)) == Array("GNTYEVT1".utf8) { throw .olderVersion(path) }
     guard data.count >= 8, Array(data.prefix(8)) == Array("GNTYEVT2".utf8) else { throw .notARecording(path) }
     let size = MemoryLayout<MarketEvent>.stride
     guard (data.count - 8) % size == 0 else { throw .truncated(recordsRead: (data.count - 8) / size) }

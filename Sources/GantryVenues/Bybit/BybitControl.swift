@@ -1,7 +1,7 @@
 extension Bybit {
     /// Classifies a message that is not order-book data. Bybit answers requests with `{"success":…,"ret_msg":…,
-    /// "conn_id":…,"op":"subscribe"|"unsubscribe"|"ping"|"pong"|…}`: a control message, or the venue's error
-    /// when `success` is false (its `ret_msg` says why). Anything else (another topic, a book topic of another
+    /// "conn_id":…,"op":"subscribe"|"unsubscribe"|"ping"|"pong"|…}`: a control message, or, when `success` is
+    /// false (with or without `op`), the venue's error, its `ret_msg` saying why. Anything else (another topic, a book topic of another
     /// `type`) is unknown. - Throws: `DecodeError` if it is not one JSON object.
     public static func classifyOther(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> OtherMessage {
         var op = false
@@ -18,7 +18,8 @@ extension Bybit {
                 try s.skipValue()
             }
         }
-        guard op else { return .unknown }
-        return success == false ? .error(text) : .control
+        // A refusal is an error whatever else it carries; a reply is control.
+        if success == false { return .error(text) }
+        return op ? .control : .unknown
     }
 }

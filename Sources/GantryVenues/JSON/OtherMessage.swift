@@ -21,7 +21,12 @@ public enum OtherMessage: Equatable, Sendable {
         var words = ""
         if let code, code.count > 0 { words = String(decoding: code, as: UTF8.self) + ": " }
         if let text, text.count > 0 { words += String(decoding: text, as: UTF8.self) } else { words += "no message" }
-        return .venueError(String(decoding: Array(words.utf8.prefix(errorTextLimit)), as: UTF8.self))
+        guard words.utf8.count > errorTextLimit else { return .venueError(words) }
+        // Cut on a character's first byte: a cut inside one would decode to a 3-byte replacement character.
+        let bytes = Array(words.utf8)
+        var end = errorTextLimit
+        while end > 0 && bytes[end] & 0xC0 == 0x80 { end -= 1 }
+        return .venueError(String(decoding: bytes[..<end], as: UTF8.self))
     }
 }
 

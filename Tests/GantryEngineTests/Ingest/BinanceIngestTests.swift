@@ -184,8 +184,9 @@ struct BinanceIngestTests {
         #expect(rest.targets.count == 3 && ingest.stats.snapshotFailures == 1)
         let rebuilt = (view.book.bids.array, view.book.asks.array)
         #expect(rebuilt.0 == model.bids.array && rebuilt.1 == model.asks.array)
-        let badStamps = view.badStamps
+        let (badStamps, ends) = (view.badStamps, view.ends)
         #expect(badStamps == 0, "every message and REST snapshot ends with its timestamps, in order")
+        #expect(ends == ingest.stats.batches, "one end (its times) per published batch")
         ingest.finish()
     }
 }

@@ -41,6 +41,13 @@ struct EventBatchTests {
         for p in 0..<7 { batch.append(Self.level(Int64(p), sequence: 2)) }
         batch.endMessage(decodedAt: Nanos(raw: 3))
         #expect(batch.count == 8 && batch.growths == 1, "a grown batch keeps its room")
+        // Appending after the end (the times in the last slot) grows the batch rather than writing past it.
+        var small = EventBatch(capacity: 2)
+        small.append(Self.level(1, sequence: 1))
+        small.endMessage(decodedAt: Nanos(raw: 4))
+        #expect(small.count == 2 && small.capacity == 2)
+        small.append(Self.level(2, sequence: 2))
+        #expect(small.count == 3 && small.capacity == 4 && small.buffer.map(\.kind) == [.levelChange, .messageTimes, .levelChange])
     }
 
     @Test("a replay compares a messageTimes event's ids and kernel time, not the run's own stamps")

@@ -56,6 +56,9 @@ struct RecordingTests {
         #expect(replayed.count == published.count && published.count > 1_000)
         #expect(zip(replayed, published).allSatisfy { sameEvent($0, $1) }, "the same events, in the same order")
         #expect(published.contains { $0.kind == .bookStale } && published.filter { $0.kind == .bookReset }.count >= 4)
+        // One messageTimes per published batch, each the batch's end.
+        let ends = published.filter { $0.flags.contains(.endOfMessage) }
+        #expect(ends.count == ingest.stats.batches && ends.allSatisfy { $0.kind == .messageTimes })
 
         // A torn tail (the recorder killed mid-write) is reported with the whole records before it.
         let path = dir + "/bybit.raw"
@@ -65,5 +68,16 @@ struct RecordingTests {
         #expect(try readIngestRecords(path, limit: records.count - 1) == Array(records.dropLast()))
         try Data("GNTYXXX1".utf8).write(to: URL(fileURLWithPath: path))
         #expect(throws: RecordingError.notARecording(path)) { try readIngestRecords(path) }
+
+        // The events file: written as the stage publishes, read back whole; one from before messages ended
+        // with their times is refused by name.
+        let eventsPath = dir + "/events.bin"
+        let eventsFile = try IngestRecorder.events(path: eventsPath)
+        published.withUnsafeBufferPointer { eventsFile.record(events: $0) }
+        eventsFile.close()
+        let readBack = try readEvents(eventsPath)
+        #expect(readBack.count == published.count && zip(readBack, published).allSatisfy { sameEvent($0, $1) })
+        try Data("GNTYEVT1".utf8).write(to: URL(fileURLWithPath: eventsPath))
+        #expect(throws: RecordingError.olderVersion(eventsPath)) { try readEvents(eventsPath) }
     }
 }

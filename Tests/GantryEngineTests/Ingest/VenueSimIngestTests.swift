@@ -174,6 +174,7 @@ struct VenueSimIngestTests {
         }
         #expect(btc.freshWhileStale == 0 && eth.freshWhileStale == 0, "\(kind): nothing published for a book that was not live")
         #expect(btc.badStamps == 0 && eth.badStamps == 0, "\(kind): every message ends with its timestamps, in order")
+        #expect(btc.ends + eth.ends == ingest.stats.batches, "\(kind): one end (its times) per published batch")
         #expect(ingest.stats.malformed == 0, "\(kind): every simulator message decoded")
         #expect(ingest.stats.unknown == 0 && ingest.stats.venueErrors == 0, "\(kind): every control message the simulator sent is one the venue documents")
         #expect(ingest.stats.control > 0, "\(kind): the subscription replies were counted as control")

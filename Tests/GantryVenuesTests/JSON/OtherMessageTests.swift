@@ -20,6 +20,7 @@ struct OtherMessageTests {
             == .venueError("error:handler not found,topic:orderbook.50.NOPE"))
         #expect(try classify(#"{"topic":"publicTrade.BTCUSDT","type":"snapshot","ts":1,"data":[]}"#, Bybit.classifyOther) == .unknown)
         #expect(try classify(#"{"hello":1}"#, Bybit.classifyOther) == .unknown)
+        #expect(try classify(#"{"success":false,"ret_msg":"params error"}"#, Bybit.classifyOther) == .venueError("params error"))
     }
 
     @Test("OKX: subscribe acks (recorded), notices and connection counts are control; error events carry code and msg; other channels unknown")
@@ -90,5 +91,18 @@ struct OtherMessageTests {
             return
         }
         #expect(words.utf8.count <= OtherMessage.errorTextLimit && words.hasPrefix("éé"))
+        // Cuts that would fall inside a character: one byte in front (Coinbase), a code in front (OKX).
+        let cases: [(String, (String) throws -> OtherMessage)] = [
+            (#"{"type":"error","message":"a\#(long)"}"#, { try classify($0, CoinbaseAdvanced.classifyOther) }),
+            (#"{"event":"error","code":"60012","msg":"\#(long)"}"#, { try classify($0, OKX.classifyOther) }),
+        ]
+        for (message, read) in cases {
+            guard case .venueError(let cut) = try read(message) else {
+                Issue.record("not an error: \(message.prefix(40))")
+                continue
+            }
+            #expect(cut.utf8.count <= OtherMessage.errorTextLimit && cut.utf8.count >= OtherMessage.errorTextLimit - 1)
+            #expect(!cut.contains("\u{FFFD}") && cut.hasSuffix("é"), "cut on a character's first byte")
+        }
     }
 }
