@@ -5,43 +5,16 @@ extension Binance {
     /// with the two in an `error` object): the venue's error. Anything else, such as another stream's event,
     /// raw or in the combined-stream envelope, is unknown. - Throws: `DecodeError` if it is not one JSON object.
     public static func classifyOther(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> OtherMessage {
-        var result = false
-        var code: UnsafeRawBufferPointer? = nil
-        var text: UnsafeRawBufferPointer? = nil
-        var isError = false
-        var event: UnsafeRawBufferPointer? = nil
-        func codeAndMessage(_ key: UnsafeRawBufferPointer, _ s: inout JSONScanner) throws(DecodeError) -> Bool {
-            if key.equals("code") {
-                code = try s.scalarOrSkip()
-            } else if key.equals("msg") {
-                text = try s.stringOrSkip()
-            } else {
-                return false
-            }
-            return true
+        let f = try JSONScanner.members(of: message, ["result", "code", "msg", "error", "e", "data"])
+        if let error = f[3] {
+            guard error.first == 0x7B else { return .error(error) }
+            let inner = try JSONScanner.members(of: error, ["code", "msg"])
+            return .error(inner[1], code: inner[0])
         }
-        try JSONScanner.topLevel(message) { key, s throws(DecodeError) in
-            let next = try s.peek()
-            if key.equals("result") {
-                result = true
-                try s.skipValue()
-            } else if try codeAndMessage(key, &s) {
-                isError = true
-            } else if key.equals("error") && next == 0x7B {
-                isError = true
-                try s.object { key, s throws(DecodeError) in if !(try codeAndMessage(key, &s)) { try s.skipValue() } }
-            } else if key.equals("e") {
-                event = try s.stringOrSkip()
-            } else if key.equals("data") && next == 0x7B {
-                try s.object { key, s throws(DecodeError) in
-                    if key.equals("e") { event = try s.stringOrSkip() } else { try s.skipValue() }
-                }
-            } else {
-                try s.skipValue()
-            }
-        }
-        if isError { return .error(text, code: code) }
-        if result { return .control }
+        if f[1] != nil || f[2] != nil { return .error(f[2], code: f[1]) }
+        if f[0] != nil { return .control }
+        var event = f[4]
+        if let data = f[5], data.first == 0x7B { event = try JSONScanner.members(of: data, ["e"])[0] }
         if let event, event.equals("serverShutdown") { return .control }
         return .unknown
     }

@@ -31,37 +31,28 @@ public enum OtherMessage: Equatable, Sendable {
 }
 
 extension JSONScanner {
-    /// The value if it is a string (its bytes, without quotes), else nil with the value skipped.
-    public mutating func stringOrSkip() throws(DecodeError) -> UnsafeRawBufferPointer? {
-        if try peek() == 0x22 { return try string() }
-        try skipValue()
-        return nil
-    }
-
-    /// The value's bytes if it is a string (without quotes) or a number, else nil with the value skipped.
-    public mutating func scalarOrSkip() throws(DecodeError) -> UnsafeRawBufferPointer? {
-        let b = try peek()
-        if b == 0x22 { return try string() }
-        if b == 0x2D || (b >= 0x30 && b <= 0x39) { return try numberBytes() }
-        try skipValue()
-        return nil
-    }
-
-    /// The value if it is `true` or `false`, else nil with the value skipped.
-    public mutating func boolOrSkip() throws(DecodeError) -> Bool? {
-        let b = try peek()
-        if b == 0x74 || b == 0x66 { return try bool() }
-        try skipValue()
-        return nil
-    }
-
-    /// Walks a whole message that is one JSON object: `body` gets each top-level key and must consume its value.
-    /// - Throws: `DecodeError` for anything that is not one object.
-    public static func topLevel(
-        _ message: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer, inout JSONScanner) throws(DecodeError) -> Void
-    ) throws(DecodeError) {
+    /// The values of the members named in `keys` of the JSON object that is the whole of `message` (the last of
+    /// a repeated name wins): a string's bytes without its quotes, anything else as written (a number, `true`,
+    /// `false`, `null`, or an object or array with its brackets, to read with `members` again); nil for a
+    /// member that is not there. For classifying messages that are not book data: rare, so an array is fine.
+    /// - Throws: `DecodeError` if `message` is not one JSON object.
+    public static func members(of message: UnsafeRawBufferPointer, _ keys: [StaticString]) throws(DecodeError) -> [UnsafeRawBufferPointer?] {
+        var values = [UnsafeRawBufferPointer?](repeating: nil, count: keys.count)
         var s = JSONScanner(message)
-        try s.object(body)
+        try s.object { key, s throws(DecodeError) in
+            guard let k = keys.firstIndex(where: { key.equals($0) }) else {
+                try s.skipValue()
+                return
+            }
+            if try s.peek() == 0x22 {
+                values[k] = try s.string()
+                return
+            }
+            let start = s.offset
+            try s.skipValue()
+            values[k] = UnsafeRawBufferPointer(rebasing: message[start..<s.offset])
+        }
         try s.expectEnd()
+        return values
     }
 }

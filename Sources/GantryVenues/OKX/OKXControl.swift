@@ -5,22 +5,9 @@ extension OKX {
     /// saying why. Anything else (another channel's push, another event) is unknown.
     /// - Throws: `DecodeError` if it is not one JSON object.
     public static func classifyOther(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> OtherMessage {
-        var event: UnsafeRawBufferPointer? = nil
-        var code: UnsafeRawBufferPointer? = nil
-        var text: UnsafeRawBufferPointer? = nil
-        try JSONScanner.topLevel(message) { key, s throws(DecodeError) in
-            if key.equals("event") {
-                event = try s.stringOrSkip()
-            } else if key.equals("code") {
-                code = try s.scalarOrSkip()
-            } else if key.equals("msg") {
-                text = try s.stringOrSkip()
-            } else {
-                try s.skipValue()
-            }
-        }
-        guard let event else { return .unknown }
-        if event.equals("error") || event.equals("channel-conn-count-error") { return .error(text, code: code) }
+        let f = try JSONScanner.members(of: message, ["event", "code", "msg"])
+        guard let event = f[0] else { return .unknown }
+        if event.equals("error") || event.equals("channel-conn-count-error") { return .error(f[2], code: f[1]) }
         if event.equals("subscribe") || event.equals("unsubscribe") || event.equals("login") || event.equals("notice")
             || event.equals("channel-conn-count") {
             return .control

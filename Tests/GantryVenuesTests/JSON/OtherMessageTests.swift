@@ -12,6 +12,22 @@ struct OtherMessageTests {
         try message.withBytes { bytes throws(DecodeError) in try venue(bytes) }
     }
 
+    @Test("members: a string's bytes without quotes, other values as written, containers read again, absent nil")
+    func members() throws {
+        let text = #"{"a":"x\"y","n":-12.5e3,"t":true,"z":null,"o":{"k":[1,{"e":"v"}],"e":"w"},"a":"last","u":[]}"#
+        func words(_ f: [UnsafeRawBufferPointer?]) -> [String?] { f.map { $0.map { String(decoding: $0, as: UTF8.self) } } }
+        var values: [String?] = []
+        var inner: [String?] = []
+        try text.withBytes { bytes in
+            let f = try JSONScanner.members(of: bytes, ["a", "n", "t", "z", "o", "u", "missing"])
+            values = words(f)
+            inner = words(try JSONScanner.members(of: f[4]!, ["e", "k"]))
+        }
+        #expect(values == ["last", "-12.5e3", "true", "null", #"{"k":[1,{"e":"v"}],"e":"w"}"#, "[]", nil])
+        #expect(inner == ["w", #"[1,{"e":"v"}]"#])
+        #expect(throws: DecodeError.self) { try #"{"a":1}{"#.withBytes { _ = try JSONScanner.members(of: $0, ["a"]) } }
+    }
+
     @Test("Bybit: op replies are control, success false is the venue's error, other topics unknown")
     func bybit() throws {
         #expect(try classify(#"{"success":true,"ret_msg":"subscribe","conn_id":"2324d924","req_id":"10001","op":"subscribe"}"#, Bybit.classifyOther) == .control)
