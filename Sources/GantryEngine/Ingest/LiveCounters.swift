@@ -19,7 +19,7 @@ public final class LiveCounters: Sendable {
 
     public init() {}
 
-    /// The figures now, in the order of `Snapshot`'s fields.
+    /// The figures now: each read whole, not all at one instant (the stage may copy between two loads).
     public var snapshot: Snapshot {
         Snapshot(
             messages: messages.load(ordering: .relaxed), malformed: malformed.load(ordering: .relaxed), unknown: unknown.load(ordering: .relaxed),
