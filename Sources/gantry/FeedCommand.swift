@@ -170,9 +170,15 @@ func runFeed(_ market: MarketConfiguration, venues: [VenueConfiguration], sim: B
             // What went wrong in each venue's stage this second (nothing printed when nothing did).
             for box in boxes {
                 let counters = box.feed.report.live.snapshot
-                let trouble = counters.trouble(since: box.lastCounters)
+                let earlier = box.lastCounters
                 box.lastCounters = counters
-                if !trouble.isEmpty { print("  ! \(box.feed.venue.name): \(trouble)") }
+                let trouble = counters.trouble(since: earlier)
+                guard !trouble.isEmpty else { continue }
+                let words = box.feed.report.live.lastWords.withLock { $0 }
+                var last = ""
+                if counters.malformed > earlier.malformed, let e = words.malformed { last += "; last malformed: \(e)" }
+                if counters.venueErrors > earlier.venueErrors, let w = words.venueError { last += "; the venue said: \(w)" }
+                print("  ! \(box.feed.venue.name): \(trouble)\(last)")
             }
             fflush(nil)
         }

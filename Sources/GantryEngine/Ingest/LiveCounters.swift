@@ -1,9 +1,12 @@
 import GantryCore
+import GantryVenues
 import Synchronization
 
 /// An ingest stage's counters while it runs, for a monitor on another thread (`gantry feed` prints what changed
 /// each second): the stage copies its own counters here every `LiveCounters.interval`, with relaxed stores
-/// from its one thread (plain stores on x86; nothing per message), and a reader sees each figure whole.
+/// from its one thread (plain stores on x86; nothing per message), and a reader sees each figure whole. The
+/// last malformed message's error and the venue's last error words go under a lock, taken by the stage only
+/// when one of those counts moved (rare: a malformed message or a refusal, never the steady state).
 public final class LiveCounters: Sendable {
     public let messages = Atomic<Int>(0)
     public let malformed = Atomic<Int>(0)
@@ -13,6 +16,8 @@ public final class LiveCounters: Sendable {
     public let disconnects = Atomic<Int>(0)
     public let silences = Atomic<Int>(0)
     public let ringStalls = Atomic<Int>(0)
+    /// The last malformed message's error and the venue's last error reply, as the stage last copied them.
+    public let lastWords = Mutex<(malformed: DecodeError?, venueError: String?)>((nil, nil))
 
     /// How often a running stage copies its counters here.
     public static var interval: Nanos { .milliseconds(100) }
@@ -30,6 +35,10 @@ public final class LiveCounters: Sendable {
 
     /// Copies `stats`' counters (on the stage's thread).
     func publish(_ stats: borrowing IngestStats) {
+        if stats.malformed != malformed.load(ordering: .relaxed) || stats.venueErrors != venueErrors.load(ordering: .relaxed) {
+            let words = (stats.lastError, stats.lastVenueError)
+            lastWords.withLock { $0 = words }
+        }
         messages.store(stats.messages, ordering: .relaxed)
         malformed.store(stats.malformed, ordering: .relaxed)
         unknown.store(stats.unknown, ordering: .relaxed)

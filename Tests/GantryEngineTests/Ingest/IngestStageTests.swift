@@ -227,5 +227,7 @@ struct IngestStageTests {
         #expect(seen.unknown == 0 && seen.venueErrors == 0)
         #expect(seen.trouble(since: LiveCounters.Snapshot()) == "malformed 2, resyncs 1, disconnects 1")
         #expect(seen.trouble(since: seen) == "")
+        let words = counters.lastWords.withLock { $0 }
+        #expect(words.malformed != nil && words.malformed == ingest.stats.lastError && words.venueError == nil)
     }
 }
