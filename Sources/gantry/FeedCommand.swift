@@ -96,7 +96,7 @@ final class FeedBox {
 }
 
 /// Runs the venues' feeds until the time is up or a signal arrives; prints a block a second and a summary.
-/// - Returns: false if any feed saw malformed messages or no book came up.
+/// - Returns: false if any feed saw malformed messages or a venue's error reply, or no book came up.
 func runFeed(_ market: MarketConfiguration, venues: [VenueConfiguration], sim: Bool, seconds: Int, record: String? = nil) throws -> Bool {
     let eventsFile = try record.map { try IngestRecorder.events(path: $0 + "/events.bin") }
     let machine = Machine.current()

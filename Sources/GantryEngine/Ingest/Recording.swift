@@ -11,7 +11,7 @@ import GantryCore
 //                4 the connection opened, 5 a silence check that found silent books, its bytes the limit in ns
 //                as an i64; time the kernel receive time, or the stage's clock for 3–5, monotonic ns)
 //   events file  "GNTYEVT2", then 64-byte `MarketEvent`s as they are in memory (version 2: each message's
-//                events end with its `messageTimes`; a version 1 file, from before, is refused as not a recording)
+//                events end with its `messageTimes`; a version 1 file, from before, is refused as `olderVersion`)
 
 /// One thing the ingest stage took in.
 public struct IngestRecord: Sendable, Equatable {
