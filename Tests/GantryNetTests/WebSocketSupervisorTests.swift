@@ -113,6 +113,37 @@ struct WebSocketSupervisorTests {
         #expect(stale - open < .milliseconds(1_000))
     }
 
+    @Test("a venue's keep-alive text goes out every period while the connection is open, traffic or not")
+    func keepAlive() throws {
+        var venue = try TestVenue()
+        let ring = try Ring<ConnectionEvent>.spsc(capacity: 64)
+        var consumer = try ring.takeConsumer()
+        // The protocol's pings would come after 10 s of silence; the keep-alive every 100 ms regardless.
+        var feed = supervisor(port: venue.listener.port, producer: try ring.takeProducer())
+        feed.keepAlive = KeepAlive(text: #"{"op":"ping"}"#, every: .milliseconds(100))
+        var events: [ConnectionEvent] = []
+        var opened: Nanos? = nil
+        let deadline = MonotonicClock.now() + .seconds(5)
+        while MonotonicClock.now() < deadline && venue.received.count < 4 {
+            _ = feed.poll(now: MonotonicClock.now()) { event in
+                if case .open = event { opened = MonotonicClock.now() }
+            }
+            venue.poll()
+            // Traffic from the venue all along: the keep-alive is not a reply to silence.
+            if venue.hasConnection {
+                let tick = Array(#"{"tick":1}"#.utf8)
+                tick.withUnsafeBytes { _ = venue.connection!.send(.text, $0) }
+            }
+            states(&consumer, into: &events)
+            usleep(1_000)
+        }
+        let elapsed = MonotonicClock.now() - (opened ?? MonotonicClock.now())
+        #expect(venue.received == ["text:{\"subscribe\":\"btcusdt@depth\"}"] + Array(repeating: #"text:{"op":"ping"}"#, count: 3))
+        #expect(elapsed >= .milliseconds(300), "three periods after the open, not sooner")
+        #expect(venue.accepted == 1)
+        feed.stop(now: MonotonicClock.now())
+    }
+
     @Test("a refused connection is retried with growing, capped, jittered delays")
     func refused() throws {
         let closed = try TCPListener(host: "127.0.0.1", port: 0)

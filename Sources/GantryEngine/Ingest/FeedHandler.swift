@@ -1,5 +1,6 @@
 import GantryBook
 import GantryCore
+import GantryNet
 import GantryVenues
 
 /// What one venue message did, for the ingest stage's counters and the journal.
@@ -66,9 +67,14 @@ public protocol FeedHandler: ~Copyable {
 
     /// Restarts every book's silence clock: the connection has just opened and subscribed.
     mutating func restartSilenceClocks(at now: Nanos)
+
+    /// The application-level heartbeat the venue asks its clients to send (nil: none beyond the WebSocket
+    /// protocol's pings, which the supervisor sends after silence).
+    var keepAlive: KeepAlive? { get }
 }
 
 extension FeedHandler where Self: ~Copyable {
+    public var keepAlive: KeepAlive? { nil }
     public func resubscribe(_ instrument: InstrumentId, _ send: (UnsafeRawBufferPointer) -> Void) {}
     public mutating func snapshotRequests(now: Nanos, _ request: (InstrumentId, String) -> Void) {}
     public mutating func snapshotArrived(

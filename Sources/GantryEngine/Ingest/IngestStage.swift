@@ -220,6 +220,8 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
         self.bookSilence = bookSilence
         self.recorder = recorder
         self.supervisor = supervisor
+        // The venue's own heartbeat, if it asks for one, unless the caller set another.
+        if self.supervisor.keepAlive == nil { self.supervisor.keepAlive = handler.keepAlive }
         core = .allocate(capacity: 1)
         var resync: [InstrumentId] = []
         resync.reserveCapacity(256)

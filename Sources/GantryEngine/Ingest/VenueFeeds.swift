@@ -1,5 +1,6 @@
 import GantryBook
 import GantryCore
+import GantryNet
 import GantryVenues
 
 extension EventBatch {
@@ -70,11 +71,17 @@ public struct BybitFeed: FeedHandler, ~Copyable {
     public let venue: VenueId
     public let depth: Int
     public var books: BookTable<BybitBookSync>
+    /// Bybit asks clients to send `{"op":"ping"}` every 20 s to keep the connection (answered with
+    /// `"ret_msg":"pong"`, a control message).
+    public let keepAlive: KeepAlive?
 
-    /// - Parameter depth: The subscribed depth (1, 50, 200 or 1000).
-    public init(venue: VenueId, instruments: [FeedInstrument], depth: Int = 200) {
+    /// - Parameters:
+    ///   - depth: The subscribed depth (1, 50, 200 or 1000).
+    ///   - pingEvery: How often to send Bybit's heartbeat.
+    public init(venue: VenueId, instruments: [FeedInstrument], depth: Int = 200, pingEvery: Nanos = .seconds(20)) {
         self.venue = venue
         self.depth = depth
+        keepAlive = KeepAlive(text: #"{"op":"ping"}"#, every: pingEvery)
         books = BookTable(instruments) {
             BybitBookSync(venue: venue, instrument: $0.instrument, priceScale: $0.priceScale, quantityScale: $0.quantityScale, depth: depth)
         }
@@ -133,9 +140,14 @@ public struct BybitFeed: FeedHandler, ~Copyable {
 public struct OKXFeed: FeedHandler, ~Copyable {
     public let venue: VenueId
     public var books: BookTable<OKXBookSync>
+    /// OKX drops a connection that hears nothing for 30 s and asks clients to send the text `ping` well within
+    /// that (answered with the text `pong`, a control message).
+    public let keepAlive: KeepAlive?
 
-    public init(venue: VenueId, instruments: [FeedInstrument], depth: Int = 5_000) {
+    /// - Parameter pingEvery: How often to send OKX's heartbeat (under 30 s).
+    public init(venue: VenueId, instruments: [FeedInstrument], depth: Int = 5_000, pingEvery: Nanos = .seconds(20)) {
         self.venue = venue
+        keepAlive = KeepAlive(text: "ping", every: pingEvery)
         books = BookTable(instruments) {
             OKXBookSync(venue: venue, instrument: $0.instrument, priceScale: $0.priceScale, quantityScale: $0.quantityScale, depth: depth)
         }
@@ -143,7 +155,11 @@ public struct OKXFeed: FeedHandler, ~Copyable {
 
     public mutating func handle(_ message: UnsafeRawBufferPointer, receiveTime: Nanos, into batch: inout EventBatch) -> FeedOutcome {
         let m: OKX.BookMessage
-        do throws(DecodeError) { m = try OKX.decodeBook(message) } catch { return decodeFailure(error, message, OKX.classifyOther) }
+        do throws(DecodeError) { m = try OKX.decodeBook(message) } catch {
+            // The answer to the heartbeat is the bare text `pong`, not JSON.
+            if OKX.isPong(message) { return .control }
+            return decodeFailure(error, message, OKX.classifyOther)
+        }
         guard let i = books.index(of: m.instrument, heardAt: receiveTime) else { return .unknownInstrument }
         let venue = self.venue
         let sequence = UInt64(max(m.seqId ?? 0, 0))

@@ -86,3 +86,16 @@ public struct Heartbeat: Sendable, Equatable {
         return .none
     }
 }
+
+/// A venue's application-level heartbeat: a text message a client sends every `every` to keep its connection
+/// (the venue drops clients that stay silent), answered by a message of the venue's own.
+public struct KeepAlive: Sendable, Equatable {
+    public let text: [UInt8]
+    public let every: Nanos
+
+    public init(text: String, every: Nanos) {
+        precondition(every > .zero, "a keep-alive needs a period")
+        self.text = Array(text.utf8)
+        self.every = every
+    }
+}

@@ -51,6 +51,11 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
     var due: Nanos
     var openedAt = Nanos.zero
     var lastCheck = Nanos.zero
+    /// An application-level heartbeat the venue asks clients for (Bybit's `{"op":"ping"}`, OKX's text `ping`):
+    /// sent as a text message every `every` while the connection is open, whatever the traffic; its answer
+    /// reaches the handler as a message. Nil: the protocol's own pings (after silence) are all it needs.
+    public var keepAlive: KeepAlive? = nil
+    var lastKeepAlive = Nanos.zero
     var attempt: UInt32 = 0
     /// Events the sink could not take yet, oldest first.
     var undelivered: [ConnectionEvent] = []
@@ -114,6 +119,7 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
             heartbeat = Heartbeat(pingInterval: heartbeat.pingInterval, staleAfter: heartbeat.staleAfter, now: now)
             publish(.open, now: now)
             for s in subscriptions { s.withUnsafeBytes { _ = connection!.send(.text, $0) } }
+            lastKeepAlive = now
         }
         if traffic { heartbeat.received(at: now) }
         if let code = ended {
@@ -131,6 +137,11 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
         // The heartbeat is checked every few milliseconds, not on every poll.
         if state == .open && now - lastCheck >= .milliseconds(5) {
             lastCheck = now
+            if let keepAlive, now - lastKeepAlive >= keepAlive.every {
+                lastKeepAlive = now
+                keepAlive.text.withUnsafeBytes { _ = connection!.send(.text, $0) }
+                work += 1
+            }
             switch heartbeat.check(now: now) {
             case .none: break
             case .sendPing:

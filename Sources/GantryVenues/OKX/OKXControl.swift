@@ -1,4 +1,7 @@
 extension OKX {
+    /// Whether the message is OKX's answer to the text `ping`: the text `pong`.
+    public static func isPong(_ message: UnsafeRawBufferPointer) -> Bool { message.equals("pong") }
+
     /// Classifies a message that is not `books` data. OKX's events: `subscribe`, `unsubscribe`, `login`,
     /// `notice` (a service upgrade ahead) and `channel-conn-count` are control messages; `error` and
     /// `channel-conn-count-error` (the server ended a subscription) are the venue's errors, `code` and `msg`

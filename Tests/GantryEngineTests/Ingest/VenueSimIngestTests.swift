@@ -193,7 +193,8 @@ struct VenueSimIngestTests {
     @Test("Bybit: orderbook.50 snapshot and deltas; a gap, a duplicate, reordering, a drop, a frozen venue and a silent book")
     func bybit() throws {
         let pair = SimPair.of(.bybit)
-        let feed = BybitFeed(venue: VenueId(raw: 3), instruments: pair.feedInstruments, depth: 50)
+        // Bybit's heartbeat every 150 ms (20 s in service): its pong answers go through the feed all along.
+        let feed = BybitFeed(venue: VenueId(raw: 3), instruments: pair.feedInstruments, depth: 50, pingEvery: .milliseconds(150))
         let subscriptions = feed.subscriptions
         try exercise(.bybit, handler: feed, subscriptions: subscriptions, path: "/v5/public/spot", depth: 50,
             faults: [.gap, .duplicate, .reorder, .disconnect, .stale, .silentBook])
@@ -202,7 +203,8 @@ struct VenueSimIngestTests {
     @Test("OKX: books with seqId/prevSeqId and checksums; a gap, a bad checksum, reordering, a drop, a frozen venue and a silent book")
     func okx() throws {
         let pair = SimPair.of(.okx)
-        let feed = OKXFeed(venue: VenueId(raw: 3), instruments: pair.feedInstruments, depth: 400)
+        // OKX's text `ping` every 150 ms (20 s in service), answered by the bare text `pong`.
+        let feed = OKXFeed(venue: VenueId(raw: 3), instruments: pair.feedInstruments, depth: 400, pingEvery: .milliseconds(150))
         let subscriptions = feed.subscriptions
         try exercise(.okx, handler: feed, subscriptions: subscriptions, path: "/ws/v5/public", depth: 400,
             faults: [.gap, .badChecksum, .reorder, .duplicate, .disconnect, .stale, .silentBook])
