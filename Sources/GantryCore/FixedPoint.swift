@@ -275,7 +275,7 @@ public enum FixedPoint {
 
     /// The value of the first `n` (0...8) bytes of `word`, which are ASCII digits, byte 0 the most significant.
     @inlinable @inline(__always)
-    static func digitsValue(_ word: UInt64, _ n: Int) -> UInt64 {
+    public static func digitsValue(_ word: UInt64, _ n: Int) -> UInt64 {
         if n == 0 { return 0 }
         // Move the n digits to the top of the word (the vacated low bytes read as leading zeros), then combine
         // pairs, quads and octets.

@@ -1,5 +1,33 @@
 import GantryCore
 
+/// The keys of a level object, and the texts the quick path compares before each value: `{"<price>":` and
+/// `,"<quantity>":`. Written out by the venue, as literals, so that they are constants where they are compared
+/// (`PackedLiteral`); `LevelObjectKeys.matched` checks that they agree with the keys.
+public struct LevelObjectKeys: Sendable {
+    public let price: StaticString
+    public let quantity: StaticString
+    @usableFromInline let prefix: PackedLiteral
+    @usableFromInline let middle: PackedLiteral
+
+    /// - Parameters:
+    ///   - prefix: `{"<price>":`, at most 16 bytes.
+    ///   - middle: `,"<quantity>":`, at most 16 bytes.
+    @_transparent
+    public init(price: StaticString, quantity: StaticString, prefix: StaticString, middle: StaticString) {
+        self.price = price
+        self.quantity = quantity
+        self.prefix = PackedLiteral(prefix)
+        self.middle = PackedLiteral(middle)
+    }
+
+    /// Whether the quick path's texts are those the keys make (checked by the venues' tests).
+    public var matched: Bool {
+        func bytes(_ s: StaticString) -> [UInt8] { Array(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
+        return prefix == PackedLiteral(bytes: Array("{\"".utf8) + bytes(price) + Array("\":".utf8))
+            && middle == PackedLiteral(bytes: Array(",\"".utf8) + bytes(quantity) + Array("\":".utf8))
+    }
+}
+
 /// Level arrays whose levels are objects: Kraken v2 `[{"price":45283.5,"qty":0.1},…]` (JSON numbers),
 /// Coinbase's REST book `[{"price":"…","size":"…"},…]` (strings). Keys in any order; other keys skipped.
 public enum LevelObjects {
@@ -8,19 +36,21 @@ public enum LevelObjects {
     ///   negative size.
     @inlinable
     public static func forEach(
-        _ message: UnsafeRawBufferPointer, at: Int, _ side: Side, priceKey: StaticString, quantityKey: StaticString,
-        priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void
+        _ message: UnsafeRawBufferPointer, at: Int, _ side: Side, keys: LevelObjectKeys, priceScale: Int, quantityScale: Int,
+        _ body: (Side, Price, Quantity) -> Void
     ) throws(DecodeError) {
         var c = ByteCursor(message, at: at)
-        try parse(&c, side, priceKey: priceKey, quantityKey: quantityKey, priceScale: priceScale, quantityScale: quantityScale, body)
+        try parse(&c, side, keys: keys, priceScale: priceScale, quantityScale: quantityScale, body)
     }
 
     /// Reads the level array at the cursor (which it leaves after the closing bracket).
     @inlinable
     static func parse(
-        _ c: inout ByteCursor, _ side: Side, priceKey: StaticString, quantityKey: StaticString, priceScale: Int,
-        quantityScale: Int, _ body: (Side, Price, Quantity) -> Void
+        _ c: inout ByteCursor, _ side: Side, keys: LevelObjectKeys, priceScale: Int, quantityScale: Int,
+        _ body: (Side, Price, Quantity) -> Void
     ) throws(DecodeError) {
+        let priceKey = keys.price
+        let quantityKey = keys.quantity
         // Checked once per array (the digit reader indexes its powers of ten by the scale).
         try LevelArrays.checkScales(priceScale, quantityScale, priceKey)
         try c.expect(0x5B, "[")
@@ -28,7 +58,7 @@ public enum LevelObjects {
         let quickPrice = ShortScale(priceScale)
         let quickQuantity = ShortScale(quantityScale)
         while true {
-            if let (price, quantity) = quickLevel(&c, priceKey, quantityKey, priceScale: quickPrice, quantityScale: quickQuantity) {
+            if let (price, quantity) = quickLevel(&c, prefix: keys.prefix, middle: keys.middle, priceScale: quickPrice, quantityScale: quickQuantity) {
                 body(side, Price(raw: price), Quantity(raw: quantity))
                 if try c.nextElement() { continue }
                 return
@@ -64,19 +94,40 @@ public enum LevelObjects {
     /// with the keys in that order, no white space and each decimal a JSON number or a string `digits[.digits]`
     /// short enough for `FixedPoint.shortPrefix`; the cursor is left after the closing brace.
     /// Nil (the cursor untouched) for anything else, which the general read then takes or rejects.
-    @inlinable @inline(__always)
+    ///
+    /// `prefix` is `{"<priceKey>":` and `middle` `,"<quantityKey>":` (`LevelObjectKeys`): each is one two-word
+    /// comparison, whatever the keys (see `PackedLiteral`).
+    @_transparent @usableFromInline
     static func quickLevel(
-        _ c: inout ByteCursor, _ priceKey: StaticString, _ quantityKey: StaticString, priceScale: ShortScale,
-        quantityScale: ShortScale
+        _ c: inout ByteCursor, prefix: PackedLiteral, middle: PackedLiteral, priceScale: ShortScale, quantityScale: ShortScale
     ) -> (Int64, Int64)? {
-        guard var m = LiteralMatcher(c.bytes) else { return nil }
-        m.i = c.i
-        guard m.literal(#"{""#), m.literal(priceKey), m.literal(#"":"#), let price = m.numberOrQuoted(scale: priceScale), price > 0,
-            m.literal(#",""#), m.literal(quantityKey), m.literal(#"":"#), let quantity = m.numberOrQuoted(scale: quantityScale),
-            m.literal("}")
-        else { return nil }
-        c.i = m.i
+        let p = c.p
+        let end = c.end
+        var j = c.i
+        guard end &- j >= 16, prefix.matches(p, at: j) else { return nil }
+        j &+= prefix.count
+        guard let price = quickValue(p, &j, end, priceScale), price > 0, end &- j >= 16, middle.matches(p, at: j) else { return nil }
+        j &+= middle.count
+        guard let quantity = quickValue(p, &j, end, quantityScale), j < end, p[j] == 0x7D else { return nil }
+        c.i = j &+ 1
         return (price, quantity)
+    }
+
+    /// A decimal `digits[.digits]` at `j`, as a JSON number or a string without escapes (see
+    /// `FixedPoint.shortPrefix`); `j` is left after it (after the closing quote of a string). Nil for anything
+    /// else; what follows a number is for the caller to check.
+    @_transparent @usableFromInline
+    static func quickValue(_ p: UnsafePointer<UInt8>, _ j: inout Int, _ end: Int, _ scale: ShortScale) -> Int64? {
+        guard j < end else { return nil }
+        if p[j] != 0x22 {
+            guard let (value, next) = FixedPoint.shortPrefix(p, from: j, end: end, scale: scale) else { return nil }
+            j = next
+            return value
+        }
+        guard let (value, next) = FixedPoint.shortPrefix(p, from: j &+ 1, end: end, scale: scale), next < end, p[next] == 0x22
+        else { return nil }
+        j = next &+ 1
+        return value
     }
 
     /// Steps over a level array whose levels all have the layout `quickLevel` reads (the values not parsed);

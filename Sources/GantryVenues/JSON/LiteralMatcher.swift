@@ -61,16 +61,28 @@ struct LiteralMatcher {
     @inlinable @inline(__always)
     func integer(before j: Int) -> (UInt64, start: Int)? {
         guard j <= end else { return nil }
+        if j &- 16 >= i {
+            // Up to 16 digits (checksums, ids, times) from the two words before `j`, with no byte loop: the digits
+            // are the high bytes of each word above its highest non-digit.
+            let last = UInt64(littleEndian: UnsafeRawPointer(p + (j &- 8)).loadUnaligned(as: UInt64.self))
+            let lastFlags = Self.nonDigits(last)
+            if lastFlags != 0 {
+                let n = lastFlags.leadingZeroBitCount &>> 3
+                guard n > 0 else { return nil }
+                return (FixedPoint.digitsValue(last &>> UInt64(truncatingIfNeeded: 8 &* (8 &- n)), n), j &- n)
+            }
+            let first = UInt64(littleEndian: UnsafeRawPointer(p + (j &- 16)).loadUnaligned(as: UInt64.self))
+            let m = Self.nonDigits(first).leadingZeroBitCount &>> 3
+            if m < 8 {
+                let high = m == 0 ? 0 : FixedPoint.digitsValue(first &>> UInt64(truncatingIfNeeded: 8 &* (8 &- m)), m)
+                return (high &* 100_000_000 &+ FixedPoint.digitsValue(last, 8), j &- 8 &- m)
+            }
+        }
         var k = j
         var found = false
         if j &- 8 >= i {
-            // The eight bytes before `j` at once: the digits are the word's high bytes above its highest
-            // non-digit. The flags must be exact in every byte (the carry-free form), not only the lowest.
             let word = UInt64(littleEndian: UnsafeRawPointer(p + (j &- 8)).loadUnaligned(as: UInt64.self))
-            let low = word & 0x7F7F_7F7F_7F7F_7F7F
-            let atLeastZero = low &+ 0x5050_5050_5050_5050
-            let aboveNine = low &+ 0x4646_4646_4646_4646
-            let nonDigits = (~atLeastZero | aboveNine | word) & 0x8080_8080_8080_8080
+            let nonDigits = Self.nonDigits(word)
             if nonDigits != 0 {
                 k = j &- (nonDigits.leadingZeroBitCount &>> 3)
                 found = true
@@ -84,6 +96,16 @@ struct LiteralMatcher {
         }
         guard k < j, let (value, next) = FixedPoint.unsignedInteger(p, from: k, end: j), next == j else { return nil }
         return (value, k)
+    }
+
+    /// 0x80 in each byte of `word` that is not an ASCII digit, exact in every byte (the carry-free form: a word
+    /// read backwards needs its highest flag, not only its lowest).
+    @inlinable @inline(__always)
+    static func nonDigits(_ word: UInt64) -> UInt64 {
+        let low = word & 0x7F7F_7F7F_7F7F_7F7F
+        let atLeastZero = low &+ 0x5050_5050_5050_5050
+        let aboveNine = low &+ 0x4646_4646_4646_4646
+        return (~atLeastZero | aboveNine | word) & 0x8080_8080_8080_8080
     }
 
     /// `integer(before:)` with an optional minus sign, as an `Int64`.

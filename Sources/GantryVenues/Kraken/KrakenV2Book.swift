@@ -31,22 +31,25 @@ public enum KrakenV2 {
                     message, first: bids, .buy, firstKey: "bids", secondKey: "asks", tail: tail, secondRequired: false
                 ) {
                     (c: inout ByteCursor, side: Side, _: StaticString) throws(DecodeError) in
-                    try LevelObjects.parse(
-                        &c, side, priceKey: "price", quantityKey: "qty", priceScale: priceScale, quantityScale: quantityScale, body)
+                    try LevelObjects.parse(&c, side, keys: KrakenV2.levelKeys, priceScale: priceScale, quantityScale: quantityScale, body)
                 }
                 return
             }
             if bids >= 0 {
                 try LevelObjects.forEach(
-                    message, at: bids, .buy, priceKey: "price", quantityKey: "qty", priceScale: priceScale,
-                    quantityScale: quantityScale, body)
+                    message, at: bids, .buy, keys: KrakenV2.levelKeys, priceScale: priceScale, quantityScale: quantityScale, body)
             }
             if asks >= 0 {
                 try LevelObjects.forEach(
-                    message, at: asks, .sell, priceKey: "price", quantityKey: "qty", priceScale: priceScale,
-                    quantityScale: quantityScale, body)
+                    message, at: asks, .sell, keys: KrakenV2.levelKeys, priceScale: priceScale, quantityScale: quantityScale, body)
             }
         }
+    }
+
+    /// A level's keys, `{"price":…,"qty":…}`.
+    @_transparent
+    public static var levelKeys: LevelObjectKeys {
+        LevelObjectKeys(price: "price", quantity: "qty", prefix: #"{"price":"#, middle: #","qty":"#)
     }
 
     /// Decodes a book push. - Throws: `DecodeError`; `.unknownMessage` for other channels (`heartbeat`,

@@ -18,16 +18,40 @@ struct QuickPathTests {
     func levelObjects() {
         // Kraken's "Book checksum (v2)" guide's levels, and Coinbase's REST book shape.
         let kraken = #"[{"price":45285.2,"qty":0.00100000},{"price":45286.4,"qty":1.54582015}]"#
+        let keys = KrakenV2.levelKeys
+        #expect(keys.matched)
+        // Texts that do not agree with the keys, or longer than two words, are caught.
+        #expect(!LevelObjectKeys(price: "price", quantity: "qty", prefix: #"{"prices":"#, middle: #","qty":"#).matched)
+        #expect(!LevelObjectKeys(price: "price", quantity: "qty", prefix: #"{"price":"#, middle: #","qtY":"#).matched)
+        #expect(PackedLiteral(#"{"a_very_long_key":"#).count == 0)
+        #expect(PackedLiteral(#"{"price":"#) == PackedLiteral(bytes: Array(#"{"price":"#.utf8)))
+        // Quoted values (as Coinbase's REST book sends them) are taken by the same quick read.
+        let quoted = #"{"price":"45285.2","qty":"0.001"}"#
+        #expect(cursor(quoted + #",{"price":"45285.3","qty":"1"}]"#) { c in
+            LevelObjects.quickLevel(&c, prefix: keys.prefix, middle: keys.middle, priceScale: ShortScale(1), quantityScale: ShortScale(8)).map { [$0.0, $0.1, Int64(c.i)] }
+        } == [452_852, 100_000, Int64(quoted.utf8.count)])
+        // A price of zero is for the general read to refuse (stepping over does not judge values).
+        #expect(cursor(#"{"price":0,"qty":1},{"price":1,"qty":1}]"#) { c in
+            LevelObjects.quickLevel(&c, prefix: keys.prefix, middle: keys.middle, priceScale: ShortScale(1), quantityScale: ShortScale(8))
+        } == nil)
         let level = cursor(String(kraken.dropFirst())) { c in
-            LevelObjects.quickLevel(&c, "price", "qty", priceScale: ShortScale(1), quantityScale: ShortScale(8)).map { [$0.0, $0.1, Int64(c.i)] }
+            LevelObjects.quickLevel(&c, prefix: keys.prefix, middle: keys.middle, priceScale: ShortScale(1), quantityScale: ShortScale(8)).map { [$0.0, $0.1, Int64(c.i)] }
         }
         #expect(level == [452_852, 100_000, 34])
         #expect(cursor(kraken) { c in LevelObjects.quickSkip(&c, "price", "qty") ? c.i : -1 } == kraken.utf8.count)
         let coinbase = #"[{"price":"21921.73","size":"0.06317902"}]"#
         #expect(cursor(coinbase) { c in LevelObjects.quickSkip(&c, "price", "size") ? c.i : -1 } == coinbase.utf8.count)
-        // An exponent, a sign, white space: left to the general reads.
-        for other in [#"{"price":4.5e4,"qty":1}"#, #"{"price":-1,"qty":1}"#, #"{ "price":1,"qty":1}"#, #"{"qty":1,"price":1}"#] {
-            #expect(cursor(other) { c in LevelObjects.quickLevel(&c, "price", "qty", priceScale: ShortScale(1), quantityScale: ShortScale(8)) } == nil)
+        #expect(cursor(#"{"price":1,"qty":1},{"price":1,"qty":1}]"#) { c in
+            LevelObjects.quickLevel(&c, prefix: keys.prefix, middle: keys.middle, priceScale: ShortScale(1), quantityScale: ShortScale(8)).map { [$0.0, $0.1] }
+        } == [10, 100_000_000])
+        // An exponent, a sign, white space, other keys: left to the general reads.
+        for other in [
+            #"{"price":4.5e4,"qty":1}"#, #"{"price":-1,"qty":1}"#, #"{ "price":1,"qty":1}"#, #"{"qty":1,"price":1}"#,
+            #"{"price":1,"qty":1 }"#, #"{"price":"1,"qty":1}"#, #"{"pride":1,"qty":1}"#, #"{"price":1,"qtz":1}"#,
+            #"{"price":1.,"qty":1}"#,
+        ] {
+            // Followed by another level, so that the message is long enough for the quick read's word loads.
+            #expect(cursor(other + #",{"price":1,"qty":1}]"#) { c in LevelObjects.quickLevel(&c, prefix: keys.prefix, middle: keys.middle, priceScale: ShortScale(1), quantityScale: ShortScale(8)) } == nil)
             #expect(cursor("[" + other + "]") { c in LevelObjects.quickSkip(&c, "price", "qty") ? 1 : 0 } == 0)
         }
     }

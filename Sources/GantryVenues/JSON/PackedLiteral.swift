@@ -1,0 +1,52 @@
+/// Up to 16 bytes of literal text held in two words with their masks, for a quick path that compares the same
+/// text at many places of a message (a level object's `{"price":` before every level): compared with two
+/// word loads, two exclusive ors and two masks, whatever its length. A literal compared through
+/// `StaticString` where it is not a constant of the function (a level reader that takes its keys as
+/// parameters) costs a walk over its length at every comparison.
+@usableFromInline
+struct PackedLiteral: Sendable, Equatable {
+    @usableFromInline var low: UInt64 = 0
+    @usableFromInline var high: UInt64 = 0
+    @usableFromInline var lowMask: UInt64 = 0
+    @usableFromInline var highMask: UInt64 = 0
+    /// The literal's length; 0 when the parts were longer than 16 bytes (which `matches` never matches).
+    @usableFromInline var count = 0
+
+    /// The text of `literal` (at most 16 bytes; a longer one is never matched). Meant to be called with a
+    /// literal where it is written: inlined there, the loop over its bytes folds to constants.
+    @_transparent @usableFromInline
+    init(_ literal: StaticString) {
+        let n = literal.utf8CodeUnitCount
+        guard n <= 16 else { return }
+        for k in 0..<n { put(literal.utf8Start[k], at: k) }
+        count = n
+    }
+
+    /// The text of `bytes` (at most 16; longer is never matched).
+    init(bytes: [UInt8]) {
+        guard bytes.count <= 16 else { return }
+        for (k, byte) in bytes.enumerated() { put(byte, at: k) }
+        count = bytes.count
+    }
+
+    @inlinable @inline(__always)
+    mutating func put(_ byte: UInt8, at k: Int) {
+        let shift = UInt64(truncatingIfNeeded: (k & 7) &* 8)
+        if k < 8 {
+            low |= UInt64(byte) &<< shift
+            lowMask |= 0xFF &<< shift
+        } else {
+            high |= UInt64(byte) &<< shift
+            highMask |= 0xFF &<< shift
+        }
+    }
+
+    /// Whether the bytes at `p + i` begin with the literal. - Precondition: `i + 16 <= end` (both words are
+    /// read whatever the literal's length).
+    @inlinable @inline(__always)
+    func matches(_ p: UnsafePointer<UInt8>, at i: Int) -> Bool {
+        let a = UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+        let b = UInt64(littleEndian: UnsafeRawPointer(p + (i &+ 8)).loadUnaligned(as: UInt64.self))
+        return ((a ^ low) & lowMask) | ((b ^ high) & highMask) == 0 && count > 0
+    }
+}
