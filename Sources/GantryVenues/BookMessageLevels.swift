@@ -20,6 +20,7 @@ extension L2Book {
     /// Applies one venue message's levels, as every WebSocket book sync does: a snapshot empties the book and
     /// loads its levels (worst first, see `load`); an update sets each level and tells `onLevel`. A level that
     /// does not decode leaves the book stale (a half-applied message is never live) and the error is rethrown.
+    @inlinable
     mutating func applyLevels<Message: BookLevelSource>(
         _ message: Message, priceScale: Int, quantityScale: Int, snapshot: Bool, counters: inout BookSyncCounters,
         onLevel: (Side, Price, Quantity) -> Void

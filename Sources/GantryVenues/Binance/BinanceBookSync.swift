@@ -30,21 +30,24 @@ public struct BinanceBookSync: ~Copyable {
     public var book: L2Book
     public let priceScale: Int
     public let quantityScale: Int
-    public private(set) var counters = BookSyncCounters()
+    public var counters: BookSyncCounters { storedCounters }
+    // Stored apart from the public getter so that the next-diff path of `apply` can be inlined where it is
+    // called (with the caller's `onLevel` inlined into the level loop) without the counters being settable.
+    @usableFromInline var storedCounters = BookSyncCounters()
     /// Diffs buffered while syncing (allocates, but only while a book is being rebuilt).
     var pending: [(first: UInt64, last: UInt64, levels: [BookUpdate])] = []
     /// The most diffs buffered: while snapshots keep failing, the oldest half goes when the buffer is full (a
     /// snapshot older than what is left is then refused as too old, and fetched again).
     public static let pendingLimit = 10_000
     /// No diff has been applied since the snapshot (the first must hold `lastUpdateId + 1`).
-    var firstAfterSnapshot = false
+    @usableFromInline var firstAfterSnapshot = false
     /// A diff's levels, decoded in full before any is applied (so a malformed diff leaves the book as it was).
-    var scratch: UnsafeMutablePointer<BookUpdate>
-    var scratchCapacity = 256
+    @usableFromInline var scratch: UnsafeMutablePointer<BookUpdate>
+    @usableFromInline var scratchCapacity = 256
     /// A snapshot is loaded and the book waits for the first event that continues it.
     public private(set) var awaitingFirstDiff = false
     /// Events in a row that a live book ignored as older than itself.
-    var olderInARow = 0
+    @usableFromInline var olderInARow = 0
     /// How many events older than a live book may come in a row before the book is taken for wrong.
     public static let staleRunLimit = 50
 
@@ -52,6 +55,13 @@ public struct BinanceBookSync: ~Copyable {
         public var side: Side
         public var price: Price
         public var quantity: Quantity
+
+        @inlinable
+        public init(side: Side, price: Price, quantity: Quantity) {
+            self.side = side
+            self.price = price
+            self.quantity = quantity
+        }
     }
 
     /// What one diff did.
@@ -103,8 +113,61 @@ public struct BinanceBookSync: ~Copyable {
     /// Applies or buffers one diff.
     /// - Parameter onLevel: Told of each level applied to a live book (for the ring), not of buffered ones.
     /// - Throws: `DecodeError` if the diff's levels do not decode (the book is untouched).
+    @inlinable
     public mutating func apply(
         _ diff: Binance.DepthDiff, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }
+    ) throws(DecodeError) -> DiffOutcome {
+        // The common case, inlined where it is called: a live book and the diff that continues it (as
+        // `applyInFull` would take it).
+        if book.state == .live && diff.finalUpdateId > book.sequence && diff.firstUpdateId <= book.sequence &+ 1 {
+            return try applyNext(diff, onLevel: onLevel)
+        }
+        return try applyInFull(diff, onLevel: onLevel)
+    }
+
+    /// Applies the diff that continues a live book: every level decoded before the book is touched, so that a
+    /// malformed diff leaves it as it was.
+    @inlinable
+    mutating func applyNext(_ diff: Binance.DepthDiff, onLevel: (Side, Price, Quantity) -> Void) throws(DecodeError) -> DiffOutcome {
+        olderInARow = 0
+        var n = 0
+        let scratch = self.scratch
+        let capacity = scratchCapacity
+        try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
+            if n < capacity { scratch[n] = BookUpdate(side: side, price: price, quantity: quantity) }
+            n += 1
+        }
+        if n > capacity { try decodeGrown(diff, count: n) }
+        for i in 0..<n {
+            let u = self.scratch[i]
+            book.apply(u.side, u.price, u.quantity)
+            onLevel(u.side, u.price, u.quantity)
+        }
+        book.sequence = diff.finalUpdateId
+        firstAfterSnapshot = false
+        storedCounters.applied += 1
+        if book.isCrossed { return try crossed(diff) }
+        return .applied
+    }
+
+    /// A diff larger than any seen so far: the scratch grows once (rare), and the diff is decoded again.
+    @usableFromInline
+    mutating func decodeGrown(_ diff: Binance.DepthDiff, count n: Int) throws(DecodeError) {
+        scratch.deallocate()
+        scratchCapacity = max(n, 2 * scratchCapacity)
+        scratch = .allocate(capacity: scratchCapacity)
+        let grown = scratch
+        var k = 0
+        try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
+            grown[k] = BookUpdate(side: side, price: price, quantity: quantity)
+            k += 1
+        }
+    }
+
+    /// `apply` for every case: buffering, older diffs, gaps, the first diff after a snapshot.
+    @usableFromInline
+    mutating func applyInFull(
+        _ diff: Binance.DepthDiff, onLevel: (Side, Price, Quantity) -> Void
     ) throws(DecodeError) -> DiffOutcome {
         if book.state != .live && awaitingFirstDiff { return try firstDiff(diff) }
         if book.state != .live {
@@ -117,11 +180,11 @@ public struct BinanceBookSync: ~Copyable {
         if diff.finalUpdateId <= book.sequence {
             // Read to the end all the same: a malformed diff is reported even when it is not needed.
             try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
-            counters.ignored += 1
+            storedCounters.ignored += 1
             olderInARow += 1
             if olderInARow >= Self.staleRunLimit {
                 // The book's sequence is ahead of the stream's: it cannot be right.
-                counters.gaps += 1
+                storedCounters.gaps += 1
                 resync()
                 return .resyncNeeded(expected: book.sequence &+ 1, got: diff.firstUpdateId)
             }
@@ -133,37 +196,7 @@ public struct BinanceBookSync: ~Copyable {
         // Binance documents it: a diff that overlaps the book is applied, its quantities being absolute).
         let contiguous = diff.firstUpdateId <= expected
         guard contiguous else { return try gap(diff, expected: expected) }
-        // Decode every level before touching the book, so that a malformed diff leaves it as it was.
-        var n = 0
-        var overflow = false
-        let scratch = self.scratch
-        let capacity = scratchCapacity
-        try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
-            if n < capacity { scratch[n] = BookUpdate(side: side, price: price, quantity: quantity) } else { overflow = true }
-            n += 1
-        }
-        if overflow {
-            // A diff larger than any seen so far: grow once (rare), then decode again.
-            self.scratch.deallocate()
-            scratchCapacity = max(n, 2 * scratchCapacity)
-            self.scratch = .allocate(capacity: scratchCapacity)
-            let grown = self.scratch
-            var k = 0
-            try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
-                grown[k] = BookUpdate(side: side, price: price, quantity: quantity)
-                k += 1
-            }
-        }
-        for i in 0..<n {
-            let u = self.scratch[i]
-            book.apply(u.side, u.price, u.quantity)
-            onLevel(u.side, u.price, u.quantity)
-        }
-        book.sequence = diff.finalUpdateId
-        firstAfterSnapshot = false
-        counters.applied += 1
-        if book.isCrossed { return try crossed(diff) }
-        return .applied
+        return try applyNext(diff, onLevel: onLevel)
     }
 
     /// The first event after a snapshot loaded with nothing buffered: older ones are dropped, the one that holds
@@ -173,11 +206,11 @@ public struct BinanceBookSync: ~Copyable {
         let expected = book.sequence &+ 1
         if diff.finalUpdateId < expected {
             try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
-            counters.ignored += 1
+            storedCounters.ignored += 1
             return .ignored
         }
         if diff.firstUpdateId > expected {
-            counters.staleSnapshots += 1
+            storedCounters.staleSnapshots += 1
             resync()
             return try apply(diff)  // buffered: the first event for the next snapshot
         }
@@ -188,9 +221,9 @@ public struct BinanceBookSync: ~Copyable {
         book.sequence = diff.finalUpdateId
         firstAfterSnapshot = false
         awaitingFirstDiff = false
-        counters.applied += 1
+        storedCounters.applied += 1
         if book.isCrossed {
-            counters.crossed += 1
+            storedCounters.crossed += 1
             resync()
             return .resyncNeeded(expected: book.sequence, got: diff.finalUpdateId)
         }
@@ -200,10 +233,10 @@ public struct BinanceBookSync: ~Copyable {
 
     /// Loads the REST snapshot and replays the buffered diffs on it.
     public mutating func load(_ snapshot: Binance.DepthSnapshot) throws(DecodeError) -> SnapshotOutcome {
-        counters.snapshots += 1
+        storedCounters.snapshots += 1
         awaitingFirstDiff = false
         if let first = pending.first, snapshot.lastUpdateId < first.first {
-            counters.staleSnapshots += 1
+            storedCounters.staleSnapshots += 1
             return .tooOld
         }
         var levels: [BookUpdate] = []
@@ -216,28 +249,28 @@ public struct BinanceBookSync: ~Copyable {
         firstAfterSnapshot = true
         var replay = pending
         replay.removeAll { $0.last <= snapshot.lastUpdateId }
-        counters.ignored += pending.count - replay.count
+        storedCounters.ignored += pending.count - replay.count
         for diff in replay {
             // One buffered twice is dropped, as it would be live.
             if diff.last <= book.sequence {
-                counters.ignored += 1
+                storedCounters.ignored += 1
                 continue
             }
             let expected = book.sequence &+ 1
             let contiguous = diff.first <= expected
             guard contiguous else {
-                counters.gaps += 1
+                storedCounters.gaps += 1
                 pending = replay.filter { $0.first >= diff.first }
                 return .resyncNeeded(expected: expected, got: diff.first)
             }
             for l in diff.levels { book.apply(l.side, l.price, l.quantity) }
             book.sequence = diff.last
             firstAfterSnapshot = false
-            counters.applied += 1
+            storedCounters.applied += 1
         }
         pending.removeAll()
         if book.isCrossed {
-            counters.crossed += 1
+            storedCounters.crossed += 1
             book.state = .syncing
             return .resyncNeeded(expected: book.sequence, got: book.sequence)
         }
@@ -252,14 +285,15 @@ public struct BinanceBookSync: ~Copyable {
     }
 
     mutating func gap(_ diff: Binance.DepthDiff, expected: UInt64) throws(DecodeError) -> DiffOutcome {
-        counters.gaps += 1
+        storedCounters.gaps += 1
         resync()
         _ = try apply(diff)  // buffered: the first event after the gap
         return .resyncNeeded(expected: expected, got: diff.firstUpdateId)
     }
 
+    @usableFromInline
     mutating func crossed(_ diff: Binance.DepthDiff) throws(DecodeError) -> DiffOutcome {
-        counters.crossed += 1
+        storedCounters.crossed += 1
         resync()
         return .resyncNeeded(expected: book.sequence, got: diff.finalUpdateId)
     }

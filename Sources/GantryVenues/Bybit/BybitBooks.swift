@@ -193,9 +193,13 @@ public struct BybitBookSync: ~Copyable {
     public var book: L2Book
     public let priceScale: Int
     public let quantityScale: Int
-    public private(set) var counters = BookSyncCounters()
+    public var counters: BookSyncCounters { storedCounters }
+    // Stored apart from the public getters so that `apply` can be inlined where it is called (the caller's
+    // `onLevel` inlined into the level loop) without the counters being settable from outside.
+    @usableFromInline var storedCounters = BookSyncCounters()
     /// The last cross sequence applied.
-    public private(set) var crossSequence: UInt64 = 0
+    public var crossSequence: UInt64 { storedCrossSequence }
+    @usableFromInline var storedCrossSequence: UInt64 = 0
 
     public enum Outcome: Equatable, Sendable {
         case applied
@@ -223,6 +227,7 @@ public struct BybitBookSync: ~Copyable {
     /// must not be traded on).
     /// - Parameter onLevel: Told of each level an update applies (not of a snapshot's: after a snapshot the
     ///   book is read whole).
+    @inlinable
     public mutating func apply(_ message: Bybit.BookMessage, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }) throws(DecodeError) -> Outcome {
         let isSnapshot = message.action == .snapshot || message.updateId == 1
         if !isSnapshot {
@@ -233,18 +238,18 @@ public struct BybitBookSync: ~Copyable {
             }
             if message.updateId <= book.sequence {
                 try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
-                counters.ignored += 1
+                storedCounters.ignored += 1
                 return .ignored
             }
             if message.updateId != book.sequence &+ 1 {
-                counters.gaps += 1
+                storedCounters.gaps += 1
                 book.state = .stale
                 try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
                 return .sequenceGap(expected: book.sequence &+ 1, got: message.updateId)
             }
         }
         try book.applyLevels(
-            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: isSnapshot, counters: &counters, onLevel: onLevel)
+            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: isSnapshot, counters: &storedCounters, onLevel: onLevel)
         // Levels pushed out of the subscribed depth: an update tells `onLevel` of each as removed (consumers
         // that mirror the book from its changes would keep them otherwise); a snapshot's book is read whole.
         if isSnapshot {
@@ -255,10 +260,10 @@ public struct BybitBookSync: ~Copyable {
             book.asks.truncate(toDepth: message.depth) { onLevel(.sell, $0.price, .zero) }
         }
         book.sequence = message.updateId
-        crossSequence = message.crossSequence
-        counters.applied += 1
+        storedCrossSequence = message.crossSequence
+        storedCounters.applied += 1
         if book.isCrossed {
-            counters.crossed += 1
+            storedCounters.crossed += 1
             book.state = .stale
             return .crossed
         }

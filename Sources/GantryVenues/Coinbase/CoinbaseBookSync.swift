@@ -9,7 +9,10 @@ public struct CoinbaseBookSync: ~Copyable {
     public var book: L2Book
     public let priceScale: Int
     public let quantityScale: Int
-    public private(set) var counters = BookSyncCounters()
+    public var counters: BookSyncCounters { storedCounters }
+    // Stored apart from the public getters so that `apply` can be inlined where it is called (the caller's
+    // `onLevel` inlined into the level loop) without the counters being settable from outside.
+    @usableFromInline var storedCounters = BookSyncCounters()
 
     public enum Outcome: Equatable, Sendable {
         case applied
@@ -27,12 +30,13 @@ public struct CoinbaseBookSync: ~Copyable {
 
     /// A lost message on the connection: the book cannot be trusted until the next snapshot.
     public mutating func markStale() {
-        counters.gaps += 1
+        storedCounters.gaps += 1
         book.state = .stale
     }
 
     /// - Parameter onLevel: Told of each level an update applies (not of a snapshot's: after a snapshot the
     ///   book is read whole).
+    @inlinable
     public mutating func apply(
         _ event: CoinbaseAdvanced.BookEvent, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }
     ) throws(DecodeError) -> Outcome {
@@ -42,23 +46,25 @@ public struct CoinbaseBookSync: ~Copyable {
             return .waitingForSnapshot
         }
         try book.applyLevels(
-            event, priceScale: priceScale, quantityScale: quantityScale, snapshot: event.isSnapshot, counters: &counters, onLevel: onLevel)
+            event, priceScale: priceScale, quantityScale: quantityScale, snapshot: event.isSnapshot, counters: &storedCounters, onLevel: onLevel)
         return finish()
     }
 
+    @inlinable
     public mutating func apply(
         _ message: CoinbaseExchange.Book, isSnapshot: Bool, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }
     ) throws(DecodeError) -> Outcome {
         if !isSnapshot && book.state != .live { return .waitingForSnapshot }
         try book.applyLevels(
-            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: isSnapshot, counters: &counters, onLevel: onLevel)
+            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: isSnapshot, counters: &storedCounters, onLevel: onLevel)
         return finish()
     }
 
+    @usableFromInline
     mutating func finish() -> Outcome {
-        counters.applied += 1
+        storedCounters.applied += 1
         if book.isCrossed {
-            counters.crossed += 1
+            storedCounters.crossed += 1
             book.state = .stale
             return .crossed
         }

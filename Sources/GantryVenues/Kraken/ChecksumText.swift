@@ -66,12 +66,17 @@ public struct KrakenChecksumText: ~Copyable {
             while j < oldCount && (ascending ? old[j &* 4] < price : old[j &* 4] > price) { j &+= 1 }
             let length: Int
             if j < oldCount && old[j &* 4] == price && old[j &* 4 &+ 1] == quantity {
-                // Written a message ago: at most 40 bytes, copied a word at a time.
+                // Written a message ago: at most 40 bytes, copied a word at a time (two words for the common level
+                // of at most 16 digits).
                 let from = oldText + Int(old[j &* 4 &+ 2])
-                for w in stride(from: 0, to: 40, by: 8) {
-                    (text + n).storeBytes(of: from.loadUnaligned(fromByteOffset: w, as: UInt64.self), toByteOffset: w, as: UInt64.self)
-                }
                 length = Int(old[j &* 4 &+ 3])
+                (text + n).storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
+                (text + n).storeBytes(of: from.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
+                if length > 16 {
+                    for w in stride(from: 16, to: 40, by: 8) {
+                        (text + n).storeBytes(of: from.loadUnaligned(fromByteOffset: w, as: UInt64.self), toByteOffset: w, as: UInt64.self)
+                    }
+                }
                 j &+= 1
             } else {
                 let p = DecimalText.write(UInt64(price), to: text + n)

@@ -116,10 +116,14 @@ public struct KrakenBookSync<Message: KrakenBookMessage>: ~Copyable {
     public let priceScale: Int
     public let quantityScale: Int
     public let depth: Int
-    public private(set) var counters = BookSyncCounters()
-    public private(set) var checksumFailures = 0
+    public var counters: BookSyncCounters { storedCounters }
+    public var checksumFailures: Int { storedChecksumFailures }
+    // Stored apart from the public getters so that `apply` can be inlined where it is called (with the caller's
+    // `onLevel` inlined into the level loop) without making the counters settable from outside.
+    @usableFromInline var storedCounters = BookSyncCounters()
+    @usableFromInline var storedChecksumFailures = 0
     /// The last checksum's text, for the levels still in the top 10 at the next.
-    var checksumText = KrakenChecksumText()
+    @usableFromInline var checksumText = KrakenChecksumText()
 
     public enum Outcome: Equatable, Sendable {
         case applied
@@ -142,6 +146,7 @@ public struct KrakenBookSync<Message: KrakenBookMessage>: ~Copyable {
 
     /// - Parameter onLevel: Told of each level an update applies (not of a snapshot's: after a snapshot the
     ///   book is read whole).
+    @inlinable
     public mutating func apply(_ message: Message, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }) throws(DecodeError) -> Outcome {
         if !message.isSnapshot && book.state != .live {
             // Dropped, but read to the end all the same: a malformed update is reported either way.
@@ -149,7 +154,7 @@ public struct KrakenBookSync<Message: KrakenBookMessage>: ~Copyable {
             return .waitingForSnapshot
         }
         try book.applyLevels(
-            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: message.isSnapshot, counters: &counters, onLevel: onLevel)
+            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: message.isSnapshot, counters: &storedCounters, onLevel: onLevel)
         // Levels pushed out of the subscribed depth: an update tells `onLevel` of each as removed (consumers
         // that mirror the book from its changes would keep them otherwise); a snapshot's book is read whole.
         if message.isSnapshot {
@@ -159,17 +164,17 @@ public struct KrakenBookSync<Message: KrakenBookMessage>: ~Copyable {
             book.bids.truncate(toDepth: depth) { onLevel(.buy, $0.price, .zero) }
             book.asks.truncate(toDepth: depth) { onLevel(.sell, $0.price, .zero) }
         }
-        counters.applied += 1
+        storedCounters.applied += 1
         if message.hasChecksum {
             let computed = Kraken.checksum(book, priceScale: priceScale, quantityScale: quantityScale, reusing: &checksumText)
             if computed != message.checksum {
-                checksumFailures += 1
+                storedChecksumFailures += 1
                 book.state = .stale
                 return .checksumMismatch(expected: message.checksum, computed: computed)
             }
         }
         if book.isCrossed {
-            counters.crossed += 1
+            storedCounters.crossed += 1
             book.state = .stale
             return .crossed
         }

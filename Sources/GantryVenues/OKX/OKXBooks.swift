@@ -226,9 +226,13 @@ public struct OKXBookSync: ~Copyable {
     public var book: L2Book
     public let priceScale: Int
     public let quantityScale: Int
-    public private(set) var counters = BookSyncCounters()
-    public private(set) var checksumFailures = 0
-    var lastSeqId: Int64? = nil
+    public var counters: BookSyncCounters { storedCounters }
+    // Stored apart from the public getters so that `apply` can be inlined where it is called (the caller's
+    // `onLevel` inlined into the level loop) without the counters being settable from outside.
+    @usableFromInline var storedCounters = BookSyncCounters()
+    public var checksumFailures: Int { storedChecksumFailures }
+    @usableFromInline var storedChecksumFailures = 0
+    @usableFromInline var lastSeqId: Int64? = nil
 
     public enum Outcome: Equatable, Sendable {
         case applied
@@ -248,6 +252,7 @@ public struct OKXBookSync: ~Copyable {
     /// Applies a snapshot or an update. - Throws: `DecodeError` (the book is then marked stale).
     /// - Parameter onLevel: Told of each level an update applies (not of a snapshot's: after a snapshot the
     ///   book is read whole).
+    @inlinable
     public mutating func apply(_ message: OKX.BookMessage, onLevel: (Side, Price, Quantity) -> Void = { _, _, _ in }) throws(DecodeError) -> Outcome {
         switch message.action {
         case .snapshot: break
@@ -258,27 +263,27 @@ public struct OKXBookSync: ~Copyable {
                 return .waitingForSnapshot
             }
             if let prev = message.prevSeqId, let last = lastSeqId, prev != last {
-                counters.gaps += 1
+                storedCounters.gaps += 1
                 book.state = .stale
                 try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { _, _, _ in }
                 return .sequenceGap(expected: last, got: prev)
             }
         }
         try book.applyLevels(
-            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: message.action == .snapshot, counters: &counters, onLevel: onLevel)
+            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: message.action == .snapshot, counters: &storedCounters, onLevel: onLevel)
         lastSeqId = message.seqId
         if let seq = message.seqId, seq >= 0 { book.sequence = UInt64(seq) }
-        counters.applied += 1
+        storedCounters.applied += 1
         if message.checksum != 0 {
             let computed = OKX.checksum(book, priceScale: priceScale, quantityScale: quantityScale)
             if computed != message.checksum {
-                checksumFailures += 1
+                storedChecksumFailures += 1
                 book.state = .stale
                 return .checksumMismatch(expected: message.checksum, computed: computed)
             }
         }
         if book.isCrossed {
-            counters.crossed += 1
+            storedCounters.crossed += 1
             book.state = .stale
             return .checksumMismatch(expected: message.checksum, computed: 0)
         }
