@@ -9,7 +9,7 @@ struct PackedLiteral: Sendable, Equatable {
     @usableFromInline var high: UInt64 = 0
     @usableFromInline var lowMask: UInt64 = 0
     @usableFromInline var highMask: UInt64 = 0
-    /// The literal's length; 0 when the parts were longer than 16 bytes (which `matches` never matches).
+    /// The literal's length; 0 when it was longer than 16 bytes (such a literal never matches).
     @usableFromInline var count = 0
 
     /// The text of `literal` (at most 16 bytes; a longer one is never matched). Meant to be called with a

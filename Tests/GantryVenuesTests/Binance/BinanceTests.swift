@@ -156,6 +156,37 @@ struct BinanceTests {
         #expect(throws: DecodeError.self) { try apply(#"{"e":"depthUpdate", "E":1,"s":"NKNUSDT","U":300,"u":299,"b":[],"a":[]}"#) }
     }
 
+    @Test("a live diff larger than any before grows the scratch once and applies every level, each told to onLevel")
+    func largeDiffGrowsTheScratch() throws {
+        var sync = BinanceBookSync(venue: nkn.venue, instrument: nkn.instrument, priceScale: 8, quantityScale: 8)
+        #expect(try loadSnapshot(&sync, snapshotBody(100)) == .awaitingDiff)
+        #expect(try applyDiff(&sync, depthDiff(101, 101)) == .wentLive)
+        // 600 bids below the best bid and 300 asks above the best ask (the scratch starts at 256 levels), then a
+        // 900-level diff again.
+        func levels(_ count: Int, from base: Int64, step: Int64, quantity: Int) -> String {
+            (0..<count).map {
+                #"["\#(FixedPoint.string(base + step * Int64($0), scale: 8, trimTrailingZeros: false))","\#(quantity).00000000"]"#
+            }.joined(separator: ",")
+        }
+        func large(_ U: UInt64, quantity: Int) -> String {
+            #"{"e":"depthUpdate","E":1,"s":"NKNUSDT","U":\#(U),"u":\#(U),"b":[\#(levels(600, from: 90_000_000, step: -1_000, quantity: quantity))],"a":[\#(levels(300, from: 120_000_000, step: 1_000, quantity: quantity))]}"#
+        }
+        for (U, quantity) in [(UInt64(102), 7), (103, 9)] {
+            var told = 0
+            let outcome = try large(U, quantity: quantity).withBytes { bytes in
+                guard case .depth(let d) = try Binance.decode(bytes) else { throw DecodeError.unknownMessage }
+                return try sync.apply(d) { _, _, q in
+                    if q.raw == Int64(quantity) * 100_000_000 { told += 1 }
+                }
+            }
+            #expect(outcome == .applied)
+            #expect(told == 900)
+            #expect(sync.book.bids.count == 602 && sync.book.asks.count == 301)
+            #expect(sync.book.bids.quantity(at: Price(raw: 90_000_000 - 599_000)).raw == Int64(quantity) * 100_000_000)
+            #expect(sync.book.asks.quantity(at: Price(raw: 120_000_000 + 299_000)).raw == Int64(quantity) * 100_000_000)
+        }
+    }
+
     @Test("the quick header read and the general one give the same diffs, raw and in the combined-stream envelope")
     func quickHeaderAgrees() throws {
         func summary(_ text: String) throws -> String {
@@ -275,3 +306,4 @@ struct BinanceTests {
         }
     }
 }
+
