@@ -96,7 +96,8 @@ public enum LevelObjects {
     /// Nil (the cursor untouched) for anything else, which the general read then takes or rejects.
     ///
     /// `prefix` is `{"<priceKey>":` and `middle` `,"<quantityKey>":` (`LevelObjectKeys`): each is one two-word
-    /// comparison, whatever the keys (see `PackedLiteral`).
+    /// comparison, whatever the keys (see `PackedLiteral`). The two words are read whole, so 16 bytes must follow
+    /// the level's start and the quantity's key: a level that ends its message is left to the general read.
     @_transparent @usableFromInline
     static func quickLevel(
         _ c: inout ByteCursor, prefix: PackedLiteral, middle: PackedLiteral, priceScale: ShortScale, quantityScale: ShortScale
