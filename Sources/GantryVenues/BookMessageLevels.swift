@@ -18,29 +18,38 @@ extension Binance.DepthSnapshot: BookLevelSource {}
 
 extension L2Book {
     /// Applies one venue message's levels, as every WebSocket book sync does: a snapshot empties the book and
-    /// loads its levels (worst first, see `load`); an update sets each level and tells `onLevel`. A level that
-    /// does not decode leaves the book stale (a half-applied message is never live) and the error is rethrown.
+    /// loads its levels (worst first, see `load`); an update's levels are decoded whole into `scratch`, then
+    /// each is set and told to `onLevel`. A level that does not decode leaves the book stale (a snapshot's
+    /// half loaded; an update's untouched) and the error is rethrown.
     @inlinable
     mutating func applyLevels<Message: BookLevelSource>(
         _ message: Message, priceScale: Int, quantityScale: Int, snapshot: Bool, counters: inout BookSyncCounters,
-        onLevel: (Side, Price, Quantity) -> Void
+        scratch: inout LevelScratch, onLevel: (Side, Price, Quantity) -> Void
     ) throws(DecodeError) {
-        do {
-            if snapshot {
+        if snapshot {
+            do {
                 clear()
                 counters.snapshots += 1
                 try load { body throws(DecodeError) in
                     try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale, body)
                 }
-            } else {
-                try message.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
-                    self.apply(side, price, quantity)
-                    onLevel(side, price, quantity)
-                }
+            } catch {
+                state = .stale
+                throw error
             }
+            return
+        }
+        let n: Int
+        do {
+            n = try scratch.decode(message, priceScale: priceScale, quantityScale: quantityScale)
         } catch {
             state = .stale
             throw error
+        }
+        for i in 0..<n {
+            let u = scratch[i]
+            apply(u.side, u.price, u.quantity)
+            onLevel(u.side, u.price, u.quantity)
         }
     }
 }

@@ -42,27 +42,13 @@ public struct BinanceBookSync: ~Copyable {
     /// No diff has been applied since the snapshot (the first must hold `lastUpdateId + 1`).
     @usableFromInline var firstAfterSnapshot = false
     /// A diff's levels, decoded in full before any is applied (so a malformed diff leaves the book as it was).
-    @usableFromInline var scratch: UnsafeMutablePointer<BookUpdate>
-    @usableFromInline var scratchCapacity = 256
+    @usableFromInline var scratch = LevelScratch()
     /// A snapshot is loaded and the book waits for the first event that continues it.
     public private(set) var awaitingFirstDiff = false
     /// Events in a row that a live book ignored as older than itself.
     @usableFromInline var olderInARow = 0
     /// How many events older than a live book may come in a row before the book is taken for wrong.
     public static let staleRunLimit = 50
-
-    public struct BookUpdate: Sendable, Equatable {
-        public var side: Side
-        public var price: Price
-        public var quantity: Quantity
-
-        @inlinable
-        public init(side: Side, price: Price, quantity: Quantity) {
-            self.side = side
-            self.price = price
-            self.quantity = quantity
-        }
-    }
 
     /// What one diff did.
     public enum DiffOutcome: Equatable, Sendable {
@@ -96,10 +82,7 @@ public struct BinanceBookSync: ~Copyable {
         self.priceScale = priceScale
         self.quantityScale = quantityScale
         book.state = .syncing
-        scratch = .allocate(capacity: scratchCapacity)
     }
-
-    deinit { scratch.deallocate() }
 
     /// Starts (or restarts) a sync: the book is not live until a snapshot and contiguous diffs follow.
     public mutating func resync() {
@@ -130,16 +113,9 @@ public struct BinanceBookSync: ~Copyable {
     @inlinable
     mutating func applyNext(_ diff: Binance.DepthDiff, onLevel: (Side, Price, Quantity) -> Void) throws(DecodeError) -> DiffOutcome {
         olderInARow = 0
-        var n = 0
-        let scratch = self.scratch
-        let capacity = scratchCapacity
-        try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
-            if n < capacity { scratch[n] = BookUpdate(side: side, price: price, quantity: quantity) }
-            n += 1
-        }
-        if n > capacity { try decodeGrown(diff, count: n) }
+        let n = try scratch.decode(diff, priceScale: priceScale, quantityScale: quantityScale)
         for i in 0..<n {
-            let u = self.scratch[i]
+            let u = scratch[i]
             book.apply(u.side, u.price, u.quantity)
             onLevel(u.side, u.price, u.quantity)
         }
@@ -148,20 +124,6 @@ public struct BinanceBookSync: ~Copyable {
         storedCounters.applied += 1
         if book.isCrossed { return try crossed(diff) }
         return .applied
-    }
-
-    /// A diff larger than any seen so far: the scratch grows once (rare), and the diff is decoded again.
-    @usableFromInline
-    mutating func decodeGrown(_ diff: Binance.DepthDiff, count n: Int) throws(DecodeError) {
-        scratch.deallocate()
-        scratchCapacity = max(n, 2 * scratchCapacity)
-        scratch = .allocate(capacity: scratchCapacity)
-        let grown = scratch
-        var k = 0
-        try diff.forEachLevel(priceScale: priceScale, quantityScale: quantityScale) { side, price, quantity in
-            grown[k] = BookUpdate(side: side, price: price, quantity: quantity)
-            k += 1
-        }
     }
 
     /// `apply` for every case: buffering, older diffs, gaps, the first diff after a snapshot.

@@ -197,6 +197,8 @@ public struct BybitBookSync: ~Copyable {
     // Stored apart from the public getters so that `apply` can be inlined where it is called (the caller's
     // `onLevel` inlined into the level loop) without the counters being settable from outside.
     @usableFromInline var storedCounters = BookSyncCounters()
+    /// An update's levels, decoded whole before any is applied.
+    @usableFromInline var scratch = LevelScratch()
     /// The last cross sequence applied.
     public var crossSequence: UInt64 { storedCrossSequence }
     @usableFromInline var storedCrossSequence: UInt64 = 0
@@ -223,8 +225,8 @@ public struct BybitBookSync: ~Copyable {
         book.state = .syncing
     }
 
-    /// Applies a snapshot or a delta. - Throws: `DecodeError` (the book is then stale: a half-applied message
-    /// must not be traded on).
+    /// Applies a snapshot or a delta. - Throws: `DecodeError` (the book is then stale: a malformed delta leaves
+    /// it as it was, a malformed snapshot half loaded, and neither may be traded on).
     /// - Parameter onLevel: Told of each level an update applies (not of a snapshot's: after a snapshot the
     ///   book is read whole).
     @inlinable
@@ -249,7 +251,7 @@ public struct BybitBookSync: ~Copyable {
             }
         }
         try book.applyLevels(
-            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: isSnapshot, counters: &storedCounters, onLevel: onLevel)
+            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: isSnapshot, counters: &storedCounters, scratch: &scratch, onLevel: onLevel)
         // Levels pushed out of the subscribed depth: an update tells `onLevel` of each as removed (consumers
         // that mirror the book from its changes would keep them otherwise); a snapshot's book is read whole.
         if isSnapshot {

@@ -13,6 +13,8 @@ public struct CoinbaseBookSync: ~Copyable {
     // Stored apart from the public getters so that `apply` can be inlined where it is called (the caller's
     // `onLevel` inlined into the level loop) without the counters being settable from outside.
     @usableFromInline var storedCounters = BookSyncCounters()
+    /// An update's levels, decoded whole before any is applied.
+    @usableFromInline var scratch = LevelScratch()
 
     public enum Outcome: Equatable, Sendable {
         case applied
@@ -46,7 +48,7 @@ public struct CoinbaseBookSync: ~Copyable {
             return .waitingForSnapshot
         }
         try book.applyLevels(
-            event, priceScale: priceScale, quantityScale: quantityScale, snapshot: event.isSnapshot, counters: &storedCounters, onLevel: onLevel)
+            event, priceScale: priceScale, quantityScale: quantityScale, snapshot: event.isSnapshot, counters: &storedCounters, scratch: &scratch, onLevel: onLevel)
         return finish()
     }
 
@@ -56,7 +58,7 @@ public struct CoinbaseBookSync: ~Copyable {
     ) throws(DecodeError) -> Outcome {
         if !isSnapshot && book.state != .live { return .waitingForSnapshot }
         try book.applyLevels(
-            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: isSnapshot, counters: &storedCounters, onLevel: onLevel)
+            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: isSnapshot, counters: &storedCounters, scratch: &scratch, onLevel: onLevel)
         return finish()
     }
 

@@ -163,11 +163,17 @@ public enum LevelArrays {
         body(side, price, quantity)
     }
 
-    @inlinable
+    /// Inlined where a level array is read (a negative scale is a huge unsigned one); the error is made out of line.
+    @_transparent @usableFromInline
     static func checkScales(_ priceScale: Int, _ quantityScale: Int, _ field: StaticString) throws(DecodeError) {
-        if priceScale < 0 || priceScale > FixedPoint.maxScale { throw .badNumber(field: "\(field)", .scaleOutOfRange(priceScale)) }
-        if quantityScale < 0 || quantityScale > FixedPoint.maxScale {
-            throw .badNumber(field: "\(field)", .scaleOutOfRange(quantityScale))
+        if max(UInt(bitPattern: priceScale), UInt(bitPattern: quantityScale)) > UInt(FixedPoint.maxScale) {
+            throw scaleError(priceScale, quantityScale, field)
         }
+    }
+
+    @usableFromInline @inline(never)
+    static func scaleError(_ priceScale: Int, _ quantityScale: Int, _ field: StaticString) -> DecodeError {
+        let scale = priceScale < 0 || priceScale > FixedPoint.maxScale ? priceScale : quantityScale
+        return .badNumber(field: "\(field)", .scaleOutOfRange(scale))
     }
 }

@@ -121,6 +121,8 @@ public struct KrakenBookSync<Message: KrakenBookMessage>: ~Copyable {
     // Stored apart from the public getters so that `apply` can be inlined where it is called (with the caller's
     // `onLevel` inlined into the level loop) without making the counters settable from outside.
     @usableFromInline var storedCounters = BookSyncCounters()
+    /// An update's levels, decoded whole before any is applied.
+    @usableFromInline var scratch = LevelScratch()
     @usableFromInline var storedChecksumFailures = 0
     /// The last checksum's text, for the levels still in the top 10 at the next.
     @usableFromInline var checksumText = KrakenChecksumText()
@@ -154,7 +156,7 @@ public struct KrakenBookSync<Message: KrakenBookMessage>: ~Copyable {
             return .waitingForSnapshot
         }
         try book.applyLevels(
-            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: message.isSnapshot, counters: &storedCounters, onLevel: onLevel)
+            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: message.isSnapshot, counters: &storedCounters, scratch: &scratch, onLevel: onLevel)
         // Levels pushed out of the subscribed depth: an update tells `onLevel` of each as removed (consumers
         // that mirror the book from its changes would keep them otherwise); a snapshot's book is read whole.
         if message.isSnapshot {

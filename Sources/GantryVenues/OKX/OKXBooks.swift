@@ -230,6 +230,8 @@ public struct OKXBookSync: ~Copyable {
     // Stored apart from the public getters so that `apply` can be inlined where it is called (the caller's
     // `onLevel` inlined into the level loop) without the counters being settable from outside.
     @usableFromInline var storedCounters = BookSyncCounters()
+    /// An update's levels, decoded whole before any is applied.
+    @usableFromInline var scratch = LevelScratch()
     public var checksumFailures: Int { storedChecksumFailures }
     @usableFromInline var storedChecksumFailures = 0
     @usableFromInline var lastSeqId: Int64? = nil
@@ -249,7 +251,8 @@ public struct OKXBookSync: ~Copyable {
         book.state = .syncing
     }
 
-    /// Applies a snapshot or an update. - Throws: `DecodeError` (the book is then marked stale).
+    /// Applies a snapshot or an update. - Throws: `DecodeError` (the book is then marked stale; a malformed
+    /// update leaves its levels as they were).
     /// - Parameter onLevel: Told of each level an update applies (not of a snapshot's: after a snapshot the
     ///   book is read whole).
     @inlinable
@@ -270,7 +273,7 @@ public struct OKXBookSync: ~Copyable {
             }
         }
         try book.applyLevels(
-            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: message.action == .snapshot, counters: &storedCounters, onLevel: onLevel)
+            message, priceScale: priceScale, quantityScale: quantityScale, snapshot: message.action == .snapshot, counters: &storedCounters, scratch: &scratch, onLevel: onLevel)
         lastSeqId = message.seqId
         if let seq = message.seqId, seq >= 0 { book.sequence = UInt64(seq) }
         storedCounters.applied += 1
