@@ -14,7 +14,8 @@ public struct KrakenChecksumText: ~Copyable {
     /// A text: 16 zero bytes, 40 values of at most 20 digits each, the slack of a 40-byte copy.
     @usableFromInline static var textSize: Int { 16 + 40 * 20 + 40 }
     @usableFromInline let texts: UnsafeMutableRawPointer
-    /// 2 × 20 slots of four values: a level's price, its quantity, and the offset and length of its text.
+    /// 2 × 20 slots of four values: a level's price, its quantity, the offset of its text, and the length of its
+    /// price's text (high 32 bits) and of its whole text (low 32 bits).
     @usableFromInline let slots: UnsafeMutablePointer<Int64>
     /// Which text holds the last checksum's levels, and how many of each side it holds.
     @usableFromInline var current = 0
@@ -65,28 +66,39 @@ public struct KrakenChecksumText: ~Copyable {
             // Old levels better than this one are gone from the top 10 (or moved past it): skip them.
             while j < oldCount && (ascending ? old[j &* 4] < price : old[j &* 4] > price) { j &+= 1 }
             let length: Int
-            if j < oldCount && old[j &* 4] == price && old[j &* 4 &+ 1] == quantity {
+            let priceLength: Int
+            if j < oldCount && old[j &* 4] == price {
                 // Written a message ago: at most 40 bytes, copied a word at a time (two words for the common level
-                // of at most 16 digits).
+                // of at most 16 digits). A level whose quantity changed copies its price's text and writes the
+                // quantity's after it.
                 let from = oldText + Int(old[j &* 4 &+ 2])
-                length = Int(old[j &* 4 &+ 3])
+                let lengths = old[j &* 4 &+ 3]
+                priceLength = Int(lengths &>> 32)
                 (text + n).storeBytes(of: from.loadUnaligned(as: UInt64.self), as: UInt64.self)
                 (text + n).storeBytes(of: from.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
-                if length > 16 {
-                    for w in stride(from: 16, to: 40, by: 8) {
-                        (text + n).storeBytes(of: from.loadUnaligned(fromByteOffset: w, as: UInt64.self), toByteOffset: w, as: UInt64.self)
+                if old[j &* 4 &+ 1] == quantity {
+                    length = Int(lengths & 0xFFFF_FFFF)
+                    if length > 16 {
+                        for w in stride(from: 16, to: 40, by: 8) {
+                            (text + n).storeBytes(of: from.loadUnaligned(fromByteOffset: w, as: UInt64.self), toByteOffset: w, as: UInt64.self)
+                        }
                     }
+                } else {
+                    if priceLength > 16 {
+                        (text + n).storeBytes(of: from.loadUnaligned(fromByteOffset: 16, as: UInt64.self), toByteOffset: 16, as: UInt64.self)
+                    }
+                    length = priceLength &+ DecimalText.write(UInt64(quantity), to: text + (n &+ priceLength))
                 }
                 j &+= 1
             } else {
-                let p = DecimalText.write(UInt64(price), to: text + n)
-                length = p &+ DecimalText.write(UInt64(quantity), to: text + (n &+ p))
+                priceLength = DecimalText.write(UInt64(price), to: text + n)
+                length = priceLength &+ DecimalText.write(UInt64(quantity), to: text + (n &+ priceLength))
             }
             let slot = slots + i &* 4
             slot[0] = price
             slot[1] = quantity
             slot[2] = Int64(n)
-            slot[3] = Int64(length)
+            slot[3] = Int64(priceLength) &<< 32 | Int64(length)
             n &+= length
         }
         return count
