@@ -84,6 +84,14 @@ public enum LevelArrays {
         try readArray(&c, firstSide, firstKey)
         let secondSide: Side = firstSide == .buy ? .sell : .buy
         var sawSecond = false
+        // The second array where venues put it, right after the first: `,"<secondKey>":` compared as two words
+        // (constants here, `secondKey` being a literal where this is inlined) instead of read as a key.
+        let second = PackedLiteral(member: secondKey)
+        if c.end &- c.i >= 16 && (tail < 0 || c.i < tail) && second.matches(c.p, at: c.i) {
+            c.i &+= second.count
+            try readArray(&c, secondSide, secondKey)
+            sawSecond = true
+        }
         while try c.peek() == 0x2C && (tail < 0 || c.i < tail) {
             c.i &+= 1
             let key = try c.string()

@@ -22,6 +22,20 @@ struct PackedLiteral: Sendable, Equatable {
         count = n
     }
 
+    /// The text `,"<key>":` that leads an object member whose value follows (at most 16 bytes, a key of at most
+    /// 12; a longer one is never matched). Folds to constants where `key` is a literal, as `init(_:)` does.
+    @_transparent @usableFromInline
+    init(member key: StaticString) {
+        let n = key.utf8CodeUnitCount
+        guard n <= 12 else { return }
+        put(0x2C, at: 0)
+        put(0x22, at: 1)
+        for k in 0..<n { put(key.utf8Start[k], at: k &+ 2) }
+        put(0x22, at: n &+ 2)
+        put(0x3A, at: n &+ 3)
+        count = n &+ 4
+    }
+
     /// The text of `bytes` (at most 16; longer is never matched).
     init(bytes: [UInt8]) {
         guard bytes.count <= 16 else { return }

@@ -25,6 +25,13 @@ struct QuickPathTests {
         #expect(!LevelObjectKeys(price: "price", quantity: "qty", prefix: #"{"price":"#, middle: #","qtY":"#).matched)
         #expect(PackedLiteral(#"{"a_very_long_key":"#).count == 0)
         #expect(PackedLiteral(#"{"price":"#) == PackedLiteral(bytes: Array(#"{"price":"#.utf8)))
+        // A member's lead, `,"<key>":`, as the level arrays' second side is found: keys of up to 12 bytes.
+        #expect(PackedLiteral(member: "asks") == PackedLiteral(bytes: Array(#","asks":"#.utf8)))
+        #expect(PackedLiteral(member: "a") == PackedLiteral(bytes: Array(#","a":"#.utf8)))
+        #expect(PackedLiteral(member: "twelve_bytes") == PackedLiteral(bytes: Array(#","twelve_bytes":"#.utf8)))
+        #expect(PackedLiteral(member: "thirteen_byte").count == 0)
+        #expect(!PackedLiteral(member: "asks").matches(Array(#","asks" :[],"checksum":0}"#.utf8), at: 0))
+        #expect(PackedLiteral(member: "asks").matches(Array(#","asks":[],"checksum":0}"#.utf8), at: 0))
         // Quoted values (as Coinbase's REST book sends them) are taken by the same quick read.
         let quoted = #"{"price":"45285.2","qty":"0.001"}"#
         #expect(cursor(quoted + #",{"price":"45285.3","qty":"1"}]"#) { c in
