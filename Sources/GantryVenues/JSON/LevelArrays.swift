@@ -86,7 +86,7 @@ public enum LevelArrays {
         var sawSecond = false
         // The second array where venues put it, right after the first: `,"<secondKey>":` compared as two words
         // (constants here, `secondKey` being a literal where this is inlined) instead of read as a key.
-        let second = PackedLiteral(member: secondKey)
+        let second = PackedLiteral(key: secondKey, after: 0x2C)
         if c.end &- c.i >= 16 && (tail < 0 || c.i < tail) && second.matches(c.p, at: c.i) {
             c.i &+= second.count
             try readArray(&c, secondSide, secondKey)

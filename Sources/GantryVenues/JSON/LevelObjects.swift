@@ -1,8 +1,7 @@
 import GantryCore
 
 /// The keys of a level object, and the texts the quick path compares before each value: `{"<price>":` and
-/// `,"<quantity>":`. Written out by the venue, as literals, so that they are constants where they are compared
-/// (`PackedLiteral`); `LevelObjectKeys.matched` checks that they agree with the keys.
+/// `,"<quantity>":`, made from the keys (`PackedLiteral`), constants where the keys are literals.
 public struct LevelObjectKeys: Sendable {
     public let price: StaticString
     public let quantity: StaticString
@@ -10,21 +9,14 @@ public struct LevelObjectKeys: Sendable {
     @usableFromInline let middle: PackedLiteral
 
     /// - Parameters:
-    ///   - prefix: `{"<price>":`, at most 16 bytes.
-    ///   - middle: `,"<quantity>":`, at most 16 bytes.
+    ///   - price, quantity: Keys of at most 12 bytes each for the quick path (a longer key is left to the
+    ///     general read).
     @_transparent
-    public init(price: StaticString, quantity: StaticString, prefix: StaticString, middle: StaticString) {
+    public init(price: StaticString, quantity: StaticString) {
         self.price = price
         self.quantity = quantity
-        self.prefix = PackedLiteral(prefix)
-        self.middle = PackedLiteral(middle)
-    }
-
-    /// Whether the quick path's texts are those the keys make (checked by the venues' tests).
-    public var matched: Bool {
-        func bytes(_ s: StaticString) -> [UInt8] { Array(UnsafeBufferPointer(start: s.utf8Start, count: s.utf8CodeUnitCount)) }
-        return prefix == PackedLiteral(bytes: Array("{\"".utf8) + bytes(price) + Array("\":".utf8))
-            && middle == PackedLiteral(bytes: Array(",\"".utf8) + bytes(quantity) + Array("\":".utf8))
+        prefix = PackedLiteral(key: price, after: 0x7B)
+        middle = PackedLiteral(key: quantity, after: 0x2C)
     }
 }
 

@@ -12,23 +12,15 @@ struct PackedLiteral: Sendable, Equatable {
     /// The literal's length; 0 when it was longer than 16 bytes (such a literal never matches).
     @usableFromInline var count = 0
 
-    /// The text of `literal` (at most 16 bytes; a longer one is never matched). Meant to be called with a
-    /// literal where it is written: inlined there, the loop over its bytes folds to constants.
+    /// The text `<lead>"<key>":` that comes before a member's value: `{"price":` for the first member of an
+    /// object (`lead` `{`), `,"asks":` for a later one (`lead` `,`). At most 16 bytes, a key of at most 12; a
+    /// longer one is never matched. Meant to be called with a literal key where it is written: inlined there,
+    /// the loop over its bytes folds to constants.
     @_transparent @usableFromInline
-    init(_ literal: StaticString) {
-        let n = literal.utf8CodeUnitCount
-        guard n <= 16 else { return }
-        for k in 0..<n { put(literal.utf8Start[k], at: k) }
-        count = n
-    }
-
-    /// The text `,"<key>":` that leads an object member whose value follows (at most 16 bytes, a key of at most
-    /// 12; a longer one is never matched). Folds to constants where `key` is a literal, as `init(_:)` does.
-    @_transparent @usableFromInline
-    init(member key: StaticString) {
+    init(key: StaticString, after lead: UInt8) {
         let n = key.utf8CodeUnitCount
         guard n <= 12 else { return }
-        put(0x2C, at: 0)
+        put(lead, at: 0)
         put(0x22, at: 1)
         for k in 0..<n { put(key.utf8Start[k], at: k &+ 2) }
         put(0x22, at: n &+ 2)

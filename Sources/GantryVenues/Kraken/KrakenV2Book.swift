@@ -49,7 +49,7 @@ public enum KrakenV2 {
     /// A level's keys, `{"price":…,"qty":…}`.
     @_transparent
     public static var levelKeys: LevelObjectKeys {
-        LevelObjectKeys(price: "price", quantity: "qty", prefix: #"{"price":"#, middle: #","qty":"#)
+        LevelObjectKeys(price: "price", quantity: "qty")
     }
 
     /// Decodes a book push. - Throws: `DecodeError`; `.unknownMessage` for other channels (`heartbeat`,

@@ -19,19 +19,19 @@ struct QuickPathTests {
         // Kraken's "Book checksum (v2)" guide's levels, and Coinbase's REST book shape.
         let kraken = #"[{"price":45285.2,"qty":0.00100000},{"price":45286.4,"qty":1.54582015}]"#
         let keys = KrakenV2.levelKeys
-        #expect(keys.matched)
-        // Texts that do not agree with the keys, or longer than two words, are caught.
-        #expect(!LevelObjectKeys(price: "price", quantity: "qty", prefix: #"{"prices":"#, middle: #","qty":"#).matched)
-        #expect(!LevelObjectKeys(price: "price", quantity: "qty", prefix: #"{"price":"#, middle: #","qtY":"#).matched)
-        #expect(PackedLiteral(#"{"a_very_long_key":"#).count == 0)
-        #expect(PackedLiteral(#"{"price":"#) == PackedLiteral(bytes: Array(#"{"price":"#.utf8)))
-        // A member's lead, `,"<key>":`, as the level arrays' second side is found: keys of up to 12 bytes.
-        #expect(PackedLiteral(member: "asks") == PackedLiteral(bytes: Array(#","asks":"#.utf8)))
-        #expect(PackedLiteral(member: "a") == PackedLiteral(bytes: Array(#","a":"#.utf8)))
-        #expect(PackedLiteral(member: "twelve_bytes") == PackedLiteral(bytes: Array(#","twelve_bytes":"#.utf8)))
-        #expect(PackedLiteral(member: "thirteen_byte").count == 0)
-        #expect(!PackedLiteral(member: "asks").matches(Array(#","asks" :[],"checksum":0}"#.utf8), at: 0))
-        #expect(PackedLiteral(member: "asks").matches(Array(#","asks":[],"checksum":0}"#.utf8), at: 0))
+        // The texts compared before each value are those the keys make.
+        #expect(keys.prefix == PackedLiteral(bytes: Array(#"{"price":"#.utf8)))
+        #expect(keys.middle == PackedLiteral(bytes: Array(#","qty":"#.utf8)))
+        #expect(keys.prefix != PackedLiteral(bytes: Array(#"{"prices":"#.utf8)))
+        #expect(keys.middle != PackedLiteral(bytes: Array(#","qtY":"#.utf8)))
+        // A member's lead, `,"<key>":` or `{"<key>":`, as the level arrays' second side is found: keys of up to
+        // 12 bytes.
+        #expect(PackedLiteral(key: "asks", after: 0x2C) == PackedLiteral(bytes: Array(#","asks":"#.utf8)))
+        #expect(PackedLiteral(key: "a", after: 0x2C) == PackedLiteral(bytes: Array(#","a":"#.utf8)))
+        #expect(PackedLiteral(key: "twelve_bytes", after: 0x7B) == PackedLiteral(bytes: Array(#"{"twelve_bytes":"#.utf8)))
+        #expect(PackedLiteral(key: "thirteen_byte", after: 0x2C).count == 0)
+        #expect(!PackedLiteral(key: "asks", after: 0x2C).matches(Array(#","asks" :[],"checksum":0}"#.utf8), at: 0))
+        #expect(PackedLiteral(key: "asks", after: 0x2C).matches(Array(#","asks":[],"checksum":0}"#.utf8), at: 0))
         // Quoted values (as Coinbase's REST book sends them) are taken by the same quick read.
         let quoted = #"{"price":"45285.2","qty":"0.001"}"#
         #expect(cursor(quoted + #",{"price":"45285.3","qty":"1"}]"#) { c in
