@@ -1,6 +1,9 @@
 # Gantry: `make demo` and `make test` work on a fresh Debian machine with only Swift installed.
 SWIFT ?= swift
 DEMO_SECONDS ?= 10
+# The CPU level the project's own builds use (Package.swift): the building machine's highest of x86-64-v3 and
+# x86-64-v2; GANTRY_CPU=portable (or unset, as for a package depending on Gantry) adds no -march.
+export GANTRY_CPU ?= host
 
 .PHONY: all deps peers build test demo demo-synthetic bench bench-ci bench-net bench-ingest bench-decode bench-sim perf-report fuzz clean
 

@@ -75,17 +75,22 @@ let package = Package(
             ]
         ),
 
+        // What the test targets share: where the recorded venue data is (skipped, saying why, when absent).
+        .target(name: "GantryTestSupport", path: "Tests/GantryTestSupport"),
         .testTarget(name: "GantryCoreTests", dependencies: ["GantryCore"]),
         .testTarget(name: "GantryRingTests", dependencies: ["GantryRing", "GantryCore"]),
         .testTarget(name: "GantryLoopTests", dependencies: ["GantryLoop", "GantryRing", "GantryCore"]),
         .testTarget(name: "GantryBookTests", dependencies: ["GantryBook", "GantryCore"]),
-        .testTarget(name: "GantryVenuesTests", dependencies: ["GantryVenues", "GantryBook", "GantryCore", "CCRC32", "CZlib"]),
+        .testTarget(
+            name: "GantryVenuesTests", dependencies: ["GantryVenues", "GantryBook", "GantryCore", "CCRC32", "CZlib", "GantryTestSupport"]),
         .target(name: "VenueSim", dependencies: ["GantryCore", "GantryBook", "GantryNet", "GantryVenues", "GantryLoop", .product(name: "TOMLKit", package: "TOMLKit")]),
-        .testTarget(name: "VenueSimTests", dependencies: ["VenueSim", "GantryCore", "GantryNet", "GantryVenues", "GantryBook"]),
+        .testTarget(
+            name: "VenueSimTests", dependencies: ["VenueSim", "GantryCore", "GantryNet", "GantryVenues", "GantryBook", "GantryTestSupport"]),
         .testTarget(
             name: "GantryEngineTests",
             dependencies: [
                 "GantryEngine", "GantryVenues", "GantryNet", "GantryLoop", "GantryRing", "GantryBook", "GantryCore", "VenueSim",
+                "GantryTestSupport",
             ]
         ),
         .testTarget(name: "GantryNetTests", dependencies: ["GantryNet", "GantryLoop", "GantryRing", "GantryCore"]),
@@ -156,20 +161,23 @@ if ProcessInfo.processInfo.environment["GANTRY_FUZZ"] != nil {
     ]
 }
 
-// The CPU level Gantry is built for. A gateway is built on (or for) the server it runs on, so by default the
-// level is the highest of x86-64-v3 (AVX2, BMI2: Haswell, Zen and later) and x86-64-v2 (SSSE3, SSE4.2) that the
-// building machine has; GANTRY_CPU=x86-64-v2|x86-64-v3|x86-64-v4|native picks one, GANTRY_CPU=portable builds for
-// any x86-64 (or any CPU). The level reaches Swift's code generation through the Clang importer's -march; with
-// SSSE3 and SSE4.1 the decimal reader uses CDecimal's vector step (GANTRY_DECIMAL16), otherwise its word reader.
-// Both read exactly the same numbers (GantryCoreTests checks each against the general parser).
+// The CPU level Gantry is built for, when the build opts into one. A gateway is built on (or for) the server it
+// runs on, so the project's own build (the Makefile exports GANTRY_CPU=host) takes the highest of x86-64-v3 (AVX2,
+// BMI2: Haswell, Zen and later) and x86-64-v2 (SSSE3, SSE4.2) that the building machine has;
+// GANTRY_CPU=x86-64-v2|x86-64-v3|x86-64-v4|native picks one. Without GANTRY_CPU (a plain `swift build`, or a package
+// that depends on Gantry's libraries) nothing is added: the level reaches code generation through the Clang
+// importer's -march, an unsafe flag, and SwiftPM refuses a dependency fetched by version that has one.
+// With SSSE3 and SSE4.1 the decimal reader uses CDecimal's vector step (GANTRY_DECIMAL16), otherwise its word
+// reader. Both read exactly the same numbers (GantryCoreTests checks each against the general parser).
 let hostCPUFlags = Set(
     ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
         .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? [])
 let cpuLevel: String? = {
     #if arch(x86_64)
-    let chosen = ProcessInfo.processInfo.environment["GANTRY_CPU"]
-    if chosen == "portable" { return nil }
-    if let chosen, !chosen.isEmpty { return chosen }
+    guard let chosen = ProcessInfo.processInfo.environment["GANTRY_CPU"], !chosen.isEmpty, chosen != "portable" else {
+        return nil
+    }
+    if chosen != "host" { return chosen }
     let flags = hostCPUFlags
     if flags.isSuperset(of: ["avx2", "bmi1", "bmi2", "fma", "movbe", "f16c"]) { return "x86-64-v3" }
     if flags.isSuperset(of: ["ssse3", "sse4_1", "sse4_2", "popcnt", "cx16"]) { return "x86-64-v2" }

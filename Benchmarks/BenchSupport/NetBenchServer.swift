@@ -281,7 +281,7 @@ public final class LoopbackStream {
         while !open && failure == nil {
             _ = client.poll { event in
                 if case .open = event { open = true }
-                if case .failed(let why) = event { failure = why }
+                if case .failed(let why) = event { failure = "\(why)" }
             }
         }
         if let failure { throw LoopbackStreamError(why: failure) }

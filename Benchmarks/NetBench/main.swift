@@ -121,7 +121,7 @@ func throughput(_ args: Arguments) {
             _ = conn.poll { event in
                 switch event {
                 case .open: open = true
-                case .failed(let why): failure = why
+                case .failed(let why): failure = "\(why)"
                 default: break
                 }
             }
@@ -143,7 +143,7 @@ func throughput(_ args: Arguments) {
                         messages += 1
                         bytes += payload.count
                     }
-                case .failed(let why): failure = why
+                case .failed(let why): failure = "\(why)"
                 default: break
                 }
             }
@@ -267,7 +267,7 @@ struct RoundTripStage: Stage, ~Copyable {
                 switch event {
                 case .open: opened = true
                 case .message: echoed = true
-                case .failed(let why): failure = why
+                case .failed(let why): failure = "\(why)"
                 default: break
                 }
             }

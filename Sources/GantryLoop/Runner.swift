@@ -256,12 +256,61 @@ private final class CallbackBox {
     init(_ body: @escaping () -> Void) { self.body = body }
 }
 
+/// Where a runner's thread is.
+@usableFromInline
+enum RunnerPhase: Int, AtomicValue {
+    /// Created; pinning, naming and building its loop.
+    case starting
+    /// Its stage is built and polled.
+    case running
+    /// It could not pin or build its loop (`startErrno` says why) and has returned.
+    case failed
+    /// Its stage is finished and its loop closed.
+    case exited
+}
+
+/// What a runner's doorbell rings: the runner's eventfd and its "parked" flag. Owned by the runner's control and
+/// by every copy of its doorbell, never by the runner itself, so that a doorbell a producer still holds keeps a
+/// valid descriptor to write to, and a stopped runner's control is freed (a doorbell that held the control kept
+/// it, and its eventfd, alive forever: the control holds the doorbell).
+///
+/// `@unchecked Sendable`: `fd` is set in `init` and closed in `deinit` only; `parked` is atomic; `box` holds
+/// `fd` for the C callback and never changes.
+final class RunnerWakeup: @unchecked Sendable {
+    let parked: UnsafeAtomic<Int>
+    /// The eventfd, in memory of its own: the doorbell's C callback gets its address.
+    let box: UnsafeMutablePointer<Int32>
+
+    init() throws(RunnerError) {
+        let fd = Sys.eventfd()
+        guard fd >= 0 else { throw .eventfdFailed(errno: -fd) }
+        box = .allocate(capacity: 1)
+        box.initialize(to: fd)
+        parked = .create(0)
+    }
+
+    var fd: Int32 { box.pointee }
+
+    /// A doorbell that rings this eventfd while `parked` is up, and keeps this object alive.
+    var doorbell: Doorbell {
+        Doorbell(
+            parked: parked, context: UnsafeMutableRawPointer(box),
+            function: { context in Sys.signal(eventfd: context!.load(as: Int32.self)) }, owner: self)
+    }
+
+    deinit {
+        Sys.close(box.pointee)
+        box.deallocate()
+        parked.destroy()
+    }
+}
+
 /// State shared by a runner's owner and its thread.
 ///
-/// `@unchecked Sendable`: the mutable state is atomics (`stopRequested`, `state`, counters, `parked`), or
-/// `thread`, which `start` writes before the `Runner` exists (so before anyone can call `stopAndJoin`) and
-/// `stopAndJoin` reads at most once (the `joined` exchange admits one caller); `eventfdBox` and `doorbell`
-/// are set in `init` and never change.
+/// `@unchecked Sendable`: the mutable state is atomics (`stopRequested`, `phase`, counters, the wake-up's
+/// `parked`), or `thread`, which `start` writes before the `Runner` exists (so before anyone can call
+/// `stopAndJoin`) and `stopAndJoin` reads at most once (the `joined` exchange admits one caller); `wakeup` is set
+/// in `init` and never changes.
 @usableFromInline
 final class RunnerControl: @unchecked Sendable {
     let spec: RunnerSpec
@@ -269,35 +318,22 @@ final class RunnerControl: @unchecked Sendable {
     let threadId = ManagedAtomic<Int32>(0)
     let parks = ManagedAtomic<Int>(0)
     let polls = ManagedAtomic<Int>(0)
-    /// 0 starting, 1 running, 2 failed, 3 exited.
-    let state = ManagedAtomic<Int>(0)
+    let phase = ManagedAtomic<RunnerPhase>(.starting)
     let startErrno = ManagedAtomic<Int32>(0)
     let joined = ManagedAtomic<Bool>(false)
-    let parked: UnsafeAtomic<Int>
-    let eventfdBox: UnsafeMutablePointer<Int32>
+    let wakeup: RunnerWakeup
     var thread: pthread_t = pthread_t()
-    private(set) var doorbell: Doorbell!
 
     @usableFromInline
     init(spec: RunnerSpec) throws(RunnerError) {
         self.spec = spec
-        let fd = Sys.eventfd()
-        guard fd >= 0 else { throw .eventfdFailed(errno: -fd) }
-        eventfdBox = .allocate(capacity: 1)
-        eventfdBox.initialize(to: fd)
-        parked = .create(0)
-        doorbell = Doorbell(
-            parked: parked, context: UnsafeMutableRawPointer(eventfdBox),
-            function: { context in Sys.signal(eventfd: context!.load(as: Int32.self)) }, owner: self)
+        wakeup = try RunnerWakeup()
     }
 
-    deinit {
-        Sys.close(eventfdBox.pointee)
-        eventfdBox.deallocate()
-        parked.destroy()
-    }
+    var parked: UnsafeAtomic<Int> { wakeup.parked }
+    var doorbell: Doorbell { wakeup.doorbell }
 
-    func markRunning() { state.store(1, ordering: .releasing) }
+    func markRunning() { phase.store(.running, ordering: .releasing) }
 
     @usableFromInline
     func start(_ body: @escaping @Sendable (RunnerContext) -> Void) throws(RunnerError) {
@@ -308,8 +344,8 @@ final class RunnerControl: @unchecked Sendable {
             joined.store(true, ordering: .relaxed)
             throw .threadCreateFailed(errno: rc)
         }
-        while state.load(ordering: .acquiring) == 0 { Sys.yield() }
-        if state.load(ordering: .acquiring) == 2 {
+        while phase.load(ordering: .acquiring) == .starting { Sys.yield() }
+        if phase.load(ordering: .acquiring) == .failed {
             stopAndJoin()
             let e = startErrno.load(ordering: .relaxed)
             if e < 0 { throw .loopInitFailed(Sys.uvError(e)) }
@@ -322,7 +358,7 @@ final class RunnerControl: @unchecked Sendable {
             return
         }
         stopRequested.store(true, ordering: .releasing)
-        Sys.signal(eventfd: eventfdBox.pointee)
+        Sys.signal(eventfd: wakeup.fd)
         pthread_join(thread, nil)
     }
 }
@@ -352,7 +388,7 @@ private func runRunnerThread(_ start: ThreadStart) {
         let rc = Sys.pin(toCPU: cpu)
         if rc != 0 {
             control.startErrno.store(rc, ordering: .relaxed)
-            control.state.store(2, ordering: .releasing)
+            control.phase.store(.failed, ordering: .releasing)
             return
         }
         NumaTopology.preferMemory(onNode: NumaTopology.node(ofCPU: cpu))
@@ -362,12 +398,14 @@ private func runRunnerThread(_ start: ThreadStart) {
     guard rc == 0 else {
         loop.deallocate()
         control.startErrno.store(rc, ordering: .relaxed)
-        control.state.store(2, ordering: .releasing)
+        control.phase.store(.failed, ordering: .releasing)
         return
     }
     let poll = UnsafeMutablePointer<uv_poll_t>.allocate(capacity: 1)
-    uv_poll_init(loop, poll, control.eventfdBox.pointee)
-    poll.pointee.data = UnsafeMutableRawPointer(control.eventfdBox)
+    uv_poll_init(loop, poll, control.wakeup.fd)
+    // SAFETY: the wake-up (and its box) outlives the loop: the control holds it, and `start.control` holds the
+    // control until this function returns, after the poll handle is closed.
+    poll.pointee.data = UnsafeMutableRawPointer(control.wakeup.box)
     uv_poll_start(poll, Int32(UV_READABLE.rawValue)) { handle, _, _ in
         guard let data = handle?.pointee.data else { return }
         Sys.drain(eventfd: data.load(as: Int32.self))
@@ -381,5 +419,5 @@ private func runRunnerThread(_ start: ThreadStart) {
     uv_run(loop, UV_RUN_DEFAULT)  // runs the close callbacks; returns when no handle is left
     uv_loop_close(loop)
     loop.deallocate()
-    control.state.store(3, ordering: .releasing)
+    control.phase.store(.exited, ordering: .releasing)
 }

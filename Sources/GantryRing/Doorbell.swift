@@ -18,7 +18,8 @@ public struct Doorbell: @unchecked Sendable {
     ///   - parked: Non-zero while the sleeper may be asleep.
     ///   - context: Passed to `function`.
     ///   - function: Wakes the sleeper; thread-safe.
-    ///   - owner: Keeps `parked` and `context` alive as long as the doorbell exists.
+    ///   - owner: Keeps `parked` and `context` alive as long as the doorbell exists. It must not hold the doorbell
+    ///     itself (nor anything that does): the two would keep each other alive, and neither would ever be freed.
     public init(
         parked: UnsafeAtomic<Int>, context: UnsafeMutableRawPointer,
         function: @escaping @convention(c) (UnsafeMutableRawPointer?) -> Void, owner: AnyObject

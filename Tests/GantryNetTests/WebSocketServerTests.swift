@@ -15,7 +15,7 @@ func step(_ connection: inout WebSocketConnection, echo: Bool, _ events: inout [
             if echo { replies.append((op, Array(p))) }
         case .pong(let p): events.append("pong:" + String(decoding: p, as: UTF8.self))
         case .closed(let c, let clean): events.append("closed:\(c):\(clean)")
-        case .failed(let why): events.append("failed:" + why)
+        case .failed(let why): events.append("failed:\(why)")
         }
     }
     for (op, bytes) in replies { _ = bytes.withUnsafeBytes { connection.send(op, $0) } }
@@ -56,7 +56,7 @@ struct WebSocketServerTests {
         _ = Array("x".utf8).withUnsafeBytes { client.ping($0) }
         pump { c, _ in c.count == 4 }
         #expect(c.last == "pong:x")
-        client.close(code: 1000)
+        client.close(code: .normal)
         pump { c, s in c.last?.hasPrefix("closed") == true && s.last?.hasPrefix("closed") == true }
         #expect(c.last == "closed:1000:true")
         #expect(s.last == "closed:1000:true")

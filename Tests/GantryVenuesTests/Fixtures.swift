@@ -1,21 +1,12 @@
 import Foundation
+import GantryTestSupport
 
-/// The real venue recordings in ../shared/data/venues/ (read in place, never copied into the project).
+/// The real venue recordings, found by `RecordedVenueData` (tests that read them carry `.recordedVenueData`).
 enum Fixtures {
-    static let root: String = {
-        // The test runs from the package root; shared/ sits beside it.
-        let here = FileManager.default.currentDirectoryPath
-        return URL(fileURLWithPath: here).deletingLastPathComponent().appendingPathComponent("shared/data/venues").path
-    }()
-
     /// The file's lines, without their ends (some recordings end lines with CR LF).
-    static func lines(_ path: String) throws -> [String] {
-        try String(contentsOfFile: root + "/" + path, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
-    }
+    static func lines(_ path: String) throws -> [String] { try RecordedVenueData.lines(path) }
 
-    static func text(_ path: String) throws -> String {
-        try String(contentsOfFile: root + "/" + path, encoding: .utf8)
-    }
+    static func text(_ path: String) throws -> String { try RecordedVenueData.text(path) }
 }
 
 extension String {

@@ -102,7 +102,7 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
             break
         }
         var opened = false
-        var ended: UInt16? = nil
+        var ended: WebSocketCloseCode? = nil
         var traffic = false
         work += connection!.poll { event in
             switch event {
@@ -118,7 +118,9 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
             openedAt = now
             heartbeat = Heartbeat(pingInterval: heartbeat.pingInterval, staleAfter: heartbeat.staleAfter, now: now)
             publish(.open, now: now)
-            for s in subscriptions { s.withUnsafeBytes { _ = connection!.send(.text, $0) } }
+            // A send that fails closes the connection; the next poll reports it (and reconnects, subscribing again).
+            for s in subscriptions { s.withUnsafeBytes { _ = connection!.send(.text, $0, flush: false) } }
+            connection!.flush()
             lastKeepAlive = now
         }
         if traffic { heartbeat.received(at: now) }
@@ -128,10 +130,8 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
             return work
         }
         if state == .connecting && now - due >= connectTimeout {
-            connection!.close(code: 1001)
-            lost(code: 1006, now: now)
             // Ended here, not by the connection: the handler hears of it as of any other end.
-            handler(.closed(code: 1006, clean: false))
+            giveUp(.timeout("not open \(connectTimeout.raw / 1_000_000) ms after the connect started"), now: now, handler)
             return work + 1
         }
         // The heartbeat is checked every few milliseconds, not on every poll.
@@ -139,6 +139,7 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
             lastCheck = now
             if let keepAlive, now - lastKeepAlive >= keepAlive.every {
                 lastKeepAlive = now
+                // A failed send closes the connection; the next poll reports it.
                 keepAlive.text.withUnsafeBytes { _ = connection!.send(.text, $0) }
                 work += 1
             }
@@ -149,11 +150,9 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
                 work += 1
             case .stale:
                 publish(.stale, now: now)
-                connection!.close(code: 1001)
-                lost(code: 1006, now: now)
                 // Ended here, not by the connection: the handler must hear of it (its books are stale until
                 // the reconnect's snapshots), as of a close the connection reports.
-                handler(.closed(code: 1006, clean: false))
+                giveUp(.timeout("silent for \((now - heartbeat.lastReceived).raw / 1_000_000) ms"), now: now, handler)
                 work += 1
             }
         }
@@ -165,8 +164,26 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
     @discardableResult
     public mutating func send(text: UnsafeRawBufferPointer) -> Bool {
         guard state == .open, connected else { return false }
-        _ = connection!.send(.text, text)
-        return true
+        switch connection!.send(.text, text) {
+        case .sent, .queued: return true
+        // The connection failed: the next poll reports it and reconnects (the subscriptions are sent again).
+        case .notOpen, .failed: return false
+        }
+    }
+
+    /// Drops a connection that did not open in time or went silent: a close frame if it is open (1001), and
+    /// the end reported to the handler as a failure, with what it left unsent, then as a close (1006).
+    mutating func giveUp(_ reason: WebSocketFailureReason, now: Nanos, _ handler: (WebSocketConnectionEvent) -> Void) {
+        connection!.close(code: .goingAway)
+        var unsent = WebSocketUnsent.none
+        switch connection {
+        case .some(let c): unsent = c.unsent
+        case .none: break
+        }
+        let failure = WebSocketFailure(reason: reason, code: .abnormal, unsent: unsent)
+        lost(code: .abnormal, now: now)
+        handler(.failed(failure))
+        handler(.closed(code: .abnormal, clean: false))
     }
 
     /// Closes the connection on purpose; no reconnect follows.
@@ -196,19 +213,19 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
             connected = true
             socketChanged?(socketFD, true)
         } catch {
-            lost(code: 1006, now: now)
+            lost(code: .abnormal, now: now)
         }
         return 1
     }
 
     /// The connection ended (or could not start): publish it and schedule the next attempt.
-    mutating func lost(code: UInt16, now: Nanos) {
+    mutating func lost(code: WebSocketCloseCode, now: Nanos) {
         if connected {
             socketChanged?(socketFD, false)
             connection = nil
             connected = false
         }
-        publish(.closed, now: now, closeCode: code)
+        publish(.closed, now: now, closeCode: code.rawValue)
         if state == .open && now - openedAt >= backoff.healthyAfter { attempt = 0 }  // counted afresh from here
         if state == .open { backoff.connectionEnded(uptime: now - openedAt) }
         let delay = backoff.nextDelay()

@@ -10,64 +10,77 @@ public enum WebSocketConnectionEvent {
     /// A pong to one of our pings (pings from the peer are answered automatically).
     case pong(UnsafeRawBufferPointer)
     /// The connection ended: the close code (ours or the peer's; 1006 if the TCP connection just dropped),
-    /// and whether the close handshake completed.
-    case closed(code: UInt16, clean: Bool)
-    /// Why it failed (before `closed`): a TCP, TLS, handshake or protocol error, named.
-    case failed(String)
-}
-
-/// Where a connection is.
-public enum WebSocketConnectionState: Equatable, Sendable {
-    case connecting, tlsHandshake, upgrading, open, closing, closed
+    /// and whether the close handshake completed. Reported once, by `poll`, however the connection ended.
+    case closed(code: WebSocketCloseCode, clean: Bool)
+    /// Why it failed (just before `closed`): a TCP, TLS, handshake or protocol error, named, with what was
+    /// left unsent.
+    case failed(WebSocketFailure)
 }
 
 /// A WebSocket connection over a non-blocking TCP socket, optionally TLS, driven by `poll` from the stage that
 /// owns it. A client connects → TLS handshake (verifying the server) → HTTP upgrade; a server (the venue
-/// simulator's side) takes an accepted socket → TLS handshake → answers the upgrade. Then frames, with
-/// automatic pongs, the close handshake, and every protocol violation answered with its close code. Frames
-/// are parsed in place in the receive buffer; a plain-TCP message is handed out without a copy.
+/// simulator's side) takes an accepted socket → TLS handshake → answers the upgrade. The protocol itself is
+/// `WebSocketStateMachine`'s; this type does the I/O: it moves plaintext between the machine and the socket,
+/// through TLS if any. Frames are parsed in place in the receive buffer; a plain-TCP message is handed out
+/// without a copy.
+///
+/// Every end is reported once by `poll`: `.closed` after a close handshake, or `.failed` then `.closed` for a
+/// failure — of the connect, a read, a send (ECONNRESET, EPIPE), TLS, the upgrade or the protocol — with the
+/// bytes and data messages it left unsent. A failure found outside `poll` (by `send`, `flush`, `ping`,
+/// `close`) closes the connection at once; `failure` says why, and the next `poll` reports it.
 public struct WebSocketConnection: ~Copyable {
-    public let role: WebSocketFrameParser.Role
-    public private(set) var state: WebSocketConnectionState = .connecting
+    var machine: WebSocketStateMachine
     let socket: TCPSocket
     var tls: TLSSession?
     /// Whether `tls` is set (tested instead of unwrapping, which would consume the session).
     let usesTLS: Bool
     /// The TLS session's ciphertext buffers (the same object it holds), read without unwrapping the session.
     let ciphertext: CiphertextBuffers?
-    let host: String
-    let path: String
-    let key: String
-    var parser: WebSocketFrameParser
-    /// permessage-deflate: whether to offer (client) or accept (server) it, and what was agreed.
-    let compression: Bool
-    public private(set) var deflate: PerMessageDeflateParameters? = nil
-    /// The request target of the client's upgrade request ("/stream?streams=btcusdt@depth"): set on a server
-    /// connection once it is open, so that a venue can serve several paths on one port.
-    public private(set) var requestTarget = ""
-    var inflater: WebSocketInflater? = nil
-    var deflater: WebSocketDeflater? = nil
-    let maxMessage: Int
-    var assembler: WebSocketMessageAssembler
     /// Plaintext received and not yet parsed: bytes [start, end).
     let inbound: UnsafeMutableRawBufferPointer
     var start = 0
     var end = 0
-    /// Bytes to send (after TLS, if any) that the socket did not take yet.
-    var outbound = ByteQueue(capacity: 256 << 10)
-    /// Frames being built before encryption (TLS only).
-    var staging = ByteQueue(capacity: 32 << 10)
-    var masks = MaskKeyPool()
+    /// Plaintext to send that the socket (plain) or TLS has not taken yet.
+    var outgoing: ByteQueue
     /// The kernel receive time of the last read, on the monotonic clock (converted once per read, not per
     /// message: the conversion reads two clocks).
     var lastReceivedAt = Nanos.zero
     /// The last socket read took less than the room offered: the socket had nothing more.
     var lastReadDrained = false
-    var closeSent = false
     /// The peer's TLS close_notify arrived (an end of stream, read after the plaintext before it).
     var tlsPeerClosed = false
     /// Our close_notify was queued.
     var tlsCloseSent = false
+    /// Data messages accepted by `send` and not yet wholly taken by the socket, oldest first (from `pendingHead`).
+    var pending: [PendingMessage] = []
+    var pendingHead = 0
+    var nextMessage: UInt64 = 1
+    /// Plaintext bytes ever taken from `outgoing` (by the socket, or by TLS), and bytes the socket ever took.
+    var plainTaken = 0
+    var wireSent = 0
+    /// How the connection ended, once it has; whether `poll` has reported it.
+    var ending: WebSocketStateMachine.Ending? = nil
+    var endingReported = false
+    /// The ending is being concluded (what can still go out is sent): a failure meanwhile changes nothing.
+    var finishing = false
+    /// Why the connection failed, with what it left unsent (nil while it lives, or after a clean close).
+    public private(set) var failure: WebSocketFailure? = nil
+
+    /// Where a data message's bytes end: in the plaintext stream, and on the wire once known (under TLS, once
+    /// encrypted).
+    struct PendingMessage {
+        var number: UInt64
+        var plainEnd: Int
+        var wireEnd: Int
+    }
+
+    public var role: WebSocketFrameParser.Role { machine.role }
+    public var state: WebSocketConnectionState { machine.state }
+    /// What permessage-deflate agreed, if it was.
+    public var deflate: PerMessageDeflateParameters? { machine.deflate }
+    /// The request target of the client's upgrade request ("/stream?streams=btcusdt@depth"): set on a server
+    /// connection once it is open, so that a venue can serve several paths on one port.
+    public var requestTarget: String { machine.requestTarget }
 
     /// Starts connecting as a client.
     /// - Parameters:
@@ -102,26 +115,23 @@ public struct WebSocketConnection: ~Copyable {
         self.init(
             role: .server, socket: socket, tls: session, usesTLS: tls != nil, host: "", path: "", maxMessage: maxMessage,
             compression: compression)
-        state = usesTLS ? .tlsHandshake : .upgrading
     }
 
     private init(
         role: WebSocketFrameParser.Role, socket: consuming TCPSocket, tls: consuming TLSSession?, usesTLS: Bool, host: String,
         path: String, maxMessage: Int, compression: Bool
     ) {
-        self.compression = compression
-        self.maxMessage = maxMessage
-        self.role = role
+        machine = WebSocketStateMachine(
+            role: role, host: host, path: path, usesTLS: usesTLS, maxMessage: maxMessage, compression: compression)
         self.socket = socket
         ciphertext = tls?.buffers
         self.tls = tls
         self.usesTLS = usesTLS
-        self.host = host
-        self.path = path
-        key = role == .client ? WebSocketHandshake.makeKey() : ""
-        parser = WebSocketFrameParser(role: role, maxFramePayload: maxMessage)
-        assembler = WebSocketMessageAssembler(maxMessage: maxMessage)
+        // Plain: the bytes the socket has not taken; TLS: frames waiting to be encrypted (records go to the
+        // session's own buffer).
+        outgoing = ByteQueue(capacity: usesTLS ? 32 << 10 : 256 << 10)
         inbound = .allocate(byteCount: 2 * maxMessage + 16_384, alignment: 64)
+        pending.reserveCapacity(64)
     }
 
     deinit {
@@ -131,158 +141,157 @@ public struct WebSocketConnection: ~Copyable {
     /// The socket's descriptor, for `RunnerContext.watch`.
     public var fd: Int32 { socket.fd }
 
+    /// Calls `body` with the TLS session (nil without TLS), borrowed in place: an optional `~Copyable` value
+    /// cannot be unwrapped without consuming it.
+    func withTLS<R, E: Error>(_ body: (borrowing TLSSession) throws(E) -> R) throws(E) -> R? {
+        switch tls {
+        case .some(let session): return try body(session)
+        case .none: return nil
+        }
+    }
+
     /// Does all the I/O that is ready and reports what happened.
     /// - Returns: How much work was done (0: idle).
     public mutating func poll(_ handler: (WebSocketConnectionEvent) -> Void) -> Int {
-        switch state {
-        case .closed: return 0
+        switch machine.state {
+        case .closed: return report(handler)
         case .connecting:
             switch socket.connectState() {
             case .inProgress: return 0
-            case .failed(let e): return fail("connect failed (errno \(e))", code: 1006, handler)
+            case .failed(let e):
+                fail(.connect(errno: e), code: .abnormal)
+                return 1 + report(handler)
             case .connected:
-                state = usesTLS ? .tlsHandshake : .upgrading
-                if !usesTLS { queueRaw(clientRequest()) }
+                machine.connected(usesTLS: usesTLS, into: &outgoing)
                 return 1 + poll(handler)
             }
         default: break
         }
         var work = flush()
-        if state == .closed { return work }
+        if machine.state == .closed { return work + report(handler) }
         // Read what arrived. An end of stream is acted on after what came before it (often the peer's close
         // frame, then its FIN, in one read) has been parsed.
         // Frames are parsed between reads, so a burst larger than the buffer flows through it.
-        var ended = 0
-        while true {
-            let got = receive()
-            if got < 0 {
-                ended = got
-                break
-            }
-            if got == 0 { break }
-            work += got
-            if state == .open || state == .closing { work += parseFrames(handler) }
-            // A read that did not fill the buffer emptied the socket: asking again would cost a system call
-            // that says EAGAIN (a microsecond on a round trip). What arrives meanwhile is read next poll.
-            if lastReadDrained { break }
-        }
-        defer {
-            if ended < 0 && state != .closed {
-                work += fail(ended == -1 ? "connection closed by peer" : "receive failed", code: 1006, handler)
+        var streamEnded: WebSocketFailureReason? = nil
+        reading: while machine.state != .closed {
+            switch receive() {
+            case .nothing: break reading
+            case .ended(let reason):
+                streamEnded = reason
+                break reading
+            case .bytes(let got):
+                work += got
+                if machine.state == .open || machine.state == .closing { work += parseFrames(handler) }
+                // A read that did not fill the buffer emptied the socket: asking again would cost a system call
+                // that says EAGAIN (a microsecond on a round trip). What arrives meanwhile is read next poll.
+                if lastReadDrained { break reading }
             }
         }
-        if state == .tlsHandshake {
-            do {
-                if try tls!.handshake() == .done {
-                    state = .upgrading
-                    if role == .client { queueRaw(clientRequest()) }
+        if machine.state == .tlsHandshake {
+            do throws(TLSError) {
+                if try withTLS({ session throws(TLSError) in try session.handshake() }) == .done {
+                    machine.tlsEstablished(into: &outgoing)
                     _ = drainTLS()
                 }
             } catch {
-                return work + fail("\(error)", code: 1015, handler)
+                fail(.tls(error), code: .tlsHandshake)
             }
             work += flush()
-            if state != .upgrading { return work }
         }
-        if state == .upgrading {
-            let head: HTTPHeadResult
-            do {
-                head = try parseHTTPHead(UnsafeRawBufferPointer(rebasing: inbound[start..<end]))
-            } catch {
-                if role == .server { queueRaw(Self.badRequest) }
-                return work + fail("handshake: \(error)", code: 1006, handler)
+        if machine.state == .upgrading {
+            switch machine.upgrade(UnsafeRawBufferPointer(rebasing: inbound[start..<end]), into: &outgoing) {
+            case .incomplete: break
+            case .open(let used):
+                start += used
+                handler(.open)
+                work += 1
+            case .ended(let ending): finish(ending)
             }
-            guard case .head(let h) = head else { return work }
-            do {
-                if role == .client {
-                    if let agreed = try WebSocketHandshake.validate(response: h, key: key, offeredDeflate: compression) {
-                        startDeflate(agreed, compressing: false)
-                    }
-                } else {
-                    var response: String? = nil
-                    if compression, let offers = h.header("Sec-WebSocket-Extensions"),
-                        let (agreed, value) = PerMessageDeflateParameters.accept(offers: offers)
-                    {
-                        response = value
-                        startDeflate(agreed, compressing: true)
-                    }
-                    queueRaw(try WebSocketHandshake.serverResponse(to: h, deflate: response))
-                    requestTarget = h.startLine.1
-                }
-            } catch {
-                if role == .server { queueRaw(Self.badRequest) }
-                return work + fail("\(error)", code: 1006, handler)
-            }
-            start += h.length
-            state = .open
-            handler(.open)
-            work += 1
         }
-        work += parseFrames(handler)
+        if machine.state == .open || machine.state == .closing { work += parseFrames(handler) }
+        if let streamEnded, machine.state != .closed { fail(streamEnded, code: .abnormal) }
         work += flush()
-        return work
+        return work + report(handler)
+    }
+
+    /// What one read found.
+    enum Received: Equatable {
+        /// Bytes of plaintext added (at least 1 when ciphertext arrived that did not make a whole record yet).
+        case bytes(Int)
+        /// Nothing now.
+        case nothing
+        /// The stream ended (the peer closed it) or the read failed.
+        case ended(WebSocketFailureReason)
     }
 
     /// Reads once from the socket (through TLS if any) into `inbound`.
-    /// - Returns: Bytes of plaintext added (0: nothing now), -1 if the peer closed, -2 on an error.
-    mutating func receive() -> Int {
+    mutating func receive() -> Received {
         if start == end {
             start = 0
             end = 0
-        } else if end > inbound.count / 2 {
+        } else if end > inbound.count / 2, let base = inbound.baseAddress {
             // Move the unparsed tail to the front (rare: only a partial frame is ever left behind).
-            (inbound.baseAddress!).copyMemory(from: inbound.baseAddress! + start, byteCount: end - start)
+            base.copyMemory(from: base + start, byteCount: end - start)
             end -= start
             start = 0
         }
         let room = UnsafeMutableRawBufferPointer(rebasing: inbound[end...])
-        if room.isEmpty { return 0 }  // a frame larger than the buffer cannot exist (maxMessage bounds it)
-        if !usesTLS {
+        if room.isEmpty { return .nothing }  // a frame larger than the buffer cannot exist (maxMessage bounds it)
+        guard let ciphertext else {
             switch socket.receive(into: room) {
             case .bytes(let n, let kernel):
                 lastReceivedAt = TCPSocket.monotonic(fromKernel: kernel)
                 lastReadDrained = n < room.count
                 end += n
-                return n
-            case .wouldBlock: return 0
-            case .closed: return -1
-            case .failed: return -2
+                return .bytes(n)
+            case .wouldBlock: return .nothing
+            case .closed: return .ended(.peerEndedStream)
+            case .failed(let e): return .ended(.receive(errno: e))
             }
         }
         // Plaintext OpenSSL already holds (a previous read that did not fit, or ciphertext not yet decrypted)
         // comes first. Only when there is some: an SSL_read that finds nothing still costs microseconds, and a
         // busy-polling reader would pay it on every idle poll.
-        let held = tls!.hasBufferedInput() ? drainTLS(records: 1) : 0
+        let held = withTLS { $0.hasBufferedInput() } == true ? drainTLS(records: 1) : 0
         lastReadDrained = false
-        if held > 0 { return held }
-        if tlsPeerClosed { return -1 }
+        if held > 0 { return .bytes(held) }
+        if machine.state == .closed { return .nothing }  // TLS failed: `ending` says why
+        if tlsPeerClosed { return .ended(.peerEndedStream) }
         // Straight into the TLS session's ciphertext buffer.
-        let inbox = tls!.ciphertextInbox(minimum: 64 << 10)
+        let inbox = ciphertext.incoming.reserve(64 << 10)
         switch socket.receive(into: inbox) {
         case .bytes(let n, let kernel):
             lastReceivedAt = TCPSocket.monotonic(fromKernel: kernel)
-            tls!.commitCiphertext(n)
+            ciphertext.incoming.commit(n)
             let plain = drainTLS(records: 1)
             // Drained if the socket had less than the room and no ciphertext waits to be decrypted.
-            lastReadDrained = n < inbox.count && !tls!.hasBufferedInput()
-            return max(1, plain)
-        case .wouldBlock: return 0
-        case .closed: return -1
-        case .failed: return -2
+            lastReadDrained = n < inbox.count && withTLS { $0.hasBufferedInput() } != true
+            return .bytes(max(1, plain))
+        case .wouldBlock: return .nothing
+        case .closed: return .ended(.peerEndedStream)
+        case .failed(let e): return .ended(.receive(errno: e))
         }
     }
 
-    /// Decrypts whatever OpenSSL can into `inbound`. - Returns: Plaintext bytes added.
+    /// Decrypts whatever OpenSSL can into `inbound`; a record that does not decrypt fails the connection.
     /// - Parameter records: At most this many SSL_read calls (one TLS record each): the receive loop takes
     ///   one record at a time and parses it while it is in cache, rather than decrypting all that arrived first.
+    /// - Returns: Plaintext bytes added.
     mutating func drainTLS(records: Int = .max) -> Int {
-        guard state == .open || state == .upgrading || state == .closing else { return 0 }
+        guard machine.state == .open || machine.state == .upgrading || machine.state == .closing else { return 0 }
         var added = 0
         var reads = 0
         while end < inbound.count && reads < records {
             reads += 1
             let room = UnsafeMutableRawBufferPointer(rebasing: inbound[end...])
-            guard let (n, progress) = try? tls!.readPlaintext(into: room) else { break }
+            let read: (Int, TLSProgress)?
+            do throws(TLSError) {
+                read = try withTLS { session throws(TLSError) in try session.readPlaintext(into: room) }
+            } catch {
+                fail(.tls(error), code: .abnormal)
+                break
+            }
+            guard let (n, progress) = read else { break }
             if progress == .closed { tlsPeerClosed = true }
             if n == 0 { break }
             end += n
@@ -292,195 +301,199 @@ public struct WebSocketConnection: ~Copyable {
     }
 
     mutating func parseFrames(_ handler: (WebSocketConnectionEvent) -> Void) -> Int {
-        var work = 0
-        while start < end && state != .closed {
-            let region = UnsafeMutableRawBufferPointer(rebasing: inbound[start..<end])
-            switch parser.parse(region) {
-            case .needMoreBytes: return work
-            case .violation(let code, let reason):
-                return work + fail("protocol violation: \(reason)", code: code.rawValue, handler)
-            case .frame(let h):
-                let payload = UnsafeRawBufferPointer(rebasing: region[h.payloadOffset..<h.frameLength])
-                start += h.frameLength
-                work += 1
-                switch assembler.receive(h, payload: payload) {
-                case .fragment: break
-                case .compressedMessage(let op, let p):
-                    switch inflater!.inflate(p) {
-                    case .success(let message):
-                        if op == .text {
-                            var utf8 = UTF8Validator()
-                            guard utf8.feed(message), utf8.isComplete else {
-                                return work + fail("protocol violation: inflated text is not UTF-8", code: 1007, handler)
-                            }
-                        }
-                        handler(.message(op, payload: message, receivedAt: lastReceivedAt))
-                    case .failure(.tooBig):
-                        return work + fail("compressed message inflates past \(maxMessage) bytes", code: 1009, handler)
-                    case .failure(.corrupt(let why)):
-                        return work + fail("compressed message does not inflate: \(why)", code: 1007, handler)
-                    }
-                case .message(let op, let p):
-                    handler(.message(op, payload: p, receivedAt: lastReceivedAt))
-                case .ping(let p): queueFrame(.pong, p)
-                case .pong(let p): handler(.pong(p))
-                case .close(let code, _):
-                    if !closeSent { queueClose(code == 1005 ? 1000 : code) }
-                    endTLS()
-                    _ = flush()
-                    // The close handshake is complete: end the TCP stream too (RFC 6455 §7.1.1: the server
-                    // first; a client doing the same just ends sooner).
-                    if outbound.isEmpty { socket.shutdownWrite() }
-                    state = .closed
-                    handler(.closed(code: code, clean: true))
-                case .violation(let code, let reason):
-                    return work + fail("protocol violation: \(reason)", code: code.rawValue, handler)
-                }
-            }
-        }
-        return work
+        guard start < end else { return 0 }
+        let region = UnsafeMutableRawBufferPointer(rebasing: inbound[start..<end])
+        let (used, frames, ending) = machine.frames(region, receivedAt: lastReceivedAt, into: &outgoing, handler)
+        start += used
+        if let ending { finish(ending) }
+        return frames
     }
 
     /// Sends a text or binary message (one frame).
     /// - Parameter flush: false to only queue it (a sender of many messages flushes once, with `flush()` or the
     ///   next `poll`): one system call and, under TLS, one record for many messages.
-    /// - Returns: false unless the connection is open.
+    /// - Returns: The message's number and whether the socket took it all; or why it was not sent.
     @discardableResult
-    public mutating func send(_ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer, flush: Bool = true) -> Bool {
-        guard state == .open, opcode == .text || opcode == .binary else { return false }
-        queueFrame(opcode, payload)
-        if flush { _ = self.flush() }
-        return true
+    public mutating func send(_ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer, flush: Bool = true) -> WebSocketSendResult {
+        if let failure { return .failed(failure) }
+        guard machine.send(opcode, payload, into: &outgoing) else { return .notOpen }
+        let number = nextMessage
+        nextMessage += 1
+        let plainEnd = plainTaken + outgoing.count
+        pending.append(PendingMessage(number: number, plainEnd: plainEnd, wireEnd: usesTLS ? .max : plainEnd))
+        if flush { self.flush() }
+        if let failure { return .failed(failure) }
+        return isWhollySent(number) ? .sent(message: number) : .queued(message: number)
+    }
+
+    /// Whether message `number` has been wholly taken by the socket.
+    func isWhollySent(_ number: UInt64) -> Bool {
+        pendingHead == pending.count || pending[pendingHead].number > number
     }
 
     /// Sends a ping with up to 125 bytes of payload. - Returns: false unless open.
     @discardableResult
     public mutating func ping(_ payload: UnsafeRawBufferPointer) -> Bool {
-        guard state == .open, payload.count <= 125 else { return false }
-        queueFrame(.ping, payload)
-        _ = flush()
+        guard machine.ping(payload, into: &outgoing) else { return false }
+        flush()
         return true
     }
 
     /// Starts the close handshake with `code`; `closed` is reported when the peer answers.
-    public mutating func close(code: UInt16 = 1000) {
-        guard state == .open else { return }
-        queueClose(code)
-        state = .closing
-        _ = flush()
-    }
-
-    mutating func queueClose(_ code: UInt16) {
-        closeSent = true
-        withUnsafeBytes(of: code.bigEndian) { queueFrame(.close, $0) }
-    }
-
-    static let badRequest = Array("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".utf8)
-
-    /// Frames `payload` (masked from a client, as RFC 6455 §5.3 requires; never from a server) and queues it:
-    /// straight into the send queue, or under TLS into the staging buffer, encrypted at `flush`. No allocation
-    /// once the buffers have grown to the largest message sent.
-    /// A server that agreed permessage-deflate compresses data messages (RSV1 set).
-    mutating func queueFrame(_ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer) {
-        let mask: UInt32? = role == .client ? masks.take() : nil
-        let compress = deflater != nil && !opcode.isControl
-        let body = compress ? deflater!.deflate(payload) : payload
-        if usesTLS {
-            Self.frame(opcode, body, rsv1: compress, mask: mask, into: &staging)
-        } else {
-            Self.frame(opcode, body, rsv1: compress, mask: mask, into: &outbound)
-        }
-    }
-
-    static func frame(
-        _ opcode: WebSocketOpcode, _ payload: UnsafeRawBufferPointer, rsv1: Bool, mask: UInt32?, into queue: inout ByteQueue
-    ) {
-        let room = queue.reserve(WebSocketFrameWriter.maxHeaderLength + payload.count)
-        let n = WebSocketFrameWriter.writeHeader(into: room, rsv1: rsv1, opcode: opcode, length: payload.count, maskKey: mask)
-        let body = UnsafeMutableRawBufferPointer(rebasing: room[n..<(n + payload.count)])
-        if let source = payload.baseAddress { body.baseAddress!.copyMemory(from: source, byteCount: payload.count) }
-        if let mask { WebSocketMask.apply(key: mask, to: body) }
-        queue.commit(n + payload.count)
-    }
-
-    /// The client's upgrade request, offering permessage-deflate if asked to.
-    func clientRequest() -> [UInt8] {
-        WebSocketHandshake.clientRequest(
-            host: host, path: path, key: key,
-            extraHeaders: compression ? [("Sec-WebSocket-Extensions", PerMessageDeflateParameters.clientOffer)] : [])
-    }
-
-    /// permessage-deflate was agreed: RSV1 becomes legal on data frames; the peer's messages are inflated,
-    /// and a server compresses its own with the window and context rules the client asked for.
-    mutating func startDeflate(_ agreed: PerMessageDeflateParameters, compressing: Bool) {
-        deflate = agreed
-        parser = WebSocketFrameParser(role: role, maxFramePayload: maxMessage, allowRSV1: true)
-        inflater = WebSocketInflater(maxMessage: maxMessage)
-        if compressing {
-            deflater = WebSocketDeflater(windowBits: agreed.serverMaxWindowBits, noContextTakeover: agreed.serverNoContextTakeover)
-        }
-    }
-
-    /// Queues plaintext (encrypting it first under TLS): the handshake's HTTP head.
-    mutating func queueRaw(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { b in
-            if usesTLS {
-                staging.append(b)
-            } else {
-                outbound.append(b)
-            }
-        }
+    public mutating func close(code: WebSocketCloseCode = .normal) {
+        guard machine.close(code, into: &outgoing) else { return }
+        flush()
     }
 
     /// Bytes queued that the socket has not taken yet (for a sender that paces itself).
-    public var pendingSend: Int { outbound.count + staging.count + (ciphertext?.outgoing.count ?? 0) }
+    public var pendingSend: Int { outgoing.count + (ciphertext?.outgoing.count ?? 0) }
 
-    /// Sends what is queued (encrypting it first under TLS). - Returns: Bytes sent.
+    /// Sends what is queued (encrypting it first under TLS). A failed send or TLS write closes the connection:
+    /// `failure` says why and what was unsent, and the next `poll` reports it.
+    /// - Returns: Bytes the socket took.
     @discardableResult
     public mutating func flush() -> Int {
-        if usesTLS {
-            if !staging.isEmpty && state != .tlsHandshake {
-                // Into TLS records of up to 16 KiB; memory BIOs take everything.
-                _ = try? tls!.writeAllPlaintext(staging.readable)
-                staging.removeAll()
-            }
-            // Straight from the TLS session's ciphertext buffer.
-            var sent = 0
-            while true {
-                guard let buffers = ciphertext, !buffers.outgoing.isEmpty else { break }
-                guard case .sent(let n) = socket.send(buffers.outgoing.readable), n > 0 else { break }
-                buffers.outgoing.consume(n)
-                sent += n
-            }
-            return sent
+        if ending != nil { return 0 }
+        guard let ciphertext else {
+            return sendPlain()
         }
+        encryptOutgoing(ciphertext)
+        return sendCiphertext(ciphertext)
+    }
+
+    /// Moves the plaintext queued into TLS records (of up to 16 KiB; memory BIOs take everything).
+    private mutating func encryptOutgoing(_ ciphertext: CiphertextBuffers) {
+        if !outgoing.isEmpty && machine.state != .tlsHandshake && machine.state != .connecting {
+            let taken: Int?
+            do throws(TLSError) {
+                taken = try withTLS { session throws(TLSError) in try session.writeAllPlaintext(outgoing.readable) }
+            } catch {
+                fail(.tls(error), code: .abnormal)
+                return
+            }
+            let n = taken ?? 0
+            outgoing.consume(n)
+            plainTaken += n
+            // Messages whose plaintext is now in records end on the wire where the records do.
+            let wireEnd = wireSent + ciphertext.outgoing.count
+            var k = pending.count
+            while k > pendingHead && pending[k - 1].wireEnd == .max {
+                k -= 1
+            }
+            while k < pending.count && pending[k].plainEnd <= plainTaken {
+                pending[k].wireEnd = wireEnd
+                k += 1
+            }
+        }
+    }
+
+    /// Sends the TLS records waiting, straight from the session's ciphertext buffer.
+    private mutating func sendCiphertext(_ ciphertext: CiphertextBuffers) -> Int {
         var sent = 0
-        while !outbound.isEmpty {
-            guard case .sent(let n) = socket.send(outbound.readable), n > 0 else { break }
-            outbound.consume(n)
-            sent += n
+        sending: while !ciphertext.outgoing.isEmpty {
+            switch socket.send(ciphertext.outgoing.readable) {
+            case .sent(let n) where n > 0:
+                ciphertext.outgoing.consume(n)
+                sent += n
+            case .sent, .wouldBlock: break sending
+            case .failed(let e):
+                socketSent(sent)
+                fail(.send(errno: e), code: .abnormal)
+                return sent
+            }
         }
+        socketSent(sent)
         return sent
+    }
+
+    private mutating func sendPlain() -> Int {
+        var sent = 0
+        sending: while !outgoing.isEmpty {
+            switch socket.send(outgoing.readable) {
+            case .sent(let n) where n > 0:
+                outgoing.consume(n)
+                sent += n
+            case .sent, .wouldBlock: break sending
+            case .failed(let e):
+                plainTaken += sent
+                socketSent(sent)
+                fail(.send(errno: e), code: .abnormal)
+                return sent
+            }
+        }
+        plainTaken += sent
+        socketSent(sent)
+        return sent
+    }
+
+    /// The socket took `count` more bytes: the messages they complete are sent.
+    private mutating func socketSent(_ count: Int) {
+        wireSent += count
+        while pendingHead < pending.count && pending[pendingHead].wireEnd <= wireSent { pendingHead += 1 }
+        if pendingHead == pending.count && pendingHead > 0 {
+            pending.removeAll(keepingCapacity: true)
+            pendingHead = 0
+        }
+    }
+
+    /// What is queued and was never taken by the socket.
+    var unsent: WebSocketUnsent {
+        let messages = pending.count - pendingHead
+        return WebSocketUnsent(bytes: pendingSend, firstMessage: messages > 0 ? pending[pendingHead].number : 0, messages: messages)
     }
 
     /// Queues our TLS close_notify after everything queued before it (a TLS peer such as Python's waits for
     /// it before it lets the connection go). Once per connection; only after the handshake.
     mutating func endTLS() {
-        guard usesTLS, !tlsCloseSent, state != .tlsHandshake, state != .connecting else { return }
-        _ = flush()
-        tls!.close()
+        guard usesTLS, !tlsCloseSent, withTLS({ $0.isEstablished }) == true else { return }
+        if !outgoing.isEmpty { flush() }
+        _ = withTLS { $0.close() }
         tlsCloseSent = true
     }
 
-    mutating func fail(_ why: String, code: UInt16, _ handler: (WebSocketConnectionEvent) -> Void) -> Int {
-        if state == .open || state == .closing, code != 1006, code != 1015, !closeSent {
-            queueClose(code)
+    /// Fails the connection: our close frame where the protocol allows one, then the end.
+    mutating func fail(_ reason: WebSocketFailureReason, code: WebSocketCloseCode) {
+        guard ending == nil, !finishing else { return }
+        finish(machine.end(.failed(reason, code), into: &outgoing))
+    }
+
+    /// The connection ended: what can still go out is sent once — our close frame and close_notify, or after a
+    /// TLS failure only the alert OpenSSL queued, or nothing when the socket failed — and the ending is kept for
+    /// `poll` to report. A failure while sending it changes nothing: the first reason stands.
+    mutating func finish(_ how: WebSocketStateMachine.Ending) {
+        guard ending == nil, !finishing else { return }
+        finishing = true
+        var reason: WebSocketFailureReason? = nil
+        if case .failed(let why, _) = how { reason = why }
+        switch reason {
+        case .send, .receive, .connect: break
+        case .tls:
+            if let ciphertext { _ = sendCiphertext(ciphertext) }
+        default:
+            endTLS()
+            flush()
         }
-        endTLS()
-        _ = flush()
-        state = .closed
-        handler(.failed(why))
-        handler(.closed(code: code, clean: false))
+        ending = how
+        switch how {
+        case .clean:
+            // The close handshake is complete: end the TCP stream too (RFC 6455 §7.1.1: the server first; a
+            // client doing the same just ends sooner).
+            if pendingSend == 0 { socket.shutdownWrite() }
+        case .failed(let reason, let code):
+            failure = WebSocketFailure(reason: reason, code: code, unsent: unsent)
+        }
+    }
+
+    /// Reports the ending once. - Returns: 1 if it did.
+    mutating func report(_ handler: (WebSocketConnectionEvent) -> Void) -> Int {
+        guard let ending, !endingReported else { return 0 }
+        endingReported = true
+        switch ending {
+        case .clean(let code): handler(.closed(code: code, clean: true))
+        case .failed(let reason, let code):
+            handler(.failed(failure ?? WebSocketFailure(reason: reason, code: code)))
+            handler(.closed(code: code, clean: false))
+        }
         return 1
     }
 }

@@ -12,17 +12,34 @@ public enum WebSocketOpcode: UInt8, Sendable {
     @inlinable public var isControl: Bool { rawValue & 0x8 != 0 }
 }
 
-/// RFC 6455 §7.4.1 close status codes used by Gantry.
+/// A close status code (RFC 6455 §7.4): the ones the protocol names, and any other a peer sends (3000–4999 are
+/// for libraries and applications). 1005, 1006 and 1015 are never sent in a close frame: they name what
+/// happened to a connection that ended without one.
 @frozen
-public enum WebSocketCloseCode: UInt16, Sendable {
-    case normal = 1000
-    case goingAway = 1001
-    case protocolError = 1002
-    case unsupportedData = 1003
-    case invalidPayload = 1007
-    case policyViolation = 1008
-    case messageTooBig = 1009
-    case internalError = 1011
+public struct WebSocketCloseCode: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+    public var rawValue: UInt16
+    @inlinable public init(rawValue: UInt16) { self.rawValue = rawValue }
+    @inlinable public init(_ rawValue: UInt16) { self.rawValue = rawValue }
+
+    public static let normal = Self(1000)
+    public static let goingAway = Self(1001)
+    public static let protocolError = Self(1002)
+    public static let unsupportedData = Self(1003)
+    /// The peer's close frame carried no code.
+    public static let noStatus = Self(1005)
+    /// The connection ended without a close frame (the TCP stream ended or broke, a send failed).
+    public static let abnormal = Self(1006)
+    public static let invalidPayload = Self(1007)
+    public static let policyViolation = Self(1008)
+    public static let messageTooBig = Self(1009)
+    public static let internalError = Self(1011)
+    /// The TLS handshake failed (the server's certificate could not be verified, say).
+    public static let tlsHandshake = Self(1015)
+
+    /// Whether a close frame may carry it (§7.4.1: not 1005, 1006 or 1015).
+    public var isSendable: Bool { self != .noStatus && self != .abnormal && self != .tlsHandshake }
+
+    public var description: String { "\(rawValue)" }
 }
 
 /// A frame header parsed in place; the payload is `payloadLength` bytes at `payloadOffset` of the buffer that

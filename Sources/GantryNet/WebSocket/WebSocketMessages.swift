@@ -11,7 +11,7 @@ public enum WebSocketEvent: Equatable {
     case ping(UnsafeRawBufferPointer)
     case pong(UnsafeRawBufferPointer)
     /// The peer closed: its code (1005 when it sent none) and reason.
-    case close(code: UInt16, reason: UnsafeRawBufferPointer)
+    case close(code: WebSocketCloseCode, reason: UnsafeRawBufferPointer)
     /// The peer broke the protocol: close with `code`.
     case violation(WebSocketCloseCode, reason: String)
 
@@ -112,14 +112,14 @@ public struct WebSocketMessageAssembler: ~Copyable {
     }
 
     private func close(_ payload: UnsafeRawBufferPointer) -> WebSocketEvent {
-        if payload.isEmpty { return .close(code: 1005, reason: UnsafeRawBufferPointer(start: nil, count: 0)) }
+        if payload.isEmpty { return .close(code: .noStatus, reason: UnsafeRawBufferPointer(start: nil, count: 0)) }
         guard payload.count >= 2 else { return .violation(.protocolError, reason: "close payload of one byte") }
         let code = UInt16(payload[0]) << 8 | UInt16(payload[1])
         guard Self.isValidCloseCode(code) else { return .violation(.protocolError, reason: "close code \(code) may not be sent") }
         let reason = UnsafeRawBufferPointer(rebasing: payload[2...])
         var v = UTF8Validator()
         guard v.feed(reason), v.isComplete else { return .violation(.invalidPayload, reason: "close reason is not UTF-8") }
-        return .close(code: code, reason: reason)
+        return .close(code: WebSocketCloseCode(code), reason: reason)
     }
 
     /// Codes a peer may put in a close frame (RFC 6455 §7.4.1–7.4.2 and the IANA registry).

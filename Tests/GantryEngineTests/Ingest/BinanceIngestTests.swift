@@ -5,12 +5,11 @@ import GantryEngine
 import GantryNet
 import GantryRing
 import GantryVenues
+import GantryTestSupport
 import Testing
 
-func venueFile(_ path: String) throws -> String {
-    let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).deletingLastPathComponent()
-    return try String(contentsOfFile: here.appendingPathComponent("shared/data/venues/" + path).path, encoding: .utf8)
-}
+/// A recording's text (`RecordedVenueData`).
+func venueFile(_ path: String) throws -> String { try RecordedVenueData.text(path) }
 
 /// A plain HTTP/1.1 server for the snapshot endpoint: answers each GET with the next prepared response
 /// (status, body), keeping the connection alive; records the request targets.
@@ -104,7 +103,7 @@ struct BinanceIngestTests {
         return #"{"lastUpdateId":\#(lastUpdateId),"bids":[\#(side(book.bids.array))],"asks":[\#(side(book.asks.array))]}"#
     }
 
-    @Test("the NKNUSDT recording: buffered diffs, the REST snapshot, the U/u rule; a gap fetches a new snapshot (after a 503)")
+    @Test("the NKNUSDT recording: buffered diffs, the REST snapshot, the U/u rule; a gap fetches a new snapshot (after a 503)", .recordedVenueData)
     func recording() throws {
         let diffs = try venueFile("binance/NKNUSDT_depthUpdate_100ms.jsonl").split(whereSeparator: \.isNewline).map(String.init)
         let snapshot = try venueFile("binance/NKNUSDT_depth_snapshot_rest.json")

@@ -5,13 +5,12 @@ import GantryEngine
 import GantryNet
 import GantryRing
 import GantryVenues
+import GantryTestSupport
 import Testing
 
-/// The recorded Bybit stream (../shared/data/venues), CR LF line ends removed.
+/// The recorded Bybit stream (`RecordedVenueData`), CR LF line ends removed.
 func bybitRecording() throws -> [String] {
-    let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).deletingLastPathComponent()
-    let path = here.appendingPathComponent("shared/data/venues/bybit/2024-12-01_XRPUSDT_ob500.data.jsonl").path
-    return try String(contentsOfFile: path, encoding: .utf8).split(whereSeparator: \.isNewline).map(String.init)
+    try RecordedVenueData.lines("bybit/2024-12-01_XRPUSDT_ob500.data.jsonl")
 }
 
 /// A Bybit-speaking server for one client at a time, written with our WebSocket server: it answers each
@@ -145,7 +144,7 @@ struct IngestStageTests {
         }
     }
 
-    @Test("the recording through a real connection: the events rebuild exactly the book the sync holds; tops only when they move")
+    @Test("the recording through a real connection: the events rebuild exactly the book the sync holds; tops only when they move", .recordedVenueData)
     func recordingEndToEnd() throws {
         let lines = try bybitRecording()
         var server = try ScriptedBybit(snapshot: lines[0])
@@ -178,7 +177,7 @@ struct IngestStageTests {
         ingest.finish()
     }
 
-    @Test("a malformed delta marks the book stale and resubscribes it; a drop marks it stale and the reconnect rebuilds it")
+    @Test("a malformed delta marks the book stale and resubscribes it; a drop marks it stale and the reconnect rebuilds it", .recordedVenueData)
     func staleResyncReconnect() throws {
         let lines = try bybitRecording()
         var server = try ScriptedBybit(snapshot: lines[0])

@@ -1,6 +1,7 @@
 import GantryBook
 import GantryCore
 import GantryVenues
+import GantryTestSupport
 import Testing
 
 let nkn = (venue: VenueId(raw: 1), instrument: InstrumentId(raw: 7), priceScale: 8, quantityScale: 8)
@@ -36,7 +37,7 @@ func top(_ book: borrowing L2Book) -> String {
 
 @Suite("Binance: messages and the documented book sync, on real recordings")
 struct BinanceTests {
-    @Test("the NKNUSDT recording rebuilds: first event dropped, 149 applied without a gap, book tickers agree")
+    @Test("the NKNUSDT recording rebuilds: first event dropped, 149 applied without a gap, book tickers agree", .recordedVenueData)
     func rebuild() throws {
         var sync = BinanceBookSync(venue: nkn.venue, instrument: nkn.instrument, priceScale: 8, quantityScale: 8)
         let snapshotBody = try Fixtures.text("binance/NKNUSDT_depth_snapshot_rest.json")
@@ -187,7 +188,7 @@ struct BinanceTests {
         }
     }
 
-    @Test("the quick header read and the general one give the same diffs, raw and in the combined-stream envelope")
+    @Test("the quick header read and the general one give the same diffs, raw and in the combined-stream envelope", .recordedVenueData)
     func quickHeaderAgrees() throws {
         func summary(_ text: String) throws -> String {
             try text.withBytes { bytes in
@@ -276,7 +277,7 @@ struct BinanceTests {
         #expect(sequence == 1)
     }
 
-    @Test("trade, aggTrade and bookTicker fields from the recordings")
+    @Test("trade, aggTrade and bookTicker fields from the recordings", .recordedVenueData)
     func otherStreams() throws {
         let trade = try Fixtures.text("binance/ETHUSDT_trade_combined_stream.json")
         try trade.withBytes { bytes in

@@ -1,6 +1,7 @@
 import GantryBook
 import GantryCore
 import GantryVenues
+import GantryTestSupport
 import Testing
 
 @Suite("Bybit v5: orderbook snapshot and deltas with update ids, on a real recording")
@@ -15,7 +16,7 @@ struct BybitTests {
         try text.withBytes { try sync.apply(Bybit.decodeBook($0)) }
     }
 
-    @Test("the XRPUSDT recording: 1 snapshot and 49 deltas apply, u contiguous, seq increasing, never crossed, 500 levels a side")
+    @Test("the XRPUSDT recording: 1 snapshot and 49 deltas apply, u contiguous, seq increasing, never crossed, 500 levels a side", .recordedVenueData)
     func recording() throws {
         var book = sync()
         var lastSeq: UInt64 = 0
@@ -73,7 +74,7 @@ struct BybitTests {
         #expect(throws: DecodeError.missingField("u")) { try noU.withBytes { _ = try Bybit.decodeBook($0) } }
     }
 
-    @Test("a skipped u makes the book stale until a snapshot; a repeated delta is ignored; u = 1 replaces the book")
+    @Test("a skipped u makes the book stale until a snapshot; a repeated delta is ignored; u = 1 replaces the book", .recordedVenueData)
     func gapsDuplicatesRestart() throws {
         let lines = try Fixtures.lines(Self.file)
         var book = sync()

@@ -1,6 +1,7 @@
 import GantryBook
 import GantryCore
 import GantryVenues
+import GantryTestSupport
 import Testing
 
 @Suite("Coinbase: Advanced Trade level2 with the connection's sequence numbers; the Exchange feed on a real recording")
@@ -9,7 +10,7 @@ struct CoinbaseTests {
         CoinbaseBookSync(venue: VenueId(raw: 2), instrument: InstrumentId(raw: 7), priceScale: 8, quantityScale: 8)
     }
 
-    @Test("the SKL-BTC Exchange recording: snapshot + 600 l2updates; every ticker's best bid and ask equal the book on arrival")
+    @Test("the SKL-BTC Exchange recording: snapshot + 600 l2updates; every ticker's best bid and ask equal the book on arrival", .recordedVenueData)
     func exchangeRecording() throws {
         var book = sync()
         var updates = 0

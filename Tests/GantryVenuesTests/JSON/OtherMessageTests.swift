@@ -1,4 +1,5 @@
 import GantryVenues
+import GantryTestSupport
 import Testing
 
 /// Messages that carry no book data, by venue: control (the venue's documented replies, heartbeats, notices),
@@ -39,7 +40,7 @@ struct OtherMessageTests {
         #expect(try classify(#"{"success":false,"ret_msg":"params error"}"#, Bybit.classifyOther) == .venueError("params error"))
     }
 
-    @Test("OKX: subscribe acks (recorded), notices and connection counts are control; error events carry code and msg; other channels unknown")
+    @Test("OKX: subscribe acks (recorded), notices and connection counts are control; error events carry code and msg; other channels unknown", .recordedVenueData)
     func okx() throws {
         let acks = try Fixtures.lines("okx/subscribe_acks.jsonl")
         #expect(!acks.isEmpty)
@@ -79,7 +80,7 @@ struct OtherMessageTests {
         #expect(try classify(#"{"channel":"ticker","client_id":"","timestamp":"2023-02-09T20:30:37.167359596Z","sequence_num":0,"events":[]}"#, CoinbaseAdvanced.classifyOther) == .unknown)
     }
 
-    @Test("Binance: request replies and serverShutdown are control, code and msg are the venue's error, other streams (recorded) unknown")
+    @Test("Binance: request replies and serverShutdown are control, code and msg are the venue's error, other streams (recorded) unknown", .recordedVenueData)
     func binance() throws {
         #expect(try classify(#"{"result":null,"id":1}"#, Binance.classifyOther) == .control)
         #expect(try classify(#"{"result":["btcusdt@depth@100ms"],"id":3}"#, Binance.classifyOther) == .control)

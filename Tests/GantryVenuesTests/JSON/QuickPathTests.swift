@@ -1,4 +1,5 @@
 import GantryCore
+import GantryTestSupport
 import Testing
 
 @testable import GantryVenues
@@ -113,7 +114,7 @@ struct QuickPathTests {
             levels: { m, body throws(DecodeError) in try m.forEachLevel(priceScale: 4, quantityScale: 4, body) })
     }
 
-    @Test("Bybit pushes as Bybit sends them (a real recording: a snapshot and 49 deltas) are matched head and tail, and read as the general path reads them")
+    @Test("Bybit pushes as Bybit sends them (a real recording: a snapshot and 49 deltas) are matched head and tail, and read as the general path reads them", .recordedVenueData)
     func bybitLayout() throws {
         let lines = try Fixtures.lines("bybit/2024-12-01_XRPUSDT_ob500.data.jsonl")
         #expect(lines.count == 50)
@@ -161,7 +162,7 @@ struct QuickPathTests {
             levels: { m, body throws(DecodeError) in try m.forEachLevel(priceScale: 8, quantityScale: 8, body) })
     }
 
-    @Test("OKX pushes as OKX sends them (a real recording, and the current layout with seqId) are matched head and tail, and read as the general path reads them")
+    @Test("OKX pushes as OKX sends them (a real recording, and the current layout with seqId) are matched head and tail, and read as the general path reads them", .recordedVenueData)
     func okxLayout() throws {
         let lines = try Fixtures.lines("okx/BTC-USDT_books_snapshot_and_updates.jsonl")
         #expect(lines.count > 50)

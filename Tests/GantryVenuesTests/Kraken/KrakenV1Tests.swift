@@ -1,11 +1,12 @@
 import GantryBook
 import GantryCore
 import GantryVenues
+import GantryTestSupport
 import Testing
 
 @Suite("Kraken v1: book-1000 snapshot and updates, CRC32 on every update, on a real recording")
 struct KrakenV1Tests {
-    @Test("all 289 checksummed updates of the XBT/CHF recording match")
+    @Test("all 289 checksummed updates of the XBT/CHF recording match", .recordedVenueData)
     func recording() throws {
         var sync = KrakenV1BookSync(venue: VenueId(raw: 3), instrument: InstrumentId(raw: 9), priceScale: 5, quantityScale: 8, depth: 1_000)
         var applied = 0
@@ -27,7 +28,7 @@ struct KrakenV1Tests {
         #expect(live == .live)
     }
 
-    @Test("a volume off by one unit fails the checksum and the book waits for a new snapshot")
+    @Test("a volume off by one unit fails the checksum and the book waits for a new snapshot", .recordedVenueData)
     func mismatch() throws {
         var sync = KrakenV1BookSync(venue: VenueId(raw: 3), instrument: InstrumentId(raw: 9), priceScale: 5, quantityScale: 8, depth: 1_000)
         let lines = try Fixtures.lines("kraken/v1_XBT-CHF_book1000_snapshot_and_updates.jsonl")

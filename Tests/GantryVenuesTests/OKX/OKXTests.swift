@@ -1,6 +1,7 @@
 import GantryBook
 import GantryCore
 import GantryVenues
+import GantryTestSupport
 import Testing
 
 @Suite("OKX: books channel, sequence chain and CRC32 checksum, on a real recording")
@@ -13,7 +14,7 @@ struct OKXTests {
         try text.withBytes { try sync.apply(OKX.decodeBook($0)) }
     }
 
-    @Test("all 98 messages of the BTC-USDT recording apply and every checksum matches")
+    @Test("all 98 messages of the BTC-USDT recording apply and every checksum matches", .recordedVenueData)
     func recording() throws {
         var book = sync()
         var outcomes: [OKXBookSync.Outcome] = []
@@ -28,7 +29,7 @@ struct OKXTests {
         #expect(book.checksumFailures == 0)
     }
 
-    @Test("a wrong checksum or a broken seqId chain makes the book stale until the next snapshot")
+    @Test("a wrong checksum or a broken seqId chain makes the book stale until the next snapshot", .recordedVenueData)
     func staleAndResync() throws {
         var book = sync()
         let lines = try Fixtures.lines("okx/BTC-USDT_books_snapshot_and_updates.jsonl")
@@ -58,7 +59,7 @@ struct OKXTests {
         #expect(sequence == 12)
     }
 
-    @Test("truncated and malformed pushes are errors, never a crash")
+    @Test("truncated and malformed pushes are errors, never a crash", .recordedVenueData)
     func badInput() throws {
         let line = try Fixtures.lines("okx/BTC-USDT_books_snapshot_and_updates.jsonl")[1]
         let bytes = Array(line.utf8)

@@ -1,4 +1,5 @@
 import Foundation
+import GantryTestSupport
 import GantryCore
 import GantryNet
 import VenueSim
@@ -112,10 +113,5 @@ func shape(_ text: String) -> [String] {
     return out
 }
 
-/// The first line of a recording in ../shared/data/venues/.
-func recordedLine(_ path: String) throws -> String {
-    let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-    let text = try String(contentsOf: here.appendingPathComponent("shared/data/venues/" + path), encoding: .utf8)
-    return String(text.split(whereSeparator: \.isNewline).first ?? "")
-}
+/// The first line of a recording (`RecordedVenueData`).
+func recordedLine(_ path: String) throws -> String { try RecordedVenueData.lines(path).first ?? "" }

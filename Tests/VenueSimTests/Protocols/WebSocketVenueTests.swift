@@ -2,6 +2,7 @@ import Foundation
 import GantryBook
 import GantryCore
 import GantryVenues
+import GantryTestSupport
 import Testing
 import VenueSim
 
@@ -146,7 +147,7 @@ struct WebSocketVenueTests {
         #expect(sync.book.state == .live && sync.book.bids.array == bids && sync.book.asks.array == asks)
     }
 
-    @Test("OKX trades and tickers: field for field the shape of OKX's own recorded messages; the ticker's top is the published book's")
+    @Test("OKX trades and tickers: field for field the shape of OKX's own recorded messages; the ticker's top is the published book's", .recordedVenueData)
     func okxTradesAndTickers() throws {
         let (sim, venue) = try testSimulator(.okx, symbols: ["BTC-USDT"], priceScale: 1)
         venue.books[0].noisePpm = 500_000
