@@ -20,6 +20,13 @@ public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible
     case malformed(String)
     /// Too many requests waiting for a connection.
     case queueFull
+    /// A socket send failed (EPIPE, ECONNRESET); `unsentBytes` of the request (under TLS, of its records) never
+    /// reached the socket.
+    case send(errno: Int32, unsentBytes: Int)
+    /// A socket read failed (ECONNRESET).
+    case receive(errno: Int32)
+    /// The TLS session failed after its handshake: a record that did not decrypt, or could not be encrypted.
+    case tls(TLSError)
 
     public var description: String {
         switch self {
@@ -28,6 +35,9 @@ public enum HTTPClientError: Error, Equatable, Sendable, CustomStringConvertible
         case .closedBeforeResponse: "HTTP connection closed before the response was complete"
         case .malformed(let why): "malformed HTTP response: \(why)"
         case .queueFull: "HTTP request queue full"
+        case .send(let e, let unsent): "HTTP send failed (errno \(e)), \(unsent) bytes unsent"
+        case .receive(let e): "HTTP receive failed (errno \(e))"
+        case .tls(let e): "HTTP over \(e)"
         }
     }
 }
@@ -61,6 +71,8 @@ final class HTTPConnection {
     var served = 0
     var receivedAny = false
     var keepAlive = true
+    /// A failure found outside `poll` (while sending a request), reported by the next `poll`.
+    var pendingFailure: HTTPClientError? = nil
 
     /// Starts connecting; `deadline` bounds the TCP connect and TLS handshake.
     init(address: String, port: Int, host: String, tls context: TLSContext?, deadline: Nanos) throws {
@@ -70,6 +82,15 @@ final class HTTPConnection {
         ciphertext = session?.buffers
         tls = session
         self.deadline = deadline
+    }
+
+    /// Calls `body` with the TLS session (nil without TLS), borrowed in place: an optional `~Copyable` value
+    /// cannot be unwrapped without consuming it.
+    func withTLS<R, E: Error>(_ body: (borrowing TLSSession) throws(E) -> R) throws(E) -> R? {
+        switch tls {
+        case .some(let session): return try body(session)
+        case .none: return nil
+        }
     }
 
     var isIdle: Bool { state == .idle }
@@ -84,18 +105,24 @@ final class HTTPConnection {
         body = nil
         receivedAny = false
         if ciphertext != nil {
-            _ = try? tls!.writeAllPlaintext(request)
+            do throws(TLSError) {
+                _ = try withTLS { session throws(TLSError) in try session.writeAllPlaintext(request) }
+            } catch {
+                pendingFailure = .tls(error)
+                return
+            }
         } else {
             outbound.append(request)
         }
-        flush()
+        pendingFailure = flush()
     }
 
     func close() {
         if state != .closed {
             if ciphertext != nil, state == .idle || state == .busy {
-                tls!.close()
-                flush()
+                _ = withTLS { $0.close() }
+                // Best effort: the close_notify of a connection we are done with (a failure to send it loses nothing).
+                _ = flush()
             }
             socket.shutdownWrite()
         }
@@ -120,10 +147,10 @@ final class HTTPConnection {
             fallthrough
         case .tlsHandshake:
             if now >= deadline { return fail(.timeout("TLS handshake"), retryable: false) }
-            _ = read()
+            if case .failed(let error) = read() { return fail(error, retryable: false) }
             do {
-                let progress = try tls!.handshake()
-                flush()
+                let progress = try withTLS { session throws(TLSError) in try session.handshake() }
+                if let error = flush() { return fail(error, retryable: false) }
                 if progress == .done {
                     state = .idle
                     return .ready
@@ -134,13 +161,20 @@ final class HTTPConnection {
             return .none
         case .idle:
             // An idle connection the server closed (or that sent something unasked) is dropped.
-            if read() < 0 || !inbound.isEmpty { close() }
+            switch read() {
+            case .ended, .failed: close()
+            case .bytes: if !inbound.isEmpty { close() }
+            }
             return .none
         case .busy:
-            flush()
+            if let error = pendingFailure ?? flush() {
+                pendingFailure = nil
+                return fail(error, retryable: served > 0 && !receivedAny)
+            }
             let got = read()
             if let outcome = parse() { return outcome }
-            if got < 0 {
+            if case .failed(let error) = got { return fail(error, retryable: served > 0 && !receivedAny) }
+            if got == .ended {
                 if head != nil, body != nil, body!.finishAtClose() {
                     let response = HTTPResponse(head: head!, body: body!.body)
                     close()
@@ -193,54 +227,77 @@ final class HTTPConnection {
         return .response(response)
     }
 
-    /// Reads what is waiting into `inbound` (through TLS if any).
-    /// - Returns: Bytes of plaintext added, or -1 once the peer has closed or the socket failed.
-    private func read() -> Int {
+    /// What a read found.
+    enum Read: Equatable {
+        /// Bytes of plaintext added (maybe none).
+        case bytes(Int)
+        /// The peer closed, after what was added.
+        case ended
+        /// The socket or TLS failed.
+        case failed(HTTPClientError)
+    }
+
+    /// Reads what is waiting into `inbound` (through TLS if any). Plaintext that arrived before an end of
+    /// stream is parsed first: a response delimited by the close is whole at the end.
+    private func read() -> Read {
         var added = 0
         while true {
-            let room = ciphertext == nil ? inbound.reserve(16 << 10) : tls!.ciphertextInbox(minimum: 16 << 10)
+            let room = ciphertext != nil ? ciphertext!.incoming.reserve(16 << 10) : inbound.reserve(16 << 10)
             switch socket.receive(into: room) {
             case .bytes(let n, _):
                 receivedAny = true
-                if ciphertext == nil {
+                if let ciphertext {
+                    ciphertext.incoming.commit(n)
+                } else {
                     inbound.commit(n)
                     added += n
-                } else {
-                    tls!.commitCiphertext(n)
                 }
-                if n < room.count { return added + drainTLS() }
-            case .wouldBlock: return added + drainTLS()
-            case .closed, .failed:
-                let tail = drainTLS()
-                return added + tail > 0 ? added + tail : -1
+                if n < room.count { return drainTLS(added) }
+            case .wouldBlock: return drainTLS(added)
+            case .closed:
+                let last = drainTLS(added)
+                if case .bytes(let n) = last, n > 0 { return last }
+                return last == .bytes(0) ? .ended : last
+            case .failed(let e):
+                return .failed(.receive(errno: e))
             }
         }
     }
 
-    private func drainTLS() -> Int {
-        guard ciphertext != nil, state == .busy || state == .idle else { return 0 }
-        var added = 0
+    /// Decrypts what OpenSSL can into `inbound`. - Returns: `added` plus the plaintext, or the TLS failure.
+    private func drainTLS(_ added: Int) -> Read {
+        guard ciphertext != nil, state == .busy || state == .idle else { return .bytes(added) }
+        var added = added
         while true {
             let room = inbound.reserve(16 << 10)
-            guard let (n, _) = try? tls!.readPlaintext(into: room), n > 0 else { break }
+            let read: (Int, TLSProgress)?
+            do throws(TLSError) {
+                read = try withTLS { session throws(TLSError) in try session.readPlaintext(into: room) }
+            } catch {
+                return .failed(.tls(error))
+            }
+            guard let (n, _) = read, n > 0 else { break }
             inbound.commit(n)
             added += n
         }
-        return added
+        return .bytes(added)
     }
 
-    private func flush() {
-        if let buffers = ciphertext {
-            while !buffers.outgoing.isEmpty {
-                guard case .sent(let n) = socket.send(buffers.outgoing.readable), n > 0 else { return }
-                buffers.outgoing.consume(n)
+    /// Sends what is queued (ciphertext under TLS). - Returns: The send's failure, with what it left unsent.
+    private func flush() -> HTTPClientError? {
+        if let buffers = ciphertext { return send(&buffers.outgoing) }
+        return send(&outbound)
+    }
+
+    private func send(_ queue: inout ByteQueue) -> HTTPClientError? {
+        while !queue.isEmpty {
+            switch socket.send(queue.readable) {
+            case .sent(let n) where n > 0: queue.consume(n)
+            case .sent, .wouldBlock: return nil
+            case .failed(let e): return .send(errno: e, unsentBytes: queue.count)
             }
-            return
         }
-        while !outbound.isEmpty {
-            guard case .sent(let n) = socket.send(outbound.readable), n > 0 else { return }
-            outbound.consume(n)
-        }
+        return nil
     }
 
     private func fail(_ error: HTTPClientError, retryable: Bool) -> Outcome {
