@@ -9,6 +9,7 @@ let package = Package(
         .executable(name: "gantry", targets: ["gantry"]),
         .executable(name: "gantry-venue-sim", targets: ["gantry-venue-sim"]),
         .library(name: "GantryCore", targets: ["GantryCore"]),
+        .library(name: "GantryLog", targets: ["GantryLog"]),
         .library(name: "GantryRing", targets: ["GantryRing"]),
         .library(name: "GantryLoop", targets: ["GantryLoop"]),
         .library(name: "GantryNet", targets: ["GantryNet"]),
@@ -20,6 +21,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
@@ -35,6 +37,9 @@ let package = Package(
         .target(name: "CCRC32", path: "CShims/CCRC32"),
 
         .target(name: "GantryCore", dependencies: ["CDecimal"]),
+        // Logging off the hot path: swift-log with a structured stderr handler that keeps secrets out.
+        .target(name: "GantryLog", dependencies: [.product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "GantryLogTests", dependencies: ["GantryLog", .product(name: "Logging", package: "swift-log")]),
         .target(
             name: "GantryRing",
             dependencies: ["GantryCore", "CGantry", "CNuma", .product(name: "Atomics", package: "swift-atomics")]
@@ -47,7 +52,9 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
-        .target(name: "GantryNet", dependencies: ["GantryCore", "GantryRing", "CGantry", "COpenSSL", "CZlib"]),
+        .target(
+            name: "GantryNet",
+            dependencies: ["GantryCore", "GantryRing", "CGantry", "COpenSSL", "CZlib", .product(name: "Logging", package: "swift-log")]),
         .target(name: "GantryBook", dependencies: ["GantryCore"]),
         .target(name: "GantryVenues", dependencies: ["GantryCore", "GantryBook", "CZlib", "CCRC32", "COpenSSL"]),
         .target(
@@ -56,12 +63,13 @@ let package = Package(
                 "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryBook", "GantryVenues",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "gantry",
             dependencies: [
-                "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryEngine",
+                "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryEngine", "GantryLog",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

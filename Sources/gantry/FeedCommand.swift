@@ -1,4 +1,5 @@
 import ArgumentParser
+import GantryLog
 import Foundation
 import GantryCore
 import GantryEngine
@@ -64,7 +65,10 @@ struct FeedCommand: ParsableCommand {
     @Option(name: .long, help: "Record to this directory: each venue's raw input (<venue>.raw) and the events (events.bin), for `gantry replay`.")
     var record: String?
 
-    func run() throws { try feed.run(record: record) }
+    func run() throws {
+        StructuredLogHandler.bootstrap()
+        try feed.run(record: record)
+    }
 }
 
 /// What the console shows of one instrument, kept from its events.

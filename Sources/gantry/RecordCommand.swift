@@ -1,4 +1,5 @@
 import ArgumentParser
+import GantryLog
 import Foundation
 import GantryCore
 import GantryEngine
@@ -14,7 +15,10 @@ struct RecordCommand: ParsableCommand {
     @Option(name: .long, help: "The directory to write (created if missing).")
     var out: String
 
-    func run() throws { try feed.run(record: out) }
+    func run() throws {
+        StructuredLogHandler.bootstrap()
+        try feed.run(record: out)
+    }
 }
 
 /// `gantry replay`: each venue's raw recording through a new feed handler; the events must equal those recorded.

@@ -3,6 +3,7 @@ import GantryLoop
 import GantryNet
 import GantryRing
 import GantryVenues
+import Logging
 import Histogram
 
 /// What an ingest stage did: message and event counts by outcome, and its latency from the kernel's
@@ -185,6 +186,10 @@ struct IngestCore<Handler: FeedHandler & ~Copyable>: ~Copyable {
 /// snapshots rebuild them after the supervisor reconnects and resubscribes.
 public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEventSink & ~Copyable>: Stage, ~Copyable {
     var supervisor: WebSocketSupervisor<Sink>
+    // SAFETY: `core` is allocated and initialised once in `init`, deinitialised and freed once in `deinit`, and
+    // never handed out: the stage owns it alone (`~Copyable`), and it is used only on the stage's thread, by
+    // `poll`, `finish` and the supervisor's callback during `poll` (which cannot outlive the call). It is a
+    // pointer, not a stored property, so that the callback can mutate it while `supervisor` is being mutated.
     let core: UnsafeMutablePointer<IngestCore<Handler>>
     /// Called once in `finish` with the stage's counters and latency (on the runner's thread).
     let report: (IngestStats) -> Void
@@ -200,6 +205,9 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
     /// Where the counters are copied for a monitor while the stage runs, when set.
     let live: LiveCounters?
     var nextLivePublish = Nanos.zero
+    /// Resyncs and the venue's error replies, off the hot path (the connection's own lines are the supervisor's).
+    var logger = Logger(label: "gantry.ingest")
+    var venueErrorsLogged = 0
 
     /// - Parameters:
     ///   - rest: The venue's REST endpoint, for feeds whose snapshots come over it (Binance); nil for venues
@@ -261,6 +269,12 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
             default: break
             }
         }
+        if core.pointee.stats.venueErrors != venueErrorsLogged {
+            venueErrorsLogged = core.pointee.stats.venueErrors
+            logger.warning(
+                "the venue refused a request",
+                metadata: ["venue": "\(supervisor.venue.raw)", "words": "\(core.pointee.stats.lastVenueError ?? "")", "count": "\(venueErrorsLogged)"])
+        }
         if lost {
             recorder?.record(.connectionLost, time: now, UnsafeRawBufferPointer(start: nil, count: 0))
             core.pointee.connectionLost(at: now)
@@ -280,6 +294,9 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
         // Books that went stale on an open connection are resubscribed for a fresh snapshot (after a drop,
         // the reconnect's subscriptions do that).
         if !core.pointee.resyncRequests.isEmpty {
+            logger.notice(
+                "resubscribing for fresh snapshots",
+                metadata: ["venue": "\(supervisor.venue.raw)", "instruments": "\(core.pointee.resyncRequests.map { $0 == .none ? "all" : "\($0.raw)" })"])
             for instrument in core.pointee.resyncRequests {
                 core.pointee.handler.resubscribe(instrument) { supervisor.send(text: $0) }
             }

@@ -1,5 +1,6 @@
 import GantryCore
 import GantryRing
+import Logging
 
 /// Where a supervisor publishes its connection's state changes: the control ring, usually.
 public protocol ConnectionEventSink: ~Copyable {
@@ -66,6 +67,8 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
     public var socketChanged: ((Int32, Bool) -> Void)? = nil
     /// The current connection's descriptor (valid while `connected`).
     var socketFD: Int32 = -1
+    /// Connections opened, ended and failed, off the hot path (a line per change of state).
+    public var logger = Logger(label: "gantry.net.websocket")
 
     /// - Parameters:
     ///   - subscriptions: Text messages sent, in order, each time the connection opens.
@@ -104,16 +107,19 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
         var opened = false
         var ended: WebSocketCloseCode? = nil
         var traffic = false
+        var failure: WebSocketFailure? = nil
         work += connection!.poll { event in
             switch event {
             case .open: opened = true
             case .message, .pong: traffic = true
             case .closed(let code, _): ended = code
-            case .failed: break
+            case .failed(let f): failure = f
             }
             handler(event)
         }
+        if let failure { log(failure) }
         if opened {
+            logger.info("connection open", metadata: metadata)
             state = .open
             openedAt = now
             heartbeat = Heartbeat(pingInterval: heartbeat.pingInterval, staleAfter: heartbeat.staleAfter, now: now)
@@ -175,6 +181,7 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
     /// the end reported to the handler as a failure, with what it left unsent, then as a close (1006).
     mutating func giveUp(_ reason: WebSocketFailureReason, now: Nanos, _ handler: (WebSocketConnectionEvent) -> Void) {
         connection!.close(code: .goingAway)
+        log(WebSocketFailure(reason: reason, code: .abnormal))
         var unsent = WebSocketUnsent.none
         switch connection {
         case .some(let c): unsent = c.unsent
@@ -213,6 +220,7 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
             connected = true
             socketChanged?(socketFD, true)
         } catch {
+            logger.error("cannot start a connection", metadata: metadata.merging(["error": "\(error)"]) { a, _ in a })
             lost(code: .abnormal, now: now)
         }
         return 1
@@ -229,9 +237,27 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
         if state == .open && now - openedAt >= backoff.healthyAfter { attempt = 0 }  // counted afresh from here
         if state == .open { backoff.connectionEnded(uptime: now - openedAt) }
         let delay = backoff.nextDelay()
+        logger.info(
+            "connection closed", metadata: metadata.merging(["code": "\(code)", "retryInMs": "\(delay.raw / 1_000_000)"]) { a, _ in a })
         state = .waitingToReconnect
         due = now + delay
         publish(.waitingToReconnect, now: now, retryAfter: delay)
+    }
+
+    /// The venue, connection and endpoint, for log lines.
+    var metadata: Logger.Metadata {
+        ["venue": "\(venue.raw)", "connection": "\(index)", "endpoint": "\(endpoint.host):\(endpoint.port)\(endpoint.path)"]
+    }
+
+    func log(_ failure: WebSocketFailure) {
+        var m = metadata
+        m["reason"] = "\(failure.reason)"
+        m["code"] = "\(failure.code)"
+        if failure.unsent.bytes > 0 || failure.unsent.messages > 0 {
+            m["unsentBytes"] = "\(failure.unsent.bytes)"
+            m["unsentMessages"] = "\(failure.unsent.messages)"
+        }
+        logger.warning("connection failed", metadata: m)
     }
 
     mutating func publish(_ state: ConnectionState, now: Nanos, closeCode: UInt16 = 0, retryAfter: Nanos = .zero) {
