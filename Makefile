@@ -65,7 +65,7 @@ bench-decode: deps
 
 # Ingest latency: kernel receive → events on the ring at 100k msgs/s over loopback TLS (a paced Bybit-speaking
 # venue on the other CPU). A lost message or a stuck stage always fails; p99.9 above 10 ms fails here and in
-# `make bench` (--enforce yes), and is reported in bench-ci (the VMs' vCPU stalls, see the README).
+# `make bench` (--enforce yes), and is reported in bench-ci (the VMs' vCPU stalls, see docs/PERFORMANCE.md).
 bench-ingest: deps
 	@bash scripts/bench-pki.sh .build/bench-pki
 	$(SWIFT) build -c release --product gantry-ingest-bench

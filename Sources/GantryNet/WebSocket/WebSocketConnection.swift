@@ -131,7 +131,7 @@ public struct WebSocketConnection: ~Copyable {
         // session's own buffer).
         outgoing = ByteQueue(capacity: usesTLS ? 32 << 10 : 256 << 10)
         inbound = .allocate(byteCount: 2 * maxMessage + 16_384, alignment: 64)
-        pending.reserveCapacity(64)
+        pending.reserveCapacity(1_024)
     }
 
     deinit {
