@@ -78,11 +78,9 @@ public final class SimVenue {
     func uuid() -> String {
         let a = ids.next()
         let b = ids.next()
-        func hex(_ v: UInt64, _ digits: Int) -> String {
-            let h = String(v, radix: 16)
-            return String(repeating: "0", count: max(0, digits - h.count)) + h.suffix(digits)
-        }
-        return "\(hex(a >> 32, 8))-\(hex(a >> 16 & 0xFFFF, 4))-4\(hex(a & 0xFFF, 3))-\(hex(8 | (b >> 62), 1))\(hex(b >> 48 & 0xFFF, 3))-\(hex(b & 0xFFFF_FFFF_FFFF, 12))"
+        // Hex.encode keeps the low digits: the masks are implicit.
+        return "\(Hex.encode(a >> 32, digits: 8))-\(Hex.encode(a >> 16, digits: 4))-4\(Hex.encode(a, digits: 3))-"
+            + "\(Hex.encode(8 | (b >> 62), digits: 1))\(Hex.encode(b >> 48, digits: 3))-\(Hex.encode(b, digits: 12))"
     }
 
     /// `count` characters drawn from `alphabet` by the venue's generator.

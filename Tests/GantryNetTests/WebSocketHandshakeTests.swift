@@ -16,12 +16,6 @@ struct WebSocketHandshakeTests {
         #expect(WebSocketHandshake.acceptValue(forKey: "dGhlIHNhbXBsZSBub25jZQ==") == "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
     }
 
-    @Test("base64 matches RFC 4648's test vectors")
-    func base64() {
-        let vectors = ["": "", "f": "Zg==", "fo": "Zm8=", "foo": "Zm9v", "foob": "Zm9vYg==", "fooba": "Zm9vYmE=", "foobar": "Zm9vYmFy"]
-        for (plain, encoded) in vectors { #expect(Base64.encode(Array(plain.utf8)) == encoded) }
-    }
-
     @Test("keys are 16 fresh random bytes")
     func keys() {
         let a = WebSocketHandshake.makeKey()

@@ -1,3 +1,5 @@
+import GantryCore
+
 /// Why an opening handshake failed (RFC 6455 §4.1–4.2). Each names what was wrong.
 public enum WebSocketHandshakeError: Error, Equatable, Sendable, CustomStringConvertible {
     case http(HTTPHeadError)

@@ -42,7 +42,7 @@ public enum Binance {
             let end = try LevelArrays.forEachThenMembers(
                 message, first: bids, .buy, firstKey: "b", secondKey: "a", tail: -1, priceScale: priceScale,
                 quantityScale: quantityScale, body)
-            var c = ByteCursor(message, at: end)
+            var c = JSONCursor(message, at: end)
             if enveloped { try c.skipRestOfObject() }
             try c.expectEnd()
         }
@@ -101,7 +101,7 @@ public enum Binance {
         var p = -1, q = -1, t = -1, T = -1, m = -1, lastUpdateId = -1, bids = -1, asks = -1, result = -1
     }
 
-    /// Decodes one WebSocket message in one pass with a byte cursor (see `DepthDiff` for where a depth
+    /// Decodes one WebSocket message in one pass with a `JSONCursor` (see `DepthDiff` for where a depth
     /// event's levels are read).
     /// - Throws: `DecodeError` for malformed or truncated JSON or a missing required field.
     public static func decode(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> Message {
@@ -111,7 +111,7 @@ public enum Binance {
 
     /// `decode` without the quick header match: any key order, white space, escapes; every problem named.
     static func decodeInFull(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> Message {
-        var c = ByteCursor(message, at: 0)
+        var c = JSONCursor(message)
         var outer = Fields()
         var inner = Fields()
         var enveloped = false
@@ -123,7 +123,7 @@ public enum Binance {
     /// Reads one object's fields into `f` (at the top level, the combined-stream envelope's `data` into
     /// `inner`). Returns a depth diff as soon as its header is complete and its levels begin.
     static func readObject(
-        _ message: UnsafeRawBufferPointer, _ c: inout ByteCursor, _ f: inout Fields, _ inner: inout Fields, top: Bool,
+        _ message: UnsafeRawBufferPointer, _ c: inout JSONCursor, _ f: inout Fields, _ inner: inout Fields, top: Bool,
         enveloped: inout Bool
     ) throws(DecodeError) -> DepthDiff? {
         try c.expect(0x7B, "{")
@@ -145,7 +145,7 @@ public enum Binance {
                 guard first <= last else { throw .malformed(offset: f.U, expected: "U ≤ u") }
                 return DepthDiff(
                     message: message, symbol: try string(message, f.s), firstUpdateId: first, finalUpdateId: last,
-                    eventTime: try milliseconds(message, f.E), bids: c.i, asks: -1, enveloped: !top)
+                    eventTime: try milliseconds(message, f.E), bids: c.offset, asks: -1, enveloped: !top)
             } else {
                 try record(key, &c, &f)
             }
@@ -161,7 +161,7 @@ public enum Binance {
 
     /// Decodes the REST depth snapshot body.
     public static func decodeSnapshot(_ body: UnsafeRawBufferPointer) throws(DecodeError) -> DepthSnapshot {
-        var c = ByteCursor(body, at: 0)
+        var c = JSONCursor(body)
         var fields = Fields()
         var none = Fields()
         var enveloped = false
@@ -175,9 +175,9 @@ public enum Binance {
             message: body, lastUpdateId: try uint(body, fields.lastUpdateId, "lastUpdateId"), bids: fields.bids, asks: fields.asks)
     }
 
-    static func record(_ key: UnsafeRawBufferPointer, _ s: inout ByteCursor, _ f: inout Fields) throws(DecodeError) {
+    static func record(_ key: UnsafeRawBufferPointer, _ s: inout JSONCursor, _ f: inout Fields) throws(DecodeError) {
         _ = try s.peek()
-        let at = s.i
+        let at = s.offset
         if key.count == 1 {
             switch key[0] {
             case UInt8(ascii: "e"): f.e = at
@@ -228,8 +228,7 @@ public enum Binance {
             let idField = eventName.equals("trade") ? f.t : f.a
             guard idField >= 0 else { throw .missingField(eventName.equals("trade") ? "t" : "a") }
             guard f.s >= 0, f.p >= 0, f.q >= 0, f.m >= 0 else { throw .missingField("s, p, q or m") }
-            var m = JSONScanner(message)
-            m.offset = f.m
+            var m = JSONCursor(message, at: f.m)
             return .trade(Trade(
                 symbol: try string(message, f.s), tradeId: try uint(message, idField, "trade id"), price: try string(message, f.p),
                 quantity: try string(message, f.q), tradeTime: try milliseconds(message, f.T), buyerIsMaker: try m.bool()))
@@ -248,17 +247,17 @@ public enum Binance {
     @inlinable
     static func string(_ message: UnsafeRawBufferPointer, _ at: Int) throws(DecodeError) -> UnsafeRawBufferPointer {
         guard at >= 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
-        var c = ByteCursor(message, at: at)
+        var c = JSONCursor(message, at: at)
         return try c.string()
     }
 
     @inlinable
     static func uint(_ message: UnsafeRawBufferPointer, _ at: Int, _ field: StaticString) throws(DecodeError) -> UInt64 {
-        var c = ByteCursor(message, at: at)
+        var c = JSONCursor(message, at: at)
         return try c.uint64(field)
     }
 
     static func milliseconds(_ message: UnsafeRawBufferPointer, _ at: Int) throws(DecodeError) -> Nanos {
-        try ByteCursor.milliseconds(message, at: at, "time")
+        try JSONCursor.milliseconds(message, at: at, "time")
     }
 }

@@ -1,18 +1,12 @@
+import GantryCore
+
 /// Binance's request signature for SIGNED endpoints: HMAC-SHA256 keyed with the API secret over the query
 /// string concatenated (no separator) with the request body, as lower-case hex in the `signature` parameter;
 /// the API key goes in the `X-MBX-APIKEY` header. The client signs with it, the simulator verifies with it.
 public enum BinanceSigning {
     /// The hex HMAC-SHA256 of `payload` under `secret`.
     public static func signature(secret: [UInt8], payload: [UInt8]) -> String {
-        let digest = Crypto.hmacSHA256(key: secret, payload)
-        let hex = Array("0123456789abcdef".utf8)
-        var out = [UInt8]()
-        out.reserveCapacity(64)
-        for b in digest {
-            out.append(hex[Int(b >> 4)])
-            out.append(hex[Int(b & 15)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        Hex.encode(Crypto.hmacSHA256(key: secret, payload))
     }
 
     /// Compares two hex signatures without leaking where they differ (Binance accepts either case).

@@ -52,7 +52,7 @@ public enum Bybit {
 
     /// `decodeBook` in full generality: any key order, white space, escapes; every problem named.
     static func decodeBookInFull(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
-        var c = ByteCursor(message, at: 0)
+        var c = JSONCursor(message)
         var topic = -1, type = -1, ts = -1, cts = -1
         var data = DataFields()
         var sawData = false
@@ -67,22 +67,22 @@ public enum Bybit {
                     try readData(&c, &data)
                     return
                 }
-                dataNotObject = c.i
+                dataNotObject = c.offset
             }
-            if key.equals("topic") { topic = c.i } else if key.equals("type") { type = c.i } else if key.equals("ts") {
-                ts = c.i
-            } else if key.equals("cts") { cts = c.i }
+            if key.equals("topic") { topic = c.offset } else if key.equals("type") { type = c.offset } else if key.equals("ts") {
+                ts = c.offset
+            } else if key.equals("cts") { cts = c.offset }
             try c.skipValue()
         }
         try c.expectEnd()
         guard topic >= 0 else { throw .unknownMessage }
-        var t = ByteCursor(message, at: topic)
+        var t = JSONCursor(message, at: topic)
         let topicText = try t.string()
         guard let depth = orderBookDepth(topicText) else { throw .unknownMessage }
         guard type >= 0 else { throw .missingField("type") }
         guard sawData else { throw .missingField("data") }
         guard dataNotObject < 0 else { throw .malformed(offset: dataNotObject, expected: "{") }
-        var ty = ByteCursor(message, at: type)
+        var ty = JSONCursor(message, at: type)
         let typeText = try ty.string()
         let action: BookAction
         if typeText.equals("snapshot") { action = .snapshot } else if typeText.equals("delta") { action = .delta } else {
@@ -138,22 +138,22 @@ public enum Bybit {
     }
 
     /// Reads the `data` object at the cursor, noting where its fields are.
-    static func readData(_ d: inout ByteCursor, _ f: inout DataFields) throws(DecodeError) {
+    static func readData(_ d: inout JSONCursor, _ f: inout DataFields) throws(DecodeError) {
         try d.object { key, next, d throws(DecodeError) in
             if key.count == 1 && key[0] == UInt8(ascii: "s") {
                 f.symbol = try d.string()
                 return
             }
             if key.count == 1 && (key[0] == UInt8(ascii: "b") || key[0] == UInt8(ascii: "a")) {
-                guard next == 0x5B else { throw .malformed(offset: d.i, expected: "[") }
-                guard (key[0] == UInt8(ascii: "b") ? f.b : f.a) < 0 else { throw .malformed(offset: d.i, expected: "one b and one a") }
+                guard next == 0x5B else { throw .malformed(offset: d.offset, expected: "[") }
+                guard (key[0] == UInt8(ascii: "b") ? f.b : f.a) < 0 else { throw .malformed(offset: d.offset, expected: "one b and one a") }
                 // Stepped over by brackets and quotes only: `forEachLevel` parses and checks every level.
-                if key[0] == UInt8(ascii: "b") { f.b = d.i } else { f.a = d.i }
+                if key[0] == UInt8(ascii: "b") { f.b = d.offset } else { f.a = d.offset }
                 if LevelArrays.quickSkip(&d) { return }
             } else if key.count == 1 && key[0] == UInt8(ascii: "u") {
-                f.u = d.i
+                f.u = d.offset
             } else if key.equals("seq") {
-                f.seq = d.i
+                f.seq = d.offset
             }
             try d.skipValue()
         }
@@ -175,12 +175,12 @@ public enum Bybit {
     }
 
     static func integer(_ message: UnsafeRawBufferPointer, _ at: Int, _ field: StaticString) throws(DecodeError) -> UInt64 {
-        var c = ByteCursor(message, at: at)
+        var c = JSONCursor(message, at: at)
         return try c.uint64(field)
     }
 
     static func milliseconds(_ message: UnsafeRawBufferPointer, _ at: Int) throws(DecodeError) -> Nanos {
-        try ByteCursor.milliseconds(message, at: at, "ts")
+        try JSONCursor.milliseconds(message, at: at, "ts")
     }
 }
 

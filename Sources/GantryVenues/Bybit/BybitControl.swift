@@ -4,7 +4,7 @@ extension Bybit {
     /// false (with or without `op`), the venue's error, its `ret_msg` saying why. Anything else (another
     /// topic, a book topic of another `type`) is unknown. - Throws: `DecodeError` if it is not one JSON object.
     public static func classifyOther(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> OtherMessage {
-        let f = try JSONScanner.members(of: message, ["op", "success", "ret_msg"])
+        let f = try JSONCursor.members(of: message, ["op", "success", "ret_msg"])
         if f[1]?.equals("false") == true { return .error(f[2]) }
         return f[0] != nil ? .control : .unknown
     }

@@ -13,13 +13,12 @@ public enum CoinbaseJWT {
     ///   - now: Seconds since the epoch.
     /// - Throws: `VenueCryptoError` if the key cannot sign.
     public static func make(keyName: String, key: ES256Key, uri: String?, now: Int64, nonce: [UInt8]) throws(VenueCryptoError) -> String {
-        let hex = nonce.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
-        let header = #"{"alg":"ES256","kid":"\#(escaped(keyName))","nonce":"\#(hex)","typ":"JWT"}"#
+        let header = #"{"alg":"ES256","kid":"\#(escaped(keyName))","nonce":"\#(Hex.encode(nonce))","typ":"JWT"}"#
         let uriClaim = uri.map { #","uri":"\#(escaped($0))""# } ?? ""
         let claims = #"{"iss":"cdp","nbf":\#(now),"exp":\#(now + 120),"sub":"\#(escaped(keyName))"\#(uriClaim)}"#
-        let signingInput = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(Array(claims.utf8))
+        let signingInput = Base64.encode(Array(header.utf8), .url) + "." + Base64.encode(Array(claims.utf8), .url)
         let signature = try key.sign(Array(signingInput.utf8))
-        return signingInput + "." + Base64URL.encode(signature)
+        return signingInput + "." + Base64.encode(signature, .url)
     }
 
     /// A token taken apart: its header and claims as JSON text, and whether `key` signed it.
@@ -35,8 +34,8 @@ public enum CoinbaseJWT {
     /// Splits `token` into its three base64url parts. - Returns: nil if it is not a compact JWS.
     public static func parts(_ token: String) -> Parts? {
         let pieces = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard pieces.count == 3, let h = Base64URL.decode(String(pieces[0])), let c = Base64URL.decode(String(pieces[1])),
-            let s = Base64URL.decode(String(pieces[2]))
+        guard pieces.count == 3, let h = Base64.decode(String(pieces[0]), .url), let c = Base64.decode(String(pieces[1]), .url),
+            let s = Base64.decode(String(pieces[2]), .url)
         else { return nil }
         return Parts(
             header: String(decoding: h, as: UTF8.self), claims: String(decoding: c, as: UTF8.self),

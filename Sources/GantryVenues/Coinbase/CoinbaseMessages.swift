@@ -35,7 +35,7 @@ public enum CoinbaseAdvanced {
         public func forEachBookEvent(_ body: (BookEvent) throws(DecodeError) -> Void) throws(DecodeError) {
             if let quickEvent { return try forQuickEvent(quickEvent, body) }
             guard channel == .level2, events >= 0 else { return }
-            var c = ByteCursor(message, at: events)
+            var c = JSONCursor(message, at: events)
             try c.expect(0x5B, "[")
             if !(try c.consume(0x5D)) {
                 try readEvents(&c, body)
@@ -57,19 +57,19 @@ public enum CoinbaseAdvanced {
                 try body(event)
             }
             if reached == quickTail { return }
-            var c = ByteCursor(message, at: event.updates)
+            var c = JSONCursor(message, at: event.updates)
             if reached >= 0 {
-                c.i = reached
+                c.offset = reached
             } else if !CoinbaseAdvanced.quickSkipUpdates(&c) {
                 try c.skipValue()
             }
-            if c.i == quickTail { return }
+            if c.offset == quickTail { return }
             while try c.consume(0x2C) {
                 let key = try c.string()
                 try c.expect(0x3A, ":")
                 // The quick path took these from the head: a second one is refused, as the general path does.
                 if key.equals("type") || key.equals("product_id") || key.equals("updates") {
-                    throw .malformed(offset: c.i, expected: "one type, one product_id and one updates")
+                    throw .malformed(offset: c.offset, expected: "one type, one product_id and one updates")
                 }
                 try c.skipValue()
             }
@@ -79,7 +79,7 @@ public enum CoinbaseAdvanced {
             try c.expectEnd()
         }
 
-        func readEvents(_ c: inout ByteCursor, _ body: (BookEvent) throws(DecodeError) -> Void) throws(DecodeError) {
+        func readEvents(_ c: inout JSONCursor, _ body: (BookEvent) throws(DecodeError) -> Void) throws(DecodeError) {
             repeat {
                 var event = BookEvent(message: message, isSnapshot: false, product: UnsafeRawBufferPointer(start: nil, count: 0), updates: -1)
                 var type = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -93,14 +93,14 @@ public enum CoinbaseAdvanced {
                             || (key.equals("updates") && event.updates >= 0)
                         {
                             // Which would count is anyone's guess.
-                            throw .malformed(offset: c.i, expected: "one type, one product_id and one updates")
+                            throw .malformed(offset: c.offset, expected: "one type, one product_id and one updates")
                         }
                         if key.equals("type") {
                             type = try c.string()
                         } else if key.equals("product_id") {
                             event.product = try c.string()
                         } else if key.equals("updates") {
-                            event.updates = c.i
+                            event.updates = c.offset
                             if !CoinbaseAdvanced.quickSkipUpdates(&c) { try c.skipValue() }
                         } else {
                             try c.skipValue()
@@ -133,10 +133,10 @@ public enum CoinbaseAdvanced {
         @inlinable
         public func forEachLevel(priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void) throws(DecodeError) {
             try LevelArrays.checkScales(priceScale, quantityScale, "updates")
-            var c = ByteCursor(message, at: updates)
+            var c = JSONCursor(message, at: updates)
             try c.expect(0x5B, "[")
             if try c.consume(0x5D) {
-                reached?.pointee = c.i
+                reached?.pointee = c.offset
                 return
             }
             let quickPrice = ShortScale(priceScale)
@@ -162,7 +162,7 @@ public enum CoinbaseAdvanced {
                             let s = try c.string()
                             // Coinbase's example shows "bid"; asks arrive as "offer" ("ask" accepted too).
                             if s.equals("bid") { side = .buy } else if s.equals("offer") || s.equals("ask") { side = .sell } else {
-                                throw .malformed(offset: c.i, expected: "side bid or offer")
+                                throw .malformed(offset: c.offset, expected: "side bid or offer")
                             }
                         } else {
                             try c.skipValue()
@@ -176,7 +176,7 @@ public enum CoinbaseAdvanced {
                 body(side, Price(raw: price), Quantity(raw: quantity))
             } while try c.consume(0x2C)
             try c.expect(0x5D, "] or ,")
-            reached?.pointee = c.i
+            reached?.pointee = c.offset
         }
     }
 
@@ -185,9 +185,9 @@ public enum CoinbaseAdvanced {
     /// is left after its closing brace. Nil (the cursor untouched) for anything else, which the general read then
     /// takes or rejects with the problem named.
     @inlinable @inline(__always)
-    static func quickUpdate(_ c: inout ByteCursor, priceScale: ShortScale, quantityScale: ShortScale) -> (Side, Price, Quantity)? {
+    static func quickUpdate(_ c: inout JSONCursor, priceScale: ShortScale, quantityScale: ShortScale) -> (Side, Price, Quantity)? {
         guard var m = LiteralMatcher(c.bytes) else { return nil }
-        m.i = c.i
+        m.i = c.offset
         guard m.literal(#"{"side":""#) else { return nil }
         let side: Side
         if m.literal(#"bid","event_time":""#) {
@@ -201,16 +201,16 @@ public enum CoinbaseAdvanced {
             let price = m.decimal(scale: priceScale), price > 0, m.literal(#"","new_quantity":""#),
             let quantity = m.decimal(scale: quantityScale), m.literal(#""}"#)
         else { return nil }
-        c.i = m.i
+        c.offset = m.i
         return (side, Price(raw: price), Quantity(raw: quantity))
     }
 
     /// Steps over an `updates` array whose updates all have Coinbase's layout (see `quickUpdate`), string by
     /// string, for the event walk (the levels are read by `BookEvent.forEachLevel`); the cursor is left after
-    /// the array. False (the cursor untouched) for anything else, which `ByteCursor.skipValue` then steps over.
-    static func quickSkipUpdates(_ c: inout ByteCursor) -> Bool {
+    /// the array. False (the cursor untouched) for anything else, which `JSONCursor.skipValue` then steps over.
+    static func quickSkipUpdates(_ c: inout JSONCursor) -> Bool {
         guard var m = LiteralMatcher(c.bytes) else { return false }
-        m.i = c.i
+        m.i = c.offset
         guard m.literal("[") else { return false }
         if !m.literal("]") {
             repeat {
@@ -221,7 +221,7 @@ public enum CoinbaseAdvanced {
             } while m.literal(",")
             guard m.literal("]") else { return false }
         }
-        c.i = m.i
+        c.offset = m.i
         return true
     }
 }
@@ -267,7 +267,7 @@ extension CoinbaseAdvanced {
 
     /// `decode` in full generality: any key order, white space, escapes; every problem named.
     static func decodeInFull(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> Message {
-        var c = ByteCursor(message, at: 0)
+        var c = JSONCursor(message)
         var channel = UnsafeRawBufferPointer(start: nil, count: 0)
         var sequence: UInt64? = nil
         var events = -1
@@ -283,9 +283,9 @@ extension CoinbaseAdvanced {
                     sequence = try c.uint64("sequence_num")
                 } else if key.equals("events"), let sequence, channel.equals("l2_data") {
                     // The book events are read once, by `forEachBookEvent`, with what follows them.
-                    return Message(message: message, channel: .level2, sequence: sequence, events: c.i, restUnread: true)
+                    return Message(message: message, channel: .level2, sequence: sequence, events: c.offset, restUnread: true)
                 } else {
-                    if key.equals("events") { events = c.i }
+                    if key.equals("events") { events = c.offset }
                     try c.skipValue()
                 }
             } while try c.consume(0x2C)
@@ -367,14 +367,14 @@ public enum CoinbaseExchange {
                 return
             }
             try LevelArrays.checkScales(priceScale, quantityScale, "changes")
-            var c = ByteCursor(message, at: changes)
+            var c = JSONCursor(message, at: changes)
             try c.expect(0x5B, "[")
             if try c.consume(0x5D) { return }
             repeat {
                 try c.expect(0x5B, "[")
                 let s = try c.string()
                 let side: Side = s.equals("buy") ? .buy : s.equals("sell") ? .sell : .none
-                guard side != .none else { throw .malformed(offset: c.i, expected: "side buy or sell") }
+                guard side != .none else { throw .malformed(offset: c.offset, expected: "side buy or sell") }
                 try c.expect(0x2C, ",")
                 let price = try c.quotedDecimal(scale: priceScale, "changes")
                 try c.expect(0x2C, ",")
@@ -395,7 +395,7 @@ public enum CoinbaseExchange {
     }
 
     public static func decode(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> Message {
-        var c = ByteCursor(message, at: 0)
+        var c = JSONCursor(message)
         var type = UnsafeRawBufferPointer(start: nil, count: 0)
         var product = UnsafeRawBufferPointer(start: nil, count: 0)
         var bestBid = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -416,9 +416,9 @@ public enum CoinbaseExchange {
                 } else if next == 0x22 && key.equals("best_ask") {
                     bestAsk = try c.string()
                 } else {
-                    if key.equals("bids") { bids = c.i } else if key.equals("asks") { asks = c.i } else if key.equals("changes") {
-                        changes = c.i
-                    } else if key.equals("sequence") { sequence = c.i }
+                    if key.equals("bids") { bids = c.offset } else if key.equals("asks") { asks = c.offset } else if key.equals("changes") {
+                        changes = c.offset
+                    } else if key.equals("sequence") { sequence = c.offset }
                     try c.skipValue()
                 }
             } while try c.consume(0x2C)
@@ -437,7 +437,7 @@ public enum CoinbaseExchange {
         }
         if type.equals("ticker") {
             guard product.count > 0, sequence >= 0 else { throw .missingField("product_id or sequence") }
-            var s = ByteCursor(message, at: sequence)
+            var s = JSONCursor(message, at: sequence)
             return .ticker(Ticker(product: product, sequence: try s.uint64("sequence"), bestBid: bestBid, bestAsk: bestAsk))
         }
         guard type.count > 0 else { throw .unknownMessage }

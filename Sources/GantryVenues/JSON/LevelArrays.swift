@@ -6,7 +6,7 @@ public enum LevelArrays {
     /// Calls `body` for each level of the array at `at`, parsed at the instrument's scales.
     ///
     /// One pass over the bytes with a raw pointer: the structure is checked byte by byte (white space allowed
-    /// where JSON allows it) and each decimal is parsed where it lies, without a scanner call per token.
+    /// where JSON allows it) and each decimal is parsed where it lies, without a call per token.
     /// - Parameter field: The field's name, for errors.
     /// - Throws: `DecodeError` for bad structure, a bad decimal, a price ≤ 0 or a negative size.
     @inlinable
@@ -14,14 +14,14 @@ public enum LevelArrays {
         _ message: UnsafeRawBufferPointer, at: Int, _ side: Side, priceScale: Int, quantityScale: Int, field: StaticString,
         _ body: (Side, Price, Quantity) -> Void
     ) throws(DecodeError) {
-        var cursor = ByteCursor(message, at: at)
+        var cursor = JSONCursor(message, at: at)
         try parse(&cursor, side, priceScale: priceScale, quantityScale: quantityScale, field: field, body)
     }
 
     /// Reads the level array at the cursor (which it leaves after the closing bracket).
     @inlinable
     static func parse(
-        _ cursor: inout ByteCursor, _ side: Side, priceScale: Int, quantityScale: Int, field: StaticString,
+        _ cursor: inout JSONCursor, _ side: Side, priceScale: Int, quantityScale: Int, field: StaticString,
         _ body: (Side, Price, Quantity) -> Void
     ) throws(DecodeError) {
         // Checked once per array (the digit reader indexes its powers of ten by the scale).
@@ -33,14 +33,14 @@ public enum LevelArrays {
         while true {
             if let (price, quantity) = quickLevel(&cursor, priceScale: quickPrice, quantityScale: quickQuantity) {
                 // Further elements (OKX's order counts, Kraken v1's times) are skipped.
-                if cursor.i < cursor.end && cursor.p[cursor.i] == 0x5D {
-                    cursor.i &+= 1
+                if cursor.offset < cursor.end && cursor.p[cursor.offset] == 0x5D {
+                    cursor.offset &+= 1
                 } else {
                     // Plain strings (OKX's "0" and order count) are stepped over where they lie.
-                    while cursor.i &+ 1 < cursor.end && cursor.p[cursor.i] == 0x2C && cursor.p[cursor.i &+ 1] == 0x22,
-                        let (close, escaped) = ByteCursor.plainStringEnd(cursor.p, from: cursor.i &+ 2, end: cursor.end), !escaped
+                    while cursor.offset &+ 1 < cursor.end && cursor.p[cursor.offset] == 0x2C && cursor.p[cursor.offset &+ 1] == 0x22,
+                        let (close, escaped) = JSONCursor.plainStringEnd(cursor.p, from: cursor.offset &+ 2, end: cursor.end), !escaped
                     {
-                        cursor.i = close &+ 1
+                        cursor.offset = close &+ 1
                     }
                     while try cursor.consume(0x2C) { try cursor.skipValue() }
                     try cursor.expect(0x5D, "]")
@@ -67,7 +67,7 @@ public enum LevelArrays {
         tail: Int, priceScale: Int, quantityScale: Int, _ body: (Side, Price, Quantity) -> Void
     ) throws(DecodeError) -> Int {
         try thenMembers(message, first: first, firstSide, firstKey: firstKey, secondKey: secondKey, tail: tail) {
-            (c: inout ByteCursor, side: Side, key: StaticString) throws(DecodeError) in
+            (c: inout JSONCursor, side: Side, key: StaticString) throws(DecodeError) in
             try parse(&c, side, priceScale: priceScale, quantityScale: quantityScale, field: key, body)
         }
     }
@@ -78,29 +78,29 @@ public enum LevelArrays {
     @inlinable @inline(__always)
     static func thenMembers(
         _ message: UnsafeRawBufferPointer, first: Int, _ firstSide: Side, firstKey: StaticString, secondKey: StaticString,
-        tail: Int, secondRequired: Bool = true, readArray: (inout ByteCursor, Side, StaticString) throws(DecodeError) -> Void
+        tail: Int, secondRequired: Bool = true, readArray: (inout JSONCursor, Side, StaticString) throws(DecodeError) -> Void
     ) throws(DecodeError) -> Int {
-        var c = ByteCursor(message, at: first)
+        var c = JSONCursor(message, at: first)
         try readArray(&c, firstSide, firstKey)
         let secondSide: Side = firstSide == .buy ? .sell : .buy
         var sawSecond = false
         // The second array where venues put it, right after the first: `,"<secondKey>":` compared as two words
         // (constants here, `secondKey` being a literal where this is inlined) instead of read as a key.
         let second = PackedLiteral(key: secondKey, after: 0x2C)
-        if c.end &- c.i >= 16 && (tail < 0 || c.i < tail) && second.matches(c.p, at: c.i) {
-            c.i &+= second.count
+        if c.end &- c.offset >= 16 && (tail < 0 || c.offset < tail) && second.matches(c.p, at: c.offset) {
+            c.offset &+= second.count
             try readArray(&c, secondSide, secondKey)
             sawSecond = true
         }
-        while try c.peek() == 0x2C && (tail < 0 || c.i < tail) {
-            c.i &+= 1
+        while try c.peek() == 0x2C && (tail < 0 || c.offset < tail) {
+            c.offset &+= 1
             let key = try c.string()
             try c.expect(0x3A, ":")
             if key.equals(secondKey) && !sawSecond {
                 try readArray(&c, secondSide, secondKey)
                 sawSecond = true
             } else if key.equals(secondKey) || key.equals(firstKey) {
-                throw .malformed(offset: c.i, expected: "one \(firstKey) and one \(secondKey)")
+                throw .malformed(offset: c.offset, expected: "one \(firstKey) and one \(secondKey)")
             } else {
                 try c.skipValue()
             }
@@ -108,10 +108,10 @@ public enum LevelArrays {
         if tail < 0 {
             try c.expect(0x7D, "} or ,")
         } else {
-            guard c.i == tail else { throw .malformed(offset: c.i, expected: "the members after the levels") }
+            guard c.offset == tail else { throw .malformed(offset: c.offset, expected: "the members after the levels") }
         }
         guard sawSecond || !secondRequired else { throw .missingField("\(secondKey)") }
-        return c.i
+        return c.offset
     }
 
     /// The start of a level as venues send it nearly always, `["price","size"` with no white space, each
@@ -119,27 +119,27 @@ public enum LevelArrays {
     /// after the size's closing quote. Nil (the cursor untouched) for anything else, which `generalLevel` then
     /// reads or rejects.
     @_transparent @usableFromInline
-    static func quickLevel(_ cursor: inout ByteCursor, priceScale: ShortScale, quantityScale: ShortScale) -> (Price, Quantity)? {
+    static func quickLevel(_ cursor: inout JSONCursor, priceScale: ShortScale, quantityScale: ShortScale) -> (Price, Quantity)? {
         let p = cursor.p
         let end = cursor.end
-        let i = cursor.i
+        let i = cursor.offset
         guard i &+ 2 < end, p[i] == 0x5B, p[i &+ 1] == 0x22,
             let (price, afterPrice) = FixedPoint.shortPrefix(p, from: i &+ 2, end: end, scale: priceScale),
             afterPrice &+ 3 < end, p[afterPrice] == 0x22, p[afterPrice &+ 1] == 0x2C, p[afterPrice &+ 2] == 0x22,
             let (quantity, afterQuantity) = FixedPoint.shortPrefix(p, from: afterPrice &+ 3, end: end, scale: quantityScale),
             afterQuantity < end, p[afterQuantity] == 0x22, price > 0
         else { return nil }
-        cursor.i = afterQuantity &+ 1
+        cursor.offset = afterQuantity &+ 1
         return (Price(raw: price), Quantity(raw: quantity))
     }
 
     /// Steps over a level array whose levels are arrays of plain strings (`[["p","q"],…]`, OKX's four
     /// elements too), string by string, for a book walk that notes where the levels are (`forEach` reads them);
     /// the cursor is left after the array. False (the cursor untouched) for anything else (a number, white
-    /// space, an escape), which `ByteCursor.skipValue` then steps over.
-    static func quickSkip(_ c: inout ByteCursor) -> Bool {
+    /// space, an escape), which `JSONCursor.skipValue` then steps over.
+    static func quickSkip(_ c: inout JSONCursor) -> Bool {
         guard var m = LiteralMatcher(c.bytes) else { return false }
-        m.i = c.i
+        m.i = c.offset
         guard m.literal("[") else { return false }
         if !m.literal("]") {
             repeat {
@@ -151,14 +151,14 @@ public enum LevelArrays {
             } while m.literal(",")
             guard m.literal("]") else { return false }
         }
-        c.i = m.i
+        c.offset = m.i
         return true
     }
 
     /// One level in full JSON generality (white space, further elements), every problem named.
     @inlinable
     static func generalLevel(
-        _ cursor: inout ByteCursor, _ side: Side, priceScale: Int, quantityScale: Int, field: StaticString,
+        _ cursor: inout JSONCursor, _ side: Side, priceScale: Int, quantityScale: Int, field: StaticString,
         _ body: (Side, Price, Quantity) -> Void
     ) throws(DecodeError) {
         try cursor.expect(0x5B, "[")

@@ -31,14 +31,14 @@ public enum LevelObjects {
         _ message: UnsafeRawBufferPointer, at: Int, _ side: Side, keys: LevelObjectKeys, priceScale: Int, quantityScale: Int,
         _ body: (Side, Price, Quantity) -> Void
     ) throws(DecodeError) {
-        var c = ByteCursor(message, at: at)
+        var c = JSONCursor(message, at: at)
         try parse(&c, side, keys: keys, priceScale: priceScale, quantityScale: quantityScale, body)
     }
 
     /// Reads the level array at the cursor (which it leaves after the closing bracket).
     @inlinable
     static func parse(
-        _ c: inout ByteCursor, _ side: Side, keys: LevelObjectKeys, priceScale: Int, quantityScale: Int,
+        _ c: inout JSONCursor, _ side: Side, keys: LevelObjectKeys, priceScale: Int, quantityScale: Int,
         _ body: (Side, Price, Quantity) -> Void
     ) throws(DecodeError) {
         let priceKey = keys.price
@@ -92,17 +92,17 @@ public enum LevelObjects {
     /// the level's start and the quantity's key: a level that ends its message is left to the general read.
     @_transparent @usableFromInline
     static func quickLevel(
-        _ c: inout ByteCursor, prefix: PackedLiteral, middle: PackedLiteral, priceScale: ShortScale, quantityScale: ShortScale
+        _ c: inout JSONCursor, prefix: PackedLiteral, middle: PackedLiteral, priceScale: ShortScale, quantityScale: ShortScale
     ) -> (Int64, Int64)? {
         let p = c.p
         let end = c.end
-        var j = c.i
+        var j = c.offset
         guard end &- j >= 16, prefix.matches(p, at: j) else { return nil }
         j &+= prefix.count
         guard let price = quickValue(p, &j, end, priceScale), price > 0, end &- j >= 16, middle.matches(p, at: j) else { return nil }
         j &+= middle.count
         guard let quantity = quickValue(p, &j, end, quantityScale), j < end, p[j] == 0x7D else { return nil }
-        c.i = j &+ 1
+        c.offset = j &+ 1
         return (price, quantity)
     }
 
@@ -125,11 +125,11 @@ public enum LevelObjects {
 
     /// Steps over a level array whose levels all have the layout `quickLevel` reads (the values not parsed);
     /// the cursor is left after the array. False (the cursor untouched) for anything else, which
-    /// `ByteCursor.skipValue` then steps over.
+    /// `JSONCursor.skipValue` then steps over.
     @inlinable
-    static func quickSkip(_ c: inout ByteCursor, _ priceKey: StaticString, _ quantityKey: StaticString) -> Bool {
+    static func quickSkip(_ c: inout JSONCursor, _ priceKey: StaticString, _ quantityKey: StaticString) -> Bool {
         guard var m = LiteralMatcher(c.bytes) else { return false }
-        m.i = c.i
+        m.i = c.offset
         guard m.literal("[") else { return false }
         if !m.literal("]") {
             repeat {
@@ -139,7 +139,7 @@ public enum LevelObjects {
             } while m.literal(",")
             guard m.literal("]") else { return false }
         }
-        c.i = m.i
+        c.offset = m.i
         return true
     }
 }

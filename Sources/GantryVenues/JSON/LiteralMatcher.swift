@@ -42,7 +42,7 @@ struct LiteralMatcher {
     @inlinable @inline(__always)
     mutating func plainString() -> UnsafeRawBufferPointer? {
         let start = i
-        guard let (at, escaped) = ByteCursor.plainStringEnd(p, from: start, end: end), !escaped else { return nil }
+        guard let (at, escaped) = JSONCursor.plainStringEnd(p, from: start, end: end), !escaped else { return nil }
         i = at &+ 1
         return UnsafeRawBufferPointer(start: p + start, count: at &- start)
     }

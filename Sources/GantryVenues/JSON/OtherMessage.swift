@@ -30,7 +30,7 @@ public enum OtherMessage: Equatable, Sendable {
     }
 }
 
-extension JSONScanner {
+extension JSONCursor {
     /// The values of the members named in `keys` of the JSON object that is the whole of `message` (the last of
     /// a repeated name wins): a string's bytes without its quotes, anything else as written (a number, `true`,
     /// `false`, `null`, or an object or array with its brackets, to read with `members` again); nil for a
@@ -38,13 +38,13 @@ extension JSONScanner {
     /// - Throws: `DecodeError` if `message` is not one JSON object.
     public static func members(of message: UnsafeRawBufferPointer, _ keys: [StaticString]) throws(DecodeError) -> [UnsafeRawBufferPointer?] {
         var values = [UnsafeRawBufferPointer?](repeating: nil, count: keys.count)
-        var s = JSONScanner(message)
-        try s.object { key, s throws(DecodeError) in
+        var s = JSONCursor(message)
+        try s.object { key, next, s throws(DecodeError) in
             guard let k = keys.firstIndex(where: { key.equals($0) }) else {
                 try s.skipValue()
                 return
             }
-            if try s.peek() == 0x22 {
+            if next == 0x22 {
                 values[k] = try s.string()
                 return
             }

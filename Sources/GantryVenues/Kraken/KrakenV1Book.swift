@@ -26,7 +26,7 @@ public enum KrakenV1 {
 
     /// Decodes a book push. - Throws: `DecodeError`; `.unknownMessage` for events (`{"event":…}`) and other channels.
     public static func decodeBook(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
-        var s = JSONScanner(message)
+        var s = JSONCursor(message)
         guard try s.peek() == 0x5B else { throw .unknownMessage }
         var result = BookMessage(message: message, isSnapshot: false, checksum: 0, hasChecksum: false)
         var found = 0
@@ -37,7 +37,7 @@ public enum KrakenV1 {
                 try s.skipValue()
                 return
             }
-            try s.object { key, s throws(DecodeError) in
+            try s.object { key, _, s throws(DecodeError) in
                 var side = Side.none
                 if key.equals("as") || key.equals("a") { side = .sell }
                 if key.equals("bs") || key.equals("b") { side = .buy }
@@ -54,7 +54,7 @@ public enum KrakenV1 {
                     try s.skipValue()
                 } else if key.equals("c") {
                     let digits = try s.string()
-                    let value = try JSONScanner.unsigned(digits, "c")
+                    let value = try JSONCursor.unsigned(digits, "c")
                     guard value <= UInt64(UInt32.max) else { throw .badNumber(field: "c", .overflow) }
                     result.checksum = UInt32(value)
                     result.hasChecksum = true

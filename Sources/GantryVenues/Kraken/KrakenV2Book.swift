@@ -30,7 +30,7 @@ public enum KrakenV2 {
                 _ = try LevelArrays.thenMembers(
                     message, first: bids, .buy, firstKey: "bids", secondKey: "asks", tail: tail, secondRequired: false
                 ) {
-                    (c: inout ByteCursor, side: Side, _: StaticString) throws(DecodeError) in
+                    (c: inout JSONCursor, side: Side, _: StaticString) throws(DecodeError) in
                     try LevelObjects.parse(&c, side, keys: KrakenV2.levelKeys, priceScale: priceScale, quantityScale: quantityScale, body)
                 }
                 return
@@ -86,7 +86,7 @@ public enum KrakenV2 {
             // below would find, in a few word steps instead of 27 byte steps.
             let guess = k &- 27
             if guess &- 1 >= m.i && m.p[guess &- 1] == 0x22,
-                let (at, escaped) = ByteCursor.plainStringEnd(m.p, from: guess, end: k &+ 1), at == k, !escaped
+                let (at, escaped) = JSONCursor.plainStringEnd(m.p, from: guess, end: k &+ 1), at == k, !escaped
             {
                 k = guess
             } else {
@@ -105,7 +105,7 @@ public enum KrakenV2 {
 
     /// `decodeBook` in full generality: any key order, white space, escapes; every problem named.
     static func decodeBookInFull(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
-        var c = ByteCursor(message, at: 0)
+        var c = JSONCursor(message)
         var channel = UnsafeRawBufferPointer(start: nil, count: 0)
         var type = UnsafeRawBufferPointer(start: nil, count: 0)
         var data = -1
@@ -120,11 +120,11 @@ public enum KrakenV2 {
                 type = try c.string()
             } else if key.equals("data") && next == 0x5B && channel.equals("book") {
                 // Kraken sends the channel first: the book is read where it lies, not skipped and read again.
-                data = c.i
+                data = c.offset
                 try readBook(&c, &result)
                 bookRead = true
             } else {
-                if key.equals("data") { data = c.i }
+                if key.equals("data") { data = c.offset }
                 try c.skipValue()
             }
         }
@@ -133,7 +133,7 @@ public enum KrakenV2 {
         if type.equals("snapshot") { result.isSnapshot = true } else if !type.equals("update") { throw .missingField("type") }
         guard data >= 0 else { throw .missingField("data") }
         if !bookRead {
-            var d = ByteCursor(message, at: data)
+            var d = JSONCursor(message, at: data)
             try readBook(&d, &result)
         }
         guard result.symbol.count > 0 else { throw .missingField("symbol") }
@@ -143,9 +143,9 @@ public enum KrakenV2 {
 
     /// Reads `data`, the array whose first item is the book, at the cursor: its symbol and checksum, and where
     /// its level arrays are (stepped over: `forEachLevel` parses them).
-    static func readBook(_ d: inout ByteCursor, _ result: inout BookMessage) throws(DecodeError) {
+    static func readBook(_ d: inout JSONCursor, _ result: inout BookMessage) throws(DecodeError) {
         try d.expect(0x5B, "[")
-        guard try d.peek() == 0x7B else { throw .malformed(offset: d.i, expected: "{ (the book)") }
+        guard try d.peek() == 0x7B else { throw .malformed(offset: d.offset, expected: "{ (the book)") }
         try d.object { key, _, d throws(DecodeError) in
             if key.equals("symbol") {
                 result.symbol = try d.string()
@@ -157,9 +157,9 @@ public enum KrakenV2 {
             } else if key.equals("bids") || key.equals("asks") {
                 // A second array of a side is refused (as the quick path does): which would count is anyone's guess.
                 guard (key.equals("bids") ? result.bids : result.asks) < 0 else {
-                    throw .malformed(offset: d.i, expected: "one bids and one asks")
+                    throw .malformed(offset: d.offset, expected: "one bids and one asks")
                 }
-                if key.equals("bids") { result.bids = d.i } else { result.asks = d.i }
+                if key.equals("bids") { result.bids = d.offset } else { result.asks = d.offset }
                 if !LevelObjects.quickSkip(&d, "price", "qty") { try d.skipValue() }
             } else {
                 try d.skipValue()

@@ -5,7 +5,7 @@ extension KrakenV2 {
     /// `heartbeat` and `status` channels are control messages. Anything else (another channel or method) is
     /// unknown. - Throws: `DecodeError` if it is not one JSON object.
     public static func classifyOther(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> OtherMessage {
-        let f = try JSONScanner.members(of: message, ["method", "channel", "success", "error"])
+        let f = try JSONCursor.members(of: message, ["method", "channel", "success", "error"])
         if f[3] != nil || f[2]?.equals("false") == true { return .error(f[3]) }
         if let method = f[0] {
             return method.equals("subscribe") || method.equals("unsubscribe") || method.equals("pong") ? .control : .unknown

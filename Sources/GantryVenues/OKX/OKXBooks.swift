@@ -49,7 +49,7 @@ public enum OKX {
 
     /// Decodes a books-channel push. - Throws: `DecodeError`; `.unknownMessage` for other channels and events.
     ///
-    /// One pass with a byte cursor: the book object (the first of `data`) is read where it lies, its level
+    /// One pass with a `JSONCursor`: the book object (the first of `data`) is read where it lies, its level
     /// arrays stepped over by brackets and quotes (`forEachLevel` parses and checks every level).
     public static func decodeBook(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
         if let quick = quickBook(message) { return quick }
@@ -103,7 +103,7 @@ public enum OKX {
 
     /// `decodeBook` in full generality: any key order, white space, escapes; every problem named.
     static func decodeBookInFull(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> BookMessage {
-        var c = ByteCursor(message, at: 0)
+        var c = JSONCursor(message)
         var action: BookAction? = nil
         var instrument = UnsafeRawBufferPointer(start: nil, count: 0)
         var book = BookFields()
@@ -119,13 +119,13 @@ public enum OKX {
                 }
             } else if key.equals("data") && next != 0x5B {
                 sawData = true
-                dataNotArray = c.i
+                dataNotArray = c.offset
                 try c.skipValue()
             } else if key.equals("data") {
                 sawData = true
                 try c.expect(0x5B, "[")
                 if !(try c.consume(0x5D)) {
-                    try readBook(message, &c, &book)
+                    try readBook(&c, &book)
                     // OKX sends one book object; which of several would count is anyone's guess (and the quick
                     // path, which reads the levels of the first and the sequence fields of the last, refuses
                     // them too), so a push with more is refused.
@@ -155,32 +155,25 @@ public enum OKX {
     }
 
     /// Reads the book object at the cursor.
-    static func readBook(_ message: UnsafeRawBufferPointer, _ c: inout ByteCursor, _ f: inout BookFields) throws(DecodeError) {
-        func signed(_ c: inout ByteCursor, _ field: StaticString) throws(DecodeError) -> Int64 {
-            var j = JSONScanner(message)
-            j.offset = c.i
-            let v = try j.int64(field)
-            c.i = j.offset
-            return v
-        }
+    static func readBook(_ c: inout JSONCursor, _ f: inout BookFields) throws(DecodeError) {
         try c.object { key, next, c throws(DecodeError) in
             if key.equals("bids") || key.equals("asks") {
-                guard next == 0x5B else { throw .malformed(offset: c.i, expected: "[") }
+                guard next == 0x5B else { throw .malformed(offset: c.offset, expected: "[") }
                 guard (key.equals("bids") ? f.bids : f.asks) < 0 else {
-                    throw .malformed(offset: c.i, expected: "one bids and one asks")
+                    throw .malformed(offset: c.offset, expected: "one bids and one asks")
                 }
-                if key.equals("bids") { f.bids = c.i } else { f.asks = c.i }
+                if key.equals("bids") { f.bids = c.offset } else { f.asks = c.offset }
                 if !LevelArrays.quickSkip(&c) { try c.skipValue() }
             } else if key.equals("ts") {
-                let ms = try JSONScanner.unsigned(try c.string(), "ts")
+                let ms = try JSONCursor.unsigned(try c.string(), "ts")
                 guard ms < UInt64(Int64.max / 1_000_000) else { throw .badNumber(field: "ts", .overflow) }
                 f.time = Nanos(raw: Int64(ms) * 1_000_000)
             } else if key.equals("checksum") {
-                f.checksum = Int32(truncatingIfNeeded: try signed(&c, "checksum"))
+                f.checksum = Int32(truncatingIfNeeded: try c.int64("checksum"))
             } else if key.equals("seqId") {
-                f.seqId = try signed(&c, "seqId")
+                f.seqId = try c.int64("seqId")
             } else if key.equals("prevSeqId") {
-                f.prevSeqId = try signed(&c, "prevSeqId")
+                f.prevSeqId = try c.int64("prevSeqId")
             } else {
                 try c.skipValue()
             }

@@ -8,7 +8,7 @@ extension OKX {
     /// saying why. Anything else (another channel's push, another event) is unknown.
     /// - Throws: `DecodeError` if it is not one JSON object.
     public static func classifyOther(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> OtherMessage {
-        let f = try JSONScanner.members(of: message, ["event", "code", "msg"])
+        let f = try JSONCursor.members(of: message, ["event", "code", "msg"])
         guard let event = f[0] else { return .unknown }
         if event.equals("error") || event.equals("channel-conn-count-error") { return .error(f[2], code: f[1]) }
         if event.equals("subscribe") || event.equals("unsubscribe") || event.equals("login") || event.equals("notice")

@@ -1,3 +1,4 @@
+import GantryCore
 import GantryVenues
 
 /// A Binance API error as the venue returns it: HTTP status and `{"code":…,"msg":"…"}`.
@@ -129,8 +130,8 @@ public struct BinanceAuth: Sendable {
             if b == UInt8(ascii: "+") {
                 out.append(0x20)
             } else if b == UInt8(ascii: "%") {
-                guard bytes.count >= 2, let v = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16) else { return nil }
-                out.append(v)
+                guard bytes.count >= 2, let v = Hex.decode(bytes.prefix(2)) else { return nil }
+                out.append(contentsOf: v)
                 bytes = bytes.dropFirst(2)
             } else {
                 out.append(b)

@@ -27,8 +27,7 @@ public struct SimWriter {
                 bytes.append(0x5C)
                 bytes.append(b)
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
+                bytes.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, Hex.digit(b >> 4), Hex.digit(b)])
             default: bytes.append(b)
             }
         }

@@ -52,7 +52,7 @@ extension SimVenue {
     /// An API key and its base64 secret for `account`, and what the account starts with in each book.
     public func addKrakenKey(apiKey: String, secret base64Secret: String, account: Int, deposits: [(book: Int, base: Int64, quote: Int64)]) {
         precondition(account > 0, "account 0 is the market's")
-        let secret = Data(base64Encoded: base64Secret).map { [UInt8]($0) } ?? Array(base64Secret.utf8)
+        let secret = Base64.decode(base64Secret) ?? Array(base64Secret.utf8)
         kraken.keys.append((apiKey, secret, account))
         for d in deposits { books[d.book].deposit(account: account, base: d.base, quote: d.quote) }
     }

@@ -20,13 +20,13 @@ struct OtherMessageTests {
         var values: [String?] = []
         var inner: [String?] = []
         try text.withBytes { bytes in
-            let f = try JSONScanner.members(of: bytes, ["a", "n", "t", "z", "o", "u", "missing"])
+            let f = try JSONCursor.members(of: bytes, ["a", "n", "t", "z", "o", "u", "missing"])
             values = words(f)
-            inner = words(try JSONScanner.members(of: f[4]!, ["e", "k"]))
+            inner = words(try JSONCursor.members(of: f[4]!, ["e", "k"]))
         }
         #expect(values == ["last", "-12.5e3", "true", "null", #"{"k":[1,{"e":"v"}],"e":"w"}"#, "[]", nil])
         #expect(inner == ["w", #"[1,{"e":"v"}]"#])
-        #expect(throws: DecodeError.self) { try #"{"a":1}{"#.withBytes { _ = try JSONScanner.members(of: $0, ["a"]) } }
+        #expect(throws: DecodeError.self) { try #"{"a":1}{"#.withBytes { _ = try JSONCursor.members(of: $0, ["a"]) } }
     }
 
     @Test("Bybit: op replies are control, success false is the venue's error, other topics unknown")

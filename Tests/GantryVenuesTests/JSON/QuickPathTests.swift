@@ -8,9 +8,9 @@ import Testing
 /// pass every equality test and cost a second read), and give what the general reads give.
 @Suite("Quick paths take the documented layouts")
 struct QuickPathTests {
-    func cursor<R>(_ text: String, _ body: (inout ByteCursor) -> R) -> R {
+    func cursor<R>(_ text: String, _ body: (inout JSONCursor) -> R) -> R {
         Array(text.utf8).withUnsafeBytes { bytes in
-            var c = ByteCursor(bytes, at: 0)
+            var c = JSONCursor(bytes)
             return body(&c)
         }
     }
@@ -36,19 +36,19 @@ struct QuickPathTests {
         // Quoted values (as Coinbase's REST book sends them) are taken by the same quick read.
         let quoted = #"{"price":"45285.2","qty":"0.001"}"#
         #expect(cursor(quoted + #",{"price":"45285.3","qty":"1"}]"#) { c in
-            LevelObjects.quickLevel(&c, prefix: keys.prefix, middle: keys.middle, priceScale: ShortScale(1), quantityScale: ShortScale(8)).map { [$0.0, $0.1, Int64(c.i)] }
+            LevelObjects.quickLevel(&c, prefix: keys.prefix, middle: keys.middle, priceScale: ShortScale(1), quantityScale: ShortScale(8)).map { [$0.0, $0.1, Int64(c.offset)] }
         } == [452_852, 100_000, Int64(quoted.utf8.count)])
         // A price of zero is for the general read to refuse (stepping over does not judge values).
         #expect(cursor(#"{"price":0,"qty":1},{"price":1,"qty":1}]"#) { c in
             LevelObjects.quickLevel(&c, prefix: keys.prefix, middle: keys.middle, priceScale: ShortScale(1), quantityScale: ShortScale(8))
         } == nil)
         let level = cursor(String(kraken.dropFirst())) { c in
-            LevelObjects.quickLevel(&c, prefix: keys.prefix, middle: keys.middle, priceScale: ShortScale(1), quantityScale: ShortScale(8)).map { [$0.0, $0.1, Int64(c.i)] }
+            LevelObjects.quickLevel(&c, prefix: keys.prefix, middle: keys.middle, priceScale: ShortScale(1), quantityScale: ShortScale(8)).map { [$0.0, $0.1, Int64(c.offset)] }
         }
         #expect(level == [452_852, 100_000, 34])
-        #expect(cursor(kraken) { c in LevelObjects.quickSkip(&c, "price", "qty") ? c.i : -1 } == kraken.utf8.count)
+        #expect(cursor(kraken) { c in LevelObjects.quickSkip(&c, "price", "qty") ? c.offset : -1 } == kraken.utf8.count)
         let coinbase = #"[{"price":"21921.73","size":"0.06317902"}]"#
-        #expect(cursor(coinbase) { c in LevelObjects.quickSkip(&c, "price", "size") ? c.i : -1 } == coinbase.utf8.count)
+        #expect(cursor(coinbase) { c in LevelObjects.quickSkip(&c, "price", "size") ? c.offset : -1 } == coinbase.utf8.count)
         #expect(cursor(#"{"price":1,"qty":1},{"price":1,"qty":1}]"#) { c in
             LevelObjects.quickLevel(&c, prefix: keys.prefix, middle: keys.middle, priceScale: ShortScale(1), quantityScale: ShortScale(8)).map { [$0.0, $0.1] }
         } == [10, 100_000_000])
@@ -68,10 +68,10 @@ struct QuickPathTests {
     func levelArrays() {
         // Bybit's documented delta levels, OKX's four-element levels, an empty array.
         for text in [#"[["16493.50","0.006"],["16493.00","0.100"]]"#, #"[["8476.98","415","0","13"],["8477","7","0","2"]]"#, "[]"] {
-            #expect(cursor(text + ",") { c in LevelArrays.quickSkip(&c) ? c.i : -1 } == text.utf8.count)
+            #expect(cursor(text + ",") { c in LevelArrays.quickSkip(&c) ? c.offset : -1 } == text.utf8.count)
         }
         for text in [#"[[1.5,"2"]]"#, #"[ ["1","2"]]"#, #"[["1"","2"]]"#, #"[["1","2"]"#] {
-            #expect(cursor(text) { c in LevelArrays.quickSkip(&c) ? c.i : -1 } == -1, "\(text)")
+            #expect(cursor(text) { c in LevelArrays.quickSkip(&c) ? c.offset : -1 } == -1, "\(text)")
         }
     }
 
@@ -79,11 +79,11 @@ struct QuickPathTests {
     func coinbaseUpdates() {
         let update = #"{"side":"bid","event_time":"1970-01-01T00:00:00Z","price_level":"21921.73","new_quantity":"0.06317902"}"#
         let read = cursor(update) { c in
-            CoinbaseAdvanced.quickUpdate(&c, priceScale: ShortScale(2), quantityScale: ShortScale(8)).map { "\($0.0) \($0.1.raw) \($0.2.raw) \(c.i)" }
+            CoinbaseAdvanced.quickUpdate(&c, priceScale: ShortScale(2), quantityScale: ShortScale(8)).map { "\($0.0) \($0.1.raw) \($0.2.raw) \(c.offset)" }
         }
         #expect(read == "buy 2192173 6317902 \(update.utf8.count)")
         let updates = "[" + update + "," + update.replacingOccurrences(of: "bid", with: "offer") + "]"
-        #expect(cursor(updates) { c in CoinbaseAdvanced.quickSkipUpdates(&c) ? c.i : -1 } == updates.utf8.count)
+        #expect(cursor(updates) { c in CoinbaseAdvanced.quickSkipUpdates(&c) ? c.offset : -1 } == updates.utf8.count)
     }
 
     /// A message read by a quick path (or "not taken") or by the general one: its fields and every level, or

@@ -1,4 +1,5 @@
 import Foundation
+import GantryCore
 import GantryVenues
 import Testing
 
@@ -6,8 +7,8 @@ import Testing
 struct ES256Tests {
     /// RFC 7515 Appendix A.3's public key (JWK x, y) as a PEM SubjectPublicKeyInfo.
     static func rfcPublicKey() -> String {
-        let x = Base64URL.decode("f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU")!
-        let y = Base64URL.decode("x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0")!
+        let x = Base64.decode("f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU", .url)!
+        let y = Base64.decode("x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0", .url)!
         // SEQUENCE { SEQUENCE { id-ecPublicKey, prime256v1 }, BIT STRING 04 ‖ x ‖ y }
         let prefix: [UInt8] = [0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x02, 0x01, 0x06, 0x08, 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00, 0x04]
         return "-----BEGIN PUBLIC KEY-----\n" + Data(prefix + x + y).base64EncodedString(options: .lineLength64Characters) + "\n-----END PUBLIC KEY-----\n"
@@ -49,6 +50,5 @@ struct ES256Tests {
         #expect(parts.header == #"{"alg":"ES256","kid":"organizations/o1/apiKeys/k1","nonce":"ab01","typ":"JWT"}"#)
         #expect(parts.claims == #"{"iss":"cdp","nbf":1700000000,"exp":1700000120,"sub":"organizations/o1/apiKeys/k1","uri":"POST api.coinbase.com/api/v3/brokerage/orders"}"#)
         #expect(parts.signed(by: try ES256Key(publicKeyPEM: key.publicKeyPEM)))
-        #expect(Base64URL.decode(Base64URL.encode([1, 2, 3, 4, 5])) == [1, 2, 3, 4, 5] && Base64URL.decode("a") == nil && Base64URL.decode("a+") == nil)
     }
 }
