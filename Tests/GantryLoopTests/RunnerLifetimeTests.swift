@@ -24,7 +24,7 @@ struct RunnerLifetimeTests {
         var controls: [Weak<RunnerControl>] = []
         var wakeups: [Weak<RunnerWakeup>] = []
         for k in 0..<1_000 {
-            let runner = try Runner(RunnerSpec(name: "churn", cpu: nil, mode: k % 2 == 0 ? .adaptiveDefault : .busyPoll)) { _ in
+            let runner = try Runner(RunnerSpec(name: "churn", cpu: nil, mode: .adaptiveDefault)) { _ in
                 IdleStage()
             }
             controls.append(Weak(runner.control))

@@ -46,6 +46,13 @@ func threadNames() -> [String] {
         .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
 }
 
+/// Whether thread `tid` of this process is still the runner named `name` (a thread id freed by a joined runner may
+/// already be another thread's: thread ids wrap at pid_max, and other suites start threads meanwhile).
+func isRunnerThread(_ tid: Int32, named name: String) -> Bool {
+    let comm = (try? String(contentsOfFile: "/proc/self/task/\(tid)/comm", encoding: .utf8)) ?? ""
+    return comm.trimmingCharacters(in: .whitespacesAndNewlines) == "g-" + name
+}
+
 func sleepMillis(_ ms: Int) { usleep(UInt32(ms * 1_000)) }
 
 @Suite("Runners", .serialized)
@@ -84,10 +91,10 @@ struct RunnerTests {
             }
             tid = runner.threadId
             #expect(threadNames().filter { $0 == "g-no-leak" }.count == 1)
-            #expect(FileManager.default.fileExists(atPath: "/proc/self/task/\(tid)"))
+            #expect(isRunnerThread(tid, named: "no-leak"))
             runner.stop()
             #expect(threadNames().filter { $0 == "g-no-leak" }.count == 0)
-            #expect(!FileManager.default.fileExists(atPath: "/proc/self/task/\(tid)"))
+            #expect(!isRunnerThread(tid, named: "no-leak"))
             runner.stop()  // idempotent
         }
         #expect(observed.state.withLock { $0.finished })
@@ -96,7 +103,7 @@ struct RunnerTests {
             let dropped = try Runner(RunnerSpec(name: "no-leak", cpu: nil, mode: .busyPoll)) { _ in IdleStage() }
             tid = dropped.threadId
         }
-        #expect(!FileManager.default.fileExists(atPath: "/proc/self/task/\(tid)"))
+        #expect(!isRunnerThread(tid, named: "no-leak"))
         #expect(threadNames().filter { $0 == "g-no-leak" }.count == 0)
     }
 
