@@ -62,6 +62,10 @@ struct HTTPBodyTests {
         #expect(throws: HTTPBodyError.badChunkTerminator) { _ = try decode(Array("2\r\nabX".utf8), framing: .chunked, piece: 100) }
         #expect(throws: HTTPBodyError.tooLarge(limit: 4)) { _ = try decode(Array("5\r\nhello\r\n".utf8), framing: .chunked, piece: 100, limit: 4) }
         #expect(throws: HTTPBodyError.badChunkSize("FFFFFFFFFFFFFFFFF")) { _ = try decode(Array("FFFFFFFFFFFFFFFFF\r\n".utf8), framing: .chunked, piece: 100) }
+        // A sign is not a hex digit: "-1" was read as a size of -1 and trapped on the negative range.
+        for size in ["-1", "+5", "-0"] {
+            #expect(throws: HTTPBodyError.badChunkSize(size)) { _ = try decode(Array("\(size)\r\nhello\r\n0\r\n\r\n".utf8), framing: .chunked, piece: 100) }
+        }
     }
 
     @Test("requests are written exactly, with a length for bodies")

@@ -181,13 +181,13 @@ public struct WebSocketSupervisor<Sink: ConnectionEventSink & ~Copyable>: ~Copya
     /// the end reported to the handler as a failure, with what it left unsent, then as a close (1006).
     mutating func giveUp(_ reason: WebSocketFailureReason, now: Nanos, _ handler: (WebSocketConnectionEvent) -> Void) {
         connection!.close(code: .goingAway)
-        log(WebSocketFailure(reason: reason, code: .abnormal))
         var unsent = WebSocketUnsent.none
         switch connection {
         case .some(let c): unsent = c.unsent
         case .none: break
         }
         let failure = WebSocketFailure(reason: reason, code: .abnormal, unsent: unsent)
+        log(failure)
         lost(code: .abnormal, now: now)
         handler(.failed(failure))
         handler(.closed(code: .abnormal, clean: false))

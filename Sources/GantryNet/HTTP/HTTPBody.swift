@@ -1,3 +1,5 @@
+import GantryCore
+
 /// Why an HTTP/1.1 body could not be read.
 public enum HTTPBodyError: Error, Equatable, Sendable {
     case badChunkSize(String)
@@ -96,7 +98,11 @@ public struct HTTPBodyDecoder: Sendable {
                 }
                 let text = String(decoding: line.prefix { $0 != UInt8(ascii: ";") }, as: UTF8.self)
                     .trimmingSpaces()
-                guard !text.isEmpty, text.utf8.count <= 15, let size = Int(text, radix: 16) else {
+                // Hex digits only (RFC 9112 §7.1): `Int(_:radix:)` alone also takes a sign, and "-1" would be a
+                // negative size.
+                guard !text.isEmpty, text.utf8.count <= 15, text.utf8.allSatisfy({ Hex.value($0) != nil }),
+                    let size = Int(text, radix: 16)
+                else {
                     throw .badChunkSize(String(decoding: line, as: UTF8.self))
                 }
                 line.removeAll(keepingCapacity: true)
