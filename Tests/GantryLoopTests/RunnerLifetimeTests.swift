@@ -37,11 +37,12 @@ struct RunnerLifetimeTests {
         #expect(threadNames().filter { $0 == "g-churn" }.isEmpty)
         #expect(controls.filter { $0.object != nil }.count == 0, "runner controls still alive")
         #expect(wakeups.filter { $0.object != nil }.count == 0, "runner eventfds still open")
-        // Other suites run beside this one and open and close their own: a leak here would be 1,000 of each.
+        // Other suites run beside this one and open and close their own (tens at a time): a leak here would be 1,000
+        // of each. The checks above are exact for these runners.
         let descriptorsAfter = openDescriptorCount()
         let threadsAfter = threadCount()
-        #expect(descriptorsAfter <= descriptorsBefore + 8, "descriptors: \(descriptorsBefore) before, \(descriptorsAfter) after")
-        #expect(threadsAfter <= threadsBefore + 8, "threads: \(threadsBefore) before, \(threadsAfter) after")
+        #expect(descriptorsAfter <= descriptorsBefore + 64, "descriptors: \(descriptorsBefore) before, \(descriptorsAfter) after")
+        #expect(threadsAfter <= threadsBefore + 64, "threads: \(threadsBefore) before, \(threadsAfter) after")
     }
 
     @Test("a doorbell that outlives its runner keeps the eventfd open until it is dropped, then closes it")
