@@ -296,7 +296,7 @@ public struct IngestStage<Handler: FeedHandler & ~Copyable, Sink: ConnectionEven
         if !core.pointee.resyncRequests.isEmpty {
             logger.notice(
                 "resubscribing for fresh snapshots",
-                metadata: ["venue": "\(supervisor.venue.raw)", "instruments": "\(core.pointee.resyncRequests.map { $0 == .none ? "all" : "\($0.raw)" })"])
+                metadata: ["venue": "\(supervisor.venue.raw)", "instruments": "\(core.pointee.resyncRequests.map { $0 == .none ? "all" : "\($0.raw)" }.joined(separator: ","))"])
             for instrument in core.pointee.resyncRequests {
                 core.pointee.handler.resubscribe(instrument) { supervisor.send(text: $0) }
             }
