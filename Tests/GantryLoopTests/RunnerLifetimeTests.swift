@@ -34,7 +34,7 @@ struct RunnerLifetimeTests {
             doorbell.ringIfParked()
             if k % 3 == 0 { runner.stop() }  // and the rest stop when dropped
         }
-        #expect(threadNames().filter { $0 == "g-churn" }.isEmpty)
+        #expect(noRunnerThreadLeft(named: "churn"))
         #expect(controls.filter { $0.object != nil }.count == 0, "runner controls still alive")
         #expect(wakeups.filter { $0.object != nil }.count == 0, "runner eventfds still open")
         // Other suites run beside this one and open and close their own (tens at a time): a leak here would be 1,000

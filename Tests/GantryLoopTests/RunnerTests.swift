@@ -53,6 +53,19 @@ func isRunnerThread(_ tid: Int32, named name: String) -> Bool {
     return comm.trimmingCharacters(in: .whitespacesAndNewlines) == "g-" + name
 }
 
+/// Whether no thread named `name` is left in this process within `seconds`. pthread_join returns once the kernel has
+/// cleared the exiting thread's id (in mm_release), which is before the task is reaped from /proc: a joined thread's
+/// /proc entry may linger for a moment, so a test polls for it to go instead of reading /proc once.
+func noRunnerThreadLeft(named name: String, tid: Int32? = nil, within seconds: Int = 2) -> Bool {
+    let deadline = MonotonicClock.now() + .seconds(Int64(seconds))
+    while true {
+        let gone = !(tid.map { isRunnerThread($0, named: name) } ?? false) && !threadNames().contains("g-" + name)
+        if gone { return true }
+        if MonotonicClock.now() >= deadline { return false }
+        usleep(1_000)
+    }
+}
+
 func sleepMillis(_ ms: Int) { usleep(UInt32(ms * 1_000)) }
 
 @Suite("Runners", .serialized)
@@ -93,8 +106,7 @@ struct RunnerTests {
             #expect(threadNames().filter { $0 == "g-no-leak" }.count == 1)
             #expect(isRunnerThread(tid, named: "no-leak"))
             runner.stop()
-            #expect(threadNames().filter { $0 == "g-no-leak" }.count == 0)
-            #expect(!isRunnerThread(tid, named: "no-leak"))
+            #expect(noRunnerThreadLeft(named: "no-leak", tid: tid))
             runner.stop()  // idempotent
         }
         #expect(observed.state.withLock { $0.finished })
@@ -103,8 +115,7 @@ struct RunnerTests {
             let dropped = try Runner(RunnerSpec(name: "no-leak", cpu: nil, mode: .busyPoll)) { _ in IdleStage() }
             tid = dropped.threadId
         }
-        #expect(!isRunnerThread(tid, named: "no-leak"))
-        #expect(threadNames().filter { $0 == "g-no-leak" }.count == 0)
+        #expect(noRunnerThreadLeft(named: "no-leak", tid: tid))
     }
 
     /// Forbidden outcome: a published event that a parked runner never wakes up for (a lost wake-up).
@@ -163,6 +174,6 @@ struct RunnerTests {
         #expect(throws: RunnerError.pinFailed(cpu: 4_000, errno: 22)) {
             _ = try Runner(RunnerSpec(name: "bad-cpu", cpu: 4_000, mode: .adaptiveDefault)) { _ in IdleStage() }
         }
-        #expect(threadNames().filter { $0 == "g-bad-cpu" }.isEmpty)
+        #expect(noRunnerThreadLeft(named: "bad-cpu"))
     }
 }
