@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "GantryNet", targets: ["GantryNet"]),
         .library(name: "GantryBook", targets: ["GantryBook"]),
         .library(name: "GantryVenues", targets: ["GantryVenues"]),
+        .library(name: "GantryStrategy", targets: ["GantryStrategy"]),
+        .library(name: "GantryRisk", targets: ["GantryRisk"]),
         .library(name: "GantryEngine", targets: ["GantryEngine"]),
         .library(name: "VenueSim", targets: ["VenueSim"]),
     ],
@@ -57,6 +59,12 @@ let package = Package(
             dependencies: ["GantryCore", "GantryRing", "CGantry", "COpenSSL", "CZlib", .product(name: "Logging", package: "swift-log")]),
         .target(name: "GantryBook", dependencies: ["GantryCore"]),
         .target(name: "GantryVenues", dependencies: ["GantryCore", "GantryBook", "CZlib", "CCRC32", "COpenSSL"]),
+        // The plugin API and the built-in strategies: they read books and emit intents, and cannot send an order.
+        .target(name: "GantryStrategy", dependencies: ["GantryCore", "GantryBook"]),
+        .testTarget(name: "GantryStrategyTests", dependencies: ["GantryStrategy", "GantryBook", "GantryCore"]),
+        // The central veto: pre-trade rules, positions, PnL, halts; the only maker of an approved order.
+        .target(name: "GantryRisk", dependencies: ["GantryCore", "GantryBook"]),
+        .testTarget(name: "GantryRiskTests", dependencies: ["GantryRisk", "GantryBook", "GantryCore"]),
         .target(
             name: "GantryEngine",
             dependencies: [

@@ -5,7 +5,7 @@
 //                       │price/bidPrice│quantity/bidQty│price2/askPrice│quantity2/askQty│
 //                       │exchangeTime (wall ns)        │receiveTime (monotonic ns)     ┘
 //   (a `messageTimes` event keeps its decode-done and published times where a level keeps price and quantity)
-//   OrderIntent   64 B, OrderReport 64 B, RiskDecision 64 B, ControlEvent 32 B.
+//   OrderIntent 72 B, RiskDecision 112 B (the intent and the verdict), OrderReport 64 B, ControlEvent 32 B.
 
 /// What a `MarketEvent` says.
 @frozen
@@ -111,23 +111,45 @@ public enum OrderType: UInt8, Sendable, BitwiseCopyable {
     case market = 2
 }
 
-/// A strategy's wish to trade, before risk has seen it. One cache line.
+/// The priority lane an order takes at its venue's rate budget: a lower lane goes first.
+@frozen
+public enum OrderLane: UInt8, Sendable, BitwiseCopyable, Comparable {
+    /// Cancels, and orders that flatten a position (hard stops, the kill switch).
+    case flatten = 0
+    /// A hedge or unwind of an arbitrage leg that failed or filled short.
+    case hedge = 1
+    /// A new position.
+    case entry = 2
+
+    @inlinable public static func < (a: OrderLane, b: OrderLane) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// A strategy's wish to trade, before risk has seen it. 72 bytes.
+///
+/// An intent names a venue and that venue's instrument, with its price and quantity at the instrument's scales;
+/// or it asks to be routed (`venue == .none`, `instrument == .none`): then `pair` says what to trade and the
+/// prices and quantity are at the pair's scales, and the router turns it into venue intents, which risk sees.
 @frozen
 public struct OrderIntent: Sendable, BitwiseCopyable {
     public var side: Side
     public var orderType: OrderType
     public var timeInForce: TimeInForce
     public var venue: VenueId
+    public var lane: OrderLane
+    public var reserved: UInt8 = 0
+    public var pair: PairId
     public var instrument: InstrumentId
+    public var strategy: StrategyId
+    public var reserved2: UInt16 = 0
     /// Unique per intent; carried by the risk decision and the order.
     public var intentId: UInt64
     /// Intents of one opportunity share a signal id (the 2%-per-signal rule counts them together).
     public var signalId: UInt64
-    public var strategy: StrategyId
-    public var reserved: UInt16 = 0
-    public var reserved2: UInt32 = 0
+    /// The limit: the worst price the strategy accepts.
     public var price: Price
     public var quantity: Quantity
+    /// The price the strategy expects to get (its signal's price): what slippage and paper fills compare with.
+    public var expectedPrice: Price
     /// Receive time of the market event that caused the intent (tick-to-order latency starts there).
     public var triggerTime: Nanos
     /// When the strategy produced the intent.
@@ -135,81 +157,105 @@ public struct OrderIntent: Sendable, BitwiseCopyable {
 
     @inlinable
     public init(
-        intentId: UInt64, signalId: UInt64, strategy: StrategyId, venue: VenueId, instrument: InstrumentId,
-        side: Side, orderType: OrderType, timeInForce: TimeInForce, price: Price, quantity: Quantity,
-        triggerTime: Nanos, createdTime: Nanos
+        intentId: UInt64, signalId: UInt64, strategy: StrategyId, venue: VenueId, instrument: InstrumentId, pair: PairId = .none,
+        side: Side, orderType: OrderType = .limit, timeInForce: TimeInForce = .ioc, price: Price, quantity: Quantity,
+        expectedPrice: Price? = nil, lane: OrderLane = .entry, triggerTime: Nanos, createdTime: Nanos
     ) {
         self.side = side
         self.orderType = orderType
         self.timeInForce = timeInForce
         self.venue = venue
+        self.lane = lane
+        self.pair = pair
         self.instrument = instrument
+        self.strategy = strategy
         self.intentId = intentId
         self.signalId = signalId
-        self.strategy = strategy
         self.price = price
         self.quantity = quantity
+        self.expectedPrice = expectedPrice ?? price
         self.triggerTime = triggerTime
         self.createdTime = createdTime
     }
+
+    /// The intent asks the router to choose venues.
+    @inlinable public var isRouted: Bool { venue == .none }
 }
 
-/// Why the risk engine vetoed an intent (or `approved`).
+/// Why the risk engine vetoed an intent (or `approved`). Each decision also carries the figure the rule compared
+/// and the limit it compared it with (`RiskDecision.observed`, `.limit`), in the unit the case names.
 @frozen
-public enum RiskReason: UInt16, Sendable, BitwiseCopyable {
+public enum RiskReason: UInt16, Sendable, BitwiseCopyable, CaseIterable {
     case approved = 0
+    /// The pair is not in the strategy's allowed pairs (observed: the pair id).
     case pairNotAllowed = 1
+    /// The signal's intents together would pass 2% (configurable) of the strategy's capital (pair notional scale).
     case signalCapitalLimit = 2
+    /// The position in the base asset across strategies would pass its maximum (pair quantity scale).
     case assetPositionLimit = 3
+    /// The strategy's position in the pair would pass its maximum (pair quantity scale).
     case strategyPositionLimit = 4
+    /// The venue's free balance cannot pay for it (the venue's asset at the pair's notional or quantity scale).
     case venueCapital = 5
+    /// A correlated group's combined exposure would pass its cap (pair notional scale).
     case correlatedExposure = 6
+    /// The limit strays past the band around the venue's own mid (centi-basis points).
     case priceBand = 7
+    /// The order's notional or quantity passes the fat-finger limit (pair notional scale).
     case fatFinger = 8
+    /// The strategy's or venue's orders in the last second pass the rate limit (orders).
     case orderRate = 9
+    /// The strategy's drawdown passed its hard limit (centi-basis points of capital).
     case strategyDrawdown = 10
+    /// The day's loss passed the daily limit: trading is halted (pair notional scale).
     case dailyLossLimit = 11
+    /// The kill switch fired: nothing new until it is reset.
     case killSwitch = 12
+    /// The venue's book is stale, resyncing or silent past its budget (ns since its last update).
     case staleMarketData = 13
+    /// The venue's measured order round trip is past its budget (ns).
+    case venueLatency = 14
+    /// The venue's price strays from the other venues' past the plausibility band: a data fault, not an
+    /// opportunity (centi-basis points).
+    case implausiblePrice = 15
+    /// The strategy's stage does not allow it: paper, or pilot past its capital cap (pair notional scale).
+    case stageLimit = 16
+    /// Trading is paused by the operator or a failed check.
+    case paused = 17
+    /// The strategy is paused (repeated leg rollbacks).
+    case strategyPaused = 18
+    /// The intent is malformed: zero or negative size or price, an unknown instrument, a routed intent.
+    case invalidIntent = 19
 }
 
-/// The risk engine's verdict on one intent: an event with a reason, not an error. One cache line.
+/// The risk engine's verdict on one intent: an event with a reason and the numbers it compared, not an error.
 @frozen
 public struct RiskDecision: Sendable, BitwiseCopyable {
-    public var side: Side
-    public var orderType: OrderType
-    public var timeInForce: TimeInForce
-    public var venue: VenueId
-    public var instrument: InstrumentId
-    public var intentId: UInt64
-    public var signalId: UInt64
-    public var strategy: StrategyId
+    /// The intent decided on.
+    public var intent: OrderIntent
     /// Approved, or why not.
     public var reason: RiskReason
-    public var reserved: UInt32 = 0
-    public var price: Price
+    public var reserved: UInt16 = 0
+    public var reserved2: UInt32 = 0
     /// What may be sent: the intent's quantity, a reduced size (drawdown scaling), or 0 on a veto.
     public var approvedQuantity: Quantity
-    /// Receive time of the market event that caused the intent.
-    public var triggerTime: Nanos
+    /// The figure the deciding rule compared (see `RiskReason` for its unit; 0 for an approval).
+    public var observed: Int64
+    /// The limit it was compared with.
+    public var limit: Int64
     /// When risk decided.
     public var decidedTime: Nanos
 
     /// The decision on `intent`.
     @inlinable
-    public init(intent: OrderIntent, reason: RiskReason, approvedQuantity: Quantity, decidedTime: Nanos) {
-        side = intent.side
-        orderType = intent.orderType
-        timeInForce = intent.timeInForce
-        venue = intent.venue
-        instrument = intent.instrument
-        intentId = intent.intentId
-        signalId = intent.signalId
-        strategy = intent.strategy
+    public init(
+        intent: OrderIntent, reason: RiskReason, approvedQuantity: Quantity, observed: Int64 = 0, limit: Int64 = 0, decidedTime: Nanos
+    ) {
+        self.intent = intent
         self.reason = reason
-        price = intent.price
         self.approvedQuantity = reason == .approved ? approvedQuantity : .zero
-        triggerTime = intent.triggerTime
+        self.observed = observed
+        self.limit = limit
         self.decidedTime = decidedTime
     }
 

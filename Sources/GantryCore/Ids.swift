@@ -25,11 +25,19 @@ public struct StrategyId: Hashable, Sendable, BitwiseCopyable {
     public static let none = StrategyId(raw: 0)
 }
 
-/// A gateway-assigned order id, unique for the life of a journal (the venue's clientOrderId).
+/// A gateway-assigned order id, unique for the life of a journal (the venue's clientOrderId): the strategy that
+/// owns the order in the top 16 bits, a sequence below, so that whoever reads a report knows whose it is.
 @frozen
 public struct ClientOrderId: Hashable, Sendable, BitwiseCopyable {
     public var raw: UInt64
     @inlinable public init(raw: UInt64) { self.raw = raw }
+    /// The id of `strategy`'s order number `sequence` (below 2^48).
+    @inlinable
+    public init(strategy: StrategyId, sequence: UInt64) { raw = UInt64(strategy.raw) << 48 | (sequence & 0xFFFF_FFFF_FFFF) }
+    /// The strategy whose order this is.
+    @inlinable public var strategy: StrategyId { StrategyId(raw: UInt16(truncatingIfNeeded: raw >> 48)) }
+    /// The order's number within its strategy.
+    @inlinable public var sequence: UInt64 { raw & 0xFFFF_FFFF_FFFF }
 }
 
 /// Nanoseconds: a point on a clock (monotonic or wall, by context) or a duration.
