@@ -5,7 +5,7 @@
 //                       │price/bidPrice│quantity/bidQty│price2/askPrice│quantity2/askQty│
 //                       │exchangeTime (wall ns)        │receiveTime (monotonic ns)     ┘
 //   (a `messageTimes` event keeps its decode-done and published times where a level keeps price and quantity)
-//   OrderIntent 72 B, RiskDecision 112 B (the intent and the verdict), OrderReport 64 B, ControlEvent 32 B.
+//   OrderIntent 72 B, RiskDecision 120 B (the intent and the verdict), OrderReport 64 B, ControlEvent 32 B.
 
 /// What a `MarketEvent` says.
 @frozen
@@ -237,6 +237,8 @@ public struct RiskDecision: Sendable, BitwiseCopyable {
     public var reason: RiskReason
     public var reserved: UInt16 = 0
     public var reserved2: UInt32 = 0
+    /// The id the order goes out with (assigned by risk on approval; zero on a veto).
+    public var clientOrderId: ClientOrderId = ClientOrderId(raw: 0)
     /// What may be sent: the intent's quantity, a reduced size (drawdown scaling), or 0 on a veto.
     public var approvedQuantity: Quantity
     /// The figure the deciding rule compared (see `RiskReason` for its unit; 0 for an approval).

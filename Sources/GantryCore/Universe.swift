@@ -159,7 +159,8 @@ public struct Universe: Sendable {
         return AssetId(raw: UInt16(assetNames.count))
     }
 
-    static func power(_ n: Int) -> Int64 { (0..<n).reduce(Int64(1)) { p, _ in p * 10 } }
+    /// 10^n (n ≤ 18).
+    public static func power(_ n: Int) -> Int64 { (0..<n).reduce(Int64(1)) { p, _ in p * 10 } }
 
     /// The listing of `instrument` (`pair == .none` if it is not traded).
     @inlinable public func listing(_ instrument: InstrumentId) -> Listing { listings[Int(instrument.raw)] }

@@ -3,12 +3,12 @@ import GantryCore
 
 @Suite("Event size budgets")
 struct EventsTests {
-    @Test("market events and reports are one cache line; an intent 72 bytes, a decision its intent and 40 more")
+    @Test("market events and reports are one cache line; an intent 72 bytes, a decision its intent and 48 more")
     func oneCacheLine() {
         #expect(MemoryLayout<MarketEvent>.size == 64)
         #expect(MemoryLayout<MarketEvent>.stride == 64)
         #expect(MemoryLayout<OrderIntent>.stride == 72)
-        #expect(MemoryLayout<RiskDecision>.stride == 112)
+        #expect(MemoryLayout<RiskDecision>.stride == 120)
         #expect(MemoryLayout<OrderReport>.stride == 64)
         #expect(MemoryLayout<ControlEvent>.stride == 32)
     }
