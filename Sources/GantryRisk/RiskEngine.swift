@@ -263,11 +263,12 @@ public struct RiskEngine: ~Copyable {
         return ledger.cents(Int128(abs(net)) * Int128(mid), pair: pair)
     }
 
-    /// One strategy's gross exposure across pairs (cents).
+    /// One strategy's gross exposure across pairs, its open orders included as if filled (cents).
     func grossExposureCents(strategy k: Int) -> Int64 {
         var total: Int64 = 0
         for pair in mirror.universe.pairs {
-            let q = ledger.positions[k][Int(pair.id.raw)].quantity
+            let pos = ledger.positions[k][Int(pair.id.raw)]
+            let q = abs(pos.quantity) + pos.pendingBuy + pos.pendingSell
             guard q != 0, let mid = currentMid(pair.id) else { continue }
             total += ledger.cents(Int128(abs(q)) * Int128(mid), pair: pair.id)
         }
