@@ -48,7 +48,10 @@ public struct RiskPosition: Sendable, BitwiseCopyable, Equatable {
 public struct RiskBalance: Sendable, BitwiseCopyable, Equatable {
     public var free: Int128 = 0
     public var reserved: Int128 = 0
-    public init() {}
+    public init(free: Int128 = 0, reserved: Int128 = 0) {
+        self.free = free
+        self.reserved = reserved
+    }
 }
 
 /// An approved order not yet finished: what it reserved and what is left of it.
