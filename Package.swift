@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "GantryVenues", targets: ["GantryVenues"]),
         .library(name: "GantryStrategy", targets: ["GantryStrategy"]),
         .library(name: "GantryRisk", targets: ["GantryRisk"]),
+        .library(name: "GantryExecution", targets: ["GantryExecution"]),
         .library(name: "GantryEngine", targets: ["GantryEngine"]),
         .library(name: "VenueSim", targets: ["VenueSim"]),
     ],
@@ -65,6 +66,9 @@ let package = Package(
         // The central veto: pre-trade rules, positions, PnL, halts; the only maker of an approved order.
         .target(name: "GantryRisk", dependencies: ["GantryCore", "GantryBook"]),
         .testTarget(name: "GantryRiskTests", dependencies: ["GantryRisk", "GantryBook", "GantryCore"]),
+        // The smart order router, the order state machine, and (with the venues' codecs) order-send.
+        .target(name: "GantryExecution", dependencies: ["GantryCore", "GantryBook", "GantryRisk"]),
+        .testTarget(name: "GantryExecutionTests", dependencies: ["GantryExecution", "GantryRisk", "GantryBook", "GantryCore"]),
         .target(
             name: "GantryEngine",
             dependencies: [
