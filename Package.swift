@@ -125,8 +125,8 @@ let package = Package(
         .executableTarget(
             name: "GantryBenchmarks",
             dependencies: [
-                "GantryCore", "GantryRing", "GantryNet", "GantryBook", "GantryVenues", "BenchSupport",
-                .product(name: "Benchmark", package: "benchmark"),
+                "GantryCore", "GantryRing", "GantryNet", "GantryBook", "GantryVenues", "BenchSupport", "GantryRisk", "GantryExecution",
+                "GantryStrategy", .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/GantryBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

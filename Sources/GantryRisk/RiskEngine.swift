@@ -53,6 +53,8 @@ public struct RiskEngine: ~Copyable {
     var nextSample: Nanos = .zero
     /// The latest time seen.
     var clock: Nanos = .zero
+    /// Scratch for the plausibility check's mids (capacity: the listings).
+    var midScratch: [Int64] = []
     /// Per pair: the last sampled mid and the rolling returns (centi-basis points), aligned by sample.
     var lastMid: [Int64]
     var returns: [[Int64]]
@@ -97,6 +99,7 @@ public struct RiskEngine: ~Copyable {
         strategyReturns = Array(repeating: Array(repeating: 0, count: configuration.returnsWindow), count: byId.count)
         correlated = Array(repeating: Array(repeating: false, count: pairs), count: pairs)
         actions.reserveCapacity(64)
+        midScratch.reserveCapacity(universe.listings.count)
         ownOrders.reserveCapacity(64)
         dayStartEquity = byId.reduce(0) { $0 + $1.capitalCents }
     }
@@ -161,11 +164,11 @@ public struct RiskEngine: ~Copyable {
         var orderCents = ledger.cents(Int128(limitPrice) * Int128(pairQuantity), pair: pair)
         guard orderCents <= configuration.maximumOrderCents else { return veto(intent, .fatFinger, orderCents, configuration.maximumOrderCents, now) }
         if intent.lane != .flatten {
-            let strategyOrders = strategyRate[k].recent(now)
-            guard strategyRate[k].allows(now) else { return veto(intent, .orderRate, Int64(strategyOrders), Int64(limit.maximumOrdersPerSecond), now) }
-            let venueOrders = venueRate[Int(intent.venue.raw)].recent(now)
+            guard strategyRate[k].allows(now) else {
+                return veto(intent, .orderRate, Int64(strategyRate[k].recent(now)), Int64(limit.maximumOrdersPerSecond), now)
+            }
             guard venueRate[Int(intent.venue.raw)].allows(now) else {
-                return veto(intent, .orderRate, Int64(venueOrders), Int64(configuration.maximumVenueOrdersPerSecond), now)
+                return veto(intent, .orderRate, Int64(venueRate[Int(intent.venue.raw)].recent(now)), Int64(configuration.maximumVenueOrdersPerSecond), now)
             }
         }
         if !reducing {
@@ -223,16 +226,24 @@ public struct RiskEngine: ~Copyable {
     }
 
     /// How far `instrument`'s mid strays from the median of the pair's other live venues' mids (centi-basis
-    /// points), nil when no other venue is live.
-    func deviationFromOthers(_ instrument: InstrumentId, mid: Int64, now: Nanos) -> Int64? {
+    /// points), nil when no other venue is live. Uses the engine's scratch: no allocation.
+    mutating func deviationFromOthers(_ instrument: InstrumentId, mid: Int64, now: Nanos) -> Int64? {
         let u = mirror.universe
-        var others: [Int64] = []
+        midScratch.removeAll(keepingCapacity: true)
         for id in u.pair(u.listing(instrument).pair).instruments where id != instrument && mirror.isLive(id, now: now, maxAge: configuration.maximumBookAge) {
-            if let m = mirror.pairMid(id) { others.append(m) }
+            guard let m = mirror.pairMid(id) else { continue }
+            // Insertion in order: a pair lists on a handful of venues.
+            var j = midScratch.count
+            midScratch.append(m)
+            while j > 0 && midScratch[j - 1] > m {
+                midScratch[j] = midScratch[j - 1]
+                j -= 1
+            }
+            midScratch[j] = m
         }
-        guard !others.isEmpty else { return nil }
-        others.sort()
-        let median = others.count % 2 == 1 ? others[others.count / 2] : (others[others.count / 2 - 1] + others[others.count / 2]) / 2
+        let n = midScratch.count
+        guard n > 0 else { return nil }
+        let median = n % 2 == 1 ? midScratch[n / 2] : (midScratch[n / 2 - 1] + midScratch[n / 2]) / 2
         return Int64(Int128(abs(mid - median)) * 1_000_000 / Int128(median))
     }
 
