@@ -370,24 +370,18 @@ public struct SimConfiguration: Sendable {
             venue.weightPerMinute = v.weightPerMinute
             venue.requestsPerSecond = v.requestsPerSecond
             for (n, a) in v.accounts.enumerated() {
-                // Each deposit goes to every book that trades the asset, at that book's scale.
-                var deposits: [(book: Int, base: Int64, quote: Int64)] = []
-                for (b, book) in books.enumerated() {
-                    let i = book.instrument
-                    let base = a.deposits.first { $0.asset == i.baseAsset }.flatMap { try? FixedPoint.parse($0.amount, scale: i.quantityScale) } ?? 0
-                    let quote = a.deposits.first { $0.asset == i.quoteAsset }.flatMap { try? FixedPoint.parse($0.amount, scale: i.priceScale + i.quantityScale) } ?? 0
-                    deposits.append((b, base, quote))
-                }
+                // One balance per asset, shared by the venue's books (checked when the configuration was read).
+                let deposits = Dictionary(a.deposits.map { ($0.asset, $0.amount) }, uniquingKeysWith: { a, _ in a })
                 switch v.kind {
                 case .coinbase:
                     // The key was checked when the configuration was read.
-                    venue.addCoinbaseKey(name: a.apiKey, publicKey: try! ES256Key(publicKeyPEM: a.secret), account: n + 1, deposits: deposits)
-                case .bybit: venue.addBybitKey(apiKey: a.apiKey, secret: a.secret, account: n + 1, deposits: deposits)
-                case .kraken: venue.addKrakenKey(apiKey: a.apiKey, secret: a.secret, account: n + 1, deposits: deposits)
+                    try venue.addCoinbaseKey(name: a.apiKey, publicKey: try! ES256Key(publicKeyPEM: a.secret), account: n + 1, deposits: deposits)
+                case .bybit: try venue.addBybitKey(apiKey: a.apiKey, secret: a.secret, account: n + 1, deposits: deposits)
+                case .kraken: try venue.addKrakenKey(apiKey: a.apiKey, secret: a.secret, account: n + 1, deposits: deposits)
                 case .okx:
                     let parts = a.secret.split(separator: "\n", maxSplits: 1)
-                    venue.addOKXKey(apiKey: a.apiKey, secret: String(parts[0]), passphrase: String(parts.last!), account: n + 1, deposits: deposits)
-                case .binance: venue.addAccount(BinanceCredentials(apiKey: a.apiKey, secret: a.secret, account: n + 1), deposits: deposits)
+                    try venue.addOKXKey(apiKey: a.apiKey, secret: String(parts[0]), passphrase: String(parts.last!), account: n + 1, deposits: deposits)
+                case .binance: try venue.addAccount(BinanceCredentials(apiKey: a.apiKey, secret: a.secret, account: n + 1), deposits: deposits)
                 }
             }
             simVenues.append(venue)

@@ -44,6 +44,9 @@ public final class SimVenue {
     public let name: String
     public let kind: SimProtocol
     public let books: [SimulatedBook]
+    /// Every account's balance of every asset the venue trades, shared by its books (see `SimLedger` for the
+    /// scale of each asset).
+    public let ledger: SimLedger
     @exclusivity(unchecked)
     public var faults: SimFaultState
     @exclusivity(unchecked)
@@ -122,6 +125,8 @@ public final class SimVenue {
         self.name = name
         self.kind = kind
         self.books = books
+        ledger = SimLedger(instruments: books.map(\.instrument))
+        for b in books { b.settle(in: ledger) }
         self.faults = faults
         self.tls = tls
         listener = try TCPListener(host: host, port: wsPort)
@@ -324,19 +329,20 @@ public final class SimVenue {
         return 1
     }
 
-    /// An account's balance of each asset its books trade (each asset once, from the first book that trades
-    /// it, since balances are kept per book): the asset, free and locked, and the scale they are at.
+    /// An account's balance of each asset the venue trades, in the ledger's order: the asset, free and locked,
+    /// and the scale they are at.
     func balances(_ account: Int) -> [(asset: String, free: Int64, locked: Int64, scale: Int)] {
-        var out: [(asset: String, free: Int64, locked: Int64, scale: Int)] = []
-        for b in books {
-            let inst = b.instrument
-            for (asset, which, scale) in [(inst.baseAsset, Ledger.Asset.base, inst.quantityScale), (inst.quoteAsset, .quote, inst.priceScale + inst.quantityScale)]
-            where !out.contains(where: { $0.asset == asset }) {
-                let bal = b.engine.ledger.balance(account, which)
-                out.append((asset, bal.free, bal.locked, scale))
-            }
+        ledger.names.indices.map { a in
+            let b = ledger.balance(account, asset: a)
+            return (ledger.names[a], b.free, b.locked, ledger.scales[a])
         }
-        return out
+    }
+
+    /// Credits a client account per asset (decimal text, at most the asset's scale of places).
+    /// - Throws: `SimLedgerError` naming an asset the venue does not trade or an amount it cannot hold.
+    public func deposit(account: Int, _ amounts: [String: String]) throws(SimLedgerError) {
+        guard account != SimulatedBook.marketAccount else { throw SimLedgerError("account 0 is the market's") }
+        try ledger.deposit(account: account, amounts)
     }
 
     /// The venue's answer to a client over its request rate.

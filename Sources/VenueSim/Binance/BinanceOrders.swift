@@ -8,8 +8,8 @@ import GantryCore
 // bad key). Fills reach the account's user data stream, subscribed on the WebSocket API (`/ws-api/v3`) with
 // `userDataStream.subscribe.signature`, as `{"subscriptionId":…,"event":{executionReport | outboundAccountPosition}}`.
 //
-// Simplifications, stated: balances are kept per symbol's book (a quote asset shared by two symbols is counted
-// in each), and commissions are charged in the quote asset on both sides.
+// Simplifications, stated: commissions are charged in the quote asset on both sides. Balances are the venue's
+// one ledger (`SimLedger`), shared by its symbols.
 
 /// An order as the Binance venue reports it.
 struct BinanceOrderRecord {
@@ -54,12 +54,12 @@ public struct BinanceVenueState {
 }
 
 extension SimVenue {
-    /// An account that can trade: its API key and secret, and what it starts with in each book (base and quote,
-    /// raw at the book's scales: quantity scale and price + quantity scale).
-    public func addAccount(_ credentials: BinanceCredentials, deposits: [(book: Int, base: Int64, quote: Int64)]) {
+    /// An account that can trade: its API key and secret, and what it starts with, by asset (decimal
+    /// text, e.g. ["BTC": "2", "USDT": "300000"]). - Throws: `SimLedgerError` for an asset the venue does not trade.
+    public func addAccount(_ credentials: BinanceCredentials, deposits: [String: String] = [:]) throws(SimLedgerError) {
         precondition(credentials.account > 0, "account 0 is the market's")
+        try deposit(account: credentials.account, deposits)
         binance.auth.credentials.append(credentials)
-        for d in deposits { books[d.book].deposit(account: credentials.account, base: d.base, quote: d.quote) }
     }
 
     // MARK: - REST
@@ -388,18 +388,20 @@ extension SimVenue {
         for s in subs { binanceStreamSend(s.client, s.subscription, event) }
     }
 
-    /// An `outboundAccountPosition` with the account's balances of the book's two assets.
+    /// An `outboundAccountPosition` with the account's balances of the book's two assets (the venue's one balance
+    /// of each, at the asset's ledger scale).
     func binancePosition(_ account: Int, book i: Int) {
         let subs = binance.streams.filter { $0.account == account }
         guard !subs.isEmpty else { return }
-        let b = books[i]
-        let inst = b.instrument
-        let base = b.engine.ledger.balance(account, .base)
-        let quote = b.engine.ledger.balance(account, .quote)
-        let qs = inst.quantityScale
-        let qq = inst.priceScale + inst.quantityScale
+        let inst = books[i].instrument
         let now = venueMilliseconds
-        let event = #"{"e":"outboundAccountPosition","E":\#(now),"u":\#(now),"B":[{"a":"\#(inst.baseAsset)","f":"\#(FixedPoint.string(base.free, scale: qs))","l":"\#(FixedPoint.string(base.locked, scale: qs))"},{"a":"\#(inst.quoteAsset)","f":"\#(FixedPoint.string(quote.free, scale: qq))","l":"\#(FixedPoint.string(quote.locked, scale: qq))"}]}"#
+        let assets = [inst.baseAsset, inst.quoteAsset].map { asset -> String in
+            let a = ledger.index(of: asset)!
+            let b = ledger.balance(account, asset: a)
+            let scale = ledger.scales[a]
+            return #"{"a":"\#(asset)","f":"\#(FixedPoint.string(b.free, scale: scale))","l":"\#(FixedPoint.string(b.locked, scale: scale))"}"#
+        }
+        let event = #"{"e":"outboundAccountPosition","E":\#(now),"u":\#(now),"B":[\#(assets.joined(separator: ","))]}"#
         for s in subs { binanceStreamSend(s.client, s.subscription, event) }
     }
 

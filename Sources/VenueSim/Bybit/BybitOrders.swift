@@ -11,7 +11,7 @@ import GantryVenues
 // "GET/realtime" + expires) and its `order` and `execution` topics.
 //
 // Simplifications, stated: a market Buy by value (marketUnit quoteCoin, the spot default) buys what the value
-// buys at the asks without counting the fee; balances are kept per symbol's book; the private stream's order
+// buys at the asks without counting the fee; balances are the venue's one ledger; the private stream's order
 // objects use the REST field order with `category` first.
 
 /// An order as the Bybit venue reports it.
@@ -53,11 +53,11 @@ public struct BybitVenueState {
 }
 
 extension SimVenue {
-    /// An API key and secret for `account`, and what the account starts with in each book.
-    public func addBybitKey(apiKey: String, secret: String, account: Int, deposits: [(book: Int, base: Int64, quote: Int64)]) {
+    /// An API key and secret for `account`, and what the account starts with, by asset (decimal text).
+    public func addBybitKey(apiKey: String, secret: String, account: Int, deposits: [String: String] = [:]) throws(SimLedgerError) {
         precondition(account > 0, "account 0 is the market's")
+        try deposit(account: account, deposits)
         bybit.keys.append((apiKey, Array(secret.utf8), account))
-        for d in deposits { books[d.book].deposit(account: account, base: d.base, quote: d.quote) }
     }
 
     func bybitEnvelope(_ code: Int, _ message: String, result: String = "{}") -> SimHTTPResponse {

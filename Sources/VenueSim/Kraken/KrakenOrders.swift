@@ -13,7 +13,7 @@ import GantryVenues
 // `exec_type`/`order_status` changes of the account's orders.
 //
 // Not confirmed in Kraken's own pages (taken from client libraries): "EOrder:Post only order",
-// "EOrder:Unknown order", the OrderInfo fields. Balances are kept per pair's book.
+// "EOrder:Unknown order", the OrderInfo fields. Balances are the venue's one ledger, shared by its pairs.
 
 /// An order as the Kraken venue reports it.
 struct KrakenOrderRecord {
@@ -49,12 +49,12 @@ public struct KrakenVenueState {
 }
 
 extension SimVenue {
-    /// An API key and its base64 secret for `account`, and what the account starts with in each book.
-    public func addKrakenKey(apiKey: String, secret base64Secret: String, account: Int, deposits: [(book: Int, base: Int64, quote: Int64)]) {
+    /// An API key and its base64 secret for `account`, and what the account starts with, by asset (decimal text).
+    public func addKrakenKey(apiKey: String, secret base64Secret: String, account: Int, deposits: [String: String] = [:]) throws(SimLedgerError) {
         precondition(account > 0, "account 0 is the market's")
+        try deposit(account: account, deposits)
         let secret = Base64.decode(base64Secret) ?? Array(base64Secret.utf8)
         kraken.keys.append((apiKey, secret, account))
-        for d in deposits { books[d.book].deposit(account: account, base: d.base, quote: d.quote) }
     }
 
     /// Kraken's asset names in balances (XXBT, ZUSD, …).

@@ -12,7 +12,7 @@ import GantryVenues
 // the private stream (`/ws/v5/private`) logs in with the signed `GET/users/self/verify` and pushes `orders`.
 //
 // Simplifications, stated: a market buy by quote (tgtCcy quote_ccy, the default) buys what the amount buys at
-// the asks without counting the fee; balances are kept per instrument's book.
+// the asks without counting the fee; balances are the venue's one ledger, shared by its instruments.
 
 /// An order as the OKX venue reports it.
 struct OKXOrderRecord {
@@ -55,11 +55,11 @@ public struct OKXVenueState {
 }
 
 extension SimVenue {
-    /// An API key, its secret and passphrase for `account`, and what the account starts with in each book.
-    public func addOKXKey(apiKey: String, secret: String, passphrase: String, account: Int, deposits: [(book: Int, base: Int64, quote: Int64)]) {
+    /// An API key, its secret and passphrase for `account`, and what the account starts with, by asset (decimal text).
+    public func addOKXKey(apiKey: String, secret: String, passphrase: String, account: Int, deposits: [String: String] = [:]) throws(SimLedgerError) {
         precondition(account > 0, "account 0 is the market's")
+        try deposit(account: account, deposits)
         okx.keys.append((apiKey, Array(secret.utf8), passphrase, account))
-        for d in deposits { books[d.book].deposit(account: account, base: d.base, quote: d.quote) }
     }
 
     /// Milliseconds since the epoch of "2020-12-08T09:08:57.715Z", nil if it is not that form.
