@@ -94,6 +94,15 @@ public final class SimVenue {
 
     /// REST requests per second beyond which each venue's rate-limit answer is given (0: no limit).
     public var requestsPerSecond = 0
+    /// WebSocket order placements per connection per `wsOrderWindow` beyond which the venue's rate-limit answer
+    /// is given (0: no limit). Defaults are the venues' documented order limits: Binance 50 per 10 s, OKX 60 per
+    /// 2 s, Bybit 20 per second; Kraken none (its rate counter is not modelled).
+    public var wsOrderLimit: Int
+    public var wsOrderWindow: Nanos
+    /// How late a one-shot late-fill fault holds an order's user-stream reports.
+    public var lateFillDelay = Nanos.milliseconds(300)
+    /// While an order runs under a late-fill fault: when its user-stream reports are due.
+    var lateReports: Nanos? = nil
     var requestSecond: Int64 = 0
     var requestsThisSecond = 0
     /// Binance: accounts, orders and user data streams.
@@ -133,6 +142,12 @@ public final class SimVenue {
         restListener = try restPort.map { port throws in SimListener(try TCPListener(host: host, port: port)) }
         started = now
         self.now = now
+        (wsOrderLimit, wsOrderWindow) = switch kind {
+        case .binance: (50, .seconds(10))
+        case .okx: (60, .seconds(2))
+        case .bybit: (20, .seconds(1))
+        case .kraken, .coinbase: (0, .seconds(1))
+        }
         var seed: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in name.utf8 { seed = (seed ^ UInt64(b)) &* 0x100_0000_01B3 }
         ids = SimRandom(seed: seed)

@@ -332,7 +332,7 @@ extension SimVenue {
     func bybitPrivateSend(account: Int, topic: String, _ data: String) {
         for (clientId, who) in bybit.authenticated where who == account && bybit.topics[clientId]?.contains(topic) == true {
             guard let client = clients.first(where: { $0.id == clientId && !$0.gone }) else { continue }
-            reply(client, #"{"id":"\#(uuid())","topic":"\#(topic)","creationTime":\#(venueMilliseconds),"data":[\#(data)]}"#)
+            privateSend(client, #"{"id":"\#(uuid())","topic":"\#(topic)","creationTime":\#(venueMilliseconds),"data":[\#(data)]}"#, fill: topic == "execution")
         }
     }
 

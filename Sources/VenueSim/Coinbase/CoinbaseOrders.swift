@@ -312,7 +312,7 @@ extension SimVenue {
             writer.reset()
             coinbaseEnvelope(client, channel: "user")
             writer.text(#"{"type":"update","orders":[\#(coinbaseUserOrderJSON(r))]}]}"#)
-            reply(client, writer.bytes)
+            privateSend(client, String(decoding: writer.bytes, as: UTF8.self), fill: r.fills > 0)
         }
     }
 }

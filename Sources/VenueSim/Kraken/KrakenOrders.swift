@@ -273,7 +273,7 @@ extension SimVenue {
     func krakenExecution(_ r: KrakenOrderRecord, exec: String, fill: (SimFill, Int64, String)?) {
         for (clientId, account) in kraken.executions where account == r.account {
             guard let client = clients.first(where: { $0.id == clientId && !$0.gone }) else { continue }
-            reply(client, #"{"channel":"executions","type":"update","data":[\#(krakenExecutionJSON(r, exec: exec, fill: fill))]}"#)
+            privateSend(client, #"{"channel":"executions","type":"update","data":[\#(krakenExecutionJSON(r, exec: exec, fill: fill))]}"#, fill: fill != nil)
         }
     }
 

@@ -227,7 +227,7 @@ extension SimVenue {
         }
         okx.orders[ordId] = record
         okx.byEngine[i, default: [:]][record.engineId] = ordId
-        okxPush(record)
+        okxPush(record, fill: !result.fills.isEmpty)
         return okxOrderAnswer(clOrdId: clOrdId, ordId: ordId, sCode: "0", sMsg: "")
     }
 
@@ -240,7 +240,7 @@ extension SimVenue {
         r.state = r.accFill == r.sz ? "filled" : "partially_filled"
         r.updated = venueMilliseconds
         okx.orders[id] = r
-        okxPush(r)
+        okxPush(r, fill: true)
     }
 
     func okxMarketFills(book i: Int) {
@@ -340,7 +340,7 @@ extension SimVenue {
     }
 
     /// An `orders` push to the account's logged-in subscribers.
-    func okxPush(_ r: OKXOrderRecord) {
+    func okxPush(_ r: OKXOrderRecord, fill: Bool = false) {
         for (clientId, account) in okx.loggedIn where account == r.account && okx.subscribed.contains(clientId) {
             guard let client = clients.first(where: { $0.id == clientId && !$0.gone }) else { continue }
             let inst = books[r.book].instrument
@@ -348,7 +348,7 @@ extension SimVenue {
             order.removeLast()
             let fillFee = r.lastFillSz > 0 ? "-" + FixedPoint.string(r.fee, scale: inst.priceScale + inst.quantityScale, trimTrailingZeros: true) : "0"
             order += #","fillFee":"\#(fillFee)","fillFeeCcy":"\#(inst.quoteAsset)","execType":"T","lastPx":"\#(FixedPoint.string(books[r.book].tradeStats.last, scale: inst.priceScale, trimTrailingZeros: true))","code":"0","msg":""}"#
-            reply(client, #"{"arg":{"channel":"orders","instType":"SPOT","instId":"\#(inst.symbol)","uid":"\#(r.account)"},"data":[\#(order)]}"#)
+            privateSend(client, #"{"arg":{"channel":"orders","instType":"SPOT","instId":"\#(inst.symbol)","uid":"\#(r.account)"},"data":[\#(order)]}"#, fill: fill)
         }
     }
 }
