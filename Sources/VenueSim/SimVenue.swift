@@ -196,6 +196,8 @@ public final class SimVenue {
             coinbase.users.removeAll()
             bybit.authenticated.removeAll()
             bybit.topics.removeAll()
+            bybit.trade.removeAll()
+            bybit.reqIds.removeAll()
             okx.loggedIn.removeAll()
             okx.subscribed.removeAll()
             kraken.executions.removeAll()
@@ -251,6 +253,8 @@ public final class SimVenue {
             binance.streams.removeAll { $0.client == client.id }
             bybit.authenticated[client.id] = nil
             bybit.topics[client.id] = nil
+            bybit.trade[client.id] = nil
+            bybit.reqIds[client.id] = nil
             okx.loggedIn[client.id] = nil
             okx.subscribed.remove(client.id)
             kraken.executions[client.id] = nil
