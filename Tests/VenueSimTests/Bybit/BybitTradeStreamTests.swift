@@ -94,16 +94,10 @@ struct BybitTradeStreamTests {
     @Test("faults: reject (170130), rate limit by fault and beyond the connection's rate (10006), ack timeout (executed, unanswered, pushed)")
     func faults() throws {
         let d = try BybitTradeDesk()
-        d.desk.venue.wsOrderWindow = .seconds(3_600)
-        d.desk.venue.faults.inject(.reject)
-        #expect(d.op("r", "order.create", d.ioc("0.010000", "g0000000000000002"))["retCode"] as? Int == 170130)
-        d.desk.venue.faults.inject(.rateLimit)
-        let limited = d.op("l", "order.create", d.ioc("0.010000", "g0000000000000003"))
-        #expect(limited["retCode"] as? Int == 10006 && (limited["header"] as? [String: Any])?["X-Bapi-Limit-Status"] is String)
-        d.desk.venue.wsOrderLimit = 2
-        #expect(d.op("o", "order.create", d.ioc("0.010000", "g0000000000000004"))["retCode"] as? Int == 10006)
-        #expect(d.desk.venue.ledger.balance(1, "BTC").free == 2_000_000, "nothing was executed")
-        d.desk.venue.wsOrderLimit = 0
+        expectOrderRefusals(d.desk.venue, place: { id in
+            let r = d.op(id, "order.create", d.ioc("0.010000", id))
+            return (r["retCode"] as? Int).map(String.init)
+        }, reject: "170130", rateLimited: "10006", base: "BTC")
         d.desk.venue.faults.inject(.ackTimeout)
         d.trade.send(#"{"reqId":"t","header":{"X-BAPI-TIMESTAMP":"\#(WallClock.now().raw / 1_000_000)"},"op":"order.create","args":[{\#(d.ioc("0.010000", "g0000000000000005"))}]}"#)
         d.stream.pump(d.desk.sim, seconds: 1) { _ in d.pushes("order").contains { $0["orderLinkId"] as? String == "g0000000000000005" } }

@@ -83,21 +83,17 @@ struct KrakenWSOrdersTests {
     @Test("faults: reject (EService), rate limit by fault and beyond the connection's rate (EOrder:Rate limit exceeded), partial fill, ack timeout")
     func faults() throws {
         let d = try KrakenWSDesk()
-        d.desk.venue.wsOrderWindow = .seconds(3_600)
-        d.desk.venue.faults.inject(.reject)
-        #expect(d.call("add_order", d.ioc("0.01", "g0000000000000002"), reqId: 1)["error"] as? String == "EService:Market in cancel_only mode")
-        d.desk.venue.faults.inject(.rateLimit)
-        #expect(d.call("add_order", d.ioc("0.01", "g0000000000000003"), reqId: 2)["error"] as? String == "EOrder:Rate limit exceeded")
-        d.desk.venue.wsOrderLimit = 2
-        #expect(d.call("add_order", d.ioc("0.01", "g0000000000000004"), reqId: 3)["error"] as? String == "EOrder:Rate limit exceeded")
-        #expect(d.desk.venue.ledger.balance(1, "BTC").free == 200_000_000, "nothing was executed")
-        d.desk.venue.wsOrderLimit = 0
+        var reqId = 0
+        expectOrderRefusals(d.desk.venue, place: { id in
+            reqId += 1
+            return d.call("add_order", d.ioc("0.01", id), reqId: reqId)["error"] as? String
+        }, reject: "EService:Market in cancel_only mode", rateLimited: "EOrder:Rate limit exceeded", base: "BTC")
         d.desk.venue.faults.inject(.partialFill)
-        #expect(d.call("add_order", d.ioc("0.02", "g0000000000000005"), reqId: 4)["success"] as? Bool == true)
+        #expect(d.call("add_order", d.ioc("0.02", "g0000000000000005"), reqId: 10)["success"] as? Bool == true)
         #expect(d.desk.venue.ledger.balance(1, "BTC").free == 201_000_000, "half filled, the rest expired")
         d.desk.venue.faults.inject(.ackTimeout)
-        d.ws.send(#"{"method":"add_order","params":{\#(d.ioc("0.01", "g0000000000000006")),"token":"\#(d.token)"},"req_id":5}"#)
+        d.ws.send(#"{"method":"add_order","params":{\#(d.ioc("0.01", "g0000000000000006")),"token":"\#(d.token)"},"req_id":11}"#)
         d.executions.pump(d.desk.sim, seconds: 1) { _ in d.updates.contains { $0["cl_ord_id"] as? String == "g0000000000000006" && $0["exec_type"] as? String == "filled" } }
-        #expect(!d.ws.received.contains { $0.contains(#""req_id":5,"#) } && d.updates.contains { $0["cl_ord_id"] as? String == "g0000000000000006" })
+        #expect(!d.ws.received.contains { $0.contains(#""req_id":11,"#) } && d.updates.contains { $0["cl_ord_id"] as? String == "g0000000000000006" })
     }
 }

@@ -86,17 +86,10 @@ struct OKXWSOrdersTests {
     @Test("faults: reject (code 1, its sCode), rate limit by fault and beyond the connection's rate (sCode 50011), ack timeout (executed, unanswered, pushed)")
     func faults() throws {
         let d = try OKXWSDesk()
-        d.desk.venue.wsOrderWindow = .seconds(3_600)
-        d.desk.venue.faults.inject(.reject)
-        let rejected = d.op("r", "order", d.ioc("0.01", "g0000000000000002"))
-        #expect(rejected["code"] as? String == "1" && OKXDesk.first(rejected)["sCode"] as? String == "51000")
-        d.desk.venue.faults.inject(.rateLimit)
-        let limited = d.op("l", "order", d.ioc("0.01", "g0000000000000003"))
-        #expect(limited["code"] as? String == "1" && OKXDesk.first(limited)["sCode"] as? String == "50011")
-        d.desk.venue.wsOrderLimit = 2
-        #expect(OKXDesk.first(d.op("o", "order", d.ioc("0.01", "g0000000000000004")))["sCode"] as? String == "50011", "the third order in the window")
-        #expect(d.desk.venue.ledger.balance(1, "BTC").free == 200_000_000, "nothing was executed")
-        d.desk.venue.wsOrderLimit = 0
+        expectOrderRefusals(d.desk.venue, place: { id in
+            let r = d.op(id, "order", d.ioc("0.01", id))
+            return r["code"] as? String == "1" ? OKXDesk.first(r)["sCode"] as? String : r["code"] as? String
+        }, reject: "51000", rateLimited: "50011", base: "BTC")
         d.desk.venue.faults.inject(.ackTimeout)
         d.ws.send(#"{"id":"t","op":"order","args":[{\#(d.ioc("0.01", "g0000000000000005"))}]}"#)
         d.ws.pump(d.desk.sim, seconds: 1) { _ in d.pushes.contains { $0["clOrdId"] as? String == "g0000000000000005" } }
