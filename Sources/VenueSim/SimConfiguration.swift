@@ -47,6 +47,10 @@ public struct SimConfiguration: Sendable {
         public var weightPerMinute: Int
         /// REST requests per second before the venue's rate-limit answer (0: none).
         public var requestsPerSecond: Int
+        /// WebSocket order placements per connection per window before the venue's rate-limit answer (0: none;
+        /// nil: the venue's documented limit), and the window in milliseconds.
+        public var wsOrderLimit: Int?
+        public var wsOrderWindowMilliseconds: Int?
         /// Noise traders' market orders per second per instrument (trades on the public streams), and their
         /// largest size in lots.
         public var tradesPerSecond: Int
@@ -91,6 +95,8 @@ public struct SimConfiguration: Sendable {
             var weight_per_minute: Int?
             var trades_per_second: Int?
             var requests_per_second: Int?
+            var ws_order_limit: Int?
+            var ws_order_window_ms: Int?
             var trade_max_lots: Int?
             var instruments: [InstrumentTable]?
             var accounts: [AccountTable]?
@@ -230,6 +236,9 @@ public struct SimConfiguration: Sendable {
             guard weight > 0 else { throw SimConfigurationError("\(what): weight_per_minute must be positive") }
             let requestsPerSecond = v.requests_per_second ?? 0
             guard requestsPerSecond >= 0 else { throw SimConfigurationError("\(what): requests_per_second must be ≥ 0") }
+            guard (v.ws_order_limit ?? 0) >= 0, (1...3_600_000).contains(v.ws_order_window_ms ?? 1_000) else {
+                throw SimConfigurationError("\(what): ws_order_limit must be ≥ 0 and ws_order_window_ms 1…3600000")
+            }
             let tradesPerSecond = v.trades_per_second ?? 2
             guard (0...stepsPerSecond).contains(tradesPerSecond) else {
                 throw SimConfigurationError("\(what): trades_per_second is \(tradesPerSecond); must be 0…steps_per_second (\(stepsPerSecond))")
@@ -286,7 +295,8 @@ public struct SimConfiguration: Sendable {
                 name: v.name, kind: kind, wsPort: v.ws_port, restPort: v.rest_port,
                 fees: FeeSchedule(makerCentiBasisPoints: maker, takerCentiBasisPoints: taker), levels: levels, maxLots: maxLots,
                 instruments: instruments.map { (instrument: $0.0, market: $0.1) }, accounts: accounts, latencyMilliseconds: latency,
-                weightPerMinute: weight, requestsPerSecond: requestsPerSecond, tradesPerSecond: tradesPerSecond, tradeMaxLots: tradeMaxLots))
+                weightPerMinute: weight, requestsPerSecond: requestsPerSecond, wsOrderLimit: v.ws_order_limit,
+                wsOrderWindowMilliseconds: v.ws_order_window_ms, tradesPerSecond: tradesPerSecond, tradeMaxLots: tradeMaxLots))
         }
         var faults: [SimFault] = []
         for f in file.faults ?? [] {
@@ -311,6 +321,9 @@ public struct SimConfiguration: Sendable {
             }
             if [.stale, .latency, .clockSkew, .silentBook].contains(kind) && (f.duration_ms ?? 0) == 0 {
                 throw SimConfigurationError("fault \(f.kind): duration_ms is required (it is a window)")
+            }
+            if kind == .lateFill, let ms = f.milliseconds, !(0...600_000).contains(ms) {
+                throw SimConfigurationError("fault \(f.kind): milliseconds must be 0…600000 (0: the venue's default)")
             }
             if kind == .latency || kind == .clockSkew {
                 guard let ms = f.milliseconds, abs(ms) <= 600_000, kind == .clockSkew || ms > 0 else {
@@ -369,25 +382,21 @@ public struct SimConfiguration: Sendable {
             venue.latency = .milliseconds(Int64(v.latencyMilliseconds))
             venue.weightPerMinute = v.weightPerMinute
             venue.requestsPerSecond = v.requestsPerSecond
+            if let limit = v.wsOrderLimit { venue.wsOrderLimit = limit }
+            if let window = v.wsOrderWindowMilliseconds { venue.wsOrderWindow = .milliseconds(Int64(window)) }
             for (n, a) in v.accounts.enumerated() {
-                // Each deposit goes to every book that trades the asset, at that book's scale.
-                var deposits: [(book: Int, base: Int64, quote: Int64)] = []
-                for (b, book) in books.enumerated() {
-                    let i = book.instrument
-                    let base = a.deposits.first { $0.asset == i.baseAsset }.flatMap { try? FixedPoint.parse($0.amount, scale: i.quantityScale) } ?? 0
-                    let quote = a.deposits.first { $0.asset == i.quoteAsset }.flatMap { try? FixedPoint.parse($0.amount, scale: i.priceScale + i.quantityScale) } ?? 0
-                    deposits.append((b, base, quote))
-                }
+                // One balance per asset, shared by the venue's books (checked when the configuration was read).
+                let deposits = Dictionary(a.deposits.map { ($0.asset, $0.amount) }, uniquingKeysWith: { a, _ in a })
                 switch v.kind {
                 case .coinbase:
                     // The key was checked when the configuration was read.
-                    venue.addCoinbaseKey(name: a.apiKey, publicKey: try! ES256Key(publicKeyPEM: a.secret), account: n + 1, deposits: deposits)
-                case .bybit: venue.addBybitKey(apiKey: a.apiKey, secret: a.secret, account: n + 1, deposits: deposits)
-                case .kraken: venue.addKrakenKey(apiKey: a.apiKey, secret: a.secret, account: n + 1, deposits: deposits)
+                    try venue.addCoinbaseKey(name: a.apiKey, publicKey: try! ES256Key(publicKeyPEM: a.secret), account: n + 1, deposits: deposits)
+                case .bybit: try venue.addBybitKey(apiKey: a.apiKey, secret: a.secret, account: n + 1, deposits: deposits)
+                case .kraken: try venue.addKrakenKey(apiKey: a.apiKey, secret: a.secret, account: n + 1, deposits: deposits)
                 case .okx:
                     let parts = a.secret.split(separator: "\n", maxSplits: 1)
-                    venue.addOKXKey(apiKey: a.apiKey, secret: String(parts[0]), passphrase: String(parts.last!), account: n + 1, deposits: deposits)
-                case .binance: venue.addAccount(BinanceCredentials(apiKey: a.apiKey, secret: a.secret, account: n + 1), deposits: deposits)
+                    try venue.addOKXKey(apiKey: a.apiKey, secret: String(parts[0]), passphrase: String(parts.last!), account: n + 1, deposits: deposits)
+                case .binance: try venue.addAccount(BinanceCredentials(apiKey: a.apiKey, secret: a.secret, account: n + 1), deposits: deposits)
                 }
             }
             simVenues.append(venue)

@@ -44,6 +44,9 @@ public final class SimVenue {
     public let name: String
     public let kind: SimProtocol
     public let books: [SimulatedBook]
+    /// Every account's balance of every asset the venue trades, shared by its books (see `SimLedger` for the
+    /// scale of each asset).
+    public let ledger: SimLedger
     @exclusivity(unchecked)
     public var faults: SimFaultState
     @exclusivity(unchecked)
@@ -91,6 +94,15 @@ public final class SimVenue {
 
     /// REST requests per second beyond which each venue's rate-limit answer is given (0: no limit).
     public var requestsPerSecond = 0
+    /// WebSocket order placements per connection per `wsOrderWindow` beyond which the venue's rate-limit answer
+    /// is given (0: no limit). Defaults are the venues' documented order limits: Binance 50 per 10 s, OKX 60 per
+    /// 2 s, Bybit 20 per second; Kraken none (its rate counter is not modelled).
+    public var wsOrderLimit: Int
+    public var wsOrderWindow: Nanos
+    /// How late a one-shot late-fill fault holds an order's user-stream reports.
+    public var lateFillDelay = Nanos.milliseconds(300)
+    /// While an order runs under a late-fill fault: when its user-stream reports are due.
+    var lateReports: Nanos? = nil
     var requestSecond: Int64 = 0
     var requestsThisSecond = 0
     /// Binance: accounts, orders and user data streams.
@@ -122,12 +134,20 @@ public final class SimVenue {
         self.name = name
         self.kind = kind
         self.books = books
+        ledger = SimLedger(instruments: books.map(\.instrument))
+        for b in books { b.settle(in: ledger) }
         self.faults = faults
         self.tls = tls
         listener = try TCPListener(host: host, port: wsPort)
         restListener = try restPort.map { port throws in SimListener(try TCPListener(host: host, port: port)) }
         started = now
         self.now = now
+        (wsOrderLimit, wsOrderWindow) = switch kind {
+        case .binance: (50, .seconds(10))
+        case .okx: (60, .seconds(2))
+        case .bybit: (20, .seconds(1))
+        case .kraken, .coinbase: (0, .seconds(1))
+        }
         var seed: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in name.utf8 { seed = (seed ^ UInt64(b)) &* 0x100_0000_01B3 }
         ids = SimRandom(seed: seed)
@@ -176,6 +196,8 @@ public final class SimVenue {
             coinbase.users.removeAll()
             bybit.authenticated.removeAll()
             bybit.topics.removeAll()
+            bybit.trade.removeAll()
+            bybit.reqIds.removeAll()
             okx.loggedIn.removeAll()
             okx.subscribed.removeAll()
             kraken.executions.removeAll()
@@ -231,6 +253,8 @@ public final class SimVenue {
             binance.streams.removeAll { $0.client == client.id }
             bybit.authenticated[client.id] = nil
             bybit.topics[client.id] = nil
+            bybit.trade[client.id] = nil
+            bybit.reqIds[client.id] = nil
             okx.loggedIn[client.id] = nil
             okx.subscribed.remove(client.id)
             kraken.executions[client.id] = nil
@@ -324,19 +348,20 @@ public final class SimVenue {
         return 1
     }
 
-    /// An account's balance of each asset its books trade (each asset once, from the first book that trades
-    /// it, since balances are kept per book): the asset, free and locked, and the scale they are at.
+    /// An account's balance of each asset the venue trades, in the ledger's order: the asset, free and locked,
+    /// and the scale they are at.
     func balances(_ account: Int) -> [(asset: String, free: Int64, locked: Int64, scale: Int)] {
-        var out: [(asset: String, free: Int64, locked: Int64, scale: Int)] = []
-        for b in books {
-            let inst = b.instrument
-            for (asset, which, scale) in [(inst.baseAsset, Ledger.Asset.base, inst.quantityScale), (inst.quoteAsset, .quote, inst.priceScale + inst.quantityScale)]
-            where !out.contains(where: { $0.asset == asset }) {
-                let bal = b.engine.ledger.balance(account, which)
-                out.append((asset, bal.free, bal.locked, scale))
-            }
+        ledger.names.indices.map { a in
+            let b = ledger.balance(account, asset: a)
+            return (ledger.names[a], b.free, b.locked, ledger.scales[a])
         }
-        return out
+    }
+
+    /// Credits a client account per asset (decimal text, at most the asset's scale of places).
+    /// - Throws: `SimLedgerError` naming an asset the venue does not trade or an amount it cannot hold.
+    public func deposit(account: Int, _ amounts: [String: String]) throws(SimLedgerError) {
+        guard account != SimulatedBook.marketAccount else { throw SimLedgerError("account 0 is the market's") }
+        try ledger.deposit(account: account, amounts)
     }
 
     /// The venue's answer to a client over its request rate.

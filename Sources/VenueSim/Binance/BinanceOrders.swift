@@ -8,8 +8,8 @@ import GantryCore
 // bad key). Fills reach the account's user data stream, subscribed on the WebSocket API (`/ws-api/v3`) with
 // `userDataStream.subscribe.signature`, as `{"subscriptionId":…,"event":{executionReport | outboundAccountPosition}}`.
 //
-// Simplifications, stated: balances are kept per symbol's book (a quote asset shared by two symbols is counted
-// in each), and commissions are charged in the quote asset on both sides.
+// Simplifications, stated: commissions are charged in the quote asset on both sides. Balances are the venue's
+// one ledger (`SimLedger`), shared by its symbols.
 
 /// An order as the Binance venue reports it.
 struct BinanceOrderRecord {
@@ -54,12 +54,12 @@ public struct BinanceVenueState {
 }
 
 extension SimVenue {
-    /// An account that can trade: its API key and secret, and what it starts with in each book (base and quote,
-    /// raw at the book's scales: quantity scale and price + quantity scale).
-    public func addAccount(_ credentials: BinanceCredentials, deposits: [(book: Int, base: Int64, quote: Int64)]) {
+    /// An account that can trade: its API key and secret, and what it starts with, by asset (decimal
+    /// text, e.g. ["BTC": "2", "USDT": "300000"]). - Throws: `SimLedgerError` for an asset the venue does not trade.
+    public func addAccount(_ credentials: BinanceCredentials, deposits: [String: String] = [:]) throws(SimLedgerError) {
         precondition(credentials.account > 0, "account 0 is the market's")
+        try deposit(account: credentials.account, deposits)
         binance.auth.credentials.append(credentials)
-        for d in deposits { books[d.book].deposit(account: credentials.account, base: d.base, quote: d.quote) }
     }
 
     // MARK: - REST
@@ -83,7 +83,7 @@ extension SimVenue {
         case "DELETE /api/v3/order": result = binanceCancel(r.account, r.parameters)
         case "GET /api/v3/order": result = binanceQuery(r.account, r.parameters)
         case "GET /api/v3/openOrders": result = binanceOpenOrders(r.account, r.parameters)
-        default: result = .success(binanceAccount(r.account))
+        default: result = .success(binanceAccount(r.account, omitZero: r.parameters["omitZeroBalances"] == "true"))
         }
         switch result {
         case .success(let json): return SimHTTPResponse(status: 200, json: json)
@@ -192,6 +192,9 @@ extension SimVenue {
             return .failure(Self.binanceError(-1100, "Illegal characters found in parameter 'newOrderRespType'."))
         }
         let clientOrderId = p["newClientOrderId"] ?? generatedClientOrderId()
+        guard (1...36).contains(clientOrderId.count), clientOrderId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || ".:/_-".contains($0)) }) else {
+            return .failure(Self.binanceError(-1100, "Illegal characters found in parameter 'newClientOrderId'; legal range is '^[\\.A-Z\\:/a-z0-9_-]{1,36}$'."))
+        }
         if binance.orders.values.contains(where: { $0.account == account && $0.clientOrderId == clientOrderId && $0.isOpen }) {
             return .failure(Self.binanceError(-2010, "Duplicate order sent."))
         }
@@ -317,10 +320,11 @@ extension SimVenue {
         return .success("[" + open.map(binanceQueryJSON).joined(separator: ",") + "]")
     }
 
-    func binanceAccount(_ account: Int) -> String {
+    /// The account's commissions and balances (`omitZero`: only the assets it holds).
+    func binanceAccount(_ account: Int, omitZero: Bool = false) -> String {
         let now = venueMilliseconds
         var balances: [String] = []
-        for (asset, free, locked, scale) in self.balances(account) {
+        for (asset, free, locked, scale) in self.balances(account) where !omitZero || free + locked != 0 {
             balances.append(#"{"asset":"\#(asset)","free":"\#(FixedPoint.string(free, scale: scale))","locked":"\#(FixedPoint.string(locked, scale: scale))"}"#)
         }
         let fees = books.first?.engine.fees ?? FeeSchedule(makerCentiBasisPoints: 0, takerCentiBasisPoints: 0)
@@ -385,64 +389,28 @@ extension SimVenue {
         let executionId = binance.nextTradeEvent
         binance.nextTradeEvent += 1
         let event = #"{"e":"executionReport","E":\#(now),"s":"\#(inst.symbol)","c":"\#(r.clientOrderId)","S":"\#(r.side == .buy ? "BUY" : "SELL")","o":"\#(r.typeText)","f":"\#(Self.tifText(r.timeInForce))","q":"\#(FixedPoint.string(r.origQty, scale: qs))","p":"\#(FixedPoint.string(r.price, scale: ps))","P":"0","F":"0","g":-1,"C":"","x":"\#(execution)","X":"\#(r.status)","r":"NONE","i":\#(r.orderId),"l":"\#(FixedPoint.string(lastQty, scale: qs))","z":"\#(FixedPoint.string(r.executedQty, scale: qs))","L":"\#(FixedPoint.string(lastPrice, scale: ps))","n":"\#(FixedPoint.string(fill?.1 ?? 0, scale: ps + qs))","N":\#(fill == nil ? "null" : #""\#(inst.quoteAsset)""#),"T":\#(now),"t":\#(fill.map { Int64($0.0.tradeId) } ?? -1),"I":\#(executionId),"w":\#(r.isOpen && (r.workingTime >= 0 || (execution == "NEW" && r.timeInForce == .gtc))),"m":\#(fill?.2 ?? false),"M":false,"O":\#(r.time),"Z":"\#(FixedPoint.string(r.cumQuote, scale: ps + qs))","Y":"\#(FixedPoint.string(lastPrice * lastQty, scale: ps + qs))","Q":"0","W":\#(r.workingTime >= 0 ? r.workingTime : r.time),"V":"NONE"}"#
-        for s in subs { binanceStreamSend(s.client, s.subscription, event) }
+        for s in subs { binanceStreamSend(s.client, s.subscription, event, fill: fill != nil) }
     }
 
-    /// An `outboundAccountPosition` with the account's balances of the book's two assets.
+    /// An `outboundAccountPosition` with the account's balances of the book's two assets (the venue's one balance
+    /// of each, at the asset's ledger scale).
     func binancePosition(_ account: Int, book i: Int) {
         let subs = binance.streams.filter { $0.account == account }
         guard !subs.isEmpty else { return }
-        let b = books[i]
-        let inst = b.instrument
-        let base = b.engine.ledger.balance(account, .base)
-        let quote = b.engine.ledger.balance(account, .quote)
-        let qs = inst.quantityScale
-        let qq = inst.priceScale + inst.quantityScale
+        let inst = books[i].instrument
         let now = venueMilliseconds
-        let event = #"{"e":"outboundAccountPosition","E":\#(now),"u":\#(now),"B":[{"a":"\#(inst.baseAsset)","f":"\#(FixedPoint.string(base.free, scale: qs))","l":"\#(FixedPoint.string(base.locked, scale: qs))"},{"a":"\#(inst.quoteAsset)","f":"\#(FixedPoint.string(quote.free, scale: qq))","l":"\#(FixedPoint.string(quote.locked, scale: qq))"}]}"#
+        let assets = [inst.baseAsset, inst.quoteAsset].map { asset -> String in
+            let a = ledger.index(of: asset)!
+            let b = ledger.balance(account, asset: a)
+            let scale = ledger.scales[a]
+            return #"{"a":"\#(asset)","f":"\#(FixedPoint.string(b.free, scale: scale))","l":"\#(FixedPoint.string(b.locked, scale: scale))"}"#
+        }
+        let event = #"{"e":"outboundAccountPosition","E":\#(now),"u":\#(now),"B":[\#(assets.joined(separator: ","))]}"#
         for s in subs { binanceStreamSend(s.client, s.subscription, event) }
     }
 
-    func binanceStreamSend(_ clientId: Int, _ subscription: Int, _ event: String) {
+    func binanceStreamSend(_ clientId: Int, _ subscription: Int, _ event: String, fill: Bool = false) {
         guard let client = clients.first(where: { $0.id == clientId && !$0.gone }) else { return }
-        reply(client, #"{"subscriptionId":\#(subscription),"event":\#(event)}"#)
-    }
-
-    /// A WebSocket API request (`/ws-api/v3`): `{"id":…,"method":…,"params":{…}}` answered
-    /// `{"id":…,"status":…,"result":…}` or `{"id":…,"status":…,"error":{"code":…,"msg":…}}`.
-    func binanceAPIRequest(_ client: SimClient, _ object: [String: Any]) {
-        let id = binanceID(object["id"])
-        func answer(_ status: Int, result: String) { reply(client, #"{"id":\#(id),"status":\#(status),"result":\#(result)}"#) }
-        func fail(_ e: BinanceAPIError) { reply(client, #"{"id":\#(id),"status":\#(e.status),"error":\#(e.json)}"#) }
-        let method = object["method"] as? String ?? ""
-        var params: [String: String] = [:]
-        for (k, v) in object["params"] as? [String: Any] ?? [:] {
-            if let s = v as? String { params[k] = s } else if let n = v as? Int64 { params[k] = String(n) } else if let b = v as? Bool { params[k] = String(b) }
-        }
-        switch method {
-        case "ping": answer(200, result: "{}")
-        case "time": answer(200, result: #"{"serverTime":\#(venueMilliseconds)}"#)
-        case "userDataStream.subscribe.signature":
-            switch binance.auth.verifyWebSocket(params, serverTimeMs: venueMilliseconds) {
-            case .failure(let e): fail(e)
-            case .success(let r):
-                if binance.streams.contains(where: { $0.client == client.id && $0.account == r.account }) {
-                    return fail(Self.binanceError(-2035, "User Data Stream subscription already active."))
-                }
-                let n = binance.nextSubscription[client.id, default: 0]
-                binance.nextSubscription[client.id] = n + 1
-                binance.streams.append((client.id, r.account, n))
-                answer(200, result: #"{"subscriptionId":\#(n)}"#)
-            }
-        case "userDataStream.unsubscribe":
-            let which = params["subscriptionId"].flatMap(Int.init)
-            binance.streams.removeAll { $0.client == client.id && (which == nil || $0.subscription == which) }
-            answer(200, result: "{}")
-        case "session.subscriptions":
-            let list = binance.streams.filter { $0.client == client.id }.map { #"{"subscriptionId":\#($0.subscription)}"# }
-            answer(200, result: "[" + list.joined(separator: ",") + "]")
-        default:
-            fail(BinanceAPIError(status: 400, code: -1102, msg: "Unknown method '\(method.filter { $0.isLetter || $0 == "." })'"))
-        }
+        privateSend(client, #"{"subscriptionId":\#(subscription),"event":\#(event)}"#, fill: fill)
     }
 }

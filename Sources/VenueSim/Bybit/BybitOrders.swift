@@ -8,10 +8,11 @@ import GantryVenues
 // while server_time − recv_window ≤ timestamp < server_time + 1000; every answer HTTP 200 with
 // `{"retCode","retMsg","result","retExtInfo","time"}`, errors by code (10002 timing, 10003 key, 10004 signature,
 // 170xxx spot order errors); the private stream (`/v5/private`) authenticated with `op:auth` (HMAC of
-// "GET/realtime" + expires) and its `order` and `execution` topics.
+// "GET/realtime" + expires) and its `order` and `execution` topics; orders over the trade stream
+// (`/v5/trade`): BybitTradeStream.swift.
 //
 // Simplifications, stated: a market Buy by value (marketUnit quoteCoin, the spot default) buys what the value
-// buys at the asks without counting the fee; balances are kept per symbol's book; the private stream's order
+// buys at the asks without counting the fee; balances are the venue's one ledger; the private stream's order
 // objects use the REST field order with `category` first.
 
 /// An order as the Bybit venue reports it.
@@ -50,15 +51,30 @@ public struct BybitVenueState {
     /// Authenticated private connections: client → account, and the topics each subscribed ("order", "execution").
     var authenticated: [Int: Int] = [:]
     var topics: [Int: Set<String>] = [:]
+    /// Authenticated trade-stream (`/v5/trade`) connections: client → account, and the reqIds each has used.
+    var trade: [Int: Int] = [:]
+    var reqIds: [Int: Set<String>] = [:]
 }
 
 extension SimVenue {
-    /// An API key and secret for `account`, and what the account starts with in each book.
-    public func addBybitKey(apiKey: String, secret: String, account: Int, deposits: [(book: Int, base: Int64, quote: Int64)]) {
+    /// An API key and secret for `account`, and what the account starts with, by asset (decimal text).
+    public func addBybitKey(apiKey: String, secret: String, account: Int, deposits: [String: String] = [:]) throws(SimLedgerError) {
         precondition(account > 0, "account 0 is the market's")
+        try deposit(account: account, deposits)
         bybit.keys.append((apiKey, Array(secret.utf8), account))
-        for d in deposits { books[d.book].deposit(account: account, base: d.base, quote: d.quote) }
     }
+
+    /// What an order request came to: `retCode`, `retMsg` and the `result` object (JSON), which REST wraps in
+    /// its envelope and the trade stream in its own.
+    struct BybitAnswer {
+        var retCode: Int
+        var retMsg: String
+        var result: String
+    }
+
+    func bybitAnswer(_ code: Int, _ message: String, result: String = "{}") -> BybitAnswer { BybitAnswer(retCode: code, retMsg: message, result: result) }
+
+    func bybitEnvelope(_ a: BybitAnswer) -> SimHTTPResponse { bybitEnvelope(a.retCode, a.retMsg, result: a.result) }
 
     func bybitEnvelope(_ code: Int, _ message: String, result: String = "{}") -> SimHTTPResponse {
         var w = SimWriter(capacity: 256)
@@ -102,38 +118,38 @@ extension SimVenue {
             }
         }
         switch request.path {
-        case "/v5/order/create": return bybitPlace(entry.account, params)
-        case "/v5/order/cancel": return bybitCancel(entry.account, params)
+        case "/v5/order/create": return bybitEnvelope(bybitPlace(entry.account, params))
+        case "/v5/order/cancel": return bybitEnvelope(bybitCancel(entry.account, params))
         case "/v5/order/realtime": return bybitRealtime(entry.account, params)
         default: return bybitWallet(entry.account)
         }
     }
 
-    func bybitPlace(_ account: Int, _ p: [String: String]) -> SimHTTPResponse {
-        guard p["category"] == "spot" else { return bybitEnvelope(10001, "params error: the simulator trades category spot") }
+    func bybitPlace(_ account: Int, _ p: [String: String]) -> BybitAnswer {
+        guard p["category"] == "spot" else { return bybitAnswer(10001, "params error: the simulator trades category spot") }
         for name in ["symbol", "side", "orderType", "qty"] where (p[name] ?? "").isEmpty {
-            return bybitEnvelope(170105, "Parameter '\(name)' was empty.")
+            return bybitAnswer(170105, "Parameter '\(name)' was empty.")
         }
-        guard let i = book(p["symbol"]!) else { return bybitEnvelope(170121, "Invalid symbol.") }
-        guard let side: Side = p["side"] == "Buy" ? .buy : p["side"] == "Sell" ? .sell : nil else { return bybitEnvelope(170117, "Invalid side.") }
+        guard let i = book(p["symbol"]!) else { return bybitAnswer(170121, "Invalid symbol.") }
+        guard let side: Side = p["side"] == "Buy" ? .buy : p["side"] == "Sell" ? .sell : nil else { return bybitAnswer(170117, "Invalid side.") }
         guard let type: OrderType = p["orderType"] == "Limit" ? .limit : p["orderType"] == "Market" ? .market : nil else {
-            return bybitEnvelope(170116, "Invalid orderType.")
+            return bybitAnswer(170116, "Invalid orderType.")
         }
         let tif = type == .market ? "IOC" : p["timeInForce"] ?? "GTC"
-        guard ["GTC", "IOC", "FOK", "PostOnly"].contains(tif) else { return bybitEnvelope(170115, "Invalid timeInForce.") }
+        guard ["GTC", "IOC", "FOK", "PostOnly"].contains(tif) else { return bybitAnswer(170115, "Invalid timeInForce.") }
         let inst = books[i].instrument
         let linkId = p["orderLinkId"] ?? ""
         guard linkId.count <= 36, linkId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-            return bybitEnvelope(170130, "Data sent for paramter 'orderLinkId' is not valid.")
+            return bybitAnswer(170130, "Data sent for paramter 'orderLinkId' is not valid.")
         }
         if !linkId.isEmpty && bybit.orders.values.contains(where: { $0.account == account && $0.orderLinkId == linkId }) {
-            return bybitEnvelope(170141, "Duplicate clientOrderId")
+            return bybitAnswer(170141, "Duplicate clientOrderId")
         }
         var price: Int64 = 0
         if type == .limit {
-            guard let text = p["price"], !text.isEmpty else { return bybitEnvelope(170105, "Parameter 'price' was empty.") }
+            guard let text = p["price"], !text.isEmpty else { return bybitAnswer(170105, "Parameter 'price' was empty.") }
             guard let v = try? FixedPoint.parse(text, scale: inst.priceScale), v > 0, v % inst.tick == 0 else {
-                return bybitEnvelope(170134, "Order price decimal too long.")
+                return bybitAnswer(170134, "Order price decimal too long.")
             }
             price = v
         }
@@ -142,17 +158,17 @@ extension SimVenue {
         var qty: Int64
         if byValue {
             guard let value = try? FixedPoint.parse(p["qty"]!, scale: inst.priceScale + inst.quantityScale), value > 0 else {
-                return bybitEnvelope(170148, "Market order amount decimal too long")
+                return bybitAnswer(170148, "Market order amount decimal too long")
             }
             qty = baseFor(value: value, book: i)
-            guard qty > 0 else { return bybitEnvelope(170140, "Transaction amount lower than the minimum.") }
+            guard qty > 0 else { return bybitAnswer(170140, "Transaction amount lower than the minimum.") }
         } else {
             guard let v = try? FixedPoint.parse(p["qty"]!, scale: inst.quantityScale), v > 0, v % inst.lot == 0 else {
-                return bybitEnvelope(170137, "Order volume decimal too long")
+                return bybitAnswer(170137, "Order volume decimal too long")
             }
             qty = v
         }
-        if faults.take(.reject, elapsed: elapsed) { return bybitEnvelope(170130, "Data sent for paramter 'symbol' is not valid.") }
+        if faults.take(.reject, elapsed: elapsed) { return bybitAnswer(170130, "Data sent for paramter 'symbol' is not valid.") }
         var matchable = qty
         if tif == "IOC" && faults.take(.partialFill, elapsed: elapsed) { matchable = max(inst.lot, qty / 2 / inst.lot * inst.lot) }
         let now = venueMilliseconds
@@ -166,13 +182,13 @@ extension SimVenue {
             record.status = "Cancelled"
             bybit.orders[orderId] = record
             bybitOrderEvent(record)
-            return bybitEnvelope(0, "OK", result: #"{"orderId":"\#(orderId)","orderLinkId":"\#(linkId)"}"#)
+            return bybitAnswer(0, "OK", result: #"{"orderId":"\#(orderId)","orderLinkId":"\#(linkId)"}"#)
         }
         let engineTIF: TimeInForce = tif == "IOC" ? .ioc : tif == "FOK" ? .fok : .gtc
         let (result, changes) = books[i].submit(
             account: account, side: side, type: type, timeInForce: engineTIF, price: Price(raw: price), quantity: Quantity(raw: matchable))
         if case .rejected(let why) = result.order.status {
-            return why == .insufficientBalance ? bybitEnvelope(170131, "Balance insufficient") : bybitEnvelope(170130, "Data sent for paramter 'qty' is not valid.")
+            return why == .insufficientBalance ? bybitAnswer(170131, "Balance insufficient") : bybitAnswer(170130, "Data sent for paramter 'qty' is not valid.")
         }
         publish(book: i, changes: changes)
         publishTrades(book: i)
@@ -196,7 +212,7 @@ extension SimVenue {
         bybit.orders[orderId] = record
         bybit.byEngine[i, default: [:]][record.engineId] = orderId
         bybitOrderEvent(record)
-        return bybitEnvelope(0, "OK", result: #"{"orderId":"\#(orderId)","orderLinkId":"\#(linkId)"}"#)
+        return bybitAnswer(0, "OK", result: #"{"orderId":"\#(orderId)","orderLinkId":"\#(linkId)"}"#)
     }
 
     /// The base a market order for `value` (quote, at price + quantity scale) takes from the book, in whole lots:
@@ -235,19 +251,19 @@ extension SimVenue {
         for f in books[i].takeClientFills() { bybitMakerFilled(f, book: i) }
     }
 
-    func bybitCancel(_ account: Int, _ p: [String: String]) -> SimHTTPResponse {
-        guard p["category"] == "spot" else { return bybitEnvelope(10001, "params error: the simulator trades category spot") }
-        guard let symbol = p["symbol"], !symbol.isEmpty else { return bybitEnvelope(170105, "Parameter 'symbol' was empty.") }
+    func bybitCancel(_ account: Int, _ p: [String: String]) -> BybitAnswer {
+        guard p["category"] == "spot" else { return bybitAnswer(10001, "params error: the simulator trades category spot") }
+        guard let symbol = p["symbol"], !symbol.isEmpty else { return bybitAnswer(170105, "Parameter 'symbol' was empty.") }
         let found: BybitOrderRecord?
         if let id = p["orderId"], !id.isEmpty {
             found = bybit.orders[id]
         } else if let link = p["orderLinkId"], !link.isEmpty {
             found = bybit.orders.values.first { $0.account == account && $0.orderLinkId == link }
         } else {
-            return bybitEnvelope(10001, "params error: orderId or orderLinkId is required")
+            return bybitAnswer(10001, "params error: orderId or orderLinkId is required")
         }
         guard var r = found, r.account == account, books[r.book].instrument.symbol == symbol, r.isOpen else {
-            return bybitEnvelope(170213, "Order does not exist.")
+            return bybitAnswer(170213, "Order does not exist.")
         }
         let (_, changes) = books[r.book].cancel(r.engineId)
         publish(book: r.book, changes: changes)
@@ -255,7 +271,7 @@ extension SimVenue {
         r.updated = venueMilliseconds
         bybit.orders[r.orderId] = r
         bybitOrderEvent(r)
-        return bybitEnvelope(0, "OK", result: #"{"orderId":"\#(r.orderId)","orderLinkId":"\#(r.orderLinkId)"}"#)
+        return bybitAnswer(0, "OK", result: #"{"orderId":"\#(r.orderId)","orderLinkId":"\#(r.orderLinkId)"}"#)
     }
 
     func bybitRealtime(_ account: Int, _ p: [String: String]) -> SimHTTPResponse {
@@ -332,7 +348,7 @@ extension SimVenue {
     func bybitPrivateSend(account: Int, topic: String, _ data: String) {
         for (clientId, who) in bybit.authenticated where who == account && bybit.topics[clientId]?.contains(topic) == true {
             guard let client = clients.first(where: { $0.id == clientId && !$0.gone }) else { continue }
-            reply(client, #"{"id":"\#(uuid())","topic":"\#(topic)","creationTime":\#(venueMilliseconds),"data":[\#(data)]}"#)
+            privateSend(client, #"{"id":"\#(uuid())","topic":"\#(topic)","creationTime":\#(venueMilliseconds),"data":[\#(data)]}"#, fill: topic == "execution")
         }
     }
 

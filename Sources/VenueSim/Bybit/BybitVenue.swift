@@ -11,6 +11,7 @@ extension SimVenue {
 
     func bybitRequest(_ client: SimClient, _ text: [UInt8]) {
         let connection = "sim-bybit-\(client.id)"
+        if client.ws.requestTarget.hasPrefix("/v5/trade") { return bybitTradeRequest(client, text, connection: connection) }
         guard let object = try? JSONSerialization.jsonObject(with: Data(text)) as? [String: Any], let op = object["op"] as? String else {
             reply(client, #"{"success":false,"ret_msg":"Failed to decode incoming data","conn_id":"\#(connection)","op":""}"#)
             return

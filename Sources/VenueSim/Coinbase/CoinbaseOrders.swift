@@ -13,8 +13,8 @@ import GantryVenues
 // orders, then an update per change, every order field a string.
 //
 // Simplifications, stated: `quote_size` becomes a base size at once (what the amount takes from the book, or
-// buys at the limit price), the user channel is served on the market-data port, balances are kept per
-// product's book.
+// buys at the limit price), the user channel is served on the market-data port; balances are the venue's
+// one ledger, shared by its products.
 
 /// An order as the Coinbase venue reports it.
 struct CoinbaseOrderRecord {
@@ -50,11 +50,11 @@ public struct CoinbaseVenueState {
 }
 
 extension SimVenue {
-    /// A CDP API key (its name and public key) for `account`, and what the account starts with in each book.
-    public func addCoinbaseKey(name: String, publicKey: ES256Key, account: Int, deposits: [(book: Int, base: Int64, quote: Int64)]) {
+    /// A CDP API key (its name and public key) for `account`, and what the account starts with, by asset (decimal text).
+    public func addCoinbaseKey(name: String, publicKey: ES256Key, account: Int, deposits: [String: String] = [:]) throws(SimLedgerError) {
         precondition(account > 0, "account 0 is the market's")
+        try deposit(account: account, deposits)
         coinbase.keys.append((name, publicKey, account))
-        for d in deposits { books[d.book].deposit(account: account, base: d.base, quote: d.quote) }
     }
 
     /// The account whose key signed `jwt`, if its claims hold (`uri` must equal `uri` when given).
@@ -312,7 +312,7 @@ extension SimVenue {
             writer.reset()
             coinbaseEnvelope(client, channel: "user")
             writer.text(#"{"type":"update","orders":[\#(coinbaseUserOrderJSON(r))]}]}"#)
-            reply(client, writer.bytes)
+            privateSend(client, String(decoding: writer.bytes, as: UTF8.self), fill: r.fills > 0)
         }
     }
 }

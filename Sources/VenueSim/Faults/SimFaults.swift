@@ -30,6 +30,18 @@ public enum SimFaultKind: String, CaseIterable, Sendable, Codable {
     case http5xx = "http_5xx"
     /// The venue's clock runs `milliseconds` ahead (negative: behind).
     case clockSkew = "clock_skew"
+    /// A WebSocket order request (place or cancel) gets the venue's rate-limit answer and is not executed
+    /// (Binance 429 with -1015 and `retryAfter`, OKX sCode 50011, Bybit 10006, Kraken "EOrder:Rate limit
+    /// exceeded"), as when the connection's order rate is exceeded.
+    case rateLimit = "rate_limit"
+    /// A WebSocket order request is executed (matched, reported on the user streams) but its response is never
+    /// sent: the client must query to learn what happened.
+    case ackTimeout = "ack_timeout"
+    /// A user-stream report of a fill is sent twice (the same trade and execution ids).
+    case duplicateReport = "duplicate_report"
+    /// The user-stream reports of the next order (its acceptance, fills and balance changes) arrive `milliseconds`
+    /// late (300 when not given), after the order's response and anything sent meanwhile.
+    case lateFill = "late_fill"
 }
 
 /// One fault in a venue's script: from `start` (after the simulator started) for `duration` (zero: once, on the
@@ -98,13 +110,17 @@ public struct SimFaultState: Sendable {
 
     /// Whether a fault of `kind` hits this message, order or request: a pending one-shot (used up), or the
     /// `every`-th event in an active window.
-    public mutating func take(_ kind: SimFaultKind, elapsed: Nanos) -> Bool {
-        if isQuiet { return false }
+    public mutating func take(_ kind: SimFaultKind, elapsed: Nanos) -> Bool { hit(kind, elapsed: elapsed) != nil }
+
+    /// The fault of `kind` that hits this message, order or request, if one does (as `take`): the scripted fault,
+    /// or for a one-shot a fault with no `milliseconds`.
+    public mutating func hit(_ kind: SimFaultKind, elapsed: Nanos) -> SimFault? {
+        if isQuiet { return nil }
         if let n = pending[kind], n > 0 {
             pending[kind] = n - 1
             pendingTotal -= 1
             applied[kind, default: 0] += 1
-            return true
+            return SimFault(kind: kind, start: elapsed)
         }
         for i in script.indices where script[i].kind == kind {
             // A fault without a duration hits once: the first event at or after its start.
@@ -112,16 +128,16 @@ public struct SimFaultState: Sendable {
                 guard !fired[i], elapsed >= script[i].start else { continue }
                 fired[i] = true
                 applied[kind, default: 0] += 1
-                return true
+                return script[i]
             }
             guard script[i].covers(elapsed) else { continue }
             seen[i] += 1
             if seen[i] % script[i].every == 0 {
                 applied[kind, default: 0] += 1
-                return true
+                return script[i]
             }
         }
-        return false
+        return nil
     }
 
     /// The active window of a state-like fault (stale, latency, clock skew), if any.

@@ -135,37 +135,47 @@ extension SimVenue {
         for m in out { send(client, m) }
     }
 
-    /// Sends now, or later under a latency fault (keeping the order of messages).
-    func send(_ client: SimClient, _ message: [UInt8]) {
+    /// Sends now, or later under the venue's latency and a latency fault (keeping the order of messages).
+    /// `book`: a market-data message (counted in `stats.bookMessages`), else a reply or user-stream message.
+    func send(_ client: SimClient, _ message: [UInt8], book: Bool = true) {
         var late = latency
         if let spike = faults.active(.latency, elapsed: elapsed) {
             faults.count(.latency)
             late = late + .milliseconds(Int64(spike.milliseconds))
         }
         if late > .zero {
-            client.delayed.append((now + late, message))
+            client.delayed.append((now + late, message, book))
             return
         }
         if !client.delayed.isEmpty {
-            client.delayed.append((now, message))
+            client.delayed.append((now, message, book))
             return
         }
-        transmit(client, message)
+        transmit(client, message, book: book)
     }
 
-    func transmit(_ client: SimClient, _ message: [UInt8]) {
+    func transmit(_ client: SimClient, _ message: [UInt8], book: Bool = true) {
         client.send(message)
-        stats.bookMessages += 1
-        stats.bytes += message.count
+        if book {
+            stats.bookMessages += 1
+            stats.bytes += message.count
+        }
         recorder?(SimRecord(venue: name, client: client.id, received: false, time: now, bytes: message))
     }
 
     func sendDue(_ client: SimClient) -> Int {
         var n = 0
         while let first = client.delayed.first, first.due <= now {
-            transmit(client, first.bytes)
+            transmit(client, first.bytes, book: first.book)
             client.delayed.removeFirst()
             n += 1
+        }
+        if !client.late.isEmpty {
+            for m in client.late where m.due <= now {
+                transmit(client, m.bytes, book: false)
+                n += 1
+            }
+            client.late.removeAll { $0.due <= now }
         }
         return n
     }

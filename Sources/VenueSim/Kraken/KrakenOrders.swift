@@ -10,10 +10,11 @@ import GantryVenues
 // every answer is `{"error":[…],"result":{…}}` (EAPI:Invalid key / signature / nonce, EQuery:Unknown asset
 // pair, EGeneral:Invalid arguments:<field>, EOrder:Insufficient funds, EOrder:Unknown order); AddOrder,
 // CancelOrder, OpenOrders, QueryOrders, Balance, GetWebSocketsToken; `executions` with the token streams
-// `exec_type`/`order_status` changes of the account's orders.
+// `exec_type`/`order_status` changes of the account's orders. WebSocket v2 add_order and cancel_order:
+// KrakenWSOrders.swift.
 //
 // Not confirmed in Kraken's own pages (taken from client libraries): "EOrder:Post only order",
-// "EOrder:Unknown order", the OrderInfo fields. Balances are kept per pair's book.
+// "EOrder:Unknown order", the OrderInfo fields. Balances are the venue's one ledger, shared by its pairs.
 
 /// An order as the Kraken venue reports it.
 struct KrakenOrderRecord {
@@ -37,6 +38,12 @@ struct KrakenOrderRecord {
     var closed: Nanos = .zero
 }
 
+/// A Kraken error text ("EOrder:Insufficient funds"), as REST lists it in `error` and WebSocket v2 gives it.
+struct KrakenOrderError: Error {
+    var text: String
+    init(_ text: String) { self.text = text }
+}
+
 /// A Kraken venue's API keys (with their last nonce), orders, WebSocket tokens and `executions` subscribers.
 public struct KrakenVenueState {
     var keys: [(key: String, secret: [UInt8], account: Int)] = []
@@ -49,12 +56,12 @@ public struct KrakenVenueState {
 }
 
 extension SimVenue {
-    /// An API key and its base64 secret for `account`, and what the account starts with in each book.
-    public func addKrakenKey(apiKey: String, secret base64Secret: String, account: Int, deposits: [(book: Int, base: Int64, quote: Int64)]) {
+    /// An API key and its base64 secret for `account`, and what the account starts with, by asset (decimal text).
+    public func addKrakenKey(apiKey: String, secret base64Secret: String, account: Int, deposits: [String: String] = [:]) throws(SimLedgerError) {
         precondition(account > 0, "account 0 is the market's")
+        try deposit(account: account, deposits)
         let secret = Base64.decode(base64Secret) ?? Array(base64Secret.utf8)
         kraken.keys.append((apiKey, secret, account))
-        for d in deposits { books[d.book].deposit(account: account, base: d.base, quote: d.quote) }
     }
 
     /// Kraken's asset names in balances (XXBT, ZUSD, …).
@@ -110,8 +117,19 @@ extension SimVenue {
         guard nonce > kraken.lastNonce[key, default: 0] else { return krakenAnswer(errors: ["EAPI:Invalid nonce"]) }
         kraken.lastNonce[key] = nonce
         switch request.path.dropFirst(11) {
-        case "AddOrder": return krakenAdd(entry.account, p)
-        case "CancelOrder": return krakenCancel(entry.account, p)
+        case "AddOrder":
+            switch krakenAdd(entry.account, p) {
+            case .failure(let e): return krakenAnswer(errors: [e.text])
+            case .success(let r):
+                let inst = books[r.book].instrument
+                let descr = "\(r.side == .buy ? "buy" : "sell") \(FixedPoint.string(r.volume, scale: inst.quantityScale)) \(inst.symbol.replacingOccurrences(of: "/", with: "")) @ \(r.type == .limit ? "limit \(FixedPoint.string(r.price, scale: inst.priceScale))" : "market")"
+                return krakenAnswer(errors: [], result: #"{"descr":{"order":"\#(descr)"},"txid":["\#(r.txid)"]}"#)
+            }
+        case "CancelOrder":
+            switch krakenCancel(entry.account, p) {
+            case .failure(let e): return krakenAnswer(errors: [e.text])
+            case .success: return krakenAnswer(errors: [], result: #"{"count":1}"#)
+            }
         case "OpenOrders":
             let open = kraken.orders.values.filter { $0.account == entry.account && $0.status == "open" }.sorted { $0.opened < $1.opened }
             return krakenAnswer(errors: [], result: #"{"open":{\#(open.map { #""\#($0.txid)":\#(krakenOrderJSON($0))"# }.joined(separator: ","))}}"#)
@@ -128,49 +146,61 @@ extension SimVenue {
         }
     }
 
+    /// Kraken's `cl_ord_id` forms: a UUID (36 characters with hyphens, or its 32 hex digits alone) or free text of
+    /// at most 18 ASCII characters.
+    static func krakenClientIdValid(_ id: String) -> Bool {
+        let hex = id.filter { $0 != "-" }
+        if hex.count == 32 && hex.allSatisfy(\.isHexDigit) {
+            let groups = id.split(separator: "-", omittingEmptySubsequences: false).map(\.count)
+            if groups == [32] || groups == [8, 4, 4, 4, 12] { return true }
+        }
+        return (1...18).contains(id.count) && id.allSatisfy { $0.isASCII && !$0.isWhitespace && $0 != "\"" && $0 != "\\" }
+    }
+
     /// A new txid in Kraken's form, "OUF4EM-FRGI2-MQMWZD".
     func krakenTxid() -> String {
         let letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
         return "O" + randomText(5, from: letters) + "-" + randomText(5, from: letters) + "-" + randomText(6, from: letters)
     }
 
-    func krakenAdd(_ account: Int, _ p: [String: String]) -> SimHTTPResponse {
-        guard let pair = p["pair"], let i = krakenPair(pair) else { return krakenAnswer(errors: ["EQuery:Unknown asset pair"]) }
+    func krakenAdd(_ account: Int, _ p: [String: String]) -> Result<KrakenOrderRecord, KrakenOrderError> {
+        guard let pair = p["pair"], let i = krakenPair(pair) else { return .failure(KrakenOrderError("EQuery:Unknown asset pair")) }
         guard let side: Side = p["type"] == "buy" ? .buy : p["type"] == "sell" ? .sell : nil else {
-            return krakenAnswer(errors: ["EGeneral:Invalid arguments:type"])
+            return .failure(KrakenOrderError("EGeneral:Invalid arguments:type"))
         }
         guard let type: OrderType = p["ordertype"] == "limit" ? .limit : p["ordertype"] == "market" ? .market : nil else {
-            return krakenAnswer(errors: ["EGeneral:Invalid arguments:ordertype"])
+            return .failure(KrakenOrderError("EGeneral:Invalid arguments:ordertype"))
         }
         let inst = books[i].instrument
         guard let volume = p["volume"].flatMap({ try? FixedPoint.parse($0, scale: inst.quantityScale) }), volume > 0, volume % inst.lot == 0 else {
-            return krakenAnswer(errors: ["EGeneral:Invalid arguments:volume"])
+            return .failure(KrakenOrderError("EGeneral:Invalid arguments:volume"))
         }
         var price: Int64 = 0
         if type == .limit {
             guard let v = p["price"].flatMap({ try? FixedPoint.parse($0, scale: inst.priceScale) }), v > 0, v % inst.tick == 0 else {
-                return krakenAnswer(errors: ["EGeneral:Invalid arguments:price"])
+                return .failure(KrakenOrderError("EGeneral:Invalid arguments:price"))
             }
             price = v
         }
         let tif = p["timeinforce"] ?? "GTC"
-        guard tif == "GTC" || tif == "IOC" else { return krakenAnswer(errors: ["EGeneral:Invalid arguments:timeinforce"]) }
+        guard tif == "GTC" || tif == "IOC" else { return .failure(KrakenOrderError("EGeneral:Invalid arguments:timeinforce")) }
         let postOnly = (p["oflags"] ?? "").split(separator: ",").contains("post")
         let clOrdId = p["cl_ord_id"] ?? ""
+        guard clOrdId.isEmpty || Self.krakenClientIdValid(clOrdId) else { return .failure(KrakenOrderError("EGeneral:Invalid arguments:cl_ord_id")) }
         if !clOrdId.isEmpty && kraken.orders.values.contains(where: { $0.account == account && $0.clOrdId == clOrdId && $0.status == "open" }) {
-            return krakenAnswer(errors: ["EOrder:Duplicate order"])
+            return .failure(KrakenOrderError("EOrder:Duplicate order"))
         }
         if postOnly, type == .limit, let opposite = books[i].engine.best(side.opposite), side == .buy ? price >= opposite.raw : price <= opposite.raw {
-            return krakenAnswer(errors: ["EOrder:Post only order"])
+            return .failure(KrakenOrderError("EOrder:Post only order"))
         }
-        if faults.take(.reject, elapsed: elapsed) { return krakenAnswer(errors: ["EService:Market in cancel_only mode"]) }
+        if faults.take(.reject, elapsed: elapsed) { return .failure(KrakenOrderError("EService:Market in cancel_only mode")) }
         var matchable = volume
         if (tif == "IOC" || type == .market) && faults.take(.partialFill, elapsed: elapsed) { matchable = max(inst.lot, volume / 2 / inst.lot * inst.lot) }
         let (result, changes) = books[i].submit(
             account: account, side: side, type: type, timeInForce: tif == "IOC" || type == .market ? .ioc : .gtc, price: Price(raw: price),
             quantity: Quantity(raw: matchable))
         if case .rejected(let why) = result.order.status {
-            return krakenAnswer(errors: [why == .insufficientBalance ? "EOrder:Insufficient funds" : "EGeneral:Invalid arguments"])
+            return .failure(KrakenOrderError(why == .insufficientBalance ? "EOrder:Insufficient funds" : "EGeneral:Invalid arguments"))
         }
         publish(book: i, changes: changes)
         publishTrades(book: i)
@@ -198,9 +228,7 @@ extension SimVenue {
         }
         kraken.orders[record.txid] = record
         kraken.byEngine[i, default: [:]][record.engineId] = record.txid
-        let inst2 = books[i].instrument
-        let descr = "\(side == .buy ? "buy" : "sell") \(FixedPoint.string(volume, scale: inst2.quantityScale)) \(inst2.symbol.replacingOccurrences(of: "/", with: "")) @ \(type == .limit ? "limit \(FixedPoint.string(price, scale: inst2.priceScale))" : "market")"
-        return krakenAnswer(errors: [], result: #"{"descr":{"order":"\#(descr)"},"txid":["\#(record.txid)"]}"#)
+        return .success(record)
     }
 
     func krakenMakerFilled(_ f: SimFill, book i: Int) {
@@ -221,18 +249,18 @@ extension SimVenue {
         for f in books[i].takeClientFills() { krakenMakerFilled(f, book: i) }
     }
 
-    func krakenCancel(_ account: Int, _ p: [String: String]) -> SimHTTPResponse {
+    func krakenCancel(_ account: Int, _ p: [String: String]) -> Result<KrakenOrderRecord, KrakenOrderError> {
         let target = p["txid"] ?? p["cl_ord_id"] ?? ""
         guard var r = kraken.orders[target] ?? kraken.orders.values.first(where: { $0.clOrdId == target && !target.isEmpty }),
             r.account == account, r.status == "open"
-        else { return krakenAnswer(errors: ["EOrder:Unknown order"]) }
+        else { return .failure(KrakenOrderError("EOrder:Unknown order")) }
         let (_, changes) = books[r.book].cancel(r.engineId)
         publish(book: r.book, changes: changes)
         r.status = "canceled"
         r.closed = venueTime
         kraken.orders[r.txid] = r
         krakenExecution(r, exec: "canceled", fill: nil)
-        return krakenAnswer(errors: [], result: #"{"count":1}"#)
+        return .success(r)
     }
 
     func krakenBalances(_ account: Int) -> String {
@@ -273,7 +301,7 @@ extension SimVenue {
     func krakenExecution(_ r: KrakenOrderRecord, exec: String, fill: (SimFill, Int64, String)?) {
         for (clientId, account) in kraken.executions where account == r.account {
             guard let client = clients.first(where: { $0.id == clientId && !$0.gone }) else { continue }
-            reply(client, #"{"channel":"executions","type":"update","data":[\#(krakenExecutionJSON(r, exec: exec, fill: fill))]}"#)
+            privateSend(client, #"{"channel":"executions","type":"update","data":[\#(krakenExecutionJSON(r, exec: exec, fill: fill))]}"#, fill: fill != nil)
         }
     }
 

@@ -194,14 +194,22 @@ public final class SimulatedBook {
         fund()
     }
 
-    /// Keeps the market's and the noise traders' accounts able to trade (their balances drift).
+    /// Keeps the market's and the noise traders' accounts able to trade (their balances drift): each asset at
+    /// least 2^60 units of its ledger scale, topped up by 2^61.
     func fund() {
         for account in [Self.marketAccount, Self.noiseAccount] {
-            let base = engine.ledger.balance(account, .base).free
-            let quote = engine.ledger.balance(account, .quote).free
-            if base < Int64(1) << 56 { engine.deposit(account: account, base: Int64(1) << 58) }
-            if quote < Int64(1) << 60 { engine.deposit(account: account, quote: Int64(1) << 61) }
+            for h in [engine.base, engine.quote] where engine.ledger.balance(account, asset: h.index).free < Int64(1) << 60 {
+                engine.ledger.credit(account, SimLedger.Handle(index: h.index, factor: 1), Int64(1) << 61)
+            }
         }
+    }
+
+    /// Settles in `ledger` (its venue's, shared by the venue's books) from now on, the market's accounts funded
+    /// there. Traps if the book already holds orders (their locks are in the old ledger).
+    func settle(in ledger: SimLedger) {
+        precondition(engine.best(.buy) == nil && engine.best(.sell) == nil, "a book joins its venue's ledger before it opens")
+        engine.settle(in: ledger, baseAsset: instrument.baseAsset, quoteAsset: instrument.quoteAsset)
+        fund()
     }
 
     /// The trades since the last call, oldest first.

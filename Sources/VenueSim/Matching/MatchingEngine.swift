@@ -94,14 +94,23 @@ public struct SimSubmitResult: Sendable, Equatable {
 }
 
 /// One instrument's price-time-priority order book with matching, in fixed point throughout, and the balances
-/// it settles: base at the quantity scale, quote at the quote scale (price scale + quantity scale, so that a
-/// price × quantity is exact). A limit buy locks its quote (price × quantity + taker fee at most), a sell its
-/// base; fills move them, and the unfilled rest of an IOC, FOK or market order is released at once.
-public struct MatchingEngine: Sendable {
+/// it settles in its venue's `SimLedger`: amounts are computed at the book's scales, base at the quantity scale,
+/// quote at the quote scale (price scale + quantity scale, so that a price × quantity is exact), and the ledger
+/// rescales them exactly to each asset's scale. A limit buy locks its quote (price × quantity + taker fee at
+/// most), a sell its base; fills move them, and the unfilled rest of an IOC, FOK or market order is released at
+/// once. The ledger is shared with the venue's other books, so what one book locks the others cannot use.
+public struct MatchingEngine {
     public let priceScale: Int
     public let quantityScale: Int
     public var fees: FeeSchedule
-    public private(set) var ledger: Ledger
+    /// The balances the book settles (shared with the venue's other books once the venue attaches it).
+    public private(set) var ledger: SimLedger
+    /// The book's base and quote assets in the ledger.
+    public private(set) var base: SimLedger.Handle
+    public private(set) var quote: SimLedger.Handle
+
+    /// Which of the book's two assets.
+    public enum Leg: Sendable { case base, quote }
     /// Resting orders by price; each level is first in, first out.
     var bids: [Level] = []  // best (highest) first
     var asks: [Level] = []  // best (lowest) first
@@ -113,17 +122,42 @@ public struct MatchingEngine: Sendable {
         var orders: [SimOrder]
     }
 
-    public init(priceScale: Int, quantityScale: Int, fees: FeeSchedule, ledger: Ledger = Ledger()) {
+    /// An engine with a ledger of its own: two assets, base at the quantity scale and quote at the quote scale.
+    public init(priceScale: Int, quantityScale: Int, fees: FeeSchedule) {
+        let ledger = SimLedger()
+        ledger.add("BASE", scale: quantityScale)
+        ledger.add("QUOTE", scale: priceScale + quantityScale)
+        self.init(priceScale: priceScale, quantityScale: quantityScale, fees: fees, ledger: ledger, baseAsset: "BASE", quoteAsset: "QUOTE")
+    }
+
+    /// An engine settling in `ledger`, which must hold both assets at least at the book's scales.
+    public init(priceScale: Int, quantityScale: Int, fees: FeeSchedule, ledger: SimLedger, baseAsset: String, quoteAsset: String) {
         self.priceScale = priceScale
         self.quantityScale = quantityScale
         self.fees = fees
         self.ledger = ledger
+        base = ledger.handle(baseAsset, bookScale: quantityScale)
+        quote = ledger.handle(quoteAsset, bookScale: priceScale + quantityScale)
     }
 
+    /// Settles in another ledger from now on (a venue attaching its books). Only for an engine with no resting
+    /// orders of clients: what the old ledger held stays there.
+    mutating func settle(in ledger: SimLedger, baseAsset: String, quoteAsset: String) {
+        self.ledger = ledger
+        base = ledger.handle(baseAsset, bookScale: quantityScale)
+        quote = ledger.handle(quoteAsset, bookScale: priceScale + quantityScale)
+    }
+
+    /// The ledger handle of one of the book's assets.
+    public func handle(_ leg: Leg) -> SimLedger.Handle { leg == .base ? base : quote }
+
+    /// An account's balance of one of the book's assets, raw at the asset's ledger scale.
+    public func balance(_ account: Int, _ leg: Leg) -> SimLedger.Balance { ledger.balance(account, handle(leg)) }
+
     /// Credits an account (a deposit): base at the quantity scale, quote at the quote scale.
-    public mutating func deposit(account: Int, base: Int64 = 0, quote: Int64 = 0) {
-        ledger.credit(account, .base, base)
-        ledger.credit(account, .quote, quote)
+    public func deposit(account: Int, base: Int64 = 0, quote: Int64 = 0) {
+        ledger.credit(account, self.base, base)
+        ledger.credit(account, self.quote, quote)
     }
 
     /// Matches an order against the book, then rests a GTC limit's remainder; IOC and market remainders expire,
@@ -150,7 +184,7 @@ public struct MatchingEngine: Sendable {
             guard let cost = marketBuyCost(quantity) else { return reject(order, .insufficientBalance) }
             lock = cost + FeeSchedule.fee(cost, centiBasisPoints: fees.takerCentiBasisPoints)
         }
-        let asset: Ledger.Asset = side == .sell ? .base : .quote
+        let asset = side == .sell ? base : quote
         guard ledger.lock(account, asset, lock) else { return reject(order, .insufficientBalance) }
         order.locked = lock
         if timeInForce == .fok && available(side: side, limit: type == .limit ? price : nil) < quantity.raw {
@@ -198,7 +232,7 @@ public struct MatchingEngine: Sendable {
                 return nil
             }
             if var order = found {
-                ledger.unlock(order.account, side == .buy ? .quote : .base, order.locked)
+                ledger.unlock(order.account, side == .buy ? quote : base, order.locked)
                 order.locked = 0
                 order.status = .canceled
                 return order
@@ -219,7 +253,7 @@ public struct MatchingEngine: Sendable {
             return order
         }
         guard var order = found else { return nil }
-        ledger.unlock(order.account, side == .buy ? .quote : .base, order.locked)
+        ledger.unlock(order.account, side == .buy ? quote : base, order.locked)
         order.locked = 0
         order.status = .canceled
         return order
@@ -242,7 +276,7 @@ public struct MatchingEngine: Sendable {
             let notional = price.raw * remaining.raw
             need = notional + FeeSchedule.fee(notional, centiBasisPoints: buyLockRate) + 1
         }
-        let asset: Ledger.Asset = side == .sell ? .base : .quote
+        let asset = side == .sell ? base : quote
         if need > order.locked {
             guard ledger.lock(order.account, asset, need - order.locked) else { return false }
         } else if need < order.locked {
@@ -362,12 +396,13 @@ public struct MatchingEngine: Sendable {
         var seller = side == .buy ? maker : taker
         let buyerFee = side == .buy ? takerFee : makerFee
         let sellerFee = side == .buy ? makerFee : takerFee
-        ledger.spendLocked(buyer.account, .quote, notional + buyerFee)
+        ledger.spendLocked(buyer.account, quote, notional + buyerFee)
         buyer.locked -= notional + buyerFee
-        ledger.credit(buyer.account, .base, q)
-        ledger.spendLocked(seller.account, .base, q)
+        ledger.credit(buyer.account, base, q)
+        ledger.spendLocked(seller.account, base, q)
         seller.locked -= q
-        ledger.credit(seller.account, .quote, notional - sellerFee)
+        ledger.credit(seller.account, quote, notional - sellerFee)
+        ledger.collect(quote, fee: buyerFee + sellerFee)
         if side == .buy {
             taker = buyer
             maker = seller
@@ -377,7 +412,7 @@ public struct MatchingEngine: Sendable {
         }
         if maker.remaining.raw == 0 {
             // A filled maker's leftover lock (a buy that traded below what it locked for) goes back.
-            ledger.unlock(maker.account, maker.side == .buy ? .quote : .base, maker.locked)
+            ledger.unlock(maker.account, maker.side == .buy ? quote : base, maker.locked)
             maker.locked = 0
             maker.status = .filled
             withLevels(side.opposite) { levels in
@@ -423,67 +458,5 @@ public struct MatchingEngine: Sendable {
                 levels.insert(Level(price: order.price, orders: [order]), at: lo)
             }
         }
-    }
-}
-
-/// Accounts' balances of one instrument's base and quote assets: free and locked, fixed point.
-public struct Ledger: Sendable, Equatable {
-    public enum Asset: Sendable { case base, quote }
-
-    public struct Balance: Sendable, Equatable {
-        public var free: Int64 = 0
-        public var locked: Int64 = 0
-
-        public init(free: Int64 = 0, locked: Int64 = 0) {
-            self.free = free
-            self.locked = locked
-        }
-    }
-
-    /// Balances by account number (accounts are small integers: an array, not a hash table, on the matching path).
-    var base: [Balance] = []
-    var quote: [Balance] = []
-
-    public init() {}
-
-    public func balance(_ account: Int, _ asset: Asset) -> Balance {
-        let table = asset == .base ? base : quote
-        return account < table.count ? table[account] : Balance()
-    }
-
-    mutating func update(_ account: Int, _ asset: Asset, _ body: (inout Balance) -> Void) {
-        precondition(account >= 0 && account < 1 << 20, "account numbers are 0..<2^20")
-        if asset == .base {
-            if account >= base.count { base += Array(repeating: Balance(), count: account - base.count + 1) }
-            body(&base[account])
-        } else {
-            if account >= quote.count { quote += Array(repeating: Balance(), count: account - quote.count + 1) }
-            body(&quote[account])
-        }
-    }
-
-    mutating func credit(_ account: Int, _ asset: Asset, _ amount: Int64) { update(account, asset) { $0.free += amount } }
-
-    /// Moves `amount` from free to locked. - Returns: false (nothing moved) if free is short.
-    mutating func lock(_ account: Int, _ asset: Asset, _ amount: Int64) -> Bool {
-        guard balance(account, asset).free >= amount else { return false }
-        update(account, asset) {
-            $0.free -= amount
-            $0.locked += amount
-        }
-        return true
-    }
-
-    mutating func unlock(_ account: Int, _ asset: Asset, _ amount: Int64) {
-        precondition(amount >= 0 && balance(account, asset).locked >= amount, "unlocking more than is locked")
-        update(account, asset) {
-            $0.locked -= amount
-            $0.free += amount
-        }
-    }
-
-    mutating func spendLocked(_ account: Int, _ asset: Asset, _ amount: Int64) {
-        precondition(balance(account, asset).locked >= amount, "spending more than is locked")
-        update(account, asset) { $0.locked -= amount }
     }
 }

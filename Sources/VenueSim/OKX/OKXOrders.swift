@@ -9,10 +9,11 @@ import GantryVenues
 // timestamp ISO 8601 with milliseconds and at most 30 s off; authentication errors HTTP 401 with 50102…50113;
 // orders answered `{"code","msg","data":[{… "sCode","sMsg"}],"inTime","outTime"}` (code "1" and the order's
 // sCode when it fails); a post_only order that would take liquidity is accepted and canceled (cancelSource 31);
-// the private stream (`/ws/v5/private`) logs in with the signed `GET/users/self/verify` and pushes `orders`.
+// the private stream (`/ws/v5/private`) logs in with the signed `GET/users/self/verify` and pushes `orders`;
+// orders over that stream: OKXWSOrders.swift.
 //
 // Simplifications, stated: a market buy by quote (tgtCcy quote_ccy, the default) buys what the amount buys at
-// the asks without counting the fee; balances are kept per instrument's book.
+// the asks without counting the fee; balances are the venue's one ledger, shared by its instruments.
 
 /// An order as the OKX venue reports it.
 struct OKXOrderRecord {
@@ -55,11 +56,11 @@ public struct OKXVenueState {
 }
 
 extension SimVenue {
-    /// An API key, its secret and passphrase for `account`, and what the account starts with in each book.
-    public func addOKXKey(apiKey: String, secret: String, passphrase: String, account: Int, deposits: [(book: Int, base: Int64, quote: Int64)]) {
+    /// An API key, its secret and passphrase for `account`, and what the account starts with, by asset (decimal text).
+    public func addOKXKey(apiKey: String, secret: String, passphrase: String, account: Int, deposits: [String: String] = [:]) throws(SimLedgerError) {
         precondition(account > 0, "account 0 is the market's")
+        try deposit(account: account, deposits)
         okx.keys.append((apiKey, Array(secret.utf8), passphrase, account))
-        for d in deposits { books[d.book].deposit(account: account, base: d.base, quote: d.quote) }
     }
 
     /// Milliseconds since the epoch of "2020-12-08T09:08:57.715Z", nil if it is not that form.
@@ -124,8 +125,8 @@ extension SimVenue {
             for (k, v) in object { if let s = v as? String { p[k] = s } }
         }
         switch request.path {
-        case "/api/v5/trade/order" where request.method == "POST": return okxPlace(entry.account, p)
-        case "/api/v5/trade/cancel-order": return okxCancel(entry.account, p)
+        case "/api/v5/trade/order" where request.method == "POST": return okxRESTAnswer(okxPlace(entry.account, p))
+        case "/api/v5/trade/cancel-order": return okxRESTAnswer(okxCancel(entry.account, p))
         case "/api/v5/trade/order": return okxQuery(entry.account, p)
         case "/api/v5/trade/orders-pending":
             let open = okx.orders.values.filter { $0.account == entry.account && $0.isOpen && (p["instId"] == nil || books[$0.book].instrument.symbol == p["instId"]) }
@@ -135,20 +136,40 @@ extension SimVenue {
         }
     }
 
-    /// One order's answer: `{"code","msg","data":[{clOrdId, ordId, tag, ts, sCode, sMsg, subCode}],"inTime","outTime"}`.
-    func okxOrderAnswer(clOrdId: String, ordId: String, sCode: String, sMsg: String, cancel: Bool = false) -> SimHTTPResponse {
-        let us = venueMilliseconds * 1_000
-        let tag = cancel ? "" : #""tag":"","#
-        let sub = cancel ? "" : #","subCode":"""#
-        let ok = sCode == "0"
-        return SimHTTPResponse(
-            status: 200,
-            json: #"{"code":"\#(ok ? "0" : "1")","msg":"\#(ok ? "" : "Operation failed.")","data":[{"clOrdId":"\#(clOrdId)","ordId":"\#(ordId)",\#(tag)"ts":"\#(us / 1_000)","sCode":"\#(sCode)","sMsg":"\#(sMsg)"\#(sub)}],"inTime":"\#(us)","outTime":"\#(us)"}"#)
+    /// What a place or cancel request did to one order: the `data` item of OKX's REST and WebSocket answers.
+    struct OKXAck {
+        var clOrdId: String
+        var ordId: String
+        var sCode: String
+        var sMsg: String
+        var cancel: Bool
+        /// When the request was processed, venue milliseconds.
+        var ts: Int64
+
+        /// `{clOrdId, ordId, tag, ts, sCode, sMsg, subCode}` (a cancel's without tag and subCode).
+        var json: String {
+            let tag = cancel ? "" : #""tag":"","#
+            let sub = cancel ? "" : #","subCode":"""#
+            return #"{"clOrdId":"\#(clOrdId)","ordId":"\#(ordId)",\#(tag)"ts":"\#(ts)","sCode":"\#(sCode)","sMsg":"\#(sMsg)"\#(sub)}"#
+        }
     }
 
-    func okxPlace(_ account: Int, _ p: [String: String]) -> SimHTTPResponse {
+    func okxOrderAnswer(clOrdId: String, ordId: String, sCode: String, sMsg: String, cancel: Bool = false) -> OKXAck {
+        OKXAck(clOrdId: clOrdId, ordId: ordId, sCode: sCode, sMsg: sMsg, cancel: cancel, ts: venueMilliseconds)
+    }
+
+    /// The REST answer: `{"code","msg","data":[ack],"inTime","outTime"}`, code "1" when the order failed.
+    func okxRESTAnswer(_ a: OKXAck) -> SimHTTPResponse {
+        let us = venueMilliseconds * 1_000
+        let ok = a.sCode == "0"
+        return SimHTTPResponse(
+            status: 200,
+            json: #"{"code":"\#(ok ? "0" : "1")","msg":"\#(ok ? "" : "Operation failed.")","data":[\#(a.json)],"inTime":"\#(us)","outTime":"\#(us)"}"#)
+    }
+
+    func okxPlace(_ account: Int, _ p: [String: String]) -> OKXAck {
         let clOrdId = p["clOrdId"] ?? ""
-        func fail(_ code: String, _ msg: String) -> SimHTTPResponse { okxOrderAnswer(clOrdId: clOrdId, ordId: "", sCode: code, sMsg: msg) }
+        func fail(_ code: String, _ msg: String) -> OKXAck { okxOrderAnswer(clOrdId: clOrdId, ordId: "", sCode: code, sMsg: msg) }
         guard clOrdId.count <= 32, clOrdId.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return fail("51000", "Parameter clOrdId error") }
         guard let instId = p["instId"], let i = book(instId) else {
             return fail("51001", "Instrument ID, Instrument ID code or Spread ID doesn't exist.")
@@ -227,7 +248,7 @@ extension SimVenue {
         }
         okx.orders[ordId] = record
         okx.byEngine[i, default: [:]][record.engineId] = ordId
-        okxPush(record)
+        okxPush(record, fill: !result.fills.isEmpty)
         return okxOrderAnswer(clOrdId: clOrdId, ordId: ordId, sCode: "0", sMsg: "")
     }
 
@@ -240,7 +261,7 @@ extension SimVenue {
         r.state = r.accFill == r.sz ? "filled" : "partially_filled"
         r.updated = venueMilliseconds
         okx.orders[id] = r
-        okxPush(r)
+        okxPush(r, fill: true)
     }
 
     func okxMarketFills(book i: Int) {
@@ -257,7 +278,7 @@ extension SimVenue {
         return nil
     }
 
-    func okxCancel(_ account: Int, _ p: [String: String]) -> SimHTTPResponse {
+    func okxCancel(_ account: Int, _ p: [String: String]) -> OKXAck {
         guard p["ordId"] != nil || p["clOrdId"] != nil else {
             return okxOrderAnswer(clOrdId: "", ordId: "", sCode: "51407", sMsg: "Either order ID or client order ID is required.", cancel: true)
         }
@@ -334,13 +355,14 @@ extension SimVenue {
             okx.subscribed.insert(client.id)
             let id = (object["id"] as? String).map { #""id":"\#($0)","# } ?? ""
             reply(client, #"{\#(id)"event":"subscribe","arg":{"channel":"orders","instType":"\#(arg["instType"] as? String ?? "SPOT")"},"connId":"\#(connection)"}"#)
+        case "order", "cancel-order": okxWSOrder(client, op, object)
         default: return false
         }
         return true
     }
 
     /// An `orders` push to the account's logged-in subscribers.
-    func okxPush(_ r: OKXOrderRecord) {
+    func okxPush(_ r: OKXOrderRecord, fill: Bool = false) {
         for (clientId, account) in okx.loggedIn where account == r.account && okx.subscribed.contains(clientId) {
             guard let client = clients.first(where: { $0.id == clientId && !$0.gone }) else { continue }
             let inst = books[r.book].instrument
@@ -348,7 +370,7 @@ extension SimVenue {
             order.removeLast()
             let fillFee = r.lastFillSz > 0 ? "-" + FixedPoint.string(r.fee, scale: inst.priceScale + inst.quantityScale, trimTrailingZeros: true) : "0"
             order += #","fillFee":"\#(fillFee)","fillFeeCcy":"\#(inst.quoteAsset)","execType":"T","lastPx":"\#(FixedPoint.string(books[r.book].tradeStats.last, scale: inst.priceScale, trimTrailingZeros: true))","code":"0","msg":""}"#
-            reply(client, #"{"arg":{"channel":"orders","instType":"SPOT","instId":"\#(inst.symbol)","uid":"\#(r.account)"},"data":[\#(order)]}"#)
+            privateSend(client, #"{"arg":{"channel":"orders","instType":"SPOT","instId":"\#(inst.symbol)","uid":"\#(r.account)"},"data":[\#(order)]}"#, fill: fill)
         }
     }
 }

@@ -32,9 +32,16 @@ final class SimClient {
     /// Messages kept back by a reorder fault, each sent after the next message of the same channel.
     @exclusivity(unchecked)
     var held: [TopicKey: [UInt8]] = [:]
-    /// Messages delayed by a latency fault, with when they are due.
+    /// Messages delayed by a latency fault, with when they are due and whether they are market data.
     @exclusivity(unchecked)
-    var delayed: [(due: Nanos, bytes: [UInt8])] = []
+    var delayed: [(due: Nanos, bytes: [UInt8], book: Bool)] = []
+    /// User-stream messages a late-fill fault holds back, each sent when due (not in line with the others).
+    var late: [(due: Nanos, bytes: [UInt8])] = []
+    /// WebSocket order requests in the current rate window (fixed windows from the epoch of the venue's clock),
+    /// and orders placed on the connection in all.
+    var orderWindow: Int64 = -1
+    var ordersInWindow = 0
+    var ordersPlaced = 0
 
     init(ws: consuming WebSocketConnection, id: Int) {
         self.ws = ws

@@ -15,7 +15,7 @@ struct BinanceOrderDesk {
     init() throws {
         (sim, venue) = try testSimulator(.binance, symbols: ["BTCUSDT"])
         // 2 BTC and 300,000 USDT (quote at price scale + quantity scale = 10 decimals).
-        venue.addAccount(BinanceCredentials(apiKey: Self.key, secret: Self.secret, account: 1), deposits: [(0, 200_000_000, 300_000 * 10_000_000_000)])
+        try venue.addAccount(BinanceCredentials(apiKey: Self.key, secret: Self.secret, account: 1), deposits: ["BTC": "2", "USDT": "300000"])
     }
 
     var bestBid: Int64 { venue.books[0].engine.best(.buy)!.raw }

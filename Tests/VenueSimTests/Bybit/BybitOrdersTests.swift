@@ -15,7 +15,7 @@ struct BybitDesk {
     init() throws {
         (sim, venue) = try testSimulator(.bybit, symbols: ["BTCUSDT"], quantityScale: 6, restPort: 0)
         // 2 BTC and 300,000 USDT (quote at price scale + quantity scale = 8 decimals).
-        venue.addBybitKey(apiKey: Self.key, secret: Self.secret, account: 1, deposits: [(0, 2_000_000, 300_000 * 100_000_000)])
+        try venue.addBybitKey(apiKey: Self.key, secret: Self.secret, account: 1, deposits: ["BTC": "2", "USDT": "300000"])
     }
 
     var bestBid: Int64 { venue.books[0].engine.best(.buy)!.raw }

@@ -15,7 +15,7 @@ struct CoinbaseDesk {
     init() throws {
         (sim, venue) = try testSimulator(.coinbase, symbols: ["BTC-USD"], restPort: 0)
         // 2 BTC and 300,000 USD (quote at price scale + quantity scale = 10 decimals).
-        venue.addCoinbaseKey(name: Self.keyName, publicKey: try ES256Key(publicKeyPEM: key.publicKeyPEM), account: 1, deposits: [(0, 200_000_000, 300_000 * 10_000_000_000)])
+        try venue.addCoinbaseKey(name: Self.keyName, publicKey: try ES256Key(publicKeyPEM: key.publicKeyPEM), account: 1, deposits: ["BTC": "2", "USD": "300000"])
     }
 
     func jwt(_ uri: String?, key: ES256Key? = nil, now: Int64 = WallClock.now().raw / 1_000_000_000) throws -> String {

@@ -16,7 +16,7 @@ final class KrakenDesk {
     init() throws {
         (sim, venue) = try testSimulator(.kraken, symbols: ["BTC/USD"], priceScale: 1, restPort: 0)
         // 2 BTC and 300,000 USD (quote at price scale + quantity scale = 9 decimals).
-        venue.addKrakenKey(apiKey: Self.key, secret: Self.secret, account: 1, deposits: [(0, 200_000_000, 300_000 * 1_000_000_000)])
+        try venue.addKrakenKey(apiKey: Self.key, secret: Self.secret, account: 1, deposits: ["BTC": "2", "USD": "300000"])
     }
 
     var bestBid: Int64 { venue.books[0].engine.best(.buy)!.raw }
@@ -64,7 +64,7 @@ struct KrakenOrdersTests {
     func documentedSignature() throws {
         let (sim, venue) = try testSimulator(.kraken, symbols: ["BTC/USD"], priceScale: 1, restPort: 0)
         let secret = "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg=="
-        venue.addKrakenKey(apiKey: "docKey", secret: secret, account: 1, deposits: [])
+        try venue.addKrakenKey(apiKey: "docKey", secret: secret, account: 1)
         let body = "nonce=1616492376594&ordertype=limit&pair=XBTUSD&price=37500&type=buy&volume=1.25"
         let sign = "4/dpxb3iT4tp/ZCVEwSnEsLxx0bqyhLpdfOpc6fn7OR8+UClSV5n9E6aSS8MPtnRfp32bAb0nmbRn6H8ndwLUQ=="
         let headers = [("API-Key", "docKey"), ("API-Sign", sign), ("Content-Type", "application/x-www-form-urlencoded")]

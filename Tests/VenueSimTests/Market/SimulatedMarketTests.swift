@@ -164,7 +164,7 @@ struct SimulatedMarketTests {
             var lines: [String] = []
             sim.record { lines.append($0.line) }
             let key = ES256Key.generate()
-            venue.addCoinbaseKey(name: "k", publicKey: try ES256Key(publicKeyPEM: key.publicKeyPEM), account: 1, deposits: [(0, 100_000_000, 0)])
+            try venue.addCoinbaseKey(name: "k", publicKey: try ES256Key(publicKeyPEM: key.publicKeyPEM), account: 1, deposits: ["BTC": "1"])
             for _ in 0..<50 { sim.step() }
             let token = try CoinbaseJWT.make(keyName: "k", key: key, uri: "POST api.sim.test/api/v3/brokerage/orders", now: WallClock.now().raw / 1_000_000_000, nonce: [1])
             let r = rest(sim, port: venue.restPort!, "POST", "/api/v3/brokerage/orders", headers: [("Authorization", "Bearer \(token)")],
@@ -245,7 +245,7 @@ struct SimulatedMarketTests {
         chmod(file, 0o600)
         let fromFile = try SimConfiguration(toml: binance + account.replacingOccurrences(of: "SECRET", with: "secret_file = \"\(file)\""))
         let sim = try fromFile.makeSimulator(anyPorts: true)
-        #expect(sim.venues[0].books[0].engine.ledger.balance(1, .base).free == 2_000, "2 BTC at 3 decimals")
+        #expect(sim.venues[0].books[0].engine.balance(1, .base).free == 2_000, "2 BTC at 3 decimals")
         // A Coinbase account: the CDP key's name and its public half (not a secret).
         let pem = FileManager.default.temporaryDirectory.appendingPathComponent("sim-cdp-\(getpid()).pem").path
         _ = FileManager.default.createFile(atPath: pem, contents: Data(ES256Key.generate().publicKeyPEM.utf8))
@@ -254,7 +254,7 @@ struct SimulatedMarketTests {
             .replacingOccurrences(of: "BTC-USDT", with: "BTC-USD")
         let cdp = "\n[[venues.accounts]]\nkey_name = \"organizations/o/apiKeys/k\"\npublic_key_file = \"\(pem)\"\n[venues.accounts.deposits]\nUSD = \"100\"\n"
         let withKey = try SimConfiguration(toml: coinbase + cdp).makeSimulator(anyPorts: true)
-        #expect(withKey.venues[0].books[0].engine.ledger.balance(1, .quote).free == 100 * 10_000)
+        #expect(withKey.venues[0].books[0].engine.balance(1, .quote).free == 100 * 10_000)
         #expect(throws: SimConfigurationError.self) { try SimConfiguration(toml: coinbase + cdp.replacingOccurrences(of: pem, with: file)) }
         for (from, to, message) in cases {
             let bad = venue.replacingOccurrences(of: from, with: to)

@@ -6,7 +6,7 @@ import VenueSim
 struct MatchingEngineTests {
     // BTC/USDT-like: prices at 2 decimals, quantities at 4; quote at 6 decimals (2 + 4).
     func engine(maker: Int64 = 200, taker: Int64 = 1_000) -> MatchingEngine {
-        var e = MatchingEngine(
+        let e = MatchingEngine(
             priceScale: 2, quantityScale: 4, fees: FeeSchedule(makerCentiBasisPoints: maker, takerCentiBasisPoints: taker))
         for account in 1...4 { e.deposit(account: account, base: 100_0000, quote: 10_000_000_000_000) }
         return e
@@ -35,17 +35,17 @@ struct MatchingEngineTests {
     func immediateOrCancel() {
         var e = engine()
         _ = e.submit(account: 1, side: .sell, type: .limit, timeInForce: .gtc, price: p("100"), quantity: q("1"))
-        let before = e.ledger.balance(2, .quote)
+        let before = e.balance(2, .quote)
         let r = e.submit(account: 2, side: .buy, type: .limit, timeInForce: .ioc, price: p("100"), quantity: q("3"))
         #expect(r.order.status == .expired && r.order.filled == q("1") && r.fills.count == 1)
         #expect(e.depth(.buy).isEmpty && e.depth(.sell).isEmpty)
-        let after = e.ledger.balance(2, .quote)
+        let after = e.balance(2, .quote)
         // 1 × 100.00 = 100.000000 quote, taker fee 10 bp = 0.100000; nothing left locked.
         #expect(after.locked == 0)
         #expect(before.free - after.free == 100_000_000 + 100_000)
-        #expect(e.ledger.balance(2, .base).free == 101_0000)
+        #expect(e.balance(2, .base).free == 101_0000)
         // The maker got 100 less 2 bp.
-        #expect(e.ledger.balance(1, .quote).free == 10_000_000_000_000 + 100_000_000 - 20_000)
+        #expect(e.balance(1, .quote).free == 10_000_000_000_000 + 100_000_000 - 20_000)
     }
 
     @Test("FOK: fills whole or not at all")
@@ -54,7 +54,7 @@ struct MatchingEngineTests {
         _ = e.submit(account: 1, side: .sell, type: .limit, timeInForce: .gtc, price: p("100"), quantity: q("1"))
         let none = e.submit(account: 2, side: .buy, type: .limit, timeInForce: .fok, price: p("100"), quantity: q("2"))
         #expect(none.order.status == .expired && none.fills.isEmpty)
-        #expect(e.depth(.sell)[0].quantity == q("1") && e.ledger.balance(2, .quote).locked == 0)
+        #expect(e.depth(.sell)[0].quantity == q("1") && e.balance(2, .quote).locked == 0)
         let all = e.submit(account: 2, side: .buy, type: .limit, timeInForce: .fok, price: p("100"), quantity: q("1"))
         #expect(all.order.status == .filled)
     }
@@ -69,7 +69,7 @@ struct MatchingEngineTests {
         #expect(e.submit(account: 2, side: .buy, type: .market, timeInForce: .ioc, quantity: q("5")).order.status == .rejected(.insufficientBalance))
         _ = e.submit(account: 3, side: .buy, type: .limit, timeInForce: .gtc, price: p("99"), quantity: q("1"))
         let sell = e.submit(account: 4, side: .sell, type: .market, timeInForce: .ioc, quantity: q("3"))
-        #expect(sell.order.status == .expired && sell.order.filled == q("1") && e.ledger.balance(4, .base).locked == 0)
+        #expect(sell.order.status == .expired && sell.order.filled == q("1") && e.balance(4, .base).locked == 0)
     }
 
     @Test("balances are checked and locked; cancel releases them; bad orders are rejected")
@@ -79,9 +79,9 @@ struct MatchingEngineTests {
         #expect(e.submit(account: 9, side: .buy, type: .limit, timeInForce: .gtc, price: p("100"), quantity: q("1")).order.status
             == .rejected(.insufficientBalance))  // 100 + fee > 100
         let ok = e.submit(account: 9, side: .buy, type: .limit, timeInForce: .gtc, price: p("99"), quantity: q("1")).order
-        #expect(ok.status == .new && e.ledger.balance(9, .quote).locked > 0)
+        #expect(ok.status == .new && e.balance(9, .quote).locked > 0)
         let canceled = e.cancel(ok.id)
-        #expect(canceled?.status == .canceled && e.ledger.balance(9, .quote) == Ledger.Balance(free: 100_000_000, locked: 0))
+        #expect(canceled?.status == .canceled && e.balance(9, .quote) == SimLedger.Balance(free: 100_000_000, locked: 0))
         #expect(e.cancel(ok.id) == nil)
         #expect(e.submit(account: 9, side: .sell, type: .limit, timeInForce: .gtc, price: p("99"), quantity: q("1")).order.status
             == .rejected(.insufficientBalance))
@@ -105,7 +105,7 @@ struct MatchingEngineTests {
         }
         // 3 × 0.03 × 1 = 0.09 quote = 90,000 units; 10 bp = 90 units (each fill alone would round 30 → 30).
         #expect(makerFees == FeeSchedule.fee(90_000, centiBasisPoints: 1_000))
-        #expect(e.ledger.balance(1, .quote).locked == 0 && e.openOrders(account: 1).isEmpty && big.id > 0)
+        #expect(e.balance(1, .quote).locked == 0 && e.openOrders(account: 1).isEmpty && big.id > 0)
     }
 
     @Test("a random order flow conserves every asset (fees counted), never crosses the book, never overdraws")
@@ -119,8 +119,8 @@ struct MatchingEngineTests {
         func totals() -> (base: Int64, quote: Int64) {
             var b: Int64 = 0, q: Int64 = 0
             for a in 1...4 {
-                b += e.ledger.balance(a, .base).free + e.ledger.balance(a, .base).locked
-                q += e.ledger.balance(a, .quote).free + e.ledger.balance(a, .quote).locked
+                b += e.balance(a, .base).free + e.balance(a, .base).locked
+                q += e.balance(a, .quote).free + e.balance(a, .quote).locked
             }
             return (b, q)
         }
@@ -146,14 +146,14 @@ struct MatchingEngineTests {
         #expect(end.base == start.base)
         #expect(end.quote + fees == start.quote)
         for a in 1...4 {
-            for asset in [Ledger.Asset.base, .quote] {
-                let b = e.ledger.balance(a, asset)
+            for asset in [MatchingEngine.Leg.base, .quote] {
+                let b = e.balance(a, asset)
                 #expect(b.free >= 0 && b.locked >= 0)
             }
             // What is locked is what the account's resting orders hold.
             let open = e.openOrders(account: a)
-            #expect(e.ledger.balance(a, .quote).locked == open.filter { $0.side == .buy }.reduce(0) { $0 + $1.locked })
-            #expect(e.ledger.balance(a, .base).locked == open.filter { $0.side == .sell }.reduce(0) { $0 + $1.remaining.raw })
+            #expect(e.balance(a, .quote).locked == open.filter { $0.side == .buy }.reduce(0) { $0 + $1.locked })
+            #expect(e.balance(a, .base).locked == open.filter { $0.side == .sell }.reduce(0) { $0 + $1.remaining.raw })
         }
     }
 }

@@ -16,7 +16,7 @@ struct OKXDesk {
     init() throws {
         (sim, venue) = try testSimulator(.okx, symbols: ["BTC-USDT"], priceScale: 1, restPort: 0)
         // 2 BTC and 300,000 USDT (quote at price scale + quantity scale = 9 decimals).
-        venue.addOKXKey(apiKey: Self.key, secret: Self.secret, passphrase: Self.passphrase, account: 1, deposits: [(0, 200_000_000, 300_000 * 1_000_000_000)])
+        try venue.addOKXKey(apiKey: Self.key, secret: Self.secret, passphrase: Self.passphrase, account: 1, deposits: ["BTC": "2", "USDT": "300000"])
     }
 
     var bestBid: Int64 { venue.books[0].engine.best(.buy)!.raw }

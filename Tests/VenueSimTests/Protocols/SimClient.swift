@@ -2,6 +2,7 @@ import Foundation
 import GantryTestSupport
 import GantryCore
 import GantryNet
+import Testing
 import VenueSim
 
 /// A WebSocket client of a simulated venue for protocol tests: sends text, keeps every text message received.
@@ -115,3 +116,22 @@ func shape(_ text: String) -> [String] {
 
 /// The first line of a recording (`RecordedVenueData`).
 func recordedLine(_ path: String) throws -> String { try RecordedVenueData.lines(path).first ?? "" }
+
+/// The order refusals every venue's WebSocket order API shares, in one rate window: a reject fault, a rate-limit
+/// fault, then the connection's own rate (`wsOrderLimit` 2: the third order); none of them executed.
+/// - Parameters:
+///   - place: Places an IOC buy with the given client id; returns the venue's error (code or text).
+///   - reject, rateLimited: The venue's answers for a rejected and a rate-limited order.
+///   - base: What account 1 holds of the base asset (unchanged throughout).
+func expectOrderRefusals(_ venue: SimVenue, place: (String) -> String?, reject: String, rateLimited: String, base: String) {
+    let held = venue.ledger.balance(1, base)
+    venue.wsOrderWindow = .seconds(3_600)  // one window for the whole sequence (windows are aligned to the clock)
+    venue.faults.inject(.reject)
+    #expect(place("g0000000000000002") == reject)
+    venue.faults.inject(.rateLimit)
+    #expect(place("g0000000000000003") == rateLimited)
+    venue.wsOrderLimit = 2
+    #expect(place("g0000000000000004") == rateLimited, "the third order in the window")
+    #expect(venue.ledger.balance(1, base) == held, "nothing was executed")
+    venue.wsOrderLimit = 0
+}
