@@ -157,7 +157,7 @@ public struct RiskEngine: ~Copyable {
             return veto(intent, .implausiblePrice, deviation, configuration.plausibilityCentiBasisPoints, now)
         }
         let limitPrice = listing.pairPrice(intent.price)
-        let band = Int64(Int128(abs(limitPrice - mid)) * 1_000_000 / Int128(mid))
+        let band = abs(Exact.centiBasisPoints(limitPrice, from: mid))
         guard band <= configuration.priceBandCentiBasisPoints else { return veto(intent, .priceBand, band, configuration.priceBandCentiBasisPoints, now) }
         // Size.
         var quantity = intent.quantity.raw
@@ -182,7 +182,7 @@ public struct RiskEngine: ~Copyable {
                 orderCents = ledger.cents(Int128(limitPrice) * Int128(listing.pairQuantity(Quantity(raw: quantity))), pair: pair)
             }
             let scaledPair = listing.pairQuantity(Quantity(raw: quantity))
-            let signalLimit = Int64(Int128(limit.capitalCents) * Int128(limit.signalCapitalCentiBasisPoints) / 1_000_000)
+            let signalLimit = Exact.mulDiv(limit.capitalCents, limit.signalCapitalCentiBasisPoints, 1_000_000)
             let signalUsed = signals.used(intent.signalId) + orderCents
             guard signalUsed <= signalLimit else { return veto(intent, .signalCapitalLimit, signalUsed, signalLimit, now) }
             let projected = abs(ledger.projected(k, pair, adding: scaledPair, side: intent.side))
@@ -244,7 +244,7 @@ public struct RiskEngine: ~Copyable {
         let n = midScratch.count
         guard n > 0 else { return nil }
         let median = n % 2 == 1 ? midScratch[n / 2] : (midScratch[n / 2 - 1] + midScratch[n / 2]) / 2
-        return Int64(Int128(abs(mid - median)) * 1_000_000 / Int128(median))
+        return abs(Exact.centiBasisPoints(mid, from: median))
     }
 
     /// The base asset's net position across strategies and pairs after the order, if past its limit.

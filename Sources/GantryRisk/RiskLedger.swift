@@ -115,7 +115,7 @@ public struct RiskLedger: Sendable {
     }
 
     /// Pair notional (pair scale) in cents, rounded toward zero.
-    public func cents(_ notional: Int128, pair: PairId) -> Int64 { Int64(notional / unitsPerCent[Int(pair.raw)]) }
+    public func cents(_ notional: Int128, pair: PairId) -> Int64 { Int64(Exact.divide(notional, unitsPerCent[Int(pair.raw)])) }
     /// Cents in pair notional units.
     public func notional(cents: Int64, pair: PairId) -> Int128 { Int128(cents) * unitsPerCent[Int(pair.raw)] }
 
@@ -129,9 +129,10 @@ public struct RiskLedger: Sendable {
     func requirement(_ listing: Listing, side: Side, price: Int64, quantity: Int64, feeCentiBasisPoints: Int64) -> Int128 {
         if side == .sell { return Int128(listing.pairQuantity(Quantity(raw: quantity))) * baseFactor[Int(listing.pair.raw)] }
         let notional = Int128(listing.pairPrice(Price(raw: price))) * Int128(listing.pairQuantity(Quantity(raw: quantity)))
+        // With the fee, rounded up: ⌈notional × (10⁶ + fee) / 10⁶⌉.
         let withFee = notional * (1_000_000 + Int128(feeCentiBasisPoints))
-        let (q, r) = withFee.quotientAndRemainder(dividingBy: 1_000_000)
-        return (q + (r > 0 ? 1 : 0)) * quoteFactor[Int(listing.instrument.raw)]
+        let q = Exact.divide(withFee + 999_999, 1_000_000)
+        return q * quoteFactor[Int(listing.instrument.raw)]
     }
 
     /// Reserves what an approved order needs and records it as open.

@@ -25,39 +25,48 @@ struct RateWindow: Sendable {
     }
 }
 
-/// The notional already approved for recent signals (cents), newest first by a short search: a signal's intents
-/// come together, so the one asked for is almost always among the last few.
+/// The notional already approved for recent signals (cents): a small hash table (4 slots probed per signal id),
+/// where a new signal takes an empty slot or the least recently used of its four. A signal's intents come
+/// together, so only a signal idle through thousands of others could lose its count. Storage fixed at init.
 struct SignalTable: Sendable {
     var ids: [UInt64]
     var cents: [Int64]
-    var next = 0
+    var used: [UInt64]
+    var tick: UInt64 = 0
+    let mask: Int
 
-    init(capacity: Int = 256) {
+    init(capacity: Int = 4_096) {
+        precondition(capacity > 4 && capacity & (capacity - 1) == 0, "a power of two")
         ids = Array(repeating: 0, count: capacity)
         cents = Array(repeating: 0, count: capacity)
+        used = Array(repeating: 0, count: capacity)
+        mask = capacity - 1
     }
 
+    @inline(__always) func home(_ signal: UInt64) -> Int { Int(truncatingIfNeeded: (signal &* 0x9E37_79B9_7F4A_7C15) >> 52) & mask }
+
     func used(_ signal: UInt64) -> Int64 {
-        var k = next
-        for _ in 0..<ids.count {
-            k = k == 0 ? ids.count - 1 : k - 1
-            if ids[k] == signal { return cents[k] }
-        }
+        let h = home(signal)
+        for k in 0..<4 where ids[(h + k) & mask] == signal && used[(h + k) & mask] != 0 { return cents[(h + k) & mask] }
         return 0
     }
 
     mutating func add(_ signal: UInt64, _ amount: Int64) {
-        var k = next
-        for _ in 0..<ids.count {
-            k = k == 0 ? ids.count - 1 : k - 1
-            if ids[k] == signal {
-                cents[k] += amount
+        tick += 1
+        let h = home(signal)
+        var victim = h
+        for k in 0..<4 {
+            let i = (h + k) & mask
+            if used[i] != 0 && ids[i] == signal {
+                cents[i] += amount
+                used[i] = tick
                 return
             }
+            if used[i] < used[victim] { victim = i }
         }
-        ids[next] = signal
-        cents[next] = amount
-        next = next + 1 == ids.count ? 0 : next + 1
+        ids[victim] = signal
+        cents[victim] = amount
+        used[victim] = tick
     }
 }
 
