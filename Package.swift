@@ -72,7 +72,8 @@ let package = Package(
         .target(
             name: "GantryEngine",
             dependencies: [
-                "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryBook", "GantryVenues",
+                "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryBook", "GantryVenues", "GantryStrategy", "GantryRisk",
+                "GantryExecution", "GantryLog",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),

@@ -9,8 +9,11 @@ public enum StrategySpec<Custom: Strategy> {
     case custom(Custom)
 }
 
+extension StrategySpec: Sendable where Custom: Sendable {}
+extension StrategyHost.Entry: Sendable where Custom: Sendable {}
+
 /// A strategy type for hosts that run only the built-ins.
-public struct NoCustomStrategy: Strategy {
+public struct NoCustomStrategy: Strategy, Sendable {
     public var pairs: [PairId] { [] }
     public mutating func onMarket(_ instrument: InstrumentId, market: borrowing BookMirror, _ ctx: inout StrategyContext) {}
 }
