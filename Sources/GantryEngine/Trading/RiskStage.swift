@@ -1,0 +1,185 @@
+import GantryCore
+import GantryLoop
+import GantryRing
+import GantryRisk
+import Logging
+
+/// What the risk stage did.
+public struct RiskStats: Sendable, Equatable {
+    public var intents = 0
+    public var approved = 0
+    public var vetoed = 0
+    /// Vetoes by reason (`RiskReason.rawValue`).
+    public var vetoesByReason: [Int] = Array(repeating: 0, count: RiskReason.allCases.count)
+    /// Orders risk made itself (hard stops, flattening after a kill).
+    public var ownOrders = 0
+    public var reports = 0
+    /// Reports of orders risk never approved (journaled and alerted).
+    public var unknownReports = 0
+    public var alerts = 0
+}
+
+/// The risk stage: the one owner of limits, positions, balances and halts. It reads the intents ring (from the
+/// signal stage), market events and order reports, and publishes approved orders on the ring that only
+/// order-send reads, and every decision on the decisions ring (journal, paper trader, metrics). A kill —
+/// from control or from its own trigger — stops every new intent and flattens every position through orders of
+/// its own, in the flatten lane, until all are flat.
+public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
+    public var engine: RiskEngine
+    var intents: RingConsumer<OrderIntent>
+    var market: RingConsumer<MarketEvent>
+    var reports: RingConsumer<OrderReport>
+    var control: RingConsumer<ControlEvent>?
+    var orders: RingProducer<ApprovedOrder>
+    var decisions: RingProducer<RiskDecision>?
+    /// Where risk raises the kill switch for the other stages (its own trigger).
+    var raise: RingProducer<ControlEvent>?
+    let clock: Clock
+    let timerInterval: Nanos
+    var nextTimer: Nanos = .zero
+    /// When the kill switch fired, and whether every position has been flattened since.
+    public private(set) var killedAt: Nanos? = nil
+    public private(set) var flatAt: Nanos? = nil
+    public private(set) var stats = RiskStats()
+    var controlSequence: UInt64 = 0
+    /// The verdicts of one poll (capacity kept: no allocation per intent).
+    var scratch: [RiskVerdict] = []
+    let logger = Logger(label: "gantry.risk")
+    /// Called for each action (alerts, halts, stops) on the stage's thread, after it is logged.
+    public var onAction: ((RiskAction) -> Void)? = nil
+
+    public init(
+        engine: consuming RiskEngine, intents: consuming RingConsumer<OrderIntent>, market: consuming RingConsumer<MarketEvent>,
+        reports: consuming RingConsumer<OrderReport>, control: consuming RingConsumer<ControlEvent>?, orders: consuming RingProducer<ApprovedOrder>,
+        decisions: consuming RingProducer<RiskDecision>?, raise: consuming RingProducer<ControlEvent>?, clock: Clock,
+        timerInterval: Nanos = .milliseconds(100)
+    ) {
+        self.engine = engine
+        self.intents = intents
+        self.market = market
+        self.reports = reports
+        self.control = control
+        self.orders = orders
+        self.decisions = decisions
+        self.raise = raise
+        self.clock = clock
+        self.timerInterval = timerInterval
+        scratch.reserveCapacity(64)
+    }
+
+    public mutating func poll() -> Int {
+        var work = 0
+        let now = clock.now()
+        if control != nil {
+            while let c = control!.tryConsume() {
+                work += 1
+                apply(c, now: now)
+            }
+        }
+        work += market.poll(upTo: 256) { batch in
+            for e in batch { engine.onMarket(e, now: now) }
+        }
+        work += reports.poll(upTo: 256) { batch in
+            for r in batch {
+                stats.reports += 1
+                if !engine.apply(r) { stats.unknownReports += 1 }
+            }
+        }
+        var decided: [RiskVerdict] = []
+        swap(&decided, &scratch)
+        work += intents.poll(upTo: 64) { batch in
+            for intent in batch { decided.append(engine.check(intent, now: now)) }
+        }
+        for verdict in decided { publish(verdict) }
+        decided.removeAll(keepingCapacity: true)
+        swap(&decided, &scratch)
+        if now >= nextTimer {
+            nextTimer = now + timerInterval
+            engine.onTimer(now: now)
+            if killedAt != nil { flattenAll(now: now) }
+        }
+        drainActions(now: now)
+        return work
+    }
+
+    mutating func apply(_ c: ControlEvent, now: Nanos) {
+        switch c.command {
+        case .killSwitch:
+            kill(now: now, raiseOthers: false)
+        case .pauseTrading: engine.paused = true
+        case .resumeTrading:
+            engine.paused = false
+        default: break
+        }
+    }
+
+    /// Fires the kill switch: nothing new passes, every position is flattened.
+    public mutating func kill(now: Nanos, raiseOthers: Bool) {
+        guard killedAt == nil else { return }
+        engine.kill()
+        killedAt = now
+        flatAt = nil
+        logger.critical("kill switch: new intents stopped, flattening every position")
+        if raiseOthers, raise != nil {
+            controlSequence += 1
+            var wait = SpinThenYield()
+            raise!.publish(ControlEvent(command: .killSwitch, reason: UInt64(RiskReason.killSwitch.rawValue), issuedTime: now, sequence: controlSequence), waiting: &wait)
+        }
+        flattenAll(now: now)
+    }
+
+    /// An order for each strategy's position in each pair not already covered by pending flattening orders.
+    mutating func flattenAll(now: Nanos) {
+        var open = false
+        for k in 0..<engine.configuration.strategies.count {
+            for pair in engine.mirror.universe.pairs {
+                let pos = engine.ledger.positions[k][Int(pair.id.raw)]
+                if pos.quantity != 0 || pos.pendingBuy != 0 || pos.pendingSell != 0 { open = true }
+                if let verdict = engine.flatten(strategy: StrategyId(raw: UInt16(k + 1)), pair: pair.id, now: now) {
+                    stats.ownOrders += 1
+                    publish(verdict)
+                }
+            }
+        }
+        if !open && flatAt == nil { flatAt = now }
+    }
+
+    mutating func publish(_ verdict: RiskVerdict) {
+        stats.intents += 1
+        var wait = SpinThenYield()
+        switch verdict {
+        case .approved(let order):
+            stats.approved += 1
+            orders.publish(order, waiting: &wait)
+        case .vetoed(let d):
+            stats.vetoed += 1
+            stats.vetoesByReason[Int(d.reason.rawValue)] += 1
+        }
+        if decisions != nil { decisions!.publish(verdict.decision, waiting: &wait) }
+    }
+
+    mutating func drainActions(now: Nanos) {
+        var acts: [RiskAction] = []
+        var own: [ApprovedOrder] = []
+        engine.takeActions({ acts.append($0) }, orders: { own.append($0) })
+        for o in own {
+            stats.ownOrders += 1
+            publish(.approved(o))
+        }
+        for a in acts {
+            stats.alerts += 1
+            switch a {
+            case .kill(let fall):
+                logger.critical("kill trigger: portfolio down past the limit within the window", metadata: ["drawdownCentiBp": "\(fall)"])
+                killedAt = nil
+                kill(now: now, raiseOthers: true)
+            case .dailyLossHalt(let loss): logger.error("daily loss limit: new positions halted", metadata: ["lossCents": "\(loss)"])
+            case .implausiblePrice(let venue, let pair, let dev):
+                logger.warning("implausible price: a venue strays from the others (data fault), vetoed", metadata: ["venue": "\(venue.raw)", "pair": "\(pair.raw)", "deviationCentiBp": "\(dev)"])
+            case .drawdownScaling(let s, let dd): logger.warning("strategy drawdown past its limit: sizes scaled down", metadata: ["strategy": "\(s.raw)", "drawdownCentiBp": "\(dd)"])
+            case .hardStop(let s, let pair, let loss): logger.warning("hard stop crossed: flattening", metadata: ["strategy": "\(s.raw)", "pair": "\(pair.raw)", "lossCents": "\(loss)"])
+            }
+            onAction?(a)
+        }
+    }
+}
