@@ -5,7 +5,7 @@ DEMO_SECONDS ?= 10
 # x86-64-v2; GANTRY_CPU=portable (or unset, as for a package depending on Gantry) adds no -march.
 export GANTRY_CPU ?= host
 
-.PHONY: all deps peers build test demo demo-synthetic bench bench-ci bench-net bench-ingest bench-decode bench-sim perf-report fuzz clean
+.PHONY: all deps peers build test example demo demo-synthetic bench bench-ci bench-net bench-ingest bench-decode bench-sim perf-report fuzz clean
 
 all: build
 
@@ -24,6 +24,12 @@ build: deps
 test: deps peers
 	$(SWIFT) build --product gantry
 	$(SWIFT) test
+	@$(MAKE) --no-print-directory example
+
+# The external strategy package (Examples/): built against Gantry's library products as a dependency would be,
+# without the project's CPU opt-in (no unsafe flags), tested and run.
+example:
+	cd Examples/ImbalanceStrategy && env -u GANTRY_CPU $(SWIFT) test && env -u GANTRY_CPU $(SWIFT) run imbalance-replay
 
 # Gantry's feeds against the five simulated venues (separate processes, real sockets), with scripted faults.
 demo: build
