@@ -20,6 +20,8 @@ public struct VenueFeedRunner: ~Copyable {
     public let venue: VenueConfiguration
     public let runner: Runner
     public var events: RingConsumer<MarketEvent>
+    /// The events' ring: consumer 0 is `events`; the others (`consumers` > 1) are for the caller to take.
+    public let ring: Ring<MarketEvent>
     public let connections: Ring<ConnectionEvent>
     public let report: FeedReport
 
@@ -29,12 +31,13 @@ public struct VenueFeedRunner: ~Copyable {
     ///   - sim: Connect to the simulator's endpoints instead of the venue's.
     ///   - cpu, mode: Where the runner runs and how it waits.
     ///   - tls: The client context for wss:// and https:// (verification on); made from the system store if nil.
+    ///   - consumers: Readers of the events' ring (the first is `events`).
     ///   - recordTo: A file to record everything the stage takes in, for replay (`gantry record`).
     /// - Throws: `RingError`, `RunnerError`, `TLSError`, or `ConfigurationError` if `--sim` is asked for a venue
     ///   without simulator endpoints.
     public init(
         venue: VenueConfiguration, registry: InstrumentRegistry, sim: Bool, cpu: Int?, mode: RunnerMode, tls: TLSContext? = nil,
-        ringCapacity: Int = 1 << 16, recordTo: String? = nil
+        ringCapacity: Int = 1 << 16, consumers: Int = 1, recordTo: String? = nil
     ) throws {
         let recorder = try recordTo.map { path throws(RecordingError) in try IngestRecorder(path: path) }
         guard let venueId = registry.venue(named: venue.name) else {
@@ -54,7 +57,7 @@ public struct VenueFeedRunner: ~Copyable {
         let instruments = registry.instruments.filter { $0.venue == venueId }.map {
             FeedInstrument(symbol: $0.symbol, instrument: $0.id, priceScale: $0.priceScale, quantityScale: $0.quantityScale)
         }
-        let ring = try Ring<MarketEvent>.broadcast(capacity: ringCapacity, consumers: 1)
+        let ring = try Ring<MarketEvent>.broadcast(capacity: ringCapacity, consumers: consumers)
         let consumer = try ring.takeConsumer(0)
         let connections = try Ring<ConnectionEvent>.spsc(capacity: 1_024)
         let producer = Handoff(try ring.takeProducer())
@@ -103,6 +106,7 @@ public struct VenueFeedRunner: ~Copyable {
         }
         self.runner = runner
         self.events = consumer
+        self.ring = ring
         self.connections = connections
         self.report = report
         self.venue = venue

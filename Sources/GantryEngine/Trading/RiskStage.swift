@@ -27,7 +27,7 @@ public struct RiskStats: Sendable, Equatable {
 public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
     public var engine: RiskEngine
     var intents: RingConsumer<OrderIntent>
-    var market: RingConsumer<MarketEvent>
+    var market: MarketFanIn
     var reports: RingConsumer<OrderReport>
     var control: RingConsumer<ControlEvent>?
     var orders: RingProducer<ApprovedOrder>
@@ -49,7 +49,7 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
     public var onAction: ((RiskAction) -> Void)? = nil
 
     public init(
-        engine: consuming RiskEngine, intents: consuming RingConsumer<OrderIntent>, market: consuming RingConsumer<MarketEvent>,
+        engine: consuming RiskEngine, intents: consuming RingConsumer<OrderIntent>, market: consuming MarketFanIn,
         reports: consuming RingConsumer<OrderReport>, control: consuming RingConsumer<ControlEvent>?, orders: consuming RingProducer<ApprovedOrder>,
         decisions: consuming RingProducer<RiskDecision>?, raise: consuming RingProducer<ControlEvent>?, clock: Clock,
         timerInterval: Nanos = .milliseconds(100)

@@ -25,7 +25,7 @@ public struct SignalStats: Sendable, Equatable {
 public struct SignalStage<Custom: Strategy, Clock: NanoClock>: Stage, ~Copyable {
     public var host: StrategyHost<Custom>
     var router: SmartOrderRouter
-    var market: RingConsumer<MarketEvent>
+    var market: MarketFanIn
     var reports: RingConsumer<OrderReport>
     var control: RingConsumer<ControlEvent>?
     var intents: RingProducer<OrderIntent>
@@ -40,7 +40,7 @@ public struct SignalStage<Custom: Strategy, Clock: NanoClock>: Stage, ~Copyable 
     let capacity: [Int64]
 
     public init(
-        host: consuming StrategyHost<Custom>, router: SmartOrderRouter, market: consuming RingConsumer<MarketEvent>,
+        host: consuming StrategyHost<Custom>, router: SmartOrderRouter, market: consuming MarketFanIn,
         reports: consuming RingConsumer<OrderReport>, control: consuming RingConsumer<ControlEvent>?, intents: consuming RingProducer<OrderIntent>,
         clock: Clock, takerFees: [Int64], maximumBookAge: Nanos
     ) {

@@ -1,0 +1,38 @@
+import GantryCore
+import GantryRing
+
+/// One reader of several venues' event rings (each venue's feed runner publishes on its own ring): a stage that
+/// needs every venue's market data polls them in turn. Holds its consumers in one allocation made at init.
+public struct MarketFanIn: ~Copyable {
+    let consumers: UnsafeMutablePointer<RingConsumer<MarketEvent>>
+    public let count: Int
+
+    /// - Parameter consumers: Each takes its ring's consumer; called `count` times, with 0, 1, ….
+    public init(count: Int, _ take: (Int) throws -> RingConsumer<MarketEvent>) rethrows {
+        self.count = count
+        consumers = .allocate(capacity: max(count, 1))
+        var made = 0
+        do {
+            for k in 0..<count {
+                (consumers + k).initialize(to: try take(k))
+                made += 1
+            }
+        } catch {
+            consumers.deinitialize(count: made)
+            consumers.deallocate()
+            throw error
+        }
+    }
+
+    deinit {
+        consumers.deinitialize(count: count)
+        consumers.deallocate()
+    }
+
+    /// Hands each ring's ready events to `body`, up to `maxCount` per ring. - Returns: events handed over.
+    public mutating func poll(upTo maxCount: Int, _ body: (UnsafeBufferPointer<MarketEvent>) -> Void) -> Int {
+        var n = 0
+        for k in 0..<count { n += consumers[k].poll(upTo: maxCount, body) }
+        return n
+    }
+}
