@@ -91,3 +91,37 @@ public enum HTTPRequestBytes {
         w.bytes(body)
     }
 }
+
+/// A REST request's target (path and query) and body, written into the scratch area one after the other so
+/// that a venue's signature can cover them (in its order) before the request is written.
+///
+/// ```
+///   scratch  [ target: path?query ][ body ]
+/// ```
+struct RESTParts {
+    var targetEnd = 0
+
+    /// Starts a target: the scratch area is reset.
+    init(_ buffer: inout OrderRequestBuffer) {
+        buffer.begin()
+    }
+
+    /// Marks the end of the target; what follows in the scratch area is the body.
+    mutating func endTarget(_ buffer: borrowing OrderRequestBuffer) { targetEnd = buffer.scratch.count }
+
+    func target(_ buffer: borrowing OrderRequestBuffer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: buffer.scratch.written[0..<targetEnd])
+    }
+
+    func body(_ buffer: borrowing OrderRequestBuffer) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: buffer.scratch.written[targetEnd...])
+    }
+}
+
+extension ByteWriter {
+    /// A writer over caller memory on the stack (a timestamp or nonce text written once and used twice).
+    @inlinable
+    static func over(_ raw: UnsafeMutableRawBufferPointer) -> ByteWriter {
+        ByteWriter(base: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), capacity: raw.count)
+    }
+}

@@ -1,0 +1,173 @@
+import GantryCore
+
+// OKX's answers and order updates. Facts from www.okx.com/docs-v5/en:
+// - "WS / Place order" and "WS / Cancel order" responses: `{"id","op","data":[{clOrdId, ordId, tag, ts, sCode,
+//   sMsg}],"code","msg","inTime","outTime"}`; `code` "0" when every order succeeded, "1" when the order failed
+//   (its `sCode` and `sMsg` say why), another code (and empty data) when the request itself failed;
+// - login: `{"event":"login","code":"0","msg":"","connId"}`, failures `{"event":"error","code","msg"}`;
+// - REST: `{"code","msg","data":[…]}`, the same items for place and cancel, order objects for queries;
+// - "Order channel" (`orders`): `{"arg":{…},"data":[{instId, ordId, clOrdId, side, px, sz, state, accFillSz,
+//   fillPx, fillSz, tradeId, fillTime, fillFee, fillFeeCcy, fee, feeCcy, execType, uTime, …}]}`; states `live`,
+//   `partially_filled`, `filled`, `canceled`, `mmp_canceled`; `execType` T (taker) or M (maker); a fee is negative
+//   when charged and positive for a rebate, in `fillFeeCcy`.
+
+extension OKXOrderEntry {
+    public func decodeReply(_ message: UnsafeRawBufferPointer, _ context: ReplyContext) throws(DecodeError) -> OrderReply {
+        var c = JSONCursor(message)
+        var id: UInt64 = 0
+        var code: Int64 = 0
+        var msg: UnsafeRawBufferPointer? = nil
+        var op: UnsafeRawBufferPointer? = nil
+        var event: UnsafeRawBufferPointer? = nil
+        var items = 0
+        var first: (OrderFields, sCode: Int64, sMsg: UnsafeRawBufferPointer?, ordId: UnsafeRawBufferPointer?)? = nil
+        try c.object { key, _, s throws(DecodeError) in
+            if key.equals("id") {
+                if let t = try s.scalarText(), !t.isEmpty { id = try JSONCursor.unsigned(t, "id") }
+            } else if key.equals("op") {
+                op = try s.scalarText()
+            } else if key.equals("event") {
+                event = try s.scalarText()
+            } else if key.equals("code") {
+                code = try s.integerText("code")
+            } else if key.equals("msg") {
+                msg = try s.scalarText()
+            } else if key.equals("data") {
+                try s.array { s throws(DecodeError) in
+                    items += 1
+                    if items == 1 { first = try Self.item(&s) } else { try s.skipValue() }
+                }
+            } else {
+                try s.skipValue()
+            }
+        }
+        try c.expectEnd()
+        var kind: OrderRequestKind? = nil
+        var httpStatus = 0
+        var clientOrderId: ClientOrderId? = nil
+        if case .rest(let request, let status) = context {
+            kind = request.kind
+            httpStatus = status
+            clientOrderId = request.clientOrderId.raw == 0 ? nil : request.clientOrderId
+        } else if let op {
+            kind = op.equals("order") ? .place : op.equals("cancel-order") ? .cancel : nil
+        }
+        if let event {
+            if event.equals("login") && code == 0 { return .done(requestId: 0, kind: .login, count: 0) }
+            if event.equals("error") { return .rejected(VenueOrderError(requestId: id, clientOrderId: nil, code: code, message: msg)) }
+            return .other
+        }
+        if let (f, sCode, sMsg, ordId) = first {
+            let cid = f.clientOrderId.flatMap(ClientOrderIdText.parse) ?? clientOrderId
+            if sCode != 0 || (code != 0 && code != 1 && httpStatus == 0) {
+                return .rejected(VenueOrderError(requestId: id, clientOrderId: cid, code: sCode != 0 ? sCode : code, httpStatus: httpStatus, message: sCode != 0 ? sMsg : msg))
+            }
+            if kind == .openOrders { return .done(requestId: id, kind: kind, count: items) }
+            guard let ordId, !ordId.isEmpty else { return .rejected(VenueOrderError(requestId: id, clientOrderId: cid, code: code, httpStatus: httpStatus, message: msg)) }
+            var fields = f
+            fields.venueOrderId = ordId
+            let k = kind ?? .place
+            // A place or cancel answer says only that the venue took it; a query returns the order itself.
+            if fields.status == nil { fields.status = k == .cancel ? .pendingCancel : .new }
+            let report: OrderReport
+            if fields.symbol != nil {
+                report = try fields.update(venue: venue, instruments: instruments).report
+            } else {
+                report = OrderReport(
+                    status: fields.status!, side: .none, venue: venue, instrument: .none, clientOrderId: cid ?? ClientOrderId(raw: 0),
+                    venueOrderId: OrderFields.orderIdHash(ordId), price: .zero, lastQuantity: .zero, cumulativeQuantity: .zero, fee: 0,
+                    isTaker: false, eventTime: fields.eventTime)
+            }
+            return .accepted(OrderAck(requestId: id, kind: k, report: report, venueOrderId: InlineText(truncating: ordId)))
+        }
+        if code != 0 || httpStatus >= 400 {
+            return .rejected(VenueOrderError(requestId: id, clientOrderId: clientOrderId, code: code, httpStatus: httpStatus, message: msg))
+        }
+        return .done(requestId: id, kind: kind, count: items)
+    }
+
+    /// One item of `data`: an order (query, channel) or a place/cancel result (sCode, sMsg).
+    static func item(_ s: inout JSONCursor) throws(DecodeError) -> (OrderFields, sCode: Int64, sMsg: UnsafeRawBufferPointer?, ordId: UnsafeRawBufferPointer?) {
+        var f = OrderFields()
+        var sCode: Int64 = 0
+        var sMsg: UnsafeRawBufferPointer? = nil
+        var ordId: UnsafeRawBufferPointer? = nil
+        try s.object { key, _, s throws(DecodeError) in
+            if key.equals("instId") {
+                f.symbol = try s.scalarText()
+            } else if key.equals("ordId") {
+                ordId = try s.scalarText()
+            } else if key.equals("clOrdId") {
+                f.clientOrderId = try s.scalarText()
+            } else if key.equals("side") {
+                f.side = try s.scalarText().map { $0.equals("buy") ? .buy : $0.equals("sell") ? .sell : .none } ?? .none
+            } else if key.equals("px") {
+                f.price = try s.scalarText()
+            } else if key.equals("state") {
+                f.status = try s.scalarText().map(Self.status)
+            } else if key.equals("accFillSz") {
+                f.cumulativeQuantity = try s.scalarText()
+            } else if key.equals("fillPx") {
+                f.lastPrice = try s.scalarText()
+            } else if key.equals("fillSz") {
+                f.lastQuantity = try s.scalarText()
+            } else if key.equals("tradeId") {
+                if let t = try s.scalarText(), !t.isEmpty { f.tradeId = OrderFields.orderIdHash(t) }
+            } else if key.equals("fillFee") {
+                f.fee = try s.scalarText()
+                f.feeNegated = true
+            } else if key.equals("fillFeeCcy") {
+                f.feeAsset = try s.scalarText()
+            } else if key.equals("execType") {
+                f.isTaker = !(try s.scalarText()?.equals("M") ?? false)
+            } else if key.equals("uTime") || key.equals("ts") {
+                f.eventTime = try s.millisecondsText("uTime")
+            } else if key.equals("sCode") {
+                sCode = try s.integerText("sCode")
+            } else if key.equals("sMsg") {
+                sMsg = try s.scalarText()
+            } else {
+                try s.skipValue()
+            }
+        }
+        return (f, sCode, sMsg, ordId)
+    }
+
+    public func decodeUserStream(_ message: UnsafeRawBufferPointer, _ update: (OrderUpdate) -> Void) throws(DecodeError) -> Int {
+        var c = JSONCursor(message)
+        var count = 0
+        var isOrders = false
+        var dataStart = -1
+        try c.object { key, _, s throws(DecodeError) in
+            if key.equals("arg") {
+                try s.object { k, _, s throws(DecodeError) in
+                    if k.equals("channel") { isOrders = try s.scalarText()?.equals("orders") ?? false } else { try s.skipValue() }
+                }
+            } else if key.equals("data") {
+                dataStart = s.offset
+                try s.skipValue()
+            } else {
+                try s.skipValue()
+            }
+        }
+        try c.expectEnd()
+        guard isOrders, dataStart >= 0 else { return 0 }
+        var d = JSONCursor(message, at: dataStart)
+        try d.array { s throws(DecodeError) in
+            var (f, _, _, ordId) = try Self.item(&s)
+            f.venueOrderId = ordId
+            update(try f.update(venue: venue, instruments: instruments))
+            count += 1
+        }
+        return count
+    }
+
+    /// OKX's `state` as an `OrderStatus`.
+    static func status(_ text: UnsafeRawBufferPointer) -> OrderStatus {
+        if text.equals("live") { return .new }
+        if text.equals("partially_filled") { return .partiallyFilled }
+        if text.equals("filled") { return .filled }
+        if text.equals("canceled") || text.equals("mmp_canceled") { return .canceled }
+        return .rejected
+    }
+}
