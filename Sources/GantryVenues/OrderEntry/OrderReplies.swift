@@ -89,9 +89,9 @@ public struct OrderUpdate: Sendable, BitwiseCopyable {
     public var feeAsset: FeeAsset
     /// The fee in the asset charged (see `FeeAsset`).
     public var nativeFee: Int64
-    /// True where the venue reports only cumulative figures (Coinbase's user channel): `report.lastQuantity` and
-    /// `report.fee` are then the order's totals so far, and the last fill is the difference from the previous
-    /// update of the order.
+    /// True where the venue reports only cumulative figures (Coinbase's user channel): `report.lastQuantity` is
+    /// then 0, `report.price` the average fill price and `report.fee` the order's fees so far; the last fill is
+    /// the difference of `cumulativeQuantity` and `fee` from the previous update of the order.
     public var cumulativeOnly: Bool
 
     @inlinable
