@@ -50,7 +50,7 @@ public struct BinanceOrderEntry: OrderEntryCodec, Sendable {
         let style = begin(&buffer, method: "order.place", rest: "POST /api/v3/order")
         // Sorted by name: apiKey, newClientOrderId, newOrderRespType, price, quantity, recvWindow, side, symbol,
         // timeInForce, timestamp, type.
-        buffer.param("apiKey", style, first: true) { $0.text(apiKey) }
+        apiKeyParam(&buffer, style)
         buffer.param("newClientOrderId", style) { $0.clientOrderId(o.clientOrderId) }
         buffer.param("newOrderRespType", style) { $0.text(responseType) }
         if o.orderType == .limit { buffer.param("price", style) { $0.decimal(o.price.raw, scale: i.priceScale) } }
@@ -107,10 +107,16 @@ public struct BinanceOrderEntry: OrderEntryCodec, Sendable {
         return .json
     }
 
+    /// `apiKey` among the WebSocket API's params; REST takes the key in its header only (an unknown parameter is
+    /// refused there, -1104).
+    func apiKeyParam(_ buffer: inout OrderRequestBuffer, _ style: ParamStyle) {
+        if case .json = style { buffer.param("apiKey", style) { $0.text(apiKey) } }
+    }
+
     /// `apiKey`, what sorts between it and `recvWindow` (`middle`), `recvWindow`, then `symbol` and `timestamp`
     /// around `afterWindow`: the sorted tail every request without an order shares.
     func auth(_ buffer: inout OrderRequestBuffer, _ style: ParamStyle, now: Nanos, symbol: InlineText? = nil, middle: (inout OrderRequestBuffer) -> Void) {
-        buffer.param("apiKey", style, first: true) { $0.text(apiKey) }
+        apiKeyParam(&buffer, style)
         middle(&buffer)
         buffer.param("recvWindow", style, quoted: false) { $0.unsigned(receiveWindow) }
         if let symbol { buffer.param("symbol", style) { $0.text(symbol) } }

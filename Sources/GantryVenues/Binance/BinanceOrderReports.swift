@@ -75,10 +75,10 @@ extension BinanceOrderEntry {
         return found ? reply : .other
     }
 
-    /// An `id` sent as a number or as a string of digits.
+    /// An `id` sent as a number or a string of digits; 0 for another id (not one of ours: ours are numbers).
     static func requestId(_ s: inout JSONCursor) throws(DecodeError) -> UInt64 {
-        guard let text = try s.scalarText(), !text.isEmpty else { return 0 }
-        return try JSONCursor.unsigned(text, "id")
+        guard let text = try s.scalarText() else { return 0 }
+        return OrderFields.requestId(text)
     }
 
     /// `{"code":…,"msg":…}`.

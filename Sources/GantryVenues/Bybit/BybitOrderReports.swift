@@ -41,7 +41,7 @@ extension BybitOrderEntry {
         }
         try c.object { key, next, s throws(DecodeError) in
             if key.equals("reqId") {
-                if let t = try s.scalarText(), !t.isEmpty { id = try JSONCursor.unsigned(t, "reqId") }
+                id = try s.scalarText().map(OrderFields.requestId) ?? 0
             } else if key.equals("retCode") {
                 code = try s.integerText("retCode")
             } else if key.equals("retMsg") {

@@ -160,10 +160,31 @@ public struct KrakenOrderEntry: OrderEntryCodec, Sendable {
         let nonceEnd = buffer.scratch.count
         fields(&buffer.scratch)
         let body = buffer.scratch.written
-        // SHA-256(nonce + POST data), then HMAC-SHA512(path + that digest).
+        HTTPRequestBytes.start(&buffer.request, method: "POST")
+        buffer.request.text(path)
+        HTTPRequestBytes.finishRequestLine(&buffer.request, host: restHost)
+        HTTPRequestBytes.header(&buffer.request, "API-Key")
+        buffer.request.text(apiKey)
+        HTTPRequestBytes.endHeader(&buffer.request)
+        HTTPRequestBytes.header(&buffer.request, "API-Sign")
+        Self.apiSign(
+            key, path: UnsafeRawBufferPointer(start: path.utf8Start, count: path.utf8CodeUnitCount),
+            nonce: UnsafeRawBufferPointer(rebasing: body[nonceStart..<nonceEnd]), postData: body, into: &buffer.request)
+        HTTPRequestBytes.endHeader(&buffer.request)
+        buffer.request.text("Content-Type: application/x-www-form-urlencoded\r\n")
+        HTTPRequestBytes.body(&buffer.request, buffer.scratch.written)
+        try buffer.finish()
+        return EncodedRequest(transport: .rest, kind: kind, requestId: 0, clientOrderId: id)
+    }
+
+    /// Writes Kraken's `API-Sign`: base64 HMAC-SHA512 under `key` of `path` followed by SHA-256(`nonce` +
+    /// `postData`) (guides/spot-rest-auth).
+    public static func apiSign(
+        _ key: HMACSHA512Key, path: UnsafeRawBufferPointer, nonce: UnsafeRawBufferPointer, postData: UnsafeRawBufferPointer, into w: inout ByteWriter
+    ) {
         var inner = SHA2Hasher<SHA256>()
-        inner.update(UnsafeRawBufferPointer(rebasing: body[nonceStart..<nonceEnd]))
-        inner.update(body)
+        inner.update(nonce)
+        inner.update(postData)
         var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         var signature: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &digest) { d in
@@ -173,18 +194,6 @@ public struct KrakenOrderEntry: OrderEntryCodec, Sendable {
             mac.update(UnsafeRawBufferPointer(d))
             withUnsafeMutableBytes(of: &signature) { mac.finish(into: $0.baseAddress!) }
         }
-        HTTPRequestBytes.start(&buffer.request, method: "POST")
-        buffer.request.text(path)
-        HTTPRequestBytes.finishRequestLine(&buffer.request, host: restHost)
-        HTTPRequestBytes.header(&buffer.request, "API-Key")
-        buffer.request.text(apiKey)
-        HTTPRequestBytes.endHeader(&buffer.request)
-        HTTPRequestBytes.header(&buffer.request, "API-Sign")
-        withUnsafeBytes(of: signature) { buffer.request.base64($0) }
-        HTTPRequestBytes.endHeader(&buffer.request)
-        buffer.request.text("Content-Type: application/x-www-form-urlencoded\r\n")
-        HTTPRequestBytes.body(&buffer.request, buffer.scratch.written)
-        try buffer.finish()
-        return EncodedRequest(transport: .rest, kind: kind, requestId: 0, clientOrderId: id)
+        withUnsafeBytes(of: signature) { w.base64($0) }
     }
 }

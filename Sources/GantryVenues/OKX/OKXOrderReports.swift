@@ -23,7 +23,7 @@ extension OKXOrderEntry {
         var first: (OrderFields, sCode: Int64, sMsg: UnsafeRawBufferPointer?, ordId: UnsafeRawBufferPointer?)? = nil
         try c.object { key, _, s throws(DecodeError) in
             if key.equals("id") {
-                if let t = try s.scalarText(), !t.isEmpty { id = try JSONCursor.unsigned(t, "id") }
+                id = try s.scalarText().map(OrderFields.requestId) ?? 0
             } else if key.equals("op") {
                 op = try s.scalarText()
             } else if key.equals("event") {

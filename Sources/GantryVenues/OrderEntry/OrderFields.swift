@@ -100,6 +100,20 @@ struct OrderFields {
         return text.isEmpty ? 0 : value
     }
 
+    /// A request id echoed by a venue: ours are decimal numbers; any other text (not ours) is 0.
+    static func requestId(_ text: UnsafeRawBufferPointer) -> UInt64 {
+        var value: UInt64 = 0
+        for b in text {
+            let d = b &- 0x30
+            guard d < 10 else { return 0 }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (sum, o2) = m.addingReportingOverflow(UInt64(d))
+            if o1 || o2 { return 0 }
+            value = sum
+        }
+        return value
+    }
+
     /// FNV-1a, 64 bits.
     static func textHash(_ text: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -14,14 +14,13 @@ enum ParamStyle {
 }
 
 extension OrderRequestBuffer {
-    /// Writes one parameter; `first` leaves out the separator before it.
+    /// Writes one parameter (after a separator, unless it is the first).
     /// - Parameters:
     ///   - quoted: JSON strings are quoted; numbers (timestamps, windows) are not.
     ///   - value: Writes the value's text (called once per destination).
     @inlinable
-    mutating func param(
-        _ name: StaticString, _ style: ParamStyle, first: Bool = false, quoted: Bool = true, _ value: (inout ByteWriter) -> Void
-    ) {
+    mutating func param(_ name: StaticString, _ style: ParamStyle, quoted: Bool = true, _ value: (inout ByteWriter) -> Void) {
+        let first = scratch.count == 0
         if !first { scratch.byte(0x26) }
         scratch.text(name)
         scratch.byte(0x3D)
