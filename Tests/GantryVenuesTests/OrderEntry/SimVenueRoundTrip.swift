@@ -69,4 +69,4 @@ func header(_ name: String, in request: String) -> String? {
 }
 
 /// The body of a request written by an encoder (tests).
-func body(of request: String) -> String { request.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n") }
+func requestBody(of request: String) -> String { request.components(separatedBy: "\r\n\r\n").dropFirst().joined(separator: "\r\n\r\n") }
