@@ -198,6 +198,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     venueBenchmarks()
+    orderEntryBenchmarks()
 
     // Steady state on one thread: publish and consume through a ring, one event and batches. No mallocs.
     Benchmark(

@@ -35,12 +35,11 @@ public struct BinanceOrderEntry: OrderEntryCodec, Sendable {
     ///   - apiKey: The API key (sent with every request); traps if longer than `InlineText.capacity`.
     ///   - secret: The secret key; only the HMAC pad states derived from it are kept.
     public init(venue: VenueId, instruments: OrderInstruments, apiKey: String, secret: VenueSecret, restHost: String = "api.binance.com") {
-        guard let k = InlineText(apiKey), let h = InlineText(restHost) else { preconditionFailure("API key or host too long") }
         self.venue = venue
         self.instruments = instruments
-        self.apiKey = k
+        self.apiKey = InlineText(configured: apiKey, "the API key")
         self.key = HMACSHA256Key(secret)
-        self.restHost = h
+        self.restHost = InlineText(configured: restHost, "the REST host")
     }
 
     public mutating func place(_ order: OrderRequest, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {

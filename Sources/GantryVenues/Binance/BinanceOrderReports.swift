@@ -152,52 +152,58 @@ extension BinanceOrderEntry {
 
     public func decodeUserStream(_ message: UnsafeRawBufferPointer, _ update: (OrderUpdate) -> Void) throws(DecodeError) -> Int {
         var c = JSONCursor(message)
-        var count = 0
-        var f = OrderFields()
-        var isExecution = false
-        var original: UnsafeRawBufferPointer? = nil
-        var orderId: UnsafeRawBufferPointer? = nil
-        func field(_ key: UnsafeRawBufferPointer, _ s: inout JSONCursor) throws(DecodeError) {
-            // Single-letter keys, case-sensitive.
-            guard key.count == 1 else { return try s.skipValue() }
-            switch key[0] {
-            case UInt8(ascii: "e"): isExecution = try s.scalarText()?.equals("executionReport") ?? false
-            case UInt8(ascii: "s"): f.symbol = try s.scalarText()
-            case UInt8(ascii: "c"): f.clientOrderId = try s.scalarText()
-            case UInt8(ascii: "C"): original = try s.scalarText()
-            case UInt8(ascii: "S"): f.side = try s.scalarText().map { $0.equals("BUY") ? .buy : $0.equals("SELL") ? .sell : .none } ?? .none
-            case UInt8(ascii: "X"): f.status = try s.scalarText().map(Self.status)
-            case UInt8(ascii: "i"): orderId = try s.scalarText()
-            case UInt8(ascii: "l"): f.lastQuantity = try s.scalarText()
-            case UInt8(ascii: "z"): f.cumulativeQuantity = try s.scalarText()
-            case UInt8(ascii: "L"): f.lastPrice = try s.scalarText()
-            case UInt8(ascii: "p"): f.price = try s.scalarText()
-            case UInt8(ascii: "n"): f.fee = try s.scalarText()
-            case UInt8(ascii: "N"): f.feeAsset = try s.scalarText()
-            case UInt8(ascii: "T"): f.eventTime = try s.millisecondsText("T")
-            case UInt8(ascii: "t"):
-                let t = try s.integerText("t")
-                f.tradeId = t > 0 ? UInt64(t) : 0
-            case UInt8(ascii: "m"): f.isTaker = !(try s.bool())
-            default: try s.skipValue()
-            }
-        }
+        var e = ExecutionReportFields()
         try c.object { key, next, s throws(DecodeError) in
             if key.equals("event") && next == 0x7B {
-                try s.object { k, _, s throws(DecodeError) in try field(k, &s) }
+                try s.object { k, _, s throws(DecodeError) in try e.read(k, &s) }
             } else {
-                try field(key, &s)
+                try e.read(key, &s)
             }
         }
         try c.expectEnd()
-        guard isExecution else { return 0 }
-        if let original, !original.isEmpty { f.clientOrderId = original }
-        f.venueOrderId = orderId
-        update(try f.update(venue: venue, instruments: instruments))
-        count += 1
-        return count
+        guard e.isExecution else { return 0 }
+        if let original = e.original, !original.isEmpty { e.f.clientOrderId = original }
+        e.f.venueOrderId = e.orderId
+        update(try e.f.update(venue: venue, instruments: instruments))
+        return 1
     }
+}
 
+/// An `executionReport`'s fields as read (the message's own, or inside a subscription's `event`).
+struct ExecutionReportFields {
+    var f = OrderFields()
+    var isExecution = false
+    var original: UnsafeRawBufferPointer? = nil
+    var orderId: UnsafeRawBufferPointer? = nil
+
+    /// Reads one member (single-letter keys, case-sensitive).
+    mutating func read(_ key: UnsafeRawBufferPointer, _ s: inout JSONCursor) throws(DecodeError) {
+        guard key.count == 1 else { return try s.skipValue() }
+        switch key[0] {
+        case UInt8(ascii: "e"): isExecution = try s.scalarText()?.equals("executionReport") ?? false
+        case UInt8(ascii: "s"): f.symbol = try s.scalarText()
+        case UInt8(ascii: "c"): f.clientOrderId = try s.scalarText()
+        case UInt8(ascii: "C"): original = try s.scalarText()
+        case UInt8(ascii: "S"): f.side = try s.scalarText().map { $0.equals("BUY") ? .buy : $0.equals("SELL") ? .sell : .none } ?? .none
+        case UInt8(ascii: "X"): f.status = try s.scalarText().map(BinanceOrderEntry.status)
+        case UInt8(ascii: "i"): orderId = try s.scalarText()
+        case UInt8(ascii: "l"): f.lastQuantity = try s.scalarText()
+        case UInt8(ascii: "z"): f.cumulativeQuantity = try s.scalarText()
+        case UInt8(ascii: "L"): f.lastPrice = try s.scalarText()
+        case UInt8(ascii: "p"): f.price = try s.scalarText()
+        case UInt8(ascii: "n"): f.fee = try s.scalarText()
+        case UInt8(ascii: "N"): f.feeAsset = try s.scalarText()
+        case UInt8(ascii: "T"): f.eventTime = try s.millisecondsText("T")
+        case UInt8(ascii: "t"):
+            let t = try s.integerText("t")
+            f.tradeId = t > 0 ? UInt64(t) : 0
+        case UInt8(ascii: "m"): f.isTaker = !(try s.bool())
+        default: try s.skipValue()
+        }
+    }
+}
+
+extension BinanceOrderEntry {
     /// Binance's order status text as an `OrderStatus`.
     static func status(_ text: UnsafeRawBufferPointer) -> OrderStatus {
         if text.equals("NEW") { return .new }

@@ -26,12 +26,11 @@ public struct BybitOrderEntry: OrderEntryCodec, Sendable {
     public private(set) var nextRequestId: UInt64 = 1
 
     public init(venue: VenueId, instruments: OrderInstruments, apiKey: String, secret: VenueSecret, restHost: String = "api.bybit.com") {
-        guard let k = InlineText(apiKey), let h = InlineText(restHost) else { preconditionFailure("API key or host too long") }
         self.venue = venue
         self.instruments = instruments
-        self.apiKey = k
+        self.apiKey = InlineText(configured: apiKey, "the API key")
         self.key = HMACSHA256Key(secret)
-        self.restHost = h
+        self.restHost = InlineText(configured: restHost, "the REST host")
     }
 
     /// The trade stream's (and private stream's) `auth` message, valid until `expires` (wall clock).

@@ -23,22 +23,6 @@ extension BybitOrderEntry {
         var linkId: UnsafeRawBufferPointer? = nil
         var listed = 0
         var first: OrderFields? = nil
-        func ids(_ s: inout JSONCursor) throws(DecodeError) {
-            try s.object { key, next, s throws(DecodeError) in
-                if key.equals("orderId") {
-                    orderId = try s.scalarText()
-                } else if key.equals("orderLinkId") {
-                    linkId = try s.scalarText()
-                } else if key.equals("list") && next == 0x5B {
-                    try s.array { s throws(DecodeError) in
-                        listed += 1
-                        if listed == 1 { first = try Self.order(&s) } else { try s.skipValue() }
-                    }
-                } else {
-                    try s.skipValue()
-                }
-            }
-        }
         try c.object { key, next, s throws(DecodeError) in
             if key.equals("reqId") {
                 id = try s.scalarText().map(OrderFields.requestId) ?? 0
@@ -49,20 +33,29 @@ extension BybitOrderEntry {
             } else if key.equals("op") {
                 op = try s.scalarText()
             } else if (key.equals("data") || key.equals("result")) && next == 0x7B {
-                try ids(&s)
+                try s.object { key, next, s throws(DecodeError) in
+                    if key.equals("orderId") {
+                        orderId = try s.scalarText()
+                    } else if key.equals("orderLinkId") {
+                        linkId = try s.scalarText()
+                    } else if key.equals("list") && next == 0x5B {
+                        try s.array { s throws(DecodeError) in
+                            listed += 1
+                            if listed == 1 { first = try Self.order(&s) } else { try s.skipValue() }
+                        }
+                    } else {
+                        try s.skipValue()
+                    }
+                }
             } else {
                 try s.skipValue()
             }
         }
         try c.expectEnd()
-        var kind: OrderRequestKind? = nil
-        var httpStatus = 0
-        var requested: ClientOrderId? = nil
-        if case .rest(let request, let status) = context {
-            kind = request.kind
-            httpStatus = status
-            requested = request.clientOrderId.raw == 0 ? nil : request.clientOrderId
-        } else if let op {
+        var kind = context.restRequest?.kind
+        let httpStatus = context.restRequest?.httpStatus ?? 0
+        let requested = context.restRequest?.clientOrderId
+        if kind == nil, let op {
             kind = op.equals("order.create") ? .place : op.equals("order.cancel") ? .cancel : op.equals("auth") ? .login : nil
             if kind == nil && code == 0 { return .other }
         }
@@ -78,12 +71,7 @@ extension BybitOrderEntry {
             return .accepted(OrderAck(requestId: id, kind: .query, report: report, venueOrderId: f.venueOrderId.map { InlineText(truncating: $0) } ?? InlineText()))
         }
         guard let orderId, !orderId.isEmpty else { return .done(requestId: id, kind: kind, count: listed) }
-        let k = kind ?? .place
-        let report = OrderReport(
-            status: k == .cancel ? .pendingCancel : .new, side: .none, venue: venue, instrument: .none, clientOrderId: cid ?? ClientOrderId(raw: 0),
-            venueOrderId: OrderFields.orderIdHash(orderId), price: .zero, lastQuantity: .zero, cumulativeQuantity: .zero, fee: 0,
-            isTaker: false, eventTime: .zero)
-        return .accepted(OrderAck(requestId: id, kind: k, report: report, venueOrderId: InlineText(truncating: orderId)))
+        return .accepted(.bare(requestId: id, kind: kind ?? .place, venue: venue, clientOrderId: cid, venueOrderId: orderId))
     }
 
     /// An order (`order` topic, order/open-order list) or an execution (`execution` topic).
@@ -130,21 +118,12 @@ extension BybitOrderEntry {
     }
 
     public func decodeUserStream(_ message: UnsafeRawBufferPointer, _ update: (OrderUpdate) -> Void) throws(DecodeError) -> Int {
-        var c = JSONCursor(message)
         var topic = 0  // 1 order, 2 execution
-        var dataStart = -1
-        try c.object { key, _, s throws(DecodeError) in
-            if key.equals("topic") {
-                let t = try s.scalarText()
-                topic = t.map { $0.equals("order") || $0.equals("order.spot") ? 1 : $0.equals("execution") || $0.equals("execution.spot") ? 2 : 0 } ?? 0
-            } else if key.equals("data") {
-                dataStart = s.offset
-                try s.skipValue()
-            } else {
-                try s.skipValue()
-            }
+        let dataStart = try JSONCursor.memberOffset("data", in: message) { key, s throws(DecodeError) in
+            guard key.equals("topic") else { return try s.skipValue() }
+            let t = try s.scalarText()
+            topic = t.map { $0.equals("order") || $0.equals("order.spot") ? 1 : $0.equals("execution") || $0.equals("execution.spot") ? 2 : 0 } ?? 0
         }
-        try c.expectEnd()
         guard topic != 0, dataStart >= 0 else { return 0 }
         var d = JSONCursor(message, at: dataStart)
         var count = 0

@@ -30,12 +30,11 @@ public struct CoinbaseOrderEntry: OrderEntryCodec, @unchecked Sendable {
     ///   - keyName: The CDP key's name ("organizations/{org_id}/apiKeys/{key_id}").
     ///   - key: Its P-256 private key.
     public init(venue: VenueId, instruments: OrderInstruments, keyName: String, key: ES256Key, restHost: String = "api.coinbase.com") {
-        guard let h = InlineText(restHost) else { preconditionFailure("host too long") }
         self.venue = venue
         self.instruments = instruments
         self.keyName = keyName
         self.key = key
-        self.restHost = h
+        self.restHost = InlineText(configured: restHost, "the REST host")
     }
 
     public mutating func place(_ order: OrderRequest, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {

@@ -28,51 +28,21 @@ extension CoinbaseOrderEntry {
             // Not JSON (401's "Unauthorized"): the body is the message.
             return .rejected(VenueOrderError(requestId: 0, clientOrderId: requested, code: 0, httpStatus: httpStatus, message: message))
         }
-        var success: Bool? = nil
-        var f = OrderFields()
-        var orderId: UnsafeRawBufferPointer? = nil
-        var errorName: UnsafeRawBufferPointer? = nil
+        var o = CoinbaseOrderObject()
         var listed = 0
-        var sawOrder = false
-        func orderObject(_ s: inout JSONCursor) throws(DecodeError) {
-            sawOrder = true
-            try s.object { key, _, s throws(DecodeError) in
-                if key.equals("order_id") {
-                    orderId = try s.scalarText()
-                } else if key.equals("client_order_id") {
-                    f.clientOrderId = try s.scalarText()
-                } else if key.equals("product_id") {
-                    f.symbol = try s.scalarText()
-                } else if key.equals("side") {
-                    f.side = try s.scalarText().map { $0.equals("BUY") ? .buy : $0.equals("SELL") ? .sell : .none } ?? .none
-                } else if key.equals("status") {
-                    f.status = try s.scalarText().map(Self.status)
-                } else if key.equals("filled_size") {
-                    f.cumulativeQuantity = try s.scalarText()
-                } else if key.equals("average_filled_price") {
-                    f.price = try s.scalarText()
-                } else if key.equals("success") {
-                    success = try s.bool()
-                } else if key.equals("failure_reason") {
-                    errorName = try s.scalarText()
-                } else {
-                    try s.skipValue()
-                }
-            }
-        }
         try c.object { key, next, s throws(DecodeError) in
             if key.equals("success") {
-                success = try s.bool()
+                o.success = try s.bool()
             } else if (key.equals("success_response") || key.equals("order")) && next == 0x7B {
-                try orderObject(&s)
+                try o.read(&s)
             } else if key.equals("error_response") && next == 0x7B {
                 try s.object { k, _, s throws(DecodeError) in
-                    if k.equals("error") || (k.equals("message") && errorName == nil) { errorName = try s.scalarText() } else { try s.skipValue() }
+                    if k.equals("error") || (k.equals("message") && o.errorName == nil) { o.errorName = try s.scalarText() } else { try s.skipValue() }
                 }
             } else if key.equals("results") && next == 0x5B {
                 try s.array { s throws(DecodeError) in
                     listed += 1
-                    if listed == 1 { try orderObject(&s) } else { try s.skipValue() }
+                    if listed == 1 { try o.read(&s) } else { try s.skipValue() }
                 }
             } else if key.equals("orders") && next == 0x5B {
                 try s.array { s throws(DecodeError) in
@@ -80,50 +50,41 @@ extension CoinbaseOrderEntry {
                     try s.skipValue()
                 }
             } else if key.equals("error") || key.equals("message") {
-                errorName = try s.scalarText()
+                o.errorName = try s.scalarText()
             } else {
                 try s.skipValue()
             }
         }
         try c.expectEnd()
+        var f = o.f
         let cid = f.clientOrderId.flatMap(ClientOrderIdText.parse) ?? requested
-        if success == false || httpStatus >= 400 {
-            return .rejected(VenueOrderError(requestId: 0, clientOrderId: cid, code: 0, httpStatus: httpStatus, message: errorName))
+        if o.success == false || httpStatus >= 400 {
+            return .rejected(VenueOrderError(requestId: 0, clientOrderId: cid, code: 0, httpStatus: httpStatus, message: o.errorName))
         }
         if request.kind == .openOrders { return .done(requestId: 0, kind: .openOrders, count: listed) }
-        guard sawOrder, let orderId, !orderId.isEmpty else { return .done(requestId: 0, kind: request.kind, count: listed) }
+        guard o.sawOrder, let orderId = o.orderId, !orderId.isEmpty else { return .done(requestId: 0, kind: request.kind, count: listed) }
         f.venueOrderId = orderId
-        let report: OrderReport
-        if f.status != nil && f.symbol != nil {
-            report = try f.update(venue: venue, instruments: instruments).report
-        } else {
-            report = OrderReport(
-                status: request.kind == .cancel ? .pendingCancel : .new, side: f.side, venue: venue,
-                instrument: f.symbol.flatMap { instruments.instrument(symbol: $0)?.id } ?? .none, clientOrderId: cid ?? ClientOrderId(raw: 0),
-                venueOrderId: OrderFields.orderIdHash(orderId), price: .zero, lastQuantity: .zero, cumulativeQuantity: .zero, fee: 0, isTaker: false,
-                eventTime: .zero)
+        guard f.status != nil && f.symbol != nil else {
+            return .accepted(
+                .bare(requestId: 0, kind: request.kind, venue: venue, instrument: f.symbol.flatMap { instruments.instrument(symbol: $0)?.id } ?? .none,
+                      side: f.side, clientOrderId: cid, venueOrderId: orderId))
         }
+        let report = try f.update(venue: venue, instruments: instruments).report
         return .accepted(OrderAck(requestId: 0, kind: request.kind, report: report, venueOrderId: InlineText(truncating: orderId)))
     }
 
     public func decodeUserStream(_ message: UnsafeRawBufferPointer, _ update: (OrderUpdate) -> Void) throws(DecodeError) -> Int {
-        var c = JSONCursor(message)
         var isUser = false
         var time = Nanos.zero
-        var eventsStart = -1
-        try c.object { key, _, s throws(DecodeError) in
+        let eventsStart = try JSONCursor.memberOffset("events", in: message) { key, s throws(DecodeError) in
             if key.equals("channel") {
                 isUser = try s.scalarText()?.equals("user") ?? false
             } else if key.equals("timestamp") {
                 if let t = try s.scalarText() { time = try WallTimeText.parse(t, "timestamp") }
-            } else if key.equals("events") {
-                eventsStart = s.offset
-                try s.skipValue()
             } else {
                 try s.skipValue()
             }
         }
-        try c.expectEnd()
         guard isUser, eventsStart >= 0 else { return 0 }
         var e = JSONCursor(message, at: eventsStart)
         var count = 0
@@ -183,5 +144,41 @@ extension CoinbaseOrderEntry {
         if text.equals("CANCEL_QUEUED") { return .pendingCancel }
         if text.equals("EXPIRED") { return .expired }
         return .rejected
+    }
+}
+
+/// An order object of Coinbase's answers (success_response, order, a batch_cancel result) as read.
+struct CoinbaseOrderObject {
+    var f = OrderFields()
+    var orderId: UnsafeRawBufferPointer? = nil
+    var success: Bool? = nil
+    var errorName: UnsafeRawBufferPointer? = nil
+    var sawOrder = false
+
+    mutating func read(_ s: inout JSONCursor) throws(DecodeError) {
+        sawOrder = true
+        try s.object { key, _, s throws(DecodeError) in
+            if key.equals("order_id") {
+                orderId = try s.scalarText()
+            } else if key.equals("client_order_id") {
+                f.clientOrderId = try s.scalarText()
+            } else if key.equals("product_id") {
+                f.symbol = try s.scalarText()
+            } else if key.equals("side") {
+                f.side = try s.scalarText().map { $0.equals("BUY") ? .buy : $0.equals("SELL") ? .sell : .none } ?? .none
+            } else if key.equals("status") {
+                f.status = try s.scalarText().map(CoinbaseOrderEntry.status)
+            } else if key.equals("filled_size") {
+                f.cumulativeQuantity = try s.scalarText()
+            } else if key.equals("average_filled_price") {
+                f.price = try s.scalarText()
+            } else if key.equals("success") {
+                success = try s.bool()
+            } else if key.equals("failure_reason") {
+                errorName = try s.scalarText()
+            } else {
+                try s.skipValue()
+            }
+        }
     }
 }

@@ -30,12 +30,11 @@ public struct KrakenOrderEntry: OrderEntryCodec, Sendable {
     /// - Parameters:
     ///   - secret: The API secret as Kraken gives it, base64-decoded (`VenueSecret(base64:)`).
     public init(venue: VenueId, instruments: OrderInstruments, apiKey: String, secret: VenueSecret, restHost: String = "api.kraken.com") {
-        guard let k = InlineText(apiKey), let h = InlineText(restHost) else { preconditionFailure("API key or host too long") }
         self.venue = venue
         self.instruments = instruments
-        self.apiKey = k
+        self.apiKey = InlineText(configured: apiKey, "the API key")
         self.key = HMACSHA512Key(secret)
-        self.restHost = h
+        self.restHost = InlineText(configured: restHost, "the REST host")
     }
 
     /// Sets the WebSocket token from `GetWebSocketsToken`'s answer (`KrakenOrderEntry.token(from:)`).

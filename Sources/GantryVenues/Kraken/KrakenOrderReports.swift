@@ -70,14 +70,10 @@ extension KrakenOrderEntry {
         }
         try c.expectEnd()
         if isChannel { return .other }
-        var kind: OrderRequestKind? = nil
-        var httpStatus = 0
-        var requested: ClientOrderId? = nil
-        if case .rest(let request, let status) = context {
-            kind = request.kind
-            httpStatus = status
-            requested = request.clientOrderId.raw == 0 ? nil : request.clientOrderId
-        } else if let method {
+        var kind = context.restRequest?.kind
+        let httpStatus = context.restRequest?.httpStatus ?? 0
+        let requested = context.restRequest?.clientOrderId
+        if kind == nil, let method {
             kind = method.equals("add_order") ? .place : method.equals("cancel_order") ? .cancel : method.equals("cancel_all") ? .cancelAll : nil
             if kind == nil && success != false { return .other }
         }
@@ -89,12 +85,7 @@ extension KrakenOrderEntry {
             return .rejected(VenueOrderError(requestId: id, clientOrderId: cid, code: 0, httpStatus: httpStatus, message: nil))
         }
         guard let orderId, !orderId.isEmpty, kind == .place || kind == .cancel else { return .done(requestId: id, kind: kind, count: count) }
-        let k = kind ?? .place
-        let report = OrderReport(
-            status: k == .cancel ? .pendingCancel : .new, side: .none, venue: venue, instrument: .none, clientOrderId: cid ?? ClientOrderId(raw: 0),
-            venueOrderId: OrderFields.orderIdHash(orderId), price: .zero, lastQuantity: .zero, cumulativeQuantity: .zero, fee: 0,
-            isTaker: false, eventTime: .zero)
-        return .accepted(OrderAck(requestId: id, kind: k, report: report, venueOrderId: InlineText(truncating: orderId)))
+        return .accepted(.bare(requestId: id, kind: kind ?? .place, venue: venue, clientOrderId: cid, venueOrderId: orderId))
     }
 
     /// The token of a `GetWebSocketsToken` answer. - Throws: `.missingField` if it has none (an error answer).
@@ -116,20 +107,10 @@ extension KrakenOrderEntry {
     }
 
     public func decodeUserStream(_ message: UnsafeRawBufferPointer, _ update: (OrderUpdate) -> Void) throws(DecodeError) -> Int {
-        var c = JSONCursor(message)
         var isExecutions = false
-        var dataStart = -1
-        try c.object { key, _, s throws(DecodeError) in
-            if key.equals("channel") {
-                isExecutions = try s.scalarText()?.equals("executions") ?? false
-            } else if key.equals("data") {
-                dataStart = s.offset
-                try s.skipValue()
-            } else {
-                try s.skipValue()
-            }
+        let dataStart = try JSONCursor.memberOffset("data", in: message) { key, s throws(DecodeError) in
+            if key.equals("channel") { isExecutions = try s.scalarText()?.equals("executions") ?? false } else { try s.skipValue() }
         }
-        try c.expectEnd()
         guard isExecutions, dataStart >= 0 else { return 0 }
         var d = JSONCursor(message, at: dataStart)
         var count = 0

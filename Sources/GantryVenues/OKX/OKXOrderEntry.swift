@@ -32,15 +32,12 @@ public struct OKXOrderEntry: OrderEntryCodec, Sendable {
     /// - Parameters:
     ///   - passphrase: The passphrase chosen with the key (sent in the login and REST headers, as OKX requires).
     public init(venue: VenueId, instruments: OrderInstruments, apiKey: String, secret: VenueSecret, passphrase: String, restHost: String = "www.okx.com") {
-        guard let k = InlineText(apiKey), let p = InlineText(passphrase), let h = InlineText(restHost) else {
-            preconditionFailure("API key, passphrase or host too long")
-        }
         self.venue = venue
         self.instruments = instruments
-        self.apiKey = k
-        self.passphrase = p
+        self.apiKey = InlineText(configured: apiKey, "the API key")
+        self.passphrase = InlineText(configured: passphrase, "the passphrase")
         self.key = HMACSHA256Key(secret)
-        self.restHost = h
+        self.restHost = InlineText(configured: restHost, "the REST host")
     }
 
     /// The private WebSocket's login message.
@@ -68,13 +65,7 @@ public struct OKXOrderEntry: OrderEntryCodec, Sendable {
         let side = try o.side.text(.lower)
         let ordType: StaticString = o.orderType == .market ? "market" : o.timeInForce == .ioc ? "ioc" : o.timeInForce == .fok ? "fok" : "limit"
         func fields(_ w: inout ByteWriter, code: Bool) {
-            if code && i.code != 0 {
-                w.text("\"instIdCode\":")
-                w.unsigned(i.code)
-                w.byte(0x2C)
-            }
-            w.text("\"instId\":\"")
-            w.text(i.symbol)
+            Self.instrument(i, &w, code: code)
             w.text("\",\"tdMode\":\"cash\",\"side\":\"")
             w.text(side)
             w.text("\",\"ordType\":\"")
@@ -105,13 +96,7 @@ public struct OKXOrderEntry: OrderEntryCodec, Sendable {
     public mutating func cancel(_ order: OrderReference, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
         let i = try instruments.instrument(order.instrument)
         func fields(_ w: inout ByteWriter, code: Bool) {
-            if code && i.code != 0 {
-                w.text("\"instIdCode\":")
-                w.unsigned(i.code)
-                w.byte(0x2C)
-            }
-            w.text("\"instId\":\"")
-            w.text(i.symbol)
+            Self.instrument(i, &w, code: code)
             w.text("\",\"clOrdId\":\"")
             w.clientOrderId(order.clientOrderId)
             w.byte(0x22)
@@ -152,6 +137,17 @@ public struct OKXOrderEntry: OrderEntryCodec, Sendable {
     }
 
     // MARK: - Writing
+
+    /// `"instIdCode":…,"instId":"…` (the code for WebSocket order operations when known; REST takes `instId`).
+    static func instrument(_ i: OrderInstrument, _ w: inout ByteWriter, code: Bool) {
+        if code && i.code != 0 {
+            w.text("\"instIdCode\":")
+            w.unsigned(i.code)
+            w.byte(0x2C)
+        }
+        w.text("\"instId\":\"")
+        w.text(i.symbol)
+    }
 
     mutating func webSocket(
         _ buffer: inout OrderRequestBuffer, op: StaticString, kind: OrderRequestKind, _ id: ClientOrderId, _ fields: (inout ByteWriter) -> Void

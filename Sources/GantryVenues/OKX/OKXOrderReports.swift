@@ -42,14 +42,10 @@ extension OKXOrderEntry {
             }
         }
         try c.expectEnd()
-        var kind: OrderRequestKind? = nil
-        var httpStatus = 0
-        var clientOrderId: ClientOrderId? = nil
-        if case .rest(let request, let status) = context {
-            kind = request.kind
-            httpStatus = status
-            clientOrderId = request.clientOrderId.raw == 0 ? nil : request.clientOrderId
-        } else if let op {
+        var kind = context.restRequest?.kind
+        let httpStatus = context.restRequest?.httpStatus ?? 0
+        let clientOrderId = context.restRequest?.clientOrderId
+        if kind == nil, let op {
             kind = op.equals("order") ? .place : op.equals("cancel-order") ? .cancel : nil
         }
         if let event {
@@ -68,16 +64,8 @@ extension OKXOrderEntry {
             fields.venueOrderId = ordId
             let k = kind ?? .place
             // A place or cancel answer says only that the venue took it; a query returns the order itself.
-            if fields.status == nil { fields.status = k == .cancel ? .pendingCancel : .new }
-            let report: OrderReport
-            if fields.symbol != nil {
-                report = try fields.update(venue: venue, instruments: instruments).report
-            } else {
-                report = OrderReport(
-                    status: fields.status!, side: .none, venue: venue, instrument: .none, clientOrderId: cid ?? ClientOrderId(raw: 0),
-                    venueOrderId: OrderFields.orderIdHash(ordId), price: .zero, lastQuantity: .zero, cumulativeQuantity: .zero, fee: 0,
-                    isTaker: false, eventTime: fields.eventTime)
-            }
+            guard fields.symbol != nil else { return .accepted(.bare(requestId: id, kind: k, venue: venue, clientOrderId: cid, venueOrderId: ordId)) }
+            let report = try fields.update(venue: venue, instruments: instruments).report
             return .accepted(OrderAck(requestId: id, kind: k, report: report, venueOrderId: InlineText(truncating: ordId)))
         }
         if code != 0 || httpStatus >= 400 {
@@ -134,23 +122,14 @@ extension OKXOrderEntry {
     }
 
     public func decodeUserStream(_ message: UnsafeRawBufferPointer, _ update: (OrderUpdate) -> Void) throws(DecodeError) -> Int {
-        var c = JSONCursor(message)
         var count = 0
         var isOrders = false
-        var dataStart = -1
-        try c.object { key, _, s throws(DecodeError) in
-            if key.equals("arg") {
-                try s.object { k, _, s throws(DecodeError) in
-                    if k.equals("channel") { isOrders = try s.scalarText()?.equals("orders") ?? false } else { try s.skipValue() }
-                }
-            } else if key.equals("data") {
-                dataStart = s.offset
-                try s.skipValue()
-            } else {
-                try s.skipValue()
+        let dataStart = try JSONCursor.memberOffset("data", in: message) { key, s throws(DecodeError) in
+            guard key.equals("arg") else { return try s.skipValue() }
+            try s.object { k, _, s throws(DecodeError) in
+                if k.equals("channel") { isOrders = try s.scalarText()?.equals("orders") ?? false } else { try s.skipValue() }
             }
         }
-        try c.expectEnd()
         guard isOrders, dataStart >= 0 else { return 0 }
         var d = JSONCursor(message, at: dataStart)
         try d.array { s throws(DecodeError) in

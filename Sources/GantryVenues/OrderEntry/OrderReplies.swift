@@ -103,3 +103,56 @@ public struct OrderUpdate: Sendable, BitwiseCopyable {
         self.cumulativeOnly = cumulativeOnly
     }
 }
+
+extension ReplyContext {
+    /// What a REST answer's context says of its request: its kind, the HTTP status and the order asked about;
+    /// nil for a WebSocket message (which names its request itself).
+    var restRequest: (kind: OrderRequestKind, httpStatus: Int, clientOrderId: ClientOrderId?)? {
+        guard case .rest(let request, let status) = self else { return nil }
+        return (request.kind, status, request.clientOrderId.raw == 0 ? nil : request.clientOrderId)
+    }
+}
+
+extension OrderAck {
+    /// The ack of an answer that says only that the venue took the request (a place is `new`, a cancel
+    /// `pendingCancel`): the venue's order id and ours, nothing of the order's state.
+    static func bare(requestId: UInt64, kind: OrderRequestKind, venue: VenueId, instrument: InstrumentId = .none, side: Side = .none,
+                     clientOrderId: ClientOrderId?, venueOrderId: UnsafeRawBufferPointer) -> OrderAck {
+        let report = OrderReport(
+            status: kind == .cancel ? .pendingCancel : .new, side: side, venue: venue, instrument: instrument,
+            clientOrderId: clientOrderId ?? ClientOrderId(raw: 0), venueOrderId: OrderFields.orderIdHash(venueOrderId), price: .zero,
+            lastQuantity: .zero, cumulativeQuantity: .zero, fee: 0, isTaker: false, eventTime: .zero)
+        return OrderAck(requestId: requestId, kind: kind, report: report, venueOrderId: InlineText(truncating: venueOrderId))
+    }
+}
+
+extension JSONCursor {
+    /// Walks the top-level object that is the whole of `message`: the value of member `name` is stepped over and
+    /// its offset returned (-1 if absent), every other member is handed to `other`, which must read or skip it.
+    /// For stream messages whose data array is read once the rest of the message says what it is.
+    static func memberOffset(
+        _ name: StaticString, in message: UnsafeRawBufferPointer, _ other: (UnsafeRawBufferPointer, inout JSONCursor) throws(DecodeError) -> Void
+    ) throws(DecodeError) -> Int {
+        var c = JSONCursor(message)
+        var at = -1
+        try c.object { key, _, s throws(DecodeError) in
+            if key.equals(name) {
+                at = s.offset
+                try s.skipValue()
+            } else {
+                try other(key, &s)
+            }
+        }
+        try c.expectEnd()
+        return at
+    }
+}
+
+extension InlineText {
+    /// The text of a configured value (an API key, a host); traps if it is longer than `capacity` (a
+    /// configuration error, found at start-up).
+    init(configured text: String, _ what: StaticString) {
+        guard let t = InlineText(text) else { preconditionFailure("\(what) is longer than \(InlineText.capacity) bytes") }
+        self = t
+    }
+}
