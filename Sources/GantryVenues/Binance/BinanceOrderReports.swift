@@ -20,11 +20,7 @@ extension BinanceOrderEntry {
         var c = JSONCursor(message)
         if case .rest(let request, let httpStatus) = context {
             if try c.peek() == 0x5B {
-                var n = 0
-                try c.array { s throws(DecodeError) in
-                    n += 1
-                    try s.skipValue()
-                }
+                let n = try c.elementCount()
                 try c.expectEnd()
                 return .done(requestId: 0, kind: request.kind, count: n)
             }
@@ -62,12 +58,7 @@ extension BinanceOrderEntry {
             var r = JSONCursor(message, at: resultStart)
             found = true
             if try r.peek() == 0x5B {
-                var n = 0
-                try r.array { s throws(DecodeError) in
-                    n += 1
-                    try s.skipValue()
-                }
-                reply = .done(requestId: id, kind: nil, count: n)
+                reply = .done(requestId: id, kind: nil, count: try r.elementCount())
             } else {
                 reply = try result(&r, requestId: id, kind: nil, httpStatus: 0, clientOrderId: ClientOrderId(raw: 0), topLevel: false)
             }

@@ -39,10 +39,7 @@ extension BybitOrderEntry {
                     } else if key.equals("orderLinkId") {
                         linkId = try s.scalarText()
                     } else if key.equals("list") && next == 0x5B {
-                        try s.array { s throws(DecodeError) in
-                            listed += 1
-                            if listed == 1 { first = try Self.order(&s) } else { try s.skipValue() }
-                        }
+                        listed = try s.firstElement { s throws(DecodeError) in first = try Self.order(&s) }
                     } else {
                         try s.skipValue()
                     }

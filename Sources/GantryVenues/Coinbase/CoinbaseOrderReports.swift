@@ -40,15 +40,9 @@ extension CoinbaseOrderEntry {
                     if k.equals("error") || (k.equals("message") && o.errorName == nil) { o.errorName = try s.scalarText() } else { try s.skipValue() }
                 }
             } else if key.equals("results") && next == 0x5B {
-                try s.array { s throws(DecodeError) in
-                    listed += 1
-                    if listed == 1 { try o.read(&s) } else { try s.skipValue() }
-                }
+                listed = try s.firstElement { s throws(DecodeError) in try o.read(&s) }
             } else if key.equals("orders") && next == 0x5B {
-                try s.array { s throws(DecodeError) in
-                    listed += 1
-                    try s.skipValue()
-                }
+                listed = try s.elementCount()
             } else if key.equals("error") || key.equals("message") {
                 o.errorName = try s.scalarText()
             } else {

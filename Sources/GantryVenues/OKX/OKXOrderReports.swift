@@ -33,10 +33,7 @@ extension OKXOrderEntry {
             } else if key.equals("msg") {
                 msg = try s.scalarText()
             } else if key.equals("data") {
-                try s.array { s throws(DecodeError) in
-                    items += 1
-                    if items == 1 { first = try Self.item(&s) } else { try s.skipValue() }
-                }
+                items = try s.firstElement { s throws(DecodeError) in first = try Self.item(&s) }
             } else {
                 try s.skipValue()
             }

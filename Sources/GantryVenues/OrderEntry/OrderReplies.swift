@@ -127,6 +127,20 @@ extension OrderAck {
 }
 
 extension JSONCursor {
+    /// Reads the array at the cursor: its first element with `first`, the others stepped over.
+    /// - Returns: How many elements it has.
+    mutating func firstElement(_ first: (inout JSONCursor) throws(DecodeError) -> Void) throws(DecodeError) -> Int {
+        var n = 0
+        try array { s throws(DecodeError) in
+            n += 1
+            if n == 1 { try first(&s) } else { try s.skipValue() }
+        }
+        return n
+    }
+
+    /// Steps over the array at the cursor. - Returns: How many elements it has.
+    mutating func elementCount() throws(DecodeError) -> Int { try firstElement { s throws(DecodeError) in try s.skipValue() } }
+
     /// Walks the top-level object that is the whole of `message`: the value of member `name` is stepped over and
     /// its offset returned (-1 if absent), every other member is handed to `other`, which must read or skip it.
     /// For stream messages whose data array is read once the rest of the message says what it is.
