@@ -103,7 +103,8 @@ let package = Package(
         .testTarget(name: "GantryLoopTests", dependencies: ["GantryLoop", "GantryRing", "GantryCore"]),
         .testTarget(name: "GantryBookTests", dependencies: ["GantryBook", "GantryCore"]),
         .testTarget(
-            name: "GantryVenuesTests", dependencies: ["GantryVenues", "GantryBook", "GantryCore", "CCRC32", "CZlib", "GantryTestSupport"]),
+            name: "GantryVenuesTests",
+            dependencies: ["GantryVenues", "GantryBook", "GantryCore", "CCRC32", "CZlib", "GantryTestSupport", "GantryNet", "VenueSim"]),
         .target(name: "VenueSim", dependencies: ["GantryCore", "GantryBook", "GantryNet", "GantryVenues", "GantryLoop", .product(name: "TOMLKit", package: "TOMLKit")]),
         .testTarget(
             name: "VenueSimTests", dependencies: ["VenueSim", "GantryCore", "GantryNet", "GantryVenues", "GantryBook", "GantryTestSupport"]),

@@ -61,6 +61,14 @@ public enum Base64 {
         return out
     }
 
+    /// The standard alphabet's character (§4) for the six-bit `value` (its low six bits), for writers that
+    /// encode into a buffer of their own.
+    @inlinable
+    public static func digit(_ value: UInt8) -> UInt8 {
+        let v = value & 63
+        return v < 26 ? v &+ 0x41 : v < 52 ? v &+ 0x47 : v < 62 ? v &- 4 : v == 62 ? 0x2B : 0x2F
+    }
+
     /// The character for the six-bit `value`.
     static func character(_ value: UInt8, _ variant: Variant) -> UInt8 {
         switch value {

@@ -1,0 +1,180 @@
+import GantryCore
+
+// Kraken's answers and order updates. Facts from docs.kraken.com:
+// - spot-websocket-v2 add_order / cancel_order / cancel_all responses: `{"method","req_id","result":{"order_id",
+//   "cl_ord_id"} | {"count"},"success":true,"time_in","time_out"}`, or `{"error":"EOrder:…","method","req_id",
+//   "success":false,…}`: Kraken's errors are words ("EOrder:Insufficient funds"), so `VenueOrderError.code` is 0;
+// - REST: `{"error":[…],"result":{…}}` (AddOrder's result `{"descr","txid":[…]}`, CancelOrder's `{"count"}`,
+//   GetWebSocketsToken's `{"token","expires"}`);
+// - spot-websocket-v2 executions: `{"channel":"executions","type":"snapshot"|"update","data":[{order_id, cl_ord_id,
+//   symbol, side, order_type, order_qty, limit_price, exec_type, order_status (pending_new, new,
+//   partially_filled, filled, canceled, expired), cum_qty, last_qty, last_price, exec_id, trade_id,
+//   liquidity_ind (t/m), fees [{asset, qty}], timestamp (RFC 3339)}],"sequence"}`, numbers as JSON numbers.
+
+extension KrakenOrderEntry {
+    public func decodeReply(_ message: UnsafeRawBufferPointer, _ context: ReplyContext) throws(DecodeError) -> OrderReply {
+        var c = JSONCursor(message)
+        var id: UInt64 = 0
+        var method: UnsafeRawBufferPointer? = nil
+        var error: UnsafeRawBufferPointer? = nil
+        var success: Bool? = nil
+        var orderId: UnsafeRawBufferPointer? = nil
+        var clOrdId: UnsafeRawBufferPointer? = nil
+        var count = 0
+        var isChannel = false
+        try c.object { key, next, s throws(DecodeError) in
+            if key.equals("req_id") {
+                id = try s.uint64("req_id")
+            } else if key.equals("method") {
+                method = try s.scalarText()
+            } else if key.equals("channel") {
+                isChannel = true
+                try s.skipValue()
+            } else if key.equals("success") {
+                success = try s.bool()
+            } else if key.equals("error") {
+                if next == 0x5B {
+                    // REST: a list of error texts; the first says why.
+                    try s.array { s throws(DecodeError) in
+                        let t = try s.scalarText()
+                        if error == nil { error = t }
+                    }
+                } else {
+                    error = try s.scalarText()
+                }
+            } else if key.equals("result") && next == 0x7B {
+                try s.object { k, n, s throws(DecodeError) in
+                    if k.equals("order_id") {
+                        orderId = try s.scalarText()
+                    } else if k.equals("cl_ord_id") {
+                        clOrdId = try s.scalarText()
+                    } else if k.equals("count") {
+                        count = Int(try s.uint64("count"))
+                    } else if k.equals("txid") && n == 0x5B {
+                        try s.array { s throws(DecodeError) in
+                            let t = try s.scalarText()
+                            if orderId == nil { orderId = t }
+                        }
+                    } else if k.equals("open") && n == 0x7B {
+                        try s.object { _, _, s throws(DecodeError) in
+                            count += 1
+                            try s.skipValue()
+                        }
+                    } else {
+                        try s.skipValue()
+                    }
+                }
+            } else {
+                try s.skipValue()
+            }
+        }
+        try c.expectEnd()
+        if isChannel { return .other }
+        var kind = context.restRequest?.kind
+        let httpStatus = context.restRequest?.httpStatus ?? 0
+        let requested = context.restRequest?.clientOrderId
+        if kind == nil, let method {
+            kind = method.equals("add_order") ? .place : method.equals("cancel_order") ? .cancel : method.equals("cancel_all") ? .cancelAll : nil
+            if kind == nil && success != false { return .other }
+        }
+        let cid = clOrdId.flatMap(ClientOrderIdText.parse) ?? requested
+        if let error, !error.isEmpty {
+            return .rejected(VenueOrderError(requestId: id, clientOrderId: cid, code: 0, httpStatus: httpStatus, message: error))
+        }
+        if success == false || httpStatus >= 400 {
+            return .rejected(VenueOrderError(requestId: id, clientOrderId: cid, code: 0, httpStatus: httpStatus, message: nil))
+        }
+        guard let orderId, !orderId.isEmpty, kind == .place || kind == .cancel else { return .done(requestId: id, kind: kind, count: count) }
+        return .accepted(.bare(requestId: id, kind: kind ?? .place, venue: venue, clientOrderId: cid, venueOrderId: orderId))
+    }
+
+    /// The token of a `GetWebSocketsToken` answer. - Throws: `.missingField` if it has none (an error answer).
+    public static func token(from message: UnsafeRawBufferPointer) throws(DecodeError) -> InlineText {
+        var c = JSONCursor(message)
+        var token: InlineText? = nil
+        try c.object { key, next, s throws(DecodeError) in
+            if key.equals("result") && next == 0x7B {
+                try s.object { k, _, s throws(DecodeError) in
+                    if k.equals("token") { token = try s.scalarText().flatMap(InlineText.init) } else { try s.skipValue() }
+                }
+            } else {
+                try s.skipValue()
+            }
+        }
+        try c.expectEnd()
+        guard let token else { throw .missingField("token") }
+        return token
+    }
+
+    public func decodeUserStream(_ message: UnsafeRawBufferPointer, _ update: (OrderUpdate) -> Void) throws(DecodeError) -> Int {
+        var isExecutions = false
+        let dataStart = try JSONCursor.memberOffset("data", in: message) { key, s throws(DecodeError) in
+            if key.equals("channel") { isExecutions = try s.scalarText()?.equals("executions") ?? false } else { try s.skipValue() }
+        }
+        guard isExecutions, dataStart >= 0 else { return 0 }
+        var d = JSONCursor(message, at: dataStart)
+        var count = 0
+        try d.array { s throws(DecodeError) in
+            var f = OrderFields()
+            var tradeId: UInt64 = 0
+            try s.object { key, next, s throws(DecodeError) in
+                if key.equals("symbol") {
+                    f.symbol = try s.scalarText()
+                } else if key.equals("order_id") {
+                    f.venueOrderId = try s.scalarText()
+                } else if key.equals("cl_ord_id") {
+                    f.clientOrderId = try s.scalarText()
+                } else if key.equals("side") {
+                    f.side = try s.scalarText().map { $0.equals("buy") ? .buy : $0.equals("sell") ? .sell : .none } ?? .none
+                } else if key.equals("limit_price") {
+                    f.price = try s.scalarText()
+                } else if key.equals("order_status") {
+                    f.status = try s.scalarText().map(Self.status)
+                } else if key.equals("cum_qty") {
+                    f.cumulativeQuantity = try s.scalarText()
+                } else if key.equals("last_qty") {
+                    f.lastQuantity = try s.scalarText()
+                } else if key.equals("last_price") {
+                    f.lastPrice = try s.scalarText()
+                } else if key.equals("exec_id") {
+                    if let t = try s.scalarText(), !t.isEmpty { f.tradeId = OrderFields.textHash(t) }
+                } else if key.equals("trade_id") {
+                    tradeId = try s.scalarText().map { t throws(DecodeError) in try JSONCursor.unsigned(t, "trade_id") } ?? 0
+                } else if key.equals("liquidity_ind") {
+                    f.isTaker = !(try s.scalarText()?.equals("m") ?? false)
+                } else if key.equals("timestamp") {
+                    if let t = try s.scalarText() { f.eventTime = try WallTimeText.parse(t, "timestamp") }
+                } else if key.equals("fees") && next == 0x5B {
+                    try s.array { s throws(DecodeError) in
+                        try s.object { k, _, s throws(DecodeError) in
+                            if k.equals("asset") && f.feeAsset == nil {
+                                f.feeAsset = try s.scalarText()
+                            } else if k.equals("qty") && f.fee == nil {
+                                f.fee = try s.scalarText()
+                            } else {
+                                try s.skipValue()
+                            }
+                        }
+                    }
+                } else {
+                    try s.skipValue()
+                }
+            }
+            if f.tradeId == 0 { f.tradeId = tradeId }
+            update(try f.update(venue: venue, instruments: instruments))
+            count += 1
+        }
+        return count
+    }
+
+    /// Kraken's `order_status` as an `OrderStatus`.
+    static func status(_ text: UnsafeRawBufferPointer) -> OrderStatus {
+        if text.equals("new") { return .new }
+        if text.equals("pending_new") { return .pendingNew }
+        if text.equals("partially_filled") { return .partiallyFilled }
+        if text.equals("filled") { return .filled }
+        if text.equals("canceled") { return .canceled }
+        if text.equals("expired") { return .expired }
+        return .rejected
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import GantryCore
+import GantryVenues
+import Testing
+import VenueSim
+
+/// Kraken's documented API-Sign example secret (guides/spot-rest-auth): illustrative, not a real account's.
+let krakenDocSecret = "kQH5HW/8p1uGOVjbgWA7FunAmGO8lsSUXNsu3eow76sz84Q18fWxnyRzBHCd3pd5nE9qa99HAZtuZuj6F1huXg=="
+
+func krakenCodec(key: String = "kraken-key-1", secret: String = krakenDocSecret, host: String = "api.kraken.com") throws -> KrakenOrderEntry {
+    KrakenOrderEntry(
+        venue: VenueId(raw: 3),
+        instruments: OrderInstruments([
+            OrderInstrument(id: InstrumentId(raw: 1), symbol: "BTC/USD", baseAsset: "BTC", quoteAsset: "USD", priceScale: 1, quantityScale: 8, restSymbol: "XBTUSD")
+        ]), apiKey: key, secret: try VenueSecret(base64: secret), restHost: host)
+}
+
+let krakenOrder = OrderRequest(
+    clientOrderId: ClientOrderId(raw: 7), instrument: InstrumentId(raw: 1), side: .buy, orderType: .limit, timeInForce: .ioc,
+    price: Price(raw: 970_001), quantity: Quantity(raw: 5_000_000))
+
+@Suite("Kraken order entry: WebSocket v2 add_order / cancel_order with the token, REST signed with API-Sign, answers and executions")
+struct KrakenOrderEntryTests {
+    @Test("the documented API-Sign example: AddOrder, nonce 1616492376594, signs to 4/dpxb3iT4tp/…")
+    func documentedSignature() throws {
+        let key = HMACSHA512Key(try VenueSecret(base64: krakenDocSecret))
+        var buffer = OrderRequestBuffer()
+        buffer.begin()
+        let post = "nonce=1616492376594&ordertype=limit&pair=XBTUSD&price=37500&type=buy&volume=1.25"
+        withBytes("/0/private/AddOrder") { path in
+            withBytes("1616492376594") { nonce in withBytes(post) { KrakenOrderEntry.apiSign(key, path: path, nonce: nonce, postData: $0, into: &buffer.request) } }
+        }
+        #expect(buffer.text == "4/dpxb3iT4tp/ZCVEwSnEsLxx0bqyhLpdfOpc6fn7OR8+UClSV5n9E6aSS8MPtnRfp32bAb0nmbRn6H8ndwLUQ==")
+    }
+
+    @Test("add_order: numbers as JSON numbers, time_in_force ioc, cl_ord_id and token; cancel_order and cancel_all; none without a token")
+    func webSocketBytes() throws {
+        var codec = try krakenCodec()
+        var buffer = OrderRequestBuffer()
+        #expect(throws: OrderEncodeError.self) { try codec.place(krakenOrder, now: docTime, into: &buffer) }
+        codec.setToken(InlineText("G38a1tGFzqGiUCmnegBcm8d4nfP3tytiNQz6tkCBYXY")!)
+        let sent = try codec.place(krakenOrder, now: docTime, into: &buffer)
+        #expect(sent.requestId == 1)
+        #expect(
+            buffer.text
+                == #"{"method":"add_order","params":{"order_type":"limit","side":"buy","order_qty":0.05,"symbol":"BTC/USD","limit_price":97000.1,"time_in_force":"ioc","cl_ord_id":"g0000000000000007","token":"G38a1tGFzqGiUCmnegBcm8d4nfP3tytiNQz6tkCBYXY"},"req_id":1}"#)
+        #expect(try JSONSerialization.jsonObject(with: Data(buffer.text.utf8)) is [String: Any])
+        var market = krakenOrder
+        market.orderType = .market
+        market.side = .sell
+        _ = try codec.place(market, now: docTime, into: &buffer)
+        #expect(buffer.text.hasPrefix(#"{"method":"add_order","params":{"order_type":"market","side":"sell","order_qty":0.05,"symbol":"BTC/USD","cl_ord_id":"#))
+        _ = try codec.cancel(OrderReference(clientOrderId: ClientOrderId(raw: 7), instrument: InstrumentId(raw: 1)), now: docTime, into: &buffer)
+        #expect(buffer.text == #"{"method":"cancel_order","params":{"cl_ord_id":["g0000000000000007"],"token":"G38a1tGFzqGiUCmnegBcm8d4nfP3tytiNQz6tkCBYXY"},"req_id":3}"#)
+        _ = try codec.cancelAll(InstrumentId(raw: 1), now: docTime, into: &buffer)
+        #expect(buffer.text == #"{"method":"cancel_all","params":{"token":"G38a1tGFzqGiUCmnegBcm8d4nfP3tytiNQz6tkCBYXY"},"req_id":4}"#)
+    }
+
+    @Test("REST AddOrder: the form body with an increasing nonce, API-Sign checked with OpenSSL, the REST pair name")
+    func restBytes() throws {
+        var codec = try krakenCodec()
+        codec.transport = .rest
+        var buffer = OrderRequestBuffer()
+        _ = try codec.place(krakenOrder, now: Nanos(raw: 1_616_492_376_594_000_000), into: &buffer)
+        let post = "nonce=1616492376594&ordertype=limit&type=buy&volume=0.05&pair=XBTUSD&price=97000.1&timeinforce=IOC&cl_ord_id=g0000000000000007"
+        let secret = try #require(Base64.decode(krakenDocSecret))
+        let sign = Base64.encode(Crypto.hmacSHA512(key: secret, Array("/0/private/AddOrder".utf8) + Crypto.sha256(Array(("1616492376594" + post).utf8))))
+        #expect(
+            buffer.text
+                == "POST /0/private/AddOrder HTTP/1.1\r\nHost: api.kraken.com\r\nAPI-Key: kraken-key-1\r\nAPI-Sign: \(sign)\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(post.utf8.count)\r\n\r\n\(post)")
+        // The same millisecond again: the nonce still grows.
+        _ = try codec.cancel(OrderReference(clientOrderId: ClientOrderId(raw: 7), instrument: InstrumentId(raw: 1)), now: Nanos(raw: 1_616_492_376_594_000_000), into: &buffer)
+        #expect(requestBody(of: buffer.text) == "nonce=1616492376595&cl_ord_id=g0000000000000007" && codec.lastNonce == 1_616_492_376_595)
+        _ = try codec.webSocketToken(now: Nanos(raw: 1_616_492_376_594_000_000), into: &buffer)
+        #expect(buffer.text.hasPrefix("POST /0/private/GetWebSocketsToken HTTP/1.1\r\n") && requestBody(of: buffer.text) == "nonce=1616492376596")
+        #expect(!buffer.text.contains(krakenDocSecret))
+        #expect(throws: OrderEncodeError.self) { try codec.query(OrderReference(clientOrderId: ClientOrderId(raw: 7), instrument: InstrumentId(raw: 1)), now: docTime, into: &buffer) }
+    }
+
+    @Test("answers: add_order's documented result and error, REST's result and error list, the WebSocket token")
+    func replies() throws {
+        let codec = try krakenCodec()
+        let ok = #"{"method":"add_order","req_id":123456789,"result":{"order_id":"AA5JGQ-SBMRC-SCJ7J7","cl_ord_id":"g0000000000000007"},"success":true,"time_in":"2023-09-21T14:15:07.197274Z","time_out":"2023-09-21T14:15:07.205301Z"}"#
+        guard case .accepted(let ack) = try withBytes(ok, { try codec.decodeReply($0, .webSocket) }) else { Issue.record("not an ack"); return }
+        #expect(ack.requestId == 123_456_789 && ack.kind == .place && ack.venueOrderId.description == "AA5JGQ-SBMRC-SCJ7J7" && ack.report.clientOrderId == ClientOrderId(raw: 7))
+        #expect(ack.report.venueOrderId != 0)
+        let error = #"{"error":"EOrder:Insufficient funds","method":"add_order","req_id":123456790,"success":false,"time_in":"2023-09-21T14:15:07.197274Z","time_out":"2023-09-21T14:15:07.205301Z"}"#
+        guard case .rejected(let e) = try withBytes(error, { try codec.decodeReply($0, .webSocket) }) else { Issue.record("not rejected"); return }
+        #expect(e.code == 0 && e.message.description == "EOrder:Insufficient funds" && e.requestId == 123_456_790)
+        let place = EncodedRequest(transport: .rest, kind: .place, requestId: 0, clientOrderId: ClientOrderId(raw: 7))
+        guard case .accepted(let rest) = try withBytes(#"{"error":[],"result":{"descr":{"order":"buy 1.25000000 XBTUSD @ limit 27500.0"},"txid":["OU22CG-KLAF2-FWUDD7"]}}"#, { try codec.decodeReply($0, .rest(place, httpStatus: 200)) }) else {
+            Issue.record("REST not accepted")
+            return
+        }
+        #expect(rest.venueOrderId.description == "OU22CG-KLAF2-FWUDD7" && rest.report.clientOrderId == ClientOrderId(raw: 7))
+        guard case .rejected(let r) = try withBytes(#"{"error":["EOrder:Insufficient funds"]}"#, { try codec.decodeReply($0, .rest(place, httpStatus: 200)) }) else {
+            Issue.record("REST not rejected")
+            return
+        }
+        #expect(r.message.description == "EOrder:Insufficient funds" && r.clientOrderId == ClientOrderId(raw: 7))
+        let token = try withBytes(#"{"error":[],"result":{"token":"1Dwc4lzSwNWOAwkMdqhssNNFhs1ed606d1WcF3XfEMw","expires":900}}"#) { try KrakenOrderEntry.token(from: $0) }
+        #expect(token.description == "1Dwc4lzSwNWOAwkMdqhssNNFhs1ed606d1WcF3XfEMw")
+        #expect(throws: DecodeError.missingField("token")) { try withBytes(#"{"error":["EAPI:Invalid key"]}"#) { try KrakenOrderEntry.token(from: $0) } }
+        #expect(throws: DecodeError.self) { try withBytes(#"{"method":"add_order","req_id":-1}"#) { try codec.decodeReply($0, .webSocket) } }
+    }
+
+    @Test("an executions trade: numbers read exactly, the fee in USD at the notional scale, the exec id for de-duplication")
+    func executions() throws {
+        let codec = try krakenCodec()
+        let trade = #"{"channel":"executions","type":"update","data":[{"order_id":"O6E7RN-GQQQ3-CUJZFU","cl_ord_id":"g0000000000000007","symbol":"BTC/USD","side":"buy","order_type":"limit","order_qty":0.05,"limit_price":97000.1,"time_in_force":"IOC","exec_type":"trade","order_status":"partially_filled","cum_qty":0.02,"cum_cost":1940.0,"avg_price":97000.0,"exec_id":"TY5BYV-WKLJK-RHV3RE","trade_id":40274859,"last_qty":0.02,"last_price":97000.0,"cost":1940.0,"liquidity_ind":"t","fees":[{"asset":"USD","qty":0.776}],"fee_usd_equiv":0.776,"timestamp":"2023-09-22T10:33:05.709950Z"}],"sequence":3}"#
+        var updates: [OrderUpdate] = []
+        #expect(try withBytes(trade) { try codec.decodeUserStream($0) { updates.append($0) } } == 1)
+        let u = updates[0]
+        #expect(u.report.status == .partiallyFilled && u.report.lastQuantity == Quantity(raw: 2_000_000) && u.report.cumulativeQuantity == Quantity(raw: 2_000_000))
+        #expect(u.report.price == Price(raw: 970_000) && u.report.fee == 776_000_000 && u.feeAsset == .quote && u.report.isTaker)
+        #expect(u.tradeId != 0 && u.report.eventTime.raw == 1_695_378_785_709_950_000 && u.report.clientOrderId == ClientOrderId(raw: 7))
+        let canceled = #"{"channel":"executions","type":"update","data":[{"timestamp":"2023-09-22T10:33:05.709950Z","order_status":"canceled","exec_type":"canceled","cum_qty":0.02,"order_id":"O6E7RN-GQQQ3-CUJZFU","cl_ord_id":"g0000000000000007","symbol":"BTC/USD","side":"buy"}],"sequence":4}"#
+        updates = []
+        _ = try withBytes(canceled) { try codec.decodeUserStream($0) { updates.append($0) } }
+        #expect(updates[0].report.status == .canceled && updates[0].tradeId == 0 && updates[0].feeAsset == .none)
+        #expect(try withBytes(#"{"channel":"heartbeat"}"#) { try codec.decodeUserStream($0) { _ in } } == 0)
+        #expect(throws: DecodeError.self) {
+            try withBytes(#"{"channel":"executions","type":"update","data":[{"symbol":"BTC/USD","side":"buy","order_status":"new","timestamp":"yesterday"}]}"#) { try codec.decodeUserStream($0) { _ in } }
+        }
+    }
+
+    @Test("end to end: a signed REST AddOrder from the encoder, over a real socket, is taken by VenueSim; a wrong secret gets EAPI:Invalid signature")
+    func againstVenueSim() throws {
+        let (sim, venue) = try orderSimulator(.kraken, symbol: "BTC/USD", priceScale: 1, quantityScale: 8)
+        let secret = Data("kraken-sim-secret-bytes".utf8).base64EncodedString()
+        try venue.addKrakenKey(apiKey: "krakenSimKey1", secret: secret, account: 1, deposits: ["BTC": "2", "USD": "300000"])
+        let ask = venue.books[0].engine.best(.sell)!.raw
+        var codec = try krakenCodec(key: "krakenSimKey1", secret: secret, host: "api.sim.test")
+        codec.transport = .rest
+        var buffer = OrderRequestBuffer()
+        var order = krakenOrder
+        order.price = Price(raw: ask + 2)
+        let sent = try codec.place(order, now: WallClock.now(), into: &buffer)
+        let response = try #require(try sendRaw(buffer.bytes, to: sim, port: venue.restPort!))
+        guard case .accepted(let ack) = try response.body.withUnsafeBytes({ try codec.decodeReply($0, .rest(sent, httpStatus: response.status)) }) else {
+            Issue.record("not accepted: \(response.text)")
+            return
+        }
+        #expect(ack.venueOrderId.description.hasPrefix("O") && ack.report.clientOrderId == ClientOrderId(raw: 7))
+        let query = try codec.query(OrderReference(clientOrderId: order.clientOrderId, instrument: InstrumentId(raw: 1), venueOrderId: ack.venueOrderId), now: WallClock.now(), into: &buffer)
+        let state = try #require(try sendRaw(buffer.bytes, to: sim, port: venue.restPort!))
+        guard case .done(_, let kind, _) = try state.body.withUnsafeBytes({ try codec.decodeReply($0, .rest(query, httpStatus: state.status)) }) else {
+            Issue.record("query not answered: \(state.text)")
+            return
+        }
+        #expect(kind == .query && state.text.contains(ack.venueOrderId.description))
+        var wrong = try krakenCodec(key: "krakenSimKey1", secret: Data("not the secret".utf8).base64EncodedString(), host: "api.sim.test")
+        wrong.transport = .rest
+        let bad = try wrong.place(order, now: WallClock.now(), into: &buffer)
+        let refused = try #require(try sendRaw(buffer.bytes, to: sim, port: venue.restPort!))
+        guard case .rejected(let e) = try refused.body.withUnsafeBytes({ try codec.decodeReply($0, .rest(bad, httpStatus: refused.status)) }) else {
+            Issue.record("not rejected: \(refused.text)")
+            return
+        }
+        #expect(e.message.description == "EAPI:Invalid signature")
+    }
+}
