@@ -67,8 +67,12 @@ let package = Package(
         .target(name: "GantryRisk", dependencies: ["GantryCore", "GantryBook"]),
         .testTarget(name: "GantryRiskTests", dependencies: ["GantryRisk", "GantryBook", "GantryCore"]),
         // The smart order router, the order state machine, and (with the venues' codecs) order-send.
-        .target(name: "GantryExecution", dependencies: ["GantryCore", "GantryBook", "GantryRisk"]),
-        .testTarget(name: "GantryExecutionTests", dependencies: ["GantryExecution", "GantryRisk", "GantryBook", "GantryCore"]),
+        .target(
+            name: "GantryExecution",
+            dependencies: ["GantryCore", "GantryBook", "GantryRisk", "GantryNet", "GantryVenues", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "GantryExecutionTests",
+            dependencies: ["GantryExecution", "GantryRisk", "GantryBook", "GantryCore", "GantryNet", "GantryVenues", "VenueSim", "GantryLoop"]),
         .target(
             name: "GantryEngine",
             dependencies: [

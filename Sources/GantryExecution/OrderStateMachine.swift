@@ -73,6 +73,8 @@ public struct TrackedOrder: Sendable, Equatable {
     public private(set) var sentAt: Nanos = .zero
     /// The venue's trade ids seen (the last few; fills of one order come close together).
     var tradeIds: [UInt64] = []
+    /// Its final report has been published (once, after its fills).
+    public internal(set) var finalReported = false
 
     public init(_ order: OrderSpec) {
         self.order = order

@@ -79,6 +79,17 @@ public final class HTTPClient {
         return .success(id)
     }
 
+    /// Queues a request already written whole (request line, headers, body), as a venue's order codec writes it.
+    /// - Parameter idempotent: It may be sent again on a fresh connection if the reused one was closed before any
+    ///   of its response arrived (a query; never an order).
+    public func send(request bytes: UnsafeRawBufferPointer, idempotent: Bool, now: Nanos = MonotonicClock.now()) -> Result<HTTPRequestId, HTTPClientError> {
+        guard queue.count < maxQueued else { return .failure(.queueFull) }
+        let id = nextId
+        nextId += 1
+        queue.append(Pending(id: id, bytes: Array(bytes), idempotent: idempotent, deadline: now + requestTimeout))
+        return .success(id)
+    }
+
     /// Moves requests and responses along.
     /// - Parameter handler: Called once per finished request, with its response or why it failed.
     /// - Returns: How much happened (0: idle).

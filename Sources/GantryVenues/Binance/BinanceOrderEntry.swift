@@ -89,6 +89,15 @@ public struct BinanceOrderEntry: OrderEntryCodec, Sendable {
         return try end(&buffer, style, kind: .query, ClientOrderId(raw: 0))
     }
 
+    /// `userDataStream.subscribe.signature` (WebSocket API, USER_DATA): this connection receives the account's
+    /// user data stream (`executionReport` and `outboundAccountPosition` events) from now on.
+    public mutating func userDataSubscribe(now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
+        guard transport == .webSocket else { throw .unsupported("the user data stream subscription is a WebSocket API request") }
+        let style = begin(&buffer, method: "userDataStream.subscribe.signature", rest: "")
+        auth(&buffer, style, now: now) { _ in }
+        return try end(&buffer, style, kind: .login, ClientOrderId(raw: 0))
+    }
+
     // MARK: - Writing
 
     /// The request's start; REST requests keep the route for `end` in the request area's first bytes until then.

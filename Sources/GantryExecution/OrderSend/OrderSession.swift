@@ -1,0 +1,501 @@
+import GantryCore
+import GantryNet
+import GantryRisk
+import GantryVenues
+import Logging
+
+/// What an order session tells its stage.
+public struct OrderSessionStats: Sendable, Equatable {
+    public var sent = 0
+    public var acknowledged = 0
+    public var rejected = 0
+    public var fills = 0
+    public var duplicateFills = 0
+    /// Orders whose fate a timeout or a dropped connection made unknown, and those the venue's answer reconciled.
+    public var unknown = 0
+    public var reconciled = 0
+    public var rateLimited = 0
+    public var reconnects = 0
+    /// Messages neither a reply nor a user-stream update could read.
+    public var malformed = 0
+    /// Orders refused before sending (an encode error, a full lane, a client order id seen before).
+    public var refused = 0
+    /// Order round trip (bytes written → the venue's answer), the last one measured.
+    public var lastRoundTrip: Nanos = .zero
+}
+
+/// The state an order session keeps per order and per request, reached through a pointer from the connection's
+/// callback (see `OrderSession.state`).
+struct OrderSessionState {
+    var orders: [ClientOrderId: TrackedOrder] = [:]
+    /// The venue's final word on an order whose fills have not all arrived yet: held back until they have (so that
+    /// risk books the fills before it releases the order's reservation), or until `deadline`, when it is queried.
+    var finals: [ClientOrderId: (status: OrderStatus, cumulative: Quantity, deadline: Nanos)] = [:]
+    /// WebSocket request id → the order it is about.
+    var requests: [UInt64: ClientOrderId] = [:]
+    /// Opening requests not yet accepted.
+    var opening: [UInt64] = []
+    var ready = false
+    var loggedIn = false
+    /// Orders being reconciled after a loss: no new order goes to the venue until none is left.
+    var reconciling: Set<ClientOrderId> = []
+    var stats = OrderSessionStats()
+    /// Reports to publish (drained by the stage after each poll).
+    var out: [OrderReport] = []
+    /// Orders written and not yet answered, with when they were written (the answer timeout's scan).
+    var awaiting: [ClientOrderId: Nanos] = [:]
+    /// Orders the venue refused for its rate limit (not executed), to send again after its back-off.
+    var backoffs: [(ClientOrderId, Nanos)] = []
+    /// Final orders, oldest first: forgotten `retention` after they ended (a fill after that is an unknown order).
+    var retired: [(ClientOrderId, Nanos)] = []
+    var retiredHead = 0
+
+    init() {
+        orders.reserveCapacity(4_096)
+        awaiting.reserveCapacity(1_024)
+        retired.reserveCapacity(4_096)
+        finals.reserveCapacity(256)
+        requests.reserveCapacity(4_096)
+        out.reserveCapacity(256)
+    }
+}
+
+/// One request waiting for the venue's rate budget.
+@frozen
+public struct OutgoingRequest: Sendable, BitwiseCopyable {
+    public var kind: OrderRequestKind
+    public var clientOrderId: ClientOrderId
+}
+
+/// A sink that keeps the connection's state changes to itself (the session logs them).
+public struct NoConnectionEvents: ConnectionEventSink {
+    public init() {}
+    public mutating func deliver(_ event: ConnectionEvent) -> Bool { true }
+}
+
+/// One venue's order entry: its order connection (reconnecting, made ready by the venue's script), its codec, its
+/// rate budget with priority lanes, and an order state machine per order. Orders are never marked failed on a
+/// network error: an order whose answer does not come within `answerTimeout`, or whose connection drops, is
+/// unknown until the venue's answer to a query reconciles it; the venue takes no new order meanwhile. Fills are
+/// de-duplicated by trade id; a final report is published only after the fills it counts.
+public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
+    public var codec: Script.Codec
+    var connection: WebSocketSupervisor<NoConnectionEvents>
+    var budget: RateBudget<OutgoingRequest>
+    var buffer = OrderRequestBuffer(capacity: 8_192)
+    // SAFETY: `state` is allocated by this session, used only on its thread (the stage's), and freed in deinit; it is
+    // a pointer so that the connection's callback can update orders while the connection itself is being polled.
+    let state: UnsafeMutablePointer<OrderSessionState>
+    public let answerTimeout: Nanos
+    var logger = Logger(label: "gantry.orders")
+    var wasOpen = false
+
+    /// - Parameters:
+    ///   - endpoint: The venue's order connection (WebSocket order API).
+    ///   - ordersPerSecond: The venue's budget, shared by every strategy.
+    public init(codec: Script.Codec, endpoint: WebSocketEndpoint, ordersPerSecond: Int, answerTimeout: Nanos = .seconds(2), now: Nanos) {
+        self.codec = codec
+        connection = WebSocketSupervisor(
+            endpoint: endpoint, venue: codec.venue, index: 1, subscriptions: [], sink: NoConnectionEvents(),
+            backoff: Backoff(initial: .milliseconds(50), maximum: .seconds(5), seed: UInt64(codec.venue.raw) &+ 17), now: now)
+        connection.keepAlive = Script.keepAlive
+        budget = RateBudget(perSecond: ordersPerSecond, now: now)
+        self.answerTimeout = answerTimeout
+        state = .allocate(capacity: 1)
+        state.initialize(to: OrderSessionState())
+        logger[metadataKey: "venue"] = "\(codec.venue.raw)"
+    }
+
+    deinit {
+        state.deinitialize(count: 1)
+        state.deallocate()
+    }
+
+    public var isReady: Bool { state.pointee.ready && state.pointee.reconciling.isEmpty }
+    public var stats: OrderSessionStats { state.pointee.stats }
+    public func order(_ id: ClientOrderId) -> TrackedOrder? { state.pointee.orders[id] }
+    /// Orders not final.
+    public var openOrders: Int { state.pointee.orders.values.reduce(0) { $0 + ($1.state.isFinal ? 0 : 1) } }
+
+    /// Takes an approved order: tracked from now on, sent when the budget and the connection allow.
+    /// - Returns: false if it was refused (its client order id was seen before, or its lane is full); a refused
+    ///   order is reported rejected, so that risk releases it.
+    public mutating func submit(_ order: ApprovedOrder, now: Nanos) -> Bool {
+        let id = order.clientOrderId
+        guard state.pointee.orders[id] == nil else {
+            // Idempotent: an approval replayed is not an order sent twice.
+            state.pointee.stats.refused += 1
+            return false
+        }
+        let spec = OrderSpec(
+            clientOrderId: id, venue: order.venue, instrument: order.instrument, side: order.side, type: order.decision.intent.orderType,
+            timeInForce: order.decision.intent.timeInForce, price: order.price, quantity: order.quantity, lane: order.lane,
+            signalId: order.decision.intent.signalId)
+        state.pointee.orders[id] = TrackedOrder(spec)
+        guard budget.enqueue(OutgoingRequest(kind: .place, clientOrderId: id), lane: order.lane) else {
+            refuse(id, now: now)
+            return false
+        }
+        return true
+    }
+
+    /// Cancels every order not final (the kill switch), in the flatten lane.
+    public mutating func cancelAll(now: Nanos) {
+        for (id, o) in state.pointee.orders where !o.state.isFinal && o.state != .pending {
+            _ = budget.enqueue(OutgoingRequest(kind: .cancel, clientOrderId: id), lane: .flatten)
+        }
+    }
+
+    /// Does the connection's I/O, sends what the budget allows, and reconciles what needs it. Reports go to
+    /// `publish` in the order risk must book them.
+    /// - Parameters:
+    ///   - wall: The wall clock (the venues' timestamps and nonces).
+    public mutating func poll(now: Nanos, wall: Nanos, publish: (OrderReport) -> Void) -> Int {
+        let s = state
+        var opened = false
+        var lost = false
+        var work = connection.poll(now: now) { event in
+            switch event {
+            case .open: opened = true
+            case .message(_, let payload, _): Self.handle(payload, s, codec, now: now)
+            case .closed: lost = true
+            default: break
+            }
+        }
+        if opened { open(now: now, wall: wall) }
+        if lost { connectionLost(now: now) }
+        if s.pointee.loggedIn && !s.pointee.ready && s.pointee.opening.isEmpty {
+            // The login was accepted: what needs it follows, then the session is ready.
+            do throws(OrderEncodeError) {
+                var sends: [[UInt8]] = []
+                try Script.afterLogin(&codec, wall: wall, buffer: &buffer) { sends.append(Array($0)) }
+                for m in sends { m.withUnsafeBytes { _ = connection.send(text: $0) } }
+                s.pointee.ready = true
+                logger.info("order session ready")
+                if !s.pointee.reconciling.isEmpty { queryUnknown(now: now, wall: wall) }
+            } catch {
+                logger.error("order session cannot subscribe", metadata: ["error": "\(error)"])
+            }
+        }
+        for (id, until) in s.pointee.backoffs {
+            budget.backOff(until: until)
+            if let o = s.pointee.orders[id] {
+                s.pointee.orders[id] = TrackedOrder(o.order)
+                _ = budget.enqueue(OutgoingRequest(kind: .place, clientOrderId: id), lane: o.order.lane)
+            }
+        }
+        s.pointee.backoffs.removeAll(keepingCapacity: true)
+        work += sendQueued(now: now, wall: wall)
+        work += checkTimeouts(now: now, wall: wall)
+        prune(now: now)
+        for r in s.pointee.out { publish(r) }
+        work += s.pointee.out.count
+        s.pointee.out.removeAll(keepingCapacity: true)
+        return work
+    }
+
+    /// How long a final order is remembered (late fills and duplicate reports within it are recognised).
+    public var retention: Nanos = .seconds(120)
+
+    mutating func prune(now: Nanos) {
+        let s = state
+        while s.pointee.retiredHead < s.pointee.retired.count, now - s.pointee.retired[s.pointee.retiredHead].1 >= retention {
+            let id = s.pointee.retired[s.pointee.retiredHead].0
+            if s.pointee.orders[id]?.state.isFinal == true { s.pointee.orders[id] = nil }
+            s.pointee.retiredHead += 1
+        }
+        if s.pointee.retiredHead > 1_024 && s.pointee.retiredHead * 2 > s.pointee.retired.count {
+            s.pointee.retired.removeFirst(s.pointee.retiredHead)
+            s.pointee.retiredHead = 0
+        }
+    }
+
+    mutating func open(now: Nanos, wall: Nanos) {
+        wasOpen = true
+        state.pointee.ready = false
+        state.pointee.loggedIn = false
+        do throws(OrderEncodeError) {
+            var sends: [[UInt8]] = []
+            state.pointee.opening = try Script.opening(&codec, wall: wall, buffer: &buffer) { sends.append(Array($0)) }
+            for m in sends { m.withUnsafeBytes { _ = connection.send(text: $0) } }
+            if state.pointee.opening.isEmpty { state.pointee.loggedIn = true }
+        } catch {
+            logger.error("order session cannot log in", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The connection dropped: every order sent and not final is unknown until the venue says what became of it.
+    mutating func connectionLost(now: Nanos) {
+        state.pointee.ready = false
+        state.pointee.loggedIn = false
+        state.pointee.stats.reconnects += 1
+        for (id, o) in state.pointee.orders where !o.state.isFinal && o.state != .pending {
+            markUnknown(id, now: now)
+        }
+        logger.warning("order connection lost: orders in flight are unknown until reconciled", metadata: ["unknown": "\(state.pointee.reconciling.count)"])
+    }
+
+    mutating func markUnknown(_ id: ClientOrderId, now: Nanos) {
+        state.pointee.awaiting[id] = nil
+        guard var o = state.pointee.orders[id] else { return }
+        let t = o.apply(.lost)
+        state.pointee.orders[id] = o
+        if !t.ignored {
+            state.pointee.stats.unknown += 1
+            state.pointee.reconciling.insert(id)
+        }
+    }
+
+    mutating func queryUnknown(now: Nanos, wall: Nanos) {
+        for id in state.pointee.reconciling { _ = budget.enqueue(OutgoingRequest(kind: .query, clientOrderId: id), lane: .flatten) }
+    }
+
+    mutating func refuse(_ id: ClientOrderId, now: Nanos) {
+        state.pointee.stats.refused += 1
+        guard var o = state.pointee.orders[id] else { return }
+        _ = o.apply(.rejected(code: 0))
+        o.finalReported = true
+        state.pointee.orders[id] = o
+        state.pointee.retired.append((id, now))
+        state.pointee.out.append(Self.report(o, status: .rejected))
+    }
+
+    /// Sends what the budget lets go: places only when the session is ready and nothing is being reconciled.
+    mutating func sendQueued(now: Nanos, wall: Nanos) -> Int {
+        guard state.pointee.ready else { return 0 }
+        var work = 0
+        while let next = budget.next(now: now) {
+            guard let o = state.pointee.orders[next.clientOrderId] else { continue }
+            if next.kind == .place && !state.pointee.reconciling.isEmpty {
+                // Held back until the venue's unknown orders are reconciled; back in its lane, in front.
+                _ = budget.enqueue(next, lane: .flatten)
+                break
+            }
+            do throws(OrderEncodeError) {
+                let request: EncodedRequest
+                let reference = OrderReference(clientOrderId: o.order.clientOrderId, instrument: o.order.instrument)
+                switch next.kind {
+                case .place:
+                    request = try codec.place(
+                        OrderRequest(
+                            clientOrderId: o.order.clientOrderId, instrument: o.order.instrument, side: o.order.side, orderType: o.order.type,
+                            timeInForce: o.order.timeInForce, price: o.order.price, quantity: o.order.quantity), now: wall, into: &buffer)
+                case .cancel: request = try codec.cancel(reference, now: wall, into: &buffer)
+                default: request = try codec.query(reference, now: wall, into: &buffer)
+                }
+                if request.requestId != 0 { state.pointee.requests[request.requestId] = next.clientOrderId }
+                let accepted = buffer.withBytes { connection.send(text: $0) }
+                work += 1
+                if next.kind == .place {
+                    var t = o
+                    _ = t.apply(.sent(at: now))
+                    state.pointee.orders[next.clientOrderId] = t
+                    state.pointee.awaiting[next.clientOrderId] = now
+                    state.pointee.stats.sent += 1
+                    // A send the connection did not take: its fate is unknown (the bytes may have left).
+                    if !accepted { markUnknown(next.clientOrderId, now: now) }
+                }
+            } catch {
+                logger.error("order not encoded: refused", metadata: ["error": "\(error)", "order": "\(next.clientOrderId.raw)"])
+                if next.kind == .place { refuse(next.clientOrderId, now: now) }
+            }
+        }
+        return work
+    }
+
+    /// Orders without an answer past the timeout become unknown and are queried; held-back finals whose fills
+    /// never came are queried too.
+    mutating func checkTimeouts(now: Nanos, wall: Nanos) -> Int {
+        var work = 0
+        var late: [ClientOrderId] = []
+        for (id, sentAt) in state.pointee.awaiting where now - sentAt >= answerTimeout { late.append(id) }
+        for id in late {
+            markUnknown(id, now: now)
+            _ = budget.enqueue(OutgoingRequest(kind: .query, clientOrderId: id), lane: .flatten)
+            work += 1
+        }
+        guard !state.pointee.finals.isEmpty else { return work }
+        for (id, f) in state.pointee.finals where now >= f.deadline {
+            state.pointee.finals[id] = (f.status, f.cumulative, now + answerTimeout)
+            _ = budget.enqueue(OutgoingRequest(kind: .query, clientOrderId: id), lane: .flatten)
+            work += 1
+        }
+        return work
+    }
+
+    // MARK: - Messages
+
+    /// One message of the order connection: user-stream updates first (fills), then replies.
+    static func handle(_ message: UnsafeRawBufferPointer, _ s: UnsafeMutablePointer<OrderSessionState>, _ codec: Script.Codec, now: Nanos) {
+        var updates = 0
+        do throws(DecodeError) {
+            updates = try codec.decodeUserStream(message) { update in apply(update, s, now: now) }
+        } catch {
+            updates = 0
+        }
+        guard updates == 0 else { return }
+        let reply: OrderReply
+        do throws(DecodeError) {
+            reply = try codec.decodeReply(message, .webSocket)
+        } catch {
+            s.pointee.stats.malformed += 1
+            return
+        }
+        switch reply {
+        case .accepted(let ack):
+            if let k = s.pointee.opening.firstIndex(of: ack.requestId) {
+                s.pointee.opening.remove(at: k)
+                if s.pointee.opening.isEmpty { s.pointee.loggedIn = true }
+                return
+            }
+            let id = ack.report.clientOrderId.raw != 0 ? ack.report.clientOrderId : s.pointee.requests[ack.requestId] ?? ClientOrderId(raw: 0)
+            s.pointee.requests[ack.requestId] = nil
+            apply(ack, id, s, now: now)
+        case .rejected(let e):
+            if s.pointee.opening.contains(e.requestId) || (e.requestId == 0 && !s.pointee.loggedIn) {
+                s.pointee.stats.rejected += 1
+                return
+            }
+            let id = e.clientOrderId ?? s.pointee.requests[e.requestId] ?? ClientOrderId(raw: 0)
+            s.pointee.requests[e.requestId] = nil
+            rejected(e, id, s, now: now)
+        case .done(let requestId, let kind, _):
+            if kind == .login || s.pointee.opening.contains(requestId) {
+                s.pointee.opening.removeAll { $0 == requestId }
+                if s.pointee.opening.isEmpty { s.pointee.loggedIn = true }
+            }
+        case .other:
+            break
+        }
+    }
+
+    /// An answer about one order: its venue id, its state, its cumulative quantity.
+    static func apply(_ ack: OrderAck, _ id: ClientOrderId, _ s: UnsafeMutablePointer<OrderSessionState>, now: Nanos) {
+        guard var o = s.pointee.orders[id] else { return }
+        let r = ack.report
+        s.pointee.awaiting[id] = nil
+        if o.state == .sent { s.pointee.stats.lastRoundTrip = now - o.sentAt }
+        if o.venueOrderId == 0 || o.state == .sent || o.state == .unknown {
+            _ = o.apply(.acknowledged(venueOrderId: r.venueOrderId))
+            s.pointee.stats.acknowledged += 1
+        }
+        switch ack.kind {
+        case .query:
+            let wasUnknown = o.state == .unknown
+            let t = o.apply(.queried(r.status, cumulative: r.cumulativeQuantity))
+            s.pointee.orders[id] = o
+            if wasUnknown && o.state != .unknown {
+                s.pointee.reconciling.remove(id)
+                s.pointee.stats.reconciled += 1
+            }
+            if o.state.isFinal { finalize(id, r.status, cumulative: r.cumulativeQuantity, s, now: now, missing: t.missingFills, price: r.price) }
+        default:
+            s.pointee.orders[id] = o
+            switch r.status {
+            case .filled, .canceled, .expired, .rejected:
+                finalize(id, r.status, cumulative: r.cumulativeQuantity, s, now: now, missing: .zero, price: r.price)
+            default:
+                break
+            }
+        }
+    }
+
+    /// The venue's final word: published now if every fill it counts has been, else held until they come (or, at
+    /// the deadline, a query backfills what is missing).
+    static func finalize(
+        _ id: ClientOrderId, _ status: OrderStatus, cumulative: Quantity, _ s: UnsafeMutablePointer<OrderSessionState>, now: Nanos,
+        missing: Quantity, price: Price
+    ) {
+        guard var o = s.pointee.orders[id] else { return }
+        if o.filled < cumulative {
+            if s.pointee.finals[id] != nil && missing.raw > 0 && price.raw > 0 {
+                // Queried after the deadline: the fills never came on the stream. The venue's average price and
+                // cumulative quantity backfill them as one fill (its fee unknown here: 0, reconciled by balances).
+                _ = o.apply(.fill(tradeId: UInt64.max - id.raw, price: price, quantity: missing, cumulative: cumulative, fee: 0, isTaker: true))
+                s.pointee.orders[id] = o
+                s.pointee.stats.fills += 1
+                var r = report(o, status: .partiallyFilled)
+                r.price = price
+                r.lastQuantity = missing
+                s.pointee.out.append(r)
+            } else {
+                if s.pointee.finals[id] == nil { s.pointee.finals[id] = (status, cumulative, now + .seconds(1)) }
+                return
+            }
+        }
+        s.pointee.finals[id] = nil
+        s.pointee.awaiting[id] = nil
+        _ = o.apply(.final(status, cumulative: cumulative))
+        guard !o.finalReported else {
+            s.pointee.orders[id] = o
+            return
+        }
+        o.finalReported = true
+        s.pointee.orders[id] = o
+        s.pointee.retired.append((id, now))
+        s.pointee.out.append(report(o, status: status))
+    }
+
+    static func rejected(_ e: VenueOrderError, _ id: ClientOrderId, _ s: UnsafeMutablePointer<OrderSessionState>, now: Nanos) {
+        guard var o = s.pointee.orders[id] else { return }
+        s.pointee.awaiting[id] = nil
+        if let wait = Script.rateLimit(e), o.state == .sent {
+            // Not executed: queued again, the budget backs off (cancels keep going first).
+            s.pointee.stats.rateLimited += 1
+            s.pointee.backoffs.append((id, now + wait))
+            return
+        }
+        s.pointee.stats.rejected += 1
+        if o.state == .sent { s.pointee.stats.lastRoundTrip = now - o.sentAt }
+        let t = o.apply(.rejected(code: Int32(truncatingIfNeeded: e.code)))
+        s.pointee.orders[id] = o
+        if !t.ignored && !o.finalReported {
+            o.finalReported = true
+            s.pointee.orders[id] = o
+            s.pointee.reconciling.remove(id)
+            s.pointee.retired.append((id, now))
+            s.pointee.out.append(report(o, status: .rejected))
+        }
+    }
+
+    /// A user-stream update: a fill (once per trade id) or a state; finals wait for their fills.
+    static func apply(_ update: OrderUpdate, _ s: UnsafeMutablePointer<OrderSessionState>, now: Nanos) {
+        let r = update.report
+        let id = r.clientOrderId
+        guard var o = s.pointee.orders[id] else { return }
+        if o.state == .sent {
+            s.pointee.awaiting[id] = nil
+            s.pointee.stats.lastRoundTrip = now - o.sentAt
+        }
+        if r.lastQuantity.raw > 0 {
+            let t = o.apply(.fill(tradeId: update.tradeId, price: r.price, quantity: r.lastQuantity, cumulative: r.cumulativeQuantity, fee: r.fee, isTaker: r.isTaker))
+            s.pointee.orders[id] = o
+            if t.newFill {
+                s.pointee.stats.fills += 1
+                var fill = r
+                fill.status = o.state.isFinal ? r.status : (o.filled >= o.order.quantity ? .filled : .partiallyFilled)
+                // The fill itself; the order's final report follows once the venue's final word is in.
+                if fill.status == .filled { fill.status = .partiallyFilled }
+                s.pointee.out.append(fill)
+            } else {
+                s.pointee.stats.duplicateFills += 1
+            }
+        }
+        switch r.status {
+        case .filled, .canceled, .expired, .rejected:
+            finalize(id, r.status, cumulative: r.cumulativeQuantity, s, now: now, missing: .zero, price: r.price)
+        default:
+            if let f = s.pointee.finals[id], o.filled >= f.cumulative {
+                finalize(id, f.status, cumulative: f.cumulative, s, now: now, missing: .zero, price: r.price)
+            }
+        }
+    }
+
+    /// A report of `o` as it stands, with `status`.
+    static func report(_ o: TrackedOrder, status: OrderStatus) -> OrderReport {
+        OrderReport(
+            status: status, side: o.order.side, venue: o.order.venue, instrument: o.order.instrument, clientOrderId: o.order.clientOrderId,
+            venueOrderId: o.venueOrderId, price: o.averagePrice ?? o.order.price, lastQuantity: .zero, cumulativeQuantity: o.filled, fee: 0,
+            isTaker: true, eventTime: .zero)
+    }
+}

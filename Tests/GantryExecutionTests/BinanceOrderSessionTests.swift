@@ -1,0 +1,109 @@
+import GantryCore
+@testable import GantryExecution
+import GantryVenues
+import Testing
+import VenueSim
+
+@Suite("Order session against VenueSim's Binance WebSocket API: every order-state transition, driven by its faults", .serialized)
+struct BinanceOrderSessionTests {
+    @Test("an IOC through the ask: acknowledged, its fills published once each, then its final report after them")
+    func iocFills() throws {
+        let h = try BinanceSessionHarness()
+        let o = h.approved(.buy, price: h.bestAsk + 500, quantity: "0.02")
+        #expect(h.submit(o))
+        #expect(h.pump { $0.reports(of: o.clientOrderId).contains { $0.status == .filled } })
+        let rs = h.reports(of: o.clientOrderId)
+        let fills = rs.filter { $0.lastQuantity.raw > 0 }
+        #expect(!fills.isEmpty && fills.reduce(0) { $0 + $1.lastQuantity.raw } == Quantity("0.02", scale: 8).raw)
+        #expect(rs.last?.status == .filled && rs.last?.cumulativeQuantity == Quantity("0.02", scale: 8), "the final comes after its fills")
+        #expect(fills.allSatisfy { $0.fee > 0 })
+        #expect(h.order(o.clientOrderId)?.state == .filled && h.stats.lastRoundTrip > .zero)
+        // The same approval again is not a second order.
+        #expect(!h.submit(o))
+    }
+
+    @Test("a partial fill, then the rest expires (IOC) or is cancelled (GTC): fills stay, the final says so")
+    func partialThenCancel() throws {
+        let h = try BinanceSessionHarness()
+        h.venue.faults.inject(.partialFill)
+        let o = h.approved(.buy, price: h.bestAsk + 500, quantity: "0.02")
+        _ = h.submit(o)
+        #expect(h.pump { $0.reports(of: o.clientOrderId).contains { $0.status == .expired } })
+        let filled = h.reports(of: o.clientOrderId).reduce(0) { $0 + $1.lastQuantity.raw }
+        #expect(filled > 0 && filled < Quantity("0.02", scale: 8).raw)
+        #expect(h.order(o.clientOrderId)?.state == .expired)
+        // A GTC resting below the market, then cancelled.
+        let g = h.approved(.buy, price: h.bestBid - 1_000, quantity: "0.01", tif: .gtc)
+        _ = h.submit(g)
+        #expect(h.pump { $0.order(g.clientOrderId)?.state == .acknowledged })
+        h.cancelAll()
+        #expect(h.pump { $0.reports(of: g.clientOrderId).contains { $0.status == .canceled } })
+        #expect(h.order(g.clientOrderId)?.state == .cancelled)
+    }
+
+    @Test("a reject is final and reported, so risk releases the order")
+    func reject() throws {
+        let h = try BinanceSessionHarness()
+        h.venue.faults.inject(.reject)
+        let o = h.approved(.buy, price: h.bestAsk + 500, quantity: "0.01")
+        _ = h.submit(o)
+        #expect(h.pump { $0.reports(of: o.clientOrderId).contains { $0.status == .rejected } })
+        #expect(h.order(o.clientOrderId)?.state == .rejected && h.stats.rejected == 1)
+    }
+
+    @Test("no answer: the order is unknown, never failed; the query reconciles it; the fills are booked once")
+    func timeoutThenReconcile() throws {
+        let h = try BinanceSessionHarness()
+        h.venue.faults.inject(.ackTimeout)
+        let o = h.approved(.buy, price: h.bestAsk + 500, quantity: "0.01")
+        _ = h.submit(o)
+        #expect(h.pump { $0.stats.unknown == 1 })
+        #expect(h.pump { $0.stats.reconciled == 1 && $0.reports(of: o.clientOrderId).contains { $0.status == .filled } })
+        let filled = h.reports(of: o.clientOrderId).reduce(0) { $0 + $1.lastQuantity.raw }
+        #expect(filled == Quantity("0.01", scale: 8).raw, "booked once")
+        #expect(h.order(o.clientOrderId)?.reconciledFrom == .unknown && h.order(o.clientOrderId)?.state == .filled)
+    }
+
+    @Test("a duplicate fill report is ignored; a late fill after the answer is booked before the final report")
+    func duplicateAndLate() throws {
+        let h = try BinanceSessionHarness()
+        h.venue.faults.inject(.duplicateReport)
+        let o = h.approved(.buy, price: h.bestAsk + 500, quantity: "0.01")
+        _ = h.submit(o)
+        #expect(h.pump { $0.reports(of: o.clientOrderId).contains { $0.status == .filled } })
+        _ = h.pump(seconds: 0.2) { _ in false }
+        #expect(h.stats.duplicateFills >= 1)
+        #expect(h.reports(of: o.clientOrderId).reduce(0) { $0 + $1.lastQuantity.raw } == Quantity("0.01", scale: 8).raw)
+        h.venue.faults.inject(.lateFill)
+        let late = h.approved(.buy, price: h.bestAsk + 500, quantity: "0.01")
+        _ = h.submit(late)
+        #expect(h.pump { $0.reports(of: late.clientOrderId).contains { $0.status == .filled } })
+        let rs = h.reports(of: late.clientOrderId)
+        #expect(rs.last?.status == .filled && rs.dropLast().allSatisfy { $0.lastQuantity.raw > 0 }, "fills first, then the final")
+    }
+
+    @Test("a disconnect with orders in flight: unknown until the reconnect's queries say what became of them; no double count")
+    func disconnectInFlight() throws {
+        let h = try BinanceSessionHarness()
+        h.venue.faults.inject(.ackTimeout)
+        let o = h.approved(.buy, price: h.bestAsk + 500, quantity: "0.01")
+        _ = h.submit(o)
+        #expect(h.pump(seconds: 0.3) { $0.order(o.clientOrderId)?.state == .sent })
+        h.venue.faults.inject(.disconnect)
+        #expect(h.pump { $0.stats.reconnects >= 1 })
+        #expect(h.order(o.clientOrderId)?.state == .unknown || h.order(o.clientOrderId)?.state == .filled)
+        #expect(h.pump(seconds: 5) { $0.isReady && $0.reports(of: o.clientOrderId).contains { $0.status == .filled } })
+        #expect(h.reports(of: o.clientOrderId).reduce(0) { $0 + $1.lastQuantity.raw } == Quantity("0.01", scale: 8).raw)
+        #expect(h.stats.reconciled >= 1)
+    }
+
+    @Test("a rate-limit answer: the order is not executed, the budget backs off, cancels still go first, then it is sent again")
+    func rateLimit() throws {
+        let h = try BinanceSessionHarness()
+        h.venue.faults.inject(.rateLimit)
+        let o = h.approved(.buy, price: h.bestAsk + 500, quantity: "0.01")
+        _ = h.submit(o)
+        #expect(h.pump { $0.stats.rateLimited == 1 })
+        #expect(h.pump(seconds: 4) { $0.reports(of: o.clientOrderId).contains { $0.status == .filled } })
+    }
+}
