@@ -146,6 +146,9 @@ public struct TrackedOrder: Sendable, Equatable {
         return t
     }
 
+    /// Keeps the venue's order id from an answer that says nothing else of the order's progress (a query's).
+    mutating func noteVenueOrderId(_ id: UInt64) { if venueOrderId == 0 { venueOrderId = id } }
+
     /// The state a venue status means.
     public static func state(_ status: OrderStatus) -> OrderState {
         switch status {

@@ -51,16 +51,30 @@ struct BinanceOrderSessionTests {
         #expect(h.order(o.clientOrderId)?.state == .rejected && h.stats.rejected == 1)
     }
 
-    @Test("no answer: the order is unknown, never failed; the query reconciles it; the fills are booked once")
-    func timeoutThenReconcile() throws {
+    @Test("no answer, but the user stream's fills: the order completes from the stream, nothing unknown")
+    func noAnswerStreamFills() throws {
         let h = try BinanceSessionHarness()
         h.venue.faults.inject(.ackTimeout)
         let o = h.approved(.buy, price: h.bestAsk + 500, quantity: "0.01")
         _ = h.submit(o)
+        #expect(h.pump { $0.reports(of: o.clientOrderId).contains { $0.status == .filled } })
+        #expect(h.stats.unknown == 0 && h.order(o.clientOrderId)?.state == .filled)
+    }
+
+    @Test("no answer and no fills within the timeout: unknown, never failed; the query reconciles it; the late fills are booked once, then the final")
+    func timeoutThenReconcile() throws {
+        let h = try BinanceSessionHarness()
+        h.venue.lateFillDelay = .milliseconds(1_200)
+        h.venue.faults.inject(.ackTimeout)
+        h.venue.faults.inject(.lateFill)
+        let o = h.approved(.buy, price: h.bestAsk + 500, quantity: "0.01")
+        _ = h.submit(o)
         #expect(h.pump { $0.stats.unknown == 1 })
-        #expect(h.pump { $0.stats.reconciled == 1 && $0.reports(of: o.clientOrderId).contains { $0.status == .filled } })
-        let filled = h.reports(of: o.clientOrderId).reduce(0) { $0 + $1.lastQuantity.raw }
-        #expect(filled == Quantity("0.01", scale: 8).raw, "booked once")
+        #expect(h.order(o.clientOrderId)?.state == .unknown)
+        #expect(h.pump(seconds: 5) { $0.stats.reconciled == 1 && $0.reports(of: o.clientOrderId).contains { $0.status == .filled } })
+        let rs = h.reports(of: o.clientOrderId)
+        #expect(rs.reduce(0) { $0 + $1.lastQuantity.raw } == Quantity("0.01", scale: 8).raw, "booked once")
+        #expect(rs.last?.status == .filled && rs.filter { $0.status == .filled }.count == 1)
         #expect(h.order(o.clientOrderId)?.reconciledFrom == .unknown && h.order(o.clientOrderId)?.state == .filled)
     }
 
@@ -82,19 +96,28 @@ struct BinanceOrderSessionTests {
         #expect(rs.last?.status == .filled && rs.dropLast().allSatisfy { $0.lastQuantity.raw > 0 }, "fills first, then the final")
     }
 
-    @Test("a disconnect with orders in flight: unknown until the reconnect's queries say what became of them; no double count")
+    @Test("a disconnect with an order in flight: unknown, not failed; after the reconnect the venue is queried before it trades again")
     func disconnectInFlight() throws {
         let h = try BinanceSessionHarness()
         h.venue.faults.inject(.ackTimeout)
         let o = h.approved(.buy, price: h.bestAsk + 500, quantity: "0.01")
         _ = h.submit(o)
-        #expect(h.pump(seconds: 0.3) { $0.order(o.clientOrderId)?.state == .sent })
+        #expect(h.pump { $0.reports(of: o.clientOrderId).contains { $0.status == .filled } })
+        // A resting GTC is in flight (acknowledged) when the connection drops.
+        let g = h.approved(.buy, price: h.bestBid - 1_000, quantity: "0.01", tif: .gtc)
+        _ = h.submit(g)
+        #expect(h.pump { $0.order(g.clientOrderId)?.state == .acknowledged })
         h.venue.faults.inject(.disconnect)
+        let next = h.approved(.buy, price: h.bestAsk + 500, quantity: "0.01")
         #expect(h.pump { $0.stats.reconnects >= 1 })
-        #expect(h.order(o.clientOrderId)?.state == .unknown || h.order(o.clientOrderId)?.state == .filled)
-        #expect(h.pump(seconds: 5) { $0.isReady && $0.reports(of: o.clientOrderId).contains { $0.status == .filled } })
+        #expect(h.order(g.clientOrderId)?.state == .unknown, "unknown, not failed")
+        _ = h.submit(next)
+        // Reconnected: the unknown order is queried (still resting: acknowledged) before the next order goes.
+        #expect(h.pump(seconds: 5) { $0.stats.reconciled >= 1 || $0.order(g.clientOrderId)?.state == .acknowledged })
+        #expect(h.pump(seconds: 5) { $0.reports(of: next.clientOrderId).contains { $0.status == .filled } })
+        #expect(h.order(g.clientOrderId)?.state == .acknowledged)
+        // The first order's fills were booked once, before the drop.
         #expect(h.reports(of: o.clientOrderId).reduce(0) { $0 + $1.lastQuantity.raw } == Quantity("0.01", scale: 8).raw)
-        #expect(h.stats.reconciled >= 1)
     }
 
     @Test("a rate-limit answer: the order is not executed, the budget backs off, cancels still go first, then it is sent again")

@@ -15,6 +15,8 @@ public struct OrderSessionStats: Sendable, Equatable {
     public var unknown = 0
     public var reconciled = 0
     public var rateLimited = 0
+    /// Queries that found the venue counting more fills than the stream delivered (to backfill from its history).
+    public var missingFills = 0
     public var reconnects = 0
     /// Messages neither a reply nor a user-stream update could read.
     public var malformed = 0
@@ -31,8 +33,8 @@ struct OrderSessionState {
     /// The venue's final word on an order whose fills have not all arrived yet: held back until they have (so that
     /// risk books the fills before it releases the order's reservation), or until `deadline`, when it is queried.
     var finals: [ClientOrderId: (status: OrderStatus, cumulative: Quantity, deadline: Nanos)] = [:]
-    /// WebSocket request id → the order it is about.
-    var requests: [UInt64: ClientOrderId] = [:]
+    /// WebSocket request id → the order it is about and what was asked (an answer does not always say).
+    var requests: [UInt64: (id: ClientOrderId, kind: OrderRequestKind)] = [:]
     /// Opening requests not yet accepted.
     var opening: [UInt64] = []
     var ready = false
@@ -283,7 +285,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
                 case .cancel: request = try codec.cancel(reference, now: wall, into: &buffer)
                 default: request = try codec.query(reference, now: wall, into: &buffer)
                 }
-                if request.requestId != 0 { state.pointee.requests[request.requestId] = next.clientOrderId }
+                if request.requestId != 0 { state.pointee.requests[request.requestId] = (next.clientOrderId, next.kind) }
                 let accepted = buffer.withBytes { connection.send(text: $0) }
                 work += 1
                 if next.kind == .place {
@@ -348,15 +350,16 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
                 if s.pointee.opening.isEmpty { s.pointee.loggedIn = true }
                 return
             }
-            let id = ack.report.clientOrderId.raw != 0 ? ack.report.clientOrderId : s.pointee.requests[ack.requestId] ?? ClientOrderId(raw: 0)
+            let asked = s.pointee.requests[ack.requestId]
+            let id = ack.report.clientOrderId.raw != 0 ? ack.report.clientOrderId : asked?.id ?? ClientOrderId(raw: 0)
             s.pointee.requests[ack.requestId] = nil
-            apply(ack, id, s, now: now)
+            apply(ack, id, kind: asked?.kind ?? ack.kind, s, now: now)
         case .rejected(let e):
             if s.pointee.opening.contains(e.requestId) || (e.requestId == 0 && !s.pointee.loggedIn) {
                 s.pointee.stats.rejected += 1
                 return
             }
-            let id = e.clientOrderId ?? s.pointee.requests[e.requestId] ?? ClientOrderId(raw: 0)
+            let id = e.clientOrderId ?? s.pointee.requests[e.requestId]?.id ?? ClientOrderId(raw: 0)
             s.pointee.requests[e.requestId] = nil
             rejected(e, id, s, now: now)
         case .done(let requestId, let kind, _):
@@ -370,16 +373,18 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
     }
 
     /// An answer about one order: its venue id, its state, its cumulative quantity.
-    static func apply(_ ack: OrderAck, _ id: ClientOrderId, _ s: UnsafeMutablePointer<OrderSessionState>, now: Nanos) {
+    static func apply(_ ack: OrderAck, _ id: ClientOrderId, kind: OrderRequestKind, _ s: UnsafeMutablePointer<OrderSessionState>, now: Nanos) {
         guard var o = s.pointee.orders[id] else { return }
         let r = ack.report
         s.pointee.awaiting[id] = nil
         if o.state == .sent { s.pointee.stats.lastRoundTrip = now - o.sentAt }
-        if o.venueOrderId == 0 || o.state == .sent || o.state == .unknown {
+        if kind == .query {
+            o.noteVenueOrderId(r.venueOrderId)
+        } else if o.venueOrderId == 0 || o.state == .sent || o.state == .unknown {
             _ = o.apply(.acknowledged(venueOrderId: r.venueOrderId))
             s.pointee.stats.acknowledged += 1
         }
-        switch ack.kind {
+        switch kind {
         case .query:
             let wasUnknown = o.state == .unknown
             let t = o.apply(.queried(r.status, cumulative: r.cumulativeQuantity))
@@ -388,40 +393,27 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
                 s.pointee.reconciling.remove(id)
                 s.pointee.stats.reconciled += 1
             }
-            if o.state.isFinal { finalize(id, r.status, cumulative: r.cumulativeQuantity, s, now: now, missing: t.missingFills, price: r.price) }
+            if t.missingFills.raw > 0 { s.pointee.stats.missingFills += 1 }
+            if o.state.isFinal { finalize(id, r.status, cumulative: r.cumulativeQuantity, s, now: now) }
         default:
             s.pointee.orders[id] = o
             switch r.status {
             case .filled, .canceled, .expired, .rejected:
-                finalize(id, r.status, cumulative: r.cumulativeQuantity, s, now: now, missing: .zero, price: r.price)
+                finalize(id, r.status, cumulative: r.cumulativeQuantity, s, now: now)
             default:
                 break
             }
         }
     }
 
-    /// The venue's final word: published now if every fill it counts has been, else held until they come (or, at
-    /// the deadline, a query backfills what is missing).
-    static func finalize(
-        _ id: ClientOrderId, _ status: OrderStatus, cumulative: Quantity, _ s: UnsafeMutablePointer<OrderSessionState>, now: Nanos,
-        missing: Quantity, price: Price
-    ) {
+    /// The venue's final word: published now if every fill it counts has been, else held until they come (queried
+    /// again at each deadline).
+    static func finalize(_ id: ClientOrderId, _ status: OrderStatus, cumulative: Quantity, _ s: UnsafeMutablePointer<OrderSessionState>, now: Nanos) {
         guard var o = s.pointee.orders[id] else { return }
         if o.filled < cumulative {
-            if s.pointee.finals[id] != nil && missing.raw > 0 && price.raw > 0 {
-                // Queried after the deadline: the fills never came on the stream. The venue's average price and
-                // cumulative quantity backfill them as one fill (its fee unknown here: 0, reconciled by balances).
-                _ = o.apply(.fill(tradeId: UInt64.max - id.raw, price: price, quantity: missing, cumulative: cumulative, fee: 0, isTaker: true))
-                s.pointee.orders[id] = o
-                s.pointee.stats.fills += 1
-                var r = report(o, status: .partiallyFilled)
-                r.price = price
-                r.lastQuantity = missing
-                s.pointee.out.append(r)
-            } else {
-                if s.pointee.finals[id] == nil { s.pointee.finals[id] = (status, cumulative, now + .seconds(1)) }
-                return
-            }
+            // Fills the venue counts have not arrived: the final waits for them (queried again at the deadline).
+            if s.pointee.finals[id] == nil { s.pointee.finals[id] = (status, cumulative, now + .seconds(1)) }
+            return
         }
         s.pointee.finals[id] = nil
         s.pointee.awaiting[id] = nil
@@ -483,11 +475,9 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
         }
         switch r.status {
         case .filled, .canceled, .expired, .rejected:
-            finalize(id, r.status, cumulative: r.cumulativeQuantity, s, now: now, missing: .zero, price: r.price)
+            finalize(id, r.status, cumulative: r.cumulativeQuantity, s, now: now)
         default:
-            if let f = s.pointee.finals[id], o.filled >= f.cumulative {
-                finalize(id, f.status, cumulative: f.cumulative, s, now: now, missing: .zero, price: r.price)
-            }
+            if let f = s.pointee.finals[id], o.filled >= f.cumulative { finalize(id, f.status, cumulative: f.cumulative, s, now: now) }
         }
     }
 
