@@ -35,6 +35,8 @@ struct OrderSessionState {
     var finals: [ClientOrderId: (status: OrderStatus, cumulative: Quantity, deadline: Nanos)] = [:]
     /// WebSocket request id → the order it is about and what was asked (an answer does not always say).
     var requests: [UInt64: (id: ClientOrderId, kind: OrderRequestKind)] = [:]
+    /// REST request id → the order it is about, what was asked and the request (its answer is read in its light).
+    var restRequests: [HTTPRequestId: (id: ClientOrderId, kind: OrderRequestKind, request: EncodedRequest)] = [:]
     /// Opening requests not yet accepted.
     var opening: [UInt64] = []
     var ready = false
@@ -83,6 +85,8 @@ public struct NoConnectionEvents: ConnectionEventSink {
 public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
     public var codec: Script.Codec
     var connection: WebSocketSupervisor<NoConnectionEvents>
+    /// The venue's REST API, for what the codec sends by REST (OKX's queries, a fallback).
+    let rest: HTTPClient?
     var budget: RateBudget<OutgoingRequest>
     var buffer = OrderRequestBuffer(capacity: 8_192)
     // SAFETY: `state` is allocated by this session, used only on its thread (the stage's), and freed in deinit; it is
@@ -95,8 +99,12 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
     /// - Parameters:
     ///   - endpoint: The venue's order connection (WebSocket order API).
     ///   - ordersPerSecond: The venue's budget, shared by every strategy.
-    public init(codec: Script.Codec, endpoint: WebSocketEndpoint, ordersPerSecond: Int, answerTimeout: Nanos = .seconds(2), now: Nanos) {
+    ///   - rest: The venue's REST API, if the codec sends anything by REST.
+    public init(
+        codec: Script.Codec, endpoint: WebSocketEndpoint, rest: HTTPClient? = nil, ordersPerSecond: Int, answerTimeout: Nanos = .seconds(2), now: Nanos
+    ) {
         self.codec = codec
+        self.rest = rest
         connection = WebSocketSupervisor(
             endpoint: endpoint, venue: codec.venue, index: 1, subscriptions: [], sink: NoConnectionEvents(),
             backoff: Backoff(initial: .milliseconds(50), maximum: .seconds(5), seed: UInt64(codec.venue.raw) &+ 17), now: now)
@@ -162,6 +170,27 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
             case .message(_, let payload, _): Self.handle(payload, s, codec, now: now)
             case .closed: lost = true
             default: break
+            }
+        }
+        if let rest {
+            let c = codec
+            work += rest.poll(now: now) { h, result in
+                guard let asked = s.pointee.restRequests.removeValue(forKey: h) else { return }
+                switch result {
+                case .success(let response):
+                    response.body.withUnsafeBytes { body in
+                        Self.reply(body, .rest(asked.request, httpStatus: response.status), asked: (asked.id, asked.kind), s, c, now: now)
+                    }
+                case .failure:
+                    // No answer: an order's fate is unknown (queried later); a query is asked again at its deadline.
+                    if asked.kind == .place, var o = s.pointee.orders[asked.id], !o.state.isFinal {
+                        if !o.apply(.lost).ignored {
+                            s.pointee.orders[asked.id] = o
+                            s.pointee.stats.unknown += 1
+                            s.pointee.reconciling.insert(asked.id)
+                        }
+                    }
+                }
             }
         }
         if opened { open(now: now, wall: wall) }
@@ -285,8 +314,18 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
                 case .cancel: request = try codec.cancel(reference, now: wall, into: &buffer)
                 default: request = try codec.query(reference, now: wall, into: &buffer)
                 }
-                if request.requestId != 0 { state.pointee.requests[request.requestId] = (next.clientOrderId, next.kind) }
-                let accepted = buffer.withBytes { connection.send(text: $0) }
+                let accepted: Bool
+                if request.transport == .rest {
+                    if let rest, case .success(let h) = buffer.withBytes({ rest.send(request: $0, idempotent: next.kind == .query, now: now) }) {
+                        state.pointee.restRequests[h] = (next.clientOrderId, next.kind, request)
+                        accepted = true
+                    } else {
+                        accepted = false
+                    }
+                } else {
+                    if request.requestId != 0 { state.pointee.requests[request.requestId] = (next.clientOrderId, next.kind) }
+                    accepted = buffer.withBytes { connection.send(text: $0) }
+                }
                 work += 1
                 if next.kind == .place {
                     var t = o
@@ -336,31 +375,54 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
             updates = 0
         }
         guard updates == 0 else { return }
+        reply(message, .webSocket, asked: nil, s, codec, now: now)
+    }
+
+    /// A venue's answer (on the order connection, or a REST response read with its request's context).
+    static func reply(
+        _ message: UnsafeRawBufferPointer, _ context: ReplyContext, asked: (id: ClientOrderId, kind: OrderRequestKind)?,
+        _ s: UnsafeMutablePointer<OrderSessionState>, _ codec: Script.Codec, now: Nanos
+    ) {
         let reply: OrderReply
         do throws(DecodeError) {
-            reply = try codec.decodeReply(message, .webSocket)
+            reply = try codec.decodeReply(message, context)
         } catch {
             s.pointee.stats.malformed += 1
             return
         }
         switch reply {
         case .accepted(let ack):
-            if let k = s.pointee.opening.firstIndex(of: ack.requestId) {
+            if asked == nil, let k = s.pointee.opening.firstIndex(of: ack.requestId) {
                 s.pointee.opening.remove(at: k)
                 if s.pointee.opening.isEmpty { s.pointee.loggedIn = true }
                 return
             }
-            let asked = s.pointee.requests[ack.requestId]
-            let id = ack.report.clientOrderId.raw != 0 ? ack.report.clientOrderId : asked?.id ?? ClientOrderId(raw: 0)
-            s.pointee.requests[ack.requestId] = nil
-            apply(ack, id, kind: asked?.kind ?? ack.kind, s, now: now)
+            let byRequest = asked ?? s.pointee.requests[ack.requestId]
+            let id = ack.report.clientOrderId.raw != 0 ? ack.report.clientOrderId : byRequest?.id ?? ClientOrderId(raw: 0)
+            if asked == nil { s.pointee.requests[ack.requestId] = nil }
+            apply(ack, id, kind: byRequest?.kind ?? ack.kind, s, now: now)
         case .rejected(let e):
-            if s.pointee.opening.contains(e.requestId) || (e.requestId == 0 && !s.pointee.loggedIn) {
+            if asked == nil && (s.pointee.opening.contains(e.requestId) || (e.requestId == 0 && !s.pointee.loggedIn)) {
                 s.pointee.stats.rejected += 1
                 return
             }
-            let id = e.clientOrderId ?? s.pointee.requests[e.requestId]?.id ?? ClientOrderId(raw: 0)
-            s.pointee.requests[e.requestId] = nil
+            let byRequest = asked ?? s.pointee.requests[e.requestId]
+            let id = e.clientOrderId ?? byRequest?.id ?? ClientOrderId(raw: 0)
+            if asked == nil { s.pointee.requests[e.requestId] = nil }
+            if byRequest?.kind == .query, Script.unknownOrder(e), var o = s.pointee.orders[id], o.state == .unknown {
+                // The venue never had it: reconciled as not executed.
+                _ = o.apply(.queried(.rejected, cumulative: .zero))
+                s.pointee.orders[id] = o
+                s.pointee.reconciling.remove(id)
+                s.pointee.stats.reconciled += 1
+                finalize(id, .rejected, cumulative: .zero, s, now: now)
+                return
+            }
+            if byRequest?.kind == .query || byRequest?.kind == .cancel {
+                // A refused query or cancel says nothing of the order's fate: asked again at the next deadline.
+                s.pointee.stats.rejected += 1
+                return
+            }
             rejected(e, id, s, now: now)
         case .done(let requestId, let kind, _):
             if kind == .login || s.pointee.opening.contains(requestId) {

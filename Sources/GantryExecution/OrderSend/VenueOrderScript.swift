@@ -17,6 +17,8 @@ public protocol VenueOrderScript {
     /// Whether a refusal means the venue's rate limit (the order was not executed: it is queued again and the
     /// venue's budget backs off), and for how long.
     static func rateLimit(_ error: VenueOrderError) -> Nanos?
+    /// Whether a refused query means the venue has no such order (it never reached the venue).
+    static func unknownOrder(_ error: VenueOrderError) -> Bool
     /// An application-level keep-alive the venue wants on its order connection.
     static var keepAlive: KeepAlive? { get }
 }
@@ -44,6 +46,9 @@ public enum BinanceOrderScript: VenueOrderScript {
     public static func rateLimit(_ error: VenueOrderError) -> Nanos? {
         error.code == -1015 || error.httpStatus == 429 || error.httpStatus == 418 ? .seconds(1) : nil
     }
+
+    /// -2013 "Order does not exist." (developers.binance.com, errors).
+    public static func unknownOrder(_ error: VenueOrderError) -> Bool { error.code == -2013 }
 }
 
 /// OKX's private WebSocket: login, then the `orders` channel subscribed, then orders on the same connection.
@@ -65,6 +70,9 @@ public enum OKXOrderScript: VenueOrderScript {
     }
 
     public static func rateLimit(_ error: VenueOrderError) -> Nanos? { error.code == 50011 ? .seconds(1) : nil }
+
+    /// 51603 "Order does not exist" (www.okx.com/docs-v5, error codes).
+    public static func unknownOrder(_ error: VenueOrderError) -> Bool { error.code == 51603 }
 
     public static var keepAlive: KeepAlive? { KeepAlive(text: "ping", every: .seconds(20)) }
 }
