@@ -36,6 +36,8 @@ struct OKXOrderRecord {
     var lastFillPx: Int64 = 0
     var lastFillSz: Int64 = 0
     var lastTradeId: UInt64 = 0
+    /// The fee of the last fill alone (quote scale), for its push's `fillFee`.
+    var lastFillFee: Int64 = 0
     /// "live", "partially_filled", "filled", "canceled".
     var state = "live"
     var cancelSource = ""
@@ -231,12 +233,20 @@ extension SimVenue {
         publish(book: i, changes: changes)
         publishTrades(book: i)
         record.engineId = result.order.id
-        for f in result.fills {
+        okx.byEngine[i, default: [:]][record.engineId] = ordId
+        // One `orders` push per fill, as OKX sends them (each with its own tradeId, fillSz, fillPx and fillFee),
+        // then the order's final state if the fills did not end it.
+        for (k, f) in result.fills.enumerated() {
             record.accFill += f.quantity.raw
             record.fillValue += f.price.raw * f.quantity.raw
             record.fee += f.takerFee
-            (record.lastFillPx, record.lastFillSz, record.lastTradeId) = (f.price.raw, f.quantity.raw, f.tradeId)
+            (record.lastFillPx, record.lastFillSz, record.lastTradeId, record.lastFillFee) = (f.price.raw, f.quantity.raw, f.tradeId, f.takerFee)
             okxMakerFilled(f, book: i)
+            record.state = record.accFill == sz ? "filled" : "partially_filled"
+            if k < result.fills.count - 1 {
+                okx.orders[ordId] = record
+                okxPush(record, fill: true)
+            }
         }
         switch result.order.status {
         case .new: record.state = "live"
@@ -247,8 +257,20 @@ extension SimVenue {
             record.cancelSource = ordType == "fok" ? "13" : "14"
         }
         okx.orders[ordId] = record
-        okx.byEngine[i, default: [:]][record.engineId] = ordId
-        okxPush(record, fill: !result.fills.isEmpty)
+        if let last = result.fills.last, record.state == "canceled" {
+            // The last fill's push says partially_filled; the cancel of the rest follows in a push without a fill.
+            let final = record
+            record.state = "partially_filled"
+            record.lastFillSz = last.quantity.raw
+            okxPush(record, fill: true)
+            record = final
+            record.lastFillSz = 0
+            record.lastFillFee = 0
+            okx.orders[ordId] = record
+            okxPush(record)
+        } else {
+            okxPush(record, fill: !result.fills.isEmpty)
+        }
         return okxOrderAnswer(clOrdId: clOrdId, ordId: ordId, sCode: "0", sMsg: "")
     }
 
@@ -257,7 +279,7 @@ extension SimVenue {
         r.accFill += f.quantity.raw
         r.fillValue += f.price.raw * f.quantity.raw
         r.fee += f.makerFee
-        (r.lastFillPx, r.lastFillSz, r.lastTradeId) = (f.price.raw, f.quantity.raw, f.tradeId)
+        (r.lastFillPx, r.lastFillSz, r.lastTradeId, r.lastFillFee) = (f.price.raw, f.quantity.raw, f.tradeId, f.makerFee)
         r.state = r.accFill == r.sz ? "filled" : "partially_filled"
         r.updated = venueMilliseconds
         okx.orders[id] = r
@@ -368,7 +390,7 @@ extension SimVenue {
             let inst = books[r.book].instrument
             var order = okxOrderJSON(r)
             order.removeLast()
-            let fillFee = r.lastFillSz > 0 ? "-" + FixedPoint.string(r.fee, scale: inst.priceScale + inst.quantityScale, trimTrailingZeros: true) : "0"
+            let fillFee = r.lastFillSz > 0 && fill ? "-" + FixedPoint.string(r.lastFillFee, scale: inst.priceScale + inst.quantityScale, trimTrailingZeros: true) : "0"
             order += #","fillFee":"\#(fillFee)","fillFeeCcy":"\#(inst.quoteAsset)","execType":"T","lastPx":"\#(FixedPoint.string(books[r.book].tradeStats.last, scale: inst.priceScale, trimTrailingZeros: true))","code":"0","msg":""}"#
             privateSend(client, #"{"arg":{"channel":"orders","instType":"SPOT","instId":"\#(inst.symbol)","uid":"\#(r.account)"},"data":[\#(order)]}"#, fill: fill)
         }
