@@ -105,7 +105,8 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
     mutating func apply(_ c: ControlEvent, now: Nanos) {
         switch c.command {
         case .killSwitch:
-            kill(now: now, raiseOthers: false)
+            // Risk coordinates: it stops new intents, tells order-send to cancel everything, and flattens.
+            kill(now: now, raiseOthers: true)
         case .pauseTrading: engine.paused = true
         case .resumeTrading:
             engine.paused = false

@@ -126,6 +126,8 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
     public func order(_ id: ClientOrderId) -> TrackedOrder? { state.pointee.orders[id] }
     /// Orders not final.
     public var openOrders: Int { state.pointee.orders.values.reduce(0) { $0 + ($1.state.isFinal ? 0 : 1) } }
+    /// `openOrders`, for a holder that reaches the session through an optional (a mutating access).
+    public mutating func countOpenOrders() -> Int { openOrders }
 
     /// Takes an approved order: tracked from now on, sent when the budget and the connection allow.
     /// - Returns: false if it was refused (its client order id was seen before, or its lane is full); a refused

@@ -1,0 +1,244 @@
+import Synchronization
+import GantryCore
+import GantryExecution
+import GantryLoop
+import GantryNet
+import GantryRing
+import GantryRisk
+import GantryStrategy
+import GantryVenues
+import Logging
+
+/// Why the gateway could not start.
+public struct GatewayError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A venue's trading credentials, loaded (never printed: `Secret` hides itself).
+public struct VenueCredentials: Sendable {
+    public var apiKey: String
+    public var secret: Secret
+    public var passphrase: Secret?
+
+    /// Loads an account's credentials from where the configuration says they are.
+    public static func load(_ a: VenueAccountConfiguration) throws -> VenueCredentials {
+        let who = "venue \(a.venue)"
+        let key: String
+        if let k = a.apiKey {
+            key = k
+        } else if let env = a.apiKeyEnv {
+            key = try Secret.load(env: env, file: nil, who: "\(who): api key").text
+        } else {
+            throw GatewayError("\(who): set api_key or api_key_env")
+        }
+        let secret = try Secret.load(env: a.secretEnv, file: a.secretFile, who: "\(who): secret")
+        let passphrase = try a.passphraseEnv.map { try Secret.load(env: $0, file: nil, who: "\(who): passphrase") }
+        return VenueCredentials(apiKey: key, secret: secret, passphrase: passphrase)
+    }
+}
+
+/// What the gateway's runners share with the thread that watches them: the rings it reads and the control it
+/// writes, and each stage's final figures.
+public final class GatewayHandles: @unchecked Sendable {
+    // @unchecked Sendable: the reports below are written once by each stage's `finish` on its runner thread, under
+    // the lock, and read under it; everything else is immutable after init.
+    let lock = Mutex(())
+    public var signalStats: SignalStats? { lock.withLock { _ in _signal } }
+    public var riskStats: RiskStats? { lock.withLock { _ in _risk } }
+    public var orderStats: OrderSendStats? { lock.withLock { _ in _orders } }
+    var _signal: SignalStats? = nil
+    var _risk: RiskStats? = nil
+    var _orders: OrderSendStats? = nil
+    public init() {}
+}
+
+
+
+/// The trading gateway on one process: each venue's feed on its runner, and the decide runner with the signal,
+/// risk and order-send stages fused (joined by their rings: intents → risk → approved orders → order-send →
+/// reports). The watching thread gets a consumer of every ring it may show and the operator's control ring.
+public struct TradingGateway: ~Copyable {
+    public var feeds: [FeedHandle]
+    public let decide: Runner
+    /// The operator's commands (pause, resume, kill) to the signal and risk stages.
+    public var control: RingProducer<ControlEvent>
+    /// For the live view: every report, every decision, each venue's market events.
+    public var reports: RingConsumer<OrderReport>
+    public var decisions: RingConsumer<RiskDecision>
+    public let handles: GatewayHandles
+    public let configuration: TradingConfiguration
+
+    /// A venue's feed runner, in a class so that several can be held.
+    public final class FeedHandle {
+        public var feed: VenueFeedRunner
+        init(_ feed: consuming VenueFeedRunner) { self.feed = feed }
+    }
+
+    /// Starts the feeds and the decide runner.
+    /// - Parameters:
+    ///   - sim: Use each venue's `sim_*` endpoints.
+    ///   - credentials: By venue name.
+    ///   - balances: Each venue's free balances at start, by venue name then asset name, at the asset's scale in
+    ///     risk (`RiskLedger.assetScale`): what risk may spend.
+    public init(
+        configuration: TradingConfiguration, sim: Bool, credentials: [String: VenueCredentials], balances: [String: [String: Int128]],
+        cpus: [Int], firstOrderSequence: UInt64
+    ) throws {
+        let registry = configuration.market.registry
+        let universe = configuration.universe
+        let traded = configuration.market.venues.filter { v in
+            registry.instruments.contains { $0.venue == registry.venue(named: v.name) && universe.listing($0.id).pair != .none }
+        }
+        guard !traded.isEmpty else { throw GatewayError("no venue lists a configured pair") }
+        // Each venue's events: signal, risk and the view read them.
+        var feeds: [FeedHandle] = []
+        for (k, v) in traded.enumerated() {
+            let cpu: Int? = cpus.isEmpty ? nil : cpus[k % cpus.count]
+            feeds.append(FeedHandle(try VenueFeedRunner(venue: v, registry: registry, sim: sim, cpu: cpu, mode: .adaptiveShared, consumers: 3)))
+        }
+        let rings = feeds.map { $0.feed.ring }
+        let intents = try Ring<OrderIntent>.spsc(capacity: 4_096)
+        let approved = try Ring<ApprovedOrder>.spsc(capacity: 4_096)
+        let reports = try Ring<OrderReport>.broadcast(capacity: 16_384, consumers: 3)
+        let decisions = try Ring<RiskDecision>.broadcast(capacity: 16_384, consumers: 1)
+        let control = try Ring<ControlEvent>.broadcast(capacity: 256, consumers: 2)
+        let raise = try Ring<ControlEvent>.spsc(capacity: 256)
+        // Order sessions: what each venue needs, made on the decide runner's thread.
+        var kinds: [VenueKind?] = Array(repeating: nil, count: registry.venueNames.count + 1)
+        var binance: (codec: BinanceOrderEntry, endpoint: WebSocketEndpoint, rate: Int)? = nil
+        var okx: (codec: OKXOrderEntry, endpoint: WebSocketEndpoint, rest: (String, Int, String, Bool)?, rate: Int)? = nil
+        let tls = try TLSContext(clientTrusting: nil)
+        for v in traded {
+            guard let id = registry.venue(named: v.name) else { continue }
+            kinds[Int(id.raw)] = v.kind
+            guard let account = configuration.accounts.first(where: { $0.venue == v.name }),
+                let endpoint = sim ? account.simOrderEndpoint : account.orderEndpoint
+            else { continue }
+            guard let creds = credentials[v.name] else { throw GatewayError("venue \(v.name): no credentials loaded") }
+            let instruments = OrderInstruments(registry.instruments.filter { $0.venue == id && universe.listing($0.id).pair != .none }.map { i in
+                let l = universe.listing(i.id)
+                return OrderInstrument(
+                    id: i.id, symbol: i.symbol, baseAsset: universe.name(of: l.base), quoteAsset: universe.name(of: l.quote), priceScale: i.priceScale,
+                    quantityScale: i.quantityScale, code: v.kind == .okx && sim ? UInt64(1_000_000 + registry.instruments.filter { $0.venue == id }.firstIndex { $0.id == i.id }!) : 0)
+            })
+            let ws = WebSocketEndpoint(address: try resolve(endpoint.host), port: endpoint.port, host: endpoint.host, path: endpoint.path, tls: endpoint.tls ? tls : nil)
+            switch v.kind {
+            case .binance:
+                binance = (BinanceOrderEntry(venue: id, instruments: instruments, apiKey: creds.apiKey, secret: VenueSecret(creds.secret.bytes)), ws, account.ordersPerSecond)
+            case .okx:
+                guard let passphrase = creds.passphrase else { throw GatewayError("venue \(v.name): OKX needs passphrase_env") }
+                let restURL = sim ? account.simRestEndpoint : account.restEndpoint
+                okx = (
+                    OKXOrderEntry(
+                        venue: id, instruments: instruments, apiKey: creds.apiKey, secret: VenueSecret(creds.secret.bytes), passphrase: passphrase.text,
+                        restHost: restURL?.host ?? "www.okx.com"),
+                    ws, try restURL.map { (try resolve($0.host), $0.port, $0.host, $0.tls) }, account.ordersPerSecond)
+            default:
+                Logger(label: "gantry.run").warning("no order session for this venue yet: its orders are refused", metadata: ["venue": "\(v.name)"])
+            }
+        }
+        // Risk's starting balances, by ids.
+        var startBalances: [(VenueId, AssetId, Int128)] = []
+        for (venueName, assets) in balances {
+            guard let venue = registry.venue(named: venueName) else { continue }
+            for (asset, free) in assets { if let a = universe.asset(named: asset) { startBalances.append((venue, a, free)) } }
+        }
+        let riskConfiguration = configuration.risk
+        let entries = configuration.strategies
+        let startingBalances = startBalances
+        let intentsIn = Handoff(try intents.takeConsumer())
+        let intentsOut = Handoff(try intents.takeProducer())
+        let approvedIn = Handoff(try approved.takeConsumer())
+        let approvedOut = Handoff(try approved.takeProducer())
+        let reportsOut = Handoff(try reports.takeProducer())
+        let reportsSignal = Handoff(try reports.takeConsumer(0))
+        let reportsRisk = Handoff(try reports.takeConsumer(1))
+        let decisionsOut = Handoff(try decisions.takeProducer())
+        let controlSignal = Handoff(try control.takeConsumer(0))
+        let controlRisk = Handoff(try control.takeConsumer(1))
+        let raiseOut = Handoff(try raise.takeProducer())
+        let raiseIn = Handoff(try raise.takeConsumer())
+        let handles = GatewayHandles()
+        let router = SmartOrderRouter(configuration: configuration.router, venues: registry.venueNames.count)
+        let fees = configuration.risk.takerFees
+        let maxAge = configuration.risk.maximumBookAge
+        let okxRest = okx?.rest
+        let binanceSpec = binance
+        let okxSpec = okx.map { ($0.codec, $0.endpoint, $0.rate) }
+        let kindsTable = kinds
+        let decideRunner = try Runner(RunnerSpec(name: "decide", cpu: cpus.last, mode: .adaptiveShared)) { context in
+            context.every(.milliseconds(1)) {}
+            let clock = MonotonicClock()
+            let now = clock.now()
+            // Made here, on the runner's thread: the books and tables are NUMA-local to it.
+            var engine = RiskEngine(universe: universe, configuration: riskConfiguration, firstOrderSequence: firstOrderSequence)
+            for (venue, asset, free) in startingBalances { engine.setBalance(venue: venue, asset: asset, free: free) }
+            let host = StrategyHost<NoCustomStrategy>(universe: universe, entries: entries, takerFees: riskConfiguration.takerFees)
+            // The rings' consumers 1 and 2 were not taken by anyone else: failing here is a programming error.
+            let signalMarket = try! MarketFanIn(count: rings.count) { try rings[$0].takeConsumer(1) }
+            let riskMarket = try! MarketFanIn(count: rings.count) { try rings[$0].takeConsumer(2) }
+            let signal = SignalStage(
+                host: host, router: router, market: signalMarket, reports: reportsSignal.take()!, control: controlSignal.take()!,
+                intents: intentsOut.take()!, clock: clock, takerFees: fees, maximumBookAge: maxAge)
+            let risk = RiskStage(
+                engine: engine, intents: intentsIn.take()!, market: riskMarket, reports: reportsRisk.take()!, control: controlRisk.take()!,
+                orders: approvedOut.take()!, decisions: decisionsOut.take()!, raise: raiseOut.take()!, clock: clock)
+            let binanceSession = binanceSpec.map { OrderSession<BinanceOrderScript>(codec: $0.codec, endpoint: $0.endpoint, ordersPerSecond: $0.rate, now: now) }
+            let okxSession = okxSpec.map { spec in
+                OrderSession<OKXOrderScript>(
+                    codec: spec.0, endpoint: spec.1,
+                    rest: okxRest.map { HTTPClient(address: $0.0, port: $0.1, host: $0.2, tls: $0.3 ? tls : nil) }, ordersPerSecond: spec.2, now: now)
+            }
+            let send = OrderSendStage(
+                approved: approvedIn.take()!, control: raiseIn.take()!, reports: reportsOut.take()!, binance: binanceSession, okx: okxSession,
+                kinds: kindsTable, clock: clock)
+            return TradingStages(signal: signal, risk: risk, send: send, handles: handles)
+        }
+        let controlProducer = try control.takeProducer()
+        let viewReports = try reports.takeConsumer(2)
+        let viewDecisions = try decisions.takeConsumer(0)
+        self.configuration = configuration
+        self.feeds = feeds
+        self.decide = decideRunner
+        self.control = controlProducer
+        self.reports = viewReports
+        self.decisions = viewDecisions
+        self.handles = handles
+    }
+
+    /// Hands the watching thread each venue's market events (its consumer of each venue's ring). The view must
+    /// keep up: a ring's producer waits for its slowest reader.
+    public func pollMarket(_ body: (MarketEvent) -> Void) -> Int {
+        var n = 0
+        for f in feeds {
+            n += f.feed.events.poll(upTo: 1_024) { batch in for e in batch { body(e) } }
+        }
+        return n
+    }
+
+    /// Stops the decide runner first (nothing new is sent), then the feeds.
+    public func stop() {
+        decide.stop()
+        for f in feeds { f.feed.runner.stop() }
+    }
+}
+
+/// The decide runner's stages, polled in pipeline order: signal → risk → order-send.
+struct TradingStages: Stage, ~Copyable {
+    var signal: SignalStage<NoCustomStrategy, MonotonicClock>
+    var risk: RiskStage<MonotonicClock>
+    var send: OrderSendStage<MonotonicClock>
+    let handles: GatewayHandles
+
+    mutating func poll() -> Int { signal.poll() &+ risk.poll() &+ send.poll() }
+
+    mutating func finish() {
+        let (s, r, o) = (signal.stats, risk.stats, send.stats)
+        handles.lock.withLock { _ in
+            handles._signal = s
+            handles._risk = r
+            handles._orders = o
+        }
+    }
+}
