@@ -6,7 +6,8 @@ import GantryCore
 /// one at once, both IOC at the prices seen, one signal for the two legs.
 ///
 /// The edge required grows with the venues' measured order round trips (the longer the legs take, the likelier
-/// the prices have moved), and the size is what both books show within the two limit prices (depth), capped.
+/// the prices have moved). The size is what both books show at level pairs that still pay that edge (depth),
+/// capped; each leg's limit is the deepest level it takes.
 public struct CrossVenueArbitrage: Strategy {
     public struct Parameters: Sendable, Equatable {
         public var pair: PairId
@@ -65,22 +66,67 @@ public struct CrossVenueArbitrage: Strategy {
                 if edge >= needed && edge > (best?.edge ?? .min) { best = (buy, sell, edge) }
             }
         }
-        guard let best, let ask = market.bestAsk(best.buy), let bid = market.bestBid(best.sell) else { return }
+        guard let best else { return }
         let lb = u.listing(best.buy)
         let ls = u.listing(best.sell)
-        // Depth: what each book offers at or better than the two limits, the smaller of the two, on both lots.
-        let buyable = market.sweep(best.buy, taking: .buy, quantity: parameters.maximumQuantity, limit: lb.pairPrice(ask.price)).filled
-        let sellable = market.sweep(best.sell, taking: .sell, quantity: parameters.maximumQuantity, limit: ls.pairPrice(bid.price)).filled
-        var quantity = min(buyable, sellable)
+        let buyFee = ctx.takerFees[Int(lb.venue.raw)]
+        let sellFee = ctx.takerFees[Int(ls.venue.raw)]
+        let roundTrips = ctx.venueLatency[Int(lb.venue.raw)] + ctx.venueLatency[Int(ls.venue.raw)]
+        let needed = parameters.minimumEdgeCentiBasisPoints + parameters.latencyPenaltyCentiBasisPointsPerMillisecond * roundTrips.raw / 1_000_000
+        // Depth: walk both books from the top while the level pair still pays the edge after fees, up to the size
+        // cap; each leg's limit is the deepest level it takes.
+        var quantity: Int64 = 0
+        var buyLimit = Price.zero
+        var sellLimit = Price.zero
+        var buyNotional: Int128 = 0
+        var sellNotional: Int128 = 0
+        market.withBook(best.buy) { buyBook in
+            market.withBook(best.sell) { sellBook in
+                buyBook.withSide(.sell) { asks in
+                    sellBook.withSide(.buy) { bids in
+                        var i = 0
+                        var j = 0
+                        var askLeft = asks.count > 0 ? lb.pairQuantity(asks.level(0).quantity) : 0
+                        var bidLeft = bids.count > 0 ? ls.pairQuantity(bids.level(0).quantity) : 0
+                        while quantity < parameters.maximumQuantity && i < asks.count && j < bids.count {
+                            let a = asks.level(i)
+                            let b = bids.level(j)
+                            let ap = lb.pairPrice(a.price)
+                            let bp = ls.pairPrice(b.price)
+                            guard Self.edge(ask: ap, buyFee: buyFee, bid: bp, sellFee: sellFee) >= needed else { break }
+                            let take = min(askLeft, bidLeft, parameters.maximumQuantity - quantity)
+                            quantity += take
+                            buyLimit = a.price
+                            sellLimit = b.price
+                            buyNotional += Int128(ap) * Int128(take)
+                            sellNotional += Int128(bp) * Int128(take)
+                            askLeft -= take
+                            bidLeft -= take
+                            if askLeft == 0 {
+                                i += 1
+                                if i < asks.count { askLeft = lb.pairQuantity(asks.level(i).quantity) }
+                            }
+                            if bidLeft == 0 {
+                                j += 1
+                                if j < bids.count { bidLeft = ls.pairQuantity(bids.level(j).quantity) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let pairQuantity = quantity
         quantity = min(lb.pairQuantity(lb.venueQuantity(quantity)), ls.pairQuantity(ls.venueQuantity(quantity)))
-        guard quantity >= parameters.minimumQuantity else { return }
+        guard quantity >= parameters.minimumQuantity, quantity > 0 else { return }
         let signal = ctx.newSignal()
+        let buyExpected = lb.venuePrice(Int64(buyNotional / Int128(pairQuantity)), side: .sell)
+        let sellExpected = ls.venuePrice(Int64(sellNotional / Int128(pairQuantity)), side: .buy)
         ctx.emit(
-            signal: signal, instrument: best.buy, venue: lb.venue, side: .buy, limit: ask.price, quantity: lb.venueQuantity(quantity),
-            pair: parameters.pair)
+            signal: signal, instrument: best.buy, venue: lb.venue, side: .buy, limit: buyLimit, quantity: lb.venueQuantity(quantity),
+            expected: buyExpected, pair: parameters.pair)
         ctx.emit(
-            signal: signal, instrument: best.sell, venue: ls.venue, side: .sell, limit: bid.price, quantity: ls.venueQuantity(quantity),
-            pair: parameters.pair)
+            signal: signal, instrument: best.sell, venue: ls.venue, side: .sell, limit: sellLimit, quantity: ls.venueQuantity(quantity),
+            expected: sellExpected, pair: parameters.pair)
         signals += 1
         quietUntil = ctx.now + parameters.cooldown
     }

@@ -17,7 +17,7 @@ struct ArbitrageTests {
             universe: F.universe(), entries: [.init(name: "arb", capitalCents: 100_000_000, spec: .arbitrage(spec))], takerFees: fees))
     }
 
-    @Test("an edge past both fees is taken on both venues at once: one signal, the prices seen, the depth both books show")
+    @Test("an edge past both fees is taken on both venues at once: one signal, the depth both books show while it pays")
     func takesEdge() {
         var d = Self.driver()
         let t = Nanos.seconds(10)
@@ -28,10 +28,12 @@ struct ArbitrageTests {
         try! #require(d.intents.count == 2)
         let (buy, sell) = (d.intents[0], d.intents[1])
         #expect(buy.signalId == sell.signalId && buy.intentId != sell.intentId)
-        #expect(buy.venue == F.venueA && buy.instrument == F.btcA && buy.side == .buy && buy.price == F.price("100000", F.btcA))
+        // alpha's 0.2 at 100000 against beta's bid, then 0.1 of alpha's 100001 (still ≥ 1 bp after fees): 0.3, all
+        // of beta's bid. Each leg's limit is the deepest level it takes; the expected prices their averages.
+        #expect(buy.venue == F.venueA && buy.instrument == F.btcA && buy.side == .buy && buy.price == F.price("100001", F.btcA))
         #expect(sell.venue == F.venueB && sell.instrument == F.btcB && sell.side == .sell && sell.price == F.price("100600", F.btcB))
-        // Depth at the two limits: 0.2 on alpha's ask at 100000, 0.3 on beta's bid: 0.2 on both legs.
-        #expect(buy.quantity == F.qty("0.2", F.btcA) && sell.quantity == F.qty("0.2", F.btcB))
+        #expect(buy.quantity == F.qty("0.3", F.btcA) && sell.quantity == F.qty("0.3", F.btcB))
+        #expect(buy.expectedPrice == F.price("100000.33", F.btcA) && sell.expectedPrice == F.price("100600", F.btcB), "\(buy.expectedPrice) \(sell.expectedPrice)")
         #expect(buy.timeInForce == .ioc && buy.lane == .entry && buy.pair == F.btc && buy.triggerTime == t)
         #expect(buy.strategy == StrategyId(raw: 1))
     }

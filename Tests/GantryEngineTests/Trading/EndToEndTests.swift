@@ -45,7 +45,7 @@ struct EndToEndTests {
         name = "BTC"
         start_price = "97000"
         volatility_per_second = "8"
-        divergence = "60"
+        divergence = "250"
         divergences_per_minute = 20
         convergence_ms = 1500
 
@@ -228,31 +228,30 @@ struct EndToEndTests {
         let approved = Set(decisions.filter(\.isApproved).map(\.clientOrderId))
         let fills = reports.filter { $0.lastQuantity.raw > 0 }
         let strategies = Set(fills.map { $0.clientOrderId.strategy.raw })
+        print("e2e fills by venue: \(Dictionary(grouping: fills, by: \.venue.raw).mapValues(\.count))")
         print("e2e: \(decisions.count) decisions (\(approved.count) approved), \(reports.count) reports, \(fills.count) fills, strategies that traded: \(strategies.sorted())")
         let vetoes = Dictionary(grouping: decisions.filter { !$0.isApproved }, by: \.reason).mapValues(\.count)
         print("e2e vetoes: \(vetoes)")
         #expect(!approved.isEmpty && !fills.isEmpty, "the simulator's divergences are traded")
-        #expect(strategies.count >= 2, "two strategies or more traded")
+        #expect(strategies == [1, 2, 3], "arbitrage, MA crossover and Bollinger all traded")
         #expect(reports.allSatisfy { approved.contains($0.clientOrderId) }, "every order reported was approved by risk first")
         // Each venue's balances moved exactly by the fills reported: base by quantity, quote by price × quantity and
         // the fee (fees in the quote asset, at the instrument's notional scale; the ledger's USDT scale is larger).
         for (k, venue) in [(0, binance), (1, okx)] {
             let v = VenueId(raw: UInt8(k + 1))
-            let priceScale = k == 0 ? 2 : 1
-            let usdtFactor: Int64 = k == 0 ? 1 : 1  // the ledger keeps USDT at this venue's notional scale
+            // The simulator keeps each venue's USDT at that venue's notional scale, as the fees are reported.
             var base: Int64 = 0
             var quote: Int64 = 0
             for f in fills where f.venue == v {
                 let notional = f.price.raw * f.lastQuantity.raw
                 if f.side == .buy {
                     base += f.lastQuantity.raw
-                    quote -= (notional + f.fee) * usdtFactor
+                    quote -= notional + f.fee
                 } else {
                     base -= f.lastQuantity.raw
-                    quote += (notional - f.fee) * usdtFactor
+                    quote += notional - f.fee
                 }
             }
-            _ = priceScale
             #expect(after[k]["BTC"]! - before[k]["BTC"]! == base, "\(venue.name): BTC moved by the fills")
             #expect(after[k]["USDT"]! - before[k]["USDT"]! == quote, "\(venue.name): USDT moved by the fills and fees")
         }
