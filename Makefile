@@ -1,11 +1,11 @@
 # Gantry: `make demo` and `make test` work on a fresh Debian machine with only Swift installed.
 SWIFT ?= swift
-DEMO_SECONDS ?= 10
+DEMO_SECONDS ?= 30
 # The CPU level the project's own builds use (Package.swift): the building machine's highest of x86-64-v3 and
 # x86-64-v2; GANTRY_CPU=portable (or unset, as for a package depending on Gantry) adds no -march.
 export GANTRY_CPU ?= host
 
-.PHONY: all deps peers build test example demo demo-synthetic bench bench-ci bench-net bench-ingest bench-decode bench-sim perf-report fuzz clean
+.PHONY: all deps peers build test example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-decode bench-sim perf-report fuzz clean
 
 all: build
 
@@ -31,11 +31,16 @@ test: deps peers
 example:
 	cd Examples/ImbalanceStrategy && env -u GANTRY_CPU $(SWIFT) test && env -u GANTRY_CPU $(SWIFT) run imbalance-replay
 
-# Gantry's feeds against the five simulated venues (separate processes, real sockets), with scripted faults.
+# The gateway trading two simulated venues with three strategies (separate processes, real sockets, signed
+# orders), the kill switch near the end, and the closing check of fills against the venues' balances.
 demo: build
 	.build/release/gantry topology
 	@echo
 	@DEMO_SECONDS=$(DEMO_SECONDS) bash scripts/demo.sh
+
+# Gantry's market-data feeds against the five simulated venues, with scripted faults.
+demo-feed: build
+	@DEMO_SECONDS=$(DEMO_SECONDS) bash scripts/demo-feed.sh
 
 # The synthetic pipeline through rings between pinned runners (no venues).
 demo-synthetic: build

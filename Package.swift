@@ -86,7 +86,7 @@ let package = Package(
         .executableTarget(
             name: "gantry",
             dependencies: [
-                "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryEngine", "GantryLog",
+                "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryEngine", "GantryLog", "GantryRisk",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

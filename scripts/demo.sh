@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
-# make demo: the simulated venues (gantry-venue-sim, config/sim.toml) in one process, Gantry's market-data
-# feeds (gantry feed --sim, config/gantry.example.toml) in another, over real loopback WebSockets and HTTP.
-# Live top of book, rates and latency each second, then both summaries. DEMO_SECONDS (default 10).
+# make demo: the gateway trading the simulated venues. gantry-venue-sim (config/sim-trading.toml: a Binance and
+# an OKX whose prices diverge now and then) in one process; `gantry run` (config/trading-demo.toml: arbitrage, MA
+# crossover and Bollinger at once) in another, over real loopback WebSockets and REST with signed orders. A live
+# view each second; the kill switch at DEMO_KILL_AFTER seconds flattens everything; then the summary and the
+# check of every fill against the venues' balances (non-zero exit if they disagree).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${DEMO_SECONDS:-10}
+seconds=${DEMO_SECONDS:-30}
+kill_after=${DEMO_KILL_AFTER:-$((seconds - 5))}
 bin=.build/release
+# Demo credentials, in the environment only (as real ones would be): the simulator knows them as the venues would.
+export GANTRY_DEMO_BINANCE_KEY=demoBinance GANTRY_DEMO_BINANCE_SECRET=demo-binance-secret-7f3a9c
+export GANTRY_DEMO_OKX_KEY=demoOKX GANTRY_DEMO_OKX_SECRET=demo-okx-secret-51be02 GANTRY_DEMO_OKX_PASSPHRASE=demo-passphrase
 log=$(mktemp)
-"$bin/gantry-venue-sim" --config config/sim.toml --seconds $((seconds + 3)) >"$log" 2>&1 &
+"$bin/gantry-venue-sim" --config config/sim-trading.toml --seconds $((seconds + 15)) >"$log" 2>&1 &
 sim=$!
 trap 'kill $sim 2>/dev/null || true; rm -f "$log"' EXIT
-# Wait until the simulator listens (it prints its venues first).
 for _ in $(seq 1 100); do
     grep -q "steps/s" "$log" && break
     sleep 0.1
 done
 cat "$log"
 echo
-"$bin/gantry" feed --sim --config config/gantry.example.toml --seconds "$seconds"
+set +e
+"$bin/gantry" run --sim --config config/trading-demo.toml --seconds "$seconds" --kill-after "$kill_after"
 rc=$?
-wait $sim || true
-echo
-tail -n +$(($(grep -n "steps/s, seed" "$log" | cut -d: -f1) + 1)) "$log"
+set -e
+kill $sim 2>/dev/null || true
+wait $sim 2>/dev/null || true
 exit $rc

@@ -91,10 +91,9 @@ public struct RiskLedger: Sendable {
     let unitsPerCent: [Int128]
     public internal(set) var openOrders: [ClientOrderId: OpenOrder] = [:]
 
-    init(universe: Universe, strategies: Int) {
-        self.universe = universe
-        let pairs = universe.pairs.count + 1
-        positions = Array(repeating: Array(repeating: RiskPosition(), count: pairs), count: strategies)
+    /// Each asset's balance scale, by `AssetId.raw`: the largest it is used at (quantity scale for a base, notional
+    /// scale for a quote).
+    public static func assetScales(_ universe: Universe) -> [Int] {
         var scale = Array(repeating: 0, count: universe.assetNames.count + 1)
         for p in universe.pairs {
             scale[Int(p.base.raw)] = max(scale[Int(p.base.raw)], p.quantityScale)
@@ -103,6 +102,14 @@ public struct RiskLedger: Sendable {
                 scale[q] = max(scale[q], p.priceScale + p.quantityScale)
             }
         }
+        return scale
+    }
+
+    init(universe: Universe, strategies: Int) {
+        self.universe = universe
+        let pairs = universe.pairs.count + 1
+        positions = Array(repeating: Array(repeating: RiskPosition(), count: pairs), count: strategies)
+        let scale = Self.assetScales(universe)
         assetScale = scale
         baseFactor = [1] + universe.pairs.map { Int128(Universe.power(scale[Int($0.base.raw)] - $0.quantityScale)) }
         quoteFactor = universe.listings.map { l in
@@ -190,10 +197,12 @@ public struct RiskLedger: Sendable {
             }
             order.remaining -= q
         }
+        // The order stays open until the venue's final word (which follows its fills), so that the final report
+        // is recognised; a fully filled order has nothing reserved left by then.
         let final: Bool
         switch report.status {
         case .filled, .canceled, .rejected, .expired: final = true
-        default: final = order.remaining == 0
+        default: final = false
         }
         if final {
             let pairLeft = listing.pairQuantity(Quantity(raw: order.remaining))

@@ -197,17 +197,20 @@ extension RiskEngine {
         let amount = pos.quantity > 0 ? pos.quantity - pos.pendingSell : -pos.quantity - pos.pendingBuy
         guard amount > 0 else { return nil }
         let u = mirror.universe
-        var best: (InstrumentId, Int64)? = nil
+        // The live venue with the best price for it among those whose lot can take all of it; failing that, the best
+        // that can take some (the rest is flattened on another venue next time).
+        var best: (InstrumentId, Int64, whole: Bool)? = nil
         for id in u.pair(pair).instruments where mirror.isLive(id, now: now, maxAge: configuration.maximumBookAge) {
             let l = u.listing(id)
-            guard let level = side == .sell ? mirror.bestBid(id) : mirror.bestAsk(id) else { continue }
+            guard let level = side == .sell ? mirror.bestBid(id) : mirror.bestAsk(id), l.venueQuantity(amount).raw > 0 else { continue }
             let price = l.pairPrice(level.price)
-            if best == nil || (side == .sell ? price > best!.1 : price < best!.1) { best = (id, price) }
+            let whole = l.pairQuantity(l.venueQuantity(amount)) == amount
+            let better = best == nil || (whole && !best!.whole) || (whole == best!.whole && (side == .sell ? price > best!.1 : price < best!.1))
+            if better { best = (id, price, whole) }
         }
-        guard let (instrument, price) = best else { return nil }
+        guard let (instrument, price, _) = best else { return nil }
         let l = u.listing(instrument)
         let quantity = l.venueQuantity(amount)
-        guard quantity.raw > 0 else { return nil }
         let slip = configuration.priceBandCentiBasisPoints / 2
         let limit = l.venuePrice(side == .sell ? price - Int64(Int128(price) * Int128(slip) / 1_000_000) : price + Int64(Int128(price) * Int128(slip) / 1_000_000), side: side.opposite)
         let intent = OrderIntent(

@@ -122,6 +122,11 @@ public struct OKXOrderEntry: OrderEntryCodec, Sendable {
         }) { _ in }
     }
 
+    /// `GET /api/v5/account/balance` (REST only): every currency's equity, available and frozen balance.
+    public mutating func accountBalance(now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
+        try rest(&buffer, method: "GET", now: now, kind: .query, ClientOrderId(raw: 0), target: { w in w.text("/api/v5/account/balance") }) { _ in }
+    }
+
     /// OKX has no cancel-all for spot orders (its mass cancel is for options).
     public mutating func cancelAll(_ instrument: InstrumentId, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
         throw .unsupported("OKX has no cancel-all for spot orders; cancel each open order")
