@@ -46,7 +46,7 @@ struct BybitTradesTests {
     @Test("end to end: a REST IOC sweeping three levels; execution/list (by orderId and by orderLinkId) lists exactly the execution topic's fills")
     func againstVenueSim() throws {
         let (sim, venue) = try orderSimulator(.bybit, symbol: "BTCUSDT", priceScale: 2, quantityScale: 6)
-        try venue.addBybitKey(apiKey: "bybit-key-1", secret: "bybit-secret-1", account: 1, deposits: ["BTC": "2", "USDT": "300000"])
+        try venue.addBybitKey(apiKey: "bybit-key-1", secret: "bybit-secret-1", account: 1, deposits: ["BTC": "2", "USDT": "5000000"])
         var codec = bybitCodec(host: "api.sim.test")
         codec.transport = .rest
         var buffer = OrderRequestBuffer()
