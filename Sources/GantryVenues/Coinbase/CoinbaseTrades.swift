@@ -22,14 +22,9 @@ extension CoinbaseOrderEntry {
         guard !order.venueOrderId.isEmpty, order.venueOrderId.count <= InlineText.capacity - 11 else {
             throw .invalid("Coinbase lists an order's fills by the order_id its acknowledgement gave")
         }
-        var query = InlineText()
-        var raw: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &raw) { r in
-            var w = ByteWriter.over(r)
+        let query = Self.queryText { w in
             w.text("?order_ids=")
             w.text(order.venueOrderId)
-            query = InlineText(truncating: w.written)
         }
         var request = try self.request(
             &buffer, method: "GET", path: "/api/v3/brokerage/orders/historical/fills", query: query, now: now, kind: .trades, order.clientOrderId) { _ in }
