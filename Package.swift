@@ -101,7 +101,7 @@ let package = Package(
         ),
 
         // What the test targets share: where the recorded venue data is (skipped, saying why, when absent).
-        .target(name: "GantryTestSupport", path: "Tests/GantryTestSupport"),
+        .target(name: "GantryTestSupport", dependencies: ["GantryCore", "GantryNet", "VenueSim"], path: "Tests/GantryTestSupport"),
         .testTarget(name: "GantryCoreTests", dependencies: ["GantryCore"]),
         .testTarget(name: "GantryRingTests", dependencies: ["GantryRing", "GantryCore"]),
         .testTarget(name: "GantryLoopTests", dependencies: ["GantryLoop", "GantryRing", "GantryCore"]),

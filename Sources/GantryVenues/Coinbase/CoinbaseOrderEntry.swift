@@ -90,17 +90,25 @@ public struct CoinbaseOrderEntry: OrderEntryCodec, @unchecked Sendable {
     /// `GET …/orders/historical/batch?product_ids=…&order_status=OPEN`.
     public mutating func openOrders(_ instrument: InstrumentId, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
         let i = try instruments.instrument(instrument)
+        let query = Self.queryText { w in
+            w.text("?product_ids=")
+            w.text(i.symbol)
+            w.text("&order_status=OPEN")
+        }
+        return try request(&buffer, method: "GET", path: "/api/v3/brokerage/orders/historical/batch", query: query, now: now, kind: .openOrders, ClientOrderId(raw: 0)) { _ in }
+    }
+
+    /// A query string (at most 128 bytes, written on the stack) as the `query` of `request`.
+    static func queryText(_ write: (inout ByteWriter) -> Void) -> InlineText {
         var query = InlineText()
         var raw: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
             (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
         withUnsafeMutableBytes(of: &raw) { r in
             var w = ByteWriter.over(r)
-            w.text("?product_ids=")
-            w.text(i.symbol)
-            w.text("&order_status=OPEN")
+            write(&w)
             query = InlineText(truncating: w.written)
         }
-        return try request(&buffer, method: "GET", path: "/api/v3/brokerage/orders/historical/batch", query: query, now: now, kind: .openOrders, ClientOrderId(raw: 0)) { _ in }
+        return query
     }
 
     /// The request: `method path[tail][query]`, `Authorization: Bearer <JWT>`, and the JSON body `body` writes.

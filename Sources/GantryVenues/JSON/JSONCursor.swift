@@ -14,6 +14,8 @@ public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
     case unknownSymbol
     /// A message type this decoder does not handle (counted, not an error of the venue).
     case unknownMessage
+    /// The venue refused the request the message answers (a trade-history request): its code and message.
+    case venue(VenueOrderError)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum DecodeError: Error, Equatable, Sendable, CustomStringConvertible {
         case .badNumber(let f, let e): "bad number in \(f)" + (e.map { ": \($0)" } ?? "")
         case .unknownSymbol: "unknown symbol"
         case .unknownMessage: "unknown message type"
+        case .venue(let e): "the venue refused: \(e)"
         }
     }
 }

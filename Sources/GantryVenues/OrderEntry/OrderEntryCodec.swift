@@ -8,6 +8,7 @@ import GantryCore
 ///   risk ring ─► OrderRequest ─► codec.place(…, into: &buffer) ─► buffer.bytes ─► socket (WebSocket text / HTTP)
 ///   socket ─► codec.decodeReply(…)       ─► OrderReply  (ack with the venue's id, or VenueOrderError)
 ///   user stream ─► codec.decodeUserStream(…) ─► OrderUpdate per order or fill (OrderReport + trade id)
+///   codec.trades(…) ─► venue ─► codec.decodeTrades(…) ─► OrderUpdate per trade of one order (backfill after a drop)
 /// ```
 ///
 /// Encoders write the exact bytes of the request (a WebSocket text message, or a whole HTTP/1.1 request for the
@@ -43,6 +44,34 @@ public protocol OrderEntryCodec {
     /// it. - Returns: How many updates; 0 for a message of the stream that carries none (an ack, a heartbeat).
     /// - Throws: `DecodeError` for a message that is not what the venue sends.
     func decodeUserStream(_ message: UnsafeRawBufferPointer, _ update: (OrderUpdate) -> Void) throws(DecodeError) -> Int
+
+    /// Asks for the trades (fills) of one order from the venue's trade history: by our client order id, or by the
+    /// venue's order id in `order.venueOrderId` where the venue lists trades only by it (Binance, OKX, Kraken,
+    /// Coinbase). The request's `kind` is `.trades` and it names the order's instrument.
+    /// - Throws: `OrderEncodeError` (`.invalid` without a venue order id the venue needs, an unknown instrument).
+    mutating func trades(_ order: OrderReference, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest
+
+    /// Reads a trade-history answer: `update` is called once per trade, as a fill (status `.partiallyFilled`, the
+    /// trade's price, `lastQuantity` its quantity, its fee as `decodeUserStream` reads fees, `tradeId` hashed as
+    /// the user stream hashes it, so a trade seen on both has one id; the client order id from the answer, else
+    /// from the request in `context`). `cumulativeQuantity` is 0: a trade says nothing of the order's total.
+    /// - Returns: How many trades (0 for an order without trades, or for an answer that lists trade ids only, which
+    ///   `tradesFollowUp` turns into the request for their fills).
+    /// - Throws: `DecodeError.venue` for the venue's refusal (its code and message), `DecodeError` for a message
+    ///   that is not what the venue sends.
+    func decodeTrades(_ message: UnsafeRawBufferPointer, _ context: ReplyContext, _ update: (OrderUpdate) -> Void) throws(DecodeError) -> Int
+
+    /// The second request of a venue whose trade history takes two (Kraken: QueryOrders names the order's trade
+    /// ids, QueryTrades gives their fills), from the first answer; nil when `decodeTrades` read the fills already
+    /// (every other venue, and an order without trades).
+    /// - Throws: `OrderEncodeError.answer` for a first answer that cannot be read, other `OrderEncodeError`s as
+    ///   `trades` does.
+    mutating func tradesFollowUp(_ answer: UnsafeRawBufferPointer, _ context: ReplyContext, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest?
+}
+
+extension OrderEntryCodec {
+    /// One request lists the trades: no follow-up.
+    public mutating func tradesFollowUp(_ answer: UnsafeRawBufferPointer, _ context: ReplyContext, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest? { nil }
 }
 
 /// How an encoded request travels.
@@ -56,6 +85,8 @@ public enum OrderTransport: UInt8, Sendable, BitwiseCopyable {
 /// What a request asks.
 public enum OrderRequestKind: UInt8, Sendable, BitwiseCopyable {
     case place = 1, cancel, query, cancelAll, openOrders, login, token
+    /// One order's trades from the venue's trade history (`OrderEntryCodec.trades`).
+    case trades
 }
 
 /// What an encoder wrote: how to send it and how to match its answer.
@@ -66,13 +97,20 @@ public struct EncodedRequest: Sendable, BitwiseCopyable, Equatable {
     /// The id the venue echoes in its WebSocket answer (`id`, `reqId`, `req_id`); 0 for REST.
     public var requestId: UInt64
     public var clientOrderId: ClientOrderId
+    /// The instrument a trade-history request is about (`.none` for other requests): its answer may name the pair
+    /// otherwise than the configuration (Kraken's "XXBTZUSD").
+    public var instrument: InstrumentId
 
     @inlinable
-    public init(transport: OrderTransport, kind: OrderRequestKind, requestId: UInt64, clientOrderId: ClientOrderId = ClientOrderId(raw: 0)) {
+    public init(
+        transport: OrderTransport, kind: OrderRequestKind, requestId: UInt64, clientOrderId: ClientOrderId = ClientOrderId(raw: 0),
+        instrument: InstrumentId = .none
+    ) {
         self.transport = transport
         self.kind = kind
         self.requestId = requestId
         self.clientOrderId = clientOrderId
+        self.instrument = instrument
     }
 }
 
@@ -143,6 +181,8 @@ public enum OrderEncodeError: Error, Equatable, Sendable, CustomStringConvertibl
     case invalid(String)
     /// Signing failed (Coinbase's ES256 key).
     case signing(VenueCryptoError)
+    /// An answer a request is made from could not be read (Kraken's QueryOrders before QueryTrades).
+    case answer(DecodeError)
 
     public var description: String {
         switch self {
@@ -151,6 +191,7 @@ public enum OrderEncodeError: Error, Equatable, Sendable, CustomStringConvertibl
         case .unsupported(let what): "not supported: \(what)"
         case .invalid(let why): "invalid order: \(why)"
         case .signing(let e): "signing failed: \(e)"
+        case .answer(let e): "the answer to build the request from: \(e)"
         }
     }
 }

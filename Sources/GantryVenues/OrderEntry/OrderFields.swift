@@ -25,11 +25,16 @@ struct OrderFields {
     var isTaker = true
 
     /// The update these fields describe.
-    /// - Parameter defaultFeeAsset: The asset of a fee the venue does not name (`.quote` unless told).
+    /// - Parameters:
+    ///   - defaultFeeAsset: The asset of a fee the venue does not name (`.quote` unless told).
+    ///   - fallback: The instrument when the message names none or names it otherwise than the configuration (a
+    ///     trade-history answer, whose request said the instrument); `.none`: the symbol must be known.
     /// - Throws: `.missingField` for a symbol, side or status not sent, `.unknownSymbol`, `.badNumber`.
-    func update(venue: VenueId, instruments: OrderInstruments, defaultFeeAsset: FeeAsset = .quote) throws(DecodeError) -> OrderUpdate {
-        guard let symbol else { throw .missingField("symbol") }
-        guard let instrument = instruments.instrument(symbol: symbol) else { throw .unknownSymbol }
+    func update(venue: VenueId, instruments: OrderInstruments, defaultFeeAsset: FeeAsset = .quote, fallback: InstrumentId = .none) throws(DecodeError) -> OrderUpdate {
+        let named = symbol.flatMap { instruments.instrument(symbol: $0) }
+        guard let instrument = named ?? (fallback == .none ? nil : instruments.all.first { $0.id == fallback }) else {
+            throw symbol == nil ? .missingField("symbol") : .unknownSymbol
+        }
         guard let status else { throw .missingField("status") }
         let ps = instrument.priceScale
         let qs = instrument.quantityScale

@@ -6,6 +6,9 @@ import GantryCore
 public enum ReplyContext: Sendable, BitwiseCopyable {
     case webSocket
     case rest(EncodedRequest, httpStatus: Int)
+    /// A WebSocket answer the caller matched to its request by the request id, for answers that do not name
+    /// their order (Binance's `myTrades`).
+    case matched(EncodedRequest)
 }
 
 /// A venue's refusal of a request, as a value: its numeric code where the venue has one (Binance -2010, OKX
@@ -105,6 +108,14 @@ public struct OrderUpdate: Sendable, BitwiseCopyable {
 }
 
 extension ReplyContext {
+    /// The request the answer is known to answer (REST, or a matched WebSocket answer).
+    var request: EncodedRequest? {
+        switch self {
+        case .webSocket: nil
+        case .rest(let r, _), .matched(let r): r
+        }
+    }
+
     /// What a REST answer's context says of its request: its kind, the HTTP status and the order asked about;
     /// nil for a WebSocket message (which names its request itself).
     var restRequest: (kind: OrderRequestKind, httpStatus: Int, clientOrderId: ClientOrderId?)? {

@@ -33,6 +33,8 @@ struct BinanceOrderRecord {
     var limitMaker = false
     /// A market order by quote: the amount asked for (price + quantity scale), else 0.
     var origQuoteOrderQty: Int64 = 0
+    /// Its trades, as the user data stream reported them.
+    var trades: [SimTrade] = []
     var typeText: String { type == .market ? "MARKET" : limitMaker ? "LIMIT_MAKER" : "LIMIT" }
 
     var isOpen: Bool { status == "NEW" || status == "PARTIALLY_FILLED" }
@@ -66,7 +68,9 @@ extension SimVenue {
 
     /// The SIGNED order and account endpoints; nil if `request` is not one of them.
     func binanceTrading(_ request: SimHTTPRequest) -> SimHTTPResponse? {
-        let routes: Set<String> = ["POST /api/v3/order", "DELETE /api/v3/order", "GET /api/v3/order", "GET /api/v3/openOrders", "GET /api/v3/account"]
+        let routes: Set<String> = [
+            "POST /api/v3/order", "DELETE /api/v3/order", "GET /api/v3/order", "GET /api/v3/openOrders", "GET /api/v3/account", "GET /api/v3/myTrades",
+        ]
         let route = "\(request.method) \(request.path)"
         guard routes.contains(route) else { return nil }
         let signed = binance.auth.verify(
@@ -83,6 +87,7 @@ extension SimVenue {
         case "DELETE /api/v3/order": result = binanceCancel(r.account, r.parameters)
         case "GET /api/v3/order": result = binanceQuery(r.account, r.parameters)
         case "GET /api/v3/openOrders": result = binanceOpenOrders(r.account, r.parameters)
+        case "GET /api/v3/myTrades": result = binanceMyTrades(r.account, r.parameters)
         default: result = .success(binanceAccount(r.account, omitZero: r.parameters["omitZeroBalances"] == "true"))
         }
         switch result {
@@ -227,6 +232,7 @@ extension SimVenue {
             record.executedQty += f.quantity.raw
             record.cumQuote += f.price.raw * f.quantity.raw
             record.status = record.executedQty == record.origQty ? "FILLED" : "PARTIALLY_FILLED"
+            record.trades.append(SimTrade(f, maker: false, time: venueTime))
             binanceEvent(record, execution: "TRADE", fill: (f, f.takerFee, false))
             binanceMakerFilled(f, book: i)
         }
@@ -250,6 +256,7 @@ extension SimVenue {
         maker.cumQuote += f.price.raw * f.quantity.raw
         maker.status = maker.executedQty == maker.origQty ? "FILLED" : "PARTIALLY_FILLED"
         maker.updateTime = venueMilliseconds
+        maker.trades.append(SimTrade(f, maker: true, time: venueTime))
         binance.orders[.init(book: i, id: f.makerOrder)] = maker
         binanceEvent(maker, execution: "TRADE", fill: (f, f.makerFee, true))
         binancePosition(maker.account, book: i)

@@ -12,7 +12,7 @@ import GantryCore
 // - their params and results are REST's (POST/DELETE/GET /api/v3/order, openOrders, account): the same
 //   functions answer both;
 // - weights 1 (order.place, order.cancel), 4 (order.status), 6 or 80 (openOrders.status with or without a
-//   symbol), 20 (account.status); `order.place` also reports the ORDERS limits;
+//   symbol), 20 (account.status), 5 or 20 (myTrades with or without an orderId); `order.place` also reports the ORDERS limits;
 // - beyond the order rate, status 429 with -1015 and `data.retryAfter` (when the window ends).
 //
 // Simplifications, stated: the ORDERS counts are the connection's (Binance counts per account); the
@@ -59,7 +59,7 @@ extension SimVenue {
         case "session.subscriptions":
             let list = binance.streams.filter { $0.client == client.id }.map { #"{"subscriptionId":\#($0.subscription)}"# }
             answer(200, result: "[" + list.joined(separator: ",") + "]")
-        case "order.place", "order.cancel", "order.status", "openOrders.status", "account.status":
+        case "order.place", "order.cancel", "order.status", "openOrders.status", "account.status", "myTrades":
             binanceSignedRequest(client, id: id, method: method, params)
         default:
             fail(BinanceAPIError(status: 400, code: -1102, msg: "Unknown method '\(method.filter { $0.isLetter || $0 == "." })'"))
@@ -76,6 +76,7 @@ extension SimVenue {
         case "order.status": cost = 4
         case "openOrders.status": cost = params["symbol"] == nil ? 80 : 6
         case "account.status": cost = 20
+        case "myTrades": cost = params["orderId"] == nil ? 20 : 5
         default: cost = 1
         }
         let used = weight.add(cost, atMilliseconds: ms)
@@ -119,6 +120,7 @@ extension SimVenue {
         case "order.cancel": orderResponse(client, render(executing { binanceCancel(r.account, r.parameters) }))
         case "order.status": reply(client, render(binanceQuery(r.account, r.parameters)))
         case "openOrders.status": reply(client, render(binanceOpenOrders(r.account, r.parameters)))
+        case "myTrades": reply(client, render(binanceMyTrades(r.account, r.parameters)))
         default: reply(client, render(.success(binanceAccount(r.account, omitZero: r.parameters["omitZeroBalances"] == "true"))))
         }
     }

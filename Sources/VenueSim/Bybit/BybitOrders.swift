@@ -37,6 +37,8 @@ struct BybitOrderRecord {
     var status = "New"
     var created: Int64
     var updated: Int64
+    /// Its executions, as the `execution` topic pushed them (`venueId` the execId).
+    var trades: [SimTrade] = []
 
     var isOpen: Bool { status == "New" || status == "PartiallyFilled" }
 }
@@ -86,7 +88,9 @@ extension SimVenue {
     // MARK: - REST
 
     func bybitREST(_ request: SimHTTPRequest) -> SimHTTPResponse {
-        let routes: Set<String> = ["POST /v5/order/create", "POST /v5/order/cancel", "GET /v5/order/realtime", "GET /v5/account/wallet-balance"]
+        let routes: Set<String> = [
+            "POST /v5/order/create", "POST /v5/order/cancel", "GET /v5/order/realtime", "GET /v5/account/wallet-balance", "GET /v5/execution/list",
+        ]
         if request.method == "GET" && request.path == "/v5/market/time" {
             let ms = venueMilliseconds
             return bybitEnvelope(0, "OK", result: #"{"timeSecond":"\#(ms / 1_000)","timeNano":"\#(ms * 1_000_000)"}"#)
@@ -121,6 +125,7 @@ extension SimVenue {
         case "/v5/order/create": return bybitEnvelope(bybitPlace(entry.account, params))
         case "/v5/order/cancel": return bybitEnvelope(bybitCancel(entry.account, params))
         case "/v5/order/realtime": return bybitRealtime(entry.account, params)
+        case "/v5/execution/list": return bybitExecutionList(entry.account, params)
         default: return bybitWallet(entry.account)
         }
     }
@@ -199,7 +204,7 @@ extension SimVenue {
             record.cumQty += f.quantity.raw
             record.cumValue += f.price.raw * f.quantity.raw
             record.cumFee += f.takerFee
-            bybitExecution(record, f, fee: f.takerFee, maker: false)
+            record.trades.append(bybitExecution(record, f, maker: false))
             bybitMakerFilled(f, book: i)
         }
         switch result.order.status {
@@ -242,8 +247,8 @@ extension SimVenue {
         r.cumFee += f.makerFee
         r.status = r.cumQty == r.qty ? "Filled" : "PartiallyFilled"
         r.updated = venueMilliseconds
+        r.trades.append(bybitExecution(r, f, maker: true))
         bybit.orders[id] = r
-        bybitExecution(r, f, fee: f.makerFee, maker: true)
         bybitOrderEvent(r)
     }
 
@@ -354,14 +359,22 @@ extension SimVenue {
 
     func bybitOrderEvent(_ r: BybitOrderRecord) { bybitPrivateSend(account: r.account, topic: "order", bybitOrderJSON(r, category: true)) }
 
-    func bybitExecution(_ r: BybitOrderRecord, _ f: SimFill, fee: Int64, maker: Bool) {
+    /// Pushes one execution to the `execution` topic. - Returns: the trade, with its execId, for the order's record.
+    func bybitExecution(_ r: BybitOrderRecord, _ f: SimFill, maker: Bool) -> SimTrade {
+        let execId = bybit.nextExecution
+        bybit.nextExecution += 1
+        let trade = SimTrade(f, maker: maker, venueId: String(execId), time: Nanos(raw: venueMilliseconds * 1_000_000))
+        bybitPrivateSend(account: r.account, topic: "execution", #"{"category":"spot",\#(bybitExecutionFields(r, trade, leaves: r.isOpen ? r.qty - r.cumQty : 0))"#)
+        return trade
+    }
+
+    /// An execution's fields after `category`, as the `execution` topic and execution/list share them (the fee in
+    /// the quote asset, named in `feeCurrency`, as spot charges it here).
+    func bybitExecutionFields(_ r: BybitOrderRecord, _ t: SimTrade, leaves: Int64) -> String {
         let inst = books[r.book].instrument
         let (ps, qs) = (inst.priceScale, inst.quantityScale)
         func d(_ v: Int64, _ s: Int) -> String { FixedPoint.string(v, scale: s, trimTrailingZeros: true) }
-        let rate = FixedPoint.string(maker ? books[r.book].engine.fees.makerCentiBasisPoints : books[r.book].engine.fees.takerCentiBasisPoints, scale: 6, trimTrailingZeros: true)
-        let execId = bybit.nextExecution
-        bybit.nextExecution += 1
-        let data = #"{"category":"spot","symbol":"\#(inst.symbol)","execFee":"\#(d(fee, ps + qs))","execId":"\#(execId)","execPrice":"\#(d(f.price.raw, ps))","execQty":"\#(d(f.quantity.raw, qs))","execType":"Trade","execValue":"\#(d(f.price.raw * f.quantity.raw, ps + qs))","isMaker":\#(maker),"feeRate":"\#(rate)","tradeIv":"","markIv":"","blockTradeId":"","markPrice":"","indexPrice":"","underlyingPrice":"","leavesQty":"\#(d(r.isOpen ? r.qty - r.cumQty : 0, qs))","orderId":"\#(r.orderId)","orderLinkId":"\#(r.orderLinkId)","orderPrice":"\#(d(r.price, ps))","orderQty":"\#(d(r.qty, qs))","orderType":"\#(r.type == .limit ? "Limit" : "Market")","stopOrderType":"","side":"\#(r.side == .buy ? "Buy" : "Sell")","execTime":"\#(venueMilliseconds)","isLeverage":"0"}"#
-        bybitPrivateSend(account: r.account, topic: "execution", data)
+        let rate = FixedPoint.string(t.maker ? books[r.book].engine.fees.makerCentiBasisPoints : books[r.book].engine.fees.takerCentiBasisPoints, scale: 6, trimTrailingZeros: true)
+        return #""symbol":"\#(inst.symbol)","execFee":"\#(d(t.fee, ps + qs))","feeCurrency":"\#(inst.quoteAsset)","execId":"\#(t.venueId)","execPrice":"\#(d(t.price, ps))","execQty":"\#(d(t.quantity, qs))","execType":"Trade","execValue":"\#(d(t.value, ps + qs))","isMaker":\#(t.maker),"feeRate":"\#(rate)","tradeIv":"","markIv":"","blockTradeId":"","markPrice":"","indexPrice":"","underlyingPrice":"","leavesQty":"\#(d(leaves, qs))","orderId":"\#(r.orderId)","orderLinkId":"\#(r.orderLinkId)","orderPrice":"\#(d(r.price, ps))","orderQty":"\#(d(r.qty, qs))","orderType":"\#(r.type == .limit ? "Limit" : "Market")","stopOrderType":"","side":"\#(r.side == .buy ? "Buy" : "Sell")","execTime":"\#(t.time.raw / 1_000_000)","isLeverage":"0"}"#
     }
 }

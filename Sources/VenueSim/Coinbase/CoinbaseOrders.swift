@@ -36,6 +36,8 @@ struct CoinbaseOrderRecord {
     var fills = 0
     var status = "OPEN"
     var created: Nanos
+    /// Its fills (`venueId` the trade_id; `time` the sequence timestamp, strictly increasing per venue).
+    var trades: [SimTrade] = []
 
     var isOpen: Bool { status == "OPEN" }
 }
@@ -47,6 +49,8 @@ public struct CoinbaseVenueState {
     var byEngine: [Int: [UInt64: String]] = [:]
     /// User channel subscriptions: client, account, products (empty: all).
     var users: [(client: Int, account: Int, products: [String])] = []
+    /// The last fill's sequence timestamp: each fill's is later.
+    var lastSequence = Nanos.zero
 }
 
 extension SimVenue {
@@ -94,6 +98,7 @@ extension SimVenue {
                     && (p["product_id"] == nil || books[$0.book].instrument.symbol == p["product_id"])
             }.sorted { $0.created > $1.created }
             return SimHTTPResponse(status: 200, json: #"{"orders":[\#(open.map(coinbaseOrderJSON).joined(separator: ","))],"has_next":false,"cursor":""}"#)
+        case ("GET", "/api/v3/brokerage/orders/historical/fills"): return SimHTTPResponse(status: 200, json: coinbaseFills(account, request.parameters))
         case ("GET", _) where path.hasPrefix("/api/v3/brokerage/orders/historical/"):
             let id = String(path.dropFirst("/api/v3/brokerage/orders/historical/".count))
             guard let r = coinbase.orders[id], r.account == account else {
@@ -182,6 +187,7 @@ extension SimVenue {
             record.filledValue += f.price.raw * f.quantity.raw
             record.fees += f.takerFee
             record.fills += 1
+            record.trades.append(coinbaseTrade(f, maker: false))
             coinbaseMakerFilled(f, book: i)
         }
         switch result.order.status {
@@ -209,6 +215,7 @@ extension SimVenue {
         r.filledValue += f.price.raw * f.quantity.raw
         r.fees += f.makerFee
         r.fills += 1
+        r.trades.append(coinbaseTrade(f, maker: true))
         if r.filled == r.baseSize { r.status = "FILLED" }
         coinbase.orders[id] = r
         coinbaseUserUpdate(r)

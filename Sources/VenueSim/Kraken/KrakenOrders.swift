@@ -36,6 +36,8 @@ struct KrakenOrderRecord {
     var status = "open"
     var opened: Nanos
     var closed: Nanos = .zero
+    /// Its trades, as `executions` reported them (`venueId` the trade txid, the execution's `exec_id`).
+    var trades: [SimTrade] = []
 }
 
 /// A Kraken error text ("EOrder:Insufficient funds"), as REST lists it in `error` and WebSocket v2 gives it.
@@ -52,7 +54,6 @@ public struct KrakenVenueState {
     var byEngine: [Int: [UInt64: String]] = [:]
     var tokens: [String: Int] = [:]
     var executions: [Int: Int] = [:]
-    var nextExecution: UInt64 = 1
 }
 
 extension SimVenue {
@@ -93,7 +94,7 @@ extension SimVenue {
     // MARK: - REST
 
     func krakenREST(_ request: SimHTTPRequest) -> SimHTTPResponse {
-        let methods: Set<String> = ["AddOrder", "CancelOrder", "OpenOrders", "QueryOrders", "Balance", "GetWebSocketsToken"]
+        let methods: Set<String> = ["AddOrder", "CancelOrder", "OpenOrders", "QueryOrders", "QueryTrades", "Balance", "GetWebSocketsToken"]
         guard request.method == "POST", request.path.hasPrefix("/0/private/"), methods.contains(String(request.path.dropFirst(11))) else {
             return krakenAnswer(errors: ["EGeneral:Unknown method"])
         }
@@ -137,7 +138,9 @@ extension SimVenue {
             let ids = (p["txid"] ?? "").split(separator: ",").map(String.init)
             let found = ids.compactMap { kraken.orders[$0] }.filter { $0.account == entry.account }
             guard found.count == ids.count, !ids.isEmpty else { return krakenAnswer(errors: ["EOrder:Invalid order"]) }
-            return krakenAnswer(errors: [], result: "{" + found.map { #""\#($0.txid)":\#(krakenOrderJSON($0))"# }.joined(separator: ",") + "}")
+            let trades = p["trades"] == "true"
+            return krakenAnswer(errors: [], result: "{" + found.map { #""\#($0.txid)":\#(krakenOrderJSON($0, trades: trades))"# }.joined(separator: ",") + "}")
+        case "QueryTrades": return krakenQueryTrades(entry.account, p)
         case "Balance": return krakenAnswer(errors: [], result: krakenBalances(entry.account))
         default:
             let token = uuid().replacingOccurrences(of: "-", with: "")
@@ -212,7 +215,8 @@ extension SimVenue {
             record.executed += f.quantity.raw
             record.cost += f.price.raw * f.quantity.raw
             record.fee += f.takerFee
-            krakenExecution(record, exec: "trade", fill: (f, f.takerFee, "t"))
+            record.trades.append(SimTrade(f, maker: false, venueId: krakenTradeTxid(), time: venueTime))
+            krakenExecution(record, exec: "trade", fill: record.trades.last)
             krakenMakerFilled(f, book: i)
         }
         switch result.order.status {
@@ -236,7 +240,8 @@ extension SimVenue {
         r.executed += f.quantity.raw
         r.cost += f.price.raw * f.quantity.raw
         r.fee += f.makerFee
-        krakenExecution(r, exec: "trade", fill: (f, f.makerFee, "m"))
+        r.trades.append(SimTrade(f, maker: true, venueId: krakenTradeTxid(), time: venueTime))
+        krakenExecution(r, exec: "trade", fill: r.trades.last)
         if r.executed == r.volume {
             r.status = "closed"
             r.closed = venueTime
@@ -272,14 +277,14 @@ extension SimVenue {
     }
 
     /// OrderInfo, as OpenOrders and QueryOrders give it.
-    func krakenOrderJSON(_ r: KrakenOrderRecord) -> String {
+    func krakenOrderJSON(_ r: KrakenOrderRecord, trades: Bool = false) -> String {
         let inst = books[r.book].instrument
         let (ps, qs) = (inst.priceScale, inst.quantityScale)
         let pair = inst.symbol.replacingOccurrences(of: "/", with: "")
         let seconds = { (t: Nanos) in FixedPoint.string(t.raw / 1_000, scale: 6) }
         let avg = r.executed > 0 ? r.cost / r.executed : 0
         let order = "\(r.side == .buy ? "buy" : "sell") \(FixedPoint.string(r.volume, scale: qs)) \(pair) @ \(r.type == .limit ? "limit \(FixedPoint.string(r.price, scale: ps))" : "market")"
-        return #"{"refid":null,"userref":0,"cl_ord_id":"\#(r.clOrdId)","status":"\#(r.status)","opentm":\#(seconds(r.opened)),"starttm":0,"expiretm":0,"descr":{"pair":"\#(pair)","type":"\#(r.side == .buy ? "buy" : "sell")","ordertype":"\#(r.type == .limit ? "limit" : "market")","price":"\#(FixedPoint.string(r.price, scale: ps))","price2":"0","leverage":"none","order":"\#(order)","close":""},"vol":"\#(FixedPoint.string(r.volume, scale: qs))","vol_exec":"\#(FixedPoint.string(r.executed, scale: qs))","cost":"\#(FixedPoint.string(r.cost, scale: ps + qs))","fee":"\#(FixedPoint.string(r.fee, scale: ps + qs))","price":"\#(FixedPoint.string(avg, scale: ps))","stopprice":"0","limitprice":"0","misc":"","oflags":"\#(r.postOnly ? "post,fciq" : "fciq")"\#(r.status == "open" ? "" : #","closetm":\#(seconds(r.closed))"#)}"#
+        return #"{"refid":null,"userref":0,"cl_ord_id":"\#(r.clOrdId)","status":"\#(r.status)","opentm":\#(seconds(r.opened)),"starttm":0,"expiretm":0,"descr":{"pair":"\#(pair)","type":"\#(r.side == .buy ? "buy" : "sell")","ordertype":"\#(r.type == .limit ? "limit" : "market")","price":"\#(FixedPoint.string(r.price, scale: ps))","price2":"0","leverage":"none","order":"\#(order)","close":""},"vol":"\#(FixedPoint.string(r.volume, scale: qs))","vol_exec":"\#(FixedPoint.string(r.executed, scale: qs))","cost":"\#(FixedPoint.string(r.cost, scale: ps + qs))","fee":"\#(FixedPoint.string(r.fee, scale: ps + qs))","price":"\#(FixedPoint.string(avg, scale: ps))","stopprice":"0","limitprice":"0","misc":"","oflags":"\#(r.postOnly ? "post,fciq" : "fciq")"\#(r.status == "open" ? "" : #","closetm":\#(seconds(r.closed))"#)\#(trades && !r.trades.isEmpty ? #","trades":[\#(r.trades.map { #""\#($0.venueId)""# }.joined(separator: ","))]"# : "")}"#
     }
 
     // MARK: - executions
@@ -298,14 +303,14 @@ extension SimVenue {
         }
     }
 
-    func krakenExecution(_ r: KrakenOrderRecord, exec: String, fill: (SimFill, Int64, String)?) {
+    func krakenExecution(_ r: KrakenOrderRecord, exec: String, fill: SimTrade?) {
         for (clientId, account) in kraken.executions where account == r.account {
             guard let client = clients.first(where: { $0.id == clientId && !$0.gone }) else { continue }
             privateSend(client, #"{"channel":"executions","type":"update","data":[\#(krakenExecutionJSON(r, exec: exec, fill: fill))]}"#, fill: fill != nil)
         }
     }
 
-    func krakenExecutionJSON(_ r: KrakenOrderRecord, exec: String, fill: (SimFill, Int64, String)?) -> String {
+    func krakenExecutionJSON(_ r: KrakenOrderRecord, exec: String, fill: SimTrade?) -> String {
         let inst = books[r.book].instrument
         let (ps, qs) = (inst.priceScale, inst.quantityScale)
         var time = SimWriter(capacity: 40)
@@ -315,10 +320,8 @@ extension SimVenue {
         if r.type == .limit { json += #","limit_price":\#(FixedPoint.string(r.price, scale: ps))"# }
         json += #","time_in_force":"\#(r.timeInForce)","post_only":\#(r.postOnly),"exec_type":"\#(exec)","order_status":"\#(status)","cum_qty":\#(FixedPoint.string(r.executed, scale: qs)),"cum_cost":\#(FixedPoint.string(r.cost, scale: ps + qs))"#
         if r.executed > 0 { json += #","avg_price":\#(FixedPoint.string(r.cost / r.executed, scale: ps))"# }
-        if let (f, fee, liquidity) = fill {
-            let execId = kraken.nextExecution
-            kraken.nextExecution += 1
-            json += #","exec_id":"E\#(execId)","trade_id":\#(f.tradeId),"last_qty":\#(FixedPoint.string(f.quantity.raw, scale: qs)),"last_price":\#(FixedPoint.string(f.price.raw, scale: ps)),"cost":\#(FixedPoint.string(f.price.raw * f.quantity.raw, scale: ps + qs)),"liquidity_ind":"\#(liquidity)","fees":[{"asset":"\#(inst.quoteAsset)","qty":\#(FixedPoint.string(fee, scale: ps + qs))}]"#
+        if let t = fill {
+            json += #","exec_id":"\#(t.venueId)","trade_id":\#(t.tradeId),"last_qty":\#(FixedPoint.string(t.quantity, scale: qs)),"last_price":\#(FixedPoint.string(t.price, scale: ps)),"cost":\#(FixedPoint.string(t.value, scale: ps + qs)),"liquidity_ind":"\#(t.maker ? "m" : "t")","fees":[{"asset":"\#(inst.quoteAsset)","qty":\#(FixedPoint.string(t.fee, scale: ps + qs))}]"#
         }
         return json + #","timestamp":"\#(String(decoding: time.bytes, as: UTF8.self))"}"#
     }

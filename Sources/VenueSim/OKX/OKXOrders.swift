@@ -36,8 +36,11 @@ struct OKXOrderRecord {
     var lastFillPx: Int64 = 0
     var lastFillSz: Int64 = 0
     var lastTradeId: UInt64 = 0
-    /// The fee of the last fill alone (quote scale), for its push's `fillFee`.
+    /// The last fill's own fee and liquidity (the orders channel's fillFee and execType).
     var lastFillFee: Int64 = 0
+    var lastFillMaker = false
+    /// Its trades, as the orders channel pushed them.
+    var trades: [SimTrade] = []
     /// "live", "partially_filled", "filled", "canceled".
     var state = "live"
     var cancelSource = ""
@@ -99,7 +102,7 @@ extension SimVenue {
     func okxREST(_ request: SimHTTPRequest) -> SimHTTPResponse {
         let routes: Set<String> = [
             "POST /api/v5/trade/order", "POST /api/v5/trade/cancel-order", "GET /api/v5/trade/order", "GET /api/v5/trade/orders-pending",
-            "GET /api/v5/account/balance",
+            "GET /api/v5/account/balance", "GET /api/v5/trade/fills",
         ]
         guard routes.contains("\(request.method) \(request.path)") else { return SimHTTPResponse(status: 404, json: #"{"code":"50000","msg":"Not Found","data":[]}"#) }
         guard let key = request.header("OK-ACCESS-KEY"), !key.isEmpty else { return okxAuthError("50103", #"Request header \"OK-ACCESS-KEY\" cannot be empty."#) }
@@ -130,6 +133,7 @@ extension SimVenue {
         case "/api/v5/trade/order" where request.method == "POST": return okxRESTAnswer(okxPlace(entry.account, p))
         case "/api/v5/trade/cancel-order": return okxRESTAnswer(okxCancel(entry.account, p))
         case "/api/v5/trade/order": return okxQuery(entry.account, p)
+        case "/api/v5/trade/fills": return okxFills(entry.account, p)
         case "/api/v5/trade/orders-pending":
             let open = okx.orders.values.filter { $0.account == entry.account && $0.isOpen && (p["instId"] == nil || books[$0.book].instrument.symbol == p["instId"]) }
                 .sorted { ($0.created, $0.ordId) > ($1.created, $1.ordId) }
@@ -234,17 +238,13 @@ extension SimVenue {
         publishTrades(book: i)
         record.engineId = result.order.id
         okx.byEngine[i, default: [:]][record.engineId] = ordId
-        // One `orders` push per fill, as OKX sends them (each with its own tradeId, fillSz, fillPx and fillFee),
-        // then the order's final state if the fills did not end it.
+        // One orders push per fill, as OKX pushes each fill (its fillSz, fillPx, tradeId, fillFee); the last one
+        // carries the order's final state, below.
         for (k, f) in result.fills.enumerated() {
-            record.accFill += f.quantity.raw
-            record.fillValue += f.price.raw * f.quantity.raw
-            record.fee += f.takerFee
-            (record.lastFillPx, record.lastFillSz, record.lastTradeId, record.lastFillFee) = (f.price.raw, f.quantity.raw, f.tradeId, f.takerFee)
+            record.fill(f, maker: false, time: venueMilliseconds)
             okxMakerFilled(f, book: i)
-            record.state = record.accFill == sz ? "filled" : "partially_filled"
             if k < result.fills.count - 1 {
-                okx.orders[ordId] = record
+                record.state = "partially_filled"
                 okxPush(record, fill: true)
             }
         }
@@ -276,10 +276,7 @@ extension SimVenue {
 
     func okxMakerFilled(_ f: SimFill, book i: Int) {
         guard f.makerAccount != SimulatedBook.marketAccount, let id = okx.byEngine[i]?[f.makerOrder], var r = okx.orders[id] else { return }
-        r.accFill += f.quantity.raw
-        r.fillValue += f.price.raw * f.quantity.raw
-        r.fee += f.makerFee
-        (r.lastFillPx, r.lastFillSz, r.lastTradeId, r.lastFillFee) = (f.price.raw, f.quantity.raw, f.tradeId, f.makerFee)
+        r.fill(f, maker: true, time: venueMilliseconds)
         r.state = r.accFill == r.sz ? "filled" : "partially_filled"
         r.updated = venueMilliseconds
         okx.orders[id] = r
@@ -390,8 +387,8 @@ extension SimVenue {
             let inst = books[r.book].instrument
             var order = okxOrderJSON(r)
             order.removeLast()
-            let fillFee = r.lastFillSz > 0 && fill ? "-" + FixedPoint.string(r.lastFillFee, scale: inst.priceScale + inst.quantityScale, trimTrailingZeros: true) : "0"
-            order += #","fillFee":"\#(fillFee)","fillFeeCcy":"\#(inst.quoteAsset)","execType":"T","lastPx":"\#(FixedPoint.string(books[r.book].tradeStats.last, scale: inst.priceScale, trimTrailingZeros: true))","code":"0","msg":""}"#
+            let fillFee = r.lastFillSz > 0 && r.lastFillFee > 0 ? "-" + FixedPoint.string(r.lastFillFee, scale: inst.priceScale + inst.quantityScale, trimTrailingZeros: true) : "0"
+            order += #","fillFee":"\#(fillFee)","fillFeeCcy":"\#(inst.quoteAsset)","execType":"\#(r.lastFillMaker ? "M" : "T")","lastPx":"\#(FixedPoint.string(books[r.book].tradeStats.last, scale: inst.priceScale, trimTrailingZeros: true))","code":"0","msg":""}"#
             privateSend(client, #"{"arg":{"channel":"orders","instType":"SPOT","instId":"\#(inst.symbol)","uid":"\#(r.account)"},"data":[\#(order)]}"#, fill: fill)
         }
     }
