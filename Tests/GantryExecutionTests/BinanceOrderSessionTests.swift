@@ -120,6 +120,31 @@ struct BinanceOrderSessionTests {
         #expect(h.reports(of: o.clientOrderId).reduce(0) { $0 + $1.lastQuantity.raw } == Quantity("0.01", scale: 8).raw)
     }
 
+    @Test("fills lost with a dropped connection are backfilled from the venue's trade history, once each, before the final")
+    func dropLosesFillsBackfilled() throws {
+        let h = try BinanceSessionHarness()
+        // The order executes; its answer never comes and its stream reports are held back, then the connection
+        // drops: they are lost with it.
+        h.venue.lateFillDelay = .milliseconds(400)
+        h.venue.faults.inject(.ackTimeout)
+        h.venue.faults.inject(.lateFill)
+        let o = h.approved(.buy, price: h.bestAsk + 500, quantity: "0.01")
+        _ = h.submit(o)
+        #expect(h.pump(seconds: 0.2) { _ in false } == false)
+        h.venue.faults.inject(.disconnect)
+        #expect(h.pump { $0.stats.reconnects >= 1 })
+        #expect(h.pump(seconds: 8) { $0.reports(of: o.clientOrderId).contains { $0.status == .filled } })
+        let rs = h.reports(of: o.clientOrderId)
+        #expect(rs.reduce(0) { $0 + $1.lastQuantity.raw } == Quantity("0.01", scale: 8).raw, "every fill once")
+        #expect(rs.last?.status == .filled && h.stats.backfilledFills >= 1 && h.stats.reconciled >= 1)
+        // Their prices and fees are the venue's: the account's balance moved by exactly what was reported.
+        let quote = h.venue.ledger.balance(1, "USDT").total
+        let base = h.venue.ledger.balance(1, "BTC").total
+        let paid = rs.reduce(Int64(0)) { $0 + $1.price.raw * $1.lastQuantity.raw + $1.fee }
+        #expect(base == 2 * 100_000_000 + Quantity("0.01", scale: 8).raw)
+        #expect(quote == 300_000 * 10_000_000_000 - paid)
+    }
+
     @Test("a rate-limit answer: the order is not executed, the budget backs off, cancels still go first, then it is sent again")
     func rateLimit() throws {
         let h = try BinanceSessionHarness()

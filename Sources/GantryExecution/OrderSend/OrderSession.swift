@@ -17,6 +17,9 @@ public struct OrderSessionStats: Sendable, Equatable {
     public var rateLimited = 0
     /// Queries that found the venue counting more fills than the stream delivered (to backfill from its history).
     public var missingFills = 0
+    /// Trade-history requests made to backfill them, and the fills they brought.
+    public var backfills = 0
+    public var backfilledFills = 0
     public var reconnects = 0
     /// Messages neither a reply nor a user-stream update could read.
     public var malformed = 0
@@ -34,7 +37,11 @@ struct OrderSessionState {
     /// risk books the fills before it releases the order's reservation), or until `deadline`, when it is queried.
     var finals: [ClientOrderId: (status: OrderStatus, cumulative: Quantity, deadline: Nanos)] = [:]
     /// WebSocket request id → the order it is about and what was asked (an answer does not always say).
-    var requests: [UInt64: (id: ClientOrderId, kind: OrderRequestKind)] = [:]
+    var requests: [UInt64: (id: ClientOrderId, kind: OrderRequestKind, request: EncodedRequest)] = [:]
+    /// Trade-history requests sent on the WebSocket and not answered yet (only then is an answer's id read first).
+    var tradesInFlight = 0
+    /// Each order's id at the venue as the venue wrote it (trade history and some cancels need it).
+    var venueIds: [ClientOrderId: InlineText] = [:]
     /// REST request id → the order it is about, what was asked and the request (its answer is read in its light).
     var restRequests: [HTTPRequestId: (id: ClientOrderId, kind: OrderRequestKind, request: EncodedRequest)] = [:]
     /// Opening requests not yet accepted.
@@ -181,7 +188,11 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
                 switch result {
                 case .success(let response):
                     response.body.withUnsafeBytes { body in
-                        Self.reply(body, .rest(asked.request, httpStatus: response.status), asked: (asked.id, asked.kind), s, c, now: now)
+                        if asked.kind == .trades {
+                            Self.trades(body, .rest(asked.request, httpStatus: response.status), s, c, now: now)
+                        } else {
+                            Self.reply(body, .rest(asked.request, httpStatus: response.status), asked: (asked.id, asked.kind), s, c, now: now)
+                        }
                     }
                 case .failure:
                     // No answer: an order's fate is unknown (queried later); a query is asked again at its deadline.
@@ -234,7 +245,10 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
         let s = state
         while s.pointee.retiredHead < s.pointee.retired.count, now - s.pointee.retired[s.pointee.retiredHead].1 >= retention {
             let id = s.pointee.retired[s.pointee.retiredHead].0
-            if s.pointee.orders[id]?.state.isFinal == true { s.pointee.orders[id] = nil }
+            if s.pointee.orders[id]?.state.isFinal == true {
+                s.pointee.orders[id] = nil
+                s.pointee.venueIds[id] = nil
+            }
             s.pointee.retiredHead += 1
         }
         if s.pointee.retiredHead > 1_024 && s.pointee.retiredHead * 2 > s.pointee.retired.count {
@@ -306,7 +320,9 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
             }
             do throws(OrderEncodeError) {
                 let request: EncodedRequest
-                let reference = OrderReference(clientOrderId: o.order.clientOrderId, instrument: o.order.instrument)
+                let reference = OrderReference(
+                    clientOrderId: o.order.clientOrderId, instrument: o.order.instrument,
+                    venueOrderId: state.pointee.venueIds[o.order.clientOrderId] ?? InlineText())
                 switch next.kind {
                 case .place:
                     request = try codec.place(
@@ -314,6 +330,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
                             clientOrderId: o.order.clientOrderId, instrument: o.order.instrument, side: o.order.side, orderType: o.order.type,
                             timeInForce: o.order.timeInForce, price: o.order.price, quantity: o.order.quantity), now: wall, into: &buffer)
                 case .cancel: request = try codec.cancel(reference, now: wall, into: &buffer)
+                case .trades: request = try codec.trades(reference, now: wall, into: &buffer)
                 default: request = try codec.query(reference, now: wall, into: &buffer)
                 }
                 let accepted: Bool
@@ -325,7 +342,8 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
                         accepted = false
                     }
                 } else {
-                    if request.requestId != 0 { state.pointee.requests[request.requestId] = (next.clientOrderId, next.kind) }
+                    if request.requestId != 0 { state.pointee.requests[request.requestId] = (next.clientOrderId, next.kind, request) }
+                    if next.kind == .trades { state.pointee.tradesInFlight += 1 }
                     accepted = buffer.withBytes { connection.send(text: $0) }
                 }
                 work += 1
@@ -360,7 +378,11 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
         guard !state.pointee.finals.isEmpty else { return work }
         for (id, f) in state.pointee.finals where now >= f.deadline {
             state.pointee.finals[id] = (f.status, f.cumulative, now + answerTimeout)
-            _ = budget.enqueue(OutgoingRequest(kind: .query, clientOrderId: id), lane: .flatten)
+            // Fills the venue counts never came on the stream: its trade history backfills them (de-duplicated by
+            // trade id); without the venue's order id yet, a query first.
+            let kind: OrderRequestKind = state.pointee.venueIds[id] != nil ? .trades : .query
+            if kind == .trades { state.pointee.stats.backfills += 1 }
+            _ = budget.enqueue(OutgoingRequest(kind: kind, clientOrderId: id), lane: .flatten)
             work += 1
         }
         return work
@@ -380,11 +402,30 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
         reply(message, .webSocket, asked: nil, s, codec, now: now)
     }
 
+    /// A trade-history answer: each trade booked as a fill (once per trade id); a final waiting for them follows.
+    static func trades(
+        _ message: UnsafeRawBufferPointer, _ context: ReplyContext, _ s: UnsafeMutablePointer<OrderSessionState>, _ codec: Script.Codec, now: Nanos
+    ) {
+        do throws(DecodeError) {
+            let before = s.pointee.stats.fills
+            _ = try codec.decodeTrades(message, context) { update in apply(update, s, now: now) }
+            s.pointee.stats.backfilledFills += s.pointee.stats.fills - before
+        } catch {
+            s.pointee.stats.malformed += 1
+        }
+    }
+
     /// A venue's answer (on the order connection, or a REST response read with its request's context).
     static func reply(
         _ message: UnsafeRawBufferPointer, _ context: ReplyContext, asked: (id: ClientOrderId, kind: OrderRequestKind)?,
         _ s: UnsafeMutablePointer<OrderSessionState>, _ codec: Script.Codec, now: Nanos
     ) {
+        if asked == nil, s.pointee.tradesInFlight > 0, let id = peekRequestId(message, codec), let r = s.pointee.requests[id], r.kind == .trades {
+            s.pointee.requests[id] = nil
+            s.pointee.tradesInFlight -= 1
+            trades(message, .matched(r.request), s, codec, now: now)
+            return
+        }
         let reply: OrderReply
         do throws(DecodeError) {
             reply = try codec.decodeReply(message, context)
@@ -399,7 +440,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
                 if s.pointee.opening.isEmpty { s.pointee.loggedIn = true }
                 return
             }
-            let byRequest = asked ?? s.pointee.requests[ack.requestId]
+            let byRequest = asked ?? s.pointee.requests[ack.requestId].map { ($0.id, $0.kind) }
             let id = ack.report.clientOrderId.raw != 0 ? ack.report.clientOrderId : byRequest?.id ?? ClientOrderId(raw: 0)
             if asked == nil { s.pointee.requests[ack.requestId] = nil }
             apply(ack, id, kind: byRequest?.kind ?? ack.kind, s, now: now)
@@ -408,7 +449,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
                 s.pointee.stats.rejected += 1
                 return
             }
-            let byRequest = asked ?? s.pointee.requests[e.requestId]
+            let byRequest = asked ?? s.pointee.requests[e.requestId].map { ($0.id, $0.kind) }
             let id = e.clientOrderId ?? byRequest?.id ?? ClientOrderId(raw: 0)
             if asked == nil { s.pointee.requests[e.requestId] = nil }
             if byRequest?.kind == .query, Script.unknownOrder(e), var o = s.pointee.orders[id], o.state == .unknown {
@@ -436,11 +477,23 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
         }
     }
 
+    /// The request id a WebSocket answer names, read by the codec (0 and nil when it names none).
+    static func peekRequestId(_ message: UnsafeRawBufferPointer, _ codec: Script.Codec) -> UInt64? {
+        guard let reply = try? codec.decodeReply(message, .webSocket) else { return nil }
+        switch reply {
+        case .done(let id, _, _): return id == 0 ? nil : id
+        case .accepted(let a): return a.requestId == 0 ? nil : a.requestId
+        case .rejected(let e): return e.requestId == 0 ? nil : e.requestId
+        case .other: return nil
+        }
+    }
+
     /// An answer about one order: its venue id, its state, its cumulative quantity.
     static func apply(_ ack: OrderAck, _ id: ClientOrderId, kind: OrderRequestKind, _ s: UnsafeMutablePointer<OrderSessionState>, now: Nanos) {
         guard var o = s.pointee.orders[id] else { return }
         let r = ack.report
         s.pointee.awaiting[id] = nil
+        if !ack.venueOrderId.isEmpty && s.pointee.venueIds[id] == nil { s.pointee.venueIds[id] = ack.venueOrderId }
         if o.state == .sent { s.pointee.stats.lastRoundTrip = now - o.sentAt }
         if kind == .query {
             o.noteVenueOrderId(r.venueOrderId)
