@@ -62,10 +62,10 @@ let package = Package(
         .target(name: "GantryVenues", dependencies: ["GantryCore", "GantryBook", "CZlib", "CCRC32", "COpenSSL"]),
         // The plugin API and the built-in strategies: they read books and emit intents, and cannot send an order.
         .target(name: "GantryStrategy", dependencies: ["GantryCore", "GantryBook"]),
-        .testTarget(name: "GantryStrategyTests", dependencies: ["GantryStrategy", "GantryBook", "GantryCore"]),
+        .testTarget(name: "GantryStrategyTests", dependencies: ["GantryStrategy", "GantryBook", "GantryCore", "GantryTestSupport"]),
         // The central veto: pre-trade rules, positions, PnL, halts; the only maker of an approved order.
         .target(name: "GantryRisk", dependencies: ["GantryCore", "GantryBook"]),
-        .testTarget(name: "GantryRiskTests", dependencies: ["GantryRisk", "GantryBook", "GantryCore"]),
+        .testTarget(name: "GantryRiskTests", dependencies: ["GantryRisk", "GantryBook", "GantryCore", "GantryTestSupport"]),
         // The smart order router, the order state machine, and (with the venues' codecs) order-send.
         .target(
             name: "GantryExecution",

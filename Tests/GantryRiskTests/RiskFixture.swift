@@ -1,35 +1,26 @@
 import GantryBook
 import GantryCore
+import GantryTestSupport
 @testable import GantryRisk
 
 /// Two venues listing BTC/USD (alpha BTCUSDT at price scale 2, beta BTC/USD at 1; quantities at 8) and alpha's
 /// ETH/USD (price 2, quantity 4). Books: BTC 99,990 / 100,010 on both, ETH 3,499 / 3,501.
+/// `TwoVenueMarket` with the risk tests' own helpers.
 enum R {
-    static let btcA = InstrumentId(raw: 1)
-    static let btcB = InstrumentId(raw: 2)
-    static let ethA = InstrumentId(raw: 3)
-    static let alpha = VenueId(raw: 1)
-    static let beta = VenueId(raw: 2)
-    static let btc = PairId(raw: 1)
-    static let eth = PairId(raw: 2)
+    static let btcA = TwoVenueMarket.btcA
+    static let btcB = TwoVenueMarket.btcB
+    static let ethA = TwoVenueMarket.ethA
+    static let alpha = TwoVenueMarket.alpha
+    static let beta = TwoVenueMarket.beta
+    static let btc = TwoVenueMarket.btc
+    static let eth = TwoVenueMarket.eth
     static let s1 = StrategyId(raw: 1)
     static let s2 = StrategyId(raw: 2)
 
-    static func universe() -> Universe {
-        let registry = try! InstrumentRegistry([
-            InstrumentSpec(venue: "alpha", symbol: "BTCUSDT", tickSize: "0.01", lotSize: "0.00001", priceScale: 2, quantityScale: 8),
-            InstrumentSpec(venue: "beta", symbol: "BTC/USD", tickSize: "0.1", lotSize: "0.00000001", priceScale: 1, quantityScale: 8),
-            InstrumentSpec(venue: "alpha", symbol: "ETHUSDT", tickSize: "0.01", lotSize: "0.0001", priceScale: 2, quantityScale: 4),
-        ])
-        return try! Universe(registry: registry, listings: [
-            .init(instrument: btcA, pair: "BTC/USD", venueQuote: "USDT"), .init(instrument: btcB, pair: "BTC/USD"),
-            .init(instrument: ethA, pair: "ETH/USD", venueQuote: "USDT"),
-        ])
-    }
-
-    static func price(_ text: String, _ i: InstrumentId) -> Price { Price(text, scale: i == btcB ? 1 : 2) }
-    static func qty(_ text: String, _ i: InstrumentId) -> Quantity { Quantity(text, scale: i == ethA ? 4 : 8) }
-    static func venue(_ i: InstrumentId) -> VenueId { i == btcB ? beta : alpha }
+    static func universe() -> Universe { TwoVenueMarket.universe() }
+    static func price(_ text: String, _ i: InstrumentId) -> Price { TwoVenueMarket.price(text, i) }
+    static func qty(_ text: String, _ i: InstrumentId) -> Quantity { TwoVenueMarket.qty(text, i) }
+    static func venue(_ i: InstrumentId) -> VenueId { TwoVenueMarket.venue(i) }
 
     /// Generous limits for two strategies; each test tightens the one it checks.
     static func configuration(_ change: (inout RiskConfiguration) -> Void = { _ in }) -> RiskConfiguration {

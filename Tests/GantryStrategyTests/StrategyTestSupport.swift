@@ -1,30 +1,20 @@
 import GantryBook
 import GantryCore
 import GantryStrategy
+import GantryTestSupport
 
-/// Two venues listing BTC/USD (venue 1 at price scale 2, venue 2 at 1), and venue 1's ETH/USD.
+/// `TwoVenueMarket` with the strategy tests' own helpers.
 enum Fixture {
-    static let btcA = InstrumentId(raw: 1)
-    static let btcB = InstrumentId(raw: 2)
-    static let ethA = InstrumentId(raw: 3)
-    static let venueA = VenueId(raw: 1)
-    static let venueB = VenueId(raw: 2)
-    static let btc = PairId(raw: 1)
+    static let btcA = TwoVenueMarket.btcA
+    static let btcB = TwoVenueMarket.btcB
+    static let ethA = TwoVenueMarket.ethA
+    static let venueA = TwoVenueMarket.alpha
+    static let venueB = TwoVenueMarket.beta
+    static let btc = TwoVenueMarket.btc
 
-    static func universe() -> Universe {
-        let registry = try! InstrumentRegistry([
-            InstrumentSpec(venue: "alpha", symbol: "BTCUSDT", tickSize: "0.01", lotSize: "0.00001", priceScale: 2, quantityScale: 8),
-            InstrumentSpec(venue: "beta", symbol: "BTC/USD", tickSize: "0.1", lotSize: "0.00000001", priceScale: 1, quantityScale: 8),
-            InstrumentSpec(venue: "alpha", symbol: "ETHUSDT", tickSize: "0.01", lotSize: "0.0001", priceScale: 2, quantityScale: 4),
-        ])
-        return try! Universe(registry: registry, listings: [
-            .init(instrument: btcA, pair: "BTC/USD", venueQuote: "USDT"), .init(instrument: btcB, pair: "BTC/USD"),
-            .init(instrument: ethA, pair: "ETH/USD", venueQuote: "USDT"),
-        ])
-    }
-
-    static func price(_ text: String, _ i: InstrumentId) -> Price { Price(text, scale: i == btcB ? 1 : 2) }
-    static func qty(_ text: String, _ i: InstrumentId) -> Quantity { Quantity(text, scale: i == ethA ? 4 : 8) }
+    static func universe() -> Universe { TwoVenueMarket.universe() }
+    static func price(_ text: String, _ i: InstrumentId) -> Price { TwoVenueMarket.price(text, i) }
+    static func qty(_ text: String, _ i: InstrumentId) -> Quantity { TwoVenueMarket.qty(text, i) }
     /// Pair scale: BTC/USD prices at 2 decimals, quantities at 8.
     static func pairPrice(_ text: String) -> Int64 { Price(text, scale: 2).raw }
     static func pairQty(_ text: String) -> Int64 { Quantity(text, scale: 8).raw }
