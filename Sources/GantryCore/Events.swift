@@ -357,3 +357,23 @@ public struct ControlEvent: Sendable, BitwiseCopyable {
         self.sequence = sequence
     }
 }
+
+/// A venue's order connection as order-send sees it, published every ~100 ms for risk (the latency budget) and
+/// the strategies and router (latency-aware edges and routing). Half a cache line.
+@frozen
+public struct VenueHealth: Sendable, BitwiseCopyable, Equatable {
+    public var venue: VenueId
+    /// The order session is ready (connected, logged in, nothing being reconciled).
+    public var ready: Bool
+    /// The last order round trip measured (bytes written → the venue's answer).
+    public var roundTrip: Nanos
+    public var time: Nanos
+
+    @inlinable
+    public init(venue: VenueId, ready: Bool, roundTrip: Nanos, time: Nanos) {
+        self.venue = venue
+        self.ready = ready
+        self.roundTrip = roundTrip
+        self.time = time
+    }
+}

@@ -22,6 +22,10 @@ public struct OrderSendStage<Clock: NanoClock>: Stage, ~Copyable {
     var approved: RingConsumer<ApprovedOrder>
     var control: RingConsumer<ControlEvent>?
     var reports: RingProducer<OrderReport>
+    /// Each venue's order round trip and readiness, for risk and the strategies (every `healthInterval`).
+    var health: RingProducer<VenueHealth>?
+    let healthInterval: Nanos = .milliseconds(100)
+    var nextHealth: Nanos = .zero
     public var binance: OrderSession<BinanceOrderScript>?
     public var okx: OrderSession<OKXOrderScript>?
     /// Each venue's kind, by `VenueId.raw`.
@@ -33,8 +37,10 @@ public struct OrderSendStage<Clock: NanoClock>: Stage, ~Copyable {
 
     public init(
         approved: consuming RingConsumer<ApprovedOrder>, control: consuming RingConsumer<ControlEvent>?, reports: consuming RingProducer<OrderReport>,
-        binance: consuming OrderSession<BinanceOrderScript>?, okx: consuming OrderSession<OKXOrderScript>?, kinds: [VenueKind?], clock: Clock
+        binance: consuming OrderSession<BinanceOrderScript>?, okx: consuming OrderSession<OKXOrderScript>?, kinds: [VenueKind?], clock: Clock,
+        health: consuming RingProducer<VenueHealth>? = nil
     ) {
+        self.health = health
         self.approved = approved
         self.control = control
         self.reports = reports
@@ -83,6 +89,12 @@ public struct OrderSendStage<Clock: NanoClock>: Stage, ~Copyable {
         if binance != nil { work += binance!.poll(now: now, wall: wall) { out.append($0) } }
         if okx != nil { work += okx!.poll(now: now, wall: wall) { out.append($0) } }
         for r in out { publish(r) }
+        if health != nil && now >= nextHealth {
+            nextHealth = now + healthInterval
+            // A state, refreshed each interval: a full ring (a reader behind) skips one, nothing is lost for good.
+            if binance != nil, let v = binance!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: binance!.readyNow(), roundTrip: binance!.roundTripNow(), time: now)) }
+            if okx != nil, let v = okx!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: okx!.readyNow(), roundTrip: okx!.roundTripNow(), time: now)) }
+        }
         return work
     }
 

@@ -30,6 +30,8 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
     var market: MarketFanIn
     var reports: RingConsumer<OrderReport>
     var control: RingConsumer<ControlEvent>?
+    /// Each venue's order round trip, from order-send.
+    var health: RingConsumer<VenueHealth>? = nil
     var orders: RingProducer<ApprovedOrder>
     var decisions: RingProducer<RiskDecision>?
     /// Where risk raises the kill switch for the other stages (its own trigger).
@@ -67,8 +69,14 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
         scratch.reserveCapacity(64)
     }
 
+    /// Reads each venue's order round trip from order-send's health ring.
+    public mutating func attach(health: consuming RingConsumer<VenueHealth>) { self.health = consume health }
+
     public mutating func poll() -> Int {
         var work = 0
+        if health != nil {
+            while let h = health!.tryConsume() { engine.setVenueLatency(h.venue, h.roundTrip) }
+        }
         let now = clock.now()
         if control != nil {
             while let c = control!.tryConsume() {

@@ -28,6 +28,8 @@ public struct SignalStage<Custom: Strategy, Clock: NanoClock>: Stage, ~Copyable 
     var market: MarketFanIn
     var reports: RingConsumer<OrderReport>
     var control: RingConsumer<ControlEvent>?
+    /// Each venue's order round trip, from order-send.
+    var health: RingConsumer<VenueHealth>? = nil
     var intents: RingProducer<OrderIntent>
     let clock: Clock
     let takerFees: [Int64]
@@ -59,8 +61,14 @@ public struct SignalStage<Custom: Strategy, Clock: NanoClock>: Stage, ~Copyable 
         pending.reserveCapacity(256)
     }
 
+    /// Reads each venue's order round trip from order-send's health ring.
+    public mutating func attach(health: consuming RingConsumer<VenueHealth>) { self.health = consume health }
+
     public mutating func poll() -> Int {
         var work = 0
+        if health != nil {
+            while let h = health!.tryConsume() { setVenueLatency(h.venue, h.roundTrip) }
+        }
         if control != nil {
             while let c = control!.tryConsume() {
                 work += 1

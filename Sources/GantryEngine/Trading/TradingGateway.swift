@@ -104,6 +104,7 @@ public struct TradingGateway: ~Copyable {
         let decisions = try Ring<RiskDecision>.broadcast(capacity: 16_384, consumers: 1)
         let control = try Ring<ControlEvent>.broadcast(capacity: 256, consumers: 2)
         let raise = try Ring<ControlEvent>.spsc(capacity: 256)
+        let health = try Ring<VenueHealth>.broadcast(capacity: 256, consumers: 2)
         // Order sessions: what each venue needs, made on the decide runner's thread.
         var kinds: [VenueKind?] = Array(repeating: nil, count: registry.venueNames.count + 1)
         var binance: (codec: BinanceOrderEntry, endpoint: WebSocketEndpoint, rate: Int)? = nil
@@ -159,6 +160,9 @@ public struct TradingGateway: ~Copyable {
         let controlRisk = Handoff(try control.takeConsumer(1))
         let raiseOut = Handoff(try raise.takeProducer())
         let raiseIn = Handoff(try raise.takeConsumer())
+        let healthOut = Handoff(try health.takeProducer())
+        let healthSignal = Handoff(try health.takeConsumer(0))
+        let healthRisk = Handoff(try health.takeConsumer(1))
         let handles = GatewayHandles()
         let router = SmartOrderRouter(configuration: configuration.router, venues: registry.venueNames.count)
         let fees = configuration.risk.takerFees
@@ -178,10 +182,10 @@ public struct TradingGateway: ~Copyable {
             // The rings' consumers 1 and 2 were not taken by anyone else: failing here is a programming error.
             let signalMarket = try! MarketFanIn(count: rings.count) { try rings[$0].takeConsumer(1) }
             let riskMarket = try! MarketFanIn(count: rings.count) { try rings[$0].takeConsumer(2) }
-            let signal = SignalStage(
+            var signal = SignalStage(
                 host: host, router: router, market: signalMarket, reports: reportsSignal.take()!, control: controlSignal.take()!,
                 intents: intentsOut.take()!, clock: clock, takerFees: fees, maximumBookAge: maxAge)
-            let risk = RiskStage(
+            var risk = RiskStage(
                 engine: engine, intents: intentsIn.take()!, market: riskMarket, reports: reportsRisk.take()!, control: controlRisk.take()!,
                 orders: approvedOut.take()!, decisions: decisionsOut.take()!, raise: raiseOut.take()!, clock: clock)
             let binanceSession = binanceSpec.map { OrderSession<BinanceOrderScript>(codec: $0.codec, endpoint: $0.endpoint, ordersPerSecond: $0.rate, now: now) }
@@ -192,7 +196,9 @@ public struct TradingGateway: ~Copyable {
             }
             let send = OrderSendStage(
                 approved: approvedIn.take()!, control: raiseIn.take()!, reports: reportsOut.take()!, binance: binanceSession, okx: okxSession,
-                kinds: kindsTable, clock: clock)
+                kinds: kindsTable, clock: clock, health: healthOut.take()!)
+            signal.attach(health: healthSignal.take()!)
+            risk.attach(health: healthRisk.take()!)
             return TradingStages(signal: signal, risk: risk, send: send, handles: handles)
         }
         let controlProducer = try control.takeProducer()

@@ -133,6 +133,11 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
     public func order(_ id: ClientOrderId) -> TrackedOrder? { state.pointee.orders[id] }
     /// Orders not final.
     public var openOrders: Int { state.pointee.orders.values.reduce(0) { $0 + ($1.state.isFinal ? 0 : 1) } }
+    /// For a holder that reaches the session through an optional (a mutating access): its venue, readiness and
+    /// last round trip.
+    public mutating func venueId() -> VenueId? { codec.venue }
+    public mutating func readyNow() -> Bool { isReady }
+    public mutating func roundTripNow() -> Nanos { state.pointee.stats.lastRoundTrip }
     /// `openOrders`, for a holder that reaches the session through an optional (a mutating access).
     public mutating func countOpenOrders() -> Int { openOrders }
 
