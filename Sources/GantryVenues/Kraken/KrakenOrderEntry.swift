@@ -118,6 +118,21 @@ public struct KrakenOrderEntry: OrderEntryCodec, Sendable {
         try rest(&buffer, now: now, path: "/0/private/OpenOrders", kind: .openOrders, ClientOrderId(raw: 0)) { _ in }
     }
 
+    /// WebSocket v2 `subscribe` to the `executions` channel with the token (websocket-v2/executions): the
+    /// account's order and fill updates, open orders first as a snapshot. - Throws: `.invalid` without a token.
+    public mutating func executionsSubscribe(into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
+        guard !token.isEmpty else { throw .invalid("no WebSocket token yet (GetWebSocketsToken)") }
+        buffer.begin()
+        buffer.request.text("{\"method\":\"subscribe\",\"params\":{\"channel\":\"executions\",\"token\":\"")
+        buffer.request.text(token)
+        buffer.request.text("\"},\"req_id\":")
+        buffer.request.unsigned(nextRequestId)
+        buffer.request.byte(0x7D)
+        try buffer.finish()
+        defer { nextRequestId &+= 1 }
+        return EncodedRequest(transport: .webSocket, kind: .login, requestId: nextRequestId)
+    }
+
     /// `GetWebSocketsToken` (REST): the token WebSocket v2's private requests carry.
     public mutating func webSocketToken(now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
         try rest(&buffer, now: now, path: "/0/private/GetWebSocketsToken", kind: .token, ClientOrderId(raw: 0)) { _ in }

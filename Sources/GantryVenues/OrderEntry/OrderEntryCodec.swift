@@ -43,6 +43,18 @@ public protocol OrderEntryCodec {
     /// it. - Returns: How many updates; 0 for a message of the stream that carries none (an ack, a heartbeat).
     /// - Throws: `DecodeError` for a message that is not what the venue sends.
     func decodeUserStream(_ message: UnsafeRawBufferPointer, _ update: (OrderUpdate) -> Void) throws(DecodeError) -> Int
+
+    /// As `decodeUserStream(_:_:)`, handing with each update the venue's order id as the message writes it (bytes
+    /// of `message`; empty where the decoder does not keep it): what Kraken's queries and Coinbase's cancels and
+    /// queries name an order by, when its answer never came.
+    func decodeUserStream(_ message: UnsafeRawBufferPointer, naming update: (OrderUpdate, UnsafeRawBufferPointer) -> Void) throws(DecodeError) -> Int
+}
+
+extension OrderEntryCodec {
+    /// Venues whose requests name orders by our client order id need no more than the updates.
+    public func decodeUserStream(_ message: UnsafeRawBufferPointer, naming update: (OrderUpdate, UnsafeRawBufferPointer) -> Void) throws(DecodeError) -> Int {
+        try decodeUserStream(message) { update($0, UnsafeRawBufferPointer(start: nil, count: 0)) }
+    }
 }
 
 /// How an encoded request travels.

@@ -76,6 +76,11 @@ extension SimVenue {
         }
     }
 
+    /// A pair's REST name as Kraken writes it in OrderInfo's `descr` (its altname: "XBTUSD" for "BTC/USD").
+    static func krakenAltname(_ symbol: String) -> String {
+        symbol.replacingOccurrences(of: "/", with: "").replacingOccurrences(of: "BTC", with: "XBT")
+    }
+
     /// The book of a REST pair name: "XBTUSD", "BTCUSD" or the WebSocket's "BTC/USD".
     func krakenPair(_ pair: String) -> Int? {
         books.firstIndex {
@@ -122,7 +127,7 @@ extension SimVenue {
             case .failure(let e): return krakenAnswer(errors: [e.text])
             case .success(let r):
                 let inst = books[r.book].instrument
-                let descr = "\(r.side == .buy ? "buy" : "sell") \(FixedPoint.string(r.volume, scale: inst.quantityScale)) \(inst.symbol.replacingOccurrences(of: "/", with: "")) @ \(r.type == .limit ? "limit \(FixedPoint.string(r.price, scale: inst.priceScale))" : "market")"
+                let descr = "\(r.side == .buy ? "buy" : "sell") \(FixedPoint.string(r.volume, scale: inst.quantityScale)) \(Self.krakenAltname(inst.symbol)) @ \(r.type == .limit ? "limit \(FixedPoint.string(r.price, scale: inst.priceScale))" : "market")"
                 return krakenAnswer(errors: [], result: #"{"descr":{"order":"\#(descr)"},"txid":["\#(r.txid)"]}"#)
             }
         case "CancelOrder":
@@ -275,7 +280,7 @@ extension SimVenue {
     func krakenOrderJSON(_ r: KrakenOrderRecord) -> String {
         let inst = books[r.book].instrument
         let (ps, qs) = (inst.priceScale, inst.quantityScale)
-        let pair = inst.symbol.replacingOccurrences(of: "/", with: "")
+        let pair = Self.krakenAltname(inst.symbol)
         let seconds = { (t: Nanos) in FixedPoint.string(t.raw / 1_000, scale: 6) }
         let avg = r.executed > 0 ? r.cost / r.executed : 0
         let order = "\(r.side == .buy ? "buy" : "sell") \(FixedPoint.string(r.volume, scale: qs)) \(pair) @ \(r.type == .limit ? "limit \(FixedPoint.string(r.price, scale: ps))" : "market")"
