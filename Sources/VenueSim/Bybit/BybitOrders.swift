@@ -13,7 +13,8 @@ import GantryVenues
 //
 // Simplifications, stated: a market Buy by value (marketUnit quoteCoin, the spot default) buys what the value
 // buys at the asks without counting the fee; balances are the venue's one ledger; the private stream's order
-// objects use the REST field order with `category` first.
+// objects use the REST field order with `category` first; fees are charged in the quote coin on both sides (Bybit
+// charges a spot buy's fee in the base coin), and the execution's `feeCurrency` says so.
 
 /// An order as the Bybit venue reports it.
 struct BybitOrderRecord {
@@ -361,7 +362,7 @@ extension SimVenue {
         let rate = FixedPoint.string(maker ? books[r.book].engine.fees.makerCentiBasisPoints : books[r.book].engine.fees.takerCentiBasisPoints, scale: 6, trimTrailingZeros: true)
         let execId = bybit.nextExecution
         bybit.nextExecution += 1
-        let data = #"{"category":"spot","symbol":"\#(inst.symbol)","execFee":"\#(d(fee, ps + qs))","execId":"\#(execId)","execPrice":"\#(d(f.price.raw, ps))","execQty":"\#(d(f.quantity.raw, qs))","execType":"Trade","execValue":"\#(d(f.price.raw * f.quantity.raw, ps + qs))","isMaker":\#(maker),"feeRate":"\#(rate)","tradeIv":"","markIv":"","blockTradeId":"","markPrice":"","indexPrice":"","underlyingPrice":"","leavesQty":"\#(d(r.isOpen ? r.qty - r.cumQty : 0, qs))","orderId":"\#(r.orderId)","orderLinkId":"\#(r.orderLinkId)","orderPrice":"\#(d(r.price, ps))","orderQty":"\#(d(r.qty, qs))","orderType":"\#(r.type == .limit ? "Limit" : "Market")","stopOrderType":"","side":"\#(r.side == .buy ? "Buy" : "Sell")","execTime":"\#(venueMilliseconds)","isLeverage":"0"}"#
+        let data = #"{"category":"spot","symbol":"\#(inst.symbol)","execFee":"\#(d(fee, ps + qs))","execId":"\#(execId)","execPrice":"\#(d(f.price.raw, ps))","execQty":"\#(d(f.quantity.raw, qs))","execType":"Trade","execValue":"\#(d(f.price.raw * f.quantity.raw, ps + qs))","isMaker":\#(maker),"feeRate":"\#(rate)","feeCurrency":"\#(inst.quoteAsset)","tradeIv":"","markIv":"","blockTradeId":"","markPrice":"","indexPrice":"","underlyingPrice":"","leavesQty":"\#(d(r.isOpen ? r.qty - r.cumQty : 0, qs))","orderId":"\#(r.orderId)","orderLinkId":"\#(r.orderLinkId)","orderPrice":"\#(d(r.price, ps))","orderQty":"\#(d(r.qty, qs))","orderType":"\#(r.type == .limit ? "Limit" : "Market")","stopOrderType":"","side":"\#(r.side == .buy ? "Buy" : "Sell")","execTime":"\#(venueMilliseconds)","isLeverage":"0"}"#
         bybitPrivateSend(account: r.account, topic: "execution", data)
     }
 }
