@@ -20,4 +20,7 @@ struct KrakenOrderSessionTests {
 
     @Test("the connection drops with an order resting: unknown until QueryOrders answers after a fresh token and subscription")
     func dropInFlight() throws { SessionScenarios.dropInFlight(try KrakenSessionHarness()) }
+
+    @Test("an order Kraken never had (refused, its answer lost): no txid, so looked for by cl_ord_id in OpenOrders then ClosedOrders; in neither, reconciled as never executed")
+    func neverReached() throws { SessionScenarios.neverReached(try KrakenSessionHarness()) }
 }

@@ -6,7 +6,8 @@ import GantryVenues
 /// pre-opening; a token is good for establishing connections for 15 minutes, so each connection asks afresh),
 /// then the `executions` channel is subscribed with it and `add_order`/`cancel_order` go on the same connection
 /// (docs.kraken.com, spot WebSocket authentication, websocket-v2/executions). Queries by REST (`QueryOrders`, by
-/// txid). Too many requests: "EOrder:Rate limit exceeded" (the trading rate counter, guides/spot-ratelimits) or
+/// txid; an order whose txid never came is looked for by `cl_ord_id` in `OpenOrders`, then `ClosedOrders`: in
+/// neither, Kraken never had it). Too many requests: "EOrder:Rate limit exceeded" (the trading rate counter, guides/spot-ratelimits) or
 /// "EAPI:Rate limit exceeded" (REST's counter). No such order: "EOrder:Unknown order".
 public enum KrakenOrderScript: VenueOrderScript {
     public typealias Codec = KrakenOrderEntry
@@ -24,6 +25,11 @@ public enum KrakenOrderScript: VenueOrderScript {
         let request = try codec.executionsSubscribe(into: &buffer)
         send(buffer.bytes)
         return [request.requestId]
+    }
+
+    public static func lookAgain(_ codec: inout KrakenOrderEntry, _ order: OrderReference, step: Int, wall: Nanos, buffer: inout OrderRequestBuffer)
+        throws(OrderEncodeError) -> EncodedRequest? {
+        step == 1 && order.venueOrderId.isEmpty ? try codec.closedOrderLookup(order, now: wall, into: &buffer) : nil
     }
 
     public static func rateLimit(_ error: VenueOrderError) -> Nanos? {

@@ -1,5 +1,7 @@
 import GantryCore
+import GantryNet
 import GantryVenues
+import Logging
 
 // What reconciles an order besides a query's plain answer: the venue's own order id (learnt from answers and the
 // user stream, for venues whose queries and cancels name it), a query that finds no such order, and fills a venue
@@ -11,6 +13,7 @@ extension OrderSession {
     static func noteVenueId(_ id: ClientOrderId, _ text: UnsafeRawBufferPointer, _ s: UnsafeMutablePointer<OrderSessionState>) {
         guard !text.isEmpty, s.pointee.links.venueIds[id] == nil, s.pointee.orders[id] != nil else { return }
         s.pointee.links.venueIds[id] = InlineText(truncating: text)
+        s.pointee.links.lookups[id] = nil
         if s.pointee.links.awaitingId.remove(id) != nil { s.pointee.links.named.append(id) }
     }
 
@@ -18,6 +21,7 @@ extension OrderSession {
     /// reconciled as not executed (reported rejected, so that risk releases it).
     /// - Returns: Whether `id` was unknown (else the answer changes nothing).
     static func neverExecuted(_ id: ClientOrderId, _ s: UnsafeMutablePointer<OrderSessionState>, now: Nanos) -> Bool {
+        s.pointee.links.lookups[id] = nil
         guard var o = s.pointee.orders[id], o.state == .unknown else { return false }
         _ = o.apply(.queried(.rejected, cumulative: .zero))
         s.pointee.orders[id] = o
@@ -25,6 +29,38 @@ extension OrderSession {
         s.pointee.stats.reconciled += 1
         finalize(id, .rejected, cumulative: .zero, s, now: now)
         return true
+    }
+
+    /// Orders a query by our id did not find: each looked for in the venue's next list (sent at once, by REST, as
+    /// the query that led to it was), or reconciled as never executed when the venue has no other list.
+    mutating func lookAgain(now: Nanos, wall: Nanos) -> Int {
+        let ids = state.pointee.links.notListed
+        state.pointee.links.notListed.removeAll(keepingCapacity: true)
+        for id in ids {
+            guard let o = state.pointee.orders[id] else { continue }
+            let step = (state.pointee.links.lookups[id] ?? 0) + 1
+            state.pointee.links.lookups[id] = step
+            let reference = OrderReference(clientOrderId: id, instrument: o.order.instrument, venueOrderId: state.pointee.links.venueIds[id] ?? InlineText())
+            let next: EncodedRequest?
+            do throws(OrderEncodeError) {
+                next = try Script.lookAgain(&codec, reference, step: step, wall: wall, buffer: &buffer)
+            } catch {
+                logger.error("order lookup not encoded", metadata: ["error": "\(error)", "order": "\(id.raw)"])
+                continue
+            }
+            guard let next else {
+                _ = Self.neverExecuted(id, state, now: now)
+                continue
+            }
+            if let rest, case .success(let h) = buffer.withBytes({ rest.send(request: $0, idempotent: true, now: now) }) {
+                state.pointee.restRequests[h] = (id, .query, next)
+            } else {
+                // Not sent: the same list is asked again on the next poll.
+                state.pointee.links.lookups[id] = step - 1
+                state.pointee.links.notListed.append(id)
+            }
+        }
+        return ids.count
     }
 
     /// A cumulative-only update (Coinbase's user channel: cumulative quantity, average price, total fees) as the

@@ -23,6 +23,10 @@ struct OrderSessionLinks {
     var awaitingId: Set<ClientOrderId> = []
     /// Orders named since the last poll while their query waited.
     var named: [ClientOrderId] = []
+    /// Orders a query by our id did not find in the list it asked, since the last poll; and how many lists each
+    /// has been looked for in so far.
+    var notListed: [ClientOrderId] = []
+    var lookups: [ClientOrderId: Int] = [:]
 
     init() {
         venueIds.reserveCapacity(4_096)
@@ -163,6 +167,7 @@ extension OrderSession {
             }
         }
         work += pollUserStream(now: now, wall: wall)
+        if !s.pointee.links.notListed.isEmpty { work += lookAgain(now: now, wall: wall) }
         if !s.pointee.links.named.isEmpty {
             for id in s.pointee.links.named { _ = budget.enqueue(OutgoingRequest(kind: .query, clientOrderId: id), lane: .flatten) }
             work += s.pointee.links.named.count

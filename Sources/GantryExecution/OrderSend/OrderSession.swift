@@ -445,8 +445,9 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
             rejected(e, id, s, now: now)
         case .done(let requestId, let kind, let count):
             if kind == .query, count == 0, let asked {
-                // A query by our id that lists no such order (Bybit's empty list): the venue never had it.
-                _ = neverExecuted(asked.id, s, now: now)
+                // A query by our id whose list holds no such order (Bybit's empty list, Kraken's OpenOrders):
+                // looked for in the venue's next list, if it has one, else the venue never had it.
+                s.pointee.links.notListed.append(asked.id)
                 return
             }
             if kind == .login || s.pointee.opening.contains(requestId) {

@@ -48,6 +48,12 @@ public protocol VenueOrderScript {
         throws(OrderEncodeError) -> [UInt64]
     /// An application-level keep-alive the venue wants on its user stream.
     static var userStreamKeepAlive: KeepAlive? { get }
+
+    /// A query by our client order id answered with a list that holds no such order (`step` such answers so far):
+    /// the venue's next list to look in (Kraken: `ClosedOrders` after `OpenOrders`), or nil when there is none:
+    /// the venue never had the order. The default: nil.
+    static func lookAgain(_ codec: inout Codec, _ order: OrderReference, step: Int, wall: Nanos, buffer: inout OrderRequestBuffer)
+        throws(OrderEncodeError) -> EncodedRequest?
 }
 
 extension VenueOrderScript {
@@ -61,6 +67,8 @@ extension VenueOrderScript {
     public static func userStreamSubscribe(_ codec: inout Codec, wall: Nanos, buffer: inout OrderRequestBuffer, send: (UnsafeRawBufferPointer) -> Void)
         throws(OrderEncodeError) -> [UInt64] { [] }
     public static var userStreamKeepAlive: KeepAlive? { nil }
+    public static func lookAgain(_ codec: inout Codec, _ order: OrderReference, step: Int, wall: Nanos, buffer: inout OrderRequestBuffer)
+        throws(OrderEncodeError) -> EncodedRequest? { nil }
 }
 
 /// Binance's WebSocket API: orders, queries and the user data stream on one connection; each request is signed,

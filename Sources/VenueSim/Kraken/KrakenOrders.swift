@@ -9,7 +9,8 @@ import GantryVenues
 // `API-Sign` = base64 HMAC-SHA512 (key: the base64-decoded secret) of the URI path + SHA-256(nonce + body);
 // every answer is `{"error":[…],"result":{…}}` (EAPI:Invalid key / signature / nonce, EQuery:Unknown asset
 // pair, EGeneral:Invalid arguments:<field>, EOrder:Insufficient funds, EOrder:Unknown order); AddOrder,
-// CancelOrder, OpenOrders, QueryOrders, Balance, GetWebSocketsToken; `executions` with the token streams
+// CancelOrder, OpenOrders and ClosedOrders (each filtered by `cl_ord_id` when given), QueryOrders, Balance,
+// GetWebSocketsToken; `executions` with the token streams
 // `exec_type`/`order_status` changes of the account's orders. WebSocket v2 add_order and cancel_order:
 // KrakenWSOrders.swift.
 //
@@ -98,7 +99,7 @@ extension SimVenue {
     // MARK: - REST
 
     func krakenREST(_ request: SimHTTPRequest) -> SimHTTPResponse {
-        let methods: Set<String> = ["AddOrder", "CancelOrder", "OpenOrders", "QueryOrders", "Balance", "GetWebSocketsToken"]
+        let methods: Set<String> = ["AddOrder", "CancelOrder", "OpenOrders", "ClosedOrders", "QueryOrders", "Balance", "GetWebSocketsToken"]
         guard request.method == "POST", request.path.hasPrefix("/0/private/"), methods.contains(String(request.path.dropFirst(11))) else {
             return krakenAnswer(errors: ["EGeneral:Unknown method"])
         }
@@ -135,9 +136,15 @@ extension SimVenue {
             case .failure(let e): return krakenAnswer(errors: [e.text])
             case .success: return krakenAnswer(errors: [], result: #"{"count":1}"#)
             }
-        case "OpenOrders":
-            let open = kraken.orders.values.filter { $0.account == entry.account && $0.status == "open" }.sorted { $0.opened < $1.opened }
-            return krakenAnswer(errors: [], result: #"{"open":{\#(open.map { #""\#($0.txid)":\#(krakenOrderJSON($0))"# }.joined(separator: ","))}}"#)
+        case "OpenOrders", "ClosedOrders":
+            // Both filtered by cl_ord_id when it is given; ClosedOrders also counts what it lists.
+            let wantOpen = request.path.hasSuffix("OpenOrders")
+            let clOrdId = p["cl_ord_id"] ?? ""
+            let listed = kraken.orders.values.filter {
+                $0.account == entry.account && ($0.status == "open") == wantOpen && (clOrdId.isEmpty || $0.clOrdId == clOrdId)
+            }.sorted { $0.opened < $1.opened }
+            let orders = listed.map { #""\#($0.txid)":\#(krakenOrderJSON($0))"# }.joined(separator: ",")
+            return krakenAnswer(errors: [], result: wantOpen ? #"{"open":{\#(orders)}}"# : #"{"closed":{\#(orders)},"count":\#(listed.count)}"#)
         case "QueryOrders":
             let ids = (p["txid"] ?? "").split(separator: ",").map(String.init)
             let found = ids.compactMap { kraken.orders[$0] }.filter { $0.account == entry.account }

@@ -74,7 +74,14 @@ struct KrakenOrderEntryTests {
         _ = try codec.webSocketToken(now: Nanos(raw: 1_616_492_376_594_000_000), into: &buffer)
         #expect(buffer.text.hasPrefix("POST /0/private/GetWebSocketsToken HTTP/1.1\r\n") && requestBody(of: buffer.text) == "nonce=1616492376596")
         #expect(!buffer.text.contains(krakenDocSecret))
-        #expect(throws: OrderEncodeError.self) { try codec.query(OrderReference(clientOrderId: ClientOrderId(raw: 7), instrument: InstrumentId(raw: 1)), now: docTime, into: &buffer) }
+        // Without the txid, the order is looked for by cl_ord_id: OpenOrders, then ClosedOrders.
+        let byClient = OrderReference(clientOrderId: ClientOrderId(raw: 7), instrument: InstrumentId(raw: 1))
+        #expect(try codec.query(byClient, now: docTime, into: &buffer).kind == .query)
+        #expect(buffer.text.hasPrefix("POST /0/private/OpenOrders HTTP/1.1\r\n"))
+        #expect(requestBody(of: buffer.text) == "nonce=1645423376532&cl_ord_id=g0000000000000007")
+        _ = try codec.closedOrderLookup(byClient, now: docTime, into: &buffer)
+        #expect(buffer.text.hasPrefix("POST /0/private/ClosedOrders HTTP/1.1\r\n"))
+        #expect(requestBody(of: buffer.text) == "nonce=1645423376533&cl_ord_id=g0000000000000007")
     }
 
     @Test("answers: add_order's documented result and error, REST's result and error list, the WebSocket token")
@@ -177,6 +184,15 @@ struct KrakenOrderEntryTests {
         let open = rest.replacingOccurrences(of: #""status":"closed""#, with: #""status":"open""#)
         guard case .accepted(let o) = try withBytes(open, { try codec.decodeReply($0, .rest(query, httpStatus: 200)) }) else { Issue.record("not a query answer"); return }
         #expect(o.report.status == .partiallyFilled)
+        // A lookup by cl_ord_id: found in a list (ClosedOrders, with its count), or not listed at all.
+        let listed = #"{"error":[],"result":{"closed":{"OBCMZD-JIEE7-77TH3F":{"refid":"None","userref":0,"cl_ord_id":"g0000000000000007","status":"closed","descr":{"pair":"XBTUSD","type":"buy","ordertype":"limit","price":"27500.0"},"vol":"1.25000000","vol_exec":"1.25000000"}},"count":1}}"#
+        guard case .accepted(let l) = try withBytes(listed, { try codec.decodeReply($0, .rest(query, httpStatus: 200)) }) else { Issue.record("not found in the list: \(listed)"); return }
+        #expect(l.venueOrderId.description == "OBCMZD-JIEE7-77TH3F" && l.report.status == .filled)
+        guard case .done(_, let kind, let count) = try withBytes(#"{"error":[],"result":{"open":{}}}"#, { try codec.decodeReply($0, .rest(query, httpStatus: 200)) }) else {
+            Issue.record("an empty list is not done")
+            return
+        }
+        #expect(kind == .query && count == 0)
         #expect(throws: DecodeError.unknownSymbol) {
             try withBytes(closed.replacingOccurrences(of: #""pair":"XBTUSD""#, with: #""pair":"XETHZEUR""#)) { try codec.decodeReply($0, .rest(query, httpStatus: 200)) }
         }
