@@ -8,6 +8,19 @@ import Logging
 // reports only as cumulative figures.
 
 extension OrderSession {
+    /// The order and fill updates of a user-stream message, applied (the venue's order ids they name kept).
+    /// - Returns: How many; 0 for a message that carries none, or that the decoder cannot read (then maybe an answer).
+    static func applyUpdates(_ message: UnsafeRawBufferPointer, _ s: UnsafeMutablePointer<OrderSessionState>, _ codec: Script.Codec, now: Nanos) -> Int {
+        do throws(DecodeError) {
+            return try codec.decodeUserStream(message, naming: { update, venueId in
+                noteVenueId(update.report.clientOrderId, venueId, s)
+                apply(update, s, now: now)
+            })
+        } catch {
+            return 0
+        }
+    }
+
     /// Keeps the venue's order id of `id` as the venue wrote it (the first one seen); a query that waited for it
     /// is asked on the next poll.
     static func noteVenueId(_ id: ClientOrderId, _ text: UnsafeRawBufferPointer, _ s: UnsafeMutablePointer<OrderSessionState>) {

@@ -244,16 +244,7 @@ extension OrderSession {
 
     /// One user-stream message: order and fill updates, else an answer to its login or subscription.
     static func handleUserStream(_ message: UnsafeRawBufferPointer, _ s: UnsafeMutablePointer<OrderSessionState>, _ codec: Script.Codec, now: Nanos) {
-        var updates = 0
-        do throws(DecodeError) {
-            updates = try codec.decodeUserStream(message, naming: { update, venueId in
-                noteVenueId(update.report.clientOrderId, venueId, s)
-                apply(update, s, now: now)
-            })
-        } catch {
-            updates = 0
-        }
-        guard updates == 0 else { return }
+        guard applyUpdates(message, s, codec, now: now) == 0 else { return }
         let reply: OrderReply
         do throws(DecodeError) {
             reply = try codec.decodeReply(message, .webSocket)

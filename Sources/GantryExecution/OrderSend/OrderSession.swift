@@ -79,7 +79,8 @@ public struct NoConnectionEvents: ConnectionEventSink {
     public mutating func deliver(_ event: ConnectionEvent) -> Bool { true }
 }
 
-/// One venue's order entry: its order connection (reconnecting, made ready by the venue's script), its codec, its
+/// One venue's order entry: its order connection (reconnecting, made ready by the venue's script), its user stream
+/// where the venue streams fills on a connection of its own (OrderSession+UserStream.swift), its codec, its
 /// rate budget with priority lanes, and an order state machine per order. Orders are never marked failed on a
 /// network error: an order whose answer does not come within `answerTimeout`, or whose connection drops, is
 /// unknown until the venue's answer to a query reconciles it; the venue takes no new order meanwhile. Fills are
@@ -89,7 +90,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
     var connection: WebSocketSupervisor<NoConnectionEvents>
     /// The venue's user stream where it streams fills on a connection of its own (Bybit's private stream).
     var userStream: WebSocketSupervisor<NoConnectionEvents>?
-    /// The venue's REST API, for what the codec sends by REST (OKX's queries, a fallback).
+    /// The venue's REST API, for what the codec sends by REST (queries, Coinbase's orders, Kraken's token).
     let rest: HTTPClient?
     var budget: RateBudget<OutgoingRequest>
     var buffer = OrderRequestBuffer(capacity: 8_192)
@@ -390,15 +391,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
 
     /// One message of the order connection: user-stream updates first (fills), then replies.
     static func handle(_ message: UnsafeRawBufferPointer, _ s: UnsafeMutablePointer<OrderSessionState>, _ codec: Script.Codec, now: Nanos) {
-        var updates = 0
-        do throws(DecodeError) {
-            updates = try codec.decodeUserStream(message, naming: { update, venueId in
-                noteVenueId(update.report.clientOrderId, venueId, s)
-                apply(update, s, now: now)
-            })
-        } catch {
-            updates = 0
-        }
+        let updates = applyUpdates(message, s, codec, now: now)
         // Before the login is in, a message with updates may be the answer too (Coinbase's user snapshot).
         guard updates == 0 || !s.pointee.loggedIn else { return }
         reply(message, .webSocket, asked: nil, s, codec, now: now)

@@ -109,15 +109,7 @@ public struct CoinbaseOrderEntry: OrderEntryCodec, @unchecked Sendable {
     /// - Throws: `.signing` if the key cannot sign, `.bufferTooSmall`.
     public func subscribe(channel: StaticString, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
         buffer.begin()
-        var nonce = [UInt8](repeating: 0, count: 16)
-        var rng = SystemRandomNumberGenerator()
-        for k in nonce.indices { nonce[k] = rng.next() }
-        let jwt: String
-        do throws(VenueCryptoError) {
-            jwt = try CoinbaseJWT.make(keyName: keyName, key: key, uri: nil, now: now.raw / 1_000_000_000, nonce: nonce)
-        } catch {
-            throw .signing(error)
-        }
+        let jwt = try token(uri: nil, now: now)
         buffer.request.text("{\"type\":\"subscribe\",\"product_ids\":[")
         for (k, i) in instruments.all.enumerated() {
             buffer.request.text(k == 0 ? "\"" : ",\"")
@@ -134,6 +126,18 @@ public struct CoinbaseOrderEntry: OrderEntryCodec, @unchecked Sendable {
         return EncodedRequest(transport: .webSocket, kind: .login, requestId: 0)
     }
 
+    /// A JWT with a fresh random nonce: for a REST request (`uri`) or the WebSocket (nil). - Throws: `.signing`.
+    func token(uri: String?, now: Nanos) throws(OrderEncodeError) -> String {
+        var nonce = [UInt8](repeating: 0, count: 16)
+        var rng = SystemRandomNumberGenerator()
+        for k in nonce.indices { nonce[k] = rng.next() }
+        do throws(VenueCryptoError) {
+            return try CoinbaseJWT.make(keyName: keyName, key: key, uri: uri, now: now.raw / 1_000_000_000, nonce: nonce)
+        } catch {
+            throw .signing(error)
+        }
+    }
+
     /// The request: `method path[tail][query]`, `Authorization: Bearer <JWT>`, and the JSON body `body` writes.
     func request(
         _ buffer: inout OrderRequestBuffer, method: StaticString, path: StaticString, pathTail: InlineText = InlineText(), query: InlineText = InlineText(),
@@ -141,16 +145,7 @@ public struct CoinbaseOrderEntry: OrderEntryCodec, @unchecked Sendable {
     ) throws(OrderEncodeError) -> EncodedRequest {
         buffer.begin()
         body(&buffer.scratch)
-        let uri = "\(method) \(restHost)\(path)\(pathTail)"
-        var nonce = [UInt8](repeating: 0, count: 16)
-        var rng = SystemRandomNumberGenerator()
-        for k in nonce.indices { nonce[k] = rng.next() }
-        let jwt: String
-        do throws(VenueCryptoError) {
-            jwt = try CoinbaseJWT.make(keyName: keyName, key: key, uri: uri, now: now.raw / 1_000_000_000, nonce: nonce)
-        } catch {
-            throw .signing(error)
-        }
+        let jwt = try token(uri: "\(method) \(restHost)\(path)\(pathTail)", now: now)
         HTTPRequestBytes.start(&buffer.request, method: method)
         buffer.request.text(path)
         buffer.request.text(pathTail)

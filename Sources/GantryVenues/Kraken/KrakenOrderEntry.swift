@@ -138,15 +138,7 @@ public struct KrakenOrderEntry: OrderEntryCodec, Sendable {
     /// account's order and fill updates, open orders first as a snapshot. - Throws: `.invalid` without a token.
     public mutating func executionsSubscribe(into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
         guard !token.isEmpty else { throw .invalid("no WebSocket token yet (GetWebSocketsToken)") }
-        buffer.begin()
-        buffer.request.text("{\"method\":\"subscribe\",\"params\":{\"channel\":\"executions\",\"token\":\"")
-        buffer.request.text(token)
-        buffer.request.text("\"},\"req_id\":")
-        buffer.request.unsigned(nextRequestId)
-        buffer.request.byte(0x7D)
-        try buffer.finish()
-        defer { nextRequestId &+= 1 }
-        return EncodedRequest(transport: .webSocket, kind: .login, requestId: nextRequestId)
+        return try webSocket(&buffer, method: "subscribe", kind: .login, ClientOrderId(raw: 0)) { w in w.text("\"channel\":\"executions\"") }
     }
 
     /// `GetWebSocketsToken` (REST): the token WebSocket v2's private requests carry.
