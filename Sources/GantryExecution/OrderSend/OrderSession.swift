@@ -40,8 +40,6 @@ struct OrderSessionState {
     var requests: [UInt64: (id: ClientOrderId, kind: OrderRequestKind, request: EncodedRequest)] = [:]
     /// Trade-history requests sent on the WebSocket and not answered yet (only then is an answer's id read first).
     var tradesInFlight = 0
-    /// Each order's id at the venue as the venue wrote it (trade history and some cancels need it).
-    var venueIds: [ClientOrderId: InlineText] = [:]
     /// REST request id → the order it is about, what was asked and the request (its answer is read in its light).
     var restRequests: [HTTPRequestId: (id: ClientOrderId, kind: OrderRequestKind, request: EncodedRequest)] = [:]
     /// Opening requests not yet accepted.
@@ -60,6 +58,8 @@ struct OrderSessionState {
     /// Final orders, oldest first: forgotten `retention` after they ended (a fill after that is an unknown order).
     var retired: [(ClientOrderId, Nanos)] = []
     var retiredHead = 0
+    /// The user stream, the venue's own order ids, the pre-opening (OrderSession+UserStream.swift).
+    var links = OrderSessionLinks()
 
     init() {
         orders.reserveCapacity(4_096)
@@ -84,7 +84,8 @@ public struct NoConnectionEvents: ConnectionEventSink {
     public mutating func deliver(_ event: ConnectionEvent) -> Bool { true }
 }
 
-/// One venue's order entry: its order connection (reconnecting, made ready by the venue's script), its codec, its
+/// One venue's order entry: its order connection (reconnecting, made ready by the venue's script), its user stream
+/// where the venue streams fills on a connection of its own (OrderSession+UserStream.swift), its codec, its
 /// rate budget with priority lanes, and an order state machine per order. Orders are never marked failed on a
 /// network error: an order whose answer does not come within `answerTimeout`, or whose connection drops, is
 /// unknown until the venue's answer to a query reconciles it; the venue takes no new order meanwhile. Fills are
@@ -92,7 +93,9 @@ public struct NoConnectionEvents: ConnectionEventSink {
 public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
     public var codec: Script.Codec
     var connection: WebSocketSupervisor<NoConnectionEvents>
-    /// The venue's REST API, for what the codec sends by REST (OKX's queries, a fallback).
+    /// The venue's user stream where it streams fills on a connection of its own (Bybit's private stream).
+    var userStream: WebSocketSupervisor<NoConnectionEvents>?
+    /// The venue's REST API, for what the codec sends by REST (queries, Coinbase's orders, Kraken's token).
     let rest: HTTPClient?
     var budget: RateBudget<OutgoingRequest>
     var buffer = OrderRequestBuffer(capacity: 8_192)
@@ -107,8 +110,11 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
     ///   - endpoint: The venue's order connection (WebSocket order API).
     ///   - ordersPerSecond: The venue's budget, shared by every strategy.
     ///   - rest: The venue's REST API, if the codec sends anything by REST.
+    ///   - userStream: The venue's user stream, where fills come on a connection of their own (Bybit's private
+    ///     stream); the session is ready only when it is too, and its drop makes orders in flight unknown.
     public init(
-        codec: Script.Codec, endpoint: WebSocketEndpoint, rest: HTTPClient? = nil, ordersPerSecond: Int, answerTimeout: Nanos = .seconds(2), now: Nanos
+        codec: Script.Codec, endpoint: WebSocketEndpoint, rest: HTTPClient? = nil, userStream: WebSocketEndpoint? = nil, ordersPerSecond: Int,
+        answerTimeout: Nanos = .seconds(2), now: Nanos
     ) {
         self.codec = codec
         self.rest = rest
@@ -116,10 +122,12 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
             endpoint: endpoint, venue: codec.venue, index: 1, subscriptions: [], sink: NoConnectionEvents(),
             backoff: Backoff(initial: .milliseconds(50), maximum: .seconds(5), seed: UInt64(codec.venue.raw) &+ 17), now: now)
         connection.keepAlive = Script.keepAlive
+        self.userStream = Self.userStreamSupervisor(userStream, venue: codec.venue, now: now)
         budget = RateBudget(perSecond: ordersPerSecond, now: now)
         self.answerTimeout = answerTimeout
         state = .allocate(capacity: 1)
         state.initialize(to: OrderSessionState())
+        state.pointee.links.user.phase = userStream == nil ? .none : .down
         logger[metadataKey: "venue"] = "\(codec.venue.raw)"
     }
 
@@ -128,7 +136,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
         state.deallocate()
     }
 
-    public var isReady: Bool { state.pointee.ready && state.pointee.reconciling.isEmpty }
+    public var isReady: Bool { state.pointee.ready && state.pointee.links.user.isReady && state.pointee.reconciling.isEmpty }
     public var stats: OrderSessionStats { state.pointee.stats }
     public func order(_ id: ClientOrderId) -> TrackedOrder? { state.pointee.orders[id] }
     /// Orders not final.
@@ -189,6 +197,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
         if let rest {
             let c = codec
             work += rest.poll(now: now) { h, result in
+                if Self.preOpenAnswer(h, result, s) { return }
                 guard let asked = s.pointee.restRequests.removeValue(forKey: h) else { return }
                 switch result {
                 case .success(let response):
@@ -211,8 +220,9 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
                 }
             }
         }
-        if opened { open(now: now, wall: wall) }
+        if opened { connectionOpened(now: now, wall: wall) }
         if lost { connectionLost(now: now) }
+        work += pollLinks(now: now, wall: wall)
         if s.pointee.loggedIn && !s.pointee.ready && s.pointee.opening.isEmpty {
             // The login was accepted: what needs it follows, then the session is ready.
             do throws(OrderEncodeError) {
@@ -252,7 +262,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
             let id = s.pointee.retired[s.pointee.retiredHead].0
             if s.pointee.orders[id]?.state.isFinal == true {
                 s.pointee.orders[id] = nil
-                s.pointee.venueIds[id] = nil
+                s.pointee.links.venueIds[id] = nil
             }
             s.pointee.retiredHead += 1
         }
@@ -280,6 +290,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
     mutating func connectionLost(now: Nanos) {
         state.pointee.ready = false
         state.pointee.loggedIn = false
+        state.pointee.links.preOpen = PreOpenProgress()
         state.pointee.stats.reconnects += 1
         for (id, o) in state.pointee.orders where !o.state.isFinal && o.state != .pending {
             markUnknown(id, now: now)
@@ -314,7 +325,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
 
     /// Sends what the budget lets go: places only when the session is ready and nothing is being reconciled.
     mutating func sendQueued(now: Nanos, wall: Nanos) -> Int {
-        guard state.pointee.ready else { return 0 }
+        guard state.pointee.ready && state.pointee.links.user.isReady else { return 0 }
         var work = 0
         while let next = budget.next(now: now) {
             guard let o = state.pointee.orders[next.clientOrderId] else { continue }
@@ -326,8 +337,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
             do throws(OrderEncodeError) {
                 let request: EncodedRequest
                 let reference = OrderReference(
-                    clientOrderId: o.order.clientOrderId, instrument: o.order.instrument,
-                    venueOrderId: state.pointee.venueIds[o.order.clientOrderId] ?? InlineText())
+                    clientOrderId: o.order.clientOrderId, instrument: o.order.instrument, venueOrderId: state.pointee.links.venueIds[next.clientOrderId] ?? InlineText())
                 switch next.kind {
                 case .place:
                     request = try codec.place(
@@ -362,6 +372,12 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
                     if !accepted { markUnknown(next.clientOrderId, now: now) }
                 }
             } catch {
+                if next.kind == .query && state.pointee.links.venueIds[next.clientOrderId] == nil {
+                    // Asked by the venue's own id, not known yet: asked once an answer or the stream names the order.
+                    state.pointee.links.awaitingId.insert(next.clientOrderId)
+                    logger.info("query waits for the venue's order id", metadata: ["order": "\(next.clientOrderId.raw)"])
+                    continue
+                }
                 logger.error("order not encoded: refused", metadata: ["error": "\(error)", "order": "\(next.clientOrderId.raw)"])
                 if next.kind == .place { refuse(next.clientOrderId, now: now) }
             }
@@ -385,7 +401,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
             state.pointee.finals[id] = (f.status, f.cumulative, now + answerTimeout)
             // Fills the venue counts never came on the stream: its trade history backfills them (de-duplicated by
             // trade id); without the venue's order id yet, a query first.
-            let kind: OrderRequestKind = state.pointee.venueIds[id] != nil ? .trades : .query
+            let kind: OrderRequestKind = state.pointee.links.venueIds[id] != nil ? .trades : .query
             if kind == .trades { state.pointee.stats.backfills += 1 }
             _ = budget.enqueue(OutgoingRequest(kind: kind, clientOrderId: id), lane: .flatten)
             work += 1
@@ -397,13 +413,9 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
 
     /// One message of the order connection: user-stream updates first (fills), then replies.
     static func handle(_ message: UnsafeRawBufferPointer, _ s: UnsafeMutablePointer<OrderSessionState>, _ codec: Script.Codec, now: Nanos) {
-        var updates = 0
-        do throws(DecodeError) {
-            updates = try codec.decodeUserStream(message) { update in apply(update, s, now: now) }
-        } catch {
-            updates = 0
-        }
-        guard updates == 0 else { return }
+        let updates = applyUpdates(message, s, codec, now: now)
+        // Before the login is in, a message with updates may be the answer too (Coinbase's user snapshot).
+        guard updates == 0 || !s.pointee.loggedIn else { return }
         reply(message, .webSocket, asked: nil, s, codec, now: now)
     }
 
@@ -448,6 +460,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
             let byRequest = asked ?? s.pointee.requests[ack.requestId].map { ($0.id, $0.kind) }
             let id = ack.report.clientOrderId.raw != 0 ? ack.report.clientOrderId : byRequest?.id ?? ClientOrderId(raw: 0)
             if asked == nil { s.pointee.requests[ack.requestId] = nil }
+            ack.venueOrderId.withBytes { noteVenueId(id, $0, s) }
             apply(ack, id, kind: byRequest?.kind ?? ack.kind, s, now: now)
         case .rejected(let e):
             if asked == nil && (s.pointee.opening.contains(e.requestId) || (e.requestId == 0 && !s.pointee.loggedIn)) {
@@ -457,22 +470,20 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
             let byRequest = asked ?? s.pointee.requests[e.requestId].map { ($0.id, $0.kind) }
             let id = e.clientOrderId ?? byRequest?.id ?? ClientOrderId(raw: 0)
             if asked == nil { s.pointee.requests[e.requestId] = nil }
-            if byRequest?.kind == .query, Script.unknownOrder(e), var o = s.pointee.orders[id], o.state == .unknown {
-                // The venue never had it: reconciled as not executed.
-                _ = o.apply(.queried(.rejected, cumulative: .zero))
-                s.pointee.orders[id] = o
-                s.pointee.reconciling.remove(id)
-                s.pointee.stats.reconciled += 1
-                finalize(id, .rejected, cumulative: .zero, s, now: now)
-                return
-            }
+            if byRequest?.kind == .query, Script.unknownOrder(e), neverExecuted(id, s, now: now) { return }
             if byRequest?.kind == .query || byRequest?.kind == .cancel {
                 // A refused query or cancel says nothing of the order's fate: asked again at the next deadline.
                 s.pointee.stats.rejected += 1
                 return
             }
             rejected(e, id, s, now: now)
-        case .done(let requestId, let kind, _):
+        case .done(let requestId, let kind, let count):
+            if kind == .query, count == 0, let asked {
+                // A query by our id whose list holds no such order (Bybit's empty list, Kraken's OpenOrders):
+                // looked for in the venue's next list, if it has one, else the venue never had it.
+                s.pointee.links.notListed.append(asked.id)
+                return
+            }
             if kind == .login || s.pointee.opening.contains(requestId) {
                 s.pointee.opening.removeAll { $0 == requestId }
                 if s.pointee.opening.isEmpty { s.pointee.loggedIn = true }
@@ -498,7 +509,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
         guard var o = s.pointee.orders[id] else { return }
         let r = ack.report
         s.pointee.awaiting[id] = nil
-        if !ack.venueOrderId.isEmpty && s.pointee.venueIds[id] == nil { s.pointee.venueIds[id] = ack.venueOrderId }
+        if !ack.venueOrderId.isEmpty && s.pointee.links.venueIds[id] == nil { s.pointee.links.venueIds[id] = ack.venueOrderId }
         if o.state == .sent { s.pointee.stats.lastRoundTrip = now - o.sentAt }
         if kind == .query {
             o.noteVenueOrderId(r.venueOrderId)
@@ -508,13 +519,10 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
         }
         switch kind {
         case .query:
-            let wasUnknown = o.state == .unknown
             let t = o.apply(.queried(r.status, cumulative: r.cumulativeQuantity))
             s.pointee.orders[id] = o
-            if wasUnknown && o.state != .unknown {
-                s.pointee.reconciling.remove(id)
-                s.pointee.stats.reconciled += 1
-            }
+            // Reconciled by the venue's answer (the stream may have moved it on from unknown meanwhile).
+            if o.state != .unknown, s.pointee.reconciling.remove(id) != nil { s.pointee.stats.reconciled += 1 }
             if t.missingFills.raw > 0 { s.pointee.stats.missingFills += 1 }
             if o.state.isFinal { finalize(id, r.status, cumulative: r.cumulativeQuantity, s, now: now) }
         default:
@@ -574,15 +582,16 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
 
     /// A user-stream update: a fill (once per trade id) or a state; finals wait for their fills.
     static func apply(_ update: OrderUpdate, _ s: UnsafeMutablePointer<OrderSessionState>, now: Nanos) {
-        let r = update.report
-        let id = r.clientOrderId
+        let id = update.report.clientOrderId
         guard var o = s.pointee.orders[id] else { return }
+        // A venue that reports cumulative figures only (Coinbase): the fill is what it counts beyond what is booked.
+        let (r, tradeId) = update.cumulativeOnly ? lastFill(update, o) : (update.report, update.tradeId)
         if o.state == .sent {
             s.pointee.awaiting[id] = nil
             s.pointee.stats.lastRoundTrip = now - o.sentAt
         }
         if r.lastQuantity.raw > 0 {
-            let t = o.apply(.fill(tradeId: update.tradeId, price: r.price, quantity: r.lastQuantity, cumulative: r.cumulativeQuantity, fee: r.fee, isTaker: r.isTaker))
+            let t = o.apply(.fill(tradeId: tradeId, price: r.price, quantity: r.lastQuantity, cumulative: r.cumulativeQuantity, fee: r.fee, isTaker: r.isTaker))
             s.pointee.orders[id] = o
             if t.newFill {
                 s.pointee.stats.fills += 1

@@ -3,7 +3,15 @@ import GantryNet
 import GantryVenues
 
 /// What a venue's order session needs besides its codec: how a fresh order connection is made ready (login, the
-/// user stream's subscription), which refusals mean "too many requests", and how its queries travel.
+/// user stream's subscription), which refusals mean "too many requests", and how its queries travel. Venues that
+/// stream fills on a connection of their own (Bybit's private stream) say how that user stream is made ready;
+/// venues whose WebSocket needs a REST answer first (Kraken's token) say what to ask.
+///
+/// ```
+///   order connection:  open ─► [preOpening ─► REST answer ─► preOpened] ─► opening ─► accepted ─► afterLogin ─► ready
+///   user stream:       open ─► userStreamOpening ─► accepted ─► userStreamSubscribe ─► accepted ─► ready
+///   session ready  =  order connection ready  &&  (no user stream  ||  user stream ready)
+/// ```
 public protocol VenueOrderScript {
     associatedtype Codec: OrderEntryCodec
     /// Writes the messages a freshly opened order connection needs, freshly signed, handing each to `send`.
@@ -21,12 +29,46 @@ public protocol VenueOrderScript {
     static func unknownOrder(_ error: VenueOrderError) -> Bool
     /// An application-level keep-alive the venue wants on its order connection.
     static var keepAlive: KeepAlive? { get }
+
+    /// A REST request whose answer a freshly opened order connection needs before its opening (Kraken's
+    /// `GetWebSocketsToken`): the opening waits for it. nil: none (the default).
+    static func preOpening(_ codec: inout Codec, wall: Nanos, buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest?
+    /// Takes the answer to `preOpening`'s request into the codec (the token).
+    /// - Throws: `DecodeError` if the answer cannot be used (an error answer): it is asked again.
+    static func preOpened(_ codec: inout Codec, status: Int, body: UnsafeRawBufferPointer) throws(DecodeError)
+
+    /// Writes the messages a freshly opened user-stream connection needs first (its login), handing each to
+    /// `send`. The default sends nothing.
+    /// - Returns: The request ids whose acceptance lets the subscriptions follow (0: a login answer naming no request).
+    static func userStreamOpening(_ codec: inout Codec, wall: Nanos, buffer: inout OrderRequestBuffer, send: (UnsafeRawBufferPointer) -> Void)
+        throws(OrderEncodeError) -> [UInt64]
+    /// Writes the user stream's subscriptions, sent once its opening is accepted. The default sends nothing.
+    /// - Returns: The request ids whose acceptance makes the user stream ready (empty: ready once sent).
+    static func userStreamSubscribe(_ codec: inout Codec, wall: Nanos, buffer: inout OrderRequestBuffer, send: (UnsafeRawBufferPointer) -> Void)
+        throws(OrderEncodeError) -> [UInt64]
+    /// An application-level keep-alive the venue wants on its user stream.
+    static var userStreamKeepAlive: KeepAlive? { get }
+
+    /// A query by our client order id answered with a list that holds no such order (`step` such answers so far):
+    /// the venue's next list to look in (Kraken: `ClosedOrders` after `OpenOrders`), or nil when there is none:
+    /// the venue never had the order. The default: nil.
+    static func lookAgain(_ codec: inout Codec, _ order: OrderReference, step: Int, wall: Nanos, buffer: inout OrderRequestBuffer)
+        throws(OrderEncodeError) -> EncodedRequest?
 }
 
 extension VenueOrderScript {
     public static func afterLogin(_ codec: inout Codec, wall: Nanos, buffer: inout OrderRequestBuffer, send: (UnsafeRawBufferPointer) -> Void)
         throws(OrderEncodeError) {}
     public static var keepAlive: KeepAlive? { nil }
+    public static func preOpening(_ codec: inout Codec, wall: Nanos, buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest? { nil }
+    public static func preOpened(_ codec: inout Codec, status: Int, body: UnsafeRawBufferPointer) throws(DecodeError) {}
+    public static func userStreamOpening(_ codec: inout Codec, wall: Nanos, buffer: inout OrderRequestBuffer, send: (UnsafeRawBufferPointer) -> Void)
+        throws(OrderEncodeError) -> [UInt64] { [] }
+    public static func userStreamSubscribe(_ codec: inout Codec, wall: Nanos, buffer: inout OrderRequestBuffer, send: (UnsafeRawBufferPointer) -> Void)
+        throws(OrderEncodeError) -> [UInt64] { [] }
+    public static var userStreamKeepAlive: KeepAlive? { nil }
+    public static func lookAgain(_ codec: inout Codec, _ order: OrderReference, step: Int, wall: Nanos, buffer: inout OrderRequestBuffer)
+        throws(OrderEncodeError) -> EncodedRequest? { nil }
 }
 
 /// Binance's WebSocket API: orders, queries and the user data stream on one connection; each request is signed,

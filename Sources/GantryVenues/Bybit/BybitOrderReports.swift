@@ -4,6 +4,7 @@ import GantryCore
 // - websocket/trade/guideline responses: `{"reqId","retCode","retMsg","op","data":{"orderId","orderLinkId"},
 //   "retExtInfo","header","connId"}`; `retCode` 0 on success, the error code otherwise (v5/error: 10001 params,
 //   10004 signature, 170xxx spot order errors); the auth answer `{"retCode","retMsg","op":"auth","connId"}`;
+// - ws/connect (the private stream): auth and subscribe answered `{"success","ret_msg","conn_id","req_id"?,"op"}`;
 // - REST: `{"retCode","retMsg","result":{…},"retExtInfo","time"}`; order/open-order's result `{"list":[…]}`;
 // - websocket/private/order (`order` topic): data[] of orders (symbol, orderId, orderLinkId, side, price,
 //   orderStatus New/PartiallyFilled/Filled/Cancelled/Rejected/PartiallyFilledCanceled, cumExecQty, updatedTime);
@@ -23,13 +24,16 @@ extension BybitOrderEntry {
         var linkId: UnsafeRawBufferPointer? = nil
         var listed = 0
         var first: OrderFields? = nil
+        var success: Bool? = nil
         try c.object { key, next, s throws(DecodeError) in
-            if key.equals("reqId") {
+            if key.equals("reqId") || key.equals("req_id") {
                 id = try s.scalarText().map(OrderFields.requestId) ?? 0
             } else if key.equals("retCode") {
                 code = try s.integerText("retCode")
-            } else if key.equals("retMsg") {
+            } else if key.equals("retMsg") || key.equals("ret_msg") {
                 msg = try s.scalarText()
+            } else if key.equals("success") {
+                success = try s.bool()
             } else if key.equals("op") {
                 op = try s.scalarText()
             } else if (key.equals("data") || key.equals("result")) && next == 0x7B {
@@ -52,8 +56,13 @@ extension BybitOrderEntry {
         var kind = context.restRequest?.kind
         let httpStatus = context.restRequest?.httpStatus ?? 0
         let requested = context.restRequest?.clientOrderId
+        if success == false {
+            // The private stream refused an auth or a subscription: no code, the reason in ret_msg.
+            return .rejected(VenueOrderError(requestId: id, clientOrderId: nil, code: code, message: msg))
+        }
         if kind == nil, let op {
             kind = op.equals("order.create") ? .place : op.equals("order.cancel") ? .cancel : op.equals("auth") ? .login : nil
+            if kind == nil && success == true && op.equals("subscribe") { return .done(requestId: id, kind: nil, count: 0) }
             if kind == nil && code == 0 { return .other }
         }
         let cid = linkId.flatMap(ClientOrderIdText.parse) ?? requested

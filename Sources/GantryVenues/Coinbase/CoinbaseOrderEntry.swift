@@ -111,6 +111,41 @@ public struct CoinbaseOrderEntry: OrderEntryCodec, @unchecked Sendable {
         return query
     }
 
+    /// A WebSocket subscription with a JWT (advanced-trade websocket overview and `user` channel):
+    /// `{"type":"subscribe","product_ids":[…every configured product…],"channel":<channel>,"jwt":<JWT>}`; the JWT
+    /// has no `uri` claim. `user` streams the account's order updates, `heartbeats` keeps the connection open.
+    /// - Throws: `.signing` if the key cannot sign, `.bufferTooSmall`.
+    public func subscribe(channel: StaticString, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
+        buffer.begin()
+        let jwt = try token(uri: nil, now: now)
+        buffer.request.text("{\"type\":\"subscribe\",\"product_ids\":[")
+        for (k, i) in instruments.all.enumerated() {
+            buffer.request.text(k == 0 ? "\"" : ",\"")
+            buffer.request.text(i.symbol)
+            buffer.request.byte(0x22)
+        }
+        buffer.request.text("],\"channel\":\"")
+        buffer.request.text(channel)
+        buffer.request.text("\",\"jwt\":\"")
+        var token = jwt
+        token.withUTF8 { buffer.request.bytes(UnsafeRawBufferPointer($0)) }
+        buffer.request.text("\"}")
+        try buffer.finish()
+        return EncodedRequest(transport: .webSocket, kind: .login, requestId: 0)
+    }
+
+    /// A JWT with a fresh random nonce: for a REST request (`uri`) or the WebSocket (nil). - Throws: `.signing`.
+    func token(uri: String?, now: Nanos) throws(OrderEncodeError) -> String {
+        var nonce = [UInt8](repeating: 0, count: 16)
+        var rng = SystemRandomNumberGenerator()
+        for k in nonce.indices { nonce[k] = rng.next() }
+        do throws(VenueCryptoError) {
+            return try CoinbaseJWT.make(keyName: keyName, key: key, uri: uri, now: now.raw / 1_000_000_000, nonce: nonce)
+        } catch {
+            throw .signing(error)
+        }
+    }
+
     /// The request: `method path[tail][query]`, `Authorization: Bearer <JWT>`, and the JSON body `body` writes.
     func request(
         _ buffer: inout OrderRequestBuffer, method: StaticString, path: StaticString, pathTail: InlineText = InlineText(), query: InlineText = InlineText(),
@@ -118,16 +153,7 @@ public struct CoinbaseOrderEntry: OrderEntryCodec, @unchecked Sendable {
     ) throws(OrderEncodeError) -> EncodedRequest {
         buffer.begin()
         body(&buffer.scratch)
-        let uri = "\(method) \(restHost)\(path)\(pathTail)"
-        var nonce = [UInt8](repeating: 0, count: 16)
-        var rng = SystemRandomNumberGenerator()
-        for k in nonce.indices { nonce[k] = rng.next() }
-        let jwt: String
-        do throws(VenueCryptoError) {
-            jwt = try CoinbaseJWT.make(keyName: keyName, key: key, uri: uri, now: now.raw / 1_000_000_000, nonce: nonce)
-        } catch {
-            throw .signing(error)
-        }
+        let jwt = try token(uri: "\(method) \(restHost)\(path)\(pathTail)", now: now)
         HTTPRequestBytes.start(&buffer.request, method: method)
         buffer.request.text(path)
         buffer.request.text(pathTail)

@@ -12,10 +12,13 @@ import GantryCore
 //   "orders":[{order_id, client_order_id, product_id, order_side, status (PENDING, OPEN, FILLED, CANCELLED,
 //   EXPIRED, FAILED, CANCEL_QUEUED), cumulative_quantity, avg_price, total_fees, number_of_fills, limit_price, …}]}]}`
 //   with every order field a string. It gives cumulative figures only: updates are `cumulativeOnly`, their fee
-//   the order's total in the quote currency, their trade id the order id's hash plus the number of fills.
+//   the order's total in the quote currency, their trade id the order id's hash plus the number of fills;
+// - websocket overview: a subscribe is answered by a `subscriptions` message, a refusal by
+//   `{"type":"error","message"}`.
 
 extension CoinbaseOrderEntry {
     public func decodeReply(_ message: UnsafeRawBufferPointer, _ context: ReplyContext) throws(DecodeError) -> OrderReply {
+        if case .webSocket = context { return try Self.subscriptionReply(message) }
         var request = EncodedRequest(transport: .rest, kind: .place, requestId: 0)
         var httpStatus = 200
         if case .rest(let r, let status) = context {
@@ -67,7 +70,50 @@ extension CoinbaseOrderEntry {
         return .accepted(OrderAck(requestId: 0, kind: request.kind, report: report, venueOrderId: InlineText(truncating: orderId)))
     }
 
+    /// What a message of the WebSocket says of a subscription (Coinbase's WebSocket takes no orders): the `user`
+    /// channel's first event (`snapshot`, the open orders) or a `subscriptions` message means subscribed, as a
+    /// login `done`; `{"type":"error","message"}` is a refusal; anything else answers nothing.
+    static func subscriptionReply(_ message: UnsafeRawBufferPointer) throws(DecodeError) -> OrderReply {
+        var channel: UnsafeRawBufferPointer? = nil
+        var type: UnsafeRawBufferPointer? = nil
+        var text: UnsafeRawBufferPointer? = nil
+        var snapshot = false
+        var c = JSONCursor(message)
+        try c.object { key, next, s throws(DecodeError) in
+            if key.equals("channel") {
+                channel = try s.scalarText()
+            } else if key.equals("type") {
+                type = try s.scalarText()
+            } else if key.equals("message") {
+                text = try s.scalarText()
+            } else if key.equals("events") && next == 0x5B {
+                try s.array { s throws(DecodeError) in
+                    guard try s.peek() == 0x7B else { return try s.skipValue() }
+                    try s.object { k, _, s throws(DecodeError) in
+                        if k.equals("type") {
+                            let t = try s.scalarText()
+                            if t?.equals("snapshot") == true { snapshot = true }
+                        } else {
+                            try s.skipValue()
+                        }
+                    }
+                }
+            } else {
+                try s.skipValue()
+            }
+        }
+        try c.expectEnd()
+        if type?.equals("error") == true { return .rejected(VenueOrderError(requestId: 0, clientOrderId: nil, code: 0, message: text)) }
+        if let channel, channel.equals("subscriptions") || (channel.equals("user") && snapshot) { return .done(requestId: 0, kind: .login, count: 0) }
+        return .other
+    }
+
     public func decodeUserStream(_ message: UnsafeRawBufferPointer, _ update: (OrderUpdate) -> Void) throws(DecodeError) -> Int {
+        try decodeUserStream(message, naming: { u, _ in update(u) })
+    }
+
+    /// As `decodeUserStream(_:_:)`, with each update's `order_id` (what cancels and queries name).
+    public func decodeUserStream(_ message: UnsafeRawBufferPointer, naming update: (OrderUpdate, UnsafeRawBufferPointer) -> Void) throws(DecodeError) -> Int {
         var isUser = false
         var time = Nanos.zero
         let eventsStart = try JSONCursor.memberOffset("events", in: message) { key, s throws(DecodeError) in
@@ -121,7 +167,7 @@ extension CoinbaseOrderEntry {
                     }
                     u.cumulativeOnly = true
                     u.tradeId = fills > 0 ? (f.venueOrderId.map(OrderFields.textHash) ?? 0) &+ fills : 0
-                    update(u)
+                    update(u, f.venueOrderId ?? UnsafeRawBufferPointer(start: nil, count: 0))
                     count += 1
                 }
             }

@@ -9,7 +9,8 @@ import GantryCore
 // - guides/spot-rest-auth: `POST /0/private/<Method>` with a form body holding a strictly increasing `nonce`;
 //   headers `API-Key` and `API-Sign` = base64 HMAC-SHA512, keyed with the base64-decoded secret, of the URI path
 //   followed by SHA-256(nonce + POST data); AddOrder (pair, type, ordertype, volume, price, timeinforce,
-//   cl_ord_id), CancelOrder (txid or cl_ord_id), CancelAll, OpenOrders, QueryOrders (txid), GetWebSocketsToken.
+//   cl_ord_id), CancelOrder (txid or cl_ord_id), CancelAll, OpenOrders and ClosedOrders (each filtered by
+//   cl_ord_id), QueryOrders (txid), GetWebSocketsToken.
 
 /// Kraken's order entry codec: the API key, the signing key, the WebSocket token, the request id and the last
 /// nonce.
@@ -98,12 +99,27 @@ public struct KrakenOrderEntry: OrderEntryCodec, Sendable {
     }
 
     /// `QueryOrders` by the order's txid (REST; Kraken's WebSocket has no order query, and QueryOrders takes
-    /// txids). - Throws: `.invalid` without the venue's order id.
+    /// txids). Without the txid (its answer never came), `OpenOrders` filtered by `cl_ord_id`: an order not open
+    /// there is looked for in `ClosedOrders` next (`closedOrderLookup`).
     public mutating func query(_ order: OrderReference, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
-        guard !order.venueOrderId.isEmpty else { throw .invalid("Kraken queries an order by its txid") }
+        guard !order.venueOrderId.isEmpty else {
+            return try rest(&buffer, now: now, path: "/0/private/OpenOrders", kind: .query, order.clientOrderId) { w in
+                w.text("&cl_ord_id=")
+                w.clientOrderId(order.clientOrderId)
+            }
+        }
         return try rest(&buffer, now: now, path: "/0/private/QueryOrders", kind: .query, order.clientOrderId) { w in
             w.text("&txid=")
             w.text(order.venueOrderId)
+        }
+    }
+
+    /// `ClosedOrders` filtered by `cl_ord_id` (REST): where an order whose txid is not known and that is not open
+    /// is found, if Kraken ever had it. Answered as a query.
+    public mutating func closedOrderLookup(_ order: OrderReference, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
+        try rest(&buffer, now: now, path: "/0/private/ClosedOrders", kind: .query, order.clientOrderId) { w in
+            w.text("&cl_ord_id=")
+            w.clientOrderId(order.clientOrderId)
         }
     }
 
@@ -116,6 +132,13 @@ public struct KrakenOrderEntry: OrderEntryCodec, Sendable {
     /// `OpenOrders` (REST): every open order of the account.
     public mutating func openOrders(_ instrument: InstrumentId, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
         try rest(&buffer, now: now, path: "/0/private/OpenOrders", kind: .openOrders, ClientOrderId(raw: 0)) { _ in }
+    }
+
+    /// WebSocket v2 `subscribe` to the `executions` channel with the token (websocket-v2/executions): the
+    /// account's order and fill updates, open orders first as a snapshot. - Throws: `.invalid` without a token.
+    public mutating func executionsSubscribe(into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
+        guard !token.isEmpty else { throw .invalid("no WebSocket token yet (GetWebSocketsToken)") }
+        return try webSocket(&buffer, method: "subscribe", kind: .login, ClientOrderId(raw: 0)) { w in w.text("\"channel\":\"executions\"") }
     }
 
     /// `GetWebSocketsToken` (REST): the token WebSocket v2's private requests carry.

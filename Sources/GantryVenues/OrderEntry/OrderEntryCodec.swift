@@ -67,11 +67,21 @@ public protocol OrderEntryCodec {
     /// - Throws: `OrderEncodeError.answer` for a first answer that cannot be read, other `OrderEncodeError`s as
     ///   `trades` does.
     mutating func tradesFollowUp(_ answer: UnsafeRawBufferPointer, _ context: ReplyContext, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest?
+
+    /// As `decodeUserStream(_:_:)`, handing with each update the venue's order id as the message writes it (bytes
+    /// of `message`; empty where the decoder does not keep it): what Kraken's queries and Coinbase's cancels and
+    /// queries name an order by, when its answer never came.
+    func decodeUserStream(_ message: UnsafeRawBufferPointer, naming update: (OrderUpdate, UnsafeRawBufferPointer) -> Void) throws(DecodeError) -> Int
 }
 
 extension OrderEntryCodec {
     /// One request lists the trades: no follow-up.
     public mutating func tradesFollowUp(_ answer: UnsafeRawBufferPointer, _ context: ReplyContext, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest? { nil }
+
+    /// Venues whose requests name orders by our client order id need no more than the updates.
+    public func decodeUserStream(_ message: UnsafeRawBufferPointer, naming update: (OrderUpdate, UnsafeRawBufferPointer) -> Void) throws(DecodeError) -> Int {
+        try decodeUserStream(message) { update($0, UnsafeRawBufferPointer(start: nil, count: 0)) }
+    }
 }
 
 /// How an encoded request travels.

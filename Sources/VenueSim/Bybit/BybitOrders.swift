@@ -13,7 +13,8 @@ import GantryVenues
 //
 // Simplifications, stated: a market Buy by value (marketUnit quoteCoin, the spot default) buys what the value
 // buys at the asks without counting the fee; balances are the venue's one ledger; the private stream's order
-// objects use the REST field order with `category` first.
+// objects use the REST field order with `category` first; fees are charged in the quote coin on both sides (Bybit
+// charges a spot buy's fee in the base coin), and the execution's `feeCurrency` says so.
 
 /// An order as the Bybit venue reports it.
 struct BybitOrderRecord {

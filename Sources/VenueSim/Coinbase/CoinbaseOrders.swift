@@ -15,6 +15,10 @@ import GantryVenues
 // Simplifications, stated: `quote_size` becomes a base size at once (what the amount takes from the book, or
 // buys at the limit price), the user channel is served on the market-data port; balances are the venue's
 // one ledger, shared by its products.
+//
+// Coinbase takes orders by REST only, so the order faults the other venues' WebSocket order APIs get apply to its
+// create-order request: `rate_limit` answers it with the venue's 429 without executing it, `ack_timeout`
+// executes it and never answers (the client's request times out), `late_fill` holds its user-channel updates.
 
 /// An order as the Coinbase venue reports it.
 struct CoinbaseOrderRecord {
@@ -79,7 +83,7 @@ extension SimVenue {
 
     // MARK: - REST
 
-    func coinbaseREST(_ request: SimHTTPRequest) -> SimHTTPResponse {
+    func coinbaseREST(_ request: SimHTTPRequest) -> SimHTTPResponse? {
         let path = request.path
         guard path.hasPrefix("/api/v3/brokerage/") else { return SimHTTPResponse(status: 404, json: #"{"error":"NOT_FOUND","code":5,"message":"Not Found","details":[]}"#) }
         let host = request.header("Host") ?? ""
@@ -88,7 +92,14 @@ extension SimVenue {
         else { return SimHTTPResponse(status: 401, body: Array("Unauthorized".utf8), headers: [("Content-Type", "text/plain")]) }
         let body = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] ?? [:]
         switch (request.method, path) {
-        case ("POST", "/api/v3/brokerage/orders"): return SimHTTPResponse(status: 200, json: coinbasePlace(account, body))
+        case ("POST", "/api/v3/brokerage/orders"):
+            if faults.take(.rateLimit, elapsed: elapsed) {
+                stats.rejectedRequests += 1
+                return rateLimited()
+            }
+            let answer = executing { coinbasePlace(account, body) }
+            if faults.take(.ackTimeout, elapsed: elapsed) { return nil }
+            return SimHTTPResponse(status: 200, json: answer)
         case ("POST", "/api/v3/brokerage/orders/batch_cancel"): return SimHTTPResponse(status: 200, json: coinbaseCancel(account, body))
         case ("GET", "/api/v3/brokerage/accounts"): return SimHTTPResponse(status: 200, json: coinbaseAccounts(account))
         case ("GET", "/api/v3/brokerage/orders/historical/batch"):

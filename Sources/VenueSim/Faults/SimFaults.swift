@@ -32,10 +32,10 @@ public enum SimFaultKind: String, CaseIterable, Sendable, Codable {
     case clockSkew = "clock_skew"
     /// A WebSocket order request (place or cancel) gets the venue's rate-limit answer and is not executed
     /// (Binance 429 with -1015 and `retryAfter`, OKX sCode 50011, Bybit 10006, Kraken "EOrder:Rate limit
-    /// exceeded"), as when the connection's order rate is exceeded.
+    /// exceeded"), as when the connection's order rate is exceeded; Coinbase's REST create order gets its 429.
     case rateLimit = "rate_limit"
     /// A WebSocket order request is executed (matched, reported on the user streams) but its response is never
-    /// sent: the client must query to learn what happened.
+    /// sent: the client must query to learn what happened. Coinbase's REST create order likewise goes unanswered.
     case ackTimeout = "ack_timeout"
     /// A user-stream report of a fill is sent twice (the same trade and execution ids).
     case duplicateReport = "duplicate_report"

@@ -9,7 +9,8 @@ import GantryVenues
 // `API-Sign` = base64 HMAC-SHA512 (key: the base64-decoded secret) of the URI path + SHA-256(nonce + body);
 // every answer is `{"error":[…],"result":{…}}` (EAPI:Invalid key / signature / nonce, EQuery:Unknown asset
 // pair, EGeneral:Invalid arguments:<field>, EOrder:Insufficient funds, EOrder:Unknown order); AddOrder,
-// CancelOrder, OpenOrders, QueryOrders, Balance, GetWebSocketsToken; `executions` with the token streams
+// CancelOrder, OpenOrders and ClosedOrders (each filtered by `cl_ord_id` when given), QueryOrders, Balance,
+// GetWebSocketsToken; `executions` with the token streams
 // `exec_type`/`order_status` changes of the account's orders. WebSocket v2 add_order and cancel_order:
 // KrakenWSOrders.swift.
 //
@@ -77,6 +78,11 @@ extension SimVenue {
         }
     }
 
+    /// A pair's REST name as Kraken writes it in OrderInfo's `descr` (its altname: "XBTUSD" for "BTC/USD").
+    static func krakenAltname(_ symbol: String) -> String {
+        symbol.replacingOccurrences(of: "/", with: "").replacingOccurrences(of: "BTC", with: "XBT")
+    }
+
     /// The book of a REST pair name: "XBTUSD", "BTCUSD" or the WebSocket's "BTC/USD".
     func krakenPair(_ pair: String) -> Int? {
         books.firstIndex {
@@ -94,7 +100,7 @@ extension SimVenue {
     // MARK: - REST
 
     func krakenREST(_ request: SimHTTPRequest) -> SimHTTPResponse {
-        let methods: Set<String> = ["AddOrder", "CancelOrder", "OpenOrders", "QueryOrders", "QueryTrades", "Balance", "GetWebSocketsToken"]
+        let methods: Set<String> = ["AddOrder", "CancelOrder", "OpenOrders", "ClosedOrders", "QueryOrders", "QueryTrades", "Balance", "GetWebSocketsToken"]
         guard request.method == "POST", request.path.hasPrefix("/0/private/"), methods.contains(String(request.path.dropFirst(11))) else {
             return krakenAnswer(errors: ["EGeneral:Unknown method"])
         }
@@ -123,7 +129,7 @@ extension SimVenue {
             case .failure(let e): return krakenAnswer(errors: [e.text])
             case .success(let r):
                 let inst = books[r.book].instrument
-                let descr = "\(r.side == .buy ? "buy" : "sell") \(FixedPoint.string(r.volume, scale: inst.quantityScale)) \(inst.symbol.replacingOccurrences(of: "/", with: "")) @ \(r.type == .limit ? "limit \(FixedPoint.string(r.price, scale: inst.priceScale))" : "market")"
+                let descr = "\(r.side == .buy ? "buy" : "sell") \(FixedPoint.string(r.volume, scale: inst.quantityScale)) \(Self.krakenAltname(inst.symbol)) @ \(r.type == .limit ? "limit \(FixedPoint.string(r.price, scale: inst.priceScale))" : "market")"
                 return krakenAnswer(errors: [], result: #"{"descr":{"order":"\#(descr)"},"txid":["\#(r.txid)"]}"#)
             }
         case "CancelOrder":
@@ -131,9 +137,15 @@ extension SimVenue {
             case .failure(let e): return krakenAnswer(errors: [e.text])
             case .success: return krakenAnswer(errors: [], result: #"{"count":1}"#)
             }
-        case "OpenOrders":
-            let open = kraken.orders.values.filter { $0.account == entry.account && $0.status == "open" }.sorted { $0.opened < $1.opened }
-            return krakenAnswer(errors: [], result: #"{"open":{\#(open.map { #""\#($0.txid)":\#(krakenOrderJSON($0))"# }.joined(separator: ","))}}"#)
+        case "OpenOrders", "ClosedOrders":
+            // Both filtered by cl_ord_id when it is given; ClosedOrders also counts what it lists.
+            let wantOpen = request.path.hasSuffix("OpenOrders")
+            let clOrdId = p["cl_ord_id"] ?? ""
+            let listed = kraken.orders.values.filter {
+                $0.account == entry.account && ($0.status == "open") == wantOpen && (clOrdId.isEmpty || $0.clOrdId == clOrdId)
+            }.sorted { $0.opened < $1.opened }
+            let orders = listed.map { #""\#($0.txid)":\#(krakenOrderJSON($0))"# }.joined(separator: ",")
+            return krakenAnswer(errors: [], result: wantOpen ? #"{"open":{\#(orders)}}"# : #"{"closed":{\#(orders)},"count":\#(listed.count)}"#)
         case "QueryOrders":
             let ids = (p["txid"] ?? "").split(separator: ",").map(String.init)
             let found = ids.compactMap { kraken.orders[$0] }.filter { $0.account == entry.account }
@@ -280,7 +292,7 @@ extension SimVenue {
     func krakenOrderJSON(_ r: KrakenOrderRecord, trades: Bool = false) -> String {
         let inst = books[r.book].instrument
         let (ps, qs) = (inst.priceScale, inst.quantityScale)
-        let pair = inst.symbol.replacingOccurrences(of: "/", with: "")
+        let pair = Self.krakenAltname(inst.symbol)
         let seconds = { (t: Nanos) in FixedPoint.string(t.raw / 1_000, scale: 6) }
         let avg = r.executed > 0 ? r.cost / r.executed : 0
         let order = "\(r.side == .buy ? "buy" : "sell") \(FixedPoint.string(r.volume, scale: qs)) \(pair) @ \(r.type == .limit ? "limit \(FixedPoint.string(r.price, scale: ps))" : "market")"

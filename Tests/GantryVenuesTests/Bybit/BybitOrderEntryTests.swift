@@ -139,4 +139,24 @@ struct BybitOrderEntryTests {
         }
         #expect(e.code == 10_004)
     }
+
+    @Test("the private stream's answers: auth and a subscription done (by req_id), a refusal with its ret_msg, a pong answers nothing")
+    func privateStreamAnswers() throws {
+        let codec = bybitCodec()
+        func reply(_ message: String) throws -> OrderReply { try withBytes(message) { try codec.decodeReply($0, .webSocket) } }
+        guard case .done(_, let auth, _) = try reply(#"{"success":true,"ret_msg":"","op":"auth","conn_id":"cejreaspqfh3sjdnldmg-p"}"#) else { Issue.record("auth not done"); return }
+        #expect(auth == .login)
+        guard case .done(let id, let kind, _) = try reply(#"{"success":true,"ret_msg":"","conn_id":"cejreaspqfh3sjdnldmg-p","req_id":"1","op":"subscribe"}"#) else {
+            Issue.record("subscription not done")
+            return
+        }
+        #expect(id == 1 && kind == nil)
+        guard case .rejected(let e) = try reply(#"{"success":false,"ret_msg":"Request not authorized","conn_id":"c1","req_id":"1","op":"subscribe"}"#) else {
+            Issue.record("refusal not read")
+            return
+        }
+        #expect(e.requestId == 1 && e.message.description == "Request not authorized")
+        guard case .rejected = try reply(#"{"success":false,"ret_msg":"Params Error","op":"auth","conn_id":"c1"}"#) else { Issue.record("auth refusal not read"); return }
+        guard case .other = try reply(#"{"success":true,"ret_msg":"pong","conn_id":"c1","op":"ping"}"#) else { Issue.record("a pong answers nothing"); return }
+    }
 }

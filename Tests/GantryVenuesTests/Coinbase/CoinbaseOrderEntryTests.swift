@@ -143,4 +143,34 @@ struct CoinbaseOrderEntryTests {
         }
         #expect(e.httpStatus == 401)
     }
+
+    @Test("the WebSocket subscribe carries a JWT without uri for every product; the user snapshot or a subscriptions message answers it, an error refuses it; updates name their order_id")
+    func userChannelSubscription() throws {
+        let key = ES256Key.generate()
+        let codec = coinbaseCodec(key: key)
+        var buffer = OrderRequestBuffer()
+        let sent = try codec.subscribe(channel: "user", now: Nanos(raw: 1_700_000_000_000_000_000), into: &buffer)
+        #expect(sent.transport == .webSocket && sent.kind == .login)
+        let text = buffer.text
+        let prefix = #"{"type":"subscribe","product_ids":["BTC-USD"],"channel":"user","jwt":""#
+        #expect(text.hasPrefix(prefix) && text.hasSuffix(#""}"#))
+        let jwt = String(text.dropFirst(prefix.count).dropLast(2))
+        let parts = try #require(CoinbaseJWT.parts(jwt))
+        #expect(parts.signed(by: try ES256Key(publicKeyPEM: key.publicKeyPEM)) && !parts.claims.contains("uri") && parts.claims.contains(#""nbf":1700000000"#))
+        func reply(_ message: String) throws -> OrderReply { try withBytes(message) { try codec.decodeReply($0, .webSocket) } }
+        let snapshot = #"{"channel":"user","client_id":"","timestamp":"2023-02-09T20:33:57.609931463Z","sequence_num":0,"events":[{"type":"snapshot","orders":[]}]}"#
+        guard case .done(_, let kind, _) = try reply(snapshot) else { Issue.record("the snapshot does not answer the subscribe"); return }
+        #expect(kind == .login)
+        guard case .done = try reply(#"{"channel":"subscriptions","client_id":"","timestamp":"2023-02-09T20:33:57Z","sequence_num":1,"events":[{"subscriptions":{"user":["BTC-USD"]}}]}"#) else {
+            Issue.record("a subscriptions message does not answer the subscribe")
+            return
+        }
+        guard case .rejected(let e) = try reply(#"{"type":"error","message":"authentication failure"}"#) else { Issue.record("an error does not refuse"); return }
+        #expect(e.message.description == "authentication failure")
+        let update = #"{"channel":"user","client_id":"","timestamp":"2023-02-09T20:33:58Z","sequence_num":2,"events":[{"type":"update","orders":[{"avg_price":"0","client_order_id":"g0000000000000c0b","cumulative_quantity":"0","order_id":"11111-00000-000000","order_side":"BUY","product_id":"BTC-USD","status":"OPEN","total_fees":"0"}]}]}"#
+        guard case .other = try reply(update) else { Issue.record("an update answers nothing"); return }
+        var named: [String] = []
+        _ = try withBytes(update) { try codec.decodeUserStream($0, naming: { _, id in named.append(String(decoding: id, as: UTF8.self)) }) }
+        #expect(named == ["11111-00000-000000"])
+    }
 }

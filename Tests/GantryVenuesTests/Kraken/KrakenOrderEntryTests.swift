@@ -74,7 +74,14 @@ struct KrakenOrderEntryTests {
         _ = try codec.webSocketToken(now: Nanos(raw: 1_616_492_376_594_000_000), into: &buffer)
         #expect(buffer.text.hasPrefix("POST /0/private/GetWebSocketsToken HTTP/1.1\r\n") && requestBody(of: buffer.text) == "nonce=1616492376596")
         #expect(!buffer.text.contains(krakenDocSecret))
-        #expect(throws: OrderEncodeError.self) { try codec.query(OrderReference(clientOrderId: ClientOrderId(raw: 7), instrument: InstrumentId(raw: 1)), now: docTime, into: &buffer) }
+        // Without the txid, the order is looked for by cl_ord_id: OpenOrders, then ClosedOrders.
+        let byClient = OrderReference(clientOrderId: ClientOrderId(raw: 7), instrument: InstrumentId(raw: 1))
+        #expect(try codec.query(byClient, now: docTime, into: &buffer).kind == .query)
+        #expect(buffer.text.hasPrefix("POST /0/private/OpenOrders HTTP/1.1\r\n"))
+        #expect(requestBody(of: buffer.text) == "nonce=1645423376532&cl_ord_id=g0000000000000007")
+        _ = try codec.closedOrderLookup(byClient, now: docTime, into: &buffer)
+        #expect(buffer.text.hasPrefix("POST /0/private/ClosedOrders HTTP/1.1\r\n"))
+        #expect(requestBody(of: buffer.text) == "nonce=1645423376533&cl_ord_id=g0000000000000007")
     }
 
     @Test("answers: add_order's documented result and error, REST's result and error list, the WebSocket token")
@@ -144,11 +151,13 @@ struct KrakenOrderEntryTests {
         #expect(ack.venueOrderId.description.hasPrefix("O") && ack.report.clientOrderId == ClientOrderId(raw: 7))
         let query = try codec.query(OrderReference(clientOrderId: order.clientOrderId, instrument: InstrumentId(raw: 1), venueOrderId: ack.venueOrderId), now: WallClock.now(), into: &buffer)
         let state = try #require(try sendRaw(buffer.bytes, to: sim, port: venue.restPort!))
-        guard case .done(_, let kind, _) = try state.body.withUnsafeBytes({ try codec.decodeReply($0, .rest(query, httpStatus: state.status)) }) else {
+        guard case .accepted(let q) = try state.body.withUnsafeBytes({ try codec.decodeReply($0, .rest(query, httpStatus: state.status)) }) else {
             Issue.record("query not answered: \(state.text)")
             return
         }
-        #expect(kind == .query && state.text.contains(ack.venueOrderId.description))
+        // QueryOrders' OrderInfo: the txid it is keyed by, the status, vol_exec as the cumulative quantity.
+        #expect(q.kind == .query && q.venueOrderId == ack.venueOrderId && q.report.clientOrderId == ClientOrderId(raw: 7))
+        #expect(q.report.status == .filled && q.report.cumulativeQuantity == order.quantity)
         var wrong = try krakenCodec(key: "krakenSimKey1", secret: Data("not the secret".utf8).base64EncodedString(), host: "api.sim.test")
         wrong.transport = .rest
         let bad = try wrong.place(order, now: WallClock.now(), into: &buffer)
@@ -158,5 +167,52 @@ struct KrakenOrderEntryTests {
             return
         }
         #expect(e.message.description == "EAPI:Invalid signature")
+    }
+
+    @Test("QueryOrders' OrderInfo as a query's answer (closed and filled, closed with less executed, open and partly filled); the executions subscription and its answer; executions name their txid")
+    func queriesAndExecutions() throws {
+        var codec = try krakenCodec()
+        let query = EncodedRequest(transport: .rest, kind: .query, requestId: 0, clientOrderId: ClientOrderId(raw: 7))
+        // The documented example's first order, its description as Kraken gives it.
+        let closed = #"{"error":[],"result":{"OBCMZD-JIEE7-77TH3F":{"refid":"None","userref":0,"status":"closed","reason":null,"opentm":1688665496.7808,"closetm":1688665499.1922,"starttm":0,"expiretm":0,"descr":{"pair":"XBTUSD","type":"buy","ordertype":"stop-loss-limit","price":"27500.0","price2":"0","leverage":"none","order":"buy 1.25000000 XBTUSD @ limit 27500.0","close":""},"vol":"1.25000000","vol_exec":"1.25000000","cost":"27526.2","fee":"26.2","price":"27500.0","stopprice":"0.00000","limitprice":"0.00000","misc":"","oflags":"fciq","trigger":"index","trades":["TZX2WP-XSEOP-FP7WYR"]}}}"#
+        guard case .accepted(let q) = try withBytes(closed, { try codec.decodeReply($0, .rest(query, httpStatus: 200)) }) else { Issue.record("not a query answer"); return }
+        #expect(q.kind == .query && q.venueOrderId.description == "OBCMZD-JIEE7-77TH3F" && q.report.clientOrderId == ClientOrderId(raw: 7))
+        #expect(q.report.status == .filled && q.report.cumulativeQuantity == Quantity(raw: 125_000_000) && q.report.side == .buy && q.report.price == Price(raw: 275_000))
+        let rest = closed.replacingOccurrences(of: #""vol_exec":"1.25000000""#, with: #""vol_exec":"0.50000000""#)
+        guard case .accepted(let e) = try withBytes(rest, { try codec.decodeReply($0, .rest(query, httpStatus: 200)) }) else { Issue.record("not a query answer"); return }
+        #expect(e.report.status == .expired && e.report.cumulativeQuantity == Quantity(raw: 50_000_000), "closed with less executed: an IOC's rest expired")
+        let open = rest.replacingOccurrences(of: #""status":"closed""#, with: #""status":"open""#)
+        guard case .accepted(let o) = try withBytes(open, { try codec.decodeReply($0, .rest(query, httpStatus: 200)) }) else { Issue.record("not a query answer"); return }
+        #expect(o.report.status == .partiallyFilled)
+        // A lookup by cl_ord_id: found in a list (ClosedOrders, with its count), or not listed at all.
+        let listed = #"{"error":[],"result":{"closed":{"OBCMZD-JIEE7-77TH3F":{"refid":"None","userref":0,"cl_ord_id":"g0000000000000007","status":"closed","descr":{"pair":"XBTUSD","type":"buy","ordertype":"limit","price":"27500.0"},"vol":"1.25000000","vol_exec":"1.25000000"}},"count":1}}"#
+        guard case .accepted(let l) = try withBytes(listed, { try codec.decodeReply($0, .rest(query, httpStatus: 200)) }) else { Issue.record("not found in the list: \(listed)"); return }
+        #expect(l.venueOrderId.description == "OBCMZD-JIEE7-77TH3F" && l.report.status == .filled)
+        guard case .done(_, let kind, let count) = try withBytes(#"{"error":[],"result":{"open":{}}}"#, { try codec.decodeReply($0, .rest(query, httpStatus: 200)) }) else {
+            Issue.record("an empty list is not done")
+            return
+        }
+        #expect(kind == .query && count == 0)
+        #expect(throws: DecodeError.unknownSymbol) {
+            try withBytes(closed.replacingOccurrences(of: #""pair":"XBTUSD""#, with: #""pair":"XETHZEUR""#)) { try codec.decodeReply($0, .rest(query, httpStatus: 200)) }
+        }
+        // The token first, then the subscription with it; its answer is done by its req_id.
+        var buffer = OrderRequestBuffer()
+        #expect(throws: OrderEncodeError.self) { try codec.executionsSubscribe(into: &buffer) }
+        codec.setToken(InlineText("1Dwc4lzSwNWOAwkMdqhssNNFhs1ed606d1WcF3XfEMw")!)
+        let sub = try codec.executionsSubscribe(into: &buffer)
+        #expect(buffer.text == #"{"method":"subscribe","params":{"channel":"executions","token":"1Dwc4lzSwNWOAwkMdqhssNNFhs1ed606d1WcF3XfEMw"},"req_id":\#(sub.requestId)}"#)
+        let answer = #"{"method":"subscribe","result":{"channel":"executions","maxratecount":180,"snapshot":true},"success":true,"time_in":"2023-09-21T14:15:07.197274Z","time_out":"2023-09-21T14:15:07.205301Z","req_id":\#(sub.requestId)}"#
+        guard case .done(let id, _, _) = try withBytes(answer, { try codec.decodeReply($0, .webSocket) }) else { Issue.record("subscription not done"); return }
+        #expect(id == sub.requestId)
+        guard case .rejected(let refused) = try withBytes(#"{"method":"subscribe","error":"EAccount:Invalid permissions","success":false,"req_id":9}"#, { try codec.decodeReply($0, .webSocket) }) else {
+            Issue.record("subscription not refused")
+            return
+        }
+        #expect(refused.requestId == 9 && refused.message.description == "EAccount:Invalid permissions")
+        let trade = #"{"channel":"executions","type":"update","data":[{"order_id":"O6E7RN-GQQQ3-CUJZFU","cl_ord_id":"g0000000000000007","symbol":"BTC/USD","side":"buy","exec_type":"new","order_status":"new","cum_qty":0,"timestamp":"2023-09-22T10:33:05.709950Z"}],"sequence":3}"#
+        var named: [String] = []
+        _ = try withBytes(trade) { try codec.decodeUserStream($0, naming: { _, id in named.append(String(decoding: id, as: UTF8.self)) }) }
+        #expect(named == ["O6E7RN-GQQQ3-CUJZFU"])
     }
 }

@@ -122,6 +122,8 @@ struct BybitOrdersTests {
         let executions = events.filter { $0["topic"] as? String == "execution" }.flatMap { $0["data"] as? [[String: Any]] ?? [] }
         let orders = events.filter { $0["topic"] as? String == "order" }.flatMap { $0["data"] as? [[String: Any]] ?? [] }
         #expect(!executions.isEmpty && executions.allSatisfy { $0["isMaker"] as? Bool == false && $0["execType"] as? String == "Trade" && $0["category"] as? String == "spot" })
+        // The fee's coin, as the execution topic names it (the simulator charges the quote coin).
+        #expect(executions.allSatisfy { $0["feeCurrency"] as? String == "USDT" })
         #expect(orders.last?["orderStatus"] as? String == "Filled" || orders.last?["orderStatus"] as? String == "PartiallyFilledCanceled")
         #expect(events.allSatisfy { $0["creationTime"] is Int && $0["id"] is String })
     }

@@ -139,4 +139,31 @@ struct CoinbaseOrdersTests {
         let (_, history, _) = try desk.call("GET", "/api/v3/brokerage/orders/historical/batch?order_status=FILLED")
         #expect((history["orders"] as? [[String: Any]])?.count == 1)
     }
+
+    @Test("Coinbase takes orders by REST only, so the order faults hit its create order: rate_limit is its 429, not executed; ack_timeout executes it and never answers")
+    func orderFaults() throws {
+        let desk = try CoinbaseDesk()
+        desk.venue.faults.inject(.rateLimit)
+        let (status, limited, _) = try desk.order("BUY", #"{"market_market_ioc":{"base_size":"0.01"}}"#, id: "f1")
+        #expect(status == 429 && limited["error"] as? String == "RATE_LIMIT_EXCEEDED")
+        #expect((try desk.call("GET", "/api/v3/brokerage/orders/historical/batch").1["orders"] as? [Any])?.isEmpty == true, "not executed")
+        desk.venue.faults.inject(.ackTimeout)
+        let client = HTTPClient(address: "127.0.0.1", port: desk.venue.restPort!, host: "api.sim.test", tls: nil)
+        let token = try desk.jwt("POST api.sim.test/api/v3/brokerage/orders")
+        let body = #"{"client_order_id":"f2","product_id":"BTC-USD","side":"BUY","order_configuration":{"market_market_ioc":{"base_size":"0.01"}}}"#
+        guard case .success = client.send(
+            method: "POST", target: "/api/v3/brokerage/orders", headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
+            body: Array(body.utf8))
+        else { Issue.record("not sent"); return }
+        var answered = false
+        let deadline = MonotonicClock.now() + .milliseconds(300)
+        while MonotonicClock.now() < deadline {
+            _ = desk.sim.poll()
+            _ = client.poll { _, _ in answered = true }
+            usleep(200)
+        }
+        #expect(!answered, "no answer")
+        let orders = try desk.call("GET", "/api/v3/brokerage/orders/historical/batch").1["orders"] as? [[String: Any]] ?? []
+        #expect(orders.count == 1 && orders.first?["client_order_id"] as? String == "f2" && orders.first?["status"] as? String == "FILLED", "executed all the same")
+    }
 }

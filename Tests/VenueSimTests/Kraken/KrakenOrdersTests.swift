@@ -47,13 +47,23 @@ struct KrakenOrdersTests {
         #expect(KrakenDesk.errors(added).isEmpty)
         let result = added["result"] as? [String: Any] ?? [:]
         let txid = (result["txid"] as? [String])?.first ?? ""
-        #expect(txid.count == 19 && txid.hasPrefix("O") && (result["descr"] as? [String: String])?["order"] == "buy 0.01000000 BTCUSD @ limit \(price)")
+        #expect(txid.count == 19 && txid.hasPrefix("O") && (result["descr"] as? [String: String])?["order"] == "buy 0.01000000 XBTUSD @ limit \(price)")
         let open = ((desk.call("OpenOrders")["result"] as? [String: Any])?["open"] as? [String: Any])?[txid] as? [String: Any] ?? [:]
         #expect(open["status"] as? String == "open" && open["vol"] as? String == "0.01000000" && open["cl_ord_id"] as? String == "g1")
-        let market = desk.call("AddOrder", "ordertype=market&type=sell&volume=0.02&pair=BTC/USD")
+        let market = desk.call("AddOrder", "ordertype=market&type=sell&volume=0.02&pair=BTC/USD&cl_ord_id=g2")
         let mid = ((market["result"] as? [String: Any])?["txid"] as? [String])?.first ?? ""
         let sold = (desk.call("QueryOrders", "txid=\(mid)")["result"] as? [String: Any])?[mid] as? [String: Any] ?? [:]
         #expect(sold["status"] as? String == "closed" && sold["vol_exec"] as? String == "0.02000000" && sold["closetm"] != nil)
+        // OrderInfo names the pair by its REST altname, as Kraken's QueryOrders example does ("XBTUSD").
+        #expect((sold["descr"] as? [String: Any])?["pair"] as? String == "XBTUSD")
+        let closed = desk.call("ClosedOrders", "cl_ord_id=g2")["result"] as? [String: Any] ?? [:]
+        #expect(Array((closed["closed"] as? [String: Any] ?? [:]).keys) == [mid] && closed["count"] as? Int == 1)
+        // OpenOrders and ClosedOrders filtered by cl_ord_id: the resting order is open, the market one closed.
+        let openByClient = (desk.call("OpenOrders", "cl_ord_id=g1")["result"] as? [String: Any])?["open"] as? [String: Any] ?? [:]
+        #expect(Array(openByClient.keys) == [txid])
+        #expect(((desk.call("OpenOrders", "cl_ord_id=g2")["result"] as? [String: Any])?["open"] as? [String: Any])?.isEmpty == true)
+        let closedNone = desk.call("ClosedOrders", "cl_ord_id=g1")["result"] as? [String: Any] ?? [:]
+        #expect((closedNone["closed"] as? [String: Any])?.isEmpty == true && closedNone["count"] as? Int == 0)
         #expect((desk.call("CancelOrder", "txid=\(txid)")["result"] as? [String: Any])?["count"] as? Int == 1)
         #expect(KrakenDesk.errors(desk.call("CancelOrder", "txid=\(txid)")) == ["EOrder:Unknown order"])
         let balance = desk.call("Balance")["result"] as? [String: String] ?? [:]
