@@ -61,7 +61,12 @@ struct RunCommand: ParsableCommand {
         var start: [String: VenueBalances.Totals] = [:]
         for v in view.venues {
             guard let c = credentials[v.name], let rest = sim ? v.simRest : v.rest else { continue }
-            start[v.name] = try VenueBalances.fetch(kind: v.kind, venue: v.id, credentials: c, rest: rest, tls: tls)
+            do {
+                start[v.name] = try VenueBalances.fetch(kind: v.kind, venue: v.id, credentials: c, rest: rest, tls: tls)
+            } catch {
+                // Risk spends only what it knows the account holds: with nothing read, it vetoes this venue's orders.
+                print("  ! \(v.name): balances not read (\(error)); risk will not spend there")
+            }
         }
         let scales = RiskLedger.assetScales(configuration.universe)
         var riskBalances: [String: [String: Int128]] = [:]

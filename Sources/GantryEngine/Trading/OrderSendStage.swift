@@ -28,6 +28,9 @@ public struct OrderSendStage<Clock: NanoClock>: Stage, ~Copyable {
     var nextHealth: Nanos = .zero
     public var binance: OrderSession<BinanceOrderScript>?
     public var okx: OrderSession<OKXOrderScript>?
+    public var bybit: OrderSession<BybitOrderScript>? = nil
+    public var kraken: OrderSession<KrakenOrderScript>? = nil
+    public var coinbase: OrderSession<CoinbaseOrderScript>? = nil
     /// Each venue's kind, by `VenueId.raw`.
     let kinds: [VenueKind?]
     let clock: Clock
@@ -63,6 +66,9 @@ public struct OrderSendStage<Clock: NanoClock>: Stage, ~Copyable {
                     logger.critical("kill switch: cancelling every open order")
                     binance?.cancelAll(now: now)
                     okx?.cancelAll(now: now)
+                    bybit?.cancelAll(now: now)
+                    kraken?.cancelAll(now: now)
+                    coinbase?.cancelAll(now: now)
                 }
             }
         }
@@ -73,12 +79,17 @@ public struct OrderSendStage<Clock: NanoClock>: Stage, ~Copyable {
                 let v = Int(order.venue.raw)
                 let kind = v < kinds.count ? kinds[v] : nil
                 var taken = false
+                var session = true
                 switch kind {
-                case .binance?: taken = binance?.submit(order, now: now) ?? false
-                case .okx?: taken = okx?.submit(order, now: now) ?? false
-                default: break
+                case .binance?: if binance != nil { taken = binance!.submit(order, now: now) } else { session = false }
+                case .okx?: if okx != nil { taken = okx!.submit(order, now: now) } else { session = false }
+                case .bybit?: if bybit != nil { taken = bybit!.submit(order, now: now) } else { session = false }
+                case .kraken?: if kraken != nil { taken = kraken!.submit(order, now: now) } else { session = false }
+                case .coinbase?: if coinbase != nil { taken = coinbase!.submit(order, now: now) } else { session = false }
+                case nil: session = false
                 }
-                if !taken && !(kind == .binance && binance != nil) && !(kind == .okx && okx != nil) {
+                // A session that refuses an order reports it rejected itself; without a session, it is done here.
+                if !taken && !session {
                     stats.noSession += 1
                     refused.append(order)
                 }
@@ -88,12 +99,18 @@ public struct OrderSendStage<Clock: NanoClock>: Stage, ~Copyable {
         var out: [OrderReport] = []
         if binance != nil { work += binance!.poll(now: now, wall: wall) { out.append($0) } }
         if okx != nil { work += okx!.poll(now: now, wall: wall) { out.append($0) } }
+        if bybit != nil { work += bybit!.poll(now: now, wall: wall) { out.append($0) } }
+        if kraken != nil { work += kraken!.poll(now: now, wall: wall) { out.append($0) } }
+        if coinbase != nil { work += coinbase!.poll(now: now, wall: wall) { out.append($0) } }
         for r in out { publish(r) }
         if health != nil && now >= nextHealth {
             nextHealth = now + healthInterval
             // A state, refreshed each interval: a full ring (a reader behind) skips one, nothing is lost for good.
             if binance != nil, let v = binance!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: binance!.readyNow(), roundTrip: binance!.roundTripNow(), time: now)) }
             if okx != nil, let v = okx!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: okx!.readyNow(), roundTrip: okx!.roundTripNow(), time: now)) }
+            if bybit != nil, let v = bybit!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: bybit!.readyNow(), roundTrip: bybit!.roundTripNow(), time: now)) }
+            if kraken != nil, let v = kraken!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: kraken!.readyNow(), roundTrip: kraken!.roundTripNow(), time: now)) }
+            if coinbase != nil, let v = coinbase!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: coinbase!.readyNow(), roundTrip: coinbase!.roundTripNow(), time: now)) }
         }
         return work
     }
@@ -110,11 +127,24 @@ public struct OrderSendStage<Clock: NanoClock>: Stage, ~Copyable {
             price: o.price, lastQuantity: .zero, cumulativeQuantity: .zero, fee: 0, isTaker: true, eventTime: .zero)
     }
 
+    /// Gives the stage the order sessions of the venues beyond the first two kinds.
+    public mutating func attach(
+        bybit: consuming OrderSession<BybitOrderScript>?, kraken: consuming OrderSession<KrakenOrderScript>?,
+        coinbase: consuming OrderSession<CoinbaseOrderScript>?
+    ) {
+        self.bybit = consume bybit
+        self.kraken = consume kraken
+        self.coinbase = consume coinbase
+    }
+
     /// Orders not final, all venues.
     public mutating func openOrderCount() -> Int {
         var n = 0
         if binance != nil { n += binance!.countOpenOrders() }
         if okx != nil { n += okx!.countOpenOrders() }
+        if bybit != nil { n += bybit!.countOpenOrders() }
+        if kraken != nil { n += kraken!.countOpenOrders() }
+        if coinbase != nil { n += coinbase!.countOpenOrders() }
         return n
     }
 }

@@ -109,6 +109,9 @@ public struct TradingGateway: ~Copyable {
         var kinds: [VenueKind?] = Array(repeating: nil, count: registry.venueNames.count + 1)
         var binance: (codec: BinanceOrderEntry, endpoint: WebSocketEndpoint, rate: Int)? = nil
         var okx: (codec: OKXOrderEntry, endpoint: WebSocketEndpoint, rest: (String, Int, String, Bool)?, rate: Int)? = nil
+        var bybit: (codec: BybitOrderEntry, endpoint: WebSocketEndpoint, user: WebSocketEndpoint?, rest: (String, Int, String, Bool)?, rate: Int)? = nil
+        var kraken: (codec: KrakenOrderEntry, endpoint: WebSocketEndpoint, rest: (String, Int, String, Bool)?, rate: Int)? = nil
+        var coinbase: (codec: CoinbaseOrderEntry, endpoint: WebSocketEndpoint, rest: (String, Int, String, Bool)?, rate: Int)? = nil
         let tls = try TLSContext(clientTrusting: nil)
         for v in traded {
             guard let id = registry.venue(named: v.name) else { continue }
@@ -135,8 +138,27 @@ public struct TradingGateway: ~Copyable {
                         venue: id, instruments: instruments, apiKey: creds.apiKey, secret: VenueSecret(creds.secret.bytes), passphrase: passphrase.text,
                         restHost: restURL?.host ?? "www.okx.com"),
                     ws, try restURL.map { (try resolve($0.host), $0.port, $0.host, $0.tls) }, account.ordersPerSecond)
-            default:
-                Logger(label: "gantry.run").warning("no order session for this venue yet: its orders are refused", metadata: ["venue": "\(v.name)"])
+            case .bybit:
+                let restURL = sim ? account.simRestEndpoint : account.restEndpoint
+                let userURL = sim ? account.simUserStreamEndpoint : account.userStreamEndpoint
+                bybit = (
+                    BybitOrderEntry(venue: id, instruments: instruments, apiKey: creds.apiKey, secret: VenueSecret(creds.secret.bytes), restHost: restURL?.host ?? "api.bybit.com"),
+                    ws, try userURL.map { WebSocketEndpoint(address: try resolve($0.host), port: $0.port, host: $0.host, path: $0.path, tls: $0.tls ? tls : nil) },
+                    try restURL.map { (try resolve($0.host), $0.port, $0.host, $0.tls) }, account.ordersPerSecond)
+            case .kraken:
+                let restURL = sim ? account.simRestEndpoint : account.restEndpoint
+                let secret: VenueSecret
+                do { secret = try VenueSecret(base64: creds.secret.text) } catch { throw GatewayError("venue \(v.name): the secret is not base64 (Kraken's secrets are)") }
+                kraken = (
+                    KrakenOrderEntry(venue: id, instruments: instruments, apiKey: creds.apiKey, secret: secret, restHost: restURL?.host ?? "api.kraken.com"), ws,
+                    try restURL.map { (try resolve($0.host), $0.port, $0.host, $0.tls) }, account.ordersPerSecond)
+            case .coinbase:
+                let restURL = sim ? account.simRestEndpoint : account.restEndpoint
+                let key: ES256Key
+                do { key = try ES256Key(privateKeyPEM: creds.secret.text) } catch { throw GatewayError("venue \(v.name): the secret is not an EC private key in PEM") }
+                coinbase = (
+                    CoinbaseOrderEntry(venue: id, instruments: instruments, keyName: creds.apiKey, key: key, restHost: restURL?.host ?? "api.coinbase.com"), ws,
+                    try restURL.map { (try resolve($0.host), $0.port, $0.host, $0.tls) }, account.ordersPerSecond)
             }
         }
         // Risk's starting balances, by ids.
@@ -170,6 +192,9 @@ public struct TradingGateway: ~Copyable {
         let okxRest = okx?.rest
         let binanceSpec = binance
         let okxSpec = okx.map { ($0.codec, $0.endpoint, $0.rate) }
+        let bybitSpec = bybit
+        let krakenSpec = kraken
+        let coinbaseSpec = coinbase
         let kindsTable = kinds
         let decideRunner = try Runner(RunnerSpec(name: "decide", cpu: cpus.last, mode: .adaptiveShared)) { context in
             context.every(.milliseconds(1)) {}
@@ -194,9 +219,18 @@ public struct TradingGateway: ~Copyable {
                     codec: spec.0, endpoint: spec.1,
                     rest: okxRest.map { HTTPClient(address: $0.0, port: $0.1, host: $0.2, tls: $0.3 ? tls : nil) }, ordersPerSecond: spec.2, now: now)
             }
-            let send = OrderSendStage(
+            var send = OrderSendStage(
                 approved: approvedIn.take()!, control: raiseIn.take()!, reports: reportsOut.take()!, binance: binanceSession, okx: okxSession,
                 kinds: kindsTable, clock: clock, health: healthOut.take()!)
+            func client(_ r: (String, Int, String, Bool)?) -> HTTPClient? { r.map { HTTPClient(address: $0.0, port: $0.1, host: $0.2, tls: $0.3 ? tls : nil) } }
+            send.attach(
+                bybit: bybitSpec.map {
+                    OrderSession<BybitOrderScript>(codec: $0.codec, endpoint: $0.endpoint, rest: client($0.rest), userStream: $0.user, ordersPerSecond: $0.rate, now: now)
+                },
+                kraken: krakenSpec.map { OrderSession<KrakenOrderScript>(codec: $0.codec, endpoint: $0.endpoint, rest: client($0.rest), ordersPerSecond: $0.rate, now: now) },
+                coinbase: coinbaseSpec.map {
+                    OrderSession<CoinbaseOrderScript>(codec: $0.codec, endpoint: $0.endpoint, rest: client($0.rest), ordersPerSecond: $0.rate, now: now)
+                })
             signal.attach(health: healthSignal.take()!)
             risk.attach(health: healthRisk.take()!)
             return TradingStages(signal: signal, risk: risk, send: send, handles: handles)
