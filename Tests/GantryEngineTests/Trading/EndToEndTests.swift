@@ -97,9 +97,34 @@ struct EndToEndTests {
         [venues.accounts.deposits]
         BTC = "5"
         USDT = "1000000"
+
+        [[venues]]
+        name = "bybit"
+        kind = "bybit"
+        ws_port = 5
+        rest_port = 6
+        maker_fee_bp = "2"
+        taker_fee_bp = "5"
+        levels = 30
+        latency_ms = 120
+
+        [[venues.instruments]]
+        symbol = "BTCUSDT"
+        market = "BTC"
+        tick_size = "0.01"
+        lot_size = "0.000001"
+        price_scale = 2
+        quantity_scale = 6
+
+        [[venues.accounts]]
+        api_key = "e2eBybit"
+        secret_env = "GANTRY_E2E_BYBIT_SECRET"
+        [venues.accounts.deposits]
+        BTC = "5"
+        USDT = "1000000"
         """
 
-    static func gatewayTOML(binance: SimVenue, okx: SimVenue) -> String {
+    static func gatewayTOML(binance: SimVenue, okx: SimVenue, bybit: SimVenue) -> String {
         """
         [[venues]]
         name = "binance"
@@ -141,6 +166,29 @@ struct EndToEndTests {
         lot_size = "0.00000001"
         price_scale = 1
         quantity_scale = 8
+        pair = "BTC/USDT"
+
+        [[venues]]
+        name = "bybit"
+        kind = "bybit"
+        endpoint = "wss://stream.bybit.com/v5/public/spot"
+        sim_endpoint = "ws://127.0.0.1:\(bybit.port)/v5/public/spot"
+        rest_endpoint = "https://api.bybit.com"
+        sim_rest_endpoint = "http://127.0.0.1:\(bybit.restPort!)"
+        sim_order_endpoint = "ws://127.0.0.1:\(bybit.port)/v5/trade"
+        sim_user_stream_endpoint = "ws://127.0.0.1:\(bybit.port)/v5/private"
+        api_key = "e2eBybit"
+        secret_env = "GANTRY_E2E_BYBIT_SECRET"
+        taker_fee_bp = "5"
+        orders_per_second = 20
+        depth = 50
+
+        [[venues.instruments]]
+        symbol = "BTCUSDT"
+        tick_size = "0.01"
+        lot_size = "0.000001"
+        price_scale = 2
+        quantity_scale = 6
         pair = "BTC/USDT"
 
         [[strategies]]
@@ -188,43 +236,74 @@ struct EndToEndTests {
         """
     }
 
-    @Test("a seeded session: divergences traded, every order approved by risk first, fills equal the venues' balances to the unit")
+    @Test("a seeded session on three venues: divergences traded, every order approved by risk first, the kill switch flattens all, fills equal the venues' balances to the unit")
     func session() throws {
         setenv("GANTRY_E2E_BINANCE_SECRET", "e2e-binance-secret-0123456789", 1)
         setenv("GANTRY_E2E_OKX_SECRET", "e2e-okx-secret-0123456789", 1)
         setenv("GANTRY_E2E_OKX_PASSPHRASE", "e2e-pass", 1)
+        setenv("GANTRY_E2E_BYBIT_SECRET", "e2e-bybit-secret-0123456789", 1)
         let simConfiguration = try SimConfiguration(toml: Self.simTOML)
         let sim = try simConfiguration.makeSimulator(anyPorts: true)
         let binance = sim.venues[0]
         let okx = sim.venues[1]
+        let bybit = sim.venues[2]
         func balances(_ v: SimVenue) -> [String: Int64] {
             Dictionary(uniqueKeysWithValues: v.ledger.names.map { ($0, v.ledger.balance(1, $0).total) })
         }
-        let before = [balances(binance), balances(okx)]
+        let before = [balances(binance), balances(okx), balances(bybit)]
         let thread = SimulatorThread(sim)
-        let configuration = try TradingConfiguration(toml: Self.gatewayTOML(binance: binance, okx: okx))
+        let configuration = try TradingConfiguration(toml: Self.gatewayTOML(binance: binance, okx: okx, bybit: bybit))
         var credentials: [String: VenueCredentials] = [:]
         for a in configuration.accounts { credentials[a.venue] = try VenueCredentials.load(a) }
         // Risk may spend what the accounts hold (asset scale: BTC 8, USDT 10).
         let riskBalances: [String: [String: Int128]] = [
             "binance": ["BTC": 5 * 100_000_000, "USDT": 1_000_000 * 10_000_000_000], "okx": ["BTC": 5 * 100_000_000, "USDT": 1_000_000 * 10_000_000_000],
+            "bybit": ["BTC": 5 * 100_000_000, "USDT": 1_000_000 * 10_000_000_000],
         ]
         var gateway = try TradingGateway(
             configuration: configuration, sim: true, credentials: credentials, balances: riskBalances, cpus: [], firstOrderSequence: 1)
         var reports: [OrderReport] = []
         var decisions: [RiskDecision] = []
-        let deadline = MonotonicClock.now() + .seconds(25)
-        while MonotonicClock.now() < deadline {
+        // Each strategy's position per venue instrument, from the fills (venue quantity scale).
+        var positions: [Int: [InstrumentId: Int64]] = [:]
+        func take(_ r: OrderReport) {
+            reports.append(r)
+            guard r.lastQuantity.raw > 0 else { return }
+            let l = configuration.universe.listing(r.instrument)
+            positions[Int(r.clientOrderId.strategy.raw), default: [:]][r.instrument, default: 0] += (r.side == .buy ? 1 : -1) * l.pairQuantity(r.lastQuantity)
+        }
+        func flat() -> Bool { positions.values.allSatisfy { $0.values.reduce(0, +) == 0 } }
+        let started = MonotonicClock.now()
+        while MonotonicClock.now() - started < .seconds(22) {
             _ = gateway.pollMarket { _ in }
-            while let r = gateway.reports.tryConsume() { reports.append(r) }
+            while let r = gateway.reports.tryConsume() { take(r) }
             while let d = gateway.decisions.tryConsume() { decisions.append(d) }
             usleep(2_000)
         }
+        // The kill switch with positions open on the venues (one of them slow: 120 ms on every message).
+        let killed = MonotonicClock.now()
+        var wait = SpinThenYield()
+        gateway.control.publish(ControlEvent(command: .killSwitch, issuedTime: killed, sequence: 1), waiting: &wait)
+        var flatAt: Nanos? = nil
+        while MonotonicClock.now() - killed < .seconds(10) {
+            _ = gateway.pollMarket { _ in }
+            while let r = gateway.reports.tryConsume() { take(r) }
+            while let d = gateway.decisions.tryConsume() { decisions.append(d) }
+            if flatAt == nil && flat() && MonotonicClock.now() - killed > .milliseconds(100) {
+                flatAt = MonotonicClock.now()
+                break
+            }
+            usleep(1_000)
+        }
         gateway.stop()
-        while let r = gateway.reports.tryConsume() { reports.append(r) }
+        while let r = gateway.reports.tryConsume() { take(r) }
         while let d = gateway.decisions.tryConsume() { decisions.append(d) }
         thread.stop()
-        let after = [balances(binance), balances(okx)]
+        let toFlat = flatAt.map { ($0 - killed).raw / 1_000_000 }
+        print("e2e kill switch: flat \(toFlat.map { "\($0) ms" } ?? "NOT FLAT") after it fired, every strategy on every venue")
+        #expect(flatAt != nil && flat(), "every strategy flat after the kill switch")
+        #expect((toFlat ?? .max) < 5_000, "flat within 5 s on loopback (target 2 s; 60 s is the hard limit)")
+        let after = [balances(binance), balances(okx), balances(bybit)]
         let approved = Set(decisions.filter(\.isApproved).map(\.clientOrderId))
         let fills = reports.filter { $0.lastQuantity.raw > 0 }
         let strategies = Set(fills.map { $0.clientOrderId.strategy.raw })
@@ -234,10 +313,11 @@ struct EndToEndTests {
         print("e2e vetoes: \(vetoes)")
         #expect(!approved.isEmpty && !fills.isEmpty, "the simulator's divergences are traded")
         #expect(strategies == [1, 2, 3], "arbitrage, MA crossover and Bollinger all traded")
+        #expect(Set(fills.map(\.venue.raw)) == [1, 2, 3], "on all three venues")
         #expect(reports.allSatisfy { approved.contains($0.clientOrderId) }, "every order reported was approved by risk first")
         // Each venue's balances moved exactly by the fills reported: base by quantity, quote by price × quantity and
         // the fee (fees in the quote asset, at the instrument's notional scale; the ledger's USDT scale is larger).
-        for (k, venue) in [(0, binance), (1, okx)] {
+        for (k, venue) in [(0, binance), (1, okx), (2, bybit)] {
             let v = VenueId(raw: UInt8(k + 1))
             // The simulator keeps each venue's USDT at that venue's notional scale, as the fees are reported.
             var base: Int64 = 0

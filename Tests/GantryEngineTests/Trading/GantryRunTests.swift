@@ -20,10 +20,11 @@ struct GantryRunTests {
     @Test("trading, the kill switch to flat, the closing balance check passes, and no secret reaches the output or a file")
     func runKillAndSecrets() throws {
         let binary = try #require(gantryBinary(), "the gantry executable must be built first (make test builds it)")
-        let secrets = ["run-binance-secret-9d1c77", "run-okx-secret-40a2e3", "run-okx-passphrase-x7"]
+        let secrets = ["run-binance-secret-9d1c77", "run-okx-secret-40a2e3", "run-okx-passphrase-x7", "run-bybit-secret-5e"]
         setenv("GANTRY_E2E_BINANCE_SECRET", secrets[0], 1)
         setenv("GANTRY_E2E_OKX_SECRET", secrets[1], 1)
         setenv("GANTRY_E2E_OKX_PASSPHRASE", secrets[2], 1)
+        setenv("GANTRY_E2E_BYBIT_SECRET", secrets[3], 1)
         let sim = try SimConfiguration(toml: EndToEndTests.simTOML).makeSimulator(anyPorts: true)
         let thread = SimulatorThread(sim)
         defer { thread.stop() }
@@ -31,7 +32,7 @@ struct GantryRunTests {
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = dir.appendingPathComponent("gantry.toml")
-        try EndToEndTests.gatewayTOML(binance: sim.venues[0], okx: sim.venues[1]).write(to: config, atomically: true, encoding: .utf8)
+        try EndToEndTests.gatewayTOML(binance: sim.venues[0], okx: sim.venues[1], bybit: sim.venues[2]).write(to: config, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["run", "--sim", "--config", config.path, "--seconds", "12", "--kill-after", "8"]
