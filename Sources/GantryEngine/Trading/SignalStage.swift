@@ -39,6 +39,8 @@ public struct SignalStage<Custom: Strategy, Clock: NanoClock>: Stage, ~Copyable 
     public private(set) var stopped = false
     public private(set) var stats = SignalStats()
     var pending: [OrderIntent] = []
+    /// A routing's children (its own buffer: `pending` is in use while intents are sent).
+    var children: [OrderIntent] = []
     let capacity: [Int64]
 
     public init(
@@ -59,6 +61,7 @@ public struct SignalStage<Custom: Strategy, Clock: NanoClock>: Stage, ~Copyable 
         capacity = Array(repeating: .max, count: venues)
         self.maximumBookAge = maximumBookAge
         pending.reserveCapacity(256)
+        children.reserveCapacity(64)
     }
 
     /// Reads each venue's order round trip from order-send's health ring.
@@ -110,14 +113,14 @@ public struct SignalStage<Custom: Strategy, Clock: NanoClock>: Stage, ~Copyable 
         }
         stats.routedParents += 1
         var children: [OrderIntent] = []
-        swap(&children, &pending)  // `pending` is empty while intents are being sent
+        swap(&children, &self.children)
         let result = router.route(
             intent, market: host.mirror, takerFees: takerFees, latency: latency, capacity: capacity, now: now, maximumBookAge: maximumBookAge
         ) { children.append($0) }
         stats.routedResidual += result.residual
         for child in children { publish(child) }
         children.removeAll(keepingCapacity: true)
-        swap(&children, &pending)
+        swap(&children, &self.children)
     }
 
     mutating func publish(_ intent: OrderIntent) {

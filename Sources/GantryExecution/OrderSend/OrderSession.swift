@@ -471,8 +471,8 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
             let id = e.clientOrderId ?? byRequest?.id ?? ClientOrderId(raw: 0)
             if asked == nil { s.pointee.requests[e.requestId] = nil }
             if byRequest?.kind == .query, Script.unknownOrder(e), neverExecuted(id, s, now: now) { return }
-            if byRequest?.kind == .query || byRequest?.kind == .cancel {
-                // A refused query or cancel says nothing of the order's fate: asked again at the next deadline.
+            if byRequest?.kind == .query || byRequest?.kind == .cancel || byRequest?.kind == .trades {
+                // A refused query, cancel or trade-history request says nothing of the order's fate: asked again at the next deadline.
                 s.pointee.stats.rejected += 1
                 return
             }
