@@ -72,8 +72,12 @@ struct RunCommand: ParsableCommand {
         var riskBalances: [String: [String: Int128]] = [:]
         for (venue, totals) in start {
             for (asset, amount) in totals {
-                guard let a = configuration.universe.asset(named: asset), let raw = try? FixedPoint.parse(amount, scale: scales[Int(a.raw)]) else { continue }
-                riskBalances[venue, default: [:]][asset] = Int128(raw)
+                guard let a = configuration.universe.asset(named: asset) else { continue }  // an asset no pair trades
+                do {
+                    riskBalances[venue, default: [:]][asset] = Int128(try FixedPoint.parse(amount, scale: scales[Int(a.raw)]))
+                } catch {
+                    print("  ! \(venue) \(asset): the balance \(amount) has more decimals than Gantry keeps (\(scales[Int(a.raw)])): risk will not spend it (\(error))")
+                }
             }
         }
         signal(SIGINT) { _ in runInterrupted.store(true, ordering: .relaxed) }
@@ -129,7 +133,8 @@ struct RunCommand: ParsableCommand {
             for (asset, moved) in view.expectedMoves(venue: v.id) {
                 let b = before[asset] ?? "0", a = after[asset] ?? "0"
                 let scale = max(VenueBalancesScale.decimals(a), VenueBalancesScale.decimals(b), moved.scale)
-                let delta = ((try? FixedPoint.parse(a, scale: scale)) ?? 0) - ((try? FixedPoint.parse(b, scale: scale)) ?? 0)
+                // Scales are the largest of the three: both balances parse exactly.
+                let delta = (try FixedPoint.parse(a, scale: scale)) - (try FixedPoint.parse(b, scale: scale))
                 let expected = moved.raw * Universe.power(scale - moved.scale)
                 let same = delta == expected
                 ok = ok && same
