@@ -437,17 +437,18 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
         _ message: UnsafeRawBufferPointer, _ context: ReplyContext, asked: (id: ClientOrderId, kind: OrderRequestKind)?,
         _ s: UnsafeMutablePointer<OrderSessionState>, _ codec: Script.Codec, now: Nanos
     ) {
-        if asked == nil, s.pointee.tradesInFlight > 0, let id = peekRequestId(message, codec), let r = s.pointee.requests[id], r.kind == .trades {
-            s.pointee.requests[id] = nil
-            s.pointee.tradesInFlight -= 1
-            trades(message, .matched(r.request), s, codec, now: now)
-            return
-        }
         let reply: OrderReply
         do throws(DecodeError) {
             reply = try codec.decodeReply(message, context)
         } catch {
             s.pointee.stats.malformed += 1
+            return
+        }
+        // A WebSocket answer to a trade-history request (it names only its request id) is read as trades.
+        if asked == nil, s.pointee.tradesInFlight > 0, let id = requestId(of: reply), let r = s.pointee.requests[id], r.kind == .trades {
+            s.pointee.requests[id] = nil
+            s.pointee.tradesInFlight -= 1
+            trades(message, .matched(r.request), s, codec, now: now)
             return
         }
         switch reply {
@@ -493,9 +494,8 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
         }
     }
 
-    /// The request id a WebSocket answer names, read by the codec (0 and nil when it names none).
-    static func peekRequestId(_ message: UnsafeRawBufferPointer, _ codec: Script.Codec) -> UInt64? {
-        guard let reply = try? codec.decodeReply(message, .webSocket) else { return nil }
+    /// The request id an answer names (nil when it names none).
+    static func requestId(of reply: OrderReply) -> UInt64? {
         switch reply {
         case .done(let id, _, _): return id == 0 ? nil : id
         case .accepted(let a): return a.requestId == 0 ? nil : a.requestId
