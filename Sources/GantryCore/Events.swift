@@ -136,7 +136,9 @@ public struct OrderIntent: Sendable, BitwiseCopyable {
     public var timeInForce: TimeInForce
     public var venue: VenueId
     public var lane: OrderLane
-    public var reserved: UInt8 = 0
+    /// How many intents of this signal go together, all or none (an arbitrage's legs); 0 or 1: this one alone.
+    /// Risk decides a group only when all of it has arrived, and vetoes all of it if it vetoes one.
+    public var legs: UInt8 = 0
     public var pair: PairId
     public var instrument: InstrumentId
     public var strategy: StrategyId
@@ -159,9 +161,10 @@ public struct OrderIntent: Sendable, BitwiseCopyable {
     public init(
         intentId: UInt64, signalId: UInt64, strategy: StrategyId, venue: VenueId, instrument: InstrumentId, pair: PairId = .none,
         side: Side, orderType: OrderType = .limit, timeInForce: TimeInForce = .ioc, price: Price, quantity: Quantity,
-        expectedPrice: Price? = nil, lane: OrderLane = .entry, triggerTime: Nanos, createdTime: Nanos
+        expectedPrice: Price? = nil, lane: OrderLane = .entry, legs: UInt8 = 0, triggerTime: Nanos, createdTime: Nanos
     ) {
         self.side = side
+        self.legs = legs
         self.orderType = orderType
         self.timeInForce = timeInForce
         self.venue = venue
@@ -226,6 +229,8 @@ public enum RiskReason: UInt16, Sendable, BitwiseCopyable, CaseIterable {
     case strategyPaused = 18
     /// The intent is malformed: zero or negative size or price, an unknown instrument, a routed intent.
     case invalidIntent = 19
+    /// Another leg of the same signal was vetoed: a signal's legs go all or none (observed: that leg's reason code).
+    case legVetoed = 20
 }
 
 /// The risk engine's verdict on one intent: an event with a reason and the numbers it compared, not an error.

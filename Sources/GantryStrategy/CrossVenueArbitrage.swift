@@ -123,10 +123,10 @@ public struct CrossVenueArbitrage: Strategy {
         let sellExpected = ls.venuePrice(Int64(sellNotional / Int128(pairQuantity)), side: .buy)
         ctx.emit(
             signal: signal, instrument: best.buy, venue: lb.venue, side: .buy, limit: buyLimit, quantity: lb.venueQuantity(quantity),
-            expected: buyExpected, pair: parameters.pair)
+            expected: buyExpected, pair: parameters.pair, legs: 2)
         ctx.emit(
             signal: signal, instrument: best.sell, venue: ls.venue, side: .sell, limit: sellLimit, quantity: ls.venueQuantity(quantity),
-            expected: sellExpected, pair: parameters.pair)
+            expected: sellExpected, pair: parameters.pair, legs: 2)
         signals += 1
         quietUntil = ctx.now + parameters.cooldown
     }

@@ -107,11 +107,11 @@ public struct StrategyContext: Sendable {
     @discardableResult
     public mutating func emit(
         signal: UInt64, instrument: InstrumentId, venue: VenueId, side: Side, limit: Price, quantity: Quantity,
-        expected: Price? = nil, lane: OrderLane = .entry, pair: PairId = .none
+        expected: Price? = nil, lane: OrderLane = .entry, pair: PairId = .none, legs: UInt8 = 0
     ) -> Bool {
         push(OrderIntent(
             intentId: 0, signalId: signal, strategy: id, venue: venue, instrument: instrument, pair: pair, side: side,
-            price: limit, quantity: quantity, expectedPrice: expected, lane: lane, triggerTime: triggerTime, createdTime: now))
+            price: limit, quantity: quantity, expectedPrice: expected, lane: lane, legs: legs, triggerTime: triggerTime, createdTime: now))
     }
 
     /// Emits an intent for the router: trade `quantity` of `pair` at `limit` or better, at the pair's scales.

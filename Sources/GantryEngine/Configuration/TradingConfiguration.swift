@@ -36,6 +36,8 @@ public struct TradingConfiguration: Sendable {
     /// Each strategy's mode as configured (paper, pilot, live), by `StrategyId.raw − 1`.
     public var risk: RiskConfiguration
     public var router: RouterConfiguration
+    /// How arbitrage legs left unequal are closed (`[router]` keys `leg_*`).
+    public var legs: LegGuardConfiguration
     public var accounts: [VenueAccountConfiguration]
 
     /// Reads `[[venues]]` (with each instrument's `pair` and the venue's trading keys), `[risk]`, `[router]` and
@@ -94,6 +96,15 @@ public struct TradingConfiguration: Sendable {
         router = RouterConfiguration(
             latencyPenaltyCentiBasisPointsPerMillisecond: try Self.centiBasisPoints(r.latency_penalty_bp_per_ms ?? "0.1", "router", "latency_penalty_bp_per_ms"),
             levelsPerVenue: r.levels_per_venue ?? 20)
+        let band = try Self.centiBasisPoints(r.leg_slippage_band_bp ?? "20", "router", "leg_slippage_band_bp")
+        guard band > 0 else { throw .invalid(venue: "router", key: "leg_slippage_band_bp", why: "must be above 0") }
+        let attempts = r.leg_hedge_attempts ?? 3
+        guard attempts >= 1 else { throw .invalid(venue: "router", key: "leg_hedge_attempts", why: "must be at least 1") }
+        let pauseAfter = r.leg_pause_after ?? 3
+        guard pauseAfter >= 1 else { throw .invalid(venue: "router", key: "leg_pause_after", why: "must be at least 1") }
+        let retry = r.leg_retry_ms ?? 100
+        guard retry >= 0 else { throw .invalid(venue: "router", key: "leg_retry_ms", why: "must be ≥ 0") }
+        legs = LegGuardConfiguration(slippageBandCentiBasisPoints: band, attempts: attempts, retryDelay: .milliseconds(Int64(retry)), pauseAfter: pauseAfter)
 
         // [[strategies]]
         guard let tables = file.strategies, !tables.isEmpty else { throw .invalid(venue: "(strategies)", key: "strategies", why: "is empty: configure at least one [[strategies]]") }
@@ -337,5 +348,9 @@ public struct TradingConfiguration: Sendable {
     struct RouterTable: Decodable {
         var latency_penalty_bp_per_ms: String?
         var levels_per_venue: Int?
+        var leg_slippage_band_bp: String?
+        var leg_hedge_attempts: Int?
+        var leg_pause_after: Int?
+        var leg_retry_ms: Int?
     }
 }

@@ -1,4 +1,5 @@
 import GantryCore
+import GantryExecution
 import GantryLoop
 import GantryRing
 import GantryRisk
@@ -17,6 +18,8 @@ public struct RiskStats: Sendable, Equatable {
     /// Reports of orders risk never approved (journaled and alerted).
     public var unknownReports = 0
     public var alerts = 0
+    /// Arbitrage legs: signals followed, rollbacks, hedges, pauses.
+    public var legs = LegStats()
 }
 
 /// The risk stage: the one owner of limits, positions, balances and halts. It reads the intents ring (from the
@@ -49,13 +52,31 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
     let logger = Logger(label: "gantry.risk")
     /// Called for each action (alerts, halts, stops) on the stage's thread, after it is logged.
     public var onAction: ((RiskAction) -> Void)? = nil
+    /// Called for each leg guard event (rollback, closed, left open, strategy paused), after it is logged.
+    public var onLegEvent: ((LegEvent) -> Void)? = nil
+    /// Follows arbitrage legs and closes what they leave open (hedge or unwind), through the router and `check`.
+    public var legGuard: LegGuard
+    var router: SmartOrderRouter
+    /// A signal's legs as they arrive, decided together once all are in (they may span two polls).
+    var legBuffer: [OrderIntent] = []
+    /// The leg guard's hedge intents of one poll (with the venue each avoids), and their routed children.
+    var hedges: [(OrderIntent, VenueId)] = []
+    var children: [OrderIntent] = []
+    var legEvents: [LegEvent] = []
+    /// What the router may give each venue (`.max`, or 0 for a venue a hedge avoids).
+    var capacity: [Int64]
 
     public init(
         engine: consuming RiskEngine, intents: consuming RingConsumer<OrderIntent>, market: consuming MarketFanIn,
         reports: consuming RingConsumer<OrderReport>, control: consuming RingConsumer<ControlEvent>?, orders: consuming RingProducer<ApprovedOrder>,
         decisions: consuming RingProducer<RiskDecision>?, raise: consuming RingProducer<ControlEvent>?, clock: Clock,
-        timerInterval: Nanos = .milliseconds(100)
+        timerInterval: Nanos = .milliseconds(100), legs: LegGuardConfiguration = LegGuardConfiguration(),
+        router: RouterConfiguration = RouterConfiguration()
     ) {
+        let venues = engine.mirror.universe.registry.venueNames.count + 1
+        legGuard = LegGuard(universe: engine.mirror.universe, configuration: legs, strategies: engine.configuration.strategies.count)
+        self.router = SmartOrderRouter(configuration: router, venues: venues)
+        capacity = Array(repeating: .max, count: venues)
         self.engine = engine
         self.intents = intents
         self.market = market
@@ -66,7 +87,11 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
         self.raise = raise
         self.clock = clock
         self.timerInterval = timerInterval
-        scratch.reserveCapacity(64)
+        scratch.reserveCapacity(256)
+        legBuffer.reserveCapacity(8)
+        hedges.reserveCapacity(64)
+        children.reserveCapacity(64)
+        legEvents.reserveCapacity(64)
     }
 
     /// Reads each venue's order round trip from order-send's health ring.
@@ -91,16 +116,27 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
             for r in batch {
                 stats.reports += 1
                 if !engine.apply(r) { stats.unknownReports += 1 }
+                legGuard.onReport(r)
             }
         }
         var decided: [RiskVerdict] = []
         swap(&decided, &scratch)
         work += intents.poll(upTo: 64) { batch in
-            for intent in batch { decided.append(engine.check(intent, now: now)) }
+            for intent in batch {
+                guard intent.legs > 1 else {
+                    decided.append(engine.check(intent, now: now))
+                    continue
+                }
+                // A leg of another signal while one is incomplete: the incomplete one can never be whole.
+                if let first = legBuffer.first, first.signalId != intent.signalId { Self.decideLegs(&legBuffer, &engine, logger, now: now, into: &decided) }
+                legBuffer.append(intent)
+                if legBuffer.count >= Int(intent.legs) { Self.decideLegs(&legBuffer, &engine, logger, now: now, into: &decided) }
+            }
         }
         for verdict in decided { publish(verdict) }
         decided.removeAll(keepingCapacity: true)
         swap(&decided, &scratch)
+        if killedAt == nil { guardLegs(now: now) }
         if now >= nextTimer {
             nextTimer = now + timerInterval
             engine.onTimer(now: now)
@@ -118,6 +154,11 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
         case .pauseTrading: engine.paused = true
         case .resumeTrading:
             engine.paused = false
+            // Strategies paused by leg rollbacks resume with the operator's word, their count from zero.
+            for k in engine.strategyPaused.indices where engine.strategyPaused[k] {
+                engine.strategyPaused[k] = false
+                legGuard.resetRollbacks(strategy: StrategyId(raw: UInt16(k + 1)))
+            }
         default: break
         }
     }
@@ -153,7 +194,75 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
         if !open && flatAt == nil { flatAt = now }
     }
 
+    /// Decides the buffered legs of one signal, all or none; a group cut short (another signal's leg came first)
+    /// is vetoed whole as invalid.
+    static func decideLegs(_ legBuffer: inout [OrderIntent], _ engine: inout RiskEngine, _ logger: Logger, now: Nanos, into decided: inout [RiskVerdict]) {
+        guard let first = legBuffer.first else { return }
+        if legBuffer.count < Int(first.legs) {
+            for leg in legBuffer {
+                decided.append(.vetoed(RiskDecision(intent: leg, reason: .invalidIntent, approvedQuantity: .zero, observed: Int64(legBuffer.count), limit: Int64(leg.legs), decidedTime: now)))
+            }
+            logger.error("a signal's legs arrived incomplete: vetoed", metadata: ["signal": "\(first.signalId)", "legs": "\(legBuffer.count)/\(first.legs)"])
+        } else {
+            engine.checkLegs(legBuffer, now: now, into: &decided)
+        }
+        legBuffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Settles ended arbitrage signals and closes what a short leg left open: each hedge is routed over risk's
+    /// books and every child decided by `check` like any intent.
+    mutating func guardLegs(now: Nanos) {
+        var hedges: [(OrderIntent, VenueId)] = []
+        swap(&hedges, &self.hedges)
+        var events: [LegEvent] = []
+        swap(&events, &legEvents)
+        legGuard.poll(now: now, hedge: { hedges.append(($0, $1)) }, event: { events.append($0) })
+        for e in events { handle(e) }
+        events.removeAll(keepingCapacity: true)
+        swap(&events, &legEvents)
+        var children: [OrderIntent] = []
+        swap(&children, &self.children)
+        for (parent, avoid) in hedges {
+            if avoid != .none { capacity[Int(avoid.raw)] = 0 }
+            let result = router.route(
+                parent, market: engine.mirror, takerFees: engine.configuration.takerFees, latency: engine.venueLatency, capacity: capacity, now: now,
+                maximumBookAge: engine.configuration.maximumBookAge) { children.append($0) }
+            if avoid != .none { capacity[Int(avoid.raw)] = .max }
+            if result.children == 0 {
+                logger.warning("leg hedge: no venue shows a price inside the slippage band", metadata: ["signal": "\(parent.signalId)", "residual": "\(parent.quantity.raw)"])
+            }
+            for child in children { publish(engine.check(child, now: now)) }
+            children.removeAll(keepingCapacity: true)
+        }
+        hedges.removeAll(keepingCapacity: true)
+        swap(&hedges, &self.hedges)
+        swap(&children, &self.children)
+        stats.legs = legGuard.stats
+    }
+
+    mutating func handle(_ e: LegEvent) {
+        switch e {
+        case .rollback(let s, let pair, let signal, let residual, let run):
+            logger.warning(
+                "arbitrage legs unequal: closing the residual", metadata: ["strategy": "\(s.raw)", "pair": "\(pair.raw)", "signal": "\(signal)", "residual": "\(residual)", "inARow": "\(run)"])
+        case .closed(let s, _, let signal, let hedged, let unwound, let elsewhere, let slip):
+            logger.info(
+                "leg residual closed", metadata: ["strategy": "\(s.raw)", "signal": "\(signal)", "hedged": "\(hedged)", "unwound": "\(unwound)", "elsewhere": "\(elsewhere)", "worstSlippageCentiBp": "\(slip)"])
+        case .open(let s, let pair, let signal, let residual):
+            stats.alerts += 1
+            logger.error(
+                "leg residual still open after every attempt: left to the hard stop", metadata: ["strategy": "\(s.raw)", "pair": "\(pair.raw)", "signal": "\(signal)", "residual": "\(residual)"])
+        case .paused(let s, let run):
+            stats.alerts += 1
+            let k = Int(s.raw) - 1
+            if k >= 0 && k < engine.strategyPaused.count { engine.strategyPaused[k] = true }
+            logger.error("strategy paused: arbitrage rollbacks in a row", metadata: ["strategy": "\(s.raw)", "rollbacks": "\(run)"])
+        }
+        onLegEvent?(e)
+    }
+
     mutating func publish(_ verdict: RiskVerdict) {
+        legGuard.onDecision(verdict.decision)
         stats.intents += 1
         var wait = SpinThenYield()
         switch verdict {

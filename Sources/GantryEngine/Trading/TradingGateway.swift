@@ -189,6 +189,8 @@ public struct TradingGateway: ~Copyable {
         let router = SmartOrderRouter(configuration: configuration.router, venues: registry.venueNames.count)
         let fees = configuration.risk.takerFees
         let maxAge = configuration.risk.maximumBookAge
+        let legs = configuration.legs
+        let routing = configuration.router
         let okxRest = okx?.rest
         let binanceSpec = binance
         let okxSpec = okx.map { ($0.codec, $0.endpoint, $0.rate) }
@@ -212,7 +214,7 @@ public struct TradingGateway: ~Copyable {
                 intents: intentsOut.take()!, clock: clock, takerFees: fees, maximumBookAge: maxAge)
             var risk = RiskStage(
                 engine: engine, intents: intentsIn.take()!, market: riskMarket, reports: reportsRisk.take()!, control: controlRisk.take()!,
-                orders: approvedOut.take()!, decisions: decisionsOut.take()!, raise: raiseOut.take()!, clock: clock)
+                orders: approvedOut.take()!, decisions: decisionsOut.take()!, raise: raiseOut.take()!, clock: clock, legs: legs, router: routing)
             let binanceSession = binanceSpec.map { OrderSession<BinanceOrderScript>(codec: $0.codec, endpoint: $0.endpoint, ordersPerSecond: $0.rate, now: now) }
             let okxSession = okxSpec.map { spec in
                 OrderSession<OKXOrderScript>(
