@@ -24,27 +24,30 @@ public struct LegGuardConfiguration: Sendable, Equatable {
 /// signed: positive is long.
 public enum LegEvent: Sendable, Equatable {
     /// A signal's legs all ended and did not match (a leg rejected, expired or filled short): `residual` is the
-    /// exposure left; a hedge follows. `consecutive`: the strategy's rollbacks in a row.
-    case rollback(strategy: StrategyId, pair: PairId, signal: UInt64, residual: Int64, consecutive: Int)
+    /// exposure left; a hedge follows.
+    case legging(strategy: StrategyId, pair: PairId, signal: UInt64, residual: Int64)
     /// The residual is closed: `hedged` traded on the short leg's venue (the arbitrage completed), `unwound` on the
     /// filled leg's venue (taken back), `elsewhere` on another venue; the worst fill's distance from the short leg's
-    /// expected price (centi-basis points, positive is worse).
-    case closed(strategy: StrategyId, pair: PairId, signal: UInt64, hedged: Int64, unwound: Int64, elsewhere: Int64, worstSlippageCentiBasisPoints: Int64)
-    /// Still open after every attempt: left to the position's hard stop and the operator.
-    case open(strategy: StrategyId, pair: PairId, signal: UInt64, residual: Int64)
+    /// reference (centi-basis points, positive is worse). Mostly unwound makes it a rollback; `consecutive`: the
+    /// strategy's rollbacks in a row (0 when this one was not).
+    case closed(
+        strategy: StrategyId, pair: PairId, signal: UInt64, hedged: Int64, unwound: Int64, elsewhere: Int64, worstSlippageCentiBasisPoints: Int64,
+        consecutive: Int)
+    /// Still open after every attempt: left to the position's hard stop and the operator. A rollback.
+    case open(strategy: StrategyId, pair: PairId, signal: UInt64, residual: Int64, consecutive: Int)
     /// The strategy had `rollbacks` in a row: it is paused (new entries vetoed) until the operator resumes it.
     case paused(strategy: StrategyId, rollbacks: Int)
 }
 
 /// The legs guard: it follows each signal whose intents go together (`OrderIntent.legs`, an arbitrage's buy and
 /// sell) from risk's approvals and the venues' reports. When every leg has ended, the fills must net to zero in
-/// the pair; if they do not (a leg rejected or filled short), the residual is closed by a routed IOC intent in
-/// the hedge lane, limited to the slippage band around the short leg's expected price: the router takes the best
-/// venue in the band, which completes the arbitrage on the short leg's venue (a hedge) or takes the filled leg
-/// back on its own (an unwind). A venue that rejected one of the signal's orders outright is avoided (it would
-/// likely reject again): the residual is unwound elsewhere. Attempts repeat after a delay; what is still open
-/// after the last is alerted.
-/// Rollbacks in a row past the configured count pause the strategy.
+/// the pair; if they do not (a leg rejected, expired or filled short), the residual is closed by IOC intents in
+/// the hedge lane, each inside the slippage band: first a hedge, routed to the best venue within the band around
+/// the short leg's expected price (completing the arbitrage; a venue that rejected the signal is avoided), then,
+/// if something is left, an unwind on the over-filled leg's venue within the band around its average fill
+/// (taking it back), alternating up to the attempts configured, a delay apart; what is still open after the last
+/// is alerted. A signal whose residual was mostly unwound (or stayed open) is a rollback: the
+/// configured number of rollbacks in a row pauses the strategy; a signal that matched or was hedged breaks the run.
 ///
 /// Owned by the risk stage (it sees the approvals as they are made and every report), and deterministic: time
 /// comes only from the `now` passed in. Storage is fixed at init (`capacity` signals in flight).
@@ -76,6 +79,13 @@ public struct LegGuard: Sendable {
         var sellVenue = VenueId.none
         var buyExpected: Int64 = 0
         var sellExpected: Int64 = 0
+        /// Each side's leg instrument and what it filled (pair scales): an unwind's venue and reference.
+        var buyInstrument = InstrumentId.none
+        var sellInstrument = InstrumentId.none
+        var buyFilled: Int64 = 0
+        var sellFilled: Int64 = 0
+        var buyNotional: Int128 = 0
+        var sellNotional: Int128 = 0
         var phase = Phase.legs
         var attempts = 0
         var retryAt = Nanos.zero
@@ -83,7 +93,7 @@ public struct LegGuard: Sendable {
         var unwound: Int64 = 0
         var elsewhere: Int64 = 0
         var worstSlippage: Int64 = .min
-        /// The expected price the current hedge is measured against (pair scale), and its side.
+        /// The price the current attempt is measured against (pair scale), and its side.
         var reference: Int64 = 0
         var hedgeSide = Side.none
         /// A venue that rejected one of the group's orders outright: the hedges go elsewhere.
@@ -128,9 +138,11 @@ public struct LegGuard: Sendable {
             groups[k].open += 1
             if intent.side == .buy {
                 groups[k].buyVenue = intent.venue
+                groups[k].buyInstrument = intent.instrument
                 groups[k].buyExpected = l.pairPrice(intent.expectedPrice)
             } else {
                 groups[k].sellVenue = intent.venue
+                groups[k].sellInstrument = intent.instrument
                 groups[k].sellExpected = l.pairPrice(intent.expectedPrice)
             }
             byOrder[d.clientOrderId] = k
@@ -152,7 +164,16 @@ public struct LegGuard: Sendable {
         if r.lastQuantity.raw > 0 {
             let q = l.pairQuantity(r.lastQuantity)
             groups[k].net += r.side == .buy ? q : -q
-            if groups[k].phase == .hedging {
+            if groups[k].phase == .legs {
+                let notional = Int128(l.pairPrice(r.price)) * Int128(q)
+                if r.side == .buy {
+                    groups[k].buyFilled += q
+                    groups[k].buyNotional += notional
+                } else {
+                    groups[k].sellFilled += q
+                    groups[k].sellNotional += notional
+                }
+            } else {
                 let g = groups[k]
                 if r.venue == (g.hedgeSide == .sell ? g.sellVenue : g.buyVenue) {
                     groups[k].hedged += q
@@ -189,36 +210,32 @@ public struct LegGuard: Sendable {
             switch groups[k].phase {
             case .legs where groups[k].approved == groups[k].legs && groups[k].open == 0:
                 let g = groups[k]
-                let s = Int(g.strategy.raw) - 1
                 if g.net == 0 {
-                    if s >= 0 && s < consecutive.count { consecutive[s] = 0 }
+                    record(g.strategy, rollback: false, event)
                     stats.matched += 1
                     done = true
                 } else {
-                    stats.rollbacks += 1
-                    var run = 0
-                    if s >= 0 && s < consecutive.count {
-                        consecutive[s] += 1
-                        run = consecutive[s]
-                    }
-                    event(.rollback(strategy: g.strategy, pair: g.pair, signal: g.signal, residual: g.net, consecutive: run))
-                    if run == configuration.pauseAfter {
-                        stats.pauses += 1
-                        event(.paused(strategy: g.strategy, rollbacks: run))
-                    }
+                    stats.legging += 1
+                    event(.legging(strategy: g.strategy, pair: g.pair, signal: g.signal, residual: g.net))
                     start(k, now: now, hedge: hedge)
                 }
             case .hedging where groups[k].open == 0:
                 let g = groups[k]
                 if g.net == 0 {
                     stats.closed += 1
+                    let rollback = g.unwound > g.hedged + g.elsewhere
+                    if rollback { stats.rollbacks += 1 }
+                    let run = consecutiveAfter(g.strategy, rollback: rollback)
                     event(.closed(
                         strategy: g.strategy, pair: g.pair, signal: g.signal, hedged: g.hedged, unwound: g.unwound, elsewhere: g.elsewhere,
-                        worstSlippageCentiBasisPoints: g.worstSlippage == .min ? 0 : g.worstSlippage))
+                        worstSlippageCentiBasisPoints: g.worstSlippage == .min ? 0 : g.worstSlippage, consecutive: run))
+                    record(g.strategy, rollback: rollback, event)
                     done = true
                 } else if g.attempts >= configuration.attempts {
                     stats.leftOpen += 1
-                    event(.open(strategy: g.strategy, pair: g.pair, signal: g.signal, residual: g.net))
+                    stats.rollbacks += 1
+                    event(.open(strategy: g.strategy, pair: g.pair, signal: g.signal, residual: g.net, consecutive: consecutiveAfter(g.strategy, rollback: true)))
+                    record(g.strategy, rollback: true, event)
                     done = true
                 } else {
                     groups[k].phase = .waiting
@@ -237,34 +254,73 @@ public struct LegGuard: Sendable {
         }
     }
 
+    /// The strategy's rollbacks in a row once this outcome is counted.
+    func consecutiveAfter(_ strategy: StrategyId, rollback: Bool) -> Int {
+        let s = Int(strategy.raw) - 1
+        guard s >= 0 && s < consecutive.count else { return 0 }
+        return rollback ? consecutive[s] + 1 : 0
+    }
+
+    /// Counts an outcome into the strategy's run of rollbacks; the run reaching `pauseAfter` pauses it (once).
+    mutating func record(_ strategy: StrategyId, rollback: Bool, _ event: (LegEvent) -> Void) {
+        let run = consecutiveAfter(strategy, rollback: rollback)
+        let s = Int(strategy.raw) - 1
+        guard s >= 0 && s < consecutive.count else { return }
+        consecutive[s] = run
+        if rollback && run == configuration.pauseAfter {
+            stats.pauses += 1
+            event(.paused(strategy: strategy, rollbacks: run))
+        }
+    }
+
     /// The operator resumed the strategy: its rollbacks in a row start again from zero.
     public mutating func resetRollbacks(strategy: StrategyId) {
         let s = Int(strategy.raw) - 1
         if s >= 0 && s < consecutive.count { consecutive[s] = 0 }
     }
 
-    /// One hedge attempt: the residual, routed, limited to the band around the short leg's expected price.
+    /// One attempt at the residual. Odd attempts hedge: routed to the best venue (one that rejected the signal is
+    /// avoided), limited to the band around the short leg's expected price — where the arbitrage still pays. Even
+    /// attempts unwind: on the over-filled leg's own venue, limited to the band around that leg's average fill —
+    /// taking back what was done. An unwind the venue's lot cannot express (dust) is routed as a hedge instead.
     mutating func start(_ k: Int, now: Nanos, hedge: (OrderIntent, VenueId) -> Void) {
         let g = groups[k]
         let side: Side = g.net > 0 ? .sell : .buy
+        let quantity = abs(g.net)
+        groups[k].attempts += 1
+        groups[k].phase = .hedging
+        groups[k].hedgeSide = side
+        stats.attempts += 1
+        // The over-filled leg: the buy leg when long (the residual sells), the sell leg when short.
+        let filled = side == .sell ? (g.buyInstrument, g.buyNotional, g.buyFilled) : (g.sellInstrument, g.sellNotional, g.sellFilled)
+        if groups[k].attempts % 2 == 0, filled.0 != .none, filled.2 > 0 {
+            let l = universe.listing(filled.0)
+            let average = Int64(filled.1 / Int128(filled.2))
+            let venueQuantity = l.venueQuantity(quantity)
+            if venueQuantity.raw > 0 {
+                groups[k].reference = average
+                hedge(OrderIntent(
+                    intentId: 0, signalId: g.signal, strategy: g.strategy, venue: l.venue, instrument: filled.0, pair: g.pair, side: side,
+                    price: l.venuePrice(bandLimit(average, side), side: side), quantity: venueQuantity,
+                    expectedPrice: l.venuePrice(average, side: side), lane: .hedge, triggerTime: now, createdTime: now), .none)
+                return
+            }
+        }
         // The short leg is the one on the side the residual now trades; a signal with one side only measures
         // against that side's expectation.
         let reference = side == .sell ? (g.sellExpected != 0 ? g.sellExpected : g.buyExpected) : (g.buyExpected != 0 ? g.buyExpected : g.sellExpected)
-        let band = Int128(configuration.slippageBandCentiBasisPoints)
-        let one: Int128 = 1_000_000
-        // Inside the band: a sell's limit rounds up, a buy's down.
-        let limit = side == .sell
-            ? Int64((Int128(reference) * (one - band) + one - 1) / one)
-            : Int64(Int128(reference) * (one + band) / one)
-        groups[k].attempts += 1
-        groups[k].phase = .hedging
         groups[k].reference = reference
-        groups[k].hedgeSide = side
-        stats.attempts += 1
         hedge(OrderIntent(
             intentId: 0, signalId: g.signal, strategy: g.strategy, venue: .none, instrument: .none, pair: g.pair, side: side,
-            price: Price(raw: limit), quantity: Quantity(raw: abs(g.net)), expectedPrice: Price(raw: reference), lane: .hedge,
+            price: Price(raw: bandLimit(reference, side)), quantity: Quantity(raw: quantity), expectedPrice: Price(raw: reference), lane: .hedge,
             triggerTime: now, createdTime: now), g.rejectedBy)
+    }
+
+    /// The worst price inside the band around `reference` (pair scale) for `side`: a sell's rounds up, a buy's down.
+    func bandLimit(_ reference: Int64, _ side: Side) -> Int64 {
+        let band = Int128(configuration.slippageBandCentiBasisPoints)
+        let one: Int128 = 1_000_000
+        return side == .sell ? Int64((Int128(reference) * (one - band) + one - 1) / one) : Int64(Int128(reference) * (one + band) / one)
     }
 
     func find(_ signal: UInt64) -> Int? {
@@ -278,6 +334,8 @@ public struct LegStats: Sendable, Equatable {
     /// Signals followed, and how they ended.
     public var signals = 0
     public var matched = 0
+    /// Signals whose legs ended unequal; of them, those unwound or left open (rollbacks).
+    public var legging = 0
     public var rollbacks = 0
     public var closed = 0
     public var leftOpen = 0

@@ -40,6 +40,8 @@ public struct SmartOrderRouter: Sendable {
         /// Pair scales.
         var price: Int64
         var quantity: Int64
+        /// The venue's lot in pair quantity: what a child's size is a multiple of.
+        var unit: Int64
         /// Price after fee and latency penalty, ×10⁶ (a buy minimizes it, a sell maximizes it).
         var effective: Int128
     }
@@ -85,7 +87,9 @@ public struct SmartOrderRouter: Sendable {
                         let price = l.pairPrice(level.price)
                         if buying ? price > parent.price.raw : price < parent.price.raw { break }
                         let effective = Int128(price) * (buying ? one + adjust : one - adjust)
-                        candidates.append(Candidate(instrument: id, venue: l.venue, price: price, quantity: l.pairQuantity(level.quantity), effective: effective))
+                        candidates.append(Candidate(
+                            instrument: id, venue: l.venue, price: price, quantity: l.pairQuantity(level.quantity), unit: l.pairQuantity(Quantity(raw: l.lot)),
+                            effective: effective))
                     }
                 }
             }
@@ -107,7 +111,9 @@ public struct SmartOrderRouter: Sendable {
         for c in candidates where left > 0 {
             let v = Int(c.venue.raw)
             let room = (v < capacity.count ? capacity[v] : .max) - perVenue[v].quantity
-            let take = min(left, c.quantity, room)
+            // On the venue's lot: what a coarse lot leaves goes to the next venue (a finer lot may take it).
+            var take = min(left, c.quantity, room)
+            take -= take % max(c.unit, 1)
             guard take > 0 else { continue }
             perVenue[v].instrument = c.instrument
             perVenue[v].quantity += take

@@ -25,7 +25,7 @@ public struct RiskEngine: ~Copyable {
     public let configuration: RiskConfiguration
     public var mirror: BookMirror
     public internal(set) var ledger: RiskLedger
-    /// Manual pause (operator, failed check): nothing new but flattening.
+    /// Manual pause (operator, failed check): no new entries; flattening and leg hedges go on.
     public var paused = false
     /// The kill switch fired: nothing but flattening until `resetKill`.
     public internal(set) var killed = false
@@ -138,7 +138,8 @@ public struct RiskEngine: ~Copyable {
         let protective = intent.lane != .entry
         // Halts.
         if killed && intent.lane != .flatten { return veto(intent, .killSwitch, 1, 0, now) }
-        if paused && intent.lane != .flatten { return veto(intent, .paused, 1, 0, now) }
+        // A pause stops new positions; hedges of legs already out and flattening go on.
+        if paused && !protective { return veto(intent, .paused, 1, 0, now) }
         if strategyPaused[k] && !protective { return veto(intent, .strategyPaused, 1, 0, now) }
         if halted && !protective && !reducing { return veto(intent, .dailyLossLimit, dailyLossCents(), configuration.dailyLossLimitCents, now) }
         guard limit.allowedPairs.contains(pair) else { return veto(intent, .pairNotAllowed, Int64(pair.raw), 0, now) }

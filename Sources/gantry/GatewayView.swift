@@ -138,7 +138,11 @@ final class GatewayView {
         print("  decisions: \(approved) approved, vetoes \(vetoText())")
         print("  reports \(reports), fills \(fills), finals \(finals.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))")
         if let s = handles.signalStats { print("  signal: \(s.marketEvents) market events, \(s.intents) intents (\(s.routedParents) routed parents)") }
-        if let r = handles.riskStats { print("  risk: \(r.intents) decided, \(r.approved) approved, \(r.vetoed) vetoed, \(r.ownOrders) orders of its own, \(r.unknownReports) unknown reports") }
+        if let r = handles.riskStats {
+            print("  risk: \(r.intents) decided, \(r.approved) approved, \(r.vetoed) vetoed, \(r.ownOrders) orders of its own, \(r.unknownReports) unknown reports")
+            let l = r.legs
+            print("  arbitrage legs: \(l.signals) signals, \(l.matched) matched, \(l.legging) unequal (\(l.closed) closed inside the band, \(l.rollbacks) rolled back, \(l.leftOpen) left open), \(l.pauses) strategy pause(s)")
+        }
         if let o = handles.orderStats { print("  order-send: \(o.approved) approved orders, \(o.reports) reports, \(o.noSession) without a session") }
         for (k, s) in configuration.strategies.enumerated() {
             for pair in universe.pairs {

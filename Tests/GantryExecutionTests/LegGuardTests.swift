@@ -70,7 +70,7 @@ struct LegGuardTests {
         #expect(h.hedges.isEmpty, "nothing before every leg has ended")
         h.report(b.sell, M.btcB, .sell, .expired, total: "0.04")
         h.poll(.seconds(2))
-        #expect(h.events == [.rollback(strategy: Self.s1, pair: M.btc, signal: 8, residual: 6_000_000, consecutive: 1)])
+        #expect(h.events == [.legging(strategy: Self.s1, pair: M.btc, signal: 8, residual: 6_000_000)])
         #expect(h.hedges.count == 1)
         guard let (hedge, avoid) = h.hedges.first else { return }
         // Sell 0.06, routed, hedge lane, the same signal; limit 20 bp under the sell leg's expected 100,050 (pair
@@ -89,11 +89,11 @@ struct LegGuardTests {
         #expect(h.events.count == 1, "still open while the hedge is")
         h.report(c, M.btcB, .sell, .filled, filled: "0.06", at: "100040")
         h.poll(.seconds(2))
-        #expect(h.events.last == .closed(strategy: Self.s1, pair: M.btc, signal: 8, hedged: 6_000_000, unwound: 0, elsewhere: 0, worstSlippageCentiBasisPoints: 99))
-        #expect(h.guardian.inFlight == 0 && h.guardian.stats.closed == 1)
+        #expect(h.events.last == .closed(strategy: Self.s1, pair: M.btc, signal: 8, hedged: 6_000_000, unwound: 0, elsewhere: 0, worstSlippageCentiBasisPoints: 99, consecutive: 0))
+        #expect(h.guardian.inFlight == 0 && h.guardian.stats.closed == 1 && h.guardian.stats.rollbacks == 0, "completed on the short leg's venue: a hedge, not a rollback")
     }
 
-    @Test("a leg the venue rejects is unwound on the other venue (the rejecting one is avoided); three rollbacks in a row pause the strategy, once")
+    @Test("a leg the venue rejects is unwound on the other venue (the rejecting one is avoided): a rollback; three in a row pause the strategy, once; a matched signal ends the run")
     func rejectsPause() {
         var h = Harness()
         for signal in UInt64(1)...4 {
@@ -114,10 +114,10 @@ struct LegGuardTests {
             h.report(c, M.btcA, .sell, .filled, filled: "0.1", at: "99990")
             h.poll(.seconds(Int64(signal)))
         }
-        let rollbacks = h.events.compactMap { e -> Int? in if case .rollback(_, _, _, _, let n) = e { n } else { nil } }
-        #expect(rollbacks == [1, 2, 3, 4])
+        let runs = h.events.compactMap { e -> Int? in if case .closed(_, _, _, _, _, _, _, let n) = e { n } else { nil } }
+        #expect(runs == [1, 2, 3, 4], "each unwound signal is a rollback, in a row")
         #expect(h.events.filter { if case .paused = $0 { true } else { false } } == [.paused(strategy: Self.s1, rollbacks: 3)])
-        let unwound = h.events.compactMap { e -> Int64? in if case .closed(_, _, _, _, let u, _, _) = e { u } else { nil } }
+        let unwound = h.events.compactMap { e -> Int64? in if case .closed(_, _, _, _, let u, _, _, _) = e { u } else { nil } }
         #expect(unwound == [10_000_000, 10_000_000, 10_000_000, 10_000_000], "each unwound on alpha, the filled leg's venue")
         // A matched signal ends the run.
         let m = h.legs(signal: 9)
@@ -127,7 +127,7 @@ struct LegGuardTests {
         #expect(h.guardian.consecutive[0] == 0)
     }
 
-    @Test("a residual no hedge closes is retried after the delay, then left open and said so")
+    @Test("a residual the hedge does not close is unwound on the filled leg's venue after the delay, inside the band around its fill; then left open and said so")
     func leftOpen() {
         var h = Harness()
         let l = h.legs(signal: 3)
@@ -144,8 +144,13 @@ struct LegGuardTests {
         #expect(h.hedges.isEmpty, "the retry waits its delay")
         h.poll(.seconds(1) + .milliseconds(100))
         #expect(h.hedges.count == 1, "the second attempt")
+        // It unwinds: sells the 0.1 back on alpha, inside the band around the buy leg's fill (100,000 − 20 bp).
+        if let (unwind, _) = h.hedges.first {
+            #expect(!unwind.isRouted && unwind.venue == M.alpha && unwind.instrument == M.btcA && unwind.side == .sell && unwind.lane == .hedge)
+            #expect(unwind.price == M.price("99800", M.btcA) && unwind.quantity == M.qty("0.1", M.btcA) && unwind.expectedPrice == M.price("100000", M.btcA))
+        }
         h.poll(.seconds(2))
-        #expect(h.events.last == .open(strategy: Self.s1, pair: M.btc, signal: 3, residual: 10_000_000))
+        #expect(h.events.last == .open(strategy: Self.s1, pair: M.btc, signal: 3, residual: 10_000_000, consecutive: 1))
         #expect(h.guardian.inFlight == 0 && h.guardian.stats.leftOpen == 1 && h.guardian.stats.hedgeVetoes == 1 && h.guardian.stats.attempts == 2)
     }
 }

@@ -134,7 +134,7 @@ struct RunnerTests {
         // Each round: wait until the runner has parked again, then publish. Every round's events must be
         // consumed, each time by a runner woken from its park by the doorbell.
         for _ in 0..<30 {
-            let parkDeadline = MonotonicClock.now() + .seconds(2)
+            let parkDeadline = MonotonicClock.now() + .seconds(5)
             while !runner.isParked && MonotonicClock.now() < parkDeadline { usleep(200) }
             let runnerParked = runner.isParked
             #expect(runnerParked, "the runner should park when idle")

@@ -56,4 +56,20 @@ struct LegsTests {
         #expect(out.map(\.reason) == [.legVetoed, .invalidIntent])
         #expect(e.ledger.openOrders.isEmpty)
     }
+
+    @Test("an operator's pause and a strategy's pause stop entries, never a hedge or a flattening")
+    func pauses() {
+        var e = R.engine()
+        // A position to hedge and flatten: long 0.02.
+        let o = e.check(R.intent(qty: "0.02"), now: .seconds(1)).order!
+        e.apply(R.fill(o))
+        e.paused = true
+        #expect(e.check(R.intent(qty: "0.01"), now: .seconds(1)).reason == .paused)
+        #expect(e.check(R.intent(R.s1, R.btcB, .sell, price: "99990", qty: "0.01", lane: .hedge), now: .seconds(1)).reason == .approved)
+        #expect(e.check(R.intent(R.s1, R.btcA, .sell, price: "99990", qty: "0.01", lane: .flatten), now: .seconds(1)).reason == .approved)
+        e.paused = false
+        e.strategyPaused[0] = true
+        #expect(e.check(R.intent(qty: "0.01"), now: .seconds(1)).reason == .strategyPaused)
+        #expect(e.check(R.intent(R.s2, qty: "0.01"), now: .seconds(1)).reason == .approved, "the other strategy trades on")
+    }
 }

@@ -210,7 +210,7 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
     }
 
     /// Settles ended arbitrage signals and closes what a short leg left open: each hedge is routed over risk's
-    /// books and every child decided by `check` like any intent.
+    /// books (an unwind names its venue) and every order decided by `check` like any intent.
     mutating func guardLegs(now: Nanos) {
         var hedges: [(OrderIntent, VenueId)] = []
         swap(&hedges, &self.hedges)
@@ -223,6 +223,11 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
         var children: [OrderIntent] = []
         swap(&children, &self.children)
         for (parent, avoid) in hedges {
+            // An unwind names its venue: decided as it is.
+            guard parent.isRouted else {
+                publish(engine.check(parent, now: now))
+                continue
+            }
             if avoid != .none { capacity[Int(avoid.raw)] = 0 }
             let result = router.route(
                 parent, market: engine.mirror, takerFees: engine.configuration.takerFees, latency: engine.venueLatency, capacity: capacity, now: now,
@@ -242,16 +247,21 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
 
     mutating func handle(_ e: LegEvent) {
         switch e {
-        case .rollback(let s, let pair, let signal, let residual, let run):
+        case .legging(let s, let pair, let signal, let residual):
             logger.warning(
-                "arbitrage legs unequal: closing the residual", metadata: ["strategy": "\(s.raw)", "pair": "\(pair.raw)", "signal": "\(signal)", "residual": "\(residual)", "inARow": "\(run)"])
-        case .closed(let s, _, let signal, let hedged, let unwound, let elsewhere, let slip):
+                "arbitrage legs unequal: closing the residual", metadata: ["strategy": "\(s.raw)", "pair": "\(pair.raw)", "signal": "\(signal)", "residual": "\(residual)"])
+        case .closed(let s, _, let signal, let hedged, let unwound, let elsewhere, let slip, let run):
             logger.info(
-                "leg residual closed", metadata: ["strategy": "\(s.raw)", "signal": "\(signal)", "hedged": "\(hedged)", "unwound": "\(unwound)", "elsewhere": "\(elsewhere)", "worstSlippageCentiBp": "\(slip)"])
-        case .open(let s, let pair, let signal, let residual):
+                "leg residual closed", metadata: [
+                    "strategy": "\(s.raw)", "signal": "\(signal)", "hedged": "\(hedged)", "unwound": "\(unwound)", "elsewhere": "\(elsewhere)",
+                    "worstSlippageCentiBp": "\(slip)", "rollbacksInARow": "\(run)",
+                ])
+        case .open(let s, let pair, let signal, let residual, let run):
             stats.alerts += 1
             logger.error(
-                "leg residual still open after every attempt: left to the hard stop", metadata: ["strategy": "\(s.raw)", "pair": "\(pair.raw)", "signal": "\(signal)", "residual": "\(residual)"])
+                "leg residual still open after every attempt: left to the hard stop", metadata: [
+                    "strategy": "\(s.raw)", "pair": "\(pair.raw)", "signal": "\(signal)", "residual": "\(residual)", "rollbacksInARow": "\(run)",
+                ])
         case .paused(let s, let run):
             stats.alerts += 1
             let k = Int(s.raw) - 1
