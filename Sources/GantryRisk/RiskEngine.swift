@@ -38,6 +38,8 @@ public struct RiskEngine: ~Copyable {
     public internal(set) var drawdown: [Int64]
     /// Venue order round trips (measured by order-send), by `VenueId.raw`.
     public internal(set) var venueLatency: [Nanos]
+    /// Whether each venue's order entry is ready, by `VenueId.raw` (true until order-send says otherwise).
+    public internal(set) var venueReady: [Bool]
     /// Vetoes by reason, by `RiskReason.rawValue`.
     public internal(set) var vetoes: [Int]
     /// What happened besides decisions, for the stage to publish (drained with `takeActions`).
@@ -87,6 +89,7 @@ public struct RiskEngine: ~Copyable {
         drawdown = Array(repeating: 0, count: byId.count)
         let venues = universe.registry.venueNames.count + 1
         venueLatency = Array(repeating: .zero, count: venues)
+        venueReady = Array(repeating: true, count: venues)
         vetoes = Array(repeating: 0, count: RiskReason.allCases.count)
         strategyRate = byId.map { RateWindow(limit: $0.maximumOrdersPerSecond) }
         venueRate = Array(repeating: RateWindow(limit: configuration.maximumVenueOrdersPerSecond), count: venues)

@@ -26,6 +26,8 @@ extension RiskEngine {
 
     /// The measured order round trip of `venue`.
     public mutating func setVenueLatency(_ venue: VenueId, _ latency: Nanos) { venueLatency[Int(venue.raw)] = latency }
+    /// Whether `venue`'s order entry is connected and ready (order-send's health): flattening prefers ready venues.
+    public mutating func setVenueReady(_ venue: VenueId, _ ready: Bool) { venueReady[Int(venue.raw)] = ready }
 
     /// The kill switch, fired by hand (`gantry kill`, a signal) or by the trigger.
     public mutating func kill() { killed = true }
@@ -197,18 +199,25 @@ extension RiskEngine {
         let amount = pos.quantity > 0 ? pos.quantity - pos.pendingSell : -pos.quantity - pos.pendingBuy
         guard amount > 0 else { return nil }
         let u = mirror.universe
-        // The live venue with the best price for it among those whose lot can take all of it; failing that, the best
-        // that can take some (the rest is flattened on another venue next time).
-        var best: (InstrumentId, Int64, whole: Bool)? = nil
+        // The live venue with the best price for it among those whose order entry is ready and whose lot can take all
+        // of it; failing that, the best that can take some (the rest is flattened on another venue next time); a
+        // venue not ready (unreachable, reconnecting) only when no ready one can (its order waits for it).
+        var best: (InstrumentId, Int64, ready: Bool, whole: Bool)? = nil
         for id in u.pair(pair).instruments where mirror.isLive(id, now: now, maxAge: configuration.maximumBookAge) {
             let l = u.listing(id)
             guard let level = side == .sell ? mirror.bestBid(id) : mirror.bestAsk(id), l.venueQuantity(amount).raw > 0 else { continue }
             let price = l.pairPrice(level.price)
             let whole = l.pairQuantity(l.venueQuantity(amount)) == amount
-            let better = best == nil || (whole && !best!.whole) || (whole == best!.whole && (side == .sell ? price > best!.1 : price < best!.1))
-            if better { best = (id, price, whole) }
+            let ready = venueReady[Int(l.venue.raw)]
+            let better: Bool
+            if let b = best {
+                better = ready != b.ready ? ready : whole != b.whole ? whole : (side == .sell ? price > b.1 : price < b.1)
+            } else {
+                better = true
+            }
+            if better { best = (id, price, ready, whole) }
         }
-        guard let (instrument, price, _) = best else { return nil }
+        guard let (instrument, price, _, _) = best else { return nil }
         let l = u.listing(instrument)
         let quantity = l.venueQuantity(amount)
         let slip = configuration.priceBandCentiBasisPoints / 2

@@ -30,6 +30,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Fire the kill switch this many seconds in (0: never); the gateway then flattens and stops.")
     var killAfter: Int = 0
 
+    @Option(name: .long, help: "The control socket `gantry kill` and `gantry ctl` connect to (GANTRY_CONTROL_SOCKET, else /tmp/gantry-control.sock).")
+    var controlSocket: String = defaultControlSocket
+
     func validate() throws {
         guard seconds >= 0, killAfter >= 0 else { throw ValidationError("--seconds and --kill-after must be ≥ 0") }
     }
@@ -83,36 +86,67 @@ struct RunCommand: ParsableCommand {
         signal(SIGINT) { _ in runInterrupted.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in runInterrupted.store(true, ordering: .relaxed) }
         signal(SIGUSR1) { _ in runKill.store(true, ordering: .relaxed) }
+        let control: ControlSocket
+        do { control = try ControlSocket(path: controlSocket) } catch { throw ValidationError("\(error)") }
+        print("  control socket: \(controlSocket) (gantry kill, gantry ctl pause|resume|status)")
         let machine = Machine.current()
         var gateway = try TradingGateway(
             configuration: configuration, sim: sim, credentials: credentials, balances: riskBalances, cpus: machine.cpus,
             firstOrderSequence: UInt64(WallClock.now().raw / 1_000_000))
         let started = MonotonicClock.now()
         var nextPrint = started + .seconds(1)
-        var killedAt: Nanos? = nil
-        var flatAt: Nanos? = nil
-        var killSequence: UInt64 = 0
+        var report: KillReport? = nil
+        var controlSequence: UInt64 = 0
+        let names = Dictionary(uniqueKeysWithValues: view.venues.map { ($0.id, $0.name) })
+        func say(_ line: String) {
+            print(line)
+            control.report(line)
+        }
+        func command(_ c: ControlCommand, _ now: Nanos) {
+            controlSequence += 1
+            var wait = SpinThenYield()
+            gateway.control.publish(ControlEvent(command: c, issuedTime: now, sequence: controlSequence), waiting: &wait)
+        }
+        func fire(_ source: String, at now: Nanos) {
+            guard report == nil else { return }
+            command(.killSwitch, now)
+            report = KillReport(firedAt: now, source: source, names: names, say: say)
+            say("KILL SWITCH (\(source)) at t=\(ms(now - started)) ms: new intents stopped, open orders cancelled, every position flattened")
+        }
         while !runInterrupted.load(ordering: .relaxed) {
             let now = MonotonicClock.now()
-            if seconds > 0 && now - started >= .seconds(Int64(seconds)) { break }
+            if seconds > 0 && now - started >= .seconds(Int64(seconds)) && report == nil { break }
             _ = gateway.pollMarket { view.market($0) }
             while let r = gateway.reports.tryConsume() { view.report(r) }
             while let d = gateway.decisions.tryConsume() { view.decision(d) }
+            control.poll { line in
+                switch line {
+                case "kill":
+                    if report != nil { return ("kill switch already fired: its report follows", true) }
+                    fire("gantry kill", at: now)
+                    return ("kill switch fired", true)
+                case "pause":
+                    command(.pauseTrading, now)
+                    return ("paused: no new entries; hedges and flattening go on", false)
+                case "resume":
+                    command(.resumeTrading, now)
+                    return ("resumed (strategies paused by rollbacks too)", false)
+                case "status":
+                    return ("status: t=\(ms(now - started)) ms, \(view.approved) approved, \(view.fills) fills, kill switch \(report == nil ? "armed" : "fired")", false)
+                default:
+                    return ("error: unknown command \(line) (kill, pause, resume, status)", false)
+                }
+            }
             let due = killAfter > 0 && now - started >= .seconds(Int64(killAfter))
-            if killedAt == nil && (due || runKill.load(ordering: .relaxed)) {
-                killedAt = now
-                killSequence += 1
-                var wait = SpinThenYield()
-                gateway.control.publish(ControlEvent(command: .killSwitch, issuedTime: now, sequence: killSequence), waiting: &wait)
-                print("KILL SWITCH at t=\(ms(now - started)) ms: new intents stopped, open orders cancelled, positions flattened")
+            if report == nil && (due || runKill.load(ordering: .relaxed)) { fire(due ? "--kill-after" : "SIGUSR1", at: now) }
+            // Risk's own trigger (the one-hour drawdown) fires it from inside.
+            if report == nil, let p = gateway.handles.kill { fire("risk trigger", at: p.firedAt) }
+            if let r = report, let p = gateway.handles.kill {
+                r.update(p, now: now)
+                if r.flat != nil && view.isFlat { break }
             }
-            if let k = killedAt, flatAt == nil, view.isFlat, now - k > .milliseconds(50) {
-                flatAt = now
-                print("flat at t=\(ms(now - started)) ms: \(ms(now - k)) ms after the kill")
-                break
-            }
-            if let k = killedAt, now - k > .seconds(60) {
-                print("NOT FLAT 60 s after the kill")
+            if let r = report, now - r.firedAt > .seconds(60) {
+                say("NOT FLAT 60 s after the kill")
                 break
             }
             if now >= nextPrint {
@@ -125,11 +159,32 @@ struct RunCommand: ParsableCommand {
         while let r = gateway.reports.tryConsume() { view.report(r) }
         while let d = gateway.decisions.tryConsume() { view.decision(d) }
         view.printSummary(elapsed: MonotonicClock.now() - started, handles: gateway.handles)
-        // The closing check: each venue's balances moved exactly by the fills and fees reported.
+        // The closing check: each venue's balances moved exactly by the fills and fees reported, and the base
+        // assets are back where they started (flat). A venue that does not answer is asked again, then named.
         var ok = true
+        var unverified: [String] = []
+        var baseMoved: [String: (Int64, Int)] = [:]
+        let bases = Set(configuration.universe.pairs.map { configuration.universe.name(of: $0.base) })
         for v in view.venues {
             guard let c = credentials[v.name], let before = start[v.name], let rest = sim ? v.simRest : v.rest else { continue }
-            let after = try VenueBalances.fetch(kind: v.kind, venue: v.id, credentials: c, rest: rest, tls: tls)
+            var after: VenueBalances.Totals? = nil
+            for attempt in 1...3 where after == nil {
+                do { after = try VenueBalances.fetch(kind: v.kind, venue: v.id, credentials: c, rest: rest, tls: tls) } catch {
+                    print("  ! \(v.name): balances not read (try \(attempt) of 3): \(error)")
+                    if attempt < 3 { sleep(1) }
+                }
+            }
+            guard let after else {
+                unverified.append(v.name)
+                continue
+            }
+            for asset in Set(before.keys).union(after.keys) where bases.contains(asset) {
+                let b = before[asset] ?? "0", a = after[asset] ?? "0"
+                let scale = max(VenueBalancesScale.decimals(a), VenueBalancesScale.decimals(b), baseMoved[asset]?.1 ?? 0)
+                let delta = (try FixedPoint.parse(a, scale: scale)) - (try FixedPoint.parse(b, scale: scale))
+                let sum = baseMoved[asset].map { $0.0 * Universe.power(scale - $0.1) } ?? 0
+                baseMoved[asset] = (sum + delta, scale)
+            }
             for (asset, moved) in view.expectedMoves(venue: v.id) {
                 let b = before[asset] ?? "0", a = after[asset] ?? "0"
                 let scale = max(VenueBalancesScale.decimals(a), VenueBalancesScale.decimals(b), moved.scale)
@@ -141,11 +196,20 @@ struct RunCommand: ParsableCommand {
                 print("  \(v.name) \(asset): balance moved \(FixedPoint.string(delta, scale: scale, trimTrailingZeros: true)), fills say \(FixedPoint.string(expected, scale: scale, trimTrailingZeros: true)) \(same ? "✓" : "✗ MISMATCH")")
             }
         }
-        if let k = killedAt {
-            print("kill switch: fired at \(ms(k - started)) ms, \(flatAt.map { "flat \(ms($0 - k)) ms later" } ?? "not flat when the gateway stopped")")
+        if let r = report {
+            // Flat: each base asset, summed over the venues, is where it started.
+            for (asset, (moved, scale)) in baseMoved.sorted(by: { $0.key < $1.key }) {
+                let back = moved == 0
+                ok = ok && back
+                print("  \(asset) over all venues: moved \(FixedPoint.string(moved, scale: scale, trimTrailingZeros: true)) \(back ? "✓ back to the starting inventory" : "✗ NOT FLAT")")
+            }
+            r.finish(ok: ok, unverified: unverified, now: MonotonicClock.now())
+            control.closeSubscribers()
+        } else if !unverified.isEmpty {
+            print("  ! not checked: \(unverified.joined(separator: ", ")) (balances not read)")
         }
         print(ok ? "positions equal the venues' balances: yes" : "positions equal the venues' balances: NO")
-        if !ok { throw ExitCode(1) }
+        if !ok || !unverified.isEmpty || (report != nil && report!.verified == nil) { throw ExitCode(1) }
     }
 }
 

@@ -100,7 +100,10 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
     public mutating func poll() -> Int {
         var work = 0
         if health != nil {
-            while let h = health!.tryConsume() { engine.setVenueLatency(h.venue, h.roundTrip) }
+            while let h = health!.tryConsume() {
+                engine.setVenueLatency(h.venue, h.roundTrip)
+                engine.setVenueReady(h.venue, h.ready)
+            }
         }
         let now = clock.now()
         if control != nil {

@@ -41,12 +41,15 @@ public struct VenueCredentials: Sendable {
 /// What the gateway's runners share with the thread that watches them: the rings it reads and the control it
 /// writes, and each stage's final figures.
 public final class GatewayHandles: @unchecked Sendable {
-    // @unchecked Sendable: the reports below are written once by each stage's `finish` on its runner thread, under
-    // the lock, and read under it; everything else is immutable after init.
+    // @unchecked Sendable: the reports below are written by the decide runner (each stage's `finish`, the kill's
+    // progress) under the lock, and read under it; everything else is immutable after init.
     let lock = Mutex(())
     public var signalStats: SignalStats? { lock.withLock { _ in _signal } }
     public var riskStats: RiskStats? { lock.withLock { _ in _risk } }
     public var orderStats: OrderSendStats? { lock.withLock { _ in _orders } }
+    /// Where the kill switch stands (nil until it fires), refreshed every few milliseconds by the decide runner.
+    public var kill: KillProgress? { lock.withLock { _ in _kill } }
+    var _kill: KillProgress? = nil
     var _signal: SignalStats? = nil
     var _risk: RiskStats? = nil
     var _orders: OrderSendStats? = nil
@@ -272,8 +275,34 @@ struct TradingStages: Stage, ~Copyable {
     var risk: RiskStage<MonotonicClock>
     var send: OrderSendStage<MonotonicClock>
     let handles: GatewayHandles
+    var kill: KillProgress? = nil
+    var nextKillReport: Nanos = .zero
 
-    mutating func poll() -> Int { signal.poll() &+ risk.poll() &+ send.poll() }
+    mutating func poll() -> Int {
+        let work = signal.poll() &+ risk.poll() &+ send.poll()
+        if let fired = risk.killedAt { reportKill(fired) }
+        return work
+    }
+
+    /// After a kill, every 5 ms: each venue's orders and readiness, risk's flatness, for the watching thread.
+    mutating func reportKill(_ fired: Nanos) {
+        let now = risk.clock.now()
+        guard now >= nextKillReport else { return }
+        nextKillReport = now + .milliseconds(5)
+        var k = kill ?? KillProgress(firedAt: fired)
+        send.venueKill(into: &k.venues, now: now)
+        if k.cancelsDoneAt == nil && k.venues.allSatisfy({ $0.ordersOpen == 0 }) { k.cancelsDoneAt = now }
+        k.flatAt = risk.flatAt
+        k.openPositions.removeAll(keepingCapacity: true)
+        for s in 0..<risk.engine.configuration.strategies.count {
+            for pair in risk.engine.mirror.universe.pairs {
+                let q = risk.engine.ledger.positions[s][Int(pair.id.raw)].quantity
+                if q != 0 { k.openPositions.append(KillProgress.OpenPosition(strategy: StrategyId(raw: UInt16(s + 1)), pair: pair.id, quantity: q)) }
+            }
+        }
+        kill = k
+        handles.lock.withLock { _ in handles._kill = k }
+    }
 
     mutating func finish() {
         let (s, r, o) = (signal.stats, risk.stats, send.stats)

@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Glibc
+
+/// Where `gantry run` listens for its operator unless told otherwise.
+let defaultControlSocket = ProcessInfo.processInfo.environment["GANTRY_CONTROL_SOCKET"] ?? "/tmp/gantry-control.sock"
+
+/// `gantry kill`: fires a running gateway's kill switch through its control socket and prints the kill report as
+/// its steps happen (orders cancelled, positions flat, flatness verified against the venues' balances).
+struct KillCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kill",
+        abstract: "Fire a running gateway's kill switch (new intents stop, open orders are cancelled, every position is flattened) and print its report.")
+
+    @Option(name: .long, help: "The gateway's control socket (GANTRY_CONTROL_SOCKET, else /tmp/gantry-control.sock).")
+    var socket: String = defaultControlSocket
+
+    @Option(name: .long, help: "Give up waiting for the report after this many seconds.")
+    var timeout: Int = 90
+
+    func run() throws {
+        let ok = try ControlClient.exchange("kill", socket: socket, timeout: timeout) { line in
+            print(line)
+            fflush(nil)
+        }
+        if !ok { throw ExitCode(1) }
+    }
+}
+
+/// `gantry ctl pause|resume|status`: the other commands of the control socket.
+struct CtlCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ctl", abstract: "Send a command to a running gateway: pause (no new entries; hedges and flattening go on), resume, status.")
+
+    @Argument(help: "pause, resume or status")
+    var command: String
+
+    @Option(name: .long, help: "The gateway's control socket (GANTRY_CONTROL_SOCKET, else /tmp/gantry-control.sock).")
+    var socket: String = defaultControlSocket
+
+    func validate() throws {
+        guard ["pause", "resume", "status"].contains(command) else { throw ValidationError("the command is pause, resume or status") }
+    }
+
+    func run() throws {
+        _ = try ControlClient.exchange(command, socket: socket, timeout: 10, lines: 1) { print($0) }
+    }
+}
+
+enum ControlClient {
+    /// Sends `command` and hands each answer line to `body` until the gateway closes the connection (or `lines`
+    /// lines came). - Returns: whether the last line said the outcome was good (`result: ok …`), for the kill.
+    static func exchange(_ command: String, socket path: String, timeout: Int, lines: Int = .max, _ body: (String) -> Void) throws -> Bool {
+        guard let fd = ControlSocket.connect(path) else {
+            throw ValidationError("no gateway answers on \(path) (is `gantry run` running? --socket, GANTRY_CONTROL_SOCKET)")
+        }
+        defer { close(fd) }
+        let request = Array((command + "\n").utf8)
+        guard request.withUnsafeBytes({ write(fd, $0.baseAddress, $0.count) }) == request.count else {
+            throw ValidationError("\(path): the command could not be sent: \(String(cString: strerror(errno)))")
+        }
+        var tv = timeval(tv_sec: timeout, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        var pending: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4_096)
+        var seen = 0
+        var last = ""
+        while seen < lines {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { throw ValidationError("no answer within \(timeout) s") }
+            guard n > 0 else { break }
+            pending += chunk[0..<n]
+            while let nl = pending.firstIndex(of: 10), seen < lines {
+                last = String(decoding: pending[..<nl], as: UTF8.self)
+                pending.removeFirst(nl + 1)
+                seen += 1
+                body(last)
+            }
+        }
+        return last.hasPrefix("result: ok")
+    }
+}
