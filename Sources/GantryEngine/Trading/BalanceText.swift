@@ -2,11 +2,11 @@ import GantryCore
 
 /// Exact sums of balances as the venues write them ("1.5", "-0.25", "0.0000000000", "171288.6158"): each amount
 /// read as an `Int128` at its own number of decimals, the two brought to the larger, added, and written back with
-/// the fraction's trailing zeros dropped. Never a `Double`; 38 digits hold any balance a venue reports at any
-/// scale it uses, where `FixedPoint`'s `Int64` would overflow at 10^11 with 8 decimals.
+/// the fraction's trailing zeros dropped. Never a `Double`; amounts of up to 38 digits hold any balance a venue
+/// reports at any scale it uses, where `FixedPoint`'s `Int64` would overflow at 10^11 with 8 decimals.
 enum BalanceText {
-    /// `a + b`. - Throws: `GatewayError` naming `what` if either is not decimal text (an optional "-", digits, an
-    ///   optional "." and digits) or the sum does not fit 38 digits.
+    /// `a + b`. - Throws: `GatewayError` naming `what` if either is not decimal text (an optional "-", at most 38
+    ///   digits, an optional "." among them) or the sum at the finer scale does not fit an `Int128`.
     static func sum(_ a: String, _ b: String, _ what: String) throws -> String {
         let (x, xs) = try parse(a, what), (y, ys) = try parse(b, what)
         let scale = max(xs, ys)

@@ -175,6 +175,26 @@ struct VenueBalancesTests {
         #expect(text.hasPrefix("\(kind.rawValue): ") && text.contains(reason), "\(text)")
     }
 
+    @Test("answers as the venues document them: Bybit less spot borrowing, Kraken's names made common with suffixes kept, refusals in a 200 answer, a missing field")
+    func answers() throws {
+        func object(_ json: String) throws -> [String: Any] { try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]) }
+        let bybit = try VenueBalances.bybit(object(#"{"retCode":0,"retMsg":"OK","result":{"list":[{"accountType":"UNIFIED","coin":[{"coin":"BTC","walletBalance":"1.5","locked":"0.2","spotBorrow":"0.25"},{"coin":"USDT","walletBalance":"1000.00000000","locked":"0","spotBorrow":""}]}]},"retExtInfo":{},"time":1}"#))
+        #expect(bybit == ["BTC": "1.25", "USDT": "1000"])
+        let refused = #expect(throws: GatewayError.self) { try VenueBalances.bybit(object(#"{"retCode":10003,"retMsg":"API key is invalid.","result":{},"retExtInfo":{},"time":1}"#)) }
+        #expect(refused?.description == "bybit: balances refused: retCode 10003: API key is invalid.")
+        let kraken = try VenueBalances.kraken(object(#"{"error":[],"result":{"XXBT":"1011.1908877900","ZUSD":"171288.6158","XBT.M":"0.5","USDT.F":"12.00000000","XTZ":"3"}}"#))
+        #expect(kraken == ["BTC": "1011.19088779", "USD": "171288.6158", "BTC.M": "0.5", "USDT.F": "12", "XTZ": "3"])
+        #expect(throws: GatewayError.self) { try VenueBalances.kraken(object(#"{"error":["EAPI:Invalid nonce"]}"#)) }
+        #expect(throws: GatewayError.self) { try VenueBalances.okx(object(#"{"code":"50113","msg":"Invalid Sign","data":[]}"#)) }
+        var totals: VenueBalances.Totals = [:]
+        let cursor = try VenueBalances.coinbase(
+            object(#"{"accounts":[{"currency":"BTC","available_balance":{"value":"1.23","currency":"BTC"},"hold":{"value":"0.77","currency":"BTC"}}],"has_next":true,"cursor":"789100","size":1}"#),
+            into: &totals)
+        #expect(cursor == "789100" && totals == ["BTC": "2"])
+        let missing = #expect(throws: GatewayError.self) { try VenueBalances.binance(object(#"{"balances":[{"asset":"BTC","free":"1.0"}]}"#)) }
+        #expect(missing?.description == "binance: the balance answer's locked is missing")
+    }
+
     @Test("a secret the venue's signing cannot use is said before anything is sent; a wrong one is refused by its signature")
     func badSecret() throws {
         let kraken = try BalanceDesk(.kraken)

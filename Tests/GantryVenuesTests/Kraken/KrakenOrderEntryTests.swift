@@ -84,6 +84,22 @@ struct KrakenOrderEntryTests {
         #expect(requestBody(of: buffer.text) == "nonce=1645423376533&cl_ord_id=g0000000000000007")
     }
 
+    @Test("REST Balance: POST /0/private/Balance with only the nonce, API-Sign checked with OpenSSL; each nonce above the last")
+    func balanceBytes() throws {
+        var codec = try krakenCodec()
+        var buffer = OrderRequestBuffer()
+        let sent = try codec.accountBalance(now: Nanos(raw: 1_616_492_376_594_000_000), into: &buffer)
+        #expect(sent.transport == .rest && sent.kind == .query)
+        let post = "nonce=1616492376594"
+        let secret = try #require(Base64.decode(krakenDocSecret))
+        let sign = Base64.encode(Crypto.hmacSHA512(key: secret, Array("/0/private/Balance".utf8) + Crypto.sha256(Array(("1616492376594" + post).utf8))))
+        #expect(
+            buffer.text
+                == "POST /0/private/Balance HTTP/1.1\r\nHost: api.kraken.com\r\nAPI-Key: kraken-key-1\r\nAPI-Sign: \(sign)\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(post.utf8.count)\r\n\r\n\(post)")
+        _ = try codec.accountBalance(now: Nanos(raw: 1_616_492_376_594_000_000), into: &buffer)
+        #expect(requestBody(of: buffer.text) == "nonce=1616492376595")
+    }
+
     @Test("answers: add_order's documented result and error, REST's result and error list, the WebSocket token")
     func replies() throws {
         let codec = try krakenCodec()
