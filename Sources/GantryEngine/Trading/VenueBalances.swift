@@ -56,9 +56,8 @@ public enum VenueBalances {
             for _ in 0..<1_000 {
                 let page = try answer(name, rest: rest, tls: tls) { b throws(OrderEncodeError) in try codec.listAccounts(limit: coinbasePage, cursor: cursor, now: WallClock.now(), into: &b) }
                 guard let next = try coinbase(page, into: &totals) else { return totals }
-                guard let text = InlineText(next), !text.isEmpty, text != cursor else {
-                    throw GatewayError("coinbase: the accounts answer has has_next but no new cursor (\"\(next.prefix(200))\")")
-                }
+                guard let text = InlineText(next) else { throw GatewayError("coinbase: the accounts cursor is longer than \(InlineText.capacity) bytes") }
+                guard !text.isEmpty, text != cursor else { throw GatewayError("coinbase: the accounts answer has has_next but no new cursor (\"\(next)\")") }
                 cursor = text
             }
             throw GatewayError("coinbase: more than 1000 pages of accounts")
