@@ -11,7 +11,11 @@ import GantryCore
 //   `marketUnit` is `baseCoin`; order/cancel-order: category, symbol, orderLinkId; order/cancel-all: category,
 //   symbol; order/open-order (`GET /v5/order/realtime`): category, symbol, orderLinkId, openOnly;
 // - guide (authentication): headers X-BAPI-API-KEY, X-BAPI-TIMESTAMP, X-BAPI-RECV-WINDOW, X-BAPI-SIGN = hex
-//   HMAC-SHA256 of timestamp + API key + recv window + (the JSON body for POST | the query string for GET).
+//   HMAC-SHA256 of timestamp + API key + recv window + (the JSON body for POST | the query string for GET);
+// - account/wallet-balance (`GET /v5/account/wallet-balance`): `accountType` required, UNIFIED for the unified
+//   trading account; answered `result.list[].coin[]` with each coin's `walletBalance`, `locked` (held by spot
+//   orders, part of the wallet balance) and `spotBorrow` (old walletBalance = walletBalance − spotBorrow); coins
+//   holding nothing are left out.
 
 /// Bybit's order entry codec: the API key and signing key, the request id counter.
 public struct BybitOrderEntry: OrderEntryCodec, Sendable {
@@ -118,6 +122,12 @@ public struct BybitOrderEntry: OrderEntryCodec, Sendable {
             w.text(i.symbol)
             w.text("&openOnly=0")
         }
+    }
+
+    /// `GET /v5/account/wallet-balance?accountType=UNIFIED` (REST): each coin's wallet balance in the unified
+    /// trading account, the query string signed.
+    public func walletBalance(now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
+        try rest(&buffer, post: false, now: now, kind: .query, ClientOrderId(raw: 0), path: "/v5/account/wallet-balance") { w in w.text("accountType=UNIFIED") }
     }
 
     // MARK: - Writing

@@ -8,6 +8,9 @@ import GantryCore
 // - retailbrokerageapi_cancelorders (`POST /api/v3/brokerage/orders/batch_cancel`): `order_ids`, the venue's ids;
 // - retailbrokerageapi_gethistoricalorder (`GET /api/v3/brokerage/orders/historical/{order_id}`) and
 //   retailbrokerageapi_gethistoricalorders (`…/historical/batch`, product_ids, order_status);
+// - accounts/list-accounts (`GET /api/v3/brokerage/accounts`, RetailBrokerageApi_GetAccounts): `limit` (default 49,
+//   at most 250) and `cursor`; answered `{"accounts":[{currency, available_balance{value,currency}, hold{value,
+//   currency}, …}],"has_next","cursor","size"}`, the next page fetched with the answer's `cursor` while `has_next`;
 // - authentication (coinbase-app/authentication-authorization/api-key-authentication): `Authorization: Bearer`
 //   and a JWT signed ES256 per request whose `uri` claim is "<METHOD> <host><path>" (`CoinbaseJWT`).
 // The JWT is made and signed per request with OpenSSL's ECDSA, which allocates: the Coinbase path is not
@@ -90,25 +93,47 @@ public struct CoinbaseOrderEntry: OrderEntryCodec, @unchecked Sendable {
     /// `GET …/orders/historical/batch?product_ids=…&order_status=OPEN`.
     public mutating func openOrders(_ instrument: InstrumentId, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
         let i = try instruments.instrument(instrument)
-        let query = Self.queryText { w in
-            w.text("?product_ids=")
-            w.text(i.symbol)
-            w.text("&order_status=OPEN")
-        }
-        return try request(&buffer, method: "GET", path: "/api/v3/brokerage/orders/historical/batch", query: query, now: now, kind: .openOrders, ClientOrderId(raw: 0)) { _ in }
+        return try request(
+            &buffer, method: "GET", path: "/api/v3/brokerage/orders/historical/batch", now: now, kind: .openOrders, ClientOrderId(raw: 0),
+            query: { w in
+                w.text("?product_ids=")
+                w.text(i.symbol)
+                w.text("&order_status=OPEN")
+            }) { _ in }
     }
 
-    /// A query string (at most 128 bytes, written on the stack) as the `query` of `request`.
-    static func queryText(_ write: (inout ByteWriter) -> Void) -> InlineText {
-        var query = InlineText()
-        var raw: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &raw) { r in
-            var w = ByteWriter.over(r)
-            write(&w)
-            query = InlineText(truncating: w.written)
+    /// `GET /api/v3/brokerage/accounts?limit=…[&cursor=…]` (accounts/list-accounts): one page of the accounts, each
+    /// currency's `available_balance` and `hold`; `has_next` and `cursor` in the answer lead to the next page. The
+    /// cursor is percent-encoded into the query; the JWT's `uri` has no query.
+    /// - Parameters:
+    ///   - limit: Accounts per page, 1…250 (Coinbase's maximum; its default is 49).
+    ///   - cursor: The previous page's `cursor`; empty for the first page.
+    /// - Throws: `.invalid` for a limit out of 1…250, `.signing`, `.bufferTooSmall`.
+    public func listAccounts(limit: Int = 250, cursor: InlineText = InlineText(), now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
+        guard (1...250).contains(limit) else { throw .invalid("Coinbase lists 1 to 250 accounts a page") }
+        return try request(
+            &buffer, method: "GET", path: "/api/v3/brokerage/accounts", now: now, kind: .query, ClientOrderId(raw: 0),
+            query: { w in
+                w.text("?limit=")
+                w.unsigned(UInt64(limit))
+                guard !cursor.isEmpty else { return }
+                w.text("&cursor=")
+                cursor.withBytes { Self.percentEncoded($0, into: &w) }
+            }) { _ in }
+    }
+
+    /// Writes `text` percent-encoded for a query value (RFC 3986: every byte but the unreserved ones as %XX).
+    static func percentEncoded(_ text: UnsafeRawBufferPointer, into w: inout ByteWriter) {
+        let digits: StaticString = "0123456789ABCDEF"
+        for b in text {
+            switch b {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x2E, 0x5F, 0x7E: w.byte(b)
+            default:
+                w.byte(0x25)
+                w.byte(digits.utf8Start[Int(b >> 4)])
+                w.byte(digits.utf8Start[Int(b & 0x0F)])
+            }
         }
-        return query
     }
 
     /// A WebSocket subscription with a JWT (advanced-trade websocket overview and `user` channel):
@@ -146,10 +171,11 @@ public struct CoinbaseOrderEntry: OrderEntryCodec, @unchecked Sendable {
         }
     }
 
-    /// The request: `method path[tail][query]`, `Authorization: Bearer <JWT>`, and the JSON body `body` writes.
+    /// The request: `method path[tail][query]`, `Authorization: Bearer <JWT>`, and the JSON body `body` writes;
+    /// `query` writes the query string ("?…") into the request line.
     func request(
-        _ buffer: inout OrderRequestBuffer, method: StaticString, path: StaticString, pathTail: InlineText = InlineText(), query: InlineText = InlineText(),
-        now: Nanos, kind: OrderRequestKind, _ id: ClientOrderId, body: (inout ByteWriter) -> Void
+        _ buffer: inout OrderRequestBuffer, method: StaticString, path: StaticString, pathTail: InlineText = InlineText(),
+        now: Nanos, kind: OrderRequestKind, _ id: ClientOrderId, query: (inout ByteWriter) -> Void = { _ in }, body: (inout ByteWriter) -> Void
     ) throws(OrderEncodeError) -> EncodedRequest {
         buffer.begin()
         body(&buffer.scratch)
@@ -157,7 +183,7 @@ public struct CoinbaseOrderEntry: OrderEntryCodec, @unchecked Sendable {
         HTTPRequestBytes.start(&buffer.request, method: method)
         buffer.request.text(path)
         buffer.request.text(pathTail)
-        buffer.request.text(query)
+        query(&buffer.request)
         HTTPRequestBytes.finishRequestLine(&buffer.request, host: restHost)
         HTTPRequestBytes.header(&buffer.request, "Authorization")
         buffer.request.text("Bearer ")

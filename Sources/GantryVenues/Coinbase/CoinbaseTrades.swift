@@ -19,15 +19,15 @@ extension CoinbaseOrderEntry {
     /// `GET …/orders/historical/fills?order_ids=<order_id>`. - Throws: `.invalid` without the order's order_id.
     public mutating func trades(_ order: OrderReference, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
         let i = try instruments.instrument(order.instrument)
-        guard !order.venueOrderId.isEmpty, order.venueOrderId.count <= InlineText.capacity - 11 else {
+        guard !order.venueOrderId.isEmpty else {
             throw .invalid("Coinbase lists an order's fills by the order_id its acknowledgement gave")
         }
-        let query = Self.queryText { w in
-            w.text("?order_ids=")
-            w.text(order.venueOrderId)
-        }
         var request = try self.request(
-            &buffer, method: "GET", path: "/api/v3/brokerage/orders/historical/fills", query: query, now: now, kind: .trades, order.clientOrderId) { _ in }
+            &buffer, method: "GET", path: "/api/v3/brokerage/orders/historical/fills", now: now, kind: .trades, order.clientOrderId,
+            query: { w in
+                w.text("?order_ids=")
+                w.text(order.venueOrderId)
+            }) { _ in }
         request.instrument = i.id
         return request
     }

@@ -10,7 +10,10 @@ import GantryCore
 //   headers `API-Key` and `API-Sign` = base64 HMAC-SHA512, keyed with the base64-decoded secret, of the URI path
 //   followed by SHA-256(nonce + POST data); AddOrder (pair, type, ordertype, volume, price, timeinforce,
 //   cl_ord_id), CancelOrder (txid or cl_ord_id), CancelAll, OpenOrders and ClosedOrders (each filtered by
-//   cl_ord_id), QueryOrders (txid), GetWebSocketsToken.
+//   cl_ord_id), QueryOrders (txid), GetWebSocketsToken;
+// - api-reference/account-data/get-account-balance: `POST /0/private/Balance` (no field but the nonce) answers
+//   `{"error":[],"result":{<asset>: <balance>}}`, every cash balance net of pending withdrawals, by Kraken's asset
+//   name (`KrakenAssetNames`).
 
 /// Kraken's order entry codec: the API key, the signing key, the WebSocket token, the request id and the last
 /// nonce.
@@ -139,6 +142,11 @@ public struct KrakenOrderEntry: OrderEntryCodec, Sendable {
     public mutating func executionsSubscribe(into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
         guard !token.isEmpty else { throw .invalid("no WebSocket token yet (GetWebSocketsToken)") }
         return try webSocket(&buffer, method: "subscribe", kind: .login, ClientOrderId(raw: 0)) { w in w.text("\"channel\":\"executions\"") }
+    }
+
+    /// `Balance` (REST): every asset's balance, by Kraken's asset name (`KrakenAssetNames.common` maps them).
+    public mutating func accountBalance(now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
+        try rest(&buffer, now: now, path: "/0/private/Balance", kind: .query, ClientOrderId(raw: 0)) { _ in }
     }
 
     /// `GetWebSocketsToken` (REST): the token WebSocket v2's private requests carry.

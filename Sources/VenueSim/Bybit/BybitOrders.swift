@@ -127,7 +127,9 @@ extension SimVenue {
         case "/v5/order/cancel": return bybitEnvelope(bybitCancel(entry.account, params))
         case "/v5/order/realtime": return bybitRealtime(entry.account, params)
         case "/v5/execution/list": return bybitExecutionList(entry.account, params)
-        default: return bybitWallet(entry.account)
+        default:
+            guard params["accountType"] == "UNIFIED" else { return bybitEnvelope(10001, "params error: accountType must be UNIFIED (the unified trading account)") }
+            return bybitWallet(entry.account)
         }
     }
 
@@ -300,7 +302,7 @@ extension SimVenue {
         // Coins with nothing are left out, as Bybit does.
         for (asset, free, locked, scale) in balances(account) where free + locked > 0 {
             let total = FixedPoint.string(free + locked, scale: scale, trimTrailingZeros: true)
-            coins.append(#"{"coin":"\#(asset)","equity":"\#(total)","usdValue":"","walletBalance":"\#(total)","locked":"\#(FixedPoint.string(locked, scale: scale, trimTrailingZeros: true))","spotHedgingQty":"0","borrowAmount":"0","accruedInterest":"0","totalOrderIM":"0","totalPositionIM":"0","totalPositionMM":"0","unrealisedPnl":"0","cumRealisedPnl":"0"}"#)
+            coins.append(#"{"coin":"\#(asset)","equity":"\#(total)","usdValue":"","walletBalance":"\#(total)","locked":"\#(FixedPoint.string(locked, scale: scale, trimTrailingZeros: true))","spotHedgingQty":"0","borrowAmount":"0","accruedInterest":"0","totalOrderIM":"0","totalPositionIM":"0","totalPositionMM":"0","unrealisedPnl":"0","cumRealisedPnl":"0","bonus":"0","marginCollateral":true,"collateralSwitch":true,"spotBorrow":"0"}"#)
         }
         return bybitEnvelope(0, "OK", result: #"{"list":[{"accountType":"UNIFIED","accountIMRate":"0","accountMMRate":"0","totalEquity":"","totalWalletBalance":"","totalMarginBalance":"","totalAvailableBalance":"","totalPerpUPL":"0","totalInitialMargin":"0","totalMaintenanceMargin":"0","coin":[\#(coins.joined(separator: ","))]}]}"#)
     }

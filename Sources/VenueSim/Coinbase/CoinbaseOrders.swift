@@ -101,7 +101,7 @@ extension SimVenue {
             if faults.take(.ackTimeout, elapsed: elapsed) { return nil }
             return SimHTTPResponse(status: 200, json: answer)
         case ("POST", "/api/v3/brokerage/orders/batch_cancel"): return SimHTTPResponse(status: 200, json: coinbaseCancel(account, body))
-        case ("GET", "/api/v3/brokerage/accounts"): return SimHTTPResponse(status: 200, json: coinbaseAccounts(account))
+        case ("GET", "/api/v3/brokerage/accounts"): return coinbaseAccounts(account, request.parameters)
         case ("GET", "/api/v3/brokerage/orders/historical/batch"):
             let p = request.parameters
             let open = coinbase.orders.values.filter {
@@ -260,13 +260,26 @@ extension SimVenue {
         return #"{"results":[\#(results.joined(separator: ","))]}"#
     }
 
-    func coinbaseAccounts(_ account: Int) -> String {
+    /// List Accounts: `limit` accounts a page (49 unless given, at most 250), from `cursor` on (here the index of
+    /// the page's first account); `has_next` and the next page's `cursor` while more follow.
+    func coinbaseAccounts(_ account: Int, _ p: [String: String]) -> SimHTTPResponse {
+        let limit = p["limit"].map { Int($0) } ?? 49
+        let start = p["cursor"].map { Int($0) } ?? 0
+        guard let limit, (1...250).contains(limit), let start, start >= 0 else {
+            return SimHTTPResponse(status: 400, json: #"{"error":"INVALID_ARGUMENT","code":3,"message":"invalid limit or cursor","details":[]}"#)
+        }
+        let all = balances(account)
+        let page = all.indices.dropFirst(start).prefix(limit)
         var list: [String] = []
-        for (k, (asset, free, locked, scale)) in balances(account).enumerated() {
+        for k in page {
+            let (asset, free, locked, scale) = all[k]
             let uuid = "00000000-0000-4000-8000-\(String(format: "%012x", account * 1_000 + k + 1))"
             list.append(#"{"uuid":"\#(uuid)","name":"\#(asset) Wallet","currency":"\#(asset)","available_balance":{"value":"\#(FixedPoint.string(free, scale: scale, trimTrailingZeros: true))","currency":"\#(asset)"},"default":true,"active":true,"created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z","deleted_at":null,"type":"\#(asset == "USD" || asset == "EUR" ? "ACCOUNT_TYPE_FIAT" : "ACCOUNT_TYPE_CRYPTO")","ready":true,"hold":{"value":"\#(FixedPoint.string(locked, scale: scale, trimTrailingZeros: true))","currency":"\#(asset)"}}"#)
         }
-        return #"{"accounts":[\#(list.joined(separator: ","))],"has_next":false,"cursor":"","size":\#(list.count)}"#
+        let next = page.endIndex < all.count
+        return SimHTTPResponse(
+            status: 200,
+            json: #"{"accounts":[\#(list.joined(separator: ","))],"has_next":\#(next),"cursor":"\#(next ? String(page.endIndex) : "")","size":\#(list.count)}"#)
     }
 
     // MARK: - JSON

@@ -64,6 +64,17 @@ struct BybitOrderEntryTests {
         #expect(!buffer.text.contains("bybit-secret-1"))
     }
 
+    @Test("wallet balance: GET /v5/account/wallet-balance?accountType=UNIFIED, X-BAPI-SIGN over timestamp + key + window + the query (OpenSSL)")
+    func walletBalanceBytes() throws {
+        var buffer = OrderRequestBuffer()
+        let sent = try bybitCodec().walletBalance(now: Nanos(raw: 1_711_001_595_207_000_000), into: &buffer)
+        #expect(sent.transport == .rest && sent.kind == .query)
+        let sign = Hex.encode(Crypto.hmacSHA256(key: Array("bybit-secret-1".utf8), Array("1711001595207bybit-key-15000accountType=UNIFIED".utf8)))
+        #expect(
+            buffer.text
+                == "GET /v5/account/wallet-balance?accountType=UNIFIED HTTP/1.1\r\nHost: api.bybit.com\r\nX-BAPI-API-KEY: bybit-key-1\r\nX-BAPI-TIMESTAMP: 1711001595207\r\nX-BAPI-RECV-WINDOW: 5000\r\nX-BAPI-SIGN: \(sign)\r\nContent-Length: 0\r\n\r\n")
+    }
+
     @Test("answers: the documented order.create ack, a refusal with its retCode, the auth answer")
     func replies() throws {
         let codec = bybitCodec()

@@ -61,6 +61,26 @@ struct CoinbaseOrderEntryTests {
         #expect(throws: OrderEncodeError.self) { try codec.cancelAll(InstrumentId(raw: 1), now: docTime, into: &buffer) }
     }
 
+    @Test("List Accounts: limit and the cursor (percent-encoded) in the query, a JWT whose uri has no query; a limit out of 1…250 is refused")
+    func listAccountsBytes() throws {
+        let key = ES256Key.generate()
+        let codec = coinbaseCodec(key: key)
+        var buffer = OrderRequestBuffer()
+        let sent = try codec.listAccounts(now: docTime, into: &buffer)
+        #expect(sent.transport == .rest && sent.kind == .query)
+        let jwt = try #require(header("Authorization", in: buffer.text)?.dropFirst("Bearer ".count))
+        #expect(buffer.text == "GET /api/v3/brokerage/accounts?limit=250 HTTP/1.1\r\nHost: api.coinbase.com\r\nAuthorization: Bearer \(jwt)\r\nContent-Length: 0\r\n\r\n")
+        let parts = try #require(CoinbaseJWT.parts(String(jwt)))
+        #expect(parts.signed(by: try ES256Key(publicKeyPEM: key.publicKeyPEM)) && parts.claims.contains(#""uri":"GET api.coinbase.com/api/v3/brokerage/accounts""#))
+        _ = try codec.listAccounts(limit: 1, cursor: InlineText("789100")!, now: docTime, into: &buffer)
+        #expect(buffer.text.hasPrefix("GET /api/v3/brokerage/accounts?limit=1&cursor=789100 HTTP/1.1\r\n"))
+        _ = try codec.listAccounts(limit: 49, cursor: InlineText("a+b/c=d e~_.-")!, now: docTime, into: &buffer)
+        #expect(buffer.text.hasPrefix("GET /api/v3/brokerage/accounts?limit=49&cursor=a%2Bb%2Fc%3Dd%20e~_.- HTTP/1.1\r\n"))
+        let paged = try #require(header("Authorization", in: buffer.text)?.dropFirst("Bearer ".count))
+        #expect(try #require(CoinbaseJWT.parts(String(paged))).claims.contains(#""uri":"GET api.coinbase.com/api/v3/brokerage/accounts""#))
+        for limit in [0, 251] { #expect(throws: OrderEncodeError.self) { try codec.listAccounts(limit: limit, now: docTime, into: &buffer) } }
+    }
+
     @Test("answers: success with order_id, a failure's error name, batch_cancel's results, a historical order, 401's plain text")
     func replies() throws {
         let codec = coinbaseCodec(key: ES256Key.generate())

@@ -21,6 +21,14 @@ let krakenOrder = OrderRequest(
 
 @Suite("Kraken order entry: WebSocket v2 add_order / cancel_order with the token, REST signed with API-Sign, answers and executions")
 struct KrakenOrderEntryTests {
+    /// The REST request Kraken documents for `path` and form body `post`, its API-Sign computed with OpenSSL (the
+    /// documented example secret, key "kraken-key-1").
+    static func signedREST(_ path: String, nonce: String, post: String) throws -> String {
+        let secret = try #require(Base64.decode(krakenDocSecret))
+        let sign = Base64.encode(Crypto.hmacSHA512(key: secret, Array(path.utf8) + Crypto.sha256(Array((nonce + post).utf8))))
+        return "POST \(path) HTTP/1.1\r\nHost: api.kraken.com\r\nAPI-Key: kraken-key-1\r\nAPI-Sign: \(sign)\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(post.utf8.count)\r\n\r\n\(post)"
+    }
+
     @Test("the documented API-Sign example: AddOrder, nonce 1616492376594, signs to 4/dpxb3iT4tp/…")
     func documentedSignature() throws {
         let key = HMACSHA512Key(try VenueSecret(base64: krakenDocSecret))
@@ -63,11 +71,7 @@ struct KrakenOrderEntryTests {
         var buffer = OrderRequestBuffer()
         _ = try codec.place(krakenOrder, now: Nanos(raw: 1_616_492_376_594_000_000), into: &buffer)
         let post = "nonce=1616492376594&ordertype=limit&type=buy&volume=0.05&pair=XBTUSD&price=97000.1&timeinforce=IOC&cl_ord_id=g0000000000000007"
-        let secret = try #require(Base64.decode(krakenDocSecret))
-        let sign = Base64.encode(Crypto.hmacSHA512(key: secret, Array("/0/private/AddOrder".utf8) + Crypto.sha256(Array(("1616492376594" + post).utf8))))
-        #expect(
-            buffer.text
-                == "POST /0/private/AddOrder HTTP/1.1\r\nHost: api.kraken.com\r\nAPI-Key: kraken-key-1\r\nAPI-Sign: \(sign)\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(post.utf8.count)\r\n\r\n\(post)")
+        #expect(buffer.text == (try Self.signedREST("/0/private/AddOrder", nonce: "1616492376594", post: post)))
         // The same millisecond again: the nonce still grows.
         _ = try codec.cancel(OrderReference(clientOrderId: ClientOrderId(raw: 7), instrument: InstrumentId(raw: 1)), now: Nanos(raw: 1_616_492_376_594_000_000), into: &buffer)
         #expect(requestBody(of: buffer.text) == "nonce=1616492376595&cl_ord_id=g0000000000000007" && codec.lastNonce == 1_616_492_376_595)
@@ -82,6 +86,17 @@ struct KrakenOrderEntryTests {
         _ = try codec.closedOrderLookup(byClient, now: docTime, into: &buffer)
         #expect(buffer.text.hasPrefix("POST /0/private/ClosedOrders HTTP/1.1\r\n"))
         #expect(requestBody(of: buffer.text) == "nonce=1645423376533&cl_ord_id=g0000000000000007")
+    }
+
+    @Test("REST Balance: POST /0/private/Balance with only the nonce, API-Sign checked with OpenSSL; each nonce above the last")
+    func balanceBytes() throws {
+        var codec = try krakenCodec()
+        var buffer = OrderRequestBuffer()
+        let sent = try codec.accountBalance(now: Nanos(raw: 1_616_492_376_594_000_000), into: &buffer)
+        #expect(sent.transport == .rest && sent.kind == .query)
+        #expect(buffer.text == (try Self.signedREST("/0/private/Balance", nonce: "1616492376594", post: "nonce=1616492376594")))
+        _ = try codec.accountBalance(now: Nanos(raw: 1_616_492_376_594_000_000), into: &buffer)
+        #expect(requestBody(of: buffer.text) == "nonce=1616492376595")
     }
 
     @Test("answers: add_order's documented result and error, REST's result and error list, the WebSocket token")

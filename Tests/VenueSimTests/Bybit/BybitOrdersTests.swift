@@ -74,6 +74,20 @@ struct BybitOrdersTests {
         #expect(coins.contains { $0["coin"] as? String == "BTC" } && coins.contains { $0["coin"] as? String == "USDT" })
     }
 
+    @Test("wallet balance: the unified account's coins with walletBalance, locked and spotBorrow; accountType is required and must be UNIFIED")
+    func walletBalance() throws {
+        let desk = try BybitDesk()
+        let (_, wallet, _) = desk.call("GET", "/v5/account/wallet-balance", query: "accountType=UNIFIED")
+        let list = (wallet["result"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
+        #expect(list.count == 1 && list.first?["accountType"] as? String == "UNIFIED")
+        let btc = (list.first?["coin"] as? [[String: Any]] ?? []).first { $0["coin"] as? String == "BTC" }
+        #expect(btc?["walletBalance"] as? String == "2" && btc?["locked"] as? String == "0" && btc?["spotBorrow"] as? String == "0", "\(btc ?? [:])")
+        for query in ["", "accountType=SPOT"] {
+            let (status, refused, _) = desk.call("GET", "/v5/account/wallet-balance", query: query)
+            #expect(status == 200 && refused["retCode"] as? Int == 10001, "\(query): \(refused)")
+        }
+    }
+
     @Test("refusals carry Bybit's codes and messages (HTTP 200); a bad key, signature or timestamp is refused first")
     func refusals() throws {
         let desk = try BybitDesk()

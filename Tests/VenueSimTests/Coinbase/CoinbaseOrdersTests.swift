@@ -92,6 +92,22 @@ struct CoinbaseOrdersTests {
         #expect(available == expected && accounts["has_next"] as? Bool == false)
     }
 
+    @Test("List Accounts pages: 49 unless limit says, has_next and a cursor while more follow; a bad limit is 400")
+    func accountPages() throws {
+        let desk = try CoinbaseDesk()
+        let (_, all, _) = try desk.call("GET", "/api/v3/brokerage/accounts")
+        let currencies = ((all["accounts"] as? [[String: Any]]) ?? []).compactMap { $0["currency"] as? String }
+        #expect(currencies.count == 2 && all["has_next"] as? Bool == false && all["cursor"] as? String == "" && all["size"] as? Int == 2)
+        let (_, first, _) = try desk.call("GET", "/api/v3/brokerage/accounts?limit=1")
+        let cursor = try #require(first["cursor"] as? String)
+        #expect(first["has_next"] as? Bool == true && !cursor.isEmpty && first["size"] as? Int == 1)
+        let (_, second, _) = try desk.call("GET", "/api/v3/brokerage/accounts?limit=1&cursor=\(cursor)")
+        #expect(second["has_next"] as? Bool == false && second["cursor"] as? String == "")
+        let paged = ((first["accounts"] as? [[String: Any]]) ?? []) + ((second["accounts"] as? [[String: Any]]) ?? [])
+        #expect(paged.compactMap { $0["currency"] as? String } == currencies)
+        for bad in ["limit=0", "limit=251", "limit=x", "cursor=-1"] { #expect(try desk.call("GET", "/api/v3/brokerage/accounts?\(bad)").0 == 400, "\(bad)") }
+    }
+
     @Test("rejections are HTTP 200 with success:false and the documented failure reasons")
     func rejections() throws {
         let desk = try CoinbaseDesk()
