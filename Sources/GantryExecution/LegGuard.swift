@@ -42,11 +42,10 @@ public enum LegEvent: Sendable, Equatable {
 /// The legs guard: it follows each signal whose intents go together (`OrderIntent.legs`, an arbitrage's buy and
 /// sell) from risk's approvals and the venues' reports. When every leg has ended, the fills must net to zero in
 /// the pair; if they do not (a leg rejected, expired or filled short), the residual is closed by IOC intents in
-/// the hedge lane, each inside the slippage band: first a hedge, routed to the best venue within the band around
-/// the short leg's expected price (completing the arbitrage; a venue that rejected the signal is avoided), then,
-/// if something is left, an unwind on the over-filled leg's venue within the band around its average fill
-/// (taking it back), alternating up to the attempts configured, a delay apart; what is still open after the last
-/// is alerted. A signal whose residual was mostly unwound (or stayed open) is a rollback: the
+/// the hedge lane, routed to the best venues inside the slippage band (a venue that rejected the signal is
+/// avoided): first a hedge, the band around the short leg's expected price (completing the arbitrage), then, if
+/// something is left, an unwind, the band around the over-filled leg's average fill (taking it back),
+/// alternating up to the attempts configured, a delay apart; what is still open after the last is alerted. A signal whose residual was mostly unwound (or stayed open) is a rollback: the
 /// configured number of rollbacks in a row pauses the strategy; a signal that matched or was hedged breaks the run.
 ///
 /// Owned by the risk stage (it sees the approvals as they are made and every report), and deterministic: time
@@ -79,9 +78,7 @@ public struct LegGuard: Sendable {
         var sellVenue = VenueId.none
         var buyExpected: Int64 = 0
         var sellExpected: Int64 = 0
-        /// Each side's leg instrument and what it filled (pair scales): an unwind's venue and reference.
-        var buyInstrument = InstrumentId.none
-        var sellInstrument = InstrumentId.none
+        /// What each side's leg filled (pair scales): an unwind's reference.
         var buyFilled: Int64 = 0
         var sellFilled: Int64 = 0
         var buyNotional: Int128 = 0
@@ -138,11 +135,9 @@ public struct LegGuard: Sendable {
             groups[k].open += 1
             if intent.side == .buy {
                 groups[k].buyVenue = intent.venue
-                groups[k].buyInstrument = intent.instrument
                 groups[k].buyExpected = l.pairPrice(intent.expectedPrice)
             } else {
                 groups[k].sellVenue = intent.venue
-                groups[k].sellInstrument = intent.instrument
                 groups[k].sellExpected = l.pairPrice(intent.expectedPrice)
             }
             byOrder[d.clientOrderId] = k
@@ -279,40 +274,31 @@ public struct LegGuard: Sendable {
         if s >= 0 && s < consecutive.count { consecutive[s] = 0 }
     }
 
-    /// One attempt at the residual. Odd attempts hedge: routed to the best venue (one that rejected the signal is
-    /// avoided), limited to the band around the short leg's expected price — where the arbitrage still pays. Even
-    /// attempts unwind: on the over-filled leg's own venue, limited to the band around that leg's average fill —
-    /// taking back what was done. An unwind the venue's lot cannot express (dust) is routed as a hedge instead.
+    /// One attempt at the residual, routed to the best venues inside the band (a venue that rejected the signal
+    /// is avoided). Odd attempts hedge: the band is around the short leg's expected price — where the arbitrage
+    /// still pays. Even attempts unwind: the band is around the over-filled leg's average fill — taking back what
+    /// was done at about what it cost (usually on that leg's venue; a finer lot elsewhere takes what its lot cannot).
     mutating func start(_ k: Int, now: Nanos, hedge: (OrderIntent, VenueId) -> Void) {
         let g = groups[k]
         let side: Side = g.net > 0 ? .sell : .buy
-        let quantity = abs(g.net)
         groups[k].attempts += 1
         groups[k].phase = .hedging
         groups[k].hedgeSide = side
         stats.attempts += 1
         // The over-filled leg: the buy leg when long (the residual sells), the sell leg when short.
-        let filled = side == .sell ? (g.buyInstrument, g.buyNotional, g.buyFilled) : (g.sellInstrument, g.sellNotional, g.sellFilled)
-        if groups[k].attempts % 2 == 0, filled.0 != .none, filled.2 > 0 {
-            let l = universe.listing(filled.0)
-            let average = Int64(filled.1 / Int128(filled.2))
-            let venueQuantity = l.venueQuantity(quantity)
-            if venueQuantity.raw > 0 {
-                groups[k].reference = average
-                hedge(OrderIntent(
-                    intentId: 0, signalId: g.signal, strategy: g.strategy, venue: l.venue, instrument: filled.0, pair: g.pair, side: side,
-                    price: l.venuePrice(bandLimit(average, side), side: side), quantity: venueQuantity,
-                    expectedPrice: l.venuePrice(average, side: side), lane: .hedge, triggerTime: now, createdTime: now), .none)
-                return
-            }
+        let filled = side == .sell ? (g.buyNotional, g.buyFilled) : (g.sellNotional, g.sellFilled)
+        let reference: Int64
+        if groups[k].attempts % 2 == 0 && filled.1 > 0 {
+            reference = Int64(filled.0 / Int128(filled.1))
+        } else {
+            // The short leg is the one on the side the residual now trades; a signal with one side only measures
+            // against that side's expectation.
+            reference = side == .sell ? (g.sellExpected != 0 ? g.sellExpected : g.buyExpected) : (g.buyExpected != 0 ? g.buyExpected : g.sellExpected)
         }
-        // The short leg is the one on the side the residual now trades; a signal with one side only measures
-        // against that side's expectation.
-        let reference = side == .sell ? (g.sellExpected != 0 ? g.sellExpected : g.buyExpected) : (g.buyExpected != 0 ? g.buyExpected : g.sellExpected)
         groups[k].reference = reference
         hedge(OrderIntent(
             intentId: 0, signalId: g.signal, strategy: g.strategy, venue: .none, instrument: .none, pair: g.pair, side: side,
-            price: Price(raw: bandLimit(reference, side)), quantity: Quantity(raw: quantity), expectedPrice: Price(raw: reference), lane: .hedge,
+            price: Price(raw: bandLimit(reference, side)), quantity: Quantity(raw: abs(g.net)), expectedPrice: Price(raw: reference), lane: .hedge,
             triggerTime: now, createdTime: now), g.rejectedBy)
     }
 

@@ -127,7 +127,7 @@ struct LegGuardTests {
         #expect(h.guardian.consecutive[0] == 0)
     }
 
-    @Test("a residual the hedge does not close is unwound on the filled leg's venue after the delay, inside the band around its fill; then left open and said so")
+    @Test("a residual the hedge does not close is unwound after the delay, inside the band around the filled leg's fill; then left open and said so")
     func leftOpen() {
         var h = Harness()
         let l = h.legs(signal: 3)
@@ -144,10 +144,10 @@ struct LegGuardTests {
         #expect(h.hedges.isEmpty, "the retry waits its delay")
         h.poll(.seconds(1) + .milliseconds(100))
         #expect(h.hedges.count == 1, "the second attempt")
-        // It unwinds: sells the 0.1 back on alpha, inside the band around the buy leg's fill (100,000 − 20 bp).
-        if let (unwind, _) = h.hedges.first {
-            #expect(!unwind.isRouted && unwind.venue == M.alpha && unwind.instrument == M.btcA && unwind.side == .sell && unwind.lane == .hedge)
-            #expect(unwind.price == M.price("99800", M.btcA) && unwind.quantity == M.qty("0.1", M.btcA) && unwind.expectedPrice == M.price("100000", M.btcA))
+        // It unwinds: sells the 0.1 back, routed, inside the band around the buy leg's fill (100,000 − 20 bp; pair scale 2).
+        if let (unwind, avoid) = h.hedges.first {
+            #expect(unwind.isRouted && unwind.side == .sell && unwind.lane == .hedge && avoid == .none)
+            #expect(unwind.price.raw == 9_980_000 && unwind.quantity.raw == 10_000_000 && unwind.expectedPrice.raw == 10_000_000)
         }
         h.poll(.seconds(2))
         #expect(h.events.last == .open(strategy: Self.s1, pair: M.btc, signal: 3, residual: 10_000_000, consecutive: 1))

@@ -213,7 +213,7 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
     }
 
     /// Settles ended arbitrage signals and closes what a short leg left open: each hedge is routed over risk's
-    /// books (an unwind names its venue) and every order decided by `check` like any intent.
+    /// books and every child decided by `check` like any intent.
     mutating func guardLegs(now: Nanos) {
         var hedges: [(OrderIntent, VenueId)] = []
         swap(&hedges, &self.hedges)
@@ -226,11 +226,6 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
         var children: [OrderIntent] = []
         swap(&children, &self.children)
         for (parent, avoid) in hedges {
-            // An unwind names its venue: decided as it is.
-            guard parent.isRouted else {
-                publish(engine.check(parent, now: now))
-                continue
-            }
             if avoid != .none { capacity[Int(avoid.raw)] = 0 }
             let result = router.route(
                 parent, market: engine.mirror, takerFees: engine.configuration.takerFees, latency: engine.venueLatency, capacity: capacity, now: now,

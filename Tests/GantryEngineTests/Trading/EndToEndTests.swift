@@ -36,19 +36,35 @@ final class SimulatorThread: @unchecked Sendable {
 
 @Suite("The gateway end to end against VenueSim: three strategies trading two venues over real sockets with signed orders", .serialized)
 struct EndToEndTests {
-    static let simTOML = """
-        seed = 11
+    /// The secrets every end-to-end suite uses (one set: suites run in parallel and share the environment).
+    static let secrets = ["e2e-binance-secret-0123456789", "e2e-okx-secret-0123456789", "e2e-pass", "e2e-bybit-secret-0123456789"]
+
+    static func setSecrets() {
+        setenv("GANTRY_E2E_BINANCE_SECRET", secrets[0], 1)
+        setenv("GANTRY_E2E_OKX_SECRET", secrets[1], 1)
+        setenv("GANTRY_E2E_OKX_PASSPHRASE", secrets[2], 1)
+        setenv("GANTRY_E2E_BYBIT_SECRET", secrets[3], 1)
+    }
+
+    /// The simulator's market: BTC diverging between venues `perMinute` times a minute.
+    static func simMarket(seed: Int = 11, volatility: String = "8", perMinute: Int = 20) -> String {
+        """
+        seed = \(seed)
         steps_per_second = 50
         host = "127.0.0.1"
 
         [[markets]]
         name = "BTC"
         start_price = "97000"
-        volatility_per_second = "8"
+        volatility_per_second = "\(volatility)"
         divergence = "250"
-        divergences_per_minute = 20
+        divergences_per_minute = \(perMinute)
         convergence_ms = 1500
 
+        """
+    }
+
+    static let simBinance = """
         [[venues]]
         name = "binance"
         kind = "binance"
@@ -73,6 +89,9 @@ struct EndToEndTests {
         BTC = "5"
         USDT = "1000000"
 
+        """
+
+    static let simOKX = """
         [[venues]]
         name = "okx"
         kind = "okx"
@@ -98,6 +117,9 @@ struct EndToEndTests {
         BTC = "5"
         USDT = "1000000"
 
+        """
+
+    static let simBybit = """
         [[venues]]
         name = "bybit"
         kind = "bybit"
@@ -122,9 +144,12 @@ struct EndToEndTests {
         [venues.accounts.deposits]
         BTC = "5"
         USDT = "1000000"
+
         """
 
-    static func gatewayTOML(binance: SimVenue, okx: SimVenue, bybit: SimVenue) -> String {
+    static let simTOML = simMarket() + simBinance + simOKX + simBybit
+
+    static func gatewayBinance(_ binance: SimVenue) -> String {
         """
         [[venues]]
         name = "binance"
@@ -146,6 +171,11 @@ struct EndToEndTests {
         quantity_scale = 8
         pair = "BTC/USDT"
 
+        """
+    }
+
+    static func gatewayOKX(_ okx: SimVenue) -> String {
+        """
         [[venues]]
         name = "okx"
         kind = "okx"
@@ -168,6 +198,11 @@ struct EndToEndTests {
         quantity_scale = 8
         pair = "BTC/USDT"
 
+        """
+    }
+
+    static func gatewayBybit(_ bybit: SimVenue) -> String {
+        """
         [[venues]]
         name = "bybit"
         kind = "bybit"
@@ -191,6 +226,10 @@ struct EndToEndTests {
         quantity_scale = 6
         pair = "BTC/USDT"
 
+        """
+    }
+
+    static let arbitrage = """
         [[strategies]]
         name = "arb"
         kind = "arbitrage"
@@ -203,6 +242,18 @@ struct EndToEndTests {
         min_quantity = "0.001"
         cooldown_ms = 300
 
+        """
+
+    static let riskSection = """
+        [risk]
+        price_band_bp = "100"
+        plausibility_bp = "200"
+        max_book_age_ms = 3000
+
+        """
+
+    static func gatewayTOML(binance: SimVenue, okx: SimVenue, bybit: SimVenue) -> String {
+        gatewayBinance(binance) + gatewayOKX(okx) + gatewayBybit(bybit) + arbitrage + """
         [[strategies]]
         name = "ma"
         kind = "ma_crossover"
@@ -229,19 +280,12 @@ struct EndToEndTests {
         quantity = "0.02"
         slippage_bp = "20"
 
-        [risk]
-        price_band_bp = "100"
-        plausibility_bp = "200"
-        max_book_age_ms = 3000
-        """
+        """ + riskSection
     }
 
     @Test("a seeded session on three venues: divergences traded, every order approved by risk first, the kill switch flattens all, fills equal the venues' balances to the unit")
     func session() throws {
-        setenv("GANTRY_E2E_BINANCE_SECRET", "e2e-binance-secret-0123456789", 1)
-        setenv("GANTRY_E2E_OKX_SECRET", "e2e-okx-secret-0123456789", 1)
-        setenv("GANTRY_E2E_OKX_PASSPHRASE", "e2e-pass", 1)
-        setenv("GANTRY_E2E_BYBIT_SECRET", "e2e-bybit-secret-0123456789", 1)
+        Self.setSecrets()
         let simConfiguration = try SimConfiguration(toml: Self.simTOML)
         let sim = try simConfiguration.makeSimulator(anyPorts: true)
         let binance = sim.venues[0]

@@ -32,12 +32,9 @@ struct GantryRunTests {
 
     /// Runs `gantry run` on the three simulated venues (Bybit 120 ms late on every message) with `faults`, and
     /// `gantry kill` through the control socket once the simulator has run `killAt`.
-    static func run(faults: String = "", killAt: Nanos, seconds: Int = 25, secrets: [String]) throws -> Run {
+    static func run(faults: String = "", killAt: Nanos, seconds: Int = 25) throws -> Run {
         let binary = try #require(gantryBinary(), "the gantry executable must be built first (make test builds it)")
-        setenv("GANTRY_E2E_BINANCE_SECRET", secrets[0], 1)
-        setenv("GANTRY_E2E_OKX_SECRET", secrets[1], 1)
-        setenv("GANTRY_E2E_OKX_PASSPHRASE", secrets[2], 1)
-        setenv("GANTRY_E2E_BYBIT_SECRET", secrets[3], 1)
+        EndToEndTests.setSecrets()
         let sim = try SimConfiguration(toml: EndToEndTests.simTOML + "\n" + faults).makeSimulator(anyPorts: true)
         let simStarted = MonotonicClock.now()
         let thread = SimulatorThread(sim)
@@ -84,8 +81,8 @@ struct GantryRunTests {
 
     @Test("trading on three venues (one slow), gantry kill through the control socket: every step timed, flat and verified against the venues' balances; no secret in any output or file")
     func runKillAndSecrets() throws {
-        let secrets = ["run-binance-secret-9d1c77", "run-okx-secret-40a2e3", "run-okx-passphrase-x7", "run-bybit-secret-5e"]
-        let r = try Self.run(killAt: .seconds(10), secrets: secrets)
+        let secrets = EndToEndTests.secrets
+        let r = try Self.run(killAt: .seconds(10))
         print("gantry kill said:\n\(r.kill)")
         #expect(r.status == 0, "gantry run failed:\n\(r.output.suffix(3_000))")
         #expect(r.output.contains("positions equal the venues' balances: yes"))
@@ -107,9 +104,9 @@ struct GantryRunTests {
 
     @Test("a venue that freezes as the kill fires is named while it is retried; the other venues' orders end at once; all is flat and verified once it answers again")
     func killWithFrozenVenue() throws {
-        let secrets = ["frz-binance-secret-31", "frz-okx-secret-32", "frz-okx-passphrase-33", "frz-bybit-secret-34"]
+        let secrets = EndToEndTests.secrets
         let freeze = "[[faults]]\nkind = \"stale\"\nvenue = \"bybit\"\nstart_ms = 10000\nduration_ms = 4000"
-        let r = try Self.run(faults: freeze, killAt: .milliseconds(10_200), secrets: secrets)
+        let r = try Self.run(faults: freeze, killAt: .milliseconds(10_200))
         print("gantry kill with bybit frozen said:\n\(r.kill)")
         #expect(r.status == 0, "gantry run failed:\n\(r.output.suffix(3_000))")
         #expect(r.kill.contains("bybit: "), "bybit named while it does not answer")

@@ -10,10 +10,7 @@ import VenueSim
 struct LatencyBudgetEndToEndTests {
     @Test("Bybit answers 120 ms late against a 60 ms budget: once measured, its intents are vetoed with the round trip and the budget; the others trade on")
     func slowVenueVetoed() throws {
-        setenv("GANTRY_E2E_BINANCE_SECRET", "lat-binance-secret-0123456789", 1)
-        setenv("GANTRY_E2E_OKX_SECRET", "lat-okx-secret-0123456789", 1)
-        setenv("GANTRY_E2E_OKX_PASSPHRASE", "lat-pass", 1)
-        setenv("GANTRY_E2E_BYBIT_SECRET", "lat-bybit-secret-0123456789", 1)
+        EndToEndTests.setSecrets()
         let sim = try SimConfiguration(toml: EndToEndTests.simTOML).makeSimulator(anyPorts: true)
         let thread = SimulatorThread(sim)
         defer { thread.stop() }
