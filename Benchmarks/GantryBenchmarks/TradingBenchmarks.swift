@@ -1,4 +1,5 @@
-// The trading core's hot steps: a risk decision, a routing, a strategy step. 0 mallocs is a threshold.
+// The trading core's hot steps: a risk decision, an arbitrage's legs decided and guarded, a routing, a strategy
+// step. 0 mallocs is a threshold.
 import Benchmark
 import GantryBook
 import GantryCore
@@ -21,6 +22,10 @@ final class TradingBench {
     let fees: [Int64] = [0, 1_000, 4_000, 6_000]
     let latency: [Nanos] = [.zero, .milliseconds(1), .milliseconds(3), .milliseconds(2)]
     let capacity: [Int64] = [.max, .max, .max, .max]
+    var guardian: LegGuard
+    /// An arbitrage's legs: buy on a, sell on b.
+    var legs: [OrderIntent]
+    var verdicts: [RiskVerdict] = []
 
     init() {
         let registry = try! InstrumentRegistry([
@@ -90,6 +95,17 @@ final class TradingBench {
             status: .expired, side: .buy, venue: VenueId(raw: 1), instrument: ids[0], clientOrderId: ClientOrderId(raw: 0), venueOrderId: 0,
             price: approvable.price, lastQuantity: .zero, cumulativeQuantity: .zero, fee: 0, isTaker: true, eventTime: .zero)
         self.events = events
+        var sell = approvable
+        sell.venue = VenueId(raw: 2)
+        sell.instrument = ids[1]
+        sell.side = .sell
+        sell.price = Price(raw: 999_990)
+        var buy = approvable
+        buy.legs = 2
+        sell.legs = 2
+        legs = [buy, sell]
+        guardian = LegGuard(universe: universe, strategies: 2)
+        verdicts.reserveCapacity(8)
         // Nothing on venue c's USD can pay for 0.001 at 100,000: the balance rule, the last, vetoes it.
         risk.setBalance(venue: VenueId(raw: 3), asset: universe.asset(named: "USD")!, free: 0)
     }
@@ -111,6 +127,34 @@ final class TradingBench {
         }
         expiry.clientOrderId = order.clientOrderId
         return risk.apply(expiry)
+    }
+
+    /// An arbitrage's two legs decided together, followed by the leg guard to their fills, and settled (matched).
+    func guardedLegs() -> Int {
+        signal += 1
+        legs[0].signalId = signal
+        legs[1].signalId = signal
+        clock = clock + .microseconds(2_200)
+        verdicts.removeAll(keepingCapacity: true)
+        risk.checkLegs(legs, now: clock, into: &verdicts)
+        for v in verdicts {
+            guard case .approved(let o) = v else { preconditionFailure("a leg was vetoed: \(v.decision.reason)") }
+            guardian.onDecision(o.decision)
+            var r = expiry
+            r.status = .filled
+            r.side = o.side
+            r.venue = o.venue
+            r.instrument = o.instrument
+            r.clientOrderId = o.clientOrderId
+            r.price = o.price
+            r.lastQuantity = o.quantity
+            r.cumulativeQuantity = o.quantity
+            _ = risk.apply(r)
+            guardian.onReport(r)
+        }
+        var n = 0
+        guardian.poll(now: clock, hedge: { _, _ in n += 1 }, event: { _ in n += 1 })
+        return n
     }
 
     /// A decision through every rule, vetoed by the last one.
@@ -149,6 +193,9 @@ func tradingBenchmarks() {
     }
     Benchmark("Risk check per intent, through every rule to a veto", configuration: .init(setup: setUp, teardown: tearDown)) { b in
         for _ in b.scaledIterations { blackHole(tradingBench!.vetoAtBalance()) }
+    }
+    Benchmark("Risk check of two arbitrage legs, guarded to their fills", configuration: .init(setup: setUp, teardown: tearDown)) { b in
+        for _ in b.scaledIterations { blackHole(tradingBench!.guardedLegs()) }
     }
     Benchmark("Router decision: 0.4 BTC over 3 venues x 20 levels", configuration: .init(setup: setUp, teardown: tearDown)) { b in
         for _ in b.scaledIterations { blackHole(tradingBench!.route()) }
