@@ -231,6 +231,9 @@ public enum RiskReason: UInt16, Sendable, BitwiseCopyable, CaseIterable {
     case invalidIntent = 19
     /// Another leg of the same signal was vetoed: a signal's legs go all or none (observed: that leg's reason code).
     case legVetoed = 20
+    /// The venue's order entry is down, reconnecting or reconciling orders a drop left unknown: nothing new goes
+    /// there until it is ready again (flattening aside).
+    case venueNotReady = 21
 }
 
 /// The risk engine's verdict on one intent: an event with a reason and the numbers it compared, not an error.

@@ -155,6 +155,7 @@ public struct RiskEngine: ~Copyable {
         guard venueLatency[Int(intent.venue.raw)] <= budget else {
             return veto(intent, .venueLatency, venueLatency[Int(intent.venue.raw)].raw, budget.raw, now)
         }
+        if !venueReady[Int(intent.venue.raw)] && intent.lane != .flatten { return veto(intent, .venueNotReady, 0, 1, now) }
         guard let mid = mirror.pairMid(intent.instrument) else { return veto(intent, .staleMarketData, 0, 1, now) }
         if let deviation = deviationFromOthers(intent.instrument, mid: mid, now: now), deviation > configuration.plausibilityCentiBasisPoints {
             actions.append(.implausiblePrice(venue: intent.venue, pair: pair, deviationCentiBasisPoints: deviation))

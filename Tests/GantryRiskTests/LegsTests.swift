@@ -72,4 +72,22 @@ struct LegsTests {
         #expect(e.check(R.intent(qty: "0.01"), now: .seconds(1)).reason == .strategyPaused)
         #expect(e.check(R.intent(R.s2, qty: "0.01"), now: .seconds(1)).reason == .approved, "the other strategy trades on")
     }
+
+    @Test("flattening goes to a venue whose order entry is ready; to one that is not only when no ready venue can take it")
+    func flattenPrefersReady() {
+        var e = R.engine()
+        let o = e.check(R.intent(qty: "0.02"), now: .seconds(1)).order!
+        e.apply(R.fill(o))
+        // Both venues bid 99,990; alpha, the one the position was bought on, is down: beta takes it.
+        e.setVenueReady(R.alpha, false)
+        let f = e.flatten(strategy: R.s1, pair: R.btc, now: .seconds(1))
+        #expect(f?.reason == .approved && f?.decision.intent.venue == R.beta && f?.decision.intent.lane == .flatten)
+        var other = R.engine()
+        let o2 = other.check(R.intent(qty: "0.02"), now: .seconds(1)).order!
+        other.apply(R.fill(o2))
+        other.setVenueReady(R.alpha, false)
+        other.setVenueReady(R.beta, false)
+        let g = other.flatten(strategy: R.s1, pair: R.btc, now: .seconds(1))
+        #expect(g?.reason == .approved, "with no venue ready the flattening order still goes (it waits for its venue)")
+    }
 }

@@ -117,7 +117,7 @@ struct PreTradeTests {
         #expect(flatten.reason == .approved)
     }
 
-    @Test("a stale or resyncing book, an old book, and a venue past its latency budget are not traded")
+    @Test("a stale or resyncing book, an old book, a venue past its latency budget, and one whose order entry is down are not traded")
     func staleAndLatency() {
         var e = R.engine { $0.latencyBudget = [.zero, .milliseconds(20), .zero] }
         e.onMarket(MarketEvent(kind: .bookStale, venue: R.beta, instrument: R.btcB), now: .seconds(1))
@@ -130,6 +130,13 @@ struct PreTradeTests {
         e.setVenueLatency(R.alpha, .milliseconds(20) + Nanos(raw: 1))
         let slow = e.check(R.intent(), now: .seconds(1))
         #expect(slow.reason == .venueLatency && slow.decision.observed == 20_000_001 && slow.decision.limit == 20_000_000)
+        // A venue whose order entry is down takes nothing new but flattening.
+        e.setVenueLatency(R.alpha, .zero)
+        e.setVenueReady(R.alpha, false)
+        #expect(e.check(R.intent(), now: .seconds(1)).reason == .venueNotReady)
+        #expect(e.check(R.intent(lane: .hedge), now: .seconds(1)).reason == .venueNotReady)
+        e.setVenueReady(R.alpha, true)
+        #expect(e.check(R.intent(), now: .seconds(1)).reason == .approved)
     }
 
     @Test("a venue whose price strays from the others is a data fault: vetoed and alerted, not traded")

@@ -106,11 +106,11 @@ public struct OrderSendStage<Clock: NanoClock>: Stage, ~Copyable {
         if health != nil && now >= nextHealth {
             nextHealth = now + healthInterval
             // A state, refreshed each interval: a full ring (a reader behind) skips one, nothing is lost for good.
-            if binance != nil, let v = binance!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: binance!.readyNow(), roundTrip: binance!.roundTripNow(), time: now)) }
-            if okx != nil, let v = okx!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: okx!.readyNow(), roundTrip: okx!.roundTripNow(), time: now)) }
-            if bybit != nil, let v = bybit!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: bybit!.readyNow(), roundTrip: bybit!.roundTripNow(), time: now)) }
-            if kraken != nil, let v = kraken!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: kraken!.readyNow(), roundTrip: kraken!.roundTripNow(), time: now)) }
-            if coinbase != nil, let v = coinbase!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: coinbase!.readyNow(), roundTrip: coinbase!.roundTripNow(), time: now)) }
+            if binance != nil, let v = binance!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: binance!.readyNow(), roundTrip: binance!.roundTripNow(now: now), time: now)) }
+            if okx != nil, let v = okx!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: okx!.readyNow(), roundTrip: okx!.roundTripNow(now: now), time: now)) }
+            if bybit != nil, let v = bybit!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: bybit!.readyNow(), roundTrip: bybit!.roundTripNow(now: now), time: now)) }
+            if kraken != nil, let v = kraken!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: kraken!.readyNow(), roundTrip: kraken!.roundTripNow(now: now), time: now)) }
+            if coinbase != nil, let v = coinbase!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: coinbase!.readyNow(), roundTrip: coinbase!.roundTripNow(now: now), time: now)) }
         }
         return work
     }

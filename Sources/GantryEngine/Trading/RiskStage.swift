@@ -63,7 +63,7 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
     var hedges: [(OrderIntent, VenueId)] = []
     var children: [OrderIntent] = []
     var legEvents: [LegEvent] = []
-    /// What the router may give each venue (`.max`, or 0 for a venue a hedge avoids).
+    /// What the router may give each venue (`.max`, or 0 for a venue a hedge avoids or whose order entry is down).
     var capacity: [Int64]
 
     public init(
@@ -226,11 +226,11 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
         var children: [OrderIntent] = []
         swap(&children, &self.children)
         for (parent, avoid) in hedges {
-            if avoid != .none { capacity[Int(avoid.raw)] = 0 }
+            // Not to a venue that rejected the signal, nor to one whose order entry is not ready.
+            for v in capacity.indices { capacity[v] = engine.venueReady[v] && v != Int(avoid.raw) ? .max : 0 }
             let result = router.route(
                 parent, market: engine.mirror, takerFees: engine.configuration.takerFees, latency: engine.venueLatency, capacity: capacity, now: now,
                 maximumBookAge: engine.configuration.maximumBookAge) { children.append($0) }
-            if avoid != .none { capacity[Int(avoid.raw)] = .max }
             if result.children == 0 {
                 logger.warning("leg hedge: no venue shows a price inside the slippage band", metadata: ["signal": "\(parent.signalId)", "residual": "\(parent.quantity.raw)"])
             }

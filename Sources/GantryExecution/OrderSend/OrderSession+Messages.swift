@@ -107,7 +107,7 @@ extension OrderSession {
         let r = ack.report
         s.pointee.awaiting[id] = nil
         if !ack.venueOrderId.isEmpty && s.pointee.links.venueIds[id] == nil { s.pointee.links.venueIds[id] = ack.venueOrderId }
-        if o.state == .sent { s.pointee.stats.lastRoundTrip = now - o.sentAt }
+        if o.state == .sent { s.pointee.stats.noteRoundTrip(now - o.sentAt, at: now) }
         if kind == .query {
             o.noteVenueOrderId(r.venueOrderId)
         } else if o.venueOrderId == 0 || o.state == .sent || o.state == .unknown {
@@ -165,7 +165,7 @@ extension OrderSession {
             return
         }
         s.pointee.stats.rejected += 1
-        if o.state == .sent { s.pointee.stats.lastRoundTrip = now - o.sentAt }
+        if o.state == .sent { s.pointee.stats.noteRoundTrip(now - o.sentAt, at: now) }
         let t = o.apply(.rejected(code: Int32(truncatingIfNeeded: e.code)))
         s.pointee.orders[id] = o
         if !t.ignored && !o.finalReported {
@@ -185,7 +185,7 @@ extension OrderSession {
         let (r, tradeId) = update.cumulativeOnly ? lastFill(update, o) : (update.report, update.tradeId)
         if o.state == .sent {
             s.pointee.awaiting[id] = nil
-            s.pointee.stats.lastRoundTrip = now - o.sentAt
+            s.pointee.stats.noteRoundTrip(now - o.sentAt, at: now)
         }
         if r.lastQuantity.raw > 0 {
             let t = o.apply(.fill(tradeId: tradeId, price: r.price, quantity: r.lastQuantity, cumulative: r.cumulativeQuantity, fee: r.fee, isTaker: r.isTaker))

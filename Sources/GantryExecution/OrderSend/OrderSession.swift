@@ -27,6 +27,13 @@ public struct OrderSessionStats: Sendable, Equatable {
     public var refused = 0
     /// Order round trip (bytes written → the venue's answer), the last one measured.
     public var lastRoundTrip: Nanos = .zero
+    /// When it was measured.
+    public var lastRoundTripAt: Nanos = .zero
+
+    mutating func noteRoundTrip(_ value: Nanos, at now: Nanos) {
+        lastRoundTrip = value
+        lastRoundTripAt = now
+    }
 }
 
 /// The state an order session keeps per order and per request, reached through a pointer from the connection's
@@ -147,7 +154,11 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
     /// last round trip.
     public mutating func venueId() -> VenueId? { codec.venue }
     public mutating func readyNow() -> Bool { isReady }
-    public mutating func roundTripNow() -> Nanos { state.pointee.stats.lastRoundTrip }
+    /// The last order round trip measured, forgotten `roundTripMemory` after it was (0: not known): a venue that
+    /// was slow is tried again by a later order rather than shut out for good.
+    public mutating func roundTripNow(now: Nanos) -> Nanos {
+        now - state.pointee.stats.lastRoundTripAt < roundTripMemory ? state.pointee.stats.lastRoundTrip : .zero
+    }
     /// `openOrders`, for a holder that reaches the session through an optional (a mutating access).
     public mutating func countOpenOrders() -> Int { openOrders }
     /// Orders not final: flattening ones (the kill switch's) apart from the rest.
@@ -286,6 +297,9 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
         s.pointee.out.removeAll(keepingCapacity: true)
         return work
     }
+
+    /// How long a measured round trip counts (`roundTripNow`).
+    public var roundTripMemory: Nanos = .seconds(10)
 
     /// How long a final order is remembered (late fills and duplicate reports within it are recognised).
     public var retention: Nanos = .seconds(120)
