@@ -124,6 +124,11 @@ struct EndToEndTests {
         USDT = "1000000"
         """
 
+    /// OKX's instIdCodes as `gantry run` reads them: from the simulator's instrument list (its thread running).
+    static func instrumentCodes(_ configuration: TradingConfiguration) throws -> [InstrumentId: UInt64] {
+        try OKXInstrumentCodes.forTrading(configuration, sim: true, tls: nil)
+    }
+
     static func gatewayTOML(binance: SimVenue, okx: SimVenue, bybit: SimVenue) -> String {
         """
         [[venues]]
@@ -261,7 +266,8 @@ struct EndToEndTests {
             "bybit": ["BTC": 5 * 100_000_000, "USDT": 1_000_000 * 10_000_000_000],
         ]
         var gateway = try TradingGateway(
-            configuration: configuration, sim: true, credentials: credentials, balances: riskBalances, cpus: [], firstOrderSequence: 1)
+            configuration: configuration, sim: true, credentials: credentials, balances: riskBalances, cpus: [], firstOrderSequence: 1,
+            instrumentCodes: try Self.instrumentCodes(configuration))
         var reports: [OrderReport] = []
         var decisions: [RiskDecision] = []
         // Each strategy's position per venue instrument, from the fills (venue quantity scale).
