@@ -83,6 +83,9 @@ struct RunCommand: ParsableCommand {
                 }
             }
         }
+        // OKX's WebSocket orders name instruments by instIdCode: each configured inst_id_code, else OKX's list.
+        let instrumentCodes: [InstrumentId: UInt64]
+        do { instrumentCodes = try OKXInstrumentCodes.forTrading(configuration, sim: sim, tls: tls) } catch { throw ValidationError("\(error)") }
         signal(SIGINT) { _ in runInterrupted.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in runInterrupted.store(true, ordering: .relaxed) }
         signal(SIGUSR1) { _ in runKill.store(true, ordering: .relaxed) }
@@ -92,7 +95,7 @@ struct RunCommand: ParsableCommand {
         let machine = Machine.current()
         var gateway = try TradingGateway(
             configuration: configuration, sim: sim, credentials: credentials, balances: riskBalances, cpus: machine.cpus,
-            firstOrderSequence: UInt64(WallClock.now().raw / 1_000_000))
+            firstOrderSequence: UInt64(WallClock.now().raw / 1_000_000), instrumentCodes: instrumentCodes)
         let started = MonotonicClock.now()
         var nextPrint = started + .seconds(1)
         var report: KillReport? = nil

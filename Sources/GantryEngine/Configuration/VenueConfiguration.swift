@@ -26,6 +26,9 @@ public struct VenueConfiguration: Sendable, Equatable {
     /// A book that hears nothing this long while its connection is open is taken for a stuck stream: marked
     /// stale and resynced (nil: never). `book_silence_ms`, default 30 s, 0 turns it off.
     public var bookSilence: Nanos? = .seconds(30)
+    /// OKX's `instIdCode` of an instrument, by symbol, where the configuration gives it (`inst_id_code`); the
+    /// others are read from OKX's instrument list at start (`OKXInstrumentCodes`).
+    public var instIdCodes: [String: UInt64] = [:]
 }
 
 /// A `ws://` or `wss://` URL taken apart: what a WebSocket connection needs.
@@ -150,6 +153,7 @@ public struct MarketConfiguration: Sendable {
             var lot_size: String
             var price_scale: Int
             var quantity_scale: Int
+            var inst_id_code: Int?
         }
         let file: File
         do {
@@ -219,12 +223,20 @@ public struct MarketConfiguration: Sendable {
                     throw .invalid(venue: v.name, key: "\(i.symbol).\(key)", why: "is \(scale); must be 0…\(FixedPoint.maxScale)")
                 }
             }
+            var codes: [String: UInt64] = [:]
+            for item in items {
+                guard let code = item.inst_id_code else { continue }
+                let key = "\(item.symbol).inst_id_code"
+                guard kind == .okx else { throw .invalid(venue: v.name, key: key, why: "is OKX's instrument ID code; \(kind.rawValue) has none") }
+                guard code > 0 else { throw .invalid(venue: v.name, key: key, why: "must be a positive integer (OKX's instIdCode), got \(code)") }
+                codes[item.symbol] = UInt64(code)
+            }
             specs += instruments
             out.append(
                 VenueConfiguration(
                     name: v.name, kind: kind, endpoint: endpoint, simEndpoint: sim, depth: depth, restEndpoint: rest, simRestEndpoint: simRest,
                     takerFeeCentiBasisPoints: Int(centi), instruments: instruments,
-                    bookSilence: silence == 0 ? nil : .milliseconds(Int64(silence))))
+                    bookSilence: silence == 0 ? nil : .milliseconds(Int64(silence)), instIdCodes: codes))
         }
         do throws(InstrumentError) {
             registry = try InstrumentRegistry(specs)

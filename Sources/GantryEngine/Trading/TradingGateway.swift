@@ -84,9 +84,11 @@ public struct TradingGateway: ~Copyable {
     ///   - credentials: By venue name.
     ///   - balances: Each venue's free balances at start, by venue name then asset name, at the asset's scale in
     ///     risk (`RiskLedger.assetScale`): what risk may spend.
+    ///   - instrumentCodes: OKX's `instIdCode` of each instrument traded on an OKX venue (`OKXInstrumentCodes.forTrading`);
+    ///     a traded OKX instrument without one is refused.
     public init(
         configuration: TradingConfiguration, sim: Bool, credentials: [String: VenueCredentials], balances: [String: [String: Int128]],
-        cpus: [Int], firstOrderSequence: UInt64
+        cpus: [Int], firstOrderSequence: UInt64, instrumentCodes: [InstrumentId: UInt64] = [:]
     ) throws {
         let registry = configuration.market.registry
         let universe = configuration.universe
@@ -123,11 +125,15 @@ public struct TradingGateway: ~Copyable {
                 let endpoint = sim ? account.simOrderEndpoint : account.orderEndpoint
             else { continue }
             guard let creds = credentials[v.name] else { throw GatewayError("venue \(v.name): no credentials loaded") }
-            let instruments = OrderInstruments(registry.instruments.filter { $0.venue == id && universe.listing($0.id).pair != .none }.map { i in
+            let listed = registry.instruments.filter { $0.venue == id && universe.listing($0.id).pair != .none }
+            if v.kind == .okx, let i = listed.first(where: { instrumentCodes[$0.id] == nil }) {
+                throw GatewayError("venue \(v.name): no instIdCode for \(i.symbol) (OKX's WebSocket orders need it)")
+            }
+            let instruments = OrderInstruments(listed.map { i in
                 let l = universe.listing(i.id)
                 return OrderInstrument(
                     id: i.id, symbol: i.symbol, baseAsset: universe.name(of: l.base), quoteAsset: universe.name(of: l.quote), priceScale: i.priceScale,
-                    quantityScale: i.quantityScale, code: v.kind == .okx && sim ? UInt64(1_000_000 + registry.instruments.filter { $0.venue == id }.firstIndex { $0.id == i.id }!) : 0)
+                    quantityScale: i.quantityScale, code: v.kind == .okx ? instrumentCodes[i.id] ?? 0 : 0)
             })
             let ws = WebSocketEndpoint(address: try resolve(endpoint.host), port: endpoint.port, host: endpoint.host, path: endpoint.path, tls: endpoint.tls ? tls : nil)
             switch v.kind {

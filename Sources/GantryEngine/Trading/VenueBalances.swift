@@ -166,9 +166,10 @@ public enum VenueBalances {
     }
 
     /// Sends one request and waits (up to 5 s) for its answer.
-    static func send(_ request: UnsafeRawBufferPointer, to rest: RESTURL, tls: TLSContext?, venue: String) throws -> [UInt8] {
+    /// - Parameter what: What is asked, for the errors ("balances", "instruments").
+    static func send(_ request: UnsafeRawBufferPointer, to rest: RESTURL, tls: TLSContext?, venue: String, what: String = "balances") throws -> [UInt8] {
         let client = HTTPClient(address: try resolve(rest.host), port: rest.port, host: rest.host, tls: rest.tls ? tls : nil)
-        guard case .success = client.send(request: request, idempotent: true) else { throw GatewayError("\(venue): the balance request was not queued") }
+        guard case .success = client.send(request: request, idempotent: true) else { throw GatewayError("\(venue): the \(what) request was not queued") }
         let deadline = MonotonicClock.now() + .seconds(5)
         var answer: Result<HTTPResponse, HTTPClientError>? = nil
         while answer == nil && MonotonicClock.now() < deadline {
@@ -177,10 +178,10 @@ public enum VenueBalances {
         }
         switch answer {
         case .success(let r)?:
-            guard r.status == 200 else { throw GatewayError("\(venue): balances answered HTTP \(r.status): \(String(decoding: r.body.prefix(200), as: UTF8.self))") }
+            guard r.status == 200 else { throw GatewayError("\(venue): \(what) answered HTTP \(r.status): \(String(decoding: r.body.prefix(200), as: UTF8.self))") }
             return r.body
-        case .failure(let e)?: throw GatewayError("\(venue): balances: \(e)")
-        case nil: throw GatewayError("\(venue): balances: no answer within 5 s")
+        case .failure(let e)?: throw GatewayError("\(venue): \(what): \(e)")
+        case nil: throw GatewayError("\(venue): \(what): no answer within 5 s")
         }
     }
 }

@@ -4,7 +4,8 @@ import GantryNet
 import GantryVenues
 
 // OKX v5 spot order entry, as documented (overview-rest-authentication, trade place/cancel/get order,
-// orders-pending, account balance, the REST and WebSocket error codes, websocket login and the orders channel):
+// orders-pending, account balance, the REST and WebSocket error codes, websocket login and the orders channel;
+// the public instruments list: OKXInstruments.swift):
 // requests signed with base64 HMAC-SHA256 of timestamp + METHOD + requestPath (with its query) + body, the
 // timestamp ISO 8601 with milliseconds and at most 30 s off; authentication errors HTTP 401 with 50102…50113;
 // orders answered `{"code","msg","data":[{… "sCode","sMsg"}],"inTime","outTime"}` (code "1" and the order's
@@ -100,6 +101,7 @@ extension SimVenue {
     // MARK: - REST
 
     func okxREST(_ request: SimHTTPRequest) -> SimHTTPResponse {
+        if request.method == "GET" && request.path == "/api/v5/public/instruments" { return okxInstruments(request) }
         let routes: Set<String> = [
             "POST /api/v5/trade/order", "POST /api/v5/trade/cancel-order", "GET /api/v5/trade/order", "GET /api/v5/trade/orders-pending",
             "GET /api/v5/account/balance", "GET /api/v5/trade/fills",

@@ -10,14 +10,11 @@ import GantryCore
 // and `"code":"60013","msg":"Invalid args","data":[]` for a malformed request; `inTime`/`outTime` in microseconds.
 // The order and its pushes on the `orders` channel come from the REST handler's own okxPlace and okxCancel.
 //
-// Simplifications, stated: the simulator assigns each instrument its instIdCode (`okxInstIdCode`; OKX lists them
-// on GET /api/v5/public/instruments, which is not simulated); beyond the connection's order rate (or under a
+// Simplifications, stated: the simulator assigns each instrument its instIdCode (`okxInstIdCode`, listed on
+// GET /api/v5/public/instruments: OKXInstruments.swift); beyond the connection's order rate (or under a
 // rate-limit fault) an order fails with sCode 50011 in its data item (code "1"); a request before login gets
 // code 60011 "Please log in" as a subscription does; one arg per request (batch ops are not simulated).
 extension SimVenue {
-    /// The instrument ID code the simulator gives `symbol` (OKX's `instIdCode`), nil if the venue does not list it.
-    public func okxInstIdCode(_ symbol: String) -> Int? { book(symbol).map { 1_000_000 + $0 } }
-
     /// `op: order` or `cancel-order` from a client of the private stream.
     func okxWSOrder(_ client: SimClient, _ op: String, _ object: [String: Any]) {
         let inTime = venueMilliseconds * 1_000
@@ -38,7 +35,7 @@ extension SimVenue {
             if let s = v as? String { p[k] = s } else if let n = v as? NSNumber { p[k] = n.stringValue }
         }
         if let code = p["instIdCode"] {
-            p["instId"] = books.indices.first { okxInstIdCode(books[$0].instrument.symbol).map(String.init) == code }.map { books[$0].instrument.symbol } ?? ""
+            p["instId"] = books.indices.first { String(okxInstIdCode(book: $0)) == code }.map { books[$0].instrument.symbol } ?? ""
         }
         if op == "order" {
             let admission = admitOrder(client)

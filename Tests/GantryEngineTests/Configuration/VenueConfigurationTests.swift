@@ -116,6 +116,33 @@ struct VenueConfigurationTests {
         #expect(withRest.venues[0].simRestEndpoint?.description == "http://[::1]:19101" && withRest.venues[0].restEndpoint?.description == "https://api.binance.com:443")
     }
 
+    @Test("inst_id_code: OKX's instrument ID code per instrument, kept by symbol; on another venue, zero, negative or not an integer it is refused")
+    func instIdCode() throws {
+        let okx = Self.one.replacingOccurrences(of: "kind = \"bybit\"", with: "kind = \"okx\"").replacingOccurrences(of: "depth = 50\n", with: "")
+            .replacingOccurrences(of: "symbol = \"BTCUSDT\"", with: "symbol = \"BTC-USDT\"")
+        let two = okx + "\n\n[[venues.instruments]]\nsymbol = \"ETH-USDT\"\ntick_size = \"0.01\"\nlot_size = \"0.000001\"\nprice_scale = 2\nquantity_scale = 6\n"
+        let coded = try MarketConfiguration(toml: two.replacingOccurrences(of: "quantity_scale = 6\n\n", with: "quantity_scale = 6\ninst_id_code = 1000000000\n\n"))
+        #expect(coded.venues[0].instIdCodes == ["BTC-USDT": 1_000_000_000], "ETH-USDT has none configured: it is read at start")
+        #expect(try MarketConfiguration(toml: okx).venues[0].instIdCodes.isEmpty)
+        func refused(_ text: String) -> ConfigurationError? {
+            do {
+                _ = try MarketConfiguration(toml: text)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        let onBybit = Self.one.replacingOccurrences(of: "quantity_scale = 6", with: "quantity_scale = 6\ninst_id_code = 5")
+        #expect(refused(onBybit) == .invalid(venue: "bybit", key: "BTCUSDT.inst_id_code", why: "is OKX's instrument ID code; bybit has none"))
+        for bad in ["0", "-3"] {
+            let text = okx.replacingOccurrences(of: "quantity_scale = 6", with: "quantity_scale = 6\ninst_id_code = \(bad)")
+            #expect(refused(text) == .invalid(venue: "bybit", key: "BTC-USDT.inst_id_code", why: "must be a positive integer (OKX's instIdCode), got \(bad)"))
+        }
+        let quoted = okx.replacingOccurrences(of: "quantity_scale = 6", with: "quantity_scale = 6\ninst_id_code = \"1000000000\"")
+        guard case .syntax(let why)? = refused(quoted) else { Issue.record("a quoted code accepted"); return }
+        #expect(why.contains("inst_id_code"), "the key is named: \(why)")
+    }
+
     @Test("WebSocket URLs: ports, IPv6 literals, paths; anything else is nil")
     func urls() {
         #expect(WebSocketURL("ws://127.0.0.1:19001/stream")?.description == "ws://127.0.0.1:19001/stream")

@@ -149,6 +149,11 @@ struct EndToEndTests {
 
     static let simTOML = simMarket() + simBinance + simOKX + simBybit
 
+    /// OKX's instIdCodes as `gantry run` reads them: from the simulator's instrument list (its thread running).
+    static func instrumentCodes(_ configuration: TradingConfiguration) throws -> [InstrumentId: UInt64] {
+        try OKXInstrumentCodes.forTrading(configuration, sim: true, tls: nil)
+    }
+
     static func gatewayBinance(_ binance: SimVenue) -> String {
         """
         [[venues]]
@@ -305,7 +310,8 @@ struct EndToEndTests {
             "bybit": ["BTC": 5 * 100_000_000, "USDT": 1_000_000 * 10_000_000_000],
         ]
         var gateway = try TradingGateway(
-            configuration: configuration, sim: true, credentials: credentials, balances: riskBalances, cpus: [], firstOrderSequence: 1)
+            configuration: configuration, sim: true, credentials: credentials, balances: riskBalances, cpus: [], firstOrderSequence: 1,
+            instrumentCodes: try Self.instrumentCodes(configuration))
         var reports: [OrderReport] = []
         var decisions: [RiskDecision] = []
         // Each strategy's position per venue instrument, from the fills (venue quantity scale).

@@ -22,7 +22,7 @@ struct LatencyBudgetEndToEndTests {
         let rich: [String: Int128] = ["BTC": 5 * 100_000_000, "USDT": 1_000_000 * 10_000_000_000]
         var gateway = try TradingGateway(
             configuration: configuration, sim: true, credentials: credentials, balances: ["binance": rich, "okx": rich, "bybit": rich], cpus: [],
-            firstOrderSequence: 1)
+            firstOrderSequence: 1, instrumentCodes: try EndToEndTests.instrumentCodes(configuration))
         var decisions: [RiskDecision] = []
         var reports: [OrderReport] = []
         let started = MonotonicClock.now()

@@ -52,7 +52,8 @@ struct LegGuardEndToEndTests {
         for a in configuration.accounts { credentials[a.venue] = try VenueCredentials.load(a) }
         let rich: [String: Int128] = ["BTC": 5 * 100_000_000, "USDT": 1_000_000 * 10_000_000_000]
         var gateway = try TradingGateway(
-            configuration: configuration, sim: true, credentials: credentials, balances: ["binance": rich, "okx": rich], cpus: [], firstOrderSequence: 1)
+            configuration: configuration, sim: true, credentials: credentials, balances: ["binance": rich, "okx": rich], cpus: [], firstOrderSequence: 1,
+            instrumentCodes: try EndToEndTests.instrumentCodes(configuration))
         var out = Outcome(universe: configuration.universe)
         let started = MonotonicClock.now()
         var pausing = false
