@@ -128,6 +128,8 @@ public struct SimConfiguration: Sendable {
             var duration_ms: Int?
             var every: Int?
             var milliseconds: Int?
+            /// slippage: basis points (decimal text).
+            var bp: String?
             /// silent_book: the symbol of the venue's book that goes silent (the venue's first if absent).
             var instrument: String?
         }
@@ -330,9 +332,16 @@ public struct SimConfiguration: Sendable {
                     throw SimConfigurationError("fault \(f.kind): milliseconds is required (latency: 1…600000, clock skew: ±600000)")
                 }
             }
-            faults.append(SimFault(
+            var fault = SimFault(
                 kind: kind, venue: f.venue, start: .milliseconds(Int64(f.start_ms)), duration: .milliseconds(Int64(f.duration_ms ?? 0)),
-                every: f.every ?? 1, milliseconds: f.milliseconds ?? 0, book: book))
+                every: f.every ?? 1, milliseconds: f.milliseconds ?? 0, book: book)
+            if kind == .slippage {
+                guard (f.duration_ms ?? 0) > 0, let bp = f.bp, let c = try? FixedPoint.parse(bp, scale: 2), c > 0, c <= 100_000 else {
+                    throw SimConfigurationError("fault slippage: duration_ms and bp (0 < bp ≤ 1000, two decimals at most) are required")
+                }
+                fault.centiBasisPoints = c
+            }
+            faults.append(fault)
         }
         self.markets = markets
         self.venues = venues

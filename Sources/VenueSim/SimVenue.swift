@@ -44,6 +44,8 @@ public final class SimVenue {
     public let name: String
     public let kind: SimProtocol
     public let books: [SimulatedBook]
+    /// The slippage a `slippage` fault window set on the books (hundredths of a basis point).
+    var scriptedSlippage: Int64 = 0
     /// Every account's balance of every asset the venue trades, shared by its books (see `SimLedger` for the
     /// scale of each asset).
     public let ledger: SimLedger
@@ -186,6 +188,12 @@ public final class SimVenue {
     public func poll(now: Nanos) -> Int {
         self.now = now
         var work = 0
+        // A slippage window's start and end set the books' slippage (left alone between: a test may set it).
+        let slip = faults.active(.slippage, elapsed: elapsed)?.centiBasisPoints ?? 0
+        if slip != scriptedSlippage {
+            scriptedSlippage = slip
+            for b in books { b.slippageCentiBasisPoints = slip }
+        }
         if faults.disconnectDue(elapsed: elapsed) {
             stats.disconnects += clients.count + rest.count
             clients.removeAll()

@@ -42,6 +42,9 @@ public enum SimFaultKind: String, CaseIterable, Sendable, Codable {
     /// The user-stream reports of the next order (its acceptance, fills and balance changes) arrive `milliseconds`
     /// late (300 when not given), after the order's response and anything sent meanwhile.
     case lateFill = "late_fill"
+    /// A window in which clients' fills are priced `bp` basis points worse than the book they take (never past
+    /// the order's limit): the venue executes worse than it quotes (the paper trader's report shows it).
+    case slippage
 }
 
 /// One fault in a venue's script: from `start` (after the simulator started) for `duration` (zero: once, on the
@@ -57,6 +60,8 @@ public struct SimFault: Sendable, Equatable {
     public var milliseconds: Int
     /// The book a `silentBook` fault stops: its index among the venue's instruments (nil: the first).
     public var book: Int?
+    /// A `slippage` fault's size, in hundredths of a basis point.
+    public var centiBasisPoints: Int64 = 0
 
     public init(
         kind: SimFaultKind, venue: String? = nil, start: Nanos, duration: Nanos = .zero, every: Int = 1, milliseconds: Int = 0,

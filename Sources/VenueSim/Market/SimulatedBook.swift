@@ -300,11 +300,32 @@ public final class SimulatedBook {
         account: Int, side: Side, type: OrderType, timeInForce: TimeInForce, price: Price, quantity: Quantity
     ) -> (SimSubmitResult, [SimLevelChange]) {
         precondition(account != Self.marketAccount, "account 0 is the market's")
-        let result = engine.submit(account: account, side: side, type: type, timeInForce: timeInForce, price: price, quantity: quantity)
+        var result = engine.submit(account: account, side: side, type: type, timeInForce: timeInForce, price: price, quantity: quantity)
         note(result)
+        if slippageCentiBasisPoints > 0 { slip(&result, limit: type == .limit ? price : nil) }
         if case .new = result.order.status { touched.append((side, price.raw)) }
         if case .partiallyFilled = result.order.status { touched.append((side, price.raw)) }
         return (result, publish())
+    }
+
+    /// Clients' fills priced this much worse than the book (a `slippage` fault), hundredths of a basis point.
+    public var slippageCentiBasisPoints: Int64 = 0
+
+    /// Prices a client's fills worse by `slippageCentiBasisPoints` (on the tick grid, never past its limit): the
+    /// difference moves from the client to the market's account, and the order's figures follow.
+    func slip(_ result: inout SimSubmitResult, limit: Price?) {
+        let buying = result.order.side == .buy
+        for k in result.fills.indices {
+            let f = result.fills[k]
+            let away = f.price.raw * slippageCentiBasisPoints / 1_000_000 / instrument.tick * instrument.tick
+            var price = buying ? f.price.raw + away : f.price.raw - away
+            if let limit { price = buying ? min(price, limit.raw) : max(price, limit.raw) }
+            let extra = abs(price - f.price.raw) * f.quantity.raw
+            guard extra > 0 else { continue }
+            engine.transfer(quote: extra, from: f.takerAccount, to: Self.marketAccount)
+            result.fills[k].price = Price(raw: price)
+            result.order.filledNotional += buying ? extra : -extra
+        }
     }
 
     /// The fills of clients' resting orders that the market's moves made since the last call.

@@ -160,6 +160,12 @@ public struct MatchingEngine {
         ledger.credit(account, self.quote, quote)
     }
 
+    /// Moves `quote` (book scale) from one account's free balance to another's (a fill priced off the book).
+    public func transfer(quote amount: Int64, from: Int, to: Int) {
+        ledger.credit(from, self.quote, -amount)
+        ledger.credit(to, self.quote, amount)
+    }
+
     /// Matches an order against the book, then rests a GTC limit's remainder; IOC and market remainders expire,
     /// an FOK that cannot fill whole expires untouched.
     public mutating func submit(

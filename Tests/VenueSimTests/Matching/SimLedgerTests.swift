@@ -105,4 +105,33 @@ struct SimLedgerTests {
         #expect(venue.ledger.names.indices.map(conserved) == before, "balances + fees conserved to the unit, per asset")
         #expect(venue.ledger.fees[usdt] > 0)
     }
+
+    @Test("a slippage fault prices a client's fills worse than the book by its basis points, within the limit; the account pays exactly what the fills say, and nothing is created or lost")
+    func slippage() throws {
+        let (sim, venue) = try twoBookBinance()
+        let desk = BinanceOrderDesk(sim: sim, venue: venue)
+        try venue.addAccount(BinanceCredentials(apiKey: BinanceOrderDesk.key, secret: BinanceOrderDesk.secret, account: 1))
+        try venue.deposit(account: 1, ["USDT": "100000"])
+        let usdt = venue.ledger.index(of: "USDT")!
+        let conserved = { (a: Int) in venue.ledger.total(asset: a) + venue.ledger.fees[a] }
+        let before = venue.ledger.names.indices.map(conserved)
+        let start = venue.ledger.balance(1, asset: usdt).free
+        venue.books[0].slippageCentiBasisPoints = 1_000  // 10 bp
+        let best = venue.books[0].engine.best(.sell)!.raw
+        let (s, r, text) = desk.call("POST", "/api/v3/order", "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=IOC&quantity=0.01000000&price=\(BinanceOrderDesk.price(best + 50_000))")
+        #expect(s == 200, "\(text)")
+        let fills = (r["fills"] as? [[String: Any]]) ?? []
+        let first = try FixedPoint.parse(fills.first?["price"] as? String ?? "", scale: 2)
+        // 10 bp of ~97,000.00 is ~97.00: on the tick (0.01) below it, added to the book's price.
+        #expect(first == best + best * 1_000 / 1_000_000, "the first fill 10 bp above the best ask")
+        let cum = try FixedPoint.parse(r["cummulativeQuoteQty"] as? String ?? "", scale: 10)
+        let fees = try fills.reduce(Int64(0)) { $0 + (try FixedPoint.parse($1["commission"] as? String ?? "", scale: 10)) }
+        #expect(venue.ledger.balance(1, asset: usdt).free == start - cum - fees, "the account paid the slipped notional and the fees")
+        #expect(venue.ledger.names.indices.map(conserved) == before, "conserved to the unit: the difference went to the market")
+        // Capped at the limit: a limit at the best ask fills there, not past it.
+        let bestNow = venue.books[0].engine.best(.sell)!.raw
+        let (_, r2, _) = desk.call("POST", "/api/v3/order", "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=IOC&quantity=0.00100000&price=\(BinanceOrderDesk.price(bestNow))")
+        let p2 = try FixedPoint.parse(((r2["fills"] as? [[String: Any]]) ?? []).first?["price"] as? String ?? "", scale: 2)
+        #expect(p2 == bestNow)
+    }
 }
