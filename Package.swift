@@ -73,6 +73,8 @@ let package = Package(
         .testTarget(
             name: "GantryExecutionTests",
             dependencies: ["GantryExecution", "GantryRisk", "GantryBook", "GantryCore", "GantryNet", "GantryVenues", "VenueSim", "GantryLoop"]),
+        .target(name: "GantryReport", dependencies: ["GantryCore", "GantryExecution"]),
+        .testTarget(name: "GantryReportTests", dependencies: ["GantryReport", "GantryExecution", "GantryCore"]),
         .target(
             name: "GantryEngine",
             dependencies: [
@@ -86,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "gantry",
             dependencies: [
-                "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryEngine", "GantryLog", "GantryRisk",
+                "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryEngine", "GantryLog", "GantryRisk", "GantryExecution", "GantryReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]

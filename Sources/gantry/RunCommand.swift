@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import GantryCore
 import GantryEngine
+import GantryExecution
 import GantryLog
+import GantryReport
 import GantryLoop
 import GantryNet
 import GantryRing
@@ -29,6 +31,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(name: .long, help: "Fire the kill switch this many seconds in (0: never); the gateway then flattens and stops.")
     var killAfter: Int = 0
+
+    @Option(name: .long, help: "Write the paper-versus-live report to this HTML file at the end (the text version is always printed).")
+    var paperReport: String? = nil
 
     @Option(name: .long, help: "The control socket `gantry kill` and `gantry ctl` connect to (GANTRY_CONTROL_SOCKET, else /tmp/gantry-control.sock).")
     var controlSocket: String = defaultControlSocket
@@ -99,6 +104,12 @@ struct RunCommand: ParsableCommand {
         let started = MonotonicClock.now()
         var nextPrint = started + .seconds(1)
         var report: KillReport? = nil
+        // The paper trader beside live, on the same events and decisions, on the wall clock.
+        let venueCount = configuration.market.registry.venueNames.count + 1
+        var paper = PaperTrader(
+            universe: configuration.universe, model: PaperModel(latency: Array(repeating: .milliseconds(1), count: venueCount), takerFees: configuration.risk.takerFees),
+            strategies: configuration.strategies.count)
+        var comparison = PaperComparison(universe: configuration.universe)
         var controlSequence: UInt64 = 0
         let names = Dictionary(uniqueKeysWithValues: view.venues.map { ($0.id, $0.name) })
         func say(_ line: String) {
@@ -119,9 +130,26 @@ struct RunCommand: ParsableCommand {
         while !runInterrupted.load(ordering: .relaxed) {
             let now = MonotonicClock.now()
             if seconds > 0 && now - started >= .seconds(Int64(seconds)) && report == nil { break }
-            _ = gateway.pollMarket { view.market($0) }
-            while let r = gateway.reports.tryConsume() { view.report(r) }
-            while let d = gateway.decisions.tryConsume() { view.decision(d) }
+            let wall = WallClock.now()
+            let mono = MonotonicClock.now()
+            _ = gateway.pollMarket { e in
+                view.market(e)
+                // The kernel's receive time (wall clock) when the event has one.
+                paper.onMarket(e, at: e.receiveTime.raw > wall.raw - 10_000_000_000 && e.receiveTime <= wall ? e.receiveTime : wall)
+            }
+            // Decisions before reports: an order's decision is on its ring before the order is sent.
+            while let d = gateway.decisions.tryConsume() {
+                view.decision(d)
+                // When risk decided (its monotonic clock), on the wall clock.
+                let decided = wall - (mono - d.decidedTime)
+                paper.onDecision(d, at: decided)
+                comparison.onDecision(d, at: decided)
+            }
+            while let r = gateway.reports.tryConsume() {
+                view.report(r)
+                if let rt = comparison.onReport(r, at: wall) { paper.observeRoundTrip(r.venue, rt) }
+            }
+            paper.advance(to: wall)
             control.poll { line in
                 switch line {
                 case "kill":
@@ -159,9 +187,29 @@ struct RunCommand: ParsableCommand {
             usleep(2_000)
         }
         gateway.stop()
-        while let r = gateway.reports.tryConsume() { view.report(r) }
-        while let d = gateway.decisions.tryConsume() { view.decision(d) }
+        let end = WallClock.now()
+        while let d = gateway.decisions.tryConsume() {
+            view.decision(d)
+            comparison.onDecision(d, at: end)
+        }
+        while let r = gateway.reports.tryConsume() {
+            view.report(r)
+            comparison.onReport(r, at: end)
+        }
+        paper.advance(to: end + .seconds(1))
         view.printSummary(elapsed: MonotonicClock.now() - started, handles: gateway.handles)
+        let paperReport = PaperReport(
+            comparison: comparison, trader: paper, venueNames: Dictionary(uniqueKeysWithValues: view.venues.map { ($0.id, $0.name) }),
+            strategyNames: configuration.strategies.map(\.name), now: end)
+        print(paperReport.text(), terminator: "")
+        if let path = self.paperReport {
+            do {
+                try paperReport.html().write(toFile: path, atomically: true, encoding: .utf8)
+                print("  paper report: \(path)")
+            } catch {
+                print("  ! paper report not written to \(path): \(error)")
+            }
+        }
         // The closing check: each venue's balances moved exactly by the fills and fees reported, and the base
         // assets are back where they started (flat). A venue that does not answer is asked again, then named.
         var ok = true

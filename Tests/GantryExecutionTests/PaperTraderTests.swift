@@ -105,6 +105,8 @@ struct PaperTraderTests {
         let worst = rows[0]
         #expect(worst.liveAverage == 10_010_000 && worst.paperAverage == 10_000_000 && worst.priceDifferenceCentiBasisPoints == 1_000)
         #expect(worst.costCents == 1_000 - 1_000, "10 USDT worse in price, 10 USDT less in fees (live paid none here)")
+        // Nothing in common: nothing costed, the quantity apart.
+        #expect(c.discrepancies(paper: [:]).isEmpty)
         #expect(worst.liveLatency == .milliseconds(12) && worst.paperLatency == .milliseconds(10))
         let venues = PaperComparison.summaries(rows, byDay: false)
         #expect(venues.count == 1 && venues[0].orders == 2 && venues[0].venue == M.alpha)

@@ -4,6 +4,8 @@ import GantryCore
 public struct LiveOutcome: Sendable, Equatable {
     public var clientOrderId: ClientOrderId
     public var decidedAt: Nanos
+    /// The venue's first word on it (an acknowledgement or a fill), and its first fill, as seen.
+    public var firstReportAt: Nanos? = nil
     public var firstFillAt: Nanos? = nil
     public var filled: Int64 = 0
     public var notional: Int128 = 0
@@ -11,8 +13,8 @@ public struct LiveOutcome: Sendable, Equatable {
 }
 
 /// Live against paper for one order, at the pair's scales. Cost: how much worse live did than paper, in cents of
-/// the quote (positive: live worse): the price difference on the quantity both filled plus the fee difference. A
-/// quantity one filled beyond the other is reported apart (`quantityDifference`), not costed.
+/// the quote (positive: live worse): the price and fee differences on the quantity both filled. A quantity one
+/// filled beyond the other is reported apart (`quantityDifference`), not costed.
 public struct OrderDiscrepancy: Sendable, Equatable {
     public var clientOrderId: ClientOrderId
     public var strategy: StrategyId
@@ -48,14 +50,26 @@ public struct PaperComparison: Sendable {
         live[d.clientOrderId] = LiveOutcome(clientOrderId: d.clientOrderId, decidedAt: time)
     }
 
-    /// A live report seen at `time`: its fill counted.
-    public mutating func onReport(_ r: OrderReport, at time: Nanos) {
-        guard r.lastQuantity.raw > 0, var o = live[r.clientOrderId] else { return }
+    /// A live report seen at `time`: its fill counted. - Returns: the order's round trip (decision to the venue's
+    /// first word) on its first report, for the paper model's latency.
+    @discardableResult
+    public mutating func onReport(_ r: OrderReport, at time: Nanos) -> Nanos? {
+        guard var o = live[r.clientOrderId] else { return nil }
+        var roundTrip: Nanos? = nil
+        if o.firstReportAt == nil {
+            o.firstReportAt = time
+            roundTrip = time - o.decidedAt
+        }
+        guard r.lastQuantity.raw > 0 else {
+            live[r.clientOrderId] = o
+            return roundTrip
+        }
         if o.firstFillAt == nil { o.firstFillAt = time }
         o.filled += r.lastQuantity.raw
         o.notional += Int128(r.price.raw) * Int128(r.lastQuantity.raw)
         o.fee += r.fee
         live[r.clientOrderId] = o
+        return roundTrip
     }
 
     /// Every order both live and paper saw (paper-only orders have no live side), worst first.
@@ -77,9 +91,9 @@ public struct PaperComparison: Sendable {
             if common > 0 {
                 diff = Int64(sign * Int128(la - pa) * 1_000_000 / Int128(pa))
                 cost += sign * Int128(la - pa) * Int128(common)
+                // Fees paid beyond paper's on that quantity, each pro rata, at the pair notional scale.
+                cost += (Int128(l.fee) * Int128(common) / Int128(lq) - Int128(p.fee) * Int128(common) / Int128(pq)) * factor
             }
-            // Fees paid beyond paper's, both at the pair notional scale.
-            cost += (Int128(l.fee) - Int128(p.fee)) * factor
             let perCent = Int128(Universe.power(max(pair.priceScale + pair.quantityScale - 2, 0)))
             out.append(OrderDiscrepancy(
                 clientOrderId: id, strategy: p.strategy, venue: p.venue, pair: listing.pair, side: p.side, day: l.decidedAt.raw / 86_400_000_000_000,

@@ -62,7 +62,8 @@ struct GantryRunTests {
             return (process, handle, output)
         }
         let (gateway, gatewayHandle, gatewayOutput) = try start(
-            ["run", "--sim", "--config", config.path, "--seconds", "\(seconds)", "--control-socket", socket], into: "output.txt")
+            ["run", "--sim", "--config", config.path, "--seconds", "\(seconds)", "--control-socket", socket, "--paper-report", dir.appendingPathComponent("paper.html").path],
+            into: "output.txt")
         while MonotonicClock.now() - simStarted < killAt { usleep(10_000) }
         let (killer, killHandle, killOutput) = try start(["kill", "--socket", socket], into: "kill.txt")
         killer.waitUntilExit()
@@ -118,5 +119,23 @@ struct GantryRunTests {
         #expect((ended("binance") ?? .infinity) < 1_000 && (ended("okx") ?? .infinity) < 1_000, "the others' orders end at once")
         #expect(r.kill.contains("result: ok"), "flat and verified once bybit answers again")
         for secret in secrets { #expect(!r.output.contains(secret) && !r.kill.contains(secret)) }
+    }
+
+    @Test("extra slippage on one venue shows up, on that venue, at the top of the paper-versus-live report, text and HTML with its charts")
+    func slippageTopsPaperReport() throws {
+        let slip = "[[faults]]\nkind = \"slippage\"\nvenue = \"okx\"\nstart_ms = 0\nduration_ms = 120000\nbp = \"10\""
+        let r = try Self.run(faults: slip, killAt: .seconds(12))
+        #expect(r.status == 0, "gantry run failed:\n\(r.output.suffix(3_000))")
+        let lines = r.output.split(separator: "\n")
+        guard let at = lines.firstIndex(where: { $0.hasPrefix("paper against live") }), at + 1 < lines.count else {
+            Issue.record("no paper report in the output:\n\(r.output.suffix(2_000))")
+            return
+        }
+        print("paper report:\n\(lines[at...].prefix(8).joined(separator: "\n"))")
+        #expect(lines[at + 1].hasPrefix("  okx:"), "okx, where fills slip 10 bp, is the worst venue")
+        #expect(lines.contains { $0.hasPrefix("    ") && $0.contains(" okx ") }, "its orders are listed")
+        let html = r.files.first { $0.0 == "paper.html" }.map { String(decoding: $0.1, as: UTF8.self) } ?? ""
+        for chart in ["venue-cost", "price-difference", "cumulative-cost"] { #expect(html.contains("data-chart=\"\(chart)\""), "the \(chart) chart") }
+        #expect(html.hasPrefix("<!DOCTYPE html>") && !html.contains("<script") && !html.contains("src=") && !html.contains("<link"), "self-contained: no scripts, no external assets")
     }
 }
