@@ -26,7 +26,8 @@ for _ in $(seq 1 100); do
 done
 cat "$log"
 echo
-"$bin/gantry" run --sim --config config/trading-demo.toml --seconds "$seconds" --control-socket "$socket" &
+"$bin/gantry" run --sim --config config/trading-demo.toml --seconds "$seconds" --control-socket "$socket" \
+    --paper-report "${DEMO_PAPER_REPORT:-/tmp/gantry-paper-report.html}" &
 gateway=$!
 sleep "$kill_after"
 echo "── the operator: gantry kill ──────────────────────────────────────────────"
