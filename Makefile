@@ -23,7 +23,7 @@ build: deps
 # The two-process ring test runs the gantry executable beside the test bundle: build it first.
 test: deps peers
 	$(SWIFT) build --product gantry
-	$(SWIFT) test
+	GANTRY_REQUIRE_CHROMIUM=1 $(SWIFT) test
 	@$(MAKE) --no-print-directory example
 
 # The external strategy package (Examples/): built against Gantry's library products as a dependency would be,

@@ -74,7 +74,7 @@ let package = Package(
             name: "GantryExecutionTests",
             dependencies: ["GantryExecution", "GantryRisk", "GantryBook", "GantryCore", "GantryNet", "GantryVenues", "VenueSim", "GantryLoop"]),
         .target(name: "GantryReport", dependencies: ["GantryCore", "GantryExecution"]),
-        .testTarget(name: "GantryReportTests", dependencies: ["GantryReport", "GantryExecution", "GantryCore"]),
+        .testTarget(name: "GantryReportTests", dependencies: ["GantryReport", "GantryExecution", "GantryCore", "GantryTestSupport"]),
         .target(
             name: "GantryEngine",
             dependencies: [

@@ -1,0 +1,76 @@
+import Foundation
+import GantryCore
+import GantryExecution
+import GantryReport
+import GantryTestSupport
+import Testing
+
+/// Headless Chromium (Debian's `chromium`, installed by `make test`): the pages parse and render with their charts.
+@Suite("The HTML reports in headless Chromium")
+struct ChromiumRenderTests {
+    static func chromium() -> String? {
+        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Runs chromium headless on `page` with `arguments`; its standard output.
+    static func run(_ binary: String, _ arguments: [String], page: URL, profile: URL) throws -> Data {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)"] + arguments + [page.absoluteString]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return data
+    }
+
+    @Test("a paper-versus-live page: Chromium's DOM holds every chart as SVG with its marks, and a screenshot is drawn")
+    func paperPage() throws {
+        guard let binary = Self.chromium() else {
+            if ProcessInfo.processInfo.environment["GANTRY_REQUIRE_CHROMIUM"] == "1" { Issue.record("chromium is not installed (scripts/install-deps.sh installs it)") }
+            print("ChromiumRenderTests: skipped: chromium is not installed")
+            return
+        }
+        typealias M = TwoVenueMarket
+        var paper = PaperTrader(universe: M.universe(), model: PaperModel(latency: [.zero, .milliseconds(1), .milliseconds(1)], takerFees: [0, 1_000, 1_000]), strategies: 1)
+        var comparison = PaperComparison(universe: M.universe())
+        for e in [
+            MarketEvent(kind: .bookReset, venue: M.alpha, instrument: M.btcA, flags: .snapshot),
+            MarketEvent(kind: .levelChange, side: .sell, venue: M.alpha, instrument: M.btcA, price: M.price("100000", M.btcA), quantity: M.qty("5", M.btcA)),
+            MarketEvent(kind: .messageTimes, venue: M.alpha, instrument: M.btcA, flags: .endOfMessage),
+        ] { paper.onMarket(e, at: .zero) }
+        for n in UInt64(1)...12 {
+            let intent = OrderIntent(
+                intentId: n, signalId: n, strategy: StrategyId(raw: 1), venue: M.alpha, instrument: M.btcA, pair: M.btc, side: .buy,
+                price: M.price("100100", M.btcA), quantity: M.qty("0.1", M.btcA), triggerTime: .zero, createdTime: .zero)
+            var d = RiskDecision(intent: intent, reason: .approved, approvedQuantity: intent.quantity, decidedTime: .zero)
+            d.clientOrderId = ClientOrderId(strategy: StrategyId(raw: 1), sequence: n)
+            let t = Nanos.milliseconds(Int64(n) * 10)
+            paper.onDecision(d, at: t)
+            comparison.onDecision(d, at: t)
+            paper.advance(to: t + .milliseconds(2))
+            comparison.onReport(OrderReport(
+                status: .filled, side: .buy, venue: M.alpha, instrument: M.btcA, clientOrderId: d.clientOrderId, venueOrderId: n,
+                price: M.price("\(100000 + n * 5)", M.btcA), lastQuantity: intent.quantity, cumulativeQuantity: intent.quantity, fee: 0, isTaker: true,
+                eventTime: .zero), at: t + .milliseconds(3))
+        }
+        let report = PaperReport(comparison: comparison, trader: paper, venueNames: [M.alpha: "alpha <a>"], strategyNames: ["arb"], now: .seconds(1))
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-chromium-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let page = dir.appendingPathComponent("paper.html")
+        try report.html().write(to: page, atomically: true, encoding: .utf8)
+        let dom = String(decoding: try Self.run(binary, ["--dump-dom"], page: page, profile: dir.appendingPathComponent("profile")), as: UTF8.self)
+        for chart in ["venue-cost", "price-difference", "cumulative-cost"] {
+            #expect(dom.contains("data-chart=\"\(chart)\""), "Chromium's DOM has the \(chart) chart")
+        }
+        #expect(dom.components(separatedBy: "<rect").count - 1 >= 2 && dom.contains("<polyline"), "the charts' marks are in the DOM")
+        #expect(dom.contains("alpha &lt;a&gt;"), "text stays text")
+        let png = dir.appendingPathComponent("shot.png")
+        _ = try Self.run(binary, ["--screenshot=\(png.path)", "--window-size=900,1400"], page: page, profile: dir.appendingPathComponent("profile"))
+        let shot = try Data(contentsOf: png)
+        #expect(shot.count > 10_000 && shot.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]), "a PNG was drawn (\(shot.count) bytes)")
+    }
+}
