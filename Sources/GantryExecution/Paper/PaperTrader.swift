@@ -7,10 +7,14 @@ public struct PaperModel: Sendable, Equatable {
     public var latency: [Nanos]
     /// Taker fees, by `VenueId.raw`, in hundredths of a basis point.
     public var takerFees: [Int64]
+    /// Degradation of the edge, in percent: each fill better than the pair's consolidated mid (the edge it caught)
+    /// gives up this share of that distance (the backtester's robustness runs: 15, 25, 40).
+    public var degradePercent: Int64 = 0
 
-    public init(latency: [Nanos], takerFees: [Int64]) {
+    public init(latency: [Nanos], takerFees: [Int64], degradePercent: Int64 = 0) {
         self.latency = latency
         self.takerFees = takerFees
+        self.degradePercent = degradePercent
     }
 }
 
@@ -54,6 +58,11 @@ public struct PaperTrader: ~Copyable {
     /// By strategy (`StrategyId.raw − 1`), then `PairId.raw`: position, cash and fees at the pair's scales.
     public private(set) var positions: [[PaperPosition]]
     var nextPaperId: UInt64 = 1
+    /// Reports of paper fills and ends, as a venue would send them, when `reporting` (the backtester's venue).
+    public var reporting = false
+    public private(set) var reports: [OrderReport] = []
+    /// The latest time seen (the marks and the reports' times).
+    var clock: Nanos = .zero
 
     struct Pending {
         var id: ClientOrderId
@@ -85,6 +94,7 @@ public struct PaperTrader: ~Copyable {
     /// A market event at `time`: paper orders due before it execute against the book as it stood, then it applies.
     public mutating func onMarket(_ e: MarketEvent, at time: Nanos) {
         advance(to: time)
+        clock = max(clock, time)
         let i = Int(e.instrument.raw)
         switch e.kind {
         case .levelChange:
@@ -105,6 +115,11 @@ public struct PaperTrader: ~Copyable {
     /// Takes a decision seen at `time`: an approval (or a paper-stage strategy's intent, which risk stopped only for
     /// its stage) becomes a paper order arriving after the venue's latency.
     public mutating func onDecision(_ d: RiskDecision, at time: Nanos) {
+        onDecision(d, at: time, latency: nil)
+    }
+
+    /// As `onDecision(_:at:)`, with this order's latency to its venue (drawn by the backtester) instead of the model's.
+    public mutating func onDecision(_ d: RiskDecision, at time: Nanos, latency: Nanos?) {
         let paperOnly = d.reason == .stageLimit && d.observed == 0 && d.limit == 0
         guard d.isApproved || paperOnly else { return }
         let intent = d.intent
@@ -116,7 +131,7 @@ public struct PaperTrader: ~Copyable {
             id = d.clientOrderId
         }
         let v = Int(intent.venue.raw)
-        let arrival = time + (v < model.latency.count ? model.latency[v] : .zero)
+        let arrival = time + (latency ?? (v < model.latency.count ? model.latency[v] : .zero))
         let quantity = paperOnly ? intent.quantity.raw : d.approvedQuantity.raw
         outcomes[id] = PaperOutcome(
             clientOrderId: id, strategy: intent.strategy, venue: intent.venue, instrument: intent.instrument, side: intent.side, decidedAt: time,
@@ -139,6 +154,7 @@ public struct PaperTrader: ~Copyable {
 
     /// Executes the paper orders that have arrived by `time`.
     public mutating func advance(to time: Nanos) {
+        clock = max(clock, time)
         var n = 0
         while n < inFlight.count && inFlight[n].arrival <= time { n += 1 }
         guard n > 0 else { return }
@@ -186,9 +202,25 @@ public struct PaperTrader: ~Copyable {
                 }
             }
             resting.append(Resting(id: p.id, intent: p.intent, left: left, ahead: shown))
+            report(p.id, p.intent, status: .new, price: p.intent.price.raw, quantity: 0)
         } else {
             outcomes[p.id]?.done = true
+            report(p.id, p.intent, status: left == 0 ? .filled : .expired, price: p.intent.price.raw, quantity: 0)
         }
+    }
+
+    /// A venue's report of `id` (a fill when `quantity` > 0), kept when `reporting`.
+    mutating func report(_ id: ClientOrderId, _ intent: OrderIntent, status: OrderStatus, price: Int64, quantity: Int64, fee: Int64 = 0) {
+        guard reporting, let o = outcomes[id] else { return }
+        reports.append(OrderReport(
+            status: status, side: intent.side, venue: intent.venue, instrument: intent.instrument, clientOrderId: id, venueOrderId: id.raw,
+            price: Price(raw: price), lastQuantity: Quantity(raw: quantity), cumulativeQuantity: Quantity(raw: o.filled), fee: fee, isTaker: true, eventTime: clock))
+    }
+
+    /// Hands over the reports made since the last call.
+    public mutating func takeReports(_ body: (OrderReport) -> Void) {
+        for r in reports { body(r) }
+        reports.removeAll(keepingCapacity: true)
     }
 
     /// A print at `e.price`: resting paper orders at that price or better for the aggressor are reached once the
@@ -213,6 +245,7 @@ public struct PaperTrader: ~Copyable {
             r.left -= fill
             if r.left == 0 {
                 outcomes[r.id]?.done = true
+                report(r.id, r.intent, status: .filled, price: r.intent.price.raw, quantity: 0)
                 resting.remove(at: k)
             } else {
                 resting[k] = r
@@ -221,8 +254,9 @@ public struct PaperTrader: ~Copyable {
         }
     }
 
-    mutating func book(_ id: ClientOrderId, _ intent: OrderIntent, price: Int64, quantity: Int64, l: Listing, maker: Bool = false) {
+    mutating func book(_ id: ClientOrderId, _ intent: OrderIntent, price bookPrice: Int64, quantity: Int64, l: Listing, maker: Bool = false) {
         let v = Int(intent.venue.raw)
+        let price = degraded(bookPrice, intent.side, l)
         let notional = Int128(price) * Int128(quantity)
         let rate = maker || v >= model.takerFees.count ? 0 : model.takerFees[v]
         // The fee at the instrument's notional scale, rounded up as venues do.
@@ -230,6 +264,7 @@ public struct PaperTrader: ~Copyable {
         outcomes[id]?.filled += quantity
         outcomes[id]?.notional += notional
         outcomes[id]?.fee += fee
+        report(id, intent, status: .partiallyFilled, price: price, quantity: quantity, fee: fee)
         let k = Int(intent.strategy.raw) - 1
         guard k >= 0 && k < positions.count, l.pair != .none else { return }
         let q = l.pairQuantity(Quantity(raw: quantity))
@@ -239,6 +274,20 @@ public struct PaperTrader: ~Copyable {
         p.cash += intent.side == .buy ? -pairNotional : pairNotional
         p.fees += Int128(fee) * Int128(l.priceFactor) * Int128(l.quantityFactor)
         positions[k][Int(l.pair.raw)] = p
+    }
+
+    /// `price` (venue scale) less `model.degradePercent` of its distance on the good side of the pair's
+    /// consolidated mid, on the venue's tick grid (rounded against the order).
+    func degraded(_ price: Int64, _ side: Side, _ l: Listing) -> Int64 {
+        guard model.degradePercent > 0, l.pair != .none,
+            let mid = mirror.consolidatedMid(l.pair, now: clock, maxAge: Nanos(raw: Int64.max / 4))
+        else { return price }
+        let pairPrice = l.pairPrice(Price(raw: price))
+        let edge = side == .buy ? mid - pairPrice : pairPrice - mid
+        guard edge > 0 else { return price }
+        let worse = side == .buy ? pairPrice + edge * model.degradePercent / 100 : pairPrice - edge * model.degradePercent / 100
+        // Rounded against the order: a buy up, a sell down (the opposite of a limit's rounding).
+        return l.venuePrice(worse, side: side == .buy ? .sell : .buy).raw
     }
 
     /// Paper orders not executed or still resting.

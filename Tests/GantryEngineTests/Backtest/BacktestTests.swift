@@ -1,0 +1,108 @@
+import Foundation
+import GantryCore
+import GantryEngine
+import GantryLoop
+import Synchronization
+import Testing
+import VenueSim
+
+/// A recording of the three simulated venues' market data (the end-to-end suites' venues), made once.
+enum Recorded {
+    static let lock = Mutex<[MarketEvent]?>(nil)
+
+    /// `seconds` of the simulator's three venues, as `gantry record` writes events.bin: every event in ring order.
+    static func events(seconds: Int64 = 12) throws -> [MarketEvent] {
+        try lock.withLock { cached in
+            if let cached { return cached }
+            EndToEndTests.setSecrets()
+            let sim = try SimConfiguration(toml: EndToEndTests.simTOML).makeSimulator(anyPorts: true)
+            let thread = SimulatorThread(sim)
+            defer { thread.stop() }
+            let configuration = try TradingConfiguration(toml: EndToEndTests.gatewayTOML(binance: sim.venues[0], okx: sim.venues[1], bybit: sim.venues[2]))
+            let registry = configuration.market.registry
+            final class Feed {
+                var runner: VenueFeedRunner
+                init(_ r: consuming VenueFeedRunner) { runner = r }
+            }
+            var feeds: [Feed] = []
+            for v in configuration.market.venues { feeds.append(Feed(try VenueFeedRunner(venue: v, registry: registry, sim: true, cpu: nil, mode: .adaptiveShared))) }
+            var out: [MarketEvent] = []
+            let started = MonotonicClock.now()
+            while MonotonicClock.now() - started < .seconds(seconds) {
+                for f in feeds { _ = f.runner.events.poll(upTo: 4_096) { out += $0 } }
+                usleep(1_000)
+            }
+            for f in feeds { f.runner.runner.stop() }
+            // One timeline, as one recording of several venues is read back: by receive time, each message whole.
+            out = messagesInOrder(out)
+            cached = out
+            return out
+        }
+    }
+
+    /// Events grouped by message (each ends with its `endOfMessage`), messages sorted by their receive time.
+    static func messagesInOrder(_ events: [MarketEvent]) -> [MarketEvent] {
+        var messages: [[MarketEvent]] = []
+        var current: [MarketEvent] = []
+        for e in events {
+            current.append(e)
+            if e.flags.contains(.endOfMessage) {
+                messages.append(current)
+                current = []
+            }
+        }
+        return messages.enumerated().sorted { ($0.element.last!.receiveTime, $0.offset) < ($1.element.last!.receiveTime, $1.offset) }.flatMap(\.element)
+    }
+
+    static func configuration() throws -> TradingConfiguration {
+        // The ports do not matter to a backtest: any simulator's venues give the same names and instruments.
+        EndToEndTests.setSecrets()
+        let sim = try SimConfiguration(toml: EndToEndTests.simTOML).makeSimulator(anyPorts: true)
+        return try TradingConfiguration(toml: EndToEndTests.gatewayTOML(binance: sim.venues[0], okx: sim.venues[1], bybit: sim.venues[2]))
+    }
+}
+
+@Suite("gantry backtest: recorded market data through the gateway's own stages, the paper venue, a seed", .serialized)
+struct BacktestTests {
+    static let latency: [String: LatencyDistribution] = [
+        "binance": try! .measured(minimum: .microseconds(300), p50: .milliseconds(1), p90: .milliseconds(3), p99: .milliseconds(8), maximum: .milliseconds(20)),
+        "okx": try! .measured(minimum: .microseconds(400), p50: .milliseconds(2), p90: .milliseconds(4), p99: .milliseconds(10), maximum: .milliseconds(25)),
+        "bybit": try! .measured(minimum: .milliseconds(100), p50: .milliseconds(120), p90: .milliseconds(130), p99: .milliseconds(150), maximum: .milliseconds(200)),
+    ]
+
+    @Test("the same events, configuration and seed give the same result twice; the strategies trade the recording")
+    func deterministic() throws {
+        let events = try Recorded.events()
+        let configuration = try Recorded.configuration()
+        let a = try Backtester.run(configuration, events: events, seed: 7, latency: Self.latency)
+        let b = try Backtester.run(configuration, events: events, seed: 7, latency: Self.latency)
+        for s in a.strategies {
+            print("backtest \(s.name): PnL \(s.pnlCents) ¢, drawdown \(s.maximumDrawdownCents) ¢, Sharpe \(s.sharpe), orders \(s.orders), fills \(s.fills), fill ratio \(s.fillRatioPercent)%, turnover \(s.turnoverHundredths)/100")
+        }
+        #expect(a == b, "bit for bit the same")
+        #expect(a.events == events.count && a.span > .seconds(5))
+        #expect(a.strategies.map(\.name) == ["arb", "ma", "bb"] && a.strategies.contains { $0.fills > 0 }, "the recording is traded")
+        let c = try Backtester.run(configuration, events: events, seed: 8, latency: Self.latency)
+        #expect(c.seed == 8 && c.events == a.events)
+    }
+
+    @Test("degrading the edge by 15, 25 and 40% never improves a strategy's result, and lowers the arbitrage's")
+    func degradation() throws {
+        let events = try Recorded.events()
+        let configuration = try Recorded.configuration()
+        let runs = try [0, 15, 25, 40].map { try Backtester.run(configuration, events: events, seed: 7, latency: Self.latency, degradePercent: Int64($0)) }
+        for (k, name) in ["arb", "ma", "bb"].enumerated() {
+            let pnl = runs.map { $0.strategies[k].pnlCents }
+            print("backtest \(name) PnL at 0/15/25/40% degradation: \(pnl) ¢")
+            #expect(zip(pnl, pnl.dropFirst()).allSatisfy { $0 >= $1 }, "\(name): no better when degraded")
+        }
+        #expect(runs[3].strategies[0].pnlCents < runs[0].strategies[0].pnlCents || runs[0].strategies[0].fills == 0, "the arbitrage's edge is what degrades")
+    }
+
+    @Test("a latency distribution is sampled between its percentiles; a bad one is refused")
+    func latencyDistribution() throws {
+        let d = try LatencyDistribution.measured(minimum: .milliseconds(1), p50: .milliseconds(2), p90: .milliseconds(4), p99: .milliseconds(10), maximum: .milliseconds(20))
+        #expect(d.sample(0) == .milliseconds(1) && d.sample(500_000) == .milliseconds(2) && d.sample(700_000) == .milliseconds(3) && d.sample(999_999) < .milliseconds(20))
+        #expect(throws: BacktestError.self) { try LatencyDistribution(points: [(0, .milliseconds(2)), (1_000_000, .milliseconds(1))]) }
+    }
+}
