@@ -37,6 +37,8 @@ public struct BacktestResult: Sendable, Equatable {
     public var seed: UInt64
     /// Recorded time covered.
     public var span: Nanos
+    /// Every strategy's equity together (cents), sampled every `sampleInterval`.
+    public var equity: [Int64]
 }
 
 /// Replays recorded market events through the gateway's own stages — the signal stage (strategies and router),
@@ -125,7 +127,44 @@ public enum Backtester {
         metrics.finish(at: clock.now())
         return BacktestResult(
             strategies: metrics.results, events: events.count, vetoes: metrics.vetoes, degradePercent: degradePercent, seed: seed,
-            span: (events.last?.receiveTime ?? .zero) - (events.first?.receiveTime ?? .zero))
+            span: (events.last?.receiveTime ?? .zero) - (events.first?.receiveTime ?? .zero),
+            equity: metrics.samples.isEmpty ? [] : metrics.samples[0].indices.map { i in metrics.samples.reduce(0) { $0 + $1[i] } })
+    }
+
+    /// Every live book of `mirror` as a snapshot message each (reset, levels, end of message) at `time`: what a
+    /// replay starting mid-recording opens with.
+    public static func snapshot(_ mirror: borrowing BookMirror, at time: Nanos) -> [MarketEvent] {
+        var out: [MarketEvent] = []
+        for l in mirror.universe.listings where l.instrument != .none && mirror.status(l.instrument).state == .live {
+            out.append(MarketEvent(kind: .bookReset, venue: l.venue, instrument: l.instrument, flags: .snapshot, receiveTime: time))
+            mirror.withBook(l.instrument) { book in
+                for side in [Side.buy, .sell] {
+                    book.withSide(side) { levels in
+                        for d in 0..<levels.count {
+                            let level = levels.level(d)
+                            out.append(MarketEvent(kind: .levelChange, side: side, venue: l.venue, instrument: l.instrument, price: level.price, quantity: level.quantity, receiveTime: time))
+                        }
+                    }
+                }
+            }
+            out.append(MarketEvent(kind: .messageTimes, venue: l.venue, instrument: l.instrument, flags: .endOfMessage, receiveTime: time))
+        }
+        return out
+    }
+
+    /// Several venues' recorded events as one timeline: whole messages (each ends with its `endOfMessage`), ordered
+    /// by their receive time (ties keep their recorded order).
+    public static func timeline(_ events: [MarketEvent]) -> [MarketEvent] {
+        var messages: [ArraySlice<MarketEvent>] = []
+        var start = 0
+        for (k, e) in events.enumerated() where e.flags.contains(.endOfMessage) {
+            messages.append(events[start...k])
+            start = k + 1
+        }
+        if start < events.count { messages.append(events[start...]) }
+        return messages.enumerated()
+            .sorted { ($0.element.last!.receiveTime, $0.offset) < ($1.element.last!.receiveTime, $1.offset) }
+            .flatMap(\.element)
     }
 }
 

@@ -8,14 +8,16 @@ import VenueSim
 
 /// A recording of the three simulated venues' market data (the end-to-end suites' venues), made once.
 enum Recorded {
-    static let lock = Mutex<[MarketEvent]?>(nil)
+    static let lock = Mutex<[Int: [MarketEvent]]>([:])
 
-    /// `seconds` of the simulator's three venues, as `gantry record` writes events.bin: every event in ring order.
-    static func events(seconds: Int64 = 12) throws -> [MarketEvent] {
-        try lock.withLock { cached in
-            if let cached { return cached }
+    /// `seconds` of the simulator's three venues diverging `perMinute` times a minute, as `gantry record` writes
+    /// events.bin, put on one timeline.
+    static func events(seconds: Int64 = 12, perMinute: Int = 20) throws -> [MarketEvent] {
+        try lock.withLock { cache in
+            if let cached = cache[perMinute] { return cached }
             EndToEndTests.setSecrets()
-            let sim = try SimConfiguration(toml: EndToEndTests.simTOML).makeSimulator(anyPorts: true)
+            let toml = EndToEndTests.simMarket(perMinute: perMinute) + EndToEndTests.simBinance + EndToEndTests.simOKX + EndToEndTests.simBybit
+            let sim = try SimConfiguration(toml: toml).makeSimulator(anyPorts: true)
             let thread = SimulatorThread(sim)
             defer { thread.stop() }
             let configuration = try TradingConfiguration(toml: EndToEndTests.gatewayTOML(binance: sim.venues[0], okx: sim.venues[1], bybit: sim.venues[2]))
@@ -33,25 +35,11 @@ enum Recorded {
                 usleep(1_000)
             }
             for f in feeds { f.runner.runner.stop() }
-            // One timeline, as one recording of several venues is read back: by receive time, each message whole.
-            out = messagesInOrder(out)
-            cached = out
+            // One timeline, as one recording of several venues is read back.
+            out = Backtester.timeline(out)
+            cache[perMinute] = out
             return out
         }
-    }
-
-    /// Events grouped by message (each ends with its `endOfMessage`), messages sorted by their receive time.
-    static func messagesInOrder(_ events: [MarketEvent]) -> [MarketEvent] {
-        var messages: [[MarketEvent]] = []
-        var current: [MarketEvent] = []
-        for e in events {
-            current.append(e)
-            if e.flags.contains(.endOfMessage) {
-                messages.append(current)
-                current = []
-            }
-        }
-        return messages.enumerated().sorted { ($0.element.last!.receiveTime, $0.offset) < ($1.element.last!.receiveTime, $1.offset) }.flatMap(\.element)
     }
 
     static func configuration() throws -> TradingConfiguration {
@@ -104,5 +92,27 @@ struct BacktestTests {
         let d = try LatencyDistribution.measured(minimum: .milliseconds(1), p50: .milliseconds(2), p90: .milliseconds(4), p99: .milliseconds(10), maximum: .milliseconds(20))
         #expect(d.sample(0) == .milliseconds(1) && d.sample(500_000) == .milliseconds(2) && d.sample(700_000) == .milliseconds(3) && d.sample(999_999) < .milliseconds(20))
         #expect(throws: BacktestError.self) { try LatencyDistribution(points: [(0, .milliseconds(2)), (1_000_000, .milliseconds(1))]) }
+    }
+
+    @Test("--compare: a change that only adds noise is held; one the simulator's market rewards (arbitraging its divergences) is promoted")
+    func compare() throws {
+        let events = try Recorded.events(seconds: 20, perMinute: 60)
+        let sim = try SimConfiguration(toml: EndToEndTests.simTOML).makeSimulator(anyPorts: true)
+        func arbitrageOnly(edge: String, cooldown: Int) throws -> TradingConfiguration {
+            let toml = EndToEndTests.gatewayBinance(sim.venues[0]) + EndToEndTests.gatewayOKX(sim.venues[1]) + EndToEndTests.gatewayBybit(sim.venues[2])
+                + EndToEndTests.arbitrage.replacingOccurrences(of: "min_edge_bp = \"1\"", with: "min_edge_bp = \"\(edge)\"")
+                    .replacingOccurrences(of: "cooldown_ms = 300", with: "cooldown_ms = \(cooldown)")
+                + EndToEndTests.riskSection
+            return try TradingConfiguration(toml: toml)
+        }
+        let base = try arbitrageOnly(edge: "1", cooldown: 300)
+        let noise = try BacktestComparison.run(a: base, b: try arbitrageOnly(edge: "1", cooldown: 301), events: events, seed: 3, latency: Self.latency)
+        print("compare, cooldown 300 → 301 ms: \(noise.verdict), mean \(noise.meanDifference) ¢ per sample, \(noise.confidencePercent)% interval [\(noise.low), \(noise.high)], windows \(noise.windows)")
+        #expect(noise.verdict == .hold)
+        let idle = try arbitrageOnly(edge: "80", cooldown: 300)
+        let reward = try BacktestComparison.run(a: idle, b: base, events: events, seed: 3, latency: Self.latency)
+        print("compare, edge 80 → 1 bp: \(reward.verdict), mean \(reward.meanDifference) ¢ per sample, \(reward.confidencePercent)% interval [\(reward.low), \(reward.high)], windows \(reward.windows)")
+        #expect(reward.windows.allSatisfy { $0.a == 0 }, "at 80 bp nothing is traded")
+        #expect(reward.verdict == .promote)
     }
 }
