@@ -58,6 +58,12 @@ public enum Backtester {
         let universe = configuration.universe
         let registry = configuration.market.registry
         let venues = registry.venueNames.count + 1
+        // Events name instruments by the recording's ids: they must be this configuration's.
+        for e in events where e.instrument != .none {
+            guard let i = registry.instrument(e.instrument), i.venue == e.venue else {
+                throw BacktestError("the recording's instrument \(e.instrument.raw) on venue \(e.venue.raw) is not this configuration's: record with the same configuration's [[venues]]")
+            }
+        }
         let clock = ManualClock(start: events.first?.receiveTime ?? .zero)
         let market = try Ring<MarketEvent>.broadcast(capacity: 1 << 16, consumers: 3)
         let intents = try Ring<OrderIntent>.spsc(capacity: 4_096)
