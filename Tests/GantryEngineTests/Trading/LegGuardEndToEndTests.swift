@@ -16,12 +16,13 @@ struct LegGuardEndToEndTests {
         EndToEndTests.simMarket(seed: 23, volatility: "4", perMinute: 40) + EndToEndTests.simBinance + EndToEndTests.simOKX + fault
     }
 
-    /// The arbitrage alone on both venues, its legs guarded inside a 30 bp band.
+    /// The arbitrage alone on both venues, its legs guarded inside a 30 bp band (six attempts: a loaded machine
+    /// can leave a book stale for one).
     static func gatewayTOML(binance: SimVenue, okx: SimVenue) -> String {
         EndToEndTests.gatewayBinance(binance) + EndToEndTests.gatewayOKX(okx) + EndToEndTests.arbitrage + EndToEndTests.riskSection + """
         [router]
         leg_slippage_band_bp = "30"
-        leg_hedge_attempts = 3
+        leg_hedge_attempts = 6
         leg_pause_after = 3
         """
     }
