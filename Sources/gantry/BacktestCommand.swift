@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GantryCore
 import GantryEngine
+import GantryReport
 
 /// `gantry backtest`: recorded market data through the gateway's own strategies, router and risk, the paper trader
 /// as the venue; the figures at 0, 15, 25 and 40% degradation of the edge, or `--compare` of two configurations.
@@ -27,6 +28,9 @@ struct BacktestCommand: ParsableCommand {
 
     @Option(name: .long, help: "Walk-forward windows for --compare.")
     var windows: Int = 4
+
+    @Option(name: .long, help: "Write the backtest's report to this HTML file: PnL per strategy as the edge degrades.")
+    var report: String? = nil
 
     func validate() throws {
         guard !data.isEmpty else { throw ValidationError("--data: at least one recording directory") }
@@ -79,8 +83,10 @@ struct BacktestCommand: ParsableCommand {
         }
         let configuration = try Self.load(config)
         print("  strategy      degrade       PnL   drawdown   Sharpe   orders  fills  fill%  turnover")
+        var runs: [(percent: Int64, strategies: [(name: String, pnlCents: Int64)])] = []
         for degrade in [0, 15, 25, 40] {
             let r = try Backtester.run(configuration, events: events, seed: seed, latency: latencies, degradePercent: Int64(degrade))
+            runs.append((Int64(degrade), r.strategies.map { ($0.name, $0.pnlCents) }))
             for s in r.strategies {
                 func pad(_ t: String, _ n: Int) -> String { String(repeating: " ", count: max(n - t.count, 0)) + t }
                 print(
@@ -88,6 +94,13 @@ struct BacktestCommand: ParsableCommand {
                         + pad(FixedPoint.string(s.maximumDrawdownCents, scale: 2), 11) + pad(String(format: "%.2f", s.sharpe), 9) + pad("\(s.orders)", 9)
                         + pad("\(s.fills)", 7) + pad("\(s.fillRatioPercent)%", 7) + pad(FixedPoint.string(s.turnoverHundredths, scale: 2), 10))
             }
+        }
+        if let path = report {
+            var page = GatewayReport(title: "Gantry: backtest of \(config)")
+            page.note("\(events.count) recorded events from \(data.joined(separator: ", ")), seed \(seed).")
+            page.degradation(runs)
+            do { try page.html.write(toFile: path, atomically: true, encoding: .utf8) } catch { throw ValidationError("\(path): \(error.localizedDescription)") }
+            print("  report: \(path)")
         }
     }
 }

@@ -30,6 +30,13 @@ final class GatewayView {
     var tops: [InstrumentId: (Int64, Int64)] = [:]
     /// Per venue and asset: what the fills moved (raw at the instrument's scale, and that scale).
     var moves: [VenueId: [String: (raw: Int64, scale: Int)]] = [:]
+    /// For the report: kernel receive → events published per message, intent → risk decision, order round trip
+    /// (ns), and each strategy's PnL each second (cents).
+    var ingestLatency: [Int64] = []
+    var decisionLatency: [Int64] = []
+    var roundTrips: [Int64] = []
+    var pnlSeries: [[(seconds: Int64, cents: Int64)]] = []
+    let sampleCap = 1_000_000
 
     init(configuration: TradingConfiguration) {
         self.configuration = configuration
@@ -47,6 +54,9 @@ final class GatewayView {
 
     func market(_ e: MarketEvent) {
         if e.flags.contains(.endOfMessage) { messages[Int(e.venue.raw)] += 1 }
+        if e.kind == .messageTimes && e.receiveTime.raw > 0 && e.publishedTime >= e.receiveTime && ingestLatency.count < sampleCap {
+            ingestLatency.append((e.publishedTime - e.receiveTime).raw)
+        }
         if e.kind == .topOfBook {
             let l = universe.listing(e.instrument)
             tops[e.instrument] = (l.pairPrice(e.price), l.pairPrice(e.price2))
@@ -57,6 +67,7 @@ final class GatewayView {
 
     func decision(_ d: RiskDecision) {
         if d.isApproved { approved += 1 } else { vetoes[d.reason, default: 0] += 1 }
+        if d.decidedTime >= d.intent.createdTime && decisionLatency.count < sampleCap { decisionLatency.append((d.decidedTime - d.intent.createdTime).raw) }
     }
 
     func report(_ r: OrderReport) {
@@ -116,6 +127,10 @@ final class GatewayView {
             let i = Int(v.id.raw)
             rates.append("\(v.name) \(messages[i] - lastMessages[i])/s")
             lastMessages[i] = messages[i]
+        }
+        if pnlSeries.isEmpty { pnlSeries = Array(repeating: [], count: configuration.strategies.count) }
+        for k in configuration.strategies.indices {
+            pnlSeries[k].append((elapsed.raw / 1_000_000_000, universe.pairs.reduce(0) { $0 + pnl(k, $1).pnlCents }))
         }
         print("t=\(elapsed.raw / 1_000_000_000)s  market \(rates.joined(separator: ", "))  approved \(approved)  vetoes \(vetoText())  reports \(reports)  fills \(fills)")
         for (k, s) in configuration.strategies.enumerated() {

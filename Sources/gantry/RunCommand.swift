@@ -35,6 +35,9 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Write the paper-versus-live report to this HTML file at the end (the text version is always printed).")
     var paperReport: String? = nil
 
+    @Option(name: .long, help: "Write the run's report to this HTML file at the end: latency per stage, PnL and drawdown per strategy, paper against live.")
+    var report: String? = nil
+
     @Option(name: .long, help: "The control socket `gantry kill` and `gantry ctl` connect to (GANTRY_CONTROL_SOCKET, else /tmp/gantry-control.sock).")
     var controlSocket: String = defaultControlSocket
 
@@ -147,7 +150,10 @@ struct RunCommand: ParsableCommand {
             }
             while let r = gateway.reports.tryConsume() {
                 view.report(r)
-                if let rt = comparison.onReport(r, at: wall) { paper.observeRoundTrip(r.venue, rt) }
+                if let rt = comparison.onReport(r, at: wall) {
+                    paper.observeRoundTrip(r.venue, rt)
+                    if view.roundTrips.count < view.sampleCap { view.roundTrips.append(rt.raw) }
+                }
             }
             paper.advance(to: wall)
             control.poll { line in
@@ -202,6 +208,21 @@ struct RunCommand: ParsableCommand {
             comparison: comparison, trader: paper, venueNames: Dictionary(uniqueKeysWithValues: view.venues.map { ($0.id, $0.name) }),
             strategyNames: configuration.strategies.map(\.name), now: end)
         print(paperReport.text(), terminator: "")
+        if let path = self.report {
+            var page = GatewayReport(title: "Gantry: the run of \(config)")
+            page.latency([
+                ("kernel receive → events on the ring", view.ingestLatency), ("intent → risk decision", view.decisionLatency),
+                ("decision → the venue's first report (as seen)", view.roundTrips),
+            ])
+            page.pnl(configuration.strategies.enumerated().map { k, s in (s.name, k < view.pnlSeries.count ? view.pnlSeries[k] : []) })
+            page.paper(paperReport)
+            do {
+                try page.html.write(toFile: path, atomically: true, encoding: .utf8)
+                print("  report: \(path)")
+            } catch {
+                print("  ! report not written to \(path): \(error)")
+            }
+        }
         if let path = self.paperReport {
             do {
                 try paperReport.html().write(toFile: path, atomically: true, encoding: .utf8)

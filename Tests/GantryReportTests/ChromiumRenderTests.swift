@@ -26,7 +26,7 @@ struct ChromiumRenderTests {
         return data
     }
 
-    @Test("a paper-versus-live page: Chromium's DOM holds every chart as SVG with its marks, and a screenshot is drawn")
+    @Test("the paper-versus-live page and the gateway report: Chromium's DOM holds every chart as SVG with its marks, and a screenshot is drawn")
     func paperPage() throws {
         guard let binary = Self.chromium() else {
             if ProcessInfo.processInfo.environment["GANTRY_REQUIRE_CHROMIUM"] == "1" { Issue.record("chromium is not installed (scripts/install-deps.sh installs it)") }
@@ -72,5 +72,22 @@ struct ChromiumRenderTests {
         _ = try Self.run(binary, ["--screenshot=\(png.path)", "--window-size=900,1400"], page: page, profile: dir.appendingPathComponent("profile"))
         let shot = try Data(contentsOf: png)
         #expect(shot.count > 10_000 && shot.prefix(4) == Data([0x89, 0x50, 0x4E, 0x47]), "a PNG was drawn (\(shot.count) bytes)")
+        // The gateway report with every section.
+        var full = GatewayReport(title: "a run")
+        full.latency([("ingest", (1...500).map { Int64($0 * 1_000) }), ("risk", (1...200).map { Int64($0 * 50) })])
+        var arb: [(seconds: Int64, cents: Int64)] = []
+        var ma: [(seconds: Int64, cents: Int64)] = []
+        for t in Int64(0)...30 {
+            arb.append((t, (t * 37 % 11 - 5) * 100))
+            ma.append((t, -t * 3))
+        }
+        full.pnl([("arb", arb), ("ma", ma)])
+        full.paper(report)
+        full.degradation([(0, [("arb", 900)]), (15, [("arb", 600)]), (25, [("arb", 200)]), (40, [("arb", -300)])])
+        let fullPage = dir.appendingPathComponent("report.html")
+        try full.html.write(to: fullPage, atomically: true, encoding: .utf8)
+        let fullDom = String(decoding: try Self.run(binary, ["--dump-dom"], page: fullPage, profile: dir.appendingPathComponent("profile")), as: UTF8.self)
+        #expect(full.charts == ["latency-0", "latency-1", "pnl", "drawdown", "paper-venue-cost", "degradation"])
+        for chart in full.charts { #expect(fullDom.contains("data-chart=\"\(chart)\""), "Chromium's DOM has the report's \(chart) chart") }
     }
 }

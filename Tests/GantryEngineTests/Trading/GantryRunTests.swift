@@ -62,7 +62,8 @@ struct GantryRunTests {
             return (process, handle, output)
         }
         let (gateway, gatewayHandle, gatewayOutput) = try start(
-            ["run", "--sim", "--config", config.path, "--seconds", "\(seconds)", "--control-socket", socket, "--paper-report", dir.appendingPathComponent("paper.html").path],
+            ["run", "--sim", "--config", config.path, "--seconds", "\(seconds)", "--control-socket", socket, "--paper-report", dir.appendingPathComponent("paper.html").path,
+             "--report", dir.appendingPathComponent("report.html").path],
             into: "output.txt")
         while MonotonicClock.now() - simStarted < killAt { usleep(10_000) }
         let (killer, killHandle, killOutput) = try start(["kill", "--socket", socket], into: "kill.txt")
@@ -137,5 +138,10 @@ struct GantryRunTests {
         let html = r.files.first { $0.0 == "paper.html" }.map { String(decoding: $0.1, as: UTF8.self) } ?? ""
         for chart in ["venue-cost", "price-difference", "cumulative-cost"] { #expect(html.contains("data-chart=\"\(chart)\""), "the \(chart) chart") }
         #expect(html.hasPrefix("<!DOCTYPE html>") && !html.contains("<script") && !html.contains("src=") && !html.contains("<link"), "self-contained: no scripts, no external assets")
+        // The run's report: latency per stage, PnL and drawdown per strategy, paper against live.
+        let page = r.files.first { $0.0 == "report.html" }.map { String(decoding: $0.1, as: UTF8.self) } ?? ""
+        for chart in ["latency-0", "latency-1", "latency-2", "pnl", "drawdown", "paper-venue-cost"] {
+            #expect(page.contains("data-chart=\"\(chart)\""), "the report's \(chart) chart")
+        }
     }
 }
