@@ -2,6 +2,9 @@ import GantryCore
 
 /// Where a strategy stands on its way to real money.
 public enum StrategyStage: Sendable, Equatable {
+    /// Only backtested (`gantry backtest`): in a gateway every intent is vetoed (reason `stageLimit`, observed 1),
+    /// and the paper trader does not trade it either. The first of the promotion path backtest → paper → pilot → live.
+    case backtest
     /// Decided as if live, never sent: its approvals go to the paper trader only (reason `stageLimit`, observed 0).
     case paper
     /// Live with a cap on its gross exposure, in cents of the quote currency.

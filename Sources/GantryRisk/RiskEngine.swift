@@ -145,6 +145,7 @@ public struct RiskEngine: ~Copyable {
         if paused && !protective { return veto(intent, .paused, 1, 0, now) }
         if strategyPaused[k] && !protective { return veto(intent, .strategyPaused, 1, 0, now) }
         if halted && !protective && !reducing { return veto(intent, .dailyLossLimit, dailyLossCents(), configuration.dailyLossLimitCents, now) }
+        if limit.stage == .backtest { return veto(intent, .stageLimit, 1, 0, now) }
         guard limit.allowedPairs.contains(pair) else { return veto(intent, .pairNotAllowed, Int64(pair.raw), 0, now) }
         // Market data and the venue.
         let status = mirror.status(intent.instrument)

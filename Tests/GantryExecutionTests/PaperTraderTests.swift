@@ -76,11 +76,14 @@ struct PaperTraderTests {
         #expect(p.outcomes[id]?.filled == 50_000_000 && p.outcomes[id]?.done == true && p.openOrders == 0)
     }
 
-    @Test("a paper-stage strategy's intent, stopped by risk only for its stage, is traded on paper")
+    @Test("a paper-stage strategy's intent, stopped by risk only for its stage, is traded on paper; a backtest-stage one is not")
     func paperStage() {
         var p = Self.trader()
         p.onDecision(Self.decision(5, price: "100000", qty: "0.1", reason: .stageLimit), at: .zero)
         p.onDecision(Self.decision(6, price: "100000", qty: "0.1", reason: .priceBand), at: .zero)
+        var backtestOnly = Self.decision(7, price: "100000", qty: "0.1", reason: .stageLimit)
+        backtestOnly.observed = 1
+        p.onDecision(backtestOnly, at: .zero)
         p.advance(to: .milliseconds(5))
         #expect(p.outcomes.count == 1 && p.outcomes.values.first?.paperOnly == true && p.outcomes.values.first?.filled == 10_000_000)
     }

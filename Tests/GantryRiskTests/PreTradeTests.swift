@@ -154,7 +154,7 @@ struct PreTradeTests {
         #expect(e.check(R.intent(R.s1, R.btcB, .sell, price: "100990", qty: "0.01"), now: .seconds(1)).reason == .approved)
     }
 
-    @Test("paper strategies are decided but never sent; a pilot's gross exposure is capped")
+    @Test("backtest-stage strategies never pass; paper ones are decided but never sent; a pilot's gross exposure is capped")
     func stages() {
         var e = R.engine {
             $0.strategies[0].stage = .paper
@@ -169,6 +169,10 @@ struct PreTradeTests {
         #expect(e.check(R.intent(R.s2, price: "100000", qty: "0.01"), now: .seconds(1)).reason == .approved)
         let past = e.check(R.intent(R.s2, price: "100000", qty: "0.00001"), now: .seconds(1))
         #expect(past.reason == .stageLimit && past.decision.observed == 200_100 && past.decision.limit == 200_000)
+        // A strategy only backtested is stopped before any rule, told apart from paper (observed 1).
+        var b = R.engine { $0.strategies[0].stage = .backtest }
+        let only = b.check(R.intent(R.s1), now: .seconds(1))
+        #expect(only.reason == .stageLimit && only.decision.observed == 1 && only.order == nil)
     }
 
     @Test("malformed intents: routed, zero size, an instrument of another venue, an unknown strategy")

@@ -70,7 +70,16 @@ public enum Backtester {
         let approved = try Ring<ApprovedOrder>.spsc(capacity: 4_096)
         let reports = try Ring<OrderReport>.broadcast(capacity: 1 << 15, consumers: 3)
         let decisions = try Ring<RiskDecision>.broadcast(capacity: 1 << 15, consumers: 1)
-        var engine = RiskEngine(universe: universe, configuration: configuration.risk, firstOrderSequence: 1)
+        // Every strategy is backtested as it would trade live (a pilot keeps its cap): backtest and paper stages
+        // are for the gateway.
+        var riskConfiguration = configuration.risk
+        for k in riskConfiguration.strategies.indices {
+            switch riskConfiguration.strategies[k].stage {
+            case .backtest, .paper: riskConfiguration.strategies[k].stage = .live
+            case .pilot, .live: break
+            }
+        }
+        var engine = RiskEngine(universe: universe, configuration: riskConfiguration, firstOrderSequence: 1)
         // Balances are not what a backtest tests: every venue holds plenty of every asset.
         for v in 1..<venues {
             for a in 1...max(universe.assetNames.count, 1) { engine.setBalance(venue: VenueId(raw: UInt8(v)), asset: AssetId(raw: UInt16(a)), free: Int128(1) << 100) }

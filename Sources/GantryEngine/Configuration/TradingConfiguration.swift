@@ -167,10 +167,11 @@ public struct TradingConfiguration: Sendable {
             entries.append(.init(name: s.name, capitalCents: capital, spec: spec))
             let stage: StrategyStage
             switch s.stage ?? "paper" {
+            case "backtest": stage = .backtest
             case "paper": stage = .paper
             case "live": stage = .live
             case "pilot": stage = .pilot(capCents: try Self.cents(s.pilot_cap, who, "pilot_cap"))
-            case let other: throw .invalid(venue: who, key: "stage", why: "is \"\(other)\"; expected paper, pilot or live")
+            case let other: throw .invalid(venue: who, key: "stage", why: "is \"\(other)\"; expected backtest, paper, pilot or live")
             }
             let allowed = try (s.pairs ?? [traded.name]).map { (name: String) throws(ConfigurationError) -> PairId in try pair(name, "pairs").id }
             var maxPosition = Array(repeating: Int64(0), count: u.pairs.count + 1)
