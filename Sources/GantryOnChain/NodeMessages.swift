@@ -25,6 +25,12 @@ public struct NodeHead: Sendable, Equatable {
     public var timestamp: UInt64
     /// The first 8 bytes of the block hash.
     public var hash: UInt64
+
+    public init(number: UInt64, timestamp: UInt64, hash: UInt64) {
+        self.number = number
+        self.timestamp = timestamp
+        self.hash = hash
+    }
 }
 
 /// One log, as far as a token transfer needs it (execution-apis `Log`): the emitting contract, whether it is an
@@ -48,6 +54,23 @@ public struct NodeLog: Sendable, Equatable {
     public var removed: Bool
     /// The block's timestamp in seconds, when the node sends `blockTimestamp` (0 otherwise).
     public var blockTimestamp: UInt64
+
+    public init(
+        address: EthereumAddress, isTransfer: Bool, from: EthereumAddress, to: EthereumAddress, amount: UInt128, amountHigh: UInt128, block: UInt64,
+        blockHash: UInt64, logIndex: UInt64, removed: Bool, blockTimestamp: UInt64
+    ) {
+        self.address = address
+        self.isTransfer = isTransfer
+        self.from = from
+        self.to = to
+        self.amount = amount
+        self.amountHigh = amountHigh
+        self.block = block
+        self.blockHash = blockHash
+        self.logIndex = logIndex
+        self.removed = removed
+        self.blockTimestamp = blockTimestamp
+    }
 }
 
 /// Reads the node's messages in place (the venue decoders' `JSONCursor`): no tree, no String, no allocation.

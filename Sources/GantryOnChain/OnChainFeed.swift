@@ -152,7 +152,7 @@ public struct OnChainFeed {
         ledger = FlowLedger(
             tokens: settings.tokens.count, exchanges: settings.exchanges.map(\.addresses), window: settings.window,
             maxLogs: settings.maxLogsPerBlock, sealDelay: settings.sealDelay)
-        filter = #""address":[\#(settings.tokens.map { "\"\($0.address)\"" }.joined(separator: ",")),"topics":["\#(NodeDecoder.transferTopicText)"]"#
+        filter = #""address":[\#(settings.tokens.map { "\"\($0.address)\"" }.joined(separator: ","))],"topics":["\#(NodeDecoder.transferTopicText)"]"#
         subscriptions = [
             Array(#"{"jsonrpc":"2.0","id":1,"method":"eth_subscribe","params":["newHeads"]}"#.utf8),
             Array(#"{"jsonrpc":"2.0","id":2,"method":"eth_subscribe","params":["logs",{\#(filter)}]}"#.utf8),
