@@ -90,6 +90,14 @@ struct FlowLedgerTests {
     }
 }
 
+@Suite("FlowEvent's layout")
+struct FlowEventLayoutTests {
+    @Test("A FlowEvent is one 64-byte cache line")
+    func size() {
+        #expect(MemoryLayout<FlowEvent>.size == 64 && MemoryLayout<FlowEvent>.stride == 64 && MemoryLayout<FlowEvent>.alignment == 16)
+    }
+}
+
 @Suite("FlowFeatures: the last N blocks' net flow per exchange")
 struct FlowFeaturesTests {
     func event(_ kind: FlowEventKind, _ block: UInt64, _ exchange: UInt16, _ inflow: Int128, _ outflow: Int128 = 0) -> FlowEvent {
