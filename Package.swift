@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "GantryExecution", targets: ["GantryExecution"]),
         .library(name: "GantryEngine", targets: ["GantryEngine"]),
         .library(name: "VenueSim", targets: ["VenueSim"]),
+        .library(name: "GantryOnChain", targets: ["GantryOnChain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
@@ -122,6 +123,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "GantryNetTests", dependencies: ["GantryNet", "GantryLoop", "GantryRing", "GantryCore"]),
+        // On-chain exchange flows: an Ethereum node's JSON-RPC subscriptions decoded in place into FlowEvents.
+        .target(
+            name: "GantryOnChain",
+            dependencies: ["GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryVenues", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "GantryOnChainTests",
+            dependencies: ["GantryOnChain", "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryVenues", "VenueSim"]),
 
         // Benchmarks: the C baselines measured in the same run, the ordo-one suite, and the ratio report.
         .target(name: "CBaseline", path: "Benchmarks/CBaseline"),

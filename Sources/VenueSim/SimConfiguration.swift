@@ -63,6 +63,8 @@ public struct SimConfiguration: Sendable {
     public var markets: [Market]
     public var venues: [Venue]
     public var faults: [SimFault]
+    /// Simulated chains (`[[chains]]`): Ethereum JSON-RPC nodes whose token flows may lead a market.
+    public var chains: [SimChainConfiguration]
 
     /// Parses and checks a configuration. - Throws: `SimConfigurationError` naming the first problem.
     public init(toml: String) throws(SimConfigurationError) {
@@ -73,6 +75,7 @@ public struct SimConfiguration: Sendable {
             var markets: [MarketTable]?
             var venues: [VenueTable]?
             var faults: [FaultTable]?
+            var chains: [SimChainConfiguration.Table]?
         }
         struct MarketTable: Decodable {
             var name: String
@@ -300,6 +303,12 @@ public struct SimConfiguration: Sendable {
                 weightPerMinute: weight, requestsPerSecond: requestsPerSecond, wsOrderLimit: v.ws_order_limit,
                 wsOrderWindowMilliseconds: v.ws_order_window_ms, tradesPerSecond: tradesPerSecond, tradeMaxLots: tradeMaxLots))
         }
+        var chains: [SimChainConfiguration] = []
+        for c in file.chains ?? [] {
+            guard !chains.contains(where: { $0.parameters.name == c.name }) else { throw SimConfigurationError("chain \(c.name): name used twice") }
+            chains.append(try SimChainConfiguration.parse(c, markets: markets.map(\.name), ports: &ports))
+        }
+        self.chains = chains
         var faults: [SimFault] = []
         for f in file.faults ?? [] {
             guard let kind = SimFaultKind(rawValue: f.kind) else {
@@ -410,8 +419,13 @@ public struct SimConfiguration: Sendable {
             }
             simVenues.append(venue)
         }
+        let nodes = try chains.enumerated().map { k, c throws in
+            try SimChainNode(
+                parameters: c.parameters, market: c.market, stepsPerSecond: stepsPerSecond, seed: seed &+ UInt64(k) &* 0x51_7CC1, host: host,
+                port: anyPorts ? 0 : c.wsPort, tls: tls)
+        }
         return VenueSimulator(
             venues: simVenues, markets: markets.map(\.parameters), assignments: venues.map { $0.instruments.map(\.market) },
-            stepsPerSecond: stepsPerSecond, seed: seed)
+            stepsPerSecond: stepsPerSecond, seed: seed, chains: nodes)
     }
 }

@@ -17,6 +17,8 @@ struct PriceLink {
 /// (the books and the model; what the network does with the bytes is not).
 public final class VenueSimulator {
     public let venues: [SimVenue]
+    /// Simulated chains' nodes, stepped with the markets (their flows may lead a market's price).
+    public let chains: [SimChainNode]
     public private(set) var markets: [MarketModel]
     let links: [PriceLink]
     public let stepsPerSecond: Int
@@ -33,9 +35,12 @@ public final class VenueSimulator {
     ///   - venues: The venues, their books not yet opened.
     ///   - markets: One model per asset.
     ///   - assignments: For each venue, for each of its books, the index of its market.
-    public init(venues: [SimVenue], markets: [MarketParameters], assignments: [[Int]], stepsPerSecond: Int, seed: UInt64) {
+    ///   - chains: Simulated chains' nodes (each names the market it leads).
+    public init(venues: [SimVenue], markets: [MarketParameters], assignments: [[Int]], stepsPerSecond: Int, seed: UInt64, chains: [SimChainNode] = []) {
         precondition(assignments.count == venues.count, "a market for each venue's books")
+        precondition(chains.allSatisfy { $0.market < markets.count }, "each chain leads a configured market")
         self.venues = venues
+        self.chains = chains
         self.stepsPerSecond = stepsPerSecond
         random = SimRandom(seed: seed ^ 0xB00C)
         var links: [PriceLink] = []
@@ -67,6 +72,11 @@ public final class VenueSimulator {
     public func step(now: Nanos = MonotonicClock.now()) {
         for v in venues { v.now = now }
         for m in markets.indices { markets[m].advance() }
+        for c in chains {
+            // A chain without an impact returns no shift: the market is exactly as without it.
+            let shift = c.step(fair: markets[c.market].fair)
+            if shift != 0 { markets[c.market].shift(by: shift) }
+        }
         for l in links {
             let changes = venues[l.venue].books[l.book].step(midTicks: midTicks(l), random: &random)
             venues[l.venue].publish(book: l.book, changes: changes)
@@ -82,6 +92,7 @@ public final class VenueSimulator {
     public func poll(now: Nanos = MonotonicClock.now()) -> Int {
         var work = 0
         for v in venues { work += v.poll(now: now) }
+        for c in chains { work += c.poll(now: now) }
         if paused {
             nextStep = now
             return work
@@ -100,6 +111,7 @@ public final class VenueSimulator {
         if burst == 1_000 { nextStep = now }
         if burst > 0 {
             for v in venues { work += v.flush() }
+            for c in chains { work += c.flush() }
         }
         return work + burst
     }

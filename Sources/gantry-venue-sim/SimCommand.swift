@@ -82,6 +82,9 @@ func runSimulator(_ configuration: SimConfiguration, tls: TLSContext?, seconds: 
             for v in sim.venues {
                 print("  \(v.name) (\(v.kind.rawValue)): ws://\(configuration.host):\(v.port)\(v.restPort.map { "  REST http://\(configuration.host):\($0)" } ?? "")  \(v.books.map(\.instrument.symbol).joined(separator: ", "))")
             }
+            for c in sim.chains {
+                print("  \(c.name) (ethereum JSON-RPC): ws://\(configuration.host):\(c.port)  block \(c.chain.head.number), \(c.chain.parameters.exchanges.count) exchange address(es)")
+            }
             shared.ready.store(true, ordering: .releasing)
             return SimulatorStage(sim: sim, shared: shared)
         } catch {
@@ -123,6 +126,10 @@ struct SimulatorStage: Stage {
             let faults = v.faults.applied.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue) \($0.value)" }
             lines.append(
                 "  \(v.name): \(s.connections) connection(s), \(s.bookMessages) book messages (\(s.bytes / 1_024) KiB), \(s.requests) requests, \(s.restRequests) REST, faults: \(faults.isEmpty ? "none" : faults.joined(separator: ", "))")
+        }
+        for c in sim.chains {
+            let s = c.stats
+            lines.append("  \(c.name): \(s.blocks) blocks (\(s.reorgs) reorgs), \(s.connections) connection(s), \(s.requests) requests, \(s.notifications) notifications")
         }
         shared.summary.withLock { $0 = lines }
     }

@@ -106,6 +106,10 @@ public struct MarketModel: Sendable {
         }
     }
 
+    /// Moves the fair price by `delta` model units (a simulated chain's flows leading the market), kept above the
+    /// same floor as the walk.
+    public mutating func shift(by delta: Int64) { fair = max(fair + delta, parameters.start / 10 + parameters.divergence) }
+
     /// Moves a venue's price away from the others at once (it converges back as usual): a scripted opportunity.
     public mutating func diverge(venue: Int, by offset: Int64) { offsets[venue] = offset }
 
