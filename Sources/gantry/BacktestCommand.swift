@@ -84,8 +84,12 @@ struct BacktestCommand: ParsableCommand {
         let configuration = try Self.load(config)
         print("  strategy      degrade       PnL   drawdown   Sharpe   orders  fills  fill%  turnover")
         var runs: [(percent: Int64, strategies: [(name: String, pnlCents: Int64)])] = []
+        var replayRates: [Int64] = []
         for degrade in [0, 15, 25, 40] {
+            let began = MonotonicClock.now()
             let r = try Backtester.run(configuration, events: events, seed: seed, latency: latencies, degradePercent: Int64(degrade))
+            let took = max((MonotonicClock.now() - began).raw, 1)
+            replayRates.append(Int64(events.count) * 1_000_000_000 / took)
             runs.append((Int64(degrade), r.strategies.map { ($0.name, $0.pnlCents) }))
             for s in r.strategies {
                 func pad(_ t: String, _ n: Int) -> String { String(repeating: " ", count: max(n - t.count, 0)) + t }
@@ -95,6 +99,7 @@ struct BacktestCommand: ParsableCommand {
                         + pad("\(s.fills)", 7) + pad("\(s.fillRatioPercent)%", 7) + pad(FixedPoint.string(s.turnoverHundredths, scale: 2), 10))
             }
         }
+        print("  replay: \(replayRates.map { "\($0 / 1_000) k" }.joined(separator: ", ")) events/s (one run per degradation)")
         if let path = report {
             var page = GatewayReport(title: "Gantry: backtest of \(config)")
             page.note("\(events.count) recorded events from \(data.joined(separator: ", ")), seed \(seed).")
