@@ -175,7 +175,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "gantry-journal-bench",
-            dependencies: ["GantryCore", "GantryLoop", "GantryRing", "GantryJournal", "BenchSupport"],
+            dependencies: [
+                "GantryCore", "GantryLoop", "GantryRing", "GantryJournal", "BenchSupport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
             path: "Benchmarks/JournalBench"
         ),
         .executableTarget(

@@ -20,6 +20,8 @@ public struct JournalStageStats: Sendable, Equatable {
     /// The most events found waiting in one ring at the start of a poll: how far behind its producers the
     /// journal fell.
     public var largestBacklog = 0
+
+    public init() {}
 }
 
 /// The journal's stage: on a runner of its own, it drains its rings — market events (one ring per venue feed,
@@ -30,10 +32,11 @@ public struct JournalStageStats: Sendable, Equatable {
 /// Falling behind: the journal reads broadcast rings as one more consumer, and a broadcast ring's producer
 /// waits for its slowest consumer, so a journal that falls a whole ring behind stalls that producer (a feed,
 /// risk, order-send). The stage never blocks on a ring and never waits for the disk with the `.interval`
-/// policy (a background thread syncs); what can stall it is write(2) itself when the kernel throttles dirty
-/// pages (the disk slower than the event rate, sustained) and a rotation (an fdatasync of the old file, a few
-/// ms). Give its rings room for the event rate times such a stall: 65,536 market events cover 30 ms at 2 M
-/// events/s. `stats.largestBacklog` shows how close it came; gantry-journal-bench measures it. When writing
+/// policy (a background thread syncs, and syncs the old file at a rotation); what can stall it is write(2)
+/// itself: the kernel throttling dirty pages when the disk is slower than the event rate, or a page still being
+/// written back (tens of ms now and then on these VMs, measured by gantry-journal-bench). Give its rings room
+/// for the event rate times such a stall: 65,536 market events cover 33 ms at 2 M events/s.
+/// `stats.largestBacklog` shows how close it came. When writing
 /// fails (disk full), events are still taken off the rings and counted as `dropped`, so that no producer waits
 /// on a journal that cannot write.
 public struct JournalStage: Stage, ~Copyable {
@@ -77,6 +80,9 @@ public struct JournalStage: Stage, ~Copyable {
 
     /// The writer's counters.
     public var writerStats: JournalWriterStats { writer.stats }
+
+    /// fdatasyncs done by the writer's background thread (the `.interval` policy).
+    public var backgroundSyncs: Int { writer.backgroundSyncs }
 
     /// What the writer found at open.
     public var recovery: JournalRecovery { writer.recovery }

@@ -8,7 +8,7 @@ public enum JournalSyncPolicy: Sendable, Equatable {
     case everyBatch
     /// From a background thread every interval, when something was written since the last sync: a record is on
     /// disk within about the interval (plus the sync's own time) after its batch was written, and the writer
-    /// never waits for the disk (but at rotation and close).
+    /// never waits for the disk but at close (at a rotation the background thread syncs and closes the old file).
     case interval(Nanos)
     /// Never (not at rotation or close either): a process crash loses nothing written (the kernel holds it);
     /// a power loss may lose what the kernel had not yet written back, and the torn tail is cut at the next open.
@@ -54,6 +54,10 @@ public struct JournalWriterStats: Sendable, Equatable {
     public var syncs = 0
     /// The longest single batch write.
     public var longestWrite: Nanos = .zero
+    /// The longest rotation (the old file's sync, the new file's creation and header, the directory's sync).
+    public var longestRotation: Nanos = .zero
+
+    public init() {}
 }
 
 /// Appends records to a journal directory: each is copied into one preallocated buffer (its header and CRC
@@ -132,7 +136,7 @@ public struct JournalWriter: ~Copyable, @unchecked Sendable {
         // Touched now, so that no page fault waits in the first batches.
         buffer.initializeMemory(as: UInt8.self, repeating: 0, count: capacity)
         if case .interval(let every) = configuration.sync {
-            syncer = JournalSyncer(fd: fd, interval: every)
+            syncer = JournalSyncer(fd: fd, directoryFd: directoryFd, interval: every)
         } else {
             syncer = nil
         }
@@ -323,14 +327,26 @@ public struct JournalWriter: ~Copyable, @unchecked Sendable {
         stats.records += 1
     }
 
-    /// Starts the next file (the buffer is empty): the old one synced (unless `.never`) and closed.
+    /// Starts the next file (the buffer is empty). With `.everyBatch` the old file and the new one's header and
+    /// directory entry are synced here; with `.interval` the background thread syncs and closes the old file and
+    /// syncs the directory; with `.never` nothing is synced.
     mutating func rotate() throws(JournalError) {
-        let syncs = configuration.sync != .never
+        let start = MonotonicClock.now()
+        defer {
+            let took = MonotonicClock.now() - start
+            if took > stats.longestRotation { stats.longestRotation = took }
+        }
+        let syncs = configuration.sync == .everyBatch
         if syncs { try syncFile() }
         let (newFd, name) = try Self.createFile(
             configuration.directory, directoryFd: directoryFd, sequence: fileSequence + 1, previous: fileName, sync: syncs)
-        syncer?.fd.store(newFd, ordering: .releasing)
-        Sys.close(fd)
+        if let syncer {
+            // Retired before the new descriptor is published: see JournalSyncer.
+            syncer.retire(fd)
+            syncer.fd.store(newFd, ordering: .releasing)
+        } else {
+            Sys.close(fd)
+        }
         fd = newFd
         fileName = name.name
         fileSequence = name.sequence
