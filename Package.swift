@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "GantryJournal",
             dependencies: ["GantryCore", "GantryRing", "GantryLoop", "CCRC32C", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "GantryJournalTests", dependencies: ["GantryJournal", "GantryCore", "GantryRing", "GantryLoop"]),
+        .testTarget(name: "GantryJournalTests", dependencies: ["GantryJournal", "GantryCore", "GantryRing", "GantryLoop", "GantryTestSupport"]),
         .executableTarget(
             name: "gantry",
             dependencies: [

@@ -79,7 +79,8 @@ extension ControlEvent: JournalEvent {
 }
 
 /// One price level of a book snapshot: 16 bytes, price then quantity, each the raw fixed-point value at the
-/// instrument's scales.
+/// instrument's scales. The same layout as GantryBook's `BookLevel` (the journal sits below the books and
+/// does not import them), so a side's levels copy in as they are.
 @frozen
 public struct JournalLevel: Sendable, BitwiseCopyable, Equatable {
     public var price: Price

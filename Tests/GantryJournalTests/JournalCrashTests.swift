@@ -1,5 +1,6 @@
 import Foundation
 import GantryCore
+import GantryTestSupport
 import Testing
 
 @testable import GantryJournal
@@ -99,16 +100,4 @@ struct JournalCrashTests {
             return e.sequence == n && e.price.raw == Int64(n) * 3 && e.quantity.raw == Int64(n) ^ 0x55 ? nil : "event \(e.sequence)"
         }
     }
-}
-
-/// The `gantry` executable built beside the test bundle.
-func gantryExecutable() -> String? {
-    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("gantry").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    let fallback = FileManager.default.currentDirectoryPath + "/.build/debug/gantry"
-    return FileManager.default.isExecutableFile(atPath: fallback) ? fallback : nil
 }

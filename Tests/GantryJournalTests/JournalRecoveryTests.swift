@@ -9,10 +9,12 @@ struct JournalRecoveryTests {
     /// Writes `count` numbered events then one text record (the last), and returns the file and where the last
     /// record starts.
     static func journal(_ dir: TemporaryDirectory, count: UInt64, lastText: String?) throws -> (path: String, last: Int) {
-        var writer = try JournalWriter(JournalConfiguration(directory: dir.path, sync: .never))
-        for n in 0..<count { try writer.append(numberedEvent(n)) }
-        if let lastText { try writer.append(text: lastText, kind: .note) }
-        try writer.close()
+        try writeNumbered(dir, 0..<count)
+        if let lastText {
+            var writer = try JournalWriter(JournalConfiguration(directory: dir.path, sync: .never))
+            try writer.append(text: lastText, kind: .note)
+            try writer.close()
+        }
         let path = dir.files[0]
         let size = contents(path).count
         return (path, size - (lastText.map { JournalLayout.footprint(payload: $0.utf8.count) } ?? 96))
@@ -96,11 +98,7 @@ struct JournalRecoveryTests {
     func corruptEndOfEarlierFile() throws {
         let dir = TemporaryDirectory("earlier")
         defer { dir.remove() }
-        do {
-            var writer = try JournalWriter(JournalConfiguration(directory: dir.path, sync: .never, fileSizeLimit: 4_096, bufferSize: 4_096))
-            for n in 0..<100 as Range<UInt64> { try writer.append(numberedEvent(n)) }
-            try writer.close()
-        }
+        try writeNumbered(dir, 0..<100, fileSizeLimit: 4_096)
         let first = dir.files[0]
         let bytes = contents(first)
         write(Array(bytes.dropLast(10)), to: first)

@@ -201,11 +201,7 @@ struct JournalWriterTests {
     func brokenChain() throws {
         let dir = TemporaryDirectory("chain")
         defer { dir.remove() }
-        do {
-            var writer = try JournalWriter(JournalConfiguration(directory: dir.path, sync: .never, fileSizeLimit: 4_096, bufferSize: 4_096))
-            for n in 0..<200 as Range<UInt64> { try writer.append(numberedEvent(n)) }
-            try writer.close()
-        }
+        try writeNumbered(dir, 0..<200, fileSizeLimit: 4_096)
         let files = dir.files
         try FileManager.default.removeItem(atPath: files[1])
         let back = try readAll(dir.path)

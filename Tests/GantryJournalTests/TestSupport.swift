@@ -17,6 +17,15 @@ struct TemporaryDirectory {
     var files: [String] { try! JournalFileName.list(path).map { journalPath(path, $0.name) } }
 }
 
+/// Writes `numbered` events (numbered `numberedEvent`s) to a journal in `dir`, with files of at most
+/// `fileSizeLimit` bytes, and closes it.
+func writeNumbered(_ dir: TemporaryDirectory, _ numbers: Range<UInt64>, fileSizeLimit: Int = 256 << 20) throws {
+    var writer = try JournalWriter(
+        JournalConfiguration(directory: dir.path, sync: .never, fileSizeLimit: fileSizeLimit, bufferSize: min(fileSizeLimit, 4 << 20)))
+    for n in numbers { try writer.append(numberedEvent(n)) }
+    try writer.close()
+}
+
 /// A market event whose every field follows from `n`.
 func numberedEvent(_ n: UInt64) -> MarketEvent {
     MarketEvent(
