@@ -4,6 +4,8 @@
 //
 //   writer  this thread appends MarketEvents in batches (one write(2) per batch) for --seconds: records/s, MB/s,
 //           the batch write's p50/p99/max, syncs and rotations.
+//   reader  reads the writer's files back: records/s through JournalReader, every CRC checked.
+//   crc     CRC-32C per 88-byte record and GB/s over 64 KiB.
 //   stage   a producer thread publishes MarketEvents on a 65,536-slot broadcast ring as fast as it can (or at
 //           --rate per second); the JournalStage drains it on a runner of its own (the other CPU): records/s,
 //           how long the producer waited for room (the journal falling behind stalls a broadcast ring's producer),
@@ -42,6 +44,42 @@ func clean(_ directory: String) {
         let name = withUnsafePointer(to: &entry.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
         if name.hasPrefix("journal-") && name.hasSuffix(".gj") { unlink(directory + "/" + name) }
     }
+}
+
+/// Reads back what the writer phase wrote: records/s through `JournalReader` (every CRC checked, each event
+/// copied out).
+func readerPhase(_ directory: String) -> (records: Int, seconds: Double) {
+    let start = MonotonicClock.now()
+    var n = 0
+    var sum: UInt64 = 0
+    do {
+        var reader = try JournalReader(directory: directory)
+        while let record = try reader.next() {
+            if let e = record.as(MarketEvent.self) { sum &+= e.sequence }
+            n += 1
+        }
+    } catch {
+        fail("reader: \(error)")
+    }
+    if sum == 42 { print("") }  // keeps the copies
+    return (n, Double((MonotonicClock.now() - start).raw) / 1e9)
+}
+
+/// CRC-32C: ns per record-sized block (88 bytes: a market event's header and payload) and GB/s over 64 KiB.
+func crcPhase() -> (recordNs: Double, gigabytesPerSecond: Double) {
+    let bytes = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 64)
+    defer { bytes.deallocate() }
+    for k in 0..<bytes.count { bytes[k] = UInt8(truncatingIfNeeded: k &* 31) }
+    var crc: UInt32 = 0
+    let rounds = 10_000_000
+    var start = MonotonicClock.now()
+    for k in 0..<rounds { crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[(k & 63)..<((k & 63) + 88)]), continuing: crc) }
+    let perRecord = Double((MonotonicClock.now() - start).raw) / Double(rounds)
+    start = MonotonicClock.now()
+    for _ in 0..<20_000 { crc = CRC32C.checksum(UnsafeRawBufferPointer(bytes), continuing: crc) }
+    let rate = Double(20_000 * bytes.count) / Double((MonotonicClock.now() - start).raw)
+    if crc == 42 { print("") }
+    return (perRecord, rate)
 }
 
 struct WriterResult {
@@ -206,7 +244,9 @@ func main() {
 
     clean(directory)
     let w = writerPhase(configuration, seconds: seconds, batch: batch)
+    let r = readerPhase(directory)
     clean(directory)
+    let crc = crcPhase()
     let s = stagePhase(configuration, seconds: seconds, rate: rate, cpus: cpus)
     clean(directory)
 
@@ -222,12 +262,16 @@ func main() {
         ("stage_records_per_s", "\(Int(stageRate))"), ("stage_rate_asked", "\(rate)"), ("producer_waited_s", format3(s.waited)),
         ("stage_largest_backlog", "\(s.stats.largestBacklog)"), ("stage_dropped", "\(s.stats.dropped)"),
         ("stage_background_syncs", "\(s.backgroundSyncs)"), ("stage_longest_write_us", us(UInt64(s.writer.longestWrite.raw))),
+        ("reader_records_per_s", "\(Int(Double(r.records) / r.seconds))"), ("crc32c_88_bytes_ns", format3(crc.recordNs)),
+        ("crc32c_gb_per_s", format3(crc.gigabytesPerSecond)),
         ("writer_longest_rotation_us", us(UInt64(w.stats.longestRotation.raw))), ("stage_longest_rotation_us", us(UInt64(s.writer.longestRotation.raw))),
     ]
     print("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
     print("journal append, 64-byte MarketEvents (96 bytes a record), fsync every \(syncMs) ms from a background thread, rotation at 256 MiB:")
     print("  writer: \(w.records) records in \(format3(w.seconds)) s = \(format3(writerRate / 1e6)) M records/s (\(Int(mb)) MB/s); batches of \(batch): write p50 \(us(w.write.valueAtPercentile(50))) µs, p99 \(us(w.write.valueAtPercentile(99))) µs, max \(us(w.write.max)) µs; \(w.backgroundSyncs) background fsyncs, \(w.stats.rotations) rotations (longest \(us(UInt64(w.stats.longestRotation.raw))) µs)")
     print("  stage:  \(s.records) records from a ring \(rate > 0 ? "at \(rate)/s" : "as fast as the producer can") in \(format3(s.seconds)) s = \(format3(stageRate / 1e6)) M records/s; the producer waited \(format3(s.waited)) s for room; largest backlog \(s.stats.largestBacklog) of 65536; \(s.stats.dropped) dropped; longest batch write \(us(UInt64(s.writer.longestWrite.raw))) µs, rotation \(us(UInt64(s.writer.longestRotation.raw))) µs; \(s.backgroundSyncs) background fsyncs")
+    print("  reader: \(r.records) records read back (CRC checked, each event copied out) in \(format3(r.seconds)) s = \(format3(Double(r.records) / r.seconds / 1e6)) M records/s")
+    print("  CRC-32C: \(format3(crc.recordNs)) ns for a record's 88 checked bytes, \(format3(crc.gigabytesPerSecond)) GB/s over 64 KiB")
     let stageVerdict =
         rate == 0
         ? "through the stage \(stageRate >= 2e6 ? "met" : "MISSED")"

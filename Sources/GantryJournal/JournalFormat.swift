@@ -132,7 +132,7 @@ struct JournalFileHeader: Equatable {
         bytes.storeBytes(of: created.raw.littleEndian, toByteOffset: 24, as: Int64.self)
         let name = Array(previousName.utf8.prefix(JournalLayout.maximumNameLength))
         bytes.storeBytes(of: UInt16(name.count).littleEndian, toByteOffset: 32, as: UInt16.self)
-        name.withUnsafeBytes { (bytes + 34).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        if !name.isEmpty { name.withUnsafeBytes { (bytes + 34).copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
         let crc = CRC32C.checksum(bytes + 12, count: JournalLayout.fileHeaderLength - 12)
         bytes.storeBytes(of: crc.littleEndian, toByteOffset: 8, as: UInt32.self)
     }

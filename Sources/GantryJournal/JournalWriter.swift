@@ -190,7 +190,7 @@ public struct JournalWriter: ~Copyable, @unchecked Sendable {
         let count = text.utf8.count
         let record = try claim(payload: count)
         // SAFETY: `claim` made room for `count` payload bytes; `withUTF8` hands exactly those.
-        text.withUTF8 { (record + JournalLayout.recordHeaderLength).copyMemory(from: $0.baseAddress!, byteCount: count) }
+        if count > 0 { text.withUTF8 { (record + JournalLayout.recordHeaderLength).copyMemory(from: $0.baseAddress!, byteCount: count) } }
         seal(record, kind: kind.rawValue, version: kind.currentVersion, payload: count, eventTime: eventTime, journaledTime: journaledTime)
     }
 

@@ -197,6 +197,28 @@ struct JournalWriterTests {
         #expect(try readAll(dir.path).sequences == Array(0..<n))
     }
 
+    @Test("with the interval policy the sync thread syncs and closes each file the writer rotates away from: no descriptor is left open")
+    func rotationWithBackgroundSync() throws {
+        let dir = TemporaryDirectory("interval-rotation")
+        defer { dir.remove() }
+        /// This process's descriptors open on the journal's directory or its files (other tests run beside this one).
+        func openHere() -> Int {
+            let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+            return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0))?.hasPrefix(dir.path) == true }.count
+        }
+        var writer = try JournalWriter(JournalConfiguration(directory: dir.path, sync: .interval(.milliseconds(2)), fileSizeLimit: 4_096, bufferSize: 4_096))
+        #expect(openHere() == 2)  // the file being written and the directory
+        for n in 0..<2_000 as Range<UInt64> {
+            try writer.append(numberedEvent(n))
+            if n % 100 == 0 { usleep(3_000) }  // the sync thread runs between rotations too
+        }
+        try writer.close()
+        #expect(writer.stats.rotations == dir.files.count - 1 && writer.stats.rotations >= 40)
+        #expect(writer.backgroundSyncs > 0)
+        #expect(openHere() == 0)
+        #expect(try readAll(dir.path).sequences == Array(0..<2_000))
+    }
+
     @Test("a missing file between two is reported as a broken chain, and the records after it still read")
     func brokenChain() throws {
         let dir = TemporaryDirectory("chain")
