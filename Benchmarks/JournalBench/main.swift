@@ -6,12 +6,12 @@
 //           the batch write's p50/p99/max, syncs and rotations.
 //   reader  reads the writer's files back: records/s through JournalReader, every CRC checked.
 //   crc     CRC-32C per 88-byte record and GB/s over 64 KiB.
-//   stage   a producer thread publishes MarketEvents on a 65,536-slot broadcast ring as fast as it can (or at
-//           --rate per second); the JournalStage drains it on a runner of its own (the other CPU): records/s,
-//           how long the producer waited for room (the journal falling behind stalls a broadcast ring's producer),
-//           and the most events the journal ever found waiting.
+//   stage   a producer thread publishes MarketEvents on a broadcast ring (--ring slots, 65,536 by default) as
+//           fast as it can (or at --rate per second); the JournalStage drains it on a runner of its own (the
+//           other CPU): records/s, how long the producer waited for room (the journal falling behind stalls a
+//           broadcast ring's producer), and the most events the journal ever found waiting.
 //
-//   gantry-journal-bench [--dir DIR] [--seconds S] [--batch N] [--sync-ms M] [--rate R]
+//   gantry-journal-bench [--dir DIR] [--seconds S] [--batch N] [--sync-ms M] [--rate R] [--ring SLOTS] [--writer no]
 import BenchSupport
 import GantryCore
 import GantryJournal
@@ -154,9 +154,9 @@ struct StageResult {
 }
 
 /// Phase 2: a producer on this thread, the journal stage on a runner of its own.
-func stagePhase(_ configuration: JournalConfiguration, seconds: Int, rate: Int, cpus: [Int]) -> StageResult {
+func stagePhase(_ configuration: JournalConfiguration, seconds: Int, rate: Int, ringCapacity: Int, cpus: [Int]) -> StageResult {
     let ring: Ring<MarketEvent>
-    do { ring = try Ring<MarketEvent>.broadcast(capacity: 1 << 16, consumers: 1) } catch { fail("\(error)") }
+    do { ring = try Ring<MarketEvent>.broadcast(capacity: ringCapacity, consumers: 1) } catch { fail("\(error)") }
     let consumer: Handoff<RingConsumer<MarketEvent>>
     var producer: RingProducer<MarketEvent>
     do {
@@ -225,7 +225,7 @@ func main() {
     var rest = CommandLine.arguments.dropFirst()
     while let a = rest.popFirst() {
         guard a.hasPrefix("--"), let v = rest.popFirst() else {
-            fail("usage: gantry-journal-bench [--dir DIR] [--seconds S] [--batch N] [--sync-ms M] [--rate R]")
+            fail("usage: gantry-journal-bench [--dir DIR] [--seconds S] [--batch N] [--sync-ms M] [--rate R] [--ring SLOTS] [--writer no]")
         }
         options[String(a.dropFirst(2))] = v
     }
@@ -239,20 +239,28 @@ func main() {
     let batch = max(1, int("batch", 1_024))
     let syncMs = max(1, int("sync-ms", 10))
     let rate = int("rate", 0)
+    let ringCapacity = int("ring", 1 << 16)
     let configuration = JournalConfiguration(directory: directory, sync: .interval(.milliseconds(Int64(syncMs))))
     let cpus = ThreadAffinity.current()
 
     clean(directory)
-    let w = writerPhase(configuration, seconds: seconds, batch: batch)
-    let r = readerPhase(directory)
-    clean(directory)
-    let crc = crcPhase()
-    let s = stagePhase(configuration, seconds: seconds, rate: rate, cpus: cpus)
+    // --writer no: the stage phase alone (the writer, reader and CRC figures print as zero).
+    let all = options["writer"] != "no"
+    var w = WriterResult()
+    var r = (records: 0, seconds: 1.0)
+    var crc = (recordNs: 0.0, gigabytesPerSecond: 0.0)
+    if all {
+        w = writerPhase(configuration, seconds: seconds, batch: batch)
+        r = readerPhase(directory)
+        clean(directory)
+        crc = crcPhase()
+    }
+    let s = stagePhase(configuration, seconds: seconds, rate: rate, ringCapacity: ringCapacity, cpus: cpus)
     clean(directory)
 
-    let writerRate = Double(w.records) / w.seconds
+    let writerRate = all ? Double(w.records) / w.seconds : 0
     let stageRate = Double(s.records) / s.seconds
-    let mb = Double(w.stats.bytes) / w.seconds / 1e6
+    let mb = all ? Double(w.stats.bytes) / w.seconds / 1e6 : 0
     func us(_ ns: UInt64) -> String { String(Double(ns / 100) / 10) }
     let fields: [(String, String)] = [
         ("bench", "\"journal\""), ("record_bytes", "96"), ("sync_ms", "\(syncMs)"), ("writer_records_per_s", "\(Int(writerRate))"),
@@ -260,7 +268,7 @@ func main() {
         ("batch_write_p99_us", us(w.write.valueAtPercentile(99))), ("batch_write_max_us", us(w.write.max)),
         ("writer_background_syncs", "\(w.backgroundSyncs)"), ("writer_rotations", "\(w.stats.rotations)"),
         ("stage_records_per_s", "\(Int(stageRate))"), ("stage_rate_asked", "\(rate)"), ("producer_waited_s", format3(s.waited)),
-        ("stage_largest_backlog", "\(s.stats.largestBacklog)"), ("stage_dropped", "\(s.stats.dropped)"),
+        ("stage_largest_backlog", "\(s.stats.largestBacklog)"), ("ring", "\(ringCapacity)"), ("stage_dropped", "\(s.stats.dropped)"),
         ("stage_background_syncs", "\(s.backgroundSyncs)"), ("stage_longest_write_us", us(UInt64(s.writer.longestWrite.raw))),
         ("reader_records_per_s", "\(Int(Double(r.records) / r.seconds))"), ("crc32c_88_bytes_ns", format3(crc.recordNs)),
         ("crc32c_gb_per_s", format3(crc.gigabytesPerSecond)),
@@ -268,15 +276,18 @@ func main() {
     ]
     print("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
     print("journal append, 64-byte MarketEvents (96 bytes a record), fsync every \(syncMs) ms from a background thread, rotation at 256 MiB:")
-    print("  writer: \(w.records) records in \(format3(w.seconds)) s = \(format3(writerRate / 1e6)) M records/s (\(Int(mb)) MB/s); batches of \(batch): write p50 \(us(w.write.valueAtPercentile(50))) µs, p99 \(us(w.write.valueAtPercentile(99))) µs, max \(us(w.write.max)) µs; \(w.backgroundSyncs) background fsyncs, \(w.stats.rotations) rotations (longest \(us(UInt64(w.stats.longestRotation.raw))) µs)")
-    print("  stage:  \(s.records) records from a ring \(rate > 0 ? "at \(rate)/s" : "as fast as the producer can") in \(format3(s.seconds)) s = \(format3(stageRate / 1e6)) M records/s; the producer waited \(format3(s.waited)) s for room; largest backlog \(s.stats.largestBacklog) of 65536; \(s.stats.dropped) dropped; longest batch write \(us(UInt64(s.writer.longestWrite.raw))) µs, rotation \(us(UInt64(s.writer.longestRotation.raw))) µs; \(s.backgroundSyncs) background fsyncs")
-    print("  reader: \(r.records) records read back (CRC checked, each event copied out) in \(format3(r.seconds)) s = \(format3(Double(r.records) / r.seconds / 1e6)) M records/s")
-    print("  CRC-32C: \(format3(crc.recordNs)) ns for a record's 88 checked bytes, \(format3(crc.gigabytesPerSecond)) GB/s over 64 KiB")
+    if all {
+        print("  writer: \(w.records) records in \(format3(w.seconds)) s = \(format3(writerRate / 1e6)) M records/s (\(Int(mb)) MB/s); batches of \(batch): write p50 \(us(w.write.valueAtPercentile(50))) µs, p99 \(us(w.write.valueAtPercentile(99))) µs, max \(us(w.write.max)) µs; \(w.backgroundSyncs) background fsyncs, \(w.stats.rotations) rotations (longest \(us(UInt64(w.stats.longestRotation.raw))) µs)")
+        print("  reader: \(r.records) records read back (CRC checked, each event copied out) in \(format3(r.seconds)) s = \(format3(Double(r.records) / r.seconds / 1e6)) M records/s")
+        print("  CRC-32C: \(format3(crc.recordNs)) ns for a record's 88 checked bytes, \(format3(crc.gigabytesPerSecond)) GB/s over 64 KiB")
+    }
+    print("  stage:  \(s.records) records from a ring \(rate > 0 ? "at \(rate)/s" : "as fast as the producer can") in \(format3(s.seconds)) s = \(format3(stageRate / 1e6)) M records/s; the producer waited \(format3(s.waited)) s for room; largest backlog \(s.stats.largestBacklog) of \(ringCapacity); \(s.stats.dropped) dropped; longest batch write \(us(UInt64(s.writer.longestWrite.raw))) µs, rotation \(us(UInt64(s.writer.longestRotation.raw))) µs; \(s.backgroundSyncs) background fsyncs")
     let stageVerdict =
         rate == 0
         ? "through the stage \(stageRate >= 2e6 ? "met" : "MISSED")"
         : "at \(rate)/s through the stage the journal \(s.waited == 0 ? "kept up (the producer never waited)" : "fell behind (the producer waited \(format3(s.waited)) s)")"
-    print("  target ≥ 2 M records/s sustained: writer \(writerRate >= 2e6 ? "met" : "MISSED"), \(stageVerdict) (report only)")
+    let writerVerdict = all ? "writer \(writerRate >= 2e6 ? "met" : "MISSED"), " : ""
+    print("  target ≥ 2 M records/s sustained: \(writerVerdict)\(stageVerdict) (report only)")
 }
 
 func format3(_ x: Double) -> String {

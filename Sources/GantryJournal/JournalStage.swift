@@ -34,8 +34,9 @@ public struct JournalStageStats: Sendable, Equatable {
 /// risk, order-send). The stage never blocks on a ring and never waits for the disk with the `.interval`
 /// policy (a background thread syncs, and syncs the old file at a rotation); what can stall it is write(2)
 /// itself: the kernel throttling dirty pages when the disk is slower than the event rate, or a page still being
-/// written back (tens of ms now and then on these VMs, measured by gantry-journal-bench). Give its rings room
-/// for the event rate times such a stall: 65,536 market events cover 33 ms at 2 M events/s.
+/// written back (up to 20–60 ms now and then on these VMs, measured by gantry-journal-bench). Give its rings
+/// room for the event rate times such a stall: at 2 M events/s a 65,536-slot ring (33 ms) was sometimes filled
+/// and its producer waited; a 262,144-slot ring (131 ms, 16 MiB of market events) never was.
 /// `stats.largestBacklog` shows how close it came. When writing
 /// fails (disk full), events are still taken off the rings and counted as `dropped`, so that no producer waits
 /// on a journal that cannot write.
