@@ -92,6 +92,8 @@ public struct JournalWriter: ~Copyable, @unchecked Sendable {
     var used = 0
     let syncer: JournalSyncer?
     var closed = false
+    /// A failed write left part of a batch in the current file: the next batch starts a new file.
+    var damaged = false
     let logger = Logger(label: "gantry.journal")
 
     /// Opens (creating if needed) the journal in `configuration.directory`, recovering its last file.
@@ -113,7 +115,13 @@ public struct JournalWriter: ~Copyable, @unchecked Sendable {
                 let path = journalPath(directory, existing.name)
                 fd = Sys.openForAppending(path)
                 guard fd >= 0 else { throw .file(operation: "open", path: path, errno: -fd) }
-                if syncs && tail.report.bytesCut > 0 { _ = Sys.dataSync(fd) }
+                if syncs && tail.report.bytesCut > 0 {
+                    let rc = Sys.dataSync(fd)
+                    guard rc == 0 else {
+                        Sys.close(fd)
+                        throw .syncFailed(path: path, errno: rc)
+                    }
+                }
                 (name, end) = (existing, at)
             } else {
                 (fd, name) = try Self.createFile(
@@ -150,7 +158,11 @@ public struct JournalWriter: ~Copyable, @unchecked Sendable {
                 if rc != 0 { logger.error("journal: \(used) buffered bytes lost at close: write failed (errno \(rc))") }
             }
             syncer?.stop()
-            if configuration.sync != .never { _ = Sys.dataSync(fd) }
+            if let e = syncer?.takeFailure() { logger.error("journal: a background fsync of \(fileName) failed (errno \(e))") }
+            if configuration.sync != .never {
+                let rc = Sys.dataSync(fd)
+                if rc != 0 { logger.error("journal: fsync of \(fileName) at close failed (errno \(rc))") }
+            }
             Sys.close(fd)
             Sys.close(directoryFd)
         }
@@ -245,10 +257,20 @@ public struct JournalWriter: ~Copyable, @unchecked Sendable {
     ///   buffered for the next flush), `.syncFailed` (written, but perhaps not on disk).
     public mutating func flush() throws(JournalError) {
         if used > 0 {
+            if damaged {
+                try rotate()
+                damaged = false
+            }
             let start = MonotonicClock.now()
             let rc = Sys.writeAll(fd, buffer, used)
             if rc != 0 {
-                _ = Sys.truncate(fd, to: fileOffset)
+                let cut = Sys.truncate(fd, to: fileOffset)
+                if cut != 0 {
+                    // Part of the batch may stay in the file: the batch goes to a new file, and readers report
+                    // this one's torn end as corruption.
+                    logger.error("journal: cannot cut \(fileName) back to \(fileOffset) bytes after a failed write (errno \(cut))")
+                    damaged = true
+                }
                 throw .writeFailed(path: path, errno: rc)
             }
             let took = MonotonicClock.now() - start
@@ -283,6 +305,8 @@ public struct JournalWriter: ~Copyable, @unchecked Sendable {
         }
         try flush()
         if configuration.sync != .never { try syncFile() }
+        syncer?.stop()
+        if let e = syncer?.takeFailure() { throw .syncFailed(path: path, errno: e) }
     }
 
     mutating func syncFile() throws(JournalError) {
@@ -372,7 +396,8 @@ public struct JournalWriter: ~Copyable, @unchecked Sendable {
         }
         guard rc == 0 else {
             Sys.close(fd)
-            _ = Sys.unlink(path)
+            // If it cannot be removed, the next open removes it (a file shorter than its header).
+            if Sys.unlink(path) != 0 { Logger(label: "gantry.journal").error("journal: cannot remove \(path) after its header failed") }
             throw .writeFailed(path: path, errno: rc)
         }
         if sync {
