@@ -5,7 +5,7 @@ DEMO_SECONDS ?= 30
 # x86-64-v2; GANTRY_CPU=portable (or unset, as for a package depending on Gantry) adds no -march.
 export GANTRY_CPU ?= host
 
-.PHONY: all deps peers build test example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-decode bench-sim perf-report fuzz clean
+.PHONY: all deps peers build test example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-decode bench-sim bench-journal perf-report fuzz clean
 
 all: build
 
@@ -56,6 +56,7 @@ bench: deps
 	@$(MAKE) --no-print-directory bench-ingest
 	@bash scripts/bench-decode.sh
 	@$(MAKE) --no-print-directory bench-sim
+	@$(MAKE) --no-print-directory bench-journal
 
 # CI: what cannot flake fails the run (malloc counts, ceilings); timing ratios are printed for the record.
 bench-ci: deps
@@ -69,6 +70,7 @@ bench-ci: deps
 	@bash scripts/bench-decode.sh
 	$(SWIFT) build -c release --product gantry-sim-bench
 	.build/release/gantry-sim-bench --seconds 5
+	@$(MAKE) --no-print-directory bench-journal
 
 # Decode and book apply per message beside orjson, pysimdjson and nautilus_trader's book (for the record).
 bench-decode: deps
@@ -87,6 +89,14 @@ bench-ingest: deps
 bench-sim: deps
 	$(SWIFT) build -c release --product gantry-sim-bench
 	.build/release/gantry-sim-bench --seconds 5 --enforce
+
+# Journal append throughput to files with fsync every 10 ms (target ≥ 2 M 64-byte market events/s), from one
+# thread and through the journal stage from a ring, then whether the stage keeps up with 2 M events/s on a
+# 262,144-slot ring; report only (the disk's speed is the VM's, not ours).
+bench-journal: deps
+	$(SWIFT) build -c release --product gantry-journal-bench
+	.build/release/gantry-journal-bench --seconds 5
+	.build/release/gantry-journal-bench --seconds 5 --writer no --rate 2000000 --ring 262144
 
 # Network: Gantry's WebSocket client beside picows (Benchmarks/peers/) on the same server and messages,
 # receive throughput plain/TLS and round trips busy-poll/epoll with the plain-TCP floor.

@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "GantryRisk", targets: ["GantryRisk"]),
         .library(name: "GantryExecution", targets: ["GantryExecution"]),
         .library(name: "GantryEngine", targets: ["GantryEngine"]),
+        .library(name: "GantryJournal", targets: ["GantryJournal"]),
         .library(name: "VenueSim", targets: ["VenueSim"]),
         .library(name: "GantryOnChain", targets: ["GantryOnChain"]),
     ],
@@ -39,6 +40,7 @@ let package = Package(
         .target(name: "CGantry", path: "CShims/CGantry"),
         .target(name: "CDecimal", path: "CShims/CDecimal"),
         .target(name: "CCRC32", path: "CShims/CCRC32"),
+        .target(name: "CCRC32C", path: "CShims/CCRC32C"),
 
         .target(name: "GantryCore", dependencies: ["CDecimal"]),
         // Logging off the hot path: swift-log with a structured stderr handler that keeps secrets out.
@@ -86,10 +88,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The append-only record of events and decisions: CRC32C-checked records, group commit, rotation, recovery.
+        .target(
+            name: "GantryJournal",
+            dependencies: ["GantryCore", "GantryRing", "GantryLoop", "CCRC32C", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "GantryJournalTests", dependencies: ["GantryJournal", "GantryCore", "GantryRing", "GantryLoop", "GantryTestSupport"]),
         .executableTarget(
             name: "gantry",
             dependencies: [
-                "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryEngine", "GantryLog", "GantryRisk", "GantryExecution", "GantryReport",
+                "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryEngine", "GantryLog", "GantryRisk", "GantryExecution", "GantryReport", "GantryJournal",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -142,7 +149,7 @@ let package = Package(
             name: "GantryBenchmarks",
             dependencies: [
                 "GantryCore", "GantryRing", "GantryNet", "GantryBook", "GantryVenues", "BenchSupport", "GantryRisk", "GantryExecution",
-                "GantryStrategy", .product(name: "Benchmark", package: "benchmark"),
+                "GantryStrategy", "GantryJournal", "GantryLoop", .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/GantryBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
@@ -175,6 +182,14 @@ let package = Package(
             name: "gantry-sim-bench",
             dependencies: ["GantryCore", "GantryLoop", "GantryNet", "VenueSim"],
             path: "Benchmarks/SimBench"
+        ),
+        .executableTarget(
+            name: "gantry-journal-bench",
+            dependencies: [
+                "GantryCore", "GantryLoop", "GantryRing", "GantryJournal", "BenchSupport",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/JournalBench"
         ),
         .executableTarget(
             name: "gantry-decode-bench",
@@ -223,7 +238,7 @@ let cpuLevel: String? = {
     #endif
 }()
 if let cpuLevel {
-    let cTargets: Set = ["CGantry", "CDecimal", "CCRC32", "CBaseline"]
+    let cTargets: Set = ["CGantry", "CDecimal", "CCRC32", "CCRC32C", "CBaseline"]
     for target in package.targets where target.type != .system && target.type != .plugin && !cTargets.contains(target.name) {
         var settings = target.swiftSettings ?? []
         settings.append(.unsafeFlags(["-Xcc", "-march=\(cpuLevel)"]))

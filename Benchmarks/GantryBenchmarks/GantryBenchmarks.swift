@@ -200,6 +200,7 @@ let benchmarks: @Sendable () -> Void = {
     venueBenchmarks()
     tradingBenchmarks()
     orderEntryBenchmarks()
+    journalBenchmarks()
 
     // Steady state on one thread: publish and consume through a ring, one event and batches. No mallocs.
     Benchmark(
