@@ -82,7 +82,7 @@ let package = Package(
             name: "GantryEngine",
             dependencies: [
                 "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryBook", "GantryVenues", "GantryStrategy", "GantryRisk",
-                "GantryExecution", "GantryLog",
+                "GantryExecution", "GantryLog", "GantryJournal",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),

@@ -3,6 +3,7 @@ import Foundation
 import GantryCore
 import GantryEngine
 import GantryExecution
+import GantryJournal
 import GantryLog
 import GantryReport
 import GantryLoop
@@ -37,6 +38,9 @@ struct RunCommand: ParsableCommand {
 
     @Option(name: .long, help: "Write the run's report to this HTML file at the end: latency per stage, PnL and drawdown per strategy, paper against live.")
     var report: String? = nil
+
+    @Option(name: .long, help: "Journal every market event, decision, order report, control event, alert and kill-switch step to this directory (fsync every 10 ms; gantry journal query/export read it).")
+    var journal: String? = nil
 
     @Option(name: .long, help: "The control socket `gantry kill` and `gantry ctl` connect to (GANTRY_CONTROL_SOCKET, else /tmp/gantry-control.sock).")
     var controlSocket: String = defaultControlSocket
@@ -103,7 +107,14 @@ struct RunCommand: ParsableCommand {
         let machine = Machine.current()
         var gateway = try TradingGateway(
             configuration: configuration, sim: sim, credentials: credentials, balances: riskBalances, cpus: machine.cpus,
-            firstOrderSequence: UInt64(WallClock.now().raw / 1_000_000), instrumentCodes: instrumentCodes)
+            firstOrderSequence: UInt64(WallClock.now().raw / 1_000_000), instrumentCodes: instrumentCodes,
+            journal: journal.map { JournalConfiguration(directory: $0) })
+        if let journal {
+            // The configuration as run, and the clocks' offset (event times are monotonic, journaled times wall).
+            _ = gateway.notes?.post(text, kind: .configuration)
+            _ = gateway.notes?.post("clock: wall − monotonic = \(WallClock.now().raw - MonotonicClock.now().raw) ns", kind: .note)
+            print("  journal: \(journal)")
+        }
         let started = MonotonicClock.now()
         var nextPrint = started + .seconds(1)
         var report: KillReport? = nil
@@ -118,6 +129,7 @@ struct RunCommand: ParsableCommand {
         func say(_ line: String) {
             print(line)
             control.report(line)
+            _ = gateway.notes?.post(line, kind: .killSwitchStep)
         }
         func command(_ c: ControlCommand, _ now: Nanos) {
             controlSequence += 1
@@ -281,6 +293,10 @@ struct RunCommand: ParsableCommand {
             print("  ! not checked: \(unverified.joined(separator: ", ")) (balances not read)")
         }
         print(ok ? "positions equal the venues' balances: yes" : "positions equal the venues' balances: NO")
+        gateway.stopJournal()
+        if let j = gateway.handles.journalStats {
+            print("  journal: \(j.records) records, \(j.dropped) dropped, largest backlog \(j.largestBacklog)")
+        }
         if !ok || !unverified.isEmpty || (report != nil && report!.verified == nil) { throw ExitCode(1) }
     }
 }

@@ -1,6 +1,8 @@
 import Synchronization
+import Glibc
 import GantryCore
 import GantryExecution
+import GantryJournal
 import GantryLoop
 import GantryNet
 import GantryRing
@@ -50,6 +52,9 @@ public final class GatewayHandles: @unchecked Sendable {
     /// Where the kill switch stands (nil until it fires), refreshed every few milliseconds by the decide runner.
     public var kill: KillProgress? { lock.withLock { _ in _kill } }
     var _kill: KillProgress? = nil
+    /// The journal's figures, when it journaled.
+    public var journalStats: JournalStageStats? { lock.withLock { _ in _journal } }
+    var _journal: JournalStageStats? = nil
     var _signal: SignalStats? = nil
     var _risk: RiskStats? = nil
     var _orders: OrderSendStats? = nil
@@ -70,6 +75,10 @@ public struct TradingGateway: ~Copyable {
     public var reports: RingConsumer<OrderReport>
     public var decisions: RingConsumer<RiskDecision>
     public let handles: GatewayHandles
+    /// The journal's runner, when the gateway journals.
+    public let journal: Runner?
+    /// The watching thread's notes to the journal (configuration, kill-switch steps, alerts), when it journals.
+    public var notes: JournalNotes?
     public let configuration: TradingConfiguration
 
     /// A venue's feed runner, in a class so that several can be held.
@@ -88,8 +97,9 @@ public struct TradingGateway: ~Copyable {
     ///     a traded OKX instrument without one is refused.
     public init(
         configuration: TradingConfiguration, sim: Bool, credentials: [String: VenueCredentials], balances: [String: [String: Int128]],
-        cpus: [Int], firstOrderSequence: UInt64, instrumentCodes: [InstrumentId: UInt64] = [:]
+        cpus: [Int], firstOrderSequence: UInt64, instrumentCodes: [InstrumentId: UInt64] = [:], journal: JournalConfiguration? = nil
     ) throws {
+        let journaling = journal != nil
         let registry = configuration.market.registry
         let universe = configuration.universe
         let traded = configuration.market.venues.filter { v in
@@ -100,14 +110,15 @@ public struct TradingGateway: ~Copyable {
         var feeds: [FeedHandle] = []
         for (k, v) in traded.enumerated() {
             let cpu: Int? = cpus.isEmpty ? nil : cpus[k % cpus.count]
-            feeds.append(FeedHandle(try VenueFeedRunner(venue: v, registry: registry, sim: sim, cpu: cpu, mode: .adaptiveShared, consumers: 3)))
+            feeds.append(FeedHandle(try VenueFeedRunner(
+                venue: v, registry: registry, sim: sim, cpu: cpu, mode: .adaptiveShared, ringCapacity: journaling ? 1 << 18 : 1 << 16, consumers: journaling ? 4 : 3)))
         }
         let rings = feeds.map { $0.feed.ring }
         let intents = try Ring<OrderIntent>.spsc(capacity: 4_096)
         let approved = try Ring<ApprovedOrder>.spsc(capacity: 4_096)
-        let reports = try Ring<OrderReport>.broadcast(capacity: 16_384, consumers: 3)
-        let decisions = try Ring<RiskDecision>.broadcast(capacity: 16_384, consumers: 1)
-        let control = try Ring<ControlEvent>.broadcast(capacity: 256, consumers: 2)
+        let reports = try Ring<OrderReport>.broadcast(capacity: 16_384, consumers: journaling ? 4 : 3)
+        let decisions = try Ring<RiskDecision>.broadcast(capacity: 16_384, consumers: journaling ? 2 : 1)
+        let control = try Ring<ControlEvent>.broadcast(capacity: 256, consumers: journaling ? 3 : 2)
         let raise = try Ring<ControlEvent>.spsc(capacity: 256)
         let health = try Ring<VenueHealth>.broadcast(capacity: 256, consumers: 2)
         // Order sessions: what each venue needs, made on the decide runner's thread.
@@ -207,6 +218,9 @@ public struct TradingGateway: ~Copyable {
         let krakenSpec = kraken
         let coinbaseSpec = coinbase
         let kindsTable = kinds
+        // The decide runner's alerts to the journal (risk's actions and the leg guard's events).
+        let alertRing = journaling ? try Ring<JournalNote>.spsc(capacity: 4_096) : nil
+        let alertsOut = try alertRing.map { Handoff(JournalNotes(try $0.takeProducer())) }
         let decideRunner = try Runner(RunnerSpec(name: "decide", cpu: cpus.last, mode: .adaptiveShared)) { context in
             context.every(.milliseconds(1)) {}
             let clock = MonotonicClock()
@@ -244,7 +258,38 @@ public struct TradingGateway: ~Copyable {
                 })
             signal.attach(health: healthSignal.take()!)
             risk.attach(health: healthRisk.take()!)
+            if let alerts = alertsOut?.take() {
+                let sink = NoteSink(alerts)
+                risk.onAction = { sink.post("risk: \($0)", kind: .alert) }
+                risk.onLegEvent = { sink.post("legs: \($0)", kind: .alert) }
+            }
             return TradingStages(signal: signal, risk: risk, send: send, handles: handles)
+        }
+        // The journal, on a runner of its own: every venue's events, every decision (with its intent), every report
+        // and control event, the watching thread's notes and the decide runner's alerts.
+        var journalRunner: Runner? = nil
+        var watchNotes: JournalNotes? = nil
+        if let journal {
+            let writer = Handoff(try JournalWriter(journal))
+            let markets = try rings.map { Handoff(try $0.takeConsumer(3)) }
+            let journalDecisions = Handoff(try decisions.takeConsumer(1))
+            let journalReports = Handoff(try reports.takeConsumer(3))
+            let journalControl = Handoff(try control.takeConsumer(2))
+            let watchRing = try Ring<JournalNote>.spsc(capacity: 4_096)
+            watchNotes = JournalNotes(try watchRing.takeProducer())
+            let watchIn = Handoff(try watchRing.takeConsumer())
+            let alertsIn = Handoff(try alertRing!.takeConsumer())
+            let handlesForJournal = handles
+            journalRunner = try Runner(RunnerSpec(name: "journal", cpu: cpus.first, mode: .adaptiveShared)) { context in
+                var stage = JournalStage(writer: writer.take()!, context: context)
+                for m in markets { stage.attach(market: m.take()!) }
+                stage.attach(decisions: journalDecisions.take()!)
+                stage.attach(reports: journalReports.take()!)
+                stage.attach(control: journalControl.take()!)
+                stage.attach(notes: watchIn.take()!)
+                stage.attach(notes: alertsIn.take()!)
+                return JournalStageBox(stage: stage, handles: handlesForJournal)
+            }
         }
         let controlProducer = try control.takeProducer()
         let viewReports = try reports.takeConsumer(2)
@@ -256,6 +301,8 @@ public struct TradingGateway: ~Copyable {
         self.reports = viewReports
         self.decisions = viewDecisions
         self.handles = handles
+        self.journal = journalRunner
+        self.notes = watchNotes
     }
 
     /// Hands the watching thread each venue's market events (its consumer of each venue's ring). The view must
@@ -268,10 +315,37 @@ public struct TradingGateway: ~Copyable {
         return n
     }
 
-    /// Stops the decide runner first (nothing new is sent), then the feeds.
+    /// Stops the decide runner first (nothing new is sent), then the feeds. The journal goes on (the closing
+    /// check's notes) until `stopJournal`.
     public func stop() {
         decide.stop()
         for f in feeds { f.feed.runner.stop() }
+    }
+
+    /// Stops the journal after it has written what the stopped stages published and the notes posted.
+    public func stopJournal() {
+        usleep(20_000)
+        journal?.stop()
+    }
+}
+
+/// Journal notes posted from the decide runner's closures (risk's alerts). `@unchecked Sendable`: made on the decide
+/// runner's thread and used only there (the closures run on it).
+final class NoteSink: @unchecked Sendable {
+    var notes: JournalNotes
+    init(_ notes: consuming JournalNotes) { self.notes = notes }
+    func post(_ text: String, kind: JournalRecordKind) { _ = notes.post(text, kind: kind) }
+}
+
+/// The journal's stage on its runner; its figures go to the handles when it stops.
+struct JournalStageBox: Stage, ~Copyable {
+    var stage: JournalStage
+    let handles: GatewayHandles
+    mutating func poll() -> Int { stage.poll() }
+    mutating func finish() {
+        stage.finish()
+        let s = stage.stats
+        handles.lock.withLock { _ in handles._journal = s }
     }
 }
 
