@@ -36,6 +36,7 @@ let package = Package(
         .systemLibrary(name: "CUV", path: "CShims/CUV", pkgConfig: "libuv", providers: [.apt(["libuv1-dev"])]),
         .systemLibrary(name: "COpenSSL", path: "CShims/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "CShims/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSQLite", path: "CShims/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CNuma", path: "CShims/CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
         .target(name: "CGantry", path: "CShims/CGantry"),
         .target(name: "CDecimal", path: "CShims/CDecimal"),
@@ -96,7 +97,7 @@ let package = Package(
         .executableTarget(
             name: "gantry",
             dependencies: [
-                "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryEngine", "GantryLog", "GantryRisk", "GantryExecution", "GantryReport", "GantryJournal",
+                "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryEngine", "GantryLog", "GantryRisk", "GantryExecution", "GantryReport", "GantryJournal", "CSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
