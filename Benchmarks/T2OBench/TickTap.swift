@@ -51,10 +51,12 @@ struct TickHistograms: Sendable {
     /// Kernel receive → the order's bytes written.
     var whole = make()
     /// The trading part split at the stages' poll starts: ring → the signal stage's poll (the rest of the ingest
-    /// poll's messages, on a fused runner), → the risk stage's poll (strategy, intent), → written (risk's check,
-    /// order-send: encode, sign, TLS, the socket write).
+    /// poll's messages, on a fused runner), → the risk stage's poll (the signal poll: mirror, strategy, intent), →
+    /// the order-send stage's poll (the risk poll: its mirror, the check), → written (order-send: the order
+    /// connection's read, the order's encode, HMAC signature, WebSocket frame, TLS record and socket write).
     var toSignal = make()
     var toRisk = make()
+    var toSend = make()
     var toWritten = make()
 }
 
@@ -144,8 +146,8 @@ struct TickTap: ~Copyable {
         }
     }
 
-    /// An order's bytes were written: its tick is complete.
-    mutating func written(_ stamp: OrderWriteStamp) {
+    /// An order's bytes were written (by the order-send poll that started at `sendPoll`): its tick is complete.
+    mutating func written(_ stamp: OrderWriteStamp, sendPoll: Nanos) {
         let slot = Int(stamp.clientOrderId.sequence) & mask
         guard pending[slot].id == stamp.clientOrderId else {
             counts.unmatchedWrites += 1
@@ -162,6 +164,7 @@ struct TickTap: ~Copyable {
         histograms.whole.record(ns(p.times.receive, stamp.writtenAt))
         histograms.toSignal.record(ns(p.times.published, p.signalled))
         histograms.toRisk.record(ns(p.signalled, p.decided))
-        histograms.toWritten.record(ns(p.decided, stamp.writtenAt))
+        histograms.toSend.record(ns(p.decided, sendPoll))
+        histograms.toWritten.record(ns(sendPoll, stamp.writtenAt))
     }
 }

@@ -69,12 +69,13 @@ final class TradingSide {
         MallocTally.enter(.risk)
         work &+= risk.poll()
         MallocTally.enter(.orderSend)
+        let sendPoll = MonotonicClock.now()
         work &+= send.poll()
         MallocTally.enter(.tap)
         let seen = tap.counts.messages, written = tap.counts.written
         work &+= tap.takeMarket()
         work &+= tap.takeDecisions()
-        send.binance!.takeWriteStamps { tap.written($0) }
+        send.binance!.takeWriteStamps { tap.written($0, sendPoll: sendPoll) }
         if tap.counts.messages != seen { report.messages.store(tap.counts.messages, ordering: .relaxed) }
         if tap.counts.written != written { report.written.store(tap.counts.written, ordering: .relaxed) }
         MallocTally.enter(.runner)

@@ -26,11 +26,7 @@ import Synchronization
 import Glibc
 #endif
 
-func fail(_ why: String) -> Never {
-    let line = Array("gantry-t2o-bench: \(why)\n".utf8)
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-    exit(2)
-}
+func fail(_ why: String) -> Never { benchFail("gantry-t2o-bench", why) }
 
 /// The one venue of this run: its market data from the paced feed, its orders to VenueSim's Binance.
 struct Market: Sendable {
@@ -68,23 +64,14 @@ struct Market: Sendable {
 }
 
 func main() {
-    var options: [String: String] = [:]
-    var rest = CommandLine.arguments.dropFirst()
-    let usage = "usage: gantry-t2o-bench --pki DIR [--rate N] [--seconds S] [--every N] [--warmup-ms MS] [--mode busy|adaptive]"
-    while let a = rest.popFirst() {
-        guard a.hasPrefix("--"), let v = rest.popFirst() else { fail(usage) }
-        options[String(a.dropFirst(2))] = v
-    }
-    func int(_ key: String, _ fallback: Int) -> Int {
-        guard let v = options[key] else { return fallback }
-        guard let n = Int(v), n > 0 else { fail("--\(key) wants a positive number, got \(v)") }
-        return n
-    }
+    let options = BenchOptions(
+        tool: "gantry-t2o-bench",
+        usage: "usage: gantry-t2o-bench --pki DIR [--rate N] [--seconds S] [--every N] [--warmup-ms MS] [--mode busy|adaptive]")
     guard let pki = options["pki"] else { fail("--pki DIR (scripts/bench-pki.sh makes one) is required: both connections are TLS") }
-    let rate = int("rate", 100_000)
-    let seconds = int("seconds", 5)
-    let every = int("every", 100)
-    let warmup = int("warmup-ms", 1_000)
+    let rate = options.int("rate", 100_000)
+    let seconds = options.int("seconds", 5)
+    let every = options.int("every", 100)
+    let warmup = options.int("warmup-ms", 1_000)
     guard warmup < seconds * 1_000 else { fail("--warmup-ms must be shorter than the run (--seconds)") }
     let mode: RunnerMode = options["mode"] == "adaptive" ? .adaptiveDefault : .busyPoll
     let count = rate * seconds
