@@ -50,7 +50,7 @@ func printReport(_ run: T2ORun) {
             + #""mode":"\#(run.mode)","messages":\#(run.ingest.messages),"measured_messages":\#(c.measuredMessages),"ticks":\#(c.measured),"#
             + #""written":\#(c.written),"approved":\#(c.approved),"vetoed":\#(c.vetoed),"ingest_all":\#(json(run.ingest.latency)),"#
             + #""ingest_tick":\#(json(h.ingest)),"trading":\#(json(h.trading)),"whole":\#(json(h.whole)),"#
-            + #""ring_to_signal":\#(json(h.toSignal)),"signal_poll":\#(json(h.toRisk)),"risk_poll":\#(json(h.toSend)),"send_to_written":\#(json(h.toWritten)),"#
+            + #""ring_to_signal":\#(json(h.toSignal)),"signal_poll":\#(json(h.toRisk)),"risk_poll":\#(json(h.toSend)),"send_to_written":\#(json(h.toWritten)),"idle_send_poll":\#(json(h.idleSend)),"#
             + #""mallocs_per_tick":\#(perTick),"mallocs_per_message":\#(perMessage),"mallocs":\#(byPhase),"#
             + #""client_cpu":\#(run.clientCPU),"server_cpu":\#(run.serverCPU)}"#)
     print(
@@ -71,6 +71,7 @@ func printReport(_ run: T2ORun) {
     row("  risk poll (mirror, check, approval)", h.toSend)
     row("  order-send poll → written", h.toWritten)
     row("whole: receive → order bytes written", h.whole)
+    row("order-send poll with nothing to do", h.idleSend)
     let t = percentiles(h.trading)
     print("  trading target p50 ≤ 3 µs: \(t[0] <= 3_000 ? "met" : "missed"); p99 ≤ 15 µs: \(t[2] <= 15_000 ? "met" : "missed") (for the record)")
     if let m = r.mallocs, let total = gantryMallocs {

@@ -58,6 +58,9 @@ struct TickHistograms: Sendable {
     var toRisk = make()
     var toSend = make()
     var toWritten = make()
+    /// An order-send poll that found nothing to do (a fixed cost every tick pays once: the order connection's read
+    /// and the session's timeout scan).
+    var idleSend = make()
 }
 
 /// The benchmark's own reader, polled on the fused runner after order-send: it finds the triggering messages on the

@@ -70,7 +70,9 @@ final class TradingSide {
         work &+= risk.poll()
         MallocTally.enter(.orderSend)
         let sendPoll = MonotonicClock.now()
-        work &+= send.poll()
+        let sent = send.poll()
+        if sent == 0 { tap.histograms.idleSend.record(UInt64(max(0, (MonotonicClock.now() - sendPoll).raw))) }
+        work &+= sent
         MallocTally.enter(.tap)
         let seen = tap.counts.messages, written = tap.counts.written
         work &+= tap.takeMarket()
