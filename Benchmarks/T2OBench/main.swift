@@ -8,6 +8,9 @@
 // Timing is for the record; the run fails (exit 1) only if no order was written. Prints one JSON line and a table.
 //
 //   gantry-t2o-bench --pki DIR [--rate 100000] [--seconds 5] [--every 100] [--warmup-ms 1000] [--mode busy|adaptive]
+//
+// T2O_MALLOC_STACKS=N (and T2O_MALLOC_EVERY=K) print the call stacks of N of the runner's allocations after the
+// warm-up (one in every K) to standard error, to find where they are made.
 import BenchSupport
 import GantryCore
 import GantryEngine
