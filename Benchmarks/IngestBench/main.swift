@@ -125,12 +125,9 @@ func main() {
     let serverCPU = cpus.count > 1 ? cpus[1] : clientCPU
 
     let messages = BybitFeedMessages(count: count)
-    let serverTLS: TLSContext
-    let clientTLS: TLSContext
-    do {
-        serverTLS = try TLSContext(serverCertificate: pki + "/server.pem", key: pki + "/server.key")
-        clientTLS = try TLSContext(clientTrusting: pki + "/ca.pem")
-    } catch { fail("TLS: \(error)") }
+    let tls: BenchTLS
+    do { tls = try BenchTLS(pki: pki) } catch { fail("TLS: \(error)") }
+    let serverTLS = tls.server, clientTLS = tls.client
 
     let seen = Seen()
     let sendTimes = SendTimes(count: count, firstUpdateId: messages.firstUpdateId)

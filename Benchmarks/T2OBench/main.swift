@@ -90,12 +90,9 @@ func main() {
     let market: Market
     do { market = try Market() } catch { fail("the market: \(error)") }
     let messages = BybitFeedMessages(count: count)
-    let serverTLS: TLSContext
-    let clientTLS: TLSContext
-    do {
-        serverTLS = try TLSContext(serverCertificate: pki + "/server.pem", key: pki + "/server.key")
-        clientTLS = try TLSContext(clientTrusting: pki + "/ca.pem")
-    } catch { fail("TLS: \(error)") }
+    let tls: BenchTLS
+    do { tls = try BenchTLS(pki: pki) } catch { fail("TLS: \(error)") }
+    let serverTLS = tls.server, clientTLS = tls.client
 
     // The venue's runner: the paced feed and the order venue.
     let ports = Mutex<(feed: Int, orders: Int)?>(nil)
