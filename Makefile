@@ -5,7 +5,7 @@ DEMO_SECONDS ?= 30
 # x86-64-v2; GANTRY_CPU=portable (or unset, as for a package depending on Gantry) adds no -march.
 export GANTRY_CPU ?= host
 
-.PHONY: all deps peers build test example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-decode bench-sim bench-journal perf-report fuzz clean
+.PHONY: all deps peers build test example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-t2o bench-decode bench-sim bench-journal perf-report fuzz clean
 
 all: build
 
@@ -54,6 +54,7 @@ bench: deps
 	.build/release/gantry-perf-report --rounds 5 --enforce
 	@bash scripts/bench-net.sh --enforce
 	@$(MAKE) --no-print-directory bench-ingest
+	@$(MAKE) --no-print-directory bench-t2o
 	@bash scripts/bench-decode.sh
 	@$(MAKE) --no-print-directory bench-sim
 	@$(MAKE) --no-print-directory bench-journal
@@ -67,6 +68,7 @@ bench-ci: deps
 	@bash scripts/bench-pki.sh .build/bench-pki
 	$(SWIFT) build -c release --product gantry-ingest-bench
 	.build/release/gantry-ingest-bench --pki .build/bench-pki --rate 100000 --seconds 5
+	@$(MAKE) --no-print-directory bench-t2o
 	@bash scripts/bench-decode.sh
 	$(SWIFT) build -c release --product gantry-sim-bench
 	.build/release/gantry-sim-bench --seconds 5
@@ -83,6 +85,15 @@ bench-ingest: deps
 	@bash scripts/bench-pki.sh .build/bench-pki
 	$(SWIFT) build -c release --product gantry-ingest-bench
 	.build/release/gantry-ingest-bench --pki .build/bench-pki --rate 100000 --seconds 5 --enforce yes
+
+# Tick to order: kernel receive of a venue message → the order's bytes written, on one fused runner (ingest →
+# signal → risk → order-send) over loopback TLS: Bybit-format deltas at 100k msgs/s in, one IOC per 100 messages
+# out as Binance WebSocket API order.place to VenueSim on the other CPU; ingest-only latency and mallocs per tick
+# beside it. Timing is for the record (docs/PERFORMANCE.md); the run fails only if no order was written.
+bench-t2o: deps
+	@bash scripts/bench-pki.sh .build/bench-pki
+	$(SWIFT) build -c release --product gantry-t2o-bench
+	.build/release/gantry-t2o-bench --pki .build/bench-pki --rate 100000 --seconds 5 --every 100
 
 # The venue simulator's push rate: one simulated venue → Gantry's WebSocket client, ≥ 200k depth messages/s
 # (enforced here; printed in bench-ci). A broken U/u chain always fails.

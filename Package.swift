@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        // The benchmark's own malloc interposer, used directly where a benchmark counts one thread's allocations.
+        .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.5.0"),
     ],
     targets: [
         // C, quarantined: system libraries through pkg-config, plus one tiny C target.
@@ -178,6 +180,16 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/IngestBench"
+        ),
+        .executableTarget(
+            name: "gantry-t2o-bench",
+            dependencies: [
+                "GantryCore", "GantryLoop", "GantryNet", "GantryRing", "GantryBook", "GantryVenues", "GantryStrategy", "GantryRisk",
+                "GantryExecution", "GantryEngine", "BenchSupport", "VenueSim",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ],
+            path: "Benchmarks/T2OBench"
         ),
         .executableTarget(
             name: "gantry-sim-bench",

@@ -18,11 +18,7 @@ import Synchronization
 import Glibc
 #endif
 
-func fail(_ why: String) -> Never {
-    let line = Array("gantry-ingest-bench: \(why)\n".utf8)
-    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
-    exit(2)
-}
+func fail(_ why: String) -> Never { benchFail("gantry-ingest-bench", why) }
 
 /// The inline consumer: takes the events off the ring on the ingest runner itself, after each ingest poll and
 /// whenever the stage finds the ring full. `@unchecked Sendable`: it is created by the runner's setup closure
@@ -108,20 +104,11 @@ final class Report: Sendable {
 }
 
 func main() {
-    var options: [String: String] = [:]
-    var rest = CommandLine.arguments.dropFirst()
-    while let a = rest.popFirst() {
-        guard a.hasPrefix("--"), let v = rest.popFirst() else { fail("usage: gantry-ingest-bench --pki DIR [--rate N] [--seconds S] [--mode busy|adaptive]") }
-        options[String(a.dropFirst(2))] = v
-    }
-    func int(_ key: String, _ fallback: Int) -> Int {
-        guard let v = options[key] else { return fallback }
-        guard let n = Int(v), n > 0 else { fail("--\(key) wants a positive number, got \(v)") }
-        return n
-    }
+    let options = BenchOptions(
+        tool: "gantry-ingest-bench", usage: "usage: gantry-ingest-bench --pki DIR [--rate N] [--seconds S] [--mode busy|adaptive]")
     guard let pki = options["pki"] else { fail("--pki DIR (scripts/bench-pki.sh makes one) is required: the feed is TLS") }
-    let rate = int("rate", 100_000)
-    let seconds = int("seconds", 5)
+    let rate = options.int("rate", 100_000)
+    let seconds = options.int("seconds", 5)
     let mode: RunnerMode = options["mode"] == "adaptive" ? .adaptiveDefault : .busyPoll
     // inline (the default): the consumer runs on the ingest runner, after each poll and whenever the ring is
     // full (two busy threads on two CPUs); thread: this process's main thread consumes, parking on the ring's
@@ -138,12 +125,9 @@ func main() {
     let serverCPU = cpus.count > 1 ? cpus[1] : clientCPU
 
     let messages = BybitFeedMessages(count: count)
-    let serverTLS: TLSContext
-    let clientTLS: TLSContext
-    do {
-        serverTLS = try TLSContext(serverCertificate: pki + "/server.pem", key: pki + "/server.key")
-        clientTLS = try TLSContext(clientTrusting: pki + "/ca.pem")
-    } catch { fail("TLS: \(error)") }
+    let tls: BenchTLS
+    do { tls = try BenchTLS(pki: pki) } catch { fail("TLS: \(error)") }
+    let serverTLS = tls.server, clientTLS = tls.client
 
     let seen = Seen()
     let sendTimes = SendTimes(count: count, firstUpdateId: messages.firstUpdateId)

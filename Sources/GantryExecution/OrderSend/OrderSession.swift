@@ -67,6 +67,8 @@ struct OrderSessionState {
     var retiredHead = 0
     /// The user stream, the venue's own order ids, the pre-opening (OrderSession+UserStream.swift).
     var links = OrderSessionLinks()
+    /// When each order's bytes were written, kept only once asked for (OrderSession+WriteStamps.swift).
+    var writeStamps = OrderWriteStamps()
 
     init() {
         orders.reserveCapacity(4_096)
@@ -410,6 +412,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
                     if request.requestId != 0 { state.pointee.requests[request.requestId] = (next.clientOrderId, next.kind, request) }
                     if next.kind == .trades { state.pointee.tradesInFlight += 1 }
                     accepted = buffer.withBytes { connection.send(text: $0) }
+                    if next.kind == .place && state.pointee.writeStamps.on { state.pointee.writeStamps.stamp(next.clientOrderId) }
                 }
                 work += 1
                 if next.kind == .place {
