@@ -71,14 +71,13 @@ public struct TrackedOrder: Sendable, Equatable {
     public private(set) var filledNotional: Int128 = 0
     public private(set) var fees: Int64 = 0
     public private(set) var sentAt: Nanos = .zero
-    /// The venue's trade ids seen (the last few; fills of one order come close together).
-    var tradeIds: [UInt64] = []
+    /// The venue's trade ids seen (the last 16, inline: fills of one order come close together).
+    var tradeIds = RecentTradeIds()
     /// Its final report has been published (once, after its fills).
     public internal(set) var finalReported = false
 
     public init(_ order: OrderSpec) {
         self.order = order
-        tradeIds.reserveCapacity(8)
     }
 
     /// Applies one event.
@@ -101,7 +100,6 @@ public struct TrackedOrder: Sendable, Equatable {
                 t.ignored = true
                 break
             }
-            if tradeIds.count == 32 { tradeIds.removeFirst() }
             tradeIds.append(tradeId)
             filled = filled + quantity
             // The venue counts more than the fills seen: some were missed (a dropped stream): backfill them.
@@ -196,5 +194,23 @@ public struct OrderSpec: Sendable, BitwiseCopyable, Equatable {
         self.quantity = quantity
         self.lane = lane
         self.signalId = signalId
+    }
+}
+
+/// The last 16 trade ids of an order, inline: no allocation per order.
+struct RecentTradeIds: Sendable, Equatable {
+    var ids = SIMD16<UInt64>(repeating: 0)
+    var count = 0
+    var next = 0
+
+    func contains(_ id: UInt64) -> Bool {
+        for i in 0..<min(count, 16) where ids[i] == id { return true }
+        return false
+    }
+
+    mutating func append(_ id: UInt64) {
+        ids[next] = id
+        next = (next + 1) & 15
+        count += 1
     }
 }

@@ -37,6 +37,9 @@ public struct OrderSendStage<Clock: NanoClock>: Stage, ~Copyable {
     public private(set) var stats = OrderSendStats()
     public private(set) var killedAt: Nanos? = nil
     let logger = Logger(label: "gantry.order-send")
+    /// The buffers of one poll (capacity kept: no allocation per order or report).
+    var refusedScratch: [ApprovedOrder] = []
+    var outScratch: [OrderReport] = []
 
     public init(
         approved: consuming RingConsumer<ApprovedOrder>, control: consuming RingConsumer<ControlEvent>?, reports: consuming RingProducer<OrderReport>,
@@ -51,6 +54,8 @@ public struct OrderSendStage<Clock: NanoClock>: Stage, ~Copyable {
         self.okx = okx
         self.kinds = kinds
         self.clock = clock
+        refusedScratch.reserveCapacity(64)
+        outScratch.reserveCapacity(1_024)
     }
 
     public mutating func poll() -> Int {
@@ -73,6 +78,7 @@ public struct OrderSendStage<Clock: NanoClock>: Stage, ~Copyable {
             }
         }
         var refused: [ApprovedOrder] = []
+        swap(&refused, &refusedScratch)
         work += approved.poll(upTo: 64) { batch in
             for order in batch {
                 stats.approved += 1
@@ -96,13 +102,18 @@ public struct OrderSendStage<Clock: NanoClock>: Stage, ~Copyable {
             }
         }
         for order in refused { publish(Self.rejected(order)) }
+        refused.removeAll(keepingCapacity: true)
+        swap(&refused, &refusedScratch)
         var out: [OrderReport] = []
+        swap(&out, &outScratch)
         if binance != nil { work += binance!.poll(now: now, wall: wall) { out.append($0) } }
         if okx != nil { work += okx!.poll(now: now, wall: wall) { out.append($0) } }
         if bybit != nil { work += bybit!.poll(now: now, wall: wall) { out.append($0) } }
         if kraken != nil { work += kraken!.poll(now: now, wall: wall) { out.append($0) } }
         if coinbase != nil { work += coinbase!.poll(now: now, wall: wall) { out.append($0) } }
         for r in out { publish(r) }
+        out.removeAll(keepingCapacity: true)
+        swap(&out, &outScratch)
         if health != nil && now >= nextHealth {
             nextHealth = now + healthInterval
             // A state, refreshed each interval: a full ring (a reader behind) skips one, nothing is lost for good.
