@@ -129,7 +129,7 @@ let package = Package(
             name: "GantryEngineTests",
             dependencies: [
                 "GantryEngine", "GantryVenues", "GantryNet", "GantryLoop", "GantryRing", "GantryBook", "GantryCore", "VenueSim",
-                "GantryTestSupport",
+                "GantryTestSupport", "CSQLite",
             ]
         ),
         .testTarget(name: "GantryNetTests", dependencies: ["GantryNet", "GantryLoop", "GantryRing", "GantryCore"]),

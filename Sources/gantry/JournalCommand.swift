@@ -101,7 +101,9 @@ struct JournalQueryCommand: ParsableCommand {
         let created = i.createdTime.raw + offset, decided = d.decidedTime.raw + offset
         if i.triggerTime.raw > 0, let m = j.messages[i.triggerTime] {
             out.append("  trigger: \(venue(j, m.venue)) message, kernel receive \(i.triggerTime.raw) ns; decoded +\(ms(m.decodedTime.raw - m.receiveTime.raw)), on the ring +\(ms(m.publishedTime.raw - m.receiveTime.raw))")
-            if j.clockOffset != nil { out.append("  intent: the strategy's, \(ms(created - i.triggerTime.raw)) after the trigger's receive") }
+            // Receive times are the kernel's, on the monotonic or the wall clock: the nearer reading is the one.
+            let sameClock = i.createdTime.raw - i.triggerTime.raw, shifted = created - i.triggerTime.raw
+            out.append("  intent: the strategy's, \(ms(abs(sameClock) < abs(shifted) ? sameClock : shifted)) after the trigger's receive")
         } else {
             out.append("  trigger: \(i.triggerTime.raw == 0 ? "none (risk's own order or a timer)" : "a market message not in the journal (receive \(i.triggerTime.raw))")")
         }

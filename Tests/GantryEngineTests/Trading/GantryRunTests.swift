@@ -1,5 +1,6 @@
 import Foundation
 import GantryCore
+import CSQLite
 import Testing
 import VenueSim
 
@@ -19,6 +20,8 @@ func gantryBinary() -> String? {
 struct GantryRunTests {
     struct Run {
         var status: Int32
+        /// `gantry journal export` then `query` of an order that filled: its exported rows and the query's output.
+        var journal: (order: UInt64, fills: Int, reports: Int, decisions: Int, query: String)? = nil
         /// What gantry run printed, and what `gantry kill` printed.
         var output: String
         var kill: String
@@ -63,7 +66,7 @@ struct GantryRunTests {
         }
         let (gateway, gatewayHandle, gatewayOutput) = try start(
             ["run", "--sim", "--config", config.path, "--seconds", "\(seconds)", "--control-socket", socket, "--paper-report", dir.appendingPathComponent("paper.html").path,
-             "--report", dir.appendingPathComponent("report.html").path],
+             "--report", dir.appendingPathComponent("report.html").path, "--journal", dir.appendingPathComponent("journal").path],
             into: "output.txt")
         while MonotonicClock.now() - simStarted < killAt { usleep(10_000) }
         let (killer, killHandle, killOutput) = try start(["kill", "--socket", socket], into: "kill.txt")
@@ -71,13 +74,30 @@ struct GantryRunTests {
         gateway.waitUntilExit()
         try gatewayHandle.close()
         try killHandle.close()
+        // The journal: exported to SQLite, an order that filled found in SQL, its story told by `gantry journal query`.
+        var journal: (UInt64, Int, Int, Int, String)? = nil
+        let sqlite = dir.appendingPathComponent("journal.sqlite").path
+        let (exporter, exportHandle, _) = try start(["journal", "export", "--dir", dir.appendingPathComponent("journal").path, "--sqlite", sqlite], into: "export.txt")
+        exporter.waitUntilExit()
+        try exportHandle.close()
+        if exporter.terminationStatus == 0, let db = try? SQLiteReader(sqlite),
+            let order = db.integers("SELECT client_order_id FROM reports WHERE last_quantity > 0 ORDER BY journaled_ns LIMIT 1").first
+        {
+            let fills = db.integers("SELECT COUNT(*) FROM reports WHERE client_order_id = \(order) AND last_quantity > 0").first ?? -1
+            let reports = db.integers("SELECT COUNT(*) FROM reports WHERE client_order_id = \(order)").first ?? -1
+            let decisions = db.integers("SELECT COUNT(*) FROM decisions d JOIN decisions o ON d.signal_id = o.signal_id WHERE o.client_order_id = \(order)").first ?? -1
+            let (query, queryHandle, queryOutput) = try start(["journal", "query", "--dir", dir.appendingPathComponent("journal").path, "--order", "\(order)"], into: "query.txt")
+            query.waitUntilExit()
+            try queryHandle.close()
+            journal = (UInt64(bitPattern: order), Int(fills), Int(reports), Int(decisions), try String(contentsOf: queryOutput, encoding: .utf8))
+        }
         var files: [(String, Data)] = []
-        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path) where file != "control.sock" {
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path) where file != "control.sock" && file != "journal" && !file.hasSuffix(".sqlite") {
             files.append((file, try Data(contentsOf: dir.appendingPathComponent(file))))
         }
         #expect(killer.terminationStatus == 0, "gantry kill said the kill did not end flat and verified")
         return Run(
-            status: gateway.terminationStatus, output: try String(contentsOf: gatewayOutput, encoding: .utf8),
+            status: gateway.terminationStatus, journal: journal, output: try String(contentsOf: gatewayOutput, encoding: .utf8),
             kill: try String(contentsOf: killOutput, encoding: .utf8), files: files)
     }
 
@@ -98,6 +118,18 @@ struct GantryRunTests {
         print("gantry kill on three venues (bybit 120 ms late): cancelled \(r.field("cancelled_ms") ?? -1) ms, flat \(flat ?? -1) ms, verified \(verified ?? -1) ms")
         #expect((flat ?? .max) < 5_000, "flat within 5 s on loopback (target 2 s; 60 s is the hard limit)")
         #expect(r.output.contains("BTC over all venues: moved 0 ✓"))
+        // The journal tells an order's story; the SQLite export answers the same question in SQL.
+        if let j = r.journal {
+            print("journal query of order \(j.order):\n\(j.query)")
+            let lines = j.query.split(separator: "\n")
+            #expect(lines.first?.hasPrefix("order \(j.order):") == true && j.query.contains("  decision: approved"))
+            let fillLines = lines.filter { $0.hasPrefix("  report: fill ") }.count, reportLines = lines.filter { $0.hasPrefix("  report:") }.count
+            #expect(fillLines == j.fills && reportLines == j.reports, "the same fills and reports as the SQL (SQL: \(j.fills) fills, \(j.reports) reports; the story: \(fillLines), \(reportLines))")
+            #expect(1 + lines.filter { $0.hasPrefix("  same signal:") }.count == j.decisions, "the same signal's orders as the SQL")
+            #expect(j.query.contains("  trigger:"))
+        } else {
+            Issue.record("the journal was not exported, or no order filled")
+        }
         for secret in secrets {
             #expect(!r.output.contains(secret) && !r.kill.contains(secret), "a secret reached the output")
             for (file, data) in r.files { #expect(data.range(of: Data(secret.utf8)) == nil, "\(file) holds a secret") }
@@ -143,5 +175,25 @@ struct GantryRunTests {
         for chart in ["latency-0", "latency-1", "latency-2", "pnl", "drawdown", "paper-venue-cost"] {
             #expect(page.contains("data-chart=\"\(chart)\""), "the report's \(chart) chart")
         }
+    }
+}
+
+/// The few SQLite reads the tests need.
+final class SQLiteReader {
+    let db: OpaquePointer
+    init(_ path: String) throws {
+        var h: OpaquePointer? = nil
+        guard sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, nil) == SQLITE_OK, let h else { throw CocoaError(.fileReadUnknown) }
+        db = h
+    }
+    deinit { sqlite3_close(db) }
+    /// The first column of every row, as integers.
+    func integers(_ sql: String) -> [Int64] {
+        var s: OpaquePointer? = nil
+        guard sqlite3_prepare_v2(db, sql, -1, &s, nil) == SQLITE_OK, let s else { return [] }
+        defer { sqlite3_finalize(s) }
+        var out: [Int64] = []
+        while sqlite3_step(s) == SQLITE_ROW { out.append(sqlite3_column_int64(s, 0)) }
+        return out
     }
 }
