@@ -42,16 +42,7 @@ public struct PaperReport: Sendable {
     static func ms(_ n: Nanos?) -> String { n.map { "\($0.raw / 1_000_000).\($0.raw / 100_000 % 10) ms" } ?? "-" }
     static func date(_ day: Int64?) -> String {
         guard let day else { return "" }
-        // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).
-        let z = day + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, m, d) = CivilDate.from(days: day)
         return "\(y)-\(m < 10 ? "0" : "")\(m)-\(d < 10 ? "0" : "")\(d)"
     }
 

@@ -1,20 +1,9 @@
 import Foundation
 import GantryCore
 import CSQLite
+import GantryTestSupport
 import Testing
 import VenueSim
-
-/// The gantry executable beside the test bundle (make test builds it first).
-func gantryBinary() -> String? {
-    var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    for _ in 0..<4 {
-        let candidate = dir.appendingPathComponent("gantry").path
-        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        dir = dir.deletingLastPathComponent()
-    }
-    let fallback = FileManager.default.currentDirectoryPath + "/.build/debug/gantry"
-    return FileManager.default.isExecutableFile(atPath: fallback) ? fallback : nil
-}
 
 @Suite("gantry run as an operator runs it", .serialized)
 struct GantryRunTests {
@@ -36,7 +25,7 @@ struct GantryRunTests {
     /// Runs `gantry run` on the three simulated venues (Bybit 120 ms late on every message) with `faults`, and
     /// `gantry kill` through the control socket once the simulator has run `killAt`.
     static func run(faults: String = "", killAt: Nanos, seconds: Int = 25) throws -> Run {
-        let binary = try #require(gantryBinary(), "the gantry executable must be built first (make test builds it)")
+        let binary = try #require(gantryExecutable(), "the gantry executable must be built first (make test builds it)")
         EndToEndTests.setSecrets()
         let sim = try SimConfiguration(toml: EndToEndTests.simTOML + "\n" + faults).makeSimulator(anyPorts: true)
         let simStarted = MonotonicClock.now()

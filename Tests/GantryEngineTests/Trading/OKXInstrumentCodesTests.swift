@@ -1,6 +1,7 @@
 import Foundation
 import GantryCore
 @testable import GantryEngine
+import GantryTestSupport
 import Testing
 import VenueSim
 
@@ -140,7 +141,7 @@ struct OKXInstrumentCodesTests {
 
     @Test("gantry run refuses to start when a configured OKX instrument is not in OKX's list, naming it")
     func gantryRunRefuses() throws {
-        let binary = try #require(gantryBinary(), "the gantry executable must be built first (make test builds it)")
+        let binary = try #require(gantryExecutable(), "the gantry executable must be built first (make test builds it)")
         let t = try Self.trading(Self.unlisted)
         defer { t.thread.stop() }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-okx-codes-\(getpid())")
