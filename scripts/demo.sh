@@ -15,6 +15,8 @@ export GANTRY_DEMO_BINANCE_KEY=demoBinance GANTRY_DEMO_BINANCE_SECRET=demo-binan
 export GANTRY_DEMO_OKX_KEY=demoOKX GANTRY_DEMO_OKX_SECRET=demo-okx-secret-51be02 GANTRY_DEMO_OKX_PASSPHRASE=demo-passphrase
 export GANTRY_DEMO_BYBIT_KEY=demoBybit GANTRY_DEMO_BYBIT_SECRET=demo-bybit-secret-c4e81d
 socket=$(mktemp -u /tmp/gantry-demo-XXXXXX.sock)
+journal=${DEMO_JOURNAL:-/tmp/gantry-demo-journal}
+rm -rf "$journal"
 log=$(mktemp)
 "$bin/gantry-venue-sim" --config config/sim-trading.toml --seconds $((seconds + 15)) >"$log" 2>&1 &
 sim=$!
@@ -27,7 +29,8 @@ done
 cat "$log"
 echo
 "$bin/gantry" run --sim --config config/trading-demo.toml --seconds "$seconds" --control-socket "$socket" \
-    --paper-report "${DEMO_PAPER_REPORT:-/tmp/gantry-paper-report.html}" &
+    --paper-report "${DEMO_PAPER_REPORT:-/tmp/gantry-paper-report.html}" --report "${DEMO_REPORT:-/tmp/gantry-report.html}" \
+    --journal "$journal" &
 gateway=$!
 sleep "$kill_after"
 echo "── the operator: gantry kill ──────────────────────────────────────────────"
@@ -39,4 +42,11 @@ set -e
 gateway=
 kill $sim 2>/dev/null || true
 wait $sim 2>/dev/null || true
+# One order's story from the journal (the first that filled), as an operator would ask for it.
+order=$("$bin/gantry" journal export --dir "$journal" --sqlite "$journal.sqlite" >/dev/null 2>&1 &&
+    command -v sqlite3 >/dev/null && sqlite3 "$journal.sqlite" "SELECT client_order_id FROM reports WHERE last_quantity > 0 LIMIT 1" || true)
+if [ -n "$order" ]; then
+    echo "── gantry journal query --dir $journal --order $order ──"
+    "$bin/gantry" journal query --dir "$journal" --order "$order" || true
+fi
 exit $rc
