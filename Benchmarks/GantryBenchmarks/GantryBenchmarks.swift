@@ -199,6 +199,7 @@ let benchmarks: @Sendable () -> Void = {
 
     venueBenchmarks()
     tradingBenchmarks()
+    flowModelBenchmarks()
     orderEntryBenchmarks()
 
     // Steady state on one thread: publish and consume through a ring, one event and batches. No mallocs.

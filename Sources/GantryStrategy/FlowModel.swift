@@ -88,26 +88,31 @@ public struct FlowModel: Sendable {
         inverseDeviation = file.scaling.std.map { 1 / $0 }
     }
 
-    /// The network on scaled input `x` (channel after channel, each oldest first: C × T values). No allocation.
-    public func forward(_ x: UnsafeBufferPointer<Double>) -> Double {
+    /// The network on scaled input `x` (channel after channel, each oldest first: C × T values), with `scratch`
+    /// for the T − K + 1 positions of one filter. No allocation. Traps if a buffer is short.
+    public func forward(_ x: UnsafeBufferPointer<Double>, scratch: UnsafeMutableBufferPointer<Double>) -> Double {
         let (C, T, F, K) = (shape.channels, shape.window, shape.filters, shape.kernel)
-        precondition(x.count == C * T, "C × T inputs")
         let positions = T - K + 1
+        precondition(x.count == C * T && scratch.count >= positions, "C × T inputs and T − K + 1 scratch")
+        // SAFETY: every index below is within the buffers' counts checked above and the weights' sizes checked at init.
+        let xs = x.baseAddress!
+        let z = scratch.baseAddress!
         return convWeight.withUnsafeBufferPointer { w in
             convBias.withUnsafeBufferPointer { b in
                 denseWeight.withUnsafeBufferPointer { v in
                     var out = denseBias
                     for f in 0..<F {
-                        var sum = 0.0
-                        for p in 0..<positions {
-                            var z = b[f]
-                            for c in 0..<C {
-                                let wf = (f * C + c) * K
-                                let xc = c * T + p
-                                for k in 0..<K { z += w[wf + k] * x[xc + k] }
+                        // One filter over every position at once: z[p] = b + Σ_c Σ_k w[f][c][k] · x[c][p + k].
+                        for p in 0..<positions { z[p] = b[f] }
+                        for c in 0..<C {
+                            for k in 0..<K {
+                                let weight = w[(f * C + c) * K + k]
+                                let row = xs + (c * T + k)
+                                for p in 0..<positions { z[p] += weight * row[p] }
                             }
-                            if z > 0 { sum += z }
                         }
+                        var sum = 0.0
+                        for p in 0..<positions { sum += max(z[p], 0) }
                         out += v[f] * (sum / Double(positions))
                     }
                     return tanh(out)
@@ -122,7 +127,8 @@ public struct FlowModel: Sendable {
         precondition(raw.count == shape.channels && raw.allSatisfy { $0.count == shape.window }, "C × T raw features")
         var x: [Double] = []
         for c in 0..<shape.channels { x += raw[c].map { (Double($0) - mean[c]) * inverseDeviation[c] } }
-        return x.withUnsafeBufferPointer { forward($0) }
+        var z = [Double](repeating: 0, count: shape.window - shape.kernel + 1)
+        return x.withUnsafeBufferPointer { x in z.withUnsafeMutableBufferPointer { forward(x, scratch: $0) } }
     }
 
     /// A model that always outputs 0 (never trades), of `shape`: what reading a configuration's layout needs
@@ -147,11 +153,13 @@ public struct FlowModel: Sendable {
 public struct FlowInference: Sendable {
     public let model: FlowModel
     var input: [Double]
+    var positions: [Double]
     public private(set) var runs = 0
 
     public init(model: FlowModel) {
         self.model = model
         input = Array(repeating: 0, count: model.shape.channels * model.shape.window)
+        positions = Array(repeating: 0, count: model.shape.window - model.shape.kernel + 1)
     }
 
     /// The model's output for the window's rows. Traps unless the window is full and the model's shape is
@@ -164,7 +172,7 @@ public struct FlowInference: Sendable {
             m.mean.withUnsafeBufferPointer { mean in
                 m.inverseDeviation.withUnsafeBufferPointer { s in window.scaled(into: x, mean: mean, inverseDeviation: s) }
             }
-            return m.forward(UnsafeBufferPointer(x))
+            return positions.withUnsafeMutableBufferPointer { m.forward(UnsafeBufferPointer(x), scratch: $0) }
         }
     }
 }

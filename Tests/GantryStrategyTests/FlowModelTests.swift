@@ -155,7 +155,7 @@ struct FlowModelTests {
         #expect(throws: FlowModelError.unreadable(path: dir + "/absent.json")) { _ = try FlowModel.load(dir + "/absent.json") }
     }
 
-    @Test("the feature window reads oldest first and scales each channel; the sampler's return and imbalance are exact")
+    @Test("the feature window reads oldest first and scales each channel; the sampler's return is exact in hundredths of a basis point")
     func featureWindow() {
         var w = FlowFeatureWindow(length: 3)
         for k in 1...5 { w.push(FlowFeatureRow(midReturn: Int64(k), imbalance: Int64(10 * k), netInflow: 0, outflow: -Int64(k))) }

@@ -208,4 +208,18 @@ struct FlowTrainerTests {
             #expect("\(error)".contains("strategy flow: weights cannot be used") && "\(error)".contains("validation did not pass"), "\(error)")
         }
     }
+
+    @Test("a single recording is cut in time: the last part is held out and backtested from a snapshot of the books at the cut; a file path is written as given")
+    func singleRecording() throws {
+        let root = NSTemporaryDirectory() + "gantry-train1-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try M.record(M.events(seconds: 120, seed: 21, configuration: try Self.layout()), into: root + "/today")
+        try M.toml(weights: root + "/flow.json", minAccuracy: "50").write(toFile: root + "/gateway.toml", atomically: true, encoding: .utf8)
+        let run = try Self.train(config: root + "/gateway.toml", data: [root + "/today"], out: root + "/flow.json")
+        #expect(run.output.contains("one recording of 119.9 s cut in time: the first 70% for training, the last 30% held out"))
+        let file = try FlowModelFile.read(root + "/flow.json")
+        #expect(file.validation.when != nil && file.validation.metrics["held_out_rows"]! >= 350 && file.validation.metrics["orders"]! > 0)
+        #expect(run.status == (file.validation.passed ? 0 : 3))
+        #expect(!FileManager.default.fileExists(atPath: root + "/flow-cnn-current.json"), "a file path gets no link")
+    }
 }
