@@ -1,6 +1,7 @@
 import Foundation
 import GantryCore
 import GantryStrategy
+import GantryTestSupport
 import Testing
 
 /// Runs `Tools/train_flow_cnn.py` with the test virtualenv's Python (make test installs numpy there).
@@ -10,16 +11,8 @@ enum TrainingScript {
     static func run(_ arguments: [String]) throws -> String {
         let python = root + "/.venv/bin/python"
         try #require(FileManager.default.isExecutableFile(atPath: python), "make test creates .venv with numpy (scripts/install-peers.sh)")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: python)
-        p.arguments = [root + "/Tools/train_flow_cnn.py"] + arguments
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        try #require(p.terminationStatus == 0, "train_flow_cnn.py \(arguments.first ?? ""): \(text)")
+        let (status, text) = try runToEnd(python, [root + "/Tools/train_flow_cnn.py"] + arguments)
+        try #require(status == 0, "train_flow_cnn.py \(arguments.first ?? ""): \(text)")
         return text
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import GantryCore
 import GantryEngine
 import GantryStrategy
+import GantryTestSupport
 import Testing
 
 /// A market whose top-of-book imbalance leads its price: in a rising regime the bids are three times the asks and
@@ -142,17 +143,9 @@ struct FlowTrainerTests {
     /// `gantry train` as the weekly timer runs it.
     static func train(config: String, data: [String], out: String) throws -> (status: Int32, output: String) {
         let binary = try #require(gantryBinary(), "the gantry executable must be built first (make test builds it)")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["train", "--config", config, "--out", out, "--data"] + data
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        print(text)
-        return (p.terminationStatus, text)
+        let run = try runToEnd(binary, ["train", "--config", config, "--out", out, "--data"] + data)
+        print(run.output)
+        return run
     }
 
     @Test("a retrain on a fresh recording writes new weights beside the old and records pass or fail; only a passed model is linked and loaded")
