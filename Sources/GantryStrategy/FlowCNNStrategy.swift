@@ -70,9 +70,10 @@ public struct FlowCNNStrategy: Strategy {
     var awaitingUntil: Nanos = .zero
     public private(set) var signals = 0
 
-    /// Traps if the model is not of `FlowFeatureRow.channels` channels.
+    /// Traps if the model is not of `FlowFeatureRow.channels` channels, or failed its validation.
     public init(_ parameters: Parameters) {
         precondition(parameters.model.shape.channels == FlowFeatureRow.channels, "the model reads the flow features' channels")
+        precondition(!parameters.model.failedValidation, "a model that failed its validation is never run")
         self.parameters = parameters
         sampler = FlowFeatureSampler(pair: parameters.pair, maximumBookAge: parameters.maximumBookAge, exchanges: parameters.flowExchanges)
         window = FlowFeatureWindow(length: parameters.model.shape.window)

@@ -41,6 +41,10 @@ public struct FlowModel: Sendable {
         return model
     }
 
+    /// Whether its validation ran and did not pass: such a model is never run (a candidate not yet validated may
+    /// be, by `gantry train`'s backtest).
+    public var failedValidation: Bool { file.validation.when != nil && !file.validation.passed }
+
     /// Loads a weights file with every check but validation: for `gantry train` to validate it, and for tests.
     /// A strategy never runs a candidate (`load` is the only way the configuration reads weights).
     public static func loadCandidate(_ path: String, channelNames: [String]? = FlowFeatureRow.channelNames) throws(FlowModelError) -> FlowModel {

@@ -36,7 +36,9 @@ extension TradingConfiguration {
         }
         let model: FlowModel
         switch models {
-        case .given(let m): model = m
+        case .given(let m):
+            guard !m.failedValidation else { throw .invalid(venue: who, key: "weights", why: "is a model that failed its validation: \(m.file.validation.note)") }
+            model = m
         case .files:
             guard let path = s.weights else { throw .invalid(venue: who, key: "weights", why: "is missing: the path of a weights file from gantry train") }
             do throws(FlowModelError) { model = try FlowModel.load(path) } catch { throw .invalid(venue: who, key: "weights", why: "cannot be used: \(error)") }

@@ -194,6 +194,9 @@ struct FlowTrainerTests {
         #expect(!failed.validation.passed && failed.validation.note.contains("PnL") && failed.validation.gate["min_pnl_after_fees"] == 1_000_000)
         #expect(try FileManager.default.destinationOfSymbolicLink(atPath: current) == v2, "the link stays on the last model that passed")
         #expect(throws: FlowModelError.self) { _ = try FlowModel.load(models + "/" + v3) }
+        let candidate = try FlowModel.loadCandidate(models + "/" + v3)
+        #expect(candidate.failedValidation)
+        #expect(throws: ConfigurationError.self, "not even as a given model") { try TradingConfiguration(toml: M.toml(weights: ""), flowModels: .given(candidate)) }
         do {
             _ = try TradingConfiguration(toml: M.toml(weights: models + "/" + v3))
             Issue.record("a gateway configured with a failed model was accepted")
