@@ -6,6 +6,11 @@ dir=$1
 imports=$2
 shift 2
 if [ -x "$dir/bin/python" ] && "$dir/bin/python" -c "$imports" 2>/dev/null; then exit 0; fi
+# A working virtualenv that lacks a package (one added to the list) gets it added; a broken one is made anew.
+if [ -x "$dir/bin/pip" ] && "$dir/bin/pip" install -q --disable-pip-version-check "$@" && "$dir/bin/python" -c "$imports" 2>/dev/null; then
+    echo "venv: $dir has $*"
+    exit 0
+fi
 rm -rf "$dir"
 if ! python3 -m venv "$dir" 2>/dev/null; then
     # Debian's own python3 needs python3-venv for `-m venv`.

@@ -199,6 +199,7 @@ let benchmarks: @Sendable () -> Void = {
 
     venueBenchmarks()
     tradingBenchmarks()
+    flowModelBenchmarks()
     orderEntryBenchmarks()
     journalBenchmarks()
 

@@ -6,6 +6,7 @@ public enum StrategySpec<Custom: Strategy> {
     case arbitrage(CrossVenueArbitrage.Parameters)
     case movingAverageCrossover(MovingAverageCrossover.Parameters)
     case bollinger(BollingerReversion.Parameters)
+    case flowCNN(FlowCNNStrategy.Parameters)
     case custom(Custom)
 }
 
@@ -27,6 +28,7 @@ public struct StrategyHost<Custom: Strategy>: ~Copyable {
     public private(set) var arbitrages: [CrossVenueArbitrage] = []
     public private(set) var crossovers: [MovingAverageCrossover] = []
     public private(set) var bollingers: [BollingerReversion] = []
+    public private(set) var flows: [FlowCNNStrategy] = []
     public private(set) var customs: [Custom] = []
     /// By `StrategyId.raw − 1`.
     public private(set) var contexts: [StrategyContext] = []
@@ -80,6 +82,11 @@ public struct StrategyHost<Custom: Strategy>: ~Copyable {
                 (pairs, timer) = (s.pairs, s.timerInterval)
                 slots.append((2, bollingers.count))
                 bollingers.append(s)
+            case .flowCNN(let p):
+                let s = FlowCNNStrategy(p)
+                (pairs, timer) = (s.pairs, s.timerInterval)
+                slots.append((4, flows.count))
+                flows.append(s)
             case .custom(let s):
                 (pairs, timer) = (s.pairs, s.timerInterval)
                 slots.append((3, customs.count))
@@ -137,6 +144,12 @@ public struct StrategyHost<Custom: Strategy>: ~Copyable {
         }
     }
 
+    /// Exchange `exchangeIndex`'s on-chain inflow and outflow (at the flows' scale) since the last call, for every
+    /// flow-model strategy: they enter each one's next sample.
+    public mutating func onFlow(exchangeIndex: Int, inflow: Int64, outflow: Int64) {
+        for i in flows.indices { flows[i].onFlow(exchangeIndex: exchangeIndex, inflow: inflow, outflow: outflow) }
+    }
+
     /// The measured order round trip of `venue`, for every strategy.
     public mutating func setVenueLatency(_ venue: VenueId, _ latency: Nanos) {
         for k in contexts.indices where Int(venue.raw) < contexts[k].venueLatency.count { contexts[k].venueLatency[Int(venue.raw)] = latency }
@@ -151,6 +164,7 @@ public struct StrategyHost<Custom: Strategy>: ~Copyable {
         case 0: Self.dispatch(&arbitrages[i], mirror, &contexts[k], instrument, fill)
         case 1: Self.dispatch(&crossovers[i], mirror, &contexts[k], instrument, fill)
         case 2: Self.dispatch(&bollingers[i], mirror, &contexts[k], instrument, fill)
+        case 4: Self.dispatch(&flows[i], mirror, &contexts[k], instrument, fill)
         default: Self.dispatch(&customs[i], mirror, &contexts[k], instrument, fill)
         }
     }

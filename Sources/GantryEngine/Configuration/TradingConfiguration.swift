@@ -41,8 +41,9 @@ public struct TradingConfiguration: Sendable {
     public var accounts: [VenueAccountConfiguration]
 
     /// Reads `[[venues]]` (with each instrument's `pair` and the venue's trading keys), `[risk]`, `[router]` and
-    /// `[[strategies]]`. - Throws: `ConfigurationError` naming the table and key.
-    public init(toml: String) throws(ConfigurationError) {
+    /// `[[strategies]]`. - Parameter flowModels: Where `flow_cnn` strategies' models come from (their `weights`
+    /// files, each refused unless its validation passed). - Throws: `ConfigurationError` naming the table and key.
+    public init(toml: String, flowModels: FlowModelSource = .files) throws(ConfigurationError) {
         market = try MarketConfiguration(toml: toml)
         let file: File
         do {
@@ -161,8 +162,10 @@ public struct TradingConfiguration: Sendable {
                     pair: traded.id, window: window, widthHundredths: width, sampleInterval: try milliseconds(s.sample_ms, "sample_ms", 1_000),
                     quantity: try quantity(s.quantity, "quantity", traded), slippageCentiBasisPoints: try Self.centiBasisPoints(s.slippage_bp ?? "10", who, "slippage_bp"),
                     maximumBookAge: try milliseconds(s.max_book_age_ms, "max_book_age_ms", 2_000), orderTimeout: try milliseconds(s.order_timeout_ms, "order_timeout_ms", 5_000)))
+            case "flow_cnn":
+                spec = .flowCNN(try Self.flowParameters(s, who: who, pair: traded.id, quantity: try quantity(s.quantity, "quantity", traded), models: flowModels))
             default:
-                throw .invalid(venue: who, key: "kind", why: "is \"\(s.kind)\"; expected arbitrage, ma_crossover or bollinger")
+                throw .invalid(venue: who, key: "kind", why: "is \"\(s.kind)\"; expected arbitrage, ma_crossover, bollinger or flow_cnn")
             }
             entries.append(.init(name: s.name, capitalCents: capital, spec: spec))
             let stage: StrategyStage
@@ -321,6 +324,12 @@ public struct TradingConfiguration: Sendable {
         var order_timeout_ms: Int?
         var window: Int?
         var width: String?
+        var weights: String?
+        var threshold: String?
+        var hold_ms: Int?
+        var allow_short: Bool?
+        var route: String?
+        var flow_exchanges: Int?
     }
 
     struct RiskTable: Decodable {
