@@ -194,7 +194,8 @@ struct BacktestMetrics: ~Copyable {
     var nextSample: Nanos
     let interval: Nanos
     var vetoes = 0
-    var orderPairs: [ClientOrderId: Int64] = [:]
+    /// Each pair's last consolidated mid (a mark when a book is momentarily one-sided).
+    var lastMid: [Int64]
 
     init(configuration: TradingConfiguration, start: Nanos, interval: Nanos) {
         universe = configuration.universe
@@ -202,12 +203,16 @@ struct BacktestMetrics: ~Copyable {
         positions = Array(repeating: Array(repeating: (0, 0, 0), count: universe.pairs.count + 1), count: configuration.strategies.count)
         results = configuration.strategies.map { StrategyBacktest(name: $0.name, capitalCents: $0.capitalCents) }
         samples = Array(repeating: [], count: configuration.strategies.count)
+        lastMid = Array(repeating: 0, count: universe.pairs.count + 1)
         nextSample = start + interval
         self.interval = interval
     }
 
     mutating func market(_ e: MarketEvent, at time: Nanos) {
         _ = mirror.apply(e)
+        // Sampled between messages only: inside one, a book may be half applied (its top removed, the new one not
+        // yet in).
+        guard e.flags.contains(.endOfMessage) else { return }
         while time >= nextSample {
             sample()
             nextSample = nextSample + interval
@@ -249,13 +254,16 @@ struct BacktestMetrics: ~Copyable {
         for pair in universe.pairs {
             let p = positions[k][Int(pair.id.raw)]
             guard p.q != 0 || p.cash != 0 else { continue }
-            let mid = mirror.consolidatedMid(pair.id, now: .zero, maxAge: Nanos(raw: Int64.max / 4)) ?? 0
+            let mid = mirror.consolidatedMid(pair.id, now: .zero, maxAge: Nanos(raw: Int64.max / 4)) ?? lastMid[Int(pair.id.raw)]
             total += (p.cash - p.fees + Int128(p.q) * Int128(mid)) / Int128(Universe.power(max(pair.priceScale + pair.quantityScale - 2, 0)))
         }
         return Int64(total)
     }
 
     mutating func sample() {
+        for pair in universe.pairs {
+            if let m = mirror.consolidatedMid(pair.id, now: .zero, maxAge: Nanos(raw: Int64.max / 4)) { lastMid[Int(pair.id.raw)] = m }
+        }
         for k in results.indices { samples[k].append(equity(k)) }
     }
 
