@@ -68,6 +68,7 @@ extension OrderSession {
             let byRequest = asked ?? s.pointee.requests[e.requestId].map { ($0.id, $0.kind) }
             let id = e.clientOrderId ?? byRequest?.id ?? ClientOrderId(raw: 0)
             if asked == nil { s.pointee.requests[e.requestId] = nil }
+            if byRequest?.kind == .deadMan { return deadManRefused(e, s) }
             if byRequest?.kind == .query, Script.unknownOrder(e), neverExecuted(id, s, now: now) { return }
             if byRequest?.kind == .query || byRequest?.kind == .cancel || byRequest?.kind == .trades {
                 // A refused query, cancel or trade-history request says nothing of the order's fate: asked again at the next deadline.
@@ -76,6 +77,11 @@ extension OrderSession {
             }
             rejected(e, id, s, now: now)
         case .done(let requestId, let kind, let count):
+            if kind == .deadMan {
+                s.pointee.requests[requestId] = nil
+                s.pointee.stats.deadManArmed += 1
+                return
+            }
             if kind == .query, count == 0, let asked {
                 // A query by our id whose list holds no such order (Bybit's empty list, Kraken's OpenOrders):
                 // looked for in the venue's next list, if it has one, else the venue never had it.
