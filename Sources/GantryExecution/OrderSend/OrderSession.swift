@@ -39,6 +39,10 @@ struct OrderSessionState {
     var writeStamps = OrderWriteStamps()
     /// The venue's dead-man's switch: its timeout and when it is refreshed next (OrderSession+DeadMan.swift).
     var deadMan = DeadManProgress()
+    /// The venue's clock offset, and our wall clock − the monotonic clock at the current poll (to put answers' and
+    /// requests' monotonic times on the wall clock).
+    var clock = ClockOffset()
+    var wallMinusMono = Nanos.zero
 
     init() {
         orders.reserveCapacity(4_096)
@@ -195,9 +199,11 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
     /// Does the connection's I/O, sends what the budget allows, and reconciles what needs it. Reports go to
     /// `publish` in the order risk must book them.
     /// - Parameters:
-    ///   - wall: The wall clock (the venues' timestamps and nonces).
+    ///   - wall: The wall clock; the venues' timestamps and nonces are written on it plus the venue's clock offset.
     public mutating func poll(now: Nanos, wall: Nanos, publish: (OrderReport) -> Void) -> Int {
         let s = state
+        s.pointee.wallMinusMono = wall - now
+        let wall = wall + s.pointee.clock.estimate
         var opened = false
         var lost = false
         var work = connection.poll(now: now) { event in

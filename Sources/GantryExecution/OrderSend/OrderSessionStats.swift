@@ -28,6 +28,10 @@ public struct OrderSessionStats: Sendable, Equatable {
     /// Answers that armed or refreshed the venue's dead-man's switch, and refusals of it (OrderSession+DeadMan.swift).
     public var deadManArmed = 0
     public var deadManRefused = 0
+    /// The venue's clock offset (venue time − our wall clock) as estimated (ClockOffset), and the samples taken.
+    /// The codecs sign with the wall clock plus it.
+    public var clockOffset: Nanos = .zero
+    public var clockSamples = 0
 
     mutating func noteRoundTrip(_ value: Nanos, at now: Nanos) {
         lastRoundTrip = value
