@@ -41,15 +41,22 @@ extension SimVenue {
     /// - Returns: How many orders were cancelled.
     func krakenCancelAfterDue() -> Int {
         guard !kraken.cancelAfter.isEmpty else { return 0 }
-        let now = venueTime
-        var cancelled = 0
-        for (account, at) in kraken.cancelAfter where now >= at {
-            kraken.cancelAfter[account] = nil
-            stats.cancelAfterFired += 1
+        let (due, left) = cancelAfterDue(kraken.cancelAfter)
+        kraken.cancelAfter = left
+        return due.reduce(0) { total, account in
+            var cancelled = total
             for r in kraken.orders.values where r.account == account && r.status == "open" {
                 if case .success = krakenCancel(account, ["txid": r.txid]) { cancelled += 1 }
             }
+            return cancelled
         }
-        return cancelled
+    }
+
+    /// The timers of `timers` (account → when, venue time) that ran out, counted as fired, and those left.
+    func cancelAfterDue(_ timers: [Int: Nanos]) -> (due: [Int], left: [Int: Nanos]) {
+        let now = venueTime
+        let due = timers.filter { now >= $0.value }.map(\.key)
+        stats.cancelAfterFired += due.count
+        return (due, due.isEmpty ? timers : timers.filter { now < $0.value })
     }
 }

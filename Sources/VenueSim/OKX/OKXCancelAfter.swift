@@ -31,15 +31,14 @@ extension SimVenue {
     /// - Returns: How many orders were cancelled.
     func okxCancelAfterDue() -> Int {
         guard !okx.cancelAfter.isEmpty else { return 0 }
-        let now = venueTime
-        var cancelled = 0
-        for (account, at) in okx.cancelAfter where now >= at {
-            okx.cancelAfter[account] = nil
-            stats.cancelAfterFired += 1
+        let (due, left) = cancelAfterDue(okx.cancelAfter)
+        okx.cancelAfter = left
+        return due.reduce(0) { total, account in
+            var cancelled = total
             for r in okx.orders.values where r.account == account && r.isOpen {
                 if okxCancel(account, ["instId": books[r.book].instrument.symbol, "ordId": r.ordId]).sCode == "0" { cancelled += 1 }
             }
+            return cancelled
         }
-        return cancelled
     }
 }
