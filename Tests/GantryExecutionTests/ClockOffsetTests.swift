@@ -16,7 +16,7 @@ struct ClockOffsetTests {
         #expect(first && c.estimate == .milliseconds(2_000))
         let more = [take(2_010), take(9_000)]
         #expect(more == [true, true] && c.estimate == .milliseconds(2_005), "the median of 2000, 2005, 8995")
-        let refused = [take(0, rtt: 3_000), take(1_000_000)]
+        let refused = [take(0, rtt: 300), take(1_000_000)]
         #expect(refused == [false, false], "a round trip too slow to say anything; a timestamp that is not a clock")
         let none = c.add(venue: .zero, sent: base, received: base)
         #expect(!none && c.count == 3, "no timestamp")

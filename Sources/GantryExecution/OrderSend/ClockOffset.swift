@@ -7,8 +7,9 @@ import GantryCore
 struct ClockOffset {
     /// How many samples the median is taken over.
     static let window = 15
-    /// A sample whose round trip took longer than this says too little (its error is up to half of it).
-    static let slowest = Nanos.seconds(2)
+    /// A sample whose round trip took longer than this says too little (its error is up to half of it: a venue
+    /// that takes timestamps only up to 1 s ahead, as Binance does, must not be signed for ahead of it).
+    static let slowest = Nanos.milliseconds(250)
     /// A sample further off than this is not a clock (a timestamp in another unit): ignored.
     static let farthest = Nanos.seconds(300)
 
