@@ -18,6 +18,10 @@ public struct SimVenueStats: Sendable, Equatable {
     public var rejectedRequests = 0
     /// Clients dropped for reading too slowly.
     public var slowConsumers = 0
+    /// Dead-man's switch requests taken (Kraken `cancel_all_orders_after`, OKX `cancel-all-after`), and timers that
+    /// ran out and cancelled the account's orders.
+    public var cancelAfterRequests = 0
+    public var cancelAfterFired = 0
 }
 
 /// Binance's request weight, counted per minute (the `X-MBX-USED-WEIGHT-1M` header).
@@ -224,6 +228,8 @@ public final class SimVenue {
                 work += 1
             }
         }
+        // The dead-man's switches that ran out (the venue's engine cancels, whatever its connections do).
+        work += krakenCancelAfterDue() + okxCancelAfterDue()
         // A stale venue is frozen: it accepts connections but reads, answers (not even pings) and sends nothing.
         if faults.active(.stale, elapsed: elapsed) != nil { return work }
         for client in clients where !client.gone {

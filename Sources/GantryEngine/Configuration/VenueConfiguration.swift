@@ -29,6 +29,9 @@ public struct VenueConfiguration: Sendable, Equatable {
     /// OKX's `instIdCode` of an instrument, by symbol, where the configuration gives it (`inst_id_code`); the
     /// others are read from OKX's instrument list at start (`OKXInstrumentCodes`).
     public var instIdCodes: [String: UInt64] = [:]
+    /// The venue's dead-man's switch timeout in seconds, armed by its order session and refreshed every third of it
+    /// (0: off). `dead_man_s`, default 60 where the venue has one (Kraken: under 86,400; OKX: 10 to 120), else 0.
+    public var deadManSeconds = 0
 }
 
 /// A `ws://` or `wss://` URL taken apart: what a WebSocket connection needs.
@@ -132,6 +135,21 @@ public struct MarketConfiguration: Sendable {
     public var registry: InstrumentRegistry
 
     /// Reads the `[[venues]]` tables (other tables of the file are for other parts of Gantry).
+    /// The dead-man's switch timeout a venue gets unless configured: 60 s where it has one (Kraken, OKX), else 0.
+    static func defaultDeadMan(_ kind: VenueKind) -> Int { kind == .kraken || kind == .okx ? 60 : 0 }
+
+    /// Why `seconds` is not a dead-man's switch timeout `kind` takes (nil: it is). Kraken: under 86,400 s
+    /// (docs.kraken.com, websocket-v2 cancel_after); OKX: 10 to 120 s (docs-v5, Cancel All After); Binance spot,
+    /// Bybit (not armed) and Coinbase: none.
+    static func deadManProblem(_ kind: VenueKind, _ seconds: Int) -> String? {
+        if seconds == 0 { return nil }
+        switch kind {
+        case .kraken: return (1..<86_400).contains(seconds) ? nil : "must be 0 (off) or 1…86399 for Kraken, got \(seconds)"
+        case .okx: return (10...120).contains(seconds) ? nil : "must be 0 (off) or 10…120 for OKX, got \(seconds)"
+        default: return "must be 0: \(kind.rawValue) has no dead-man's switch for spot, got \(seconds)"
+        }
+    }
+
     /// - Throws: `ConfigurationError` naming the first problem.
     public init(toml: String) throws(ConfigurationError) {
         struct File: Decodable { var venues: [Venue]? }
@@ -145,6 +163,7 @@ public struct MarketConfiguration: Sendable {
             var depth: Int?
             var taker_fee_bp: String?
             var book_silence_ms: Int?
+            var dead_man_s: Int?
             var instruments: [Item]?
         }
         struct Item: Decodable {
@@ -209,6 +228,8 @@ public struct MarketConfiguration: Sendable {
             guard silence == 0 || (100...3_600_000).contains(silence) else {
                 throw .invalid(venue: v.name, key: "book_silence_ms", why: "must be 0 (off) or 100…3600000, got \(silence)")
             }
+            let deadMan = v.dead_man_s ?? Self.defaultDeadMan(kind)
+            if let why = Self.deadManProblem(kind, deadMan) { throw .invalid(venue: v.name, key: "dead_man_s", why: why) }
             guard let items = v.instruments, !items.isEmpty else {
                 throw .invalid(venue: v.name, key: "instruments", why: "is empty: configure at least one [[venues.instruments]]")
             }
@@ -236,7 +257,7 @@ public struct MarketConfiguration: Sendable {
                 VenueConfiguration(
                     name: v.name, kind: kind, endpoint: endpoint, simEndpoint: sim, depth: depth, restEndpoint: rest, simRestEndpoint: simRest,
                     takerFeeCentiBasisPoints: Int(centi), instruments: instruments,
-                    bookSilence: silence == 0 ? nil : .milliseconds(Int64(silence)), instIdCodes: codes))
+                    bookSilence: silence == 0 ? nil : .milliseconds(Int64(silence)), instIdCodes: codes, deadManSeconds: deadMan))
         }
         do throws(InstrumentError) {
             registry = try InstrumentRegistry(specs)

@@ -123,6 +123,10 @@ public struct TradingGateway: ~Copyable {
         let health = try Ring<VenueHealth>.broadcast(capacity: 256, consumers: 2)
         // Order sessions: what each venue needs, made on the decide runner's thread.
         var kinds: [VenueKind?] = Array(repeating: nil, count: registry.venueNames.count + 1)
+        // Each traded venue's dead-man's switch timeout, by kind (one venue of each kind is traded).
+        var deadMan: [VenueKind: Int] = [:]
+        for v in traded { deadMan[v.kind] = v.deadManSeconds }
+        let deadManOf = deadMan
         var binance: (codec: BinanceOrderEntry, endpoint: WebSocketEndpoint, rate: Int)? = nil
         var okx: (codec: OKXOrderEntry, endpoint: WebSocketEndpoint, rest: (String, Int, String, Bool)?, rate: Int)? = nil
         var bybit: (codec: BybitOrderEntry, endpoint: WebSocketEndpoint, user: WebSocketEndpoint?, rest: (String, Int, String, Bool)?, rate: Int)? = nil
@@ -240,9 +244,11 @@ public struct TradingGateway: ~Copyable {
                 orders: approvedOut.take()!, decisions: decisionsOut.take()!, raise: raiseOut.take()!, clock: clock, legs: legs, router: routing)
             let binanceSession = binanceSpec.map { OrderSession<BinanceOrderScript>(codec: $0.codec, endpoint: $0.endpoint, ordersPerSecond: $0.rate, now: now) }
             let okxSession = okxSpec.map { spec in
-                OrderSession<OKXOrderScript>(
+                var s = OrderSession<OKXOrderScript>(
                     codec: spec.0, endpoint: spec.1,
                     rest: okxRest.map { HTTPClient(address: $0.0, port: $0.1, host: $0.2, tls: $0.3 ? tls : nil) }, ordersPerSecond: spec.2, now: now)
+                s.deadManTimeout = deadManOf[.okx] ?? 0
+                return s
             }
             var send = OrderSendStage(
                 approved: approvedIn.take()!, control: raiseIn.take()!, reports: reportsOut.take()!, binance: binanceSession, okx: okxSession,
@@ -252,7 +258,11 @@ public struct TradingGateway: ~Copyable {
                 bybit: bybitSpec.map {
                     OrderSession<BybitOrderScript>(codec: $0.codec, endpoint: $0.endpoint, rest: client($0.rest), userStream: $0.user, ordersPerSecond: $0.rate, now: now)
                 },
-                kraken: krakenSpec.map { OrderSession<KrakenOrderScript>(codec: $0.codec, endpoint: $0.endpoint, rest: client($0.rest), ordersPerSecond: $0.rate, now: now) },
+                kraken: krakenSpec.map {
+                    var s = OrderSession<KrakenOrderScript>(codec: $0.codec, endpoint: $0.endpoint, rest: client($0.rest), ordersPerSecond: $0.rate, now: now)
+                    s.deadManTimeout = deadManOf[.kraken] ?? 0
+                    return s
+                },
                 coinbase: coinbaseSpec.map {
                     OrderSession<CoinbaseOrderScript>(codec: $0.codec, endpoint: $0.endpoint, rest: client($0.rest), ordersPerSecond: $0.rate, now: now)
                 })

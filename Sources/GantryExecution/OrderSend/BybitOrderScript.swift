@@ -7,7 +7,11 @@ import GantryVenues
 /// (`GET /v5/order/realtime`, by orderLinkId). Both streams authenticate with the same signed expiry
 /// (bybit-exchange.github.io/docs/v5/ws/connect) and want `{"op":"ping"}` every 20 s. Too many requests: retCode
 /// 10006 (v5/error). No such order: 110001 or 170213 "Order does not exist" (v5/error); a query by orderLinkId
-/// that finds none answers an empty list, which the session reads the same way.
+/// that finds none answers an empty list, which the session reads the same way. Dead-man's switch: not armed here.
+/// Bybit's disconnection protection (`POST /v5/order/disconnected-cancel-all`, `product` SPOT, `timeWindow` 3 to
+/// 300 s; bybit-exchange.github.io/docs/v5/order/dcp) covers spot, but it is a different mechanism (a window after
+/// the private stream drops, enabled per account through Bybit and triggered only with the `dcp` topic subscribed),
+/// not a refreshed timer; left for later.
 public enum BybitOrderScript: VenueOrderScript {
     public typealias Codec = BybitOrderEntry
 

@@ -8,7 +8,8 @@ import GantryVenues
 /// `user` channel answers (its snapshot, or a `subscriptions` message). Its updates are cumulative only: the session
 /// turns them into fills (`OrderSession`). Too many requests: HTTP 429. No such order: HTTP 404 (`NOT_FOUND`) from
 /// the historical order endpoint. (docs.cdp.coinbase.com/advanced-trade: websocket overview, user channel, rate
-/// limits, get order.)
+/// limits, get order.) No dead-man's switch: Advanced Trade's REST and WebSocket APIs document no cancel-after or
+/// cancel-on-disconnect for spot orders.
 public enum CoinbaseOrderScript: VenueOrderScript {
     public typealias Codec = CoinbaseOrderEntry
 

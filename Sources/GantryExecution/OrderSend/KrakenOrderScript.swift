@@ -32,6 +32,12 @@ public enum KrakenOrderScript: VenueOrderScript {
         step == 1 && order.venueOrderId.isEmpty ? try codec.closedOrderLookup(order, now: wall, into: &buffer) : nil
     }
 
+    /// WebSocket v2 `cancel_all_orders_after` on the order connection.
+    public static func deadManSwitch(_ codec: inout KrakenOrderEntry, timeout: Int, wall: Nanos, buffer: inout OrderRequestBuffer)
+        throws(OrderEncodeError) -> EncodedRequest? {
+        try codec.cancelAllAfter(timeout: timeout, into: &buffer)
+    }
+
     public static func rateLimit(_ error: VenueOrderError) -> Nanos? {
         says(error, "EOrder:Rate limit exceeded") || says(error, "EAPI:Rate limit exceeded") ? .seconds(1) : nil
     }

@@ -68,6 +68,7 @@ extension OrderSession {
             let byRequest = asked ?? s.pointee.requests[e.requestId].map { ($0.id, $0.kind) }
             let id = e.clientOrderId ?? byRequest?.id ?? ClientOrderId(raw: 0)
             if asked == nil { s.pointee.requests[e.requestId] = nil }
+            if byRequest?.kind == .deadMan { return deadManRefused(e, s) }
             if byRequest?.kind == .query, Script.unknownOrder(e), neverExecuted(id, s, now: now) { return }
             if byRequest?.kind == .query || byRequest?.kind == .cancel || byRequest?.kind == .trades {
                 // A refused query, cancel or trade-history request says nothing of the order's fate: asked again at the next deadline.
@@ -76,6 +77,11 @@ extension OrderSession {
             }
             rejected(e, id, s, now: now)
         case .done(let requestId, let kind, let count):
+            if kind == .deadMan {
+                s.pointee.requests[requestId] = nil
+                s.pointee.stats.deadManArmed += 1
+                return
+            }
             if kind == .query, count == 0, let asked {
                 // A query by our id whose list holds no such order (Bybit's empty list, Kraken's OpenOrders):
                 // looked for in the venue's next list, if it has one, else the venue never had it.
@@ -107,7 +113,10 @@ extension OrderSession {
         let r = ack.report
         s.pointee.awaiting[id] = nil
         if !ack.venueOrderId.isEmpty && s.pointee.links.venueIds[id] == nil { s.pointee.links.venueIds[id] = ack.venueOrderId }
-        if o.state == .sent { s.pointee.stats.noteRoundTrip(now - o.sentAt, at: now) }
+        if o.state == .sent {
+            s.pointee.stats.noteRoundTrip(now - o.sentAt, at: now)
+            noteVenueTime(r.eventTime, sentAt: o.sentAt, s, now: now)
+        }
         if kind == .query {
             o.noteVenueOrderId(r.venueOrderId)
         } else if o.venueOrderId == 0 || o.state == .sent || o.state == .unknown {
@@ -186,6 +195,7 @@ extension OrderSession {
         if o.state == .sent {
             s.pointee.awaiting[id] = nil
             s.pointee.stats.noteRoundTrip(now - o.sentAt, at: now)
+            noteVenueTime(update.report.eventTime, sentAt: o.sentAt, s, now: now)
         }
         if r.lastQuantity.raw > 0 {
             let t = o.apply(.fill(tradeId: tradeId, price: r.price, quantity: r.lastQuantity, cumulative: r.cumulativeQuantity, fee: r.fee, isTaker: r.isTaker))
@@ -207,6 +217,14 @@ extension OrderSession {
         default:
             if let f = s.pointee.finals[id], o.filled >= f.cumulative { finalize(id, f.status, cumulative: f.cumulative, s, now: now) }
         }
+    }
+
+    /// The venue's timestamp in the first answer to a request sent at `sentAt` (monotonic): a clock-offset sample.
+    static func noteVenueTime(_ venue: Nanos, sentAt: Nanos, _ s: UnsafeMutablePointer<OrderSessionState>, now: Nanos) {
+        let d = s.pointee.wallMinusMono
+        guard s.pointee.clock.add(venue: venue, sent: sentAt + d, received: now + d) else { return }
+        s.pointee.stats.clockOffset = s.pointee.clock.estimate
+        s.pointee.stats.clockSamples = s.pointee.clock.count
     }
 
     /// A report of `o` as it stands, with `status`.

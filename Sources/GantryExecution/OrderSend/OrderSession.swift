@@ -4,38 +4,6 @@ import GantryRisk
 import GantryVenues
 import Logging
 
-/// What an order session tells its stage.
-public struct OrderSessionStats: Sendable, Equatable {
-    public var sent = 0
-    public var acknowledged = 0
-    public var rejected = 0
-    public var fills = 0
-    public var duplicateFills = 0
-    /// Orders whose fate a timeout or a dropped connection made unknown, and those the venue's answer reconciled.
-    public var unknown = 0
-    public var reconciled = 0
-    public var rateLimited = 0
-    /// Queries that found the venue counting more fills than the stream delivered (to backfill from its history).
-    public var missingFills = 0
-    /// Trade-history requests made to backfill them, and the fills they brought.
-    public var backfills = 0
-    public var backfilledFills = 0
-    public var reconnects = 0
-    /// Messages neither a reply nor a user-stream update could read.
-    public var malformed = 0
-    /// Orders refused before sending (an encode error, a full lane, a client order id seen before).
-    public var refused = 0
-    /// Order round trip (bytes written → the venue's answer), the last one measured.
-    public var lastRoundTrip: Nanos = .zero
-    /// When it was measured.
-    public var lastRoundTripAt: Nanos = .zero
-
-    mutating func noteRoundTrip(_ value: Nanos, at now: Nanos) {
-        lastRoundTrip = value
-        lastRoundTripAt = now
-    }
-}
-
 /// The state an order session keeps per order and per request, reached through a pointer from the connection's
 /// callback (see `OrderSession.state`).
 struct OrderSessionState {
@@ -69,6 +37,12 @@ struct OrderSessionState {
     var links = OrderSessionLinks()
     /// When each order's bytes were written, kept only once asked for (OrderSession+WriteStamps.swift).
     var writeStamps = OrderWriteStamps()
+    /// The venue's dead-man's switch: its timeout and when it is refreshed next (OrderSession+DeadMan.swift).
+    var deadMan = DeadManProgress()
+    /// The venue's clock offset, and our wall clock − the monotonic clock at the current poll (to put answers' and
+    /// requests' monotonic times on the wall clock).
+    var clock = ClockOffset()
+    var wallMinusMono = Nanos.zero
 
     init() {
         orders.reserveCapacity(4_096)
@@ -225,9 +199,11 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
     /// Does the connection's I/O, sends what the budget allows, and reconciles what needs it. Reports go to
     /// `publish` in the order risk must book them.
     /// - Parameters:
-    ///   - wall: The wall clock (the venues' timestamps and nonces).
+    ///   - wall: The wall clock; the venues' timestamps and nonces are written on it plus the venue's clock offset.
     public mutating func poll(now: Nanos, wall: Nanos, publish: (OrderReport) -> Void) -> Int {
         let s = state
+        s.pointee.wallMinusMono = wall - now
+        let wall = wall + s.pointee.clock.estimate
         var opened = false
         var lost = false
         var work = connection.poll(now: now) { event in
@@ -291,6 +267,7 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
             }
         }
         s.pointee.backoffs.removeAll(keepingCapacity: true)
+        work += deadManDue(now: now)
         work += sendQueued(now: now, wall: wall)
         work += checkTimeouts(now: now, wall: wall)
         prune(now: now)
@@ -378,6 +355,10 @@ public struct OrderSession<Script: VenueOrderScript>: ~Copyable {
         guard state.pointee.ready && state.pointee.links.user.isReady else { return 0 }
         var work = 0
         while let next = budget.next(now: now) {
+            if next.kind == .deadMan {
+                work += sendDeadMan(now: now, wall: wall)
+                continue
+            }
             guard let o = state.pointee.orders[next.clientOrderId] else { continue }
             // Withdrawn while it waited (the kill switch): it never leaves.
             if next.kind == .place && o.state != .pending { continue }

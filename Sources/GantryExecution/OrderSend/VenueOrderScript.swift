@@ -54,6 +54,11 @@ public protocol VenueOrderScript {
     /// the venue never had the order. The default: nil.
     static func lookAgain(_ codec: inout Codec, _ order: OrderReference, step: Int, wall: Nanos, buffer: inout OrderRequestBuffer)
         throws(OrderEncodeError) -> EncodedRequest?
+
+    /// Writes the venue's dead-man's switch armed (or refreshed) for `timeout` seconds (0 disarms it): the venue
+    /// cancels the account's open orders by itself if no refresh comes in time (OrderSession+DeadMan.swift).
+    /// - Returns: nil when the venue has none (the default).
+    static func deadManSwitch(_ codec: inout Codec, timeout: Int, wall: Nanos, buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest?
 }
 
 extension VenueOrderScript {
@@ -69,12 +74,15 @@ extension VenueOrderScript {
     public static var userStreamKeepAlive: KeepAlive? { nil }
     public static func lookAgain(_ codec: inout Codec, _ order: OrderReference, step: Int, wall: Nanos, buffer: inout OrderRequestBuffer)
         throws(OrderEncodeError) -> EncodedRequest? { nil }
+    public static func deadManSwitch(_ codec: inout Codec, timeout: Int, wall: Nanos, buffer: inout OrderRequestBuffer)
+        throws(OrderEncodeError) -> EncodedRequest? { nil }
 }
 
 /// Binance's WebSocket API: orders, queries and the user data stream on one connection; each request is signed,
 /// so the only opening request is the user data stream's subscription (`userDataStream.subscribe.signature`).
 /// Too many requests: HTTP-like status 429 or 418 with `retryAfter`, code -1015 (developers.binance.com, WebSocket
-/// API "rate limits").
+/// API "rate limits"). No dead-man's switch: Binance's countdown cancel-all (`countdownCancelAll`) is for futures
+/// only (developers.binance.com, derivatives "Auto-Cancel All Open Orders"); spot has none.
 public enum BinanceOrderScript: VenueOrderScript {
     public typealias Codec = BinanceOrderEntry
 
@@ -117,4 +125,10 @@ public enum OKXOrderScript: VenueOrderScript {
     public static func unknownOrder(_ error: VenueOrderError) -> Bool { error.code == 51603 }
 
     public static var keepAlive: KeepAlive? { KeepAlive(text: "ping", every: .seconds(20)) }
+
+    /// REST `cancel-all-after` (OKX takes 0 or 10 to 120 seconds).
+    public static func deadManSwitch(_ codec: inout OKXOrderEntry, timeout: Int, wall: Nanos, buffer: inout OrderRequestBuffer)
+        throws(OrderEncodeError) -> EncodedRequest? {
+        try codec.cancelAllAfter(timeout: timeout, now: wall, into: &buffer)
+    }
 }

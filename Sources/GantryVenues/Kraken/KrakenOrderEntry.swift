@@ -132,6 +132,19 @@ public struct KrakenOrderEntry: OrderEntryCodec, Sendable {
         return try webSocket(&buffer, method: "cancel_all", kind: .cancelAll, ClientOrderId(raw: 0)) { _ in }
     }
 
+    /// WebSocket v2 `cancel_all_orders_after` (spot-websocket-v2/cancel_after): Kraken's dead-man's switch. Kraken
+    /// cancels every open order of the account `seconds` after the last such request; 0 disables it. Kraken takes
+    /// fewer than 86,400 seconds and recommends a 60 s timeout refreshed every 15 to 30 s.
+    /// - Throws: `.invalid` without a token or for a timeout out of range.
+    public mutating func cancelAllAfter(timeout seconds: Int, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
+        guard (0..<86_400).contains(seconds) else { throw .invalid("cancel_all_orders_after timeout \(seconds) s is not in 0..<86400") }
+        guard !token.isEmpty else { throw .invalid("no WebSocket token yet (GetWebSocketsToken)") }
+        return try webSocket(&buffer, method: "cancel_all_orders_after", kind: .deadMan, ClientOrderId(raw: 0)) { w in
+            w.text("\"timeout\":")
+            w.unsigned(UInt64(seconds))
+        }
+    }
+
     /// `OpenOrders` (REST): every open order of the account.
     public mutating func openOrders(_ instrument: InstrumentId, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
         try rest(&buffer, now: now, path: "/0/private/OpenOrders", kind: .openOrders, ClientOrderId(raw: 0)) { _ in }

@@ -3,7 +3,8 @@ import GantryCore
 // Kraken's answers and order updates. Facts from docs.kraken.com:
 // - spot-websocket-v2 add_order / cancel_order / cancel_all responses: `{"method","req_id","result":{"order_id",
 //   "cl_ord_id"} | {"count"},"success":true,"time_in","time_out"}`, or `{"error":"EOrder:…","method","req_id",
-//   "success":false,…}`: Kraken's errors are words ("EOrder:Insufficient funds"), so `VenueOrderError.code` is 0;
+//   "success":false,…}`; cancel_all_orders_after's: `"result":{"currentTime","triggerTime"}` (RFC 3339), read as
+//   done (the dead-man's switch armed); Kraken's errors are words ("EOrder:Insufficient funds"), so `VenueOrderError.code` is 0;
 // - REST: `{"error":[…],"result":{…}}` (AddOrder's result `{"descr","txid":[…]}`, CancelOrder's `{"count"}`,
 //   GetWebSocketsToken's `{"token","expires"}`, QueryOrders' `{txid: OrderInfo}`, OpenOrders' `{"open":{txid:
 //   OrderInfo}}`, ClosedOrders' `{"closed":{…},"count"}`); OrderInfo (account-data/query-orders-info): status
@@ -83,7 +84,8 @@ extension KrakenOrderEntry {
         let httpStatus = context.restRequest?.httpStatus ?? 0
         let requested = context.restRequest?.clientOrderId
         if kind == nil, let method {
-            kind = method.equals("add_order") ? .place : method.equals("cancel_order") ? .cancel : method.equals("cancel_all") ? .cancelAll : nil
+            kind = method.equals("add_order") ? .place : method.equals("cancel_order") ? .cancel : method.equals("cancel_all") ? .cancelAll
+                : method.equals("cancel_all_orders_after") ? .deadMan : nil
             // A subscription's answer (the executions channel): done, by its req_id.
             if kind == nil && success == true && (method.equals("subscribe") || method.equals("unsubscribe")) {
                 return .done(requestId: id, kind: nil, count: 0)

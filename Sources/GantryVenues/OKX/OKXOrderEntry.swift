@@ -15,7 +15,8 @@ import GantryCore
 // - REST authentication: headers OK-ACCESS-KEY, OK-ACCESS-SIGN (base64 HMAC-SHA256 of timestamp + METHOD +
 //   requestPath (with its query) + body), OK-ACCESS-TIMESTAMP (ISO 8601 UTC with milliseconds),
 //   OK-ACCESS-PASSPHRASE; `POST /api/v5/trade/order`, `POST /api/v5/trade/cancel-order`, `GET /api/v5/trade/order`
-//   (instId, clOrdId), `GET /api/v5/trade/orders-pending` (instType, instId). OKX has no cancel-all for spot.
+//   (instId, clOrdId), `GET /api/v5/trade/orders-pending` (instType, instId). OKX has no cancel-all for spot;
+//   `POST /api/v5/trade/cancel-all-after` (`timeOut` 0 or [10, 120] seconds, a string) is its dead-man's switch.
 
 /// OKX's order entry codec: the API key, passphrase and signing key, the request id counter.
 public struct OKXOrderEntry: OrderEntryCodec, Sendable {
@@ -130,6 +131,20 @@ public struct OKXOrderEntry: OrderEntryCodec, Sendable {
     /// OKX has no cancel-all for spot orders (its mass cancel is for options).
     public mutating func cancelAll(_ instrument: InstrumentId, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
         throw .unsupported("OKX has no cancel-all for spot orders; cancel each open order")
+    }
+
+    /// `POST /api/v5/trade/cancel-all-after` with `{"timeOut":"<seconds>"}` (order-book-trading trade "Cancel All
+    /// After"): OKX's dead-man's switch. OKX cancels every open order `seconds` after the last such request; 0
+    /// disables it. OKX takes 0 or 10 to 120 seconds and answers `data:[{"triggerTime","tag","ts"}]`; the venue
+    /// judges the range (a refusal is its answer).
+    /// - Throws: `.invalid` for a negative timeout.
+    public mutating func cancelAllAfter(timeout seconds: Int, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
+        guard seconds >= 0 else { throw .invalid("cancel-all-after timeOut \(seconds) s is negative") }
+        return try rest(&buffer, method: "POST", now: now, kind: .deadMan, ClientOrderId(raw: 0), target: { $0.text("/api/v5/trade/cancel-all-after") }) { w in
+            w.text("{\"timeOut\":\"")
+            w.unsigned(UInt64(seconds))
+            w.text("\"}")
+        }
     }
 
     /// `GET /api/v5/trade/orders-pending?instType=SPOT&instId=…` (REST only).

@@ -50,6 +50,13 @@ extension OKXOrderEntry {
             if event.equals("error") { return .rejected(VenueOrderError(requestId: id, clientOrderId: nil, code: code, message: msg)) }
             return .other
         }
+        if kind == .deadMan {
+            // cancel-all-after: `data:[{"triggerTime","tag","ts"}]` when armed, else `code` and `msg` say why not.
+            guard code == 0 && httpStatus < 400 else {
+                return .rejected(VenueOrderError(requestId: id, clientOrderId: nil, code: code, httpStatus: httpStatus, message: msg))
+            }
+            return .done(requestId: id, kind: .deadMan, count: items)
+        }
         if let (f, sCode, sMsg, ordId) = first {
             let cid = f.clientOrderId.flatMap(ClientOrderIdText.parse) ?? clientOrderId
             if sCode != 0 || (code != 0 && code != 1 && httpStatus == 0) {

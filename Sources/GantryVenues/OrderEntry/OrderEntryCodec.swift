@@ -97,6 +97,8 @@ public enum OrderRequestKind: UInt8, Sendable, BitwiseCopyable {
     case place = 1, cancel, query, cancelAll, openOrders, login, token
     /// One order's trades from the venue's trade history (`OrderEntryCodec.trades`).
     case trades
+    /// The venue's dead-man's switch, armed or refreshed (Kraken `cancel_all_orders_after`, OKX `cancel-all-after`).
+    case deadMan
 }
 
 /// What an encoder wrote: how to send it and how to match its answer.

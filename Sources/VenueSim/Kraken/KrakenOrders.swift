@@ -55,6 +55,8 @@ public struct KrakenVenueState {
     var byEngine: [Int: [UInt64: String]] = [:]
     var tokens: [String: Int] = [:]
     var executions: [Int: Int] = [:]
+    /// Dead-man's switch timers: account → when its open orders are cancelled (venue time).
+    var cancelAfter: [Int: Nanos] = [:]
 }
 
 extension SimVenue {

@@ -29,6 +29,7 @@ extension SimVenue {
         switch method {
         case "ping": answer(#""success":true"#, "pong")
         case "add_order", "cancel_order": krakenWSOrder(client, method, object, text, timeIn: received)
+        case "cancel_all_orders_after": krakenCancelAfter(client, object, timeIn: received)
         case "subscribe", "unsubscribe":
             let params = object["params"] as? [String: Any] ?? [:]
             let channel = params["channel"] as? String ?? ""

@@ -59,6 +59,10 @@ public struct OKXVenueState {
     var nextOrderId: UInt64 = 600_000_000_000_000_000
     var loggedIn: [Int: Int] = [:]
     var subscribed: Set<Int> = []
+    /// Dead-man's switch timers: account → when its open orders are cancelled (venue time).
+    var cancelAfter: [Int: Nanos] = [:]
+    /// The shortest `cancel-all-after` timeOut taken (OKX: 10 s); lowered by tests that cannot wait that long.
+    public var cancelAfterMinimum = 10
 }
 
 extension SimVenue {
@@ -104,7 +108,7 @@ extension SimVenue {
         if request.method == "GET" && request.path == "/api/v5/public/instruments" { return okxInstruments(request) }
         let routes: Set<String> = [
             "POST /api/v5/trade/order", "POST /api/v5/trade/cancel-order", "GET /api/v5/trade/order", "GET /api/v5/trade/orders-pending",
-            "GET /api/v5/account/balance", "GET /api/v5/trade/fills",
+            "GET /api/v5/account/balance", "GET /api/v5/trade/fills", "POST /api/v5/trade/cancel-all-after",
         ]
         guard routes.contains("\(request.method) \(request.path)") else { return SimHTTPResponse(status: 404, json: #"{"code":"50000","msg":"Not Found","data":[]}"#) }
         guard let key = request.header("OK-ACCESS-KEY"), !key.isEmpty else { return okxAuthError("50103", #"Request header \"OK-ACCESS-KEY\" cannot be empty."#) }
@@ -136,6 +140,7 @@ extension SimVenue {
         case "/api/v5/trade/cancel-order": return okxRESTAnswer(okxCancel(entry.account, p))
         case "/api/v5/trade/order": return okxQuery(entry.account, p)
         case "/api/v5/trade/fills": return okxFills(entry.account, p)
+        case "/api/v5/trade/cancel-all-after": return okxCancelAfter(entry.account, p)
         case "/api/v5/trade/orders-pending":
             let open = okx.orders.values.filter { $0.account == entry.account && $0.isOpen && (p["instId"] == nil || books[$0.book].instrument.symbol == p["instId"]) }
                 .sorted { ($0.created, $0.ordId) > ($1.created, $1.ordId) }

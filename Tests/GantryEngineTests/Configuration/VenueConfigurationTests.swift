@@ -54,6 +54,35 @@ struct VenueConfigurationTests {
         #expect(fast.venues[0].bookSilence == .milliseconds(1_500))
     }
 
+    @Test("dead_man_s: 60 s by default where the venue has a switch (Kraken, OKX), else off; each venue's range enforced")
+    func deadMan() throws {
+        let text = try String(contentsOfFile: "config/gantry.example.toml", encoding: .utf8)
+        let config = try MarketConfiguration(toml: text)
+        #expect(config.venues.map(\.deadManSeconds) == [0, 0, 60, 60, 0], "binance, coinbase, kraken, okx, bybit")
+        func venue(_ kind: String, _ seconds: Int) throws -> Int {
+            let toml = """
+                [[venues]]
+                name = "v"
+                kind = "\(kind)"
+                endpoint = "wss://example.com/ws"
+                dead_man_s = \(seconds)
+
+                [[venues.instruments]]
+                symbol = "BTC-USDT"
+                tick_size = "0.1"
+                lot_size = "0.00000001"
+                price_scale = 1
+                quantity_scale = 8
+                """
+            return try MarketConfiguration(toml: toml).venues[0].deadManSeconds
+        }
+        #expect(try venue("okx", 0) == 0 && venue("okx", 10) == 10 && venue("okx", 120) == 120 && venue("kraken", 1) == 1)
+        #expect(try venue("kraken", 86_399) == 86_399)
+        for (kind, seconds) in [("okx", 5), ("okx", 121), ("kraken", 86_400), ("kraken", -1), ("binance", 60), ("coinbase", 10)] {
+            #expect(throws: ConfigurationError.self, "\(kind) \(seconds)") { try venue(kind, seconds) }
+        }
+    }
+
     @Test("every bad value is refused with the venue and key named", arguments: [
         ("kind = \"bybit\"", "kind = \"bitmex\"", "kind"),
         ("endpoint = \"wss://stream.bybit.com/v5/public/spot\"", "endpoint = \"https://stream.bybit.com\"", "endpoint"),
@@ -61,6 +90,7 @@ struct VenueConfigurationTests {
         ("depth = 50", "depth = 51", "depth"),
         ("depth = 50", "depth = 50\nbook_silence_ms = 50", "book_silence_ms"),
         ("depth = 50", "depth = 50\nbook_silence_ms = -1", "book_silence_ms"),
+        ("depth = 50", "depth = 50\ndead_man_s = 30", "dead_man_s"),
         ("taker_fee_bp = \"7.5\"", "taker_fee_bp = \"7.555\"", "taker_fee_bp"),
         ("taker_fee_bp = \"7.5\"", "taker_fee_bp = \"-1\"", "taker_fee_bp"),
         ("price_scale = 2", "price_scale = 19", "BTCUSDT.price_scale"),
