@@ -194,6 +194,12 @@ public struct LegGuard: Sendable {
         }
     }
 
+    /// Whether `poll(now:)` has work at `now` that no input brought: a hedge retry has come due.
+    public func retryDue(_ now: Nanos) -> Bool {
+        for k in active where groups[k].phase == .waiting && now >= groups[k].retryAt { return true }
+        return false
+    }
+
     /// Settles the groups whose orders have all ended, and starts the hedges due. Hedge intents (routed, lane
     /// `.hedge`) go to `hedge` with the venue to avoid (`.none`: any), to be routed and decided by risk — whose
     /// decisions come back through `onDecision`; what happened goes to `event`.

@@ -26,6 +26,10 @@ public enum JournalRecordKind: UInt16, Sendable, CaseIterable {
     case orderReport = 4
     /// A `ControlEvent` (32 bytes); event time: when it was issued.
     case controlEvent = 5
+    /// A `VenueHealth` (24 bytes): a venue's order connection as order-send published it; event time: its time.
+    case venueHealth = 6
+    /// A `StageTick` (56 bytes): one poll of a deciding stage, what it read and when; event time: its clock reading.
+    case stageTick = 7
     /// UTF-8 text: the configuration the gateway runs with (at start and on each change).
     case configuration = 16
     /// UTF-8 text: an alert raised.
@@ -76,6 +80,16 @@ extension OrderReport: JournalEvent {
 extension ControlEvent: JournalEvent {
     @inlinable public static var journalKind: JournalRecordKind { .controlEvent }
     @inlinable public var journalEventTime: Nanos { issuedTime }
+}
+
+extension VenueHealth: JournalEvent {
+    @inlinable public static var journalKind: JournalRecordKind { .venueHealth }
+    @inlinable public var journalEventTime: Nanos { time }
+}
+
+extension StageTick: JournalEvent {
+    @inlinable public static var journalKind: JournalRecordKind { .stageTick }
+    @inlinable public var journalEventTime: Nanos { time }
 }
 
 /// One price level of a book snapshot: 16 bytes, price then quantity, each the raw fixed-point value at the

@@ -101,6 +101,8 @@ extension JournalRecord {
         case .riskDecision: return size(RiskDecision.self)
         case .orderReport: return size(OrderReport.self)
         case .controlEvent: return size(ControlEvent.self)
+        case .venueHealth: return size(VenueHealth.self)
+        case .stageTick: return size(StageTick.self)
         case .configuration, .alert, .killSwitchStep, .note:
             return String(validating: payload, as: UTF8.self) == nil ? .malformed("text is not valid UTF-8") : nil
         case .bookSnapshot:

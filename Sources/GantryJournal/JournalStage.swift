@@ -48,6 +48,8 @@ public struct JournalStage: Stage, ~Copyable {
     var control = ConsumerList<ControlEvent>()
     var intents = ConsumerList<OrderIntent>()
     var notes = ConsumerList<JournalNote>()
+    var ticks = ConsumerList<StageTick>()
+    var health = ConsumerList<VenueHealth>()
     var joiner = NoteJoiner()
     public private(set) var stats = JournalStageStats()
     /// Events taken from one ring in one poll at most.
@@ -76,6 +78,10 @@ public struct JournalStage: Stage, ~Copyable {
     public mutating func attach(control consumer: consuming RingConsumer<ControlEvent>) { control.append(consumer) }
     /// Journals a ring of order intents.
     public mutating func attach(intents consumer: consuming RingConsumer<OrderIntent>) { intents.append(consumer) }
+    /// Journals a deciding stage's ticks (what a replay needs to hand it the same batches at the same times).
+    public mutating func attach(ticks consumer: consuming RingConsumer<StageTick>) { ticks.append(consumer) }
+    /// Journals a ring of venue health updates.
+    public mutating func attach(health consumer: consuming RingConsumer<VenueHealth>) { health.append(consumer) }
     /// Journals the notes posted through a `JournalNotes` on the ring's producer.
     public mutating func attach(notes consumer: consuming RingConsumer<JournalNote>) { notes.append(consumer) }
 
@@ -94,7 +100,9 @@ public struct JournalStage: Stage, ~Copyable {
         n &+= Self.drain(&decisions, into: &writer, &stats, now, perRing)
         n &+= Self.drain(&reports, into: &writer, &stats, now, perRing)
         n &+= Self.drain(&intents, into: &writer, &stats, now, perRing)
+        n &+= Self.drain(&health, into: &writer, &stats, now, perRing)
         n &+= Self.drain(&market, into: &writer, &stats, now, perRing)
+        n &+= Self.drain(&ticks, into: &writer, &stats, now, perRing)
         var backlog = stats.largestBacklog
         n &+= notes.poll(upTo: perRing, backlog: &backlog) { batch in
             for chunk in batch { joiner.take(chunk, into: &writer, &stats, now) }
@@ -110,6 +118,23 @@ public struct JournalStage: Stage, ~Copyable {
         }
         if stats.failures != logged.failures || stats.dropped != logged.dropped || stats.notesDropped != logged.notes { report() }
         return n
+    }
+
+    /// Appends a book snapshot whose levels `fill` writes in place (see `JournalWriter.appendBookSnapshot`); it is
+    /// written with the next poll's batch. A failure counts as a drop.
+    public mutating func appendBookSnapshot(
+        venue: VenueId, instrument: InstrumentId, sequence: UInt64, exchangeTime: Nanos, bidCount: Int, askCount: Int, eventTime: Nanos,
+        _ fill: (UnsafeMutableBufferPointer<JournalLevel>, UnsafeMutableBufferPointer<JournalLevel>) -> Void
+    ) {
+        do {
+            try writer.appendBookSnapshot(
+                venue: venue, instrument: instrument, sequence: sequence, exchangeTime: exchangeTime, bidCount: bidCount, askCount: askCount,
+                eventTime: eventTime, fill)
+            stats.records &+= 1
+        } catch {
+            stats.dropped &+= 1
+            stats.lastError = error
+        }
     }
 
     /// Writes what is buffered and closes the writer (synced unless its policy is `.never`).

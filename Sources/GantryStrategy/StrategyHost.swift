@@ -132,6 +132,12 @@ public struct StrategyHost<Custom: Strategy>: ~Copyable {
         drain(k, emit)
     }
 
+    /// Whether a strategy's timer is due at `now` (`onTimers` would run it).
+    public func timerDue(_ now: Nanos) -> Bool {
+        for k in interval.indices where interval[k] != nil && now >= nextTimer[k] { return true }
+        return false
+    }
+
     /// Runs the timers due at `now`.
     public mutating func onTimers(now: Nanos, emit: (OrderIntent) -> Void) {
         for k in 0..<contexts.count {

@@ -8,8 +8,8 @@ import GantryJournal
 /// `gantry journal`: reads a journal written by `gantry run --journal`.
 struct JournalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "journal", abstract: "Read a gateway's journal: the story of one order, or an export to SQLite.",
-        subcommands: [JournalQueryCommand.self, JournalExportCommand.self])
+        commandName: "journal", abstract: "Read a gateway's journal: the story of one order, an export to SQLite, or a replay through the deciding stages.",
+        subcommands: [JournalQueryCommand.self, JournalExportCommand.self, JournalReplayCommand.self])
 }
 
 /// What the journal holds about orders, read once.

@@ -42,11 +42,15 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "Journal every market event, decision, order report, control event, alert and kill-switch step to this directory (fsync every 10 ms; gantry journal query/export read it).")
     var journal: String? = nil
 
+    @Option(name: .long, help: "Journaling, snapshot every live book into the journal this often (seconds).")
+    var bookSnapshotEvery: Double = 60
+
     @Option(name: .long, help: "The control socket `gantry kill` and `gantry ctl` connect to (GANTRY_CONTROL_SOCKET, else /tmp/gantry-control.sock).")
     var controlSocket: String = defaultControlSocket
 
     func validate() throws {
         guard seconds >= 0, killAfter >= 0 else { throw ValidationError("--seconds and --kill-after must be ≥ 0") }
+        guard bookSnapshotEvery > 0 else { throw ValidationError("--book-snapshot-every must be > 0") }
     }
 
     func run() throws {
@@ -108,7 +112,7 @@ struct RunCommand: ParsableCommand {
         var gateway = try TradingGateway(
             configuration: configuration, sim: sim, credentials: credentials, balances: riskBalances, cpus: machine.cpus,
             firstOrderSequence: UInt64(WallClock.now().raw / 1_000_000), instrumentCodes: instrumentCodes,
-            journal: journal.map { JournalConfiguration(directory: $0) })
+            journal: journal.map { JournalConfiguration(directory: $0) }, bookSnapshotEvery: Nanos(raw: Int64(bookSnapshotEvery * 1e9)))
         if let journal {
             // The configuration as run, and the clocks' offset (event times are monotonic, journaled times wall).
             _ = gateway.notes?.post(text, kind: .configuration)

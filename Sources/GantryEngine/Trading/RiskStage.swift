@@ -65,6 +65,8 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
     var legEvents: [LegEvent] = []
     /// What the router may give each venue (`.max`, or 0 for a venue a hedge avoids or whose order entry is down).
     var capacity: [Int64]
+    /// Where each poll that could change what the stage decides is told, for the journal (see `StageTick`).
+    var ticks: TickRecorder? = nil
 
     public init(
         engine: consuming RiskEngine, intents: consuming RingConsumer<OrderIntent>, market: consuming MarketFanIn,
@@ -97,34 +99,49 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
     /// Reads each venue's order round trip from order-send's health ring.
     public mutating func attach(health: consuming RingConsumer<VenueHealth>) { self.health = consume health }
 
+    /// Tells `ticks` of every poll that took input, ran a timer or a leg retry, or decided (for the journal: a
+    /// replay of it hands the stage the same batches at the same times). - Parameter venues: The venue of each
+    /// market ring, in the fan-in's order (at most `StageTick.marketRingCapacity`).
+    public mutating func attach(ticks: consuming RingProducer<StageTick>, venues: [VenueId]) {
+        self.ticks = TickRecorder(.risk, ticks, venues: venues, rings: market.count)
+    }
+
     public mutating func poll() -> Int {
         var work = 0
+        var healthTaken = 0
         if health != nil {
             while let h = health!.tryConsume() {
+                healthTaken += 1
                 engine.setVenueLatency(h.venue, h.roundTrip)
                 engine.setVenueReady(h.venue, h.ready)
             }
         }
         let now = clock.now()
+        let due = ticks != nil && (now >= nextTimer || (killedAt == nil && legGuard.retryDue(now)))
+        let published = stats.intents
+        var controlTaken = 0
         if control != nil {
             while let c = control!.tryConsume() {
                 work += 1
+                controlTaken += 1
                 apply(c, now: now)
             }
         }
-        work += market.poll(upTo: 256) { batch in
+        let marketTaken = market.poll(upTo: 256) { batch in
             for e in batch { engine.onMarket(e, now: now) }
         }
-        work += reports.poll(upTo: 256) { batch in
+        work += marketTaken
+        let reportsTaken = reports.poll(upTo: 256) { batch in
             for r in batch {
                 stats.reports += 1
                 if !engine.apply(r) { stats.unknownReports += 1 }
                 legGuard.onReport(r)
             }
         }
+        work += reportsTaken
         var decided: [RiskVerdict] = []
         swap(&decided, &scratch)
-        work += intents.poll(upTo: 64) { batch in
+        let intentsTaken = intents.poll(upTo: 64) { batch in
             for intent in batch {
                 guard intent.legs > 1 else {
                     decided.append(engine.check(intent, now: now))
@@ -136,6 +153,7 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
                 if legBuffer.count >= Int(intent.legs) { Self.decideLegs(&legBuffer, &engine, logger, now: now, into: &decided) }
             }
         }
+        work += intentsTaken
         for verdict in decided { publish(verdict) }
         decided.removeAll(keepingCapacity: true)
         swap(&decided, &scratch)
@@ -146,6 +164,9 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
             if killedAt != nil { flattenAll(now: now) }
         }
         drainActions(now: now)
+        if ticks != nil && (healthTaken | controlTaken | marketTaken | reportsTaken | intentsTaken != 0 || due || stats.intents != published) {
+            ticks!.record(now: now, market: market, reports: reportsTaken, control: controlTaken, health: healthTaken, intents: intentsTaken)
+        }
         return work
     }
 

@@ -42,6 +42,8 @@ public struct SignalStage<Custom: Strategy, Clock: NanoClock>: Stage, ~Copyable 
     /// A routing's children (its own buffer: `pending` is in use while intents are sent).
     var children: [OrderIntent] = []
     let capacity: [Int64]
+    /// Where each poll that could change what the stage decides is told, for the journal (see `StageTick`).
+    var ticks: TickRecorder? = nil
 
     public init(
         host: consuming StrategyHost<Custom>, router: SmartOrderRouter, market: consuming MarketFanIn,
@@ -67,14 +69,27 @@ public struct SignalStage<Custom: Strategy, Clock: NanoClock>: Stage, ~Copyable 
     /// Reads each venue's order round trip from order-send's health ring.
     public mutating func attach(health: consuming RingConsumer<VenueHealth>) { self.health = consume health }
 
+    /// Tells `ticks` of every poll that took input, ran a strategy's timer or emitted an intent (for the journal:
+    /// a replay of it hands the stage the same batches at the same times). - Parameter venues: The venue of each
+    /// market ring, in the fan-in's order (at most `StageTick.marketRingCapacity`).
+    public mutating func attach(ticks: consuming RingProducer<StageTick>, venues: [VenueId]) {
+        self.ticks = TickRecorder(.signal, ticks, venues: venues, rings: market.count)
+    }
+
     public mutating func poll() -> Int {
         var work = 0
+        var healthTaken = 0
         if health != nil {
-            while let h = health!.tryConsume() { setVenueLatency(h.venue, h.roundTrip) }
+            while let h = health!.tryConsume() {
+                healthTaken += 1
+                setVenueLatency(h.venue, h.roundTrip)
+            }
         }
+        var controlTaken = 0
         if control != nil {
             while let c = control!.tryConsume() {
                 work += 1
+                controlTaken += 1
                 switch c.command {
                 case .killSwitch, .pauseTrading: stopped = true
                 case .resumeTrading: stopped = false
@@ -83,20 +98,28 @@ public struct SignalStage<Custom: Strategy, Clock: NanoClock>: Stage, ~Copyable 
             }
         }
         let now = clock.now()
+        let timerDue = ticks != nil && host.timerDue(now)
+        let emitted = stats.intents &+ stats.suppressed
         var out: [OrderIntent] = []
         swap(&out, &pending)
-        work += market.poll(upTo: 256) { batch in
+        let marketTaken = market.poll(upTo: 256) { batch in
             for e in batch { host.onMarket(e, now: now) { out.append($0) } }
             stats.marketEvents += batch.count
         }
-        work += reports.poll(upTo: 256) { batch in
+        let reportsTaken = reports.poll(upTo: 256) { batch in
             for r in batch { host.onReport(r, now: now) { out.append($0) } }
             stats.reports += batch.count
         }
+        work += marketTaken + reportsTaken
         host.onTimers(now: now) { out.append($0) }
         for intent in out { send(intent, now: now) }
         out.removeAll(keepingCapacity: true)
         swap(&out, &pending)
+        if ticks != nil
+            && (healthTaken | controlTaken | marketTaken | reportsTaken != 0 || timerDue || stats.intents &+ stats.suppressed != emitted)
+        {
+            ticks!.record(now: now, market: market, reports: reportsTaken, control: controlTaken, health: healthTaken, intents: 0)
+        }
         return work
     }
 

@@ -95,9 +95,13 @@ public struct TradingGateway: ~Copyable {
     ///     risk (`RiskLedger.assetScale`): what risk may spend.
     ///   - instrumentCodes: OKX's `instIdCode` of each instrument traded on an OKX venue (`OKXInstrumentCodes.forTrading`);
     ///     a traded OKX instrument without one is refused.
+    ///   - journal: Journal every market event, intent, decision, report, control event, venue health update and the
+    ///     deciding stages' ticks (what `JournalReplay` needs), with the notes.
+    ///   - bookSnapshotEvery: Journaling, how often every live book is snapshotted into the journal.
     public init(
         configuration: TradingConfiguration, sim: Bool, credentials: [String: VenueCredentials], balances: [String: [String: Int128]],
-        cpus: [Int], firstOrderSequence: UInt64, instrumentCodes: [InstrumentId: UInt64] = [:], journal: JournalConfiguration? = nil
+        cpus: [Int], firstOrderSequence: UInt64, instrumentCodes: [InstrumentId: UInt64] = [:], journal: JournalConfiguration? = nil,
+        bookSnapshotEvery: Nanos = .seconds(60)
     ) throws {
         let journaling = journal != nil
         let registry = configuration.market.registry
@@ -111,16 +115,23 @@ public struct TradingGateway: ~Copyable {
         for (k, v) in traded.enumerated() {
             let cpu: Int? = cpus.isEmpty ? nil : cpus[k % cpus.count]
             feeds.append(FeedHandle(try VenueFeedRunner(
-                venue: v, registry: registry, sim: sim, cpu: cpu, mode: .adaptiveShared, ringCapacity: journaling ? 1 << 18 : 1 << 16, consumers: journaling ? 4 : 3)))
+                venue: v, registry: registry, sim: sim, cpu: cpu, mode: .adaptiveShared, ringCapacity: journaling ? 1 << 18 : 1 << 16, consumers: journaling ? 5 : 3)))
         }
         let rings = feeds.map { $0.feed.ring }
-        let intents = try Ring<OrderIntent>.spsc(capacity: 4_096)
+        // Journaling, the intents and venue health are journaled too, with each deciding stage's ticks: a replay of
+        // the journal hands signal and risk the same batches at the same times (JournalReplay).
+        let intents = try Ring<OrderIntent>.broadcast(capacity: 4_096, consumers: journaling ? 2 : 1)
         let approved = try Ring<ApprovedOrder>.spsc(capacity: 4_096)
         let reports = try Ring<OrderReport>.broadcast(capacity: 16_384, consumers: journaling ? 4 : 3)
         let decisions = try Ring<RiskDecision>.broadcast(capacity: 16_384, consumers: journaling ? 2 : 1)
         let control = try Ring<ControlEvent>.broadcast(capacity: 256, consumers: journaling ? 3 : 2)
         let raise = try Ring<ControlEvent>.spsc(capacity: 256)
-        let health = try Ring<VenueHealth>.broadcast(capacity: 256, consumers: 2)
+        let health = try Ring<VenueHealth>.broadcast(capacity: 256, consumers: journaling ? 3 : 2)
+        let signalTicks = journaling ? try Ring<StageTick>.spsc(capacity: 16_384) : nil
+        let riskTicks = journaling ? try Ring<StageTick>.spsc(capacity: 16_384) : nil
+        let signalTicksOut = try signalTicks.map { Handoff(try $0.takeProducer()) }
+        let riskTicksOut = try riskTicks.map { Handoff(try $0.takeProducer()) }
+        let ringVenues = traded.map { registry.venue(named: $0.name)! }
         // Order sessions: what each venue needs, made on the decide runner's thread.
         var kinds: [VenueKind?] = Array(repeating: nil, count: registry.venueNames.count + 1)
         // Each traded venue's dead-man's switch timeout, by kind (one venue of each kind is traded).
@@ -268,6 +279,8 @@ public struct TradingGateway: ~Copyable {
                 })
             signal.attach(health: healthSignal.take()!)
             risk.attach(health: healthRisk.take()!)
+            if let t = signalTicksOut?.take() { signal.attach(ticks: t, venues: ringVenues) }
+            if let t = riskTicksOut?.take() { risk.attach(ticks: t, venues: ringVenues) }
             if let alerts = alertsOut?.take() {
                 let sink = NoteSink(alerts)
                 risk.onAction = { sink.post("risk: \($0)", kind: .alert) }
@@ -285,6 +298,10 @@ public struct TradingGateway: ~Copyable {
             let journalDecisions = Handoff(try decisions.takeConsumer(1))
             let journalReports = Handoff(try reports.takeConsumer(3))
             let journalControl = Handoff(try control.takeConsumer(2))
+            let journalIntents = Handoff(try intents.takeConsumer(1))
+            let journalHealth = Handoff(try health.takeConsumer(2))
+            let journalSignalTicks = Handoff(try signalTicks!.takeConsumer())
+            let journalRiskTicks = Handoff(try riskTicks!.takeConsumer())
             let watchRing = try Ring<JournalNote>.spsc(capacity: 4_096)
             watchNotes = JournalNotes(try watchRing.takeProducer())
             let watchIn = Handoff(try watchRing.takeConsumer())
@@ -296,9 +313,15 @@ public struct TradingGateway: ~Copyable {
                 stage.attach(decisions: journalDecisions.take()!)
                 stage.attach(reports: journalReports.take()!)
                 stage.attach(control: journalControl.take()!)
+                stage.attach(intents: journalIntents.take()!)
+                stage.attach(health: journalHealth.take()!)
+                stage.attach(ticks: journalSignalTicks.take()!)
+                stage.attach(ticks: journalRiskTicks.take()!)
                 stage.attach(notes: watchIn.take()!)
                 stage.attach(notes: alertsIn.take()!)
-                return JournalStageBox(stage: stage, handles: handlesForJournal)
+                let books = BookSnapshotter(
+                    market: try! MarketFanIn(count: rings.count) { try rings[$0].takeConsumer(4) }, universe: universe, interval: bookSnapshotEvery)
+                return JournalStageBox(stage: stage, books: books, handles: handlesForJournal)
             }
         }
         let controlProducer = try control.takeProducer()
@@ -313,6 +336,10 @@ public struct TradingGateway: ~Copyable {
         self.handles = handles
         self.journal = journalRunner
         self.notes = watchNotes
+        // What risk starts from, for a replay: its first order sequence and the balances it was given.
+        if notes != nil {
+            _ = notes!.post(ReplayStart(firstOrderSequence: firstOrderSequence, balances: startBalances).text, kind: .note)
+        }
     }
 
     /// Hands the watching thread each venue's market events (its consumer of each venue's ring). The view must
@@ -350,9 +377,14 @@ final class NoteSink: @unchecked Sendable {
 /// The journal's stage on its runner; its figures go to the handles when it stops.
 struct JournalStageBox: Stage, ~Copyable {
     var stage: JournalStage
+    var books: BookSnapshotter
     let handles: GatewayHandles
-    mutating func poll() -> Int { stage.poll() }
+    mutating func poll() -> Int { stage.poll() &+ books.poll(into: &stage) }
     mutating func finish() {
+        // What the stopped stages published last is still on the rings: all of it is journaled (a replay needs
+        // every input of every tick).
+        var rounds = 0
+        while rounds < 1_000 && stage.poll() > 0 { rounds += 1 }
         stage.finish()
         let s = stage.stats
         handles.lock.withLock { _ in handles._journal = s }

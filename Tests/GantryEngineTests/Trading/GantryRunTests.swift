@@ -15,6 +15,10 @@ struct GantryRunTests {
         var output: String
         var kill: String
         var files: [(String, Data)]
+        /// `gantry journal replay` of the run's journal, with the journaled configuration and with a changed one:
+        /// each one's exit status and output.
+        var replay: (status: Int32, output: String)
+        var changedReplay: (status: Int32, output: String)
         /// The kill report's JSON fields in milliseconds after the kill (nil: the step did not happen).
         func field(_ name: String) -> Int? {
             guard let r = kill.range(of: "\"\(name)\":") else { return nil }
@@ -80,6 +84,19 @@ struct GantryRunTests {
             try queryHandle.close()
             journal = (UInt64(bitPattern: order), Int(fills), Int(reports), Int(decisions), try String(contentsOf: queryOutput, encoding: .utf8))
         }
+        // The journal replayed through the signal and risk stages: as journaled, then with a configuration whose
+        // arbitrage quantity and price band differ (the replay must then say it differs).
+        func replay(_ extra: [String], into name: String) throws -> (Int32, String) {
+            let (p, h, out) = try start(["journal", "replay", "--dir", dir.appendingPathComponent("journal").path] + extra, into: name)
+            p.waitUntilExit()
+            try h.close()
+            return (p.terminationStatus, try String(contentsOf: out, encoding: .utf8))
+        }
+        let replayed = try replay([], into: "replay.txt")
+        let changed = dir.appendingPathComponent("changed.toml")
+        try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "quantity = \"0.05\"", with: "quantity = \"0.04\"")
+            .replacingOccurrences(of: "price_band_bp = \"100\"", with: "price_band_bp = \"1\"").write(to: changed, atomically: true, encoding: .utf8)
+        let changedReplay = try replay(["--config", changed.path], into: "replay-changed.txt")
         var files: [(String, Data)] = []
         for file in try FileManager.default.contentsOfDirectory(atPath: dir.path) where file != "control.sock" && file != "journal" && !file.hasSuffix(".sqlite") {
             files.append((file, try Data(contentsOf: dir.appendingPathComponent(file))))
@@ -87,7 +104,7 @@ struct GantryRunTests {
         #expect(killer.terminationStatus == 0, "gantry kill said the kill did not end flat and verified")
         return Run(
             status: gateway.terminationStatus, journal: journal, output: try String(contentsOf: gatewayOutput, encoding: .utf8),
-            kill: try String(contentsOf: killOutput, encoding: .utf8), files: files)
+            kill: try String(contentsOf: killOutput, encoding: .utf8), files: files, replay: replayed, changedReplay: changedReplay)
     }
 
     @Test("trading on three venues (one slow), gantry kill through the control socket: every step timed, flat and verified against the venues' balances; no secret in any output or file")
@@ -119,6 +136,14 @@ struct GantryRunTests {
         } else {
             Issue.record("the journal was not exported, or no order filled")
         }
+        // Replayed through the same stages with its recorded market events and venue reports, the journal gives every
+        // intent and risk decision again, bit for bit; with a changed configuration it does not.
+        print("gantry journal replay:\n\(r.replay.output)")
+        #expect(r.replay.status == 0 && r.replay.output.contains("reproduced: every intent and decision"), "\(r.replay.output)")
+        let counts = r.replay.output.split(separator: "\n").filter { $0.contains("journaled") }
+        #expect(counts.count == 2 && counts.allSatisfy { !$0.contains(" 0 of ") }, "intents and decisions were journaled and replayed: \(counts)")
+        print("gantry journal replay --config changed.toml:\n\(r.changedReplay.output)")
+        #expect(r.changedReplay.status == 1 && r.changedReplay.output.contains("NOT reproduced") && r.changedReplay.output.contains("first difference"))
         for secret in secrets {
             #expect(!r.output.contains(secret) && !r.kill.contains(secret), "a secret reached the output")
             for (file, data) in r.files { #expect(data.range(of: Data(secret.utf8)) == nil, "\(file) holds a secret") }

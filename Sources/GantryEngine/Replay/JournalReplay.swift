@@ -1,0 +1,292 @@
+import GantryBook
+import GantryCore
+import GantryExecution
+import GantryJournal
+import GantryRing
+import GantryRisk
+import GantryStrategy
+
+/// How one deciding stage's replay went: its outputs against the journal's, in order, compared byte for byte.
+public struct StageReplay: Sendable, Equatable {
+    /// Ticks replayed, and the stage's ticks in the journal.
+    public var ticks = 0
+    public var journaledTicks = 0
+    /// Outputs (intents for signal, decisions for risk) in the journal, made by the replay, and equal in order.
+    public var journaled = 0
+    public var replayed = 0
+    public var matched = 0
+    /// The first output that differs, both sides described.
+    public var firstMismatch: String? = nil
+    /// Why the replay stopped before the journal's last tick, if it did (a journal cut short by a crash ends with
+    /// ticks whose inputs were never written).
+    public var stoppedEarly: String? = nil
+
+    /// Every journaled output made again, equal, and nothing more.
+    public var reproduced: Bool { firstMismatch == nil && stoppedEarly == nil && matched == journaled && replayed == journaled && ticks == journaledTicks }
+}
+
+/// A journal's replay: the signal stage's intents and the risk stage's decisions made again from the journaled
+/// inputs.
+public struct JournalReplayResult: Sendable, Equatable {
+    public var signal = StageReplay()
+    public var risk = StageReplay()
+    public var marketEvents = 0
+    public var reproduced: Bool { signal.reproduced && risk.reproduced }
+}
+
+/// Replays a gateway's journal through the same stages it ran — the signal stage (strategies and router) and the
+/// risk stage (every rule, the leg guard) — each on its own, from its journaled inputs: every market event, order
+/// report, control event and venue health update, handed over in the batches each stage took live (its
+/// `StageTick`s) with its clock set to the reading it had; risk also gets the journaled intents and starts from
+/// the journaled first order sequence and balances. Each stage's outputs are compared, byte for byte and in order,
+/// with the journaled intents and decisions.
+public enum JournalReplay {
+    /// What a replay reads from a journal.
+    public struct Inputs {
+        public var configuration: TradingConfiguration
+        public var start: ReplayStart
+        var market: [UInt8: [MarketEvent]] = [:]
+        var reports: [OrderReport] = []
+        var control: [ControlEvent] = []
+        var health: [VenueHealth] = []
+        var intents: [OrderIntent] = []
+        var decisions: [RiskDecision] = []
+        var signalTicks: [StageTick] = []
+        var riskTicks: [StageTick] = []
+        public var marketEvents: Int { market.values.reduce(0) { $0 + $1.count } }
+    }
+
+    /// Reads what a replay needs from the journal in `directory` (one gateway run).
+    /// - Parameter configuration: Replays with this configuration instead of the journaled one (to see what a
+    ///   change would have decided: it then differs).
+    public static func read(directory: String, configuration override: TradingConfiguration? = nil) throws -> Inputs {
+        var reader = try JournalReader(directory: directory)
+        var configuration: TradingConfiguration? = override
+        var start: ReplayStart? = nil
+        var starts = 0
+        var market: [UInt8: [MarketEvent]] = [:]
+        var reports: [OrderReport] = []
+        var control: [ControlEvent] = []
+        var health: [VenueHealth] = []
+        var intents: [OrderIntent] = []
+        var decisions: [RiskDecision] = []
+        var signalTicks: [StageTick] = []
+        var riskTicks: [StageTick] = []
+        while let r = try reader.next() {
+            switch r.kind {
+            case .marketEvent: if let e = r.as(MarketEvent.self) { market[e.venue.raw, default: []].append(e) }
+            case .orderReport: if let e = r.as(OrderReport.self) { reports.append(e) }
+            case .controlEvent: if let e = r.as(ControlEvent.self) { control.append(e) }
+            case .venueHealth: if let e = r.as(VenueHealth.self) { health.append(e) }
+            case .orderIntent: if let e = r.as(OrderIntent.self) { intents.append(e) }
+            case .riskDecision: if let e = r.as(RiskDecision.self) { decisions.append(e) }
+            case .stageTick:
+                guard let t = r.as(StageTick.self) else { continue }
+                if t.stage == .signal { signalTicks.append(t) } else { riskTicks.append(t) }
+            case .configuration:
+                if configuration == nil, let text = r.text { configuration = try TradingConfiguration(toml: text) }
+            case .note:
+                if let text = r.text, let s = try ReplayStart(note: text) {
+                    starts += 1
+                    start = s
+                }
+            default: break
+            }
+        }
+        guard starts <= 1 else { throw ReplayError("\(directory) holds \(starts) gateway runs: replay a directory with one") }
+        guard let configuration else { throw ReplayError("\(directory): no configuration record (not a gateway's journal)") }
+        guard let start else { throw ReplayError("\(directory): no replay-start note (written by a gateway before ticks were journaled?)") }
+        var inputs = Inputs(configuration: configuration, start: start)
+        (inputs.market, inputs.reports, inputs.control, inputs.health) = (market, reports, control, health)
+        (inputs.intents, inputs.decisions, inputs.signalTicks, inputs.riskTicks) = (intents, decisions, signalTicks, riskTicks)
+        return inputs
+    }
+
+    /// Replays the journal in `directory`. - Throws: `ReplayError`, `JournalError`, a configuration error.
+    public static func run(directory: String, configuration: TradingConfiguration? = nil) throws -> JournalReplayResult {
+        try run(try read(directory: directory, configuration: configuration))
+    }
+
+    public static func run(_ inputs: Inputs) throws -> JournalReplayResult {
+        var result = JournalReplayResult()
+        result.marketEvents = inputs.marketEvents
+        result.signal = try replaySignal(inputs)
+        result.risk = try replayRisk(inputs)
+        return result
+    }
+
+    /// The journaled inputs as rings a stage reads, fed a tick's worth at a time.
+    struct Feed: ~Copyable {
+        let venues: [UInt8]
+        var marketCursor: [Int]
+        var cursors = (reports: 0, control: 0, health: 0, intents: 0)
+        /// One producer per market ring (noncopyable: in memory of their own).
+        let market: UnsafeMutablePointer<RingProducer<MarketEvent>>
+        var reports: RingProducer<OrderReport>
+        var control: RingProducer<ControlEvent>
+        var health: RingProducer<VenueHealth>
+        var intents: RingProducer<OrderIntent>
+        let rings: (market: [Ring<MarketEvent>], reports: Ring<OrderReport>, control: Ring<ControlEvent>, health: Ring<VenueHealth>, intents: Ring<OrderIntent>)
+
+        init(venues: [UInt8]) throws {
+            self.venues = venues
+            marketCursor = Array(repeating: 0, count: venues.count)
+            let m = try venues.map { _ in try Ring<MarketEvent>.spsc(capacity: 1_024) }
+            rings = (m, try .spsc(capacity: 1_024), try .spsc(capacity: 1_024), try .spsc(capacity: 1_024), try .spsc(capacity: 1_024))
+            // Fresh rings' producers: taking one cannot fail.
+            market = .allocate(capacity: max(m.count, 1))
+            for (k, r) in m.enumerated() { (market + k).initialize(to: try! r.takeProducer()) }
+            reports = try! rings.reports.takeProducer()
+            control = try! rings.control.takeProducer()
+            health = try! rings.health.takeProducer()
+            intents = try! rings.intents.takeProducer()
+        }
+
+        deinit {
+            market.deinitialize(count: venues.count)
+            market.deallocate()
+        }
+
+        /// Publishes `tick`'s inputs. - Returns: why it cannot (the journal ran out of one), or nil.
+        mutating func feed(_ tick: StageTick, _ inputs: borrowing Inputs) -> String? {
+            guard Int(tick.marketRings) == venues.count else { return "tick \(tick.sequence) reads \(tick.marketRings) market rings, the first read \(venues.count)" }
+            for k in 0..<venues.count {
+                guard tick.marketVenue(k).raw == venues[k] else { return "tick \(tick.sequence): ring \(k) carries venue \(tick.marketVenue(k).raw), not \(venues[k])" }
+                let events = inputs.market[venues[k]] ?? []
+                let n = tick.marketCount(k)
+                guard marketCursor[k] + n <= events.count else { return "tick \(tick.sequence): venue \(venues[k])'s market events end in the journal" }
+                for e in events[marketCursor[k]..<marketCursor[k] + n] { guard market[k].tryPublish(e) else { return "tick \(tick.sequence): more than a ring of market events" } }
+                marketCursor[k] += n
+            }
+            if let why = Self.take(Int(tick.reports), from: inputs.reports, at: &cursors.reports, into: &reports, "order reports", tick) { return why }
+            if let why = Self.take(Int(tick.control), from: inputs.control, at: &cursors.control, into: &control, "control events", tick) { return why }
+            if let why = Self.take(Int(tick.health), from: inputs.health, at: &cursors.health, into: &health, "venue health updates", tick) { return why }
+            return Self.take(Int(tick.intents), from: inputs.intents, at: &cursors.intents, into: &intents, "intents", tick)
+        }
+
+        static func take<E: BitwiseCopyable>(
+            _ n: Int, from events: [E], at cursor: inout Int, into producer: inout RingProducer<E>, _ what: String, _ tick: StageTick
+        ) -> String? {
+            guard cursor + n <= events.count else { return "tick \(tick.sequence): the journal's \(what) end" }
+            for e in events[cursor..<cursor + n] { guard producer.tryPublish(e) else { return "tick \(tick.sequence): more than a ring of \(what)" } }
+            cursor += n
+            return nil
+        }
+    }
+
+    static func venues(of ticks: [StageTick]) -> [UInt8] {
+        guard let t = ticks.first else { return [] }
+        return (0..<Int(t.marketRings)).map { t.marketVenue($0).raw }
+    }
+
+    static func replaySignal(_ inputs: Inputs) throws -> StageReplay {
+        let c = inputs.configuration
+        var out = StageReplay()
+        out.journaledTicks = inputs.signalTicks.count
+        out.journaled = inputs.intents.count
+        let ring = venues(of: inputs.signalTicks)
+        var feed = try Feed(venues: ring)
+        let clock = ManualClock(start: inputs.signalTicks.first?.time ?? .zero)
+        let intents = try Ring<OrderIntent>.spsc(capacity: 1 << 16)
+        var made = try intents.takeConsumer()
+        let host = StrategyHost<NoCustomStrategy>(universe: c.universe, entries: c.strategies, takerFees: c.risk.takerFees)
+        var stage = SignalStage(
+            host: host, router: SmartOrderRouter(configuration: c.router, venues: c.market.registry.venueNames.count),
+            market: try MarketFanIn(count: ring.count) { try feed.rings.market[$0].takeConsumer() }, reports: try feed.rings.reports.takeConsumer(),
+            control: try feed.rings.control.takeConsumer(), intents: try intents.takeProducer(), clock: clock, takerFees: c.risk.takerFees,
+            maximumBookAge: c.risk.maximumBookAge)
+        stage.attach(health: try feed.rings.health.takeConsumer())
+        for tick in inputs.signalTicks {
+            if let why = feed.feed(tick, inputs) {
+                out.stoppedEarly = why
+                break
+            }
+            clock.set(tick.time)
+            _ = stage.poll()
+            out.ticks += 1
+            if let left = leftOver(feed) {
+                out.stoppedEarly = "tick \(tick.sequence): the stage left \(left) unread (it took less than it did live)"
+                break
+            }
+            _ = made.poll(upTo: 1 << 16) { batch in
+                for i in batch { compare(i, inputs.intents, &out, describe: describe) }
+            }
+        }
+        return out
+    }
+
+    static func replayRisk(_ inputs: Inputs) throws -> StageReplay {
+        let c = inputs.configuration
+        var out = StageReplay()
+        out.journaledTicks = inputs.riskTicks.count
+        out.journaled = inputs.decisions.count
+        let ring = venues(of: inputs.riskTicks)
+        var feed = try Feed(venues: ring)
+        let clock = ManualClock(start: inputs.riskTicks.first?.time ?? .zero)
+        let approved = try Ring<ApprovedOrder>.spsc(capacity: 1 << 16)
+        let decisions = try Ring<RiskDecision>.spsc(capacity: 1 << 16)
+        var orders = try approved.takeConsumer()
+        var made = try decisions.takeConsumer()
+        var engine = RiskEngine(universe: c.universe, configuration: c.risk, firstOrderSequence: inputs.start.firstOrderSequence)
+        for (venue, asset, free) in inputs.start.balances { engine.setBalance(venue: venue, asset: asset, free: free) }
+        var stage = RiskStage(
+            engine: engine, intents: try feed.rings.intents.takeConsumer(), market: try MarketFanIn(count: ring.count) { try feed.rings.market[$0].takeConsumer() },
+            reports: try feed.rings.reports.takeConsumer(), control: try feed.rings.control.takeConsumer(), orders: try approved.takeProducer(),
+            decisions: try decisions.takeProducer(), raise: nil, clock: clock, legs: c.legs, router: c.router)
+        stage.attach(health: try feed.rings.health.takeConsumer())
+        for tick in inputs.riskTicks {
+            if let why = feed.feed(tick, inputs) {
+                out.stoppedEarly = why
+                break
+            }
+            clock.set(tick.time)
+            _ = stage.poll()
+            out.ticks += 1
+            if let left = leftOver(feed) {
+                out.stoppedEarly = "tick \(tick.sequence): the stage left \(left) unread (it took less than it did live)"
+                break
+            }
+            _ = orders.poll(upTo: 1 << 16) { _ in }
+            _ = made.poll(upTo: 1 << 16) { batch in
+                for d in batch { compare(d, inputs.decisions, &out, describe: describe) }
+            }
+        }
+        return out
+    }
+
+    /// What a stage left in its input rings after a poll, or nil.
+    static func leftOver(_ feed: borrowing Feed) -> String? {
+        var parts: [String] = []
+        for k in 0..<feed.venues.count where feed.market[k].slowestLag > 0 { parts.append("\(feed.market[k].slowestLag) market events of venue \(feed.venues[k])") }
+        if feed.reports.slowestLag > 0 { parts.append("\(feed.reports.slowestLag) reports") }
+        if feed.control.slowestLag > 0 { parts.append("\(feed.control.slowestLag) control events") }
+        if feed.health.slowestLag > 0 { parts.append("\(feed.health.slowestLag) health updates") }
+        if feed.intents.slowestLag > 0 { parts.append("\(feed.intents.slowestLag) intents") }
+        return parts.isEmpty ? nil : parts.joined(separator: ", ")
+    }
+
+    static func compare<E: BitwiseCopyable>(_ made: E, _ journaled: [E], _ out: inout StageReplay, describe: (E) -> String) {
+        let k = out.replayed
+        out.replayed += 1
+        guard out.firstMismatch == nil else { return }
+        guard k < journaled.count else {
+            out.firstMismatch = "output \(k + 1) was not journaled: \(describe(made))"
+            return
+        }
+        let same = withUnsafeBytes(of: made) { a in withUnsafeBytes(of: journaled[k]) { b in a.elementsEqual(b) } }
+        if same {
+            out.matched += 1
+        } else {
+            out.firstMismatch = "output \(k + 1): journaled \(describe(journaled[k])); replayed \(describe(made))"
+        }
+    }
+
+    static func describe(_ i: OrderIntent) -> String {
+        "intent \(i.intentId) signal \(i.signalId) strategy \(i.strategy.raw) venue \(i.venue.raw) instrument \(i.instrument.raw) \(i.side) "
+            + "\(i.quantity.raw) @ \(i.price.raw) (expected \(i.expectedPrice.raw)) lane \(i.lane) legs \(i.legs) created \(i.createdTime.raw) trigger \(i.triggerTime.raw)"
+    }
+
+    static func describe(_ d: RiskDecision) -> String {
+        "decision on \(describe(d.intent)): \(d.reason) order \(d.clientOrderId.raw) approved \(d.approvedQuantity.raw) observed \(d.observed) limit \(d.limit) at \(d.decidedTime.raw)"
+    }
+}
