@@ -20,6 +20,8 @@ struct JournalContents {
     var messages: [Nanos: MarketEvent] = [:]
     var marketEvents = 0
     var notes: [(journaled: Nanos, kind: JournalRecordKind, text: String)] = []
+    /// The periodic book snapshots: when journaled, the book's last update (monotonic), the book.
+    var snapshots: [(journaled: Nanos, event: Nanos, book: JournalBookSnapshot)] = []
     var configuration: TradingConfiguration? = nil
     /// Wall − monotonic, from the journal's clock note.
     var clockOffset: Int64? = nil
@@ -42,6 +44,7 @@ struct JournalContents {
                 keepMarket?(r.journaledTime, e)
             case .riskDecision: if let d = r.as(RiskDecision.self) { decisions.append((r.journaledTime, d)) }
             case .orderReport: if let o = r.as(OrderReport.self) { reports.append((r.journaledTime, o)) }
+            case .bookSnapshot: if let b = r.bookSnapshot { snapshots.append((r.journaledTime, r.eventTime, b)) }
             case .configuration:
                 if let t = r.text { configuration = try? TradingConfiguration(toml: t) }
                 if notesToo, let t = r.text { notes.append((r.journaledTime, r.kind, t)) }
@@ -144,6 +147,7 @@ struct JournalExportCommand: ParsableCommand {
             CREATE TABLE decisions (journaled_ns INTEGER, client_order_id INTEGER, signal_id INTEGER, intent_id INTEGER, strategy INTEGER, venue INTEGER, instrument INTEGER, side INTEGER, lane INTEGER, price INTEGER, quantity INTEGER, approved_quantity INTEGER, expected_price INTEGER, reason TEXT, observed INTEGER, limit_value INTEGER, trigger_ns INTEGER, created_ns INTEGER, decided_ns INTEGER);
             CREATE TABLE reports (journaled_ns INTEGER, client_order_id INTEGER, status TEXT, side INTEGER, venue INTEGER, instrument INTEGER, price INTEGER, last_quantity INTEGER, cumulative_quantity INTEGER, fee INTEGER, event_ns INTEGER);
             CREATE TABLE notes (journaled_ns INTEGER, kind TEXT, text TEXT);
+            CREATE TABLE book_snapshots (journaled_ns INTEGER, venue INTEGER, instrument INTEGER, sequence INTEGER, exchange_ns INTEGER, update_ns INTEGER, bid_levels INTEGER, ask_levels INTEGER, bids TEXT, asks TEXT);
             BEGIN;
             """)
         let market = try db.prepare("INSERT INTO market_events VALUES (?,?,?,?,?,?,?,?,?,?)")
@@ -175,14 +179,24 @@ struct JournalExportCommand: ParsableCommand {
         }
         let notes = try db.prepare("INSERT INTO notes VALUES (?,?,?)")
         for n in j.notes { try notes.run([n.journaled.raw, "\(n.kind)", n.text]) }
+        // A snapshot's levels as "price:quantity" raw fixed-point pairs, best first, comma-separated.
+        let snapshots = try db.prepare("INSERT INTO book_snapshots VALUES (?,?,?,?,?,?,?,?,?,?)")
+        for (t, update, b) in j.snapshots {
+            func levels(_ l: [JournalLevel]) -> String { l.map { "\($0.price.raw):\($0.quantity.raw)" }.joined(separator: ",") }
+            try snapshots.run([
+                t.raw, Int64(b.venue.raw), Int64(b.instrument.raw), Int64(bitPattern: b.sequence), b.exchangeTime.raw, update.raw, Int64(b.bids.count),
+                Int64(b.asks.count), levels(b.bids), levels(b.asks),
+            ])
+        }
         try db.exec("""
             COMMIT;
             CREATE INDEX decisions_order ON decisions (client_order_id); CREATE INDEX decisions_signal ON decisions (signal_id);
             CREATE INDEX decisions_time ON decisions (journaled_ns); CREATE INDEX reports_order ON reports (client_order_id);
             CREATE INDEX reports_time ON reports (journaled_ns); CREATE INDEX market_receive ON market_events (receive_ns);
             CREATE INDEX market_time ON market_events (journaled_ns); CREATE INDEX notes_time ON notes (journaled_ns);
+            CREATE INDEX snapshots_time ON book_snapshots (journaled_ns);
             """)
-        print("exported \(dir) to \(sqlite): \(count) market events, \(j.decisions.count) decisions, \(j.reports.count) reports, \(j.notes.count) notes")
+        print("exported \(dir) to \(sqlite): \(count) market events, \(j.decisions.count) decisions, \(j.reports.count) reports, \(j.notes.count) notes, \(j.snapshots.count) book snapshots")
     }
 }
 

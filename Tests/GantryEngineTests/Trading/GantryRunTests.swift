@@ -10,7 +10,7 @@ struct GantryRunTests {
     struct Run {
         var status: Int32
         /// `gantry journal export` then `query` of an order that filled: its exported rows and the query's output.
-        var journal: (order: UInt64, fills: Int, reports: Int, decisions: Int, query: String)? = nil
+        var journal: (order: UInt64, fills: Int, reports: Int, decisions: Int, query: String, snapshots: Int)? = nil
         /// What gantry run printed, and what `gantry kill` printed.
         var output: String
         var kill: String
@@ -59,7 +59,7 @@ struct GantryRunTests {
         }
         let (gateway, gatewayHandle, gatewayOutput) = try start(
             ["run", "--sim", "--config", config.path, "--seconds", "\(seconds)", "--control-socket", socket, "--paper-report", dir.appendingPathComponent("paper.html").path,
-             "--report", dir.appendingPathComponent("report.html").path, "--journal", dir.appendingPathComponent("journal").path],
+             "--report", dir.appendingPathComponent("report.html").path, "--journal", dir.appendingPathComponent("journal").path, "--book-snapshot-every", "2"],
             into: "output.txt")
         while MonotonicClock.now() - simStarted < killAt { usleep(10_000) }
         let (killer, killHandle, killOutput) = try start(["kill", "--socket", socket], into: "kill.txt")
@@ -68,7 +68,7 @@ struct GantryRunTests {
         try gatewayHandle.close()
         try killHandle.close()
         // The journal: exported to SQLite, an order that filled found in SQL, its story told by `gantry journal query`.
-        var journal: (UInt64, Int, Int, Int, String)? = nil
+        var journal: (UInt64, Int, Int, Int, String, Int)? = nil
         let sqlite = dir.appendingPathComponent("journal.sqlite").path
         let (exporter, exportHandle, _) = try start(["journal", "export", "--dir", dir.appendingPathComponent("journal").path, "--sqlite", sqlite], into: "export.txt")
         exporter.waitUntilExit()
@@ -82,7 +82,9 @@ struct GantryRunTests {
             let (query, queryHandle, queryOutput) = try start(["journal", "query", "--dir", dir.appendingPathComponent("journal").path, "--order", "\(order)"], into: "query.txt")
             query.waitUntilExit()
             try queryHandle.close()
-            journal = (UInt64(bitPattern: order), Int(fills), Int(reports), Int(decisions), try String(contentsOf: queryOutput, encoding: .utf8))
+            // Every 2 s, each of the three venues' live books, with levels on both sides.
+            let snapshots = db.integers("SELECT COUNT(*) FROM book_snapshots WHERE bid_levels > 0 AND ask_levels > 0 AND bids LIKE '%:%'").first ?? -1
+            journal = (UInt64(bitPattern: order), Int(fills), Int(reports), Int(decisions), try String(contentsOf: queryOutput, encoding: .utf8), Int(snapshots))
         }
         // The journal replayed through the signal and risk stages: as journaled, then with a configuration whose
         // arbitrage quantity and price band differ (the replay must then say it differs).
@@ -133,6 +135,7 @@ struct GantryRunTests {
             #expect(fillLines == j.fills && reportLines == j.reports, "the same fills and reports as the SQL (SQL: \(j.fills) fills, \(j.reports) reports; the story: \(fillLines), \(reportLines))")
             #expect(1 + lines.filter { $0.hasPrefix("  same signal:") }.count == j.decisions, "the same signal's orders as the SQL")
             #expect(j.query.contains("  trigger:"))
+            #expect(j.snapshots >= 3 * 3, "book snapshots every 2 s of each venue's book: \(j.snapshots)")
         } else {
             Issue.record("the journal was not exported, or no order filled")
         }
