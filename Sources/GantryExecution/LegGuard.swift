@@ -194,22 +194,21 @@ public struct LegGuard: Sendable {
         }
     }
 
-    /// Whether `poll(now:)` has work at `now` that no input brought: a hedge retry has come due.
-    public func retryDue(_ now: Nanos) -> Bool {
-        for k in active where groups[k].phase == .waiting && now >= groups[k].retryAt { return true }
-        return false
-    }
-
     /// Settles the groups whose orders have all ended, and starts the hedges due. Hedge intents (routed, lane
     /// `.hedge`) go to `hedge` with the venue to avoid (`.none`: any), to be routed and decided by risk — whose
     /// decisions come back through `onDecision`; what happened goes to `event`.
-    public mutating func poll(now: Nanos, hedge: (OrderIntent, VenueId) -> Void, event: (LegEvent) -> Void) {
+    /// - Returns: whether it changed anything (a group settled, waited or started an attempt): a state change that
+    ///   no input of the poll may have brought, which the journal's replay must know of.
+    @discardableResult
+    public mutating func poll(now: Nanos, hedge: (OrderIntent, VenueId) -> Void, event: (LegEvent) -> Void) -> Bool {
         var i = 0
+        var acted = false
         while i < active.count {
             let k = active[i]
             var done = false
             switch groups[k].phase {
             case .legs where groups[k].approved == groups[k].legs && groups[k].open == 0:
+                acted = true
                 let g = groups[k]
                 if g.net == 0 {
                     record(g.strategy, rollback: false, event)
@@ -221,6 +220,7 @@ public struct LegGuard: Sendable {
                     start(k, now: now, hedge: hedge)
                 }
             case .hedging where groups[k].open == 0:
+                acted = true
                 let g = groups[k]
                 if g.net == 0 {
                     stats.closed += 1
@@ -243,6 +243,7 @@ public struct LegGuard: Sendable {
                     groups[k].retryAt = now + configuration.retryDelay
                 }
             case .waiting where now >= groups[k].retryAt:
+                acted = true
                 start(k, now: now, hedge: hedge)
             default: break
             }
@@ -253,6 +254,7 @@ public struct LegGuard: Sendable {
                 i += 1
             }
         }
+        return acted
     }
 
     /// The strategy's rollbacks in a row once this outcome is counted.

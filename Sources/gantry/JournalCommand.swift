@@ -19,6 +19,8 @@ struct JournalContents {
     /// The end of each venue message (its receive, decode and publish times), by receive time.
     var messages: [Nanos: MarketEvent] = [:]
     var marketEvents = 0
+    /// Every market event with its journaled time, when asked for (`marketToo`).
+    var market: [(journaled: Nanos, event: MarketEvent)] = []
     var notes: [(journaled: Nanos, kind: JournalRecordKind, text: String)] = []
     /// The periodic book snapshots: when journaled, the book's last update (monotonic), the book.
     var snapshots: [(journaled: Nanos, event: Nanos, book: JournalBookSnapshot)] = []
@@ -26,7 +28,7 @@ struct JournalContents {
     /// Wall − monotonic, from the journal's clock note.
     var clockOffset: Int64? = nil
 
-    init(directory: String, keepMarket: ((Nanos, MarketEvent) -> Void)? = nil, notesToo: Bool = true) throws {
+    init(directory: String, keepMarket: ((Nanos, MarketEvent) -> Void)? = nil, notesToo: Bool = true, marketToo: Bool = false) throws {
         var reader: JournalReader
         do { reader = try JournalReader(directory: directory) } catch { throw ValidationError("\(directory): \(error)") }
         while true {
@@ -42,6 +44,7 @@ struct JournalContents {
                 marketEvents += 1
                 if e.kind == .messageTimes { messages[e.receiveTime] = e }
                 keepMarket?(r.journaledTime, e)
+                if marketToo { market.append((r.journaledTime, e)) }
             case .riskDecision: if let d = r.as(RiskDecision.self) { decisions.append((r.journaledTime, d)) }
             case .orderReport: if let o = r.as(OrderReport.self) { reports.append((r.journaledTime, o)) }
             case .bookSnapshot: if let b = r.bookSnapshot { snapshots.append((r.journaledTime, r.eventTime, b)) }

@@ -30,6 +30,7 @@ struct JournalReplayCommand: ParsableCommand {
         for (name, s, what) in [("signal", result.signal, "intents"), ("risk", result.risk, "decisions")] {
             print("  \(name): \(s.ticks)/\(s.journaledTicks) ticks, \(s.matched) of \(s.journaled) journaled \(what) reproduced bit for bit, \(s.replayed) made")
             if let m = s.firstMismatch { print("    first difference: \(m)") }
+            if let t = s.mismatchTick { print("    made in \(t)") }
             if let why = s.stoppedEarly { print("    stopped early: \(why)") }
         }
         print(result.reproduced ? "reproduced: every intent and decision" : "NOT reproduced")

@@ -15,8 +15,9 @@ public struct StageReplay: Sendable, Equatable {
     public var journaled = 0
     public var replayed = 0
     public var matched = 0
-    /// The first output that differs, both sides described.
+    /// The first output that differs, both sides described, and the tick the replay made it in.
     public var firstMismatch: String? = nil
+    public var mismatchTick: String? = nil
     /// Why the replay stopped before the journal's last tick, if it did (a journal cut short by a crash ends with
     /// ticks whose inputs were never written).
     public var stoppedEarly: String? = nil
@@ -210,6 +211,7 @@ public enum JournalReplay {
             }
             _ = made.poll(upTo: 1 << 16) { batch in
                 for i in batch { compare(i, inputs.intents, &out, describe: describe) }
+                if out.firstMismatch != nil && out.mismatchTick == nil { out.mismatchTick = describe(tick) }
             }
         }
         return out
@@ -249,6 +251,7 @@ public enum JournalReplay {
             _ = orders.poll(upTo: 1 << 16) { _ in }
             _ = made.poll(upTo: 1 << 16) { batch in
                 for d in batch { compare(d, inputs.decisions, &out, describe: describe) }
+                if out.firstMismatch != nil && out.mismatchTick == nil { out.mismatchTick = describe(tick) }
             }
         }
         return out
@@ -279,6 +282,11 @@ public enum JournalReplay {
         } else {
             out.firstMismatch = "output \(k + 1): journaled \(describe(journaled[k])); replayed \(describe(made))"
         }
+    }
+
+    static func describe(_ t: StageTick) -> String {
+        let market = (0..<Int(t.marketRings)).map { "venue \(t.marketVenue($0).raw): \(t.marketCount($0))" }.joined(separator: ", ")
+        return "tick \(t.sequence) at \(t.time.raw): market [\(market)], \(t.reports) reports, \(t.control) control, \(t.health) health, \(t.intents) intents"
     }
 
     static func describe(_ i: OrderIntent) -> String {

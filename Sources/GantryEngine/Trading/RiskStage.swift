@@ -117,7 +117,7 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
             }
         }
         let now = clock.now()
-        let due = ticks != nil && (now >= nextTimer || (killedAt == nil && legGuard.retryDue(now)))
+        let due = ticks != nil && now >= nextTimer
         let published = stats.intents
         var controlTaken = 0
         if control != nil {
@@ -157,14 +157,14 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
         for verdict in decided { publish(verdict) }
         decided.removeAll(keepingCapacity: true)
         swap(&decided, &scratch)
-        if killedAt == nil { guardLegs(now: now) }
+        let legsActed = killedAt == nil ? guardLegs(now: now) : false
         if now >= nextTimer {
             nextTimer = now + timerInterval
             engine.onTimer(now: now)
             if killedAt != nil { flattenAll(now: now) }
         }
         drainActions(now: now)
-        if ticks != nil && (healthTaken | controlTaken | marketTaken | reportsTaken | intentsTaken != 0 || due || stats.intents != published) {
+        if ticks != nil && (healthTaken | controlTaken | marketTaken | reportsTaken | intentsTaken != 0 || due || legsActed || stats.intents != published) {
             ticks!.record(now: now, market: market, reports: reportsTaken, control: controlTaken, health: healthTaken, intents: intentsTaken)
         }
         return work
@@ -235,12 +235,13 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
 
     /// Settles ended arbitrage signals and closes what a short leg left open: each hedge is routed over risk's
     /// books and every child decided by `check` like any intent.
-    mutating func guardLegs(now: Nanos) {
+    /// - Returns: whether the leg guard changed anything.
+    mutating func guardLegs(now: Nanos) -> Bool {
         var hedges: [(OrderIntent, VenueId)] = []
         swap(&hedges, &self.hedges)
         var events: [LegEvent] = []
         swap(&events, &legEvents)
-        legGuard.poll(now: now, hedge: { hedges.append(($0, $1)) }, event: { events.append($0) })
+        let acted = legGuard.poll(now: now, hedge: { hedges.append(($0, $1)) }, event: { events.append($0) })
         for e in events { handle(e) }
         events.removeAll(keepingCapacity: true)
         swap(&events, &legEvents)
@@ -262,6 +263,7 @@ public struct RiskStage<Clock: NanoClock>: Stage, ~Copyable {
         swap(&hedges, &self.hedges)
         swap(&children, &self.children)
         stats.legs = legGuard.stats
+        return acted
     }
 
     mutating func handle(_ e: LegEvent) {
