@@ -8,28 +8,14 @@ import Testing
 /// Headless Chromium (Debian's `chromium`, installed by `make test`): the pages parse and render with their charts.
 @Suite("The HTML reports in headless Chromium")
 struct ChromiumRenderTests {
-    static func chromium() -> String? {
-        ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    /// Runs chromium headless on `page` with `arguments`; its standard output.
     static func run(_ binary: String, _ arguments: [String], page: URL, profile: URL) throws -> Data {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(profile.path)"] + arguments + [page.absoluteString]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return data
+        try Chromium.run(binary, arguments, page: page, profile: profile)
     }
 
     @Test("the paper-versus-live page and the gateway report: Chromium's DOM holds every chart as SVG with its marks, and a screenshot is drawn")
     func paperPage() throws {
-        guard let binary = Self.chromium() else {
-            if ProcessInfo.processInfo.environment["GANTRY_REQUIRE_CHROMIUM"] == "1" { Issue.record("chromium is not installed (scripts/install-deps.sh installs it)") }
+        guard let binary = Chromium.binary() else {
+            if Chromium.required { Issue.record("chromium is not installed (scripts/install-deps.sh installs it)") }
             print("ChromiumRenderTests: skipped: chromium is not installed")
             return
         }

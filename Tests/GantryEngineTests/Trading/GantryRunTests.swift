@@ -19,6 +19,8 @@ struct GantryRunTests {
         /// each one's exit status and output.
         var replay: (status: Int32, output: String)
         var changedReplay: (status: Int32, output: String)
+        /// `gantry report --journal`'s output, and Chromium's DOM of its page (nil: no Chromium here).
+        var report: (output: String, dom: String?)
         /// The kill report's JSON fields in milliseconds after the kill (nil: the step did not happen).
         func field(_ name: String) -> Int? {
             guard let r = kill.range(of: "\"\(name)\":") else { return nil }
@@ -99,14 +101,21 @@ struct GantryRunTests {
         try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "quantity = \"0.05\"", with: "quantity = \"0.04\"")
             .replacingOccurrences(of: "price_band_bp = \"100\"", with: "price_band_bp = \"1\"").write(to: changed, atomically: true, encoding: .utf8)
         let changedReplay = try replay(["--config", changed.path], into: "replay-changed.txt")
+        // The whole run's page from its journal, as Chromium renders it.
+        let page = dir.appendingPathComponent("journal-report.html")
+        let (reporter, reporterHandle, reporterOutput) = try start(["report", "--journal", dir.appendingPathComponent("journal").path, "--out", page.path], into: "journal-report.txt")
+        reporter.waitUntilExit()
+        try reporterHandle.close()
+        let dom = try Chromium.binary().map { try Chromium.dom($0, page: page, profile: dir.appendingPathComponent("chromium")) }
         var files: [(String, Data)] = []
-        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path) where file != "control.sock" && file != "journal" && !file.hasSuffix(".sqlite") {
+        for file in try FileManager.default.contentsOfDirectory(atPath: dir.path) where file != "control.sock" && file != "journal" && file != "chromium" && !file.hasSuffix(".sqlite") {
             files.append((file, try Data(contentsOf: dir.appendingPathComponent(file))))
         }
         #expect(killer.terminationStatus == 0, "gantry kill said the kill did not end flat and verified")
         return Run(
             status: gateway.terminationStatus, journal: journal, output: try String(contentsOf: gatewayOutput, encoding: .utf8),
-            kill: try String(contentsOf: killOutput, encoding: .utf8), files: files, replay: replayed, changedReplay: changedReplay)
+            kill: try String(contentsOf: killOutput, encoding: .utf8), files: files, replay: replayed, changedReplay: changedReplay,
+            report: (try String(contentsOf: reporterOutput, encoding: .utf8), dom))
     }
 
     @Test("trading on three venues (one slow), gantry kill through the control socket: every step timed, flat and verified against the venues' balances; no secret in any output or file")
@@ -147,6 +156,15 @@ struct GantryRunTests {
         #expect(counts.count == 2 && counts.allSatisfy { !$0.contains(" 0 of ") }, "intents and decisions were journaled and replayed: \(counts)")
         print("gantry journal replay --config changed.toml:\n\(r.changedReplay.output)")
         #expect(r.changedReplay.status == 1 && r.changedReplay.output.contains("NOT reproduced") && r.changedReplay.output.contains("first difference"))
+        // gantry report: one page from the journal, every chart present as Chromium renders it.
+        print("gantry report: \(r.report.output)")
+        let charts = ["latency-0", "latency-1", "latency-2", "latency-3", "pnl", "drawdown", "paper-venue-cost", "degradation"]
+        #expect(r.report.output.contains("8 charts"), "\(r.report.output)")
+        if let dom = r.report.dom {
+            for chart in charts { #expect(dom.contains("data-chart=\"\(chart)\""), "Chromium's DOM has the journal report's \(chart) chart") }
+        } else if Chromium.required {
+            Issue.record("chromium is not installed (scripts/install-deps.sh installs it)")
+        }
         for secret in secrets {
             #expect(!r.output.contains(secret) && !r.kill.contains(secret), "a secret reached the output")
             for (file, data) in r.files { #expect(data.range(of: Data(secret.utf8)) == nil, "\(file) holds a secret") }
