@@ -49,4 +49,9 @@ if [ -n "$order" ]; then
     echo "── gantry journal query --dir $journal --order $order ──"
     "$bin/gantry" journal query --dir "$journal" --order "$order" || true
 fi
+# The journal replayed through the signal and risk stages: every intent and decision again, bit for bit.
+echo "── gantry journal replay --dir $journal ──"
+"$bin/gantry" journal replay --dir "$journal" 2>/dev/null || true
+echo "── gantry report --journal $journal ──"
+"$bin/gantry" report --journal "$journal" --out "${DEMO_JOURNAL_REPORT:-/tmp/gantry-journal-report.html}" 2>/dev/null || true
 exit $rc
