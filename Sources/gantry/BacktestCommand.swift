@@ -9,13 +9,16 @@ import GantryReport
 struct BacktestCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "backtest",
-        abstract: "Replay recorded market data (gantry record directories) through the strategies, router and risk with a paper venue; or compare two configurations.")
+        abstract: "Replay recorded market data (gantry record directories, gateway journals) through the strategies, router and risk with a paper venue; or compare two configurations.")
 
-    @Option(name: .long, help: "The configuration (as for gantry run).")
-    var config: String = "config/trading-demo.toml"
+    @Option(name: .long, help: "The configuration (as for gantry run); with --journal alone, the journaled one by default.")
+    var config: String? = nil
 
     @Option(name: .long, parsing: .upToNextOption, help: "Recording directories (each with events.bin from gantry record).")
-    var data: [String]
+    var data: [String] = []
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Gateway journal directories (gantry run --journal): their market events.")
+    var journal: [String] = []
 
     @Option(name: .long, help: "The seed of the latency draws.")
     var seed: UInt64 = 1
@@ -33,7 +36,7 @@ struct BacktestCommand: ParsableCommand {
     var report: String? = nil
 
     func validate() throws {
-        guard !data.isEmpty else { throw ValidationError("--data: at least one recording directory") }
+        guard !data.isEmpty || !journal.isEmpty else { throw ValidationError("--data or --journal: at least one recording or journal directory") }
         guard compare.isEmpty || compare.count == 2 else { throw ValidationError("--compare takes two configuration files") }
         guard windows >= 1 else { throw ValidationError("--windows must be ≥ 1") }
     }
@@ -65,12 +68,20 @@ struct BacktestCommand: ParsableCommand {
             do { events += try readEvents(dir + "/events.bin") } catch { throw ValidationError("\(dir)/events.bin: \(error)") }
         }
         events = Backtester.timeline(events)
+        var journaled: TradingConfiguration? = nil
+        for dir in journal {
+            let j: JournalMarket
+            do { j = try JournalMarket(directory: dir) } catch { throw ValidationError("\(dir): \(error)") }
+            journaled = journaled ?? j.configuration
+            events = Backtester.timeline(events + j.events)
+        }
+        let sources = (data + journal).joined(separator: ", ")
         var latencies: [String: LatencyDistribution] = [:]
         for l in latency {
             let (venue, d) = try Self.distribution(l)
             latencies[venue] = d
         }
-        print("gantry backtest: \(events.count) events from \(data.joined(separator: ", ")), seed \(seed)")
+        print("gantry backtest: \(events.count) events from \(sources), seed \(seed)")
         if compare.count == 2 {
             let (a, b) = (try Self.load(compare[0]), try Self.load(compare[1]))
             let c = try BacktestComparison.run(a: a, b: b, events: events, windows: windows, seed: seed, latency: latencies)
@@ -81,7 +92,17 @@ struct BacktestCommand: ParsableCommand {
             print("  verdict: \(c.verdict.rawValue) \(c.verdict == .promote ? "(B is better: the whole interval is above zero)" : "(not shown better)")")
             return
         }
-        let configuration = try Self.load(config)
+        let configuration: TradingConfiguration
+        if let config {
+            configuration = try Self.load(config)
+        } else if let journaled {
+            configuration = journaled
+        } else if journal.isEmpty {
+            configuration = try Self.load("config/trading-demo.toml")
+        } else {
+            throw ValidationError("--config: the journals hold no configuration")
+        }
+        let configName = config ?? (journal.isEmpty ? "config/trading-demo.toml" : "the journaled configuration")
         print("  strategy      degrade       PnL   drawdown   Sharpe   orders  fills  fill%  turnover")
         var runs: [(percent: Int64, strategies: [(name: String, pnlCents: Int64)])] = []
         var replayRates: [Int64] = []
@@ -101,8 +122,8 @@ struct BacktestCommand: ParsableCommand {
         }
         print("  replay: \(replayRates.map { "\($0 / 1_000) k" }.joined(separator: ", ")) events/s (one run per degradation)")
         if let path = report {
-            var page = GatewayReport(title: "Gantry: backtest of \(config)")
-            page.note("\(events.count) recorded events from \(data.joined(separator: ", ")), seed \(seed).")
+            var page = GatewayReport(title: "Gantry: backtest of \(configName)")
+            page.note("\(events.count) recorded events from \(sources), seed \(seed).")
             page.degradation(runs)
             do { try page.html.write(toFile: path, atomically: true, encoding: .utf8) } catch { throw ValidationError("\(path): \(error.localizedDescription)") }
             print("  report: \(path)")

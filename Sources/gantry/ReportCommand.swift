@@ -95,7 +95,7 @@ struct ReportCommand: ParsableCommand {
         page.paper(PaperReport(comparison: comparison, trader: paper, venueNames: names, strategyNames: configuration.strategies.map(\.name), now: end))
 
         if !noBacktest {
-            let events = Backtester.timeline(j.market.map(\.event))
+            let events = JournalMarket.timeline(j.market.map(\.event))
             var runs: [(percent: Int64, strategies: [(name: String, pnlCents: Int64)])] = []
             for degrade in [Int64(0), 15, 25, 40] {
                 let r = try Backtester.run(configuration, events: events, seed: seed, degradePercent: degrade)

@@ -19,6 +19,8 @@ struct GantryRunTests {
         /// each one's exit status and output.
         var replay: (status: Int32, output: String)
         var changedReplay: (status: Int32, output: String)
+        /// `gantry backtest --journal` twice with one seed: each one's output (its replay-rate line left out).
+        var backtests: [String]
         /// `gantry report --journal`'s output, and Chromium's DOM of its page (nil: no Chromium here).
         var report: (output: String, dom: String?)
         /// The kill report's JSON fields in milliseconds after the kill (nil: the step did not happen).
@@ -90,8 +92,9 @@ struct GantryRunTests {
         }
         // The journal replayed through the signal and risk stages: as journaled, then with a configuration whose
         // arbitrage quantity and price band differ (the replay must then say it differs).
-        func replay(_ extra: [String], into name: String) throws -> (Int32, String) {
-            let (p, h, out) = try start(["journal", "replay", "--dir", dir.appendingPathComponent("journal").path] + extra, into: name)
+        func replay(_ extra: [String], into name: String, command: String = "journal replay", journalOption: String = "--dir") throws -> (Int32, String) {
+            let words = command.split(separator: " ").map(String.init)
+            let (p, h, out) = try start(words + [journalOption, dir.appendingPathComponent("journal").path] + extra, into: name)
             p.waitUntilExit()
             try h.close()
             return (p.terminationStatus, try String(contentsOf: out, encoding: .utf8))
@@ -101,6 +104,11 @@ struct GantryRunTests {
         try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "quantity = \"0.05\"", with: "quantity = \"0.04\"")
             .replacingOccurrences(of: "price_band_bp = \"100\"", with: "price_band_bp = \"1\"").write(to: changed, atomically: true, encoding: .utf8)
         let changedReplay = try replay(["--config", changed.path], into: "replay-changed.txt")
+        // The journal's market data backtested, twice with one seed.
+        let backtests = try (0..<2).map { k in
+            try replay(["--seed", "7"], into: "backtest-\(k).txt", command: "backtest", journalOption: "--journal").1
+                .split(separator: "\n").filter { !$0.contains("replay:") && !$0.contains(" gantry.") }.joined(separator: "\n")
+        }
         // The whole run's page from its journal, as Chromium renders it.
         let page = dir.appendingPathComponent("journal-report.html")
         let (reporter, reporterHandle, reporterOutput) = try start(["report", "--journal", dir.appendingPathComponent("journal").path, "--out", page.path], into: "journal-report.txt")
@@ -114,7 +122,7 @@ struct GantryRunTests {
         #expect(killer.terminationStatus == 0, "gantry kill said the kill did not end flat and verified")
         return Run(
             status: gateway.terminationStatus, journal: journal, output: try String(contentsOf: gatewayOutput, encoding: .utf8),
-            kill: try String(contentsOf: killOutput, encoding: .utf8), files: files, replay: replayed, changedReplay: changedReplay,
+            kill: try String(contentsOf: killOutput, encoding: .utf8), files: files, replay: replayed, changedReplay: changedReplay, backtests: backtests,
             report: (try String(contentsOf: reporterOutput, encoding: .utf8), dom))
     }
 
@@ -156,6 +164,10 @@ struct GantryRunTests {
         #expect(counts.count == 2 && counts.allSatisfy { !$0.contains(" 0 of ") }, "intents and decisions were journaled and replayed: \(counts)")
         print("gantry journal replay --config changed.toml:\n\(r.changedReplay.output)")
         #expect(r.changedReplay.status == 1 && r.changedReplay.output.contains("NOT reproduced") && r.changedReplay.output.contains("first difference"))
+        // gantry backtest of the journal's market data: the same result twice for one seed, and trades.
+        print("gantry backtest --journal:\n\(r.backtests[0])")
+        #expect(r.backtests[0] == r.backtests[1], "two backtests with one seed differ")
+        #expect(r.backtests[0].contains("arb               0%") && r.backtests[0].contains("40%"))
         // gantry report: one page from the journal, every chart present as Chromium renders it.
         print("gantry report: \(r.report.output)")
         let charts = ["latency-0", "latency-1", "latency-2", "latency-3", "pnl", "drawdown", "paper-venue-cost", "degradation"]
