@@ -85,7 +85,7 @@ let package = Package(
             name: "GantryEngine",
             dependencies: [
                 "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryBook", "GantryVenues", "GantryStrategy", "GantryRisk",
-                "GantryExecution", "GantryLog", "GantryJournal",
+                "GantryExecution", "GantryLog", "GantryJournal", "GantryOnChain",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),

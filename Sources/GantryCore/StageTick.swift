@@ -18,12 +18,13 @@ public struct StageTick: Sendable, BitwiseCopyable, Equatable {
     public var stage: DecidingStage
     /// The stage's market rings (the first `marketRings` of `market` and `marketVenues` are used).
     public var marketRings: UInt8
-    /// Order reports, control events, venue health updates and intents (risk only) taken.
+    /// Order reports, control events, venue health updates, intents (risk only) and on-chain flow events (signal
+    /// only) taken.
     public var reports: UInt16
     public var control: UInt16
     public var health: UInt16
     public var intents: UInt16
-    public var reserved: UInt16 = 0
+    public var flows: UInt16
     public var reserved2: UInt32 = 0
     /// The stage's clock reading for the poll (monotonic ns).
     public var time: Nanos
@@ -43,6 +44,7 @@ public struct StageTick: Sendable, BitwiseCopyable, Equatable {
         control = 0
         health = 0
         intents = 0
+        flows = 0
         market = (0, 0, 0, 0, 0, 0, 0, 0)
         marketVenues = (0, 0, 0, 0, 0, 0, 0, 0)
     }
@@ -69,7 +71,7 @@ public struct StageTick: Sendable, BitwiseCopyable, Equatable {
     /// Whether the tick took any input.
     @inlinable
     public var tookInput: Bool {
-        if reports != 0 || control != 0 || health != 0 || intents != 0 { return true }
+        if reports != 0 || control != 0 || health != 0 || intents != 0 || flows != 0 { return true }
         for k in 0..<Int(marketRings) where marketCount(k) != 0 { return true }
         return false
     }

@@ -30,6 +30,9 @@ public enum JournalRecordKind: UInt16, Sendable, CaseIterable {
     case venueHealth = 6
     /// A `StageTick` (56 bytes): one poll of a deciding stage, what it read and when; event time: its clock reading.
     case stageTick = 7
+    /// A `FlowEvent` (64 bytes): one token's on-chain flow into and out of one exchange in one block; event time:
+    /// its receive time.
+    case flowEvent = 8
     /// UTF-8 text: the configuration the gateway runs with (at start and on each change).
     case configuration = 16
     /// UTF-8 text: an alert raised.
@@ -85,6 +88,11 @@ extension ControlEvent: JournalEvent {
 extension VenueHealth: JournalEvent {
     @inlinable public static var journalKind: JournalRecordKind { .venueHealth }
     @inlinable public var journalEventTime: Nanos { time }
+}
+
+extension FlowEvent: JournalEvent {
+    @inlinable public static var journalKind: JournalRecordKind { .flowEvent }
+    @inlinable public var journalEventTime: Nanos { receiveTime }
 }
 
 extension StageTick: JournalEvent {

@@ -103,6 +103,7 @@ extension JournalRecord {
         case .controlEvent: return size(ControlEvent.self)
         case .venueHealth: return size(VenueHealth.self)
         case .stageTick: return size(StageTick.self)
+        case .flowEvent: return size(FlowEvent.self)
         case .configuration, .alert, .killSwitchStep, .note:
             return String(validating: payload, as: UTF8.self) == nil ? .malformed("text is not valid UTF-8") : nil
         case .bookSnapshot:

@@ -50,6 +50,7 @@ public struct JournalStage: Stage, ~Copyable {
     var notes = ConsumerList<JournalNote>()
     var ticks = ConsumerList<StageTick>()
     var health = ConsumerList<VenueHealth>()
+    var flows = ConsumerList<FlowEvent>()
     var joiner = NoteJoiner()
     public private(set) var stats = JournalStageStats()
     /// Events taken from one ring in one poll at most.
@@ -80,6 +81,8 @@ public struct JournalStage: Stage, ~Copyable {
     public mutating func attach(intents consumer: consuming RingConsumer<OrderIntent>) { intents.append(consumer) }
     /// Journals a deciding stage's ticks (what a replay needs to hand it the same batches at the same times).
     public mutating func attach(ticks consumer: consuming RingConsumer<StageTick>) { ticks.append(consumer) }
+    /// Journals a ring of on-chain flow events.
+    public mutating func attach(flows consumer: consuming RingConsumer<FlowEvent>) { flows.append(consumer) }
     /// Journals a ring of venue health updates.
     public mutating func attach(health consumer: consuming RingConsumer<VenueHealth>) { health.append(consumer) }
     /// Journals the notes posted through a `JournalNotes` on the ring's producer.
@@ -101,6 +104,7 @@ public struct JournalStage: Stage, ~Copyable {
         n &+= Self.drain(&reports, into: &writer, &stats, now, perRing)
         n &+= Self.drain(&intents, into: &writer, &stats, now, perRing)
         n &+= Self.drain(&health, into: &writer, &stats, now, perRing)
+        n &+= Self.drain(&flows, into: &writer, &stats, now, perRing)
         n &+= Self.drain(&market, into: &writer, &stats, now, perRing)
         n &+= Self.drain(&ticks, into: &writer, &stats, now, perRing)
         var backlog = stats.largestBacklog

@@ -1,3 +1,5 @@
+import GantryCore
+
 /// A rolling feature window for a strategy: per exchange, the last `blocks` blocks' net flow (inflow − outflow)
 /// of one token, as `Int64` at `scale` decimals (the token's decimals or fewer; a finer remainder is dropped
 /// toward zero, a value beyond `Int64` is clamped and counted). Fed with the adapter's `FlowEvent`s in order:

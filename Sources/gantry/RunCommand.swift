@@ -129,6 +129,7 @@ struct RunCommand: ParsableCommand {
             strategies: configuration.strategies.count)
         var comparison = PaperComparison(universe: configuration.universe)
         var controlSequence: UInt64 = 0
+        var flowEvents = 0
         let names = Dictionary(uniqueKeysWithValues: view.venues.map { ($0.id, $0.name) })
         func say(_ line: String) {
             print(line)
@@ -151,6 +152,8 @@ struct RunCommand: ParsableCommand {
             if seconds > 0 && now - started >= .seconds(Int64(seconds)) && report == nil { break }
             let wall = WallClock.now()
             let mono = MonotonicClock.now()
+            // The chain's flows (the signal stage reads its own copy): counted, and read so that the adapter never waits.
+            _ = gateway.pollFlows { _ in flowEvents += 1 }
             _ = gateway.pollMarket { e in
                 view.market(e)
                 // The kernel's receive time (wall clock) when the event has one.
@@ -220,6 +223,7 @@ struct RunCommand: ParsableCommand {
         }
         paper.advance(to: end + .seconds(1))
         view.printSummary(elapsed: MonotonicClock.now() - started, handles: gateway.handles)
+        if let c = configuration.chains.first { print("  on-chain: \(flowEvents) flow events from \(c.name)") }
         let paperReport = PaperReport(
             comparison: comparison, trader: paper, venueNames: Dictionary(uniqueKeysWithValues: view.venues.map { ($0.id, $0.name) }),
             strategyNames: configuration.strategies.map(\.name), now: end)

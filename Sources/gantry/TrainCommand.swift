@@ -14,7 +14,10 @@ struct TrainCommand: ParsableCommand {
     var config: String = "config/trading-demo.toml"
 
     @Option(name: .long, parsing: .upToNextOption, help: "Recording directories (each with events.bin), oldest first: the last are held out.")
-    var data: [String]
+    var data: [String] = []
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Gateway journal directories (gantry run --journal: market events and the chain's flows), oldest first, after any --data.")
+    var journal: [String] = []
 
     @Option(name: .long, help: "The weights file to write; or a directory: a new versioned file in it, and flow-cnn-current.json pointed at it if it passed.")
     var out: String
@@ -26,7 +29,7 @@ struct TrainCommand: ParsableCommand {
     var script: String? = nil
 
     func validate() throws {
-        guard !data.isEmpty else { throw ValidationError("--data: at least one recording directory") }
+        guard !data.isEmpty || !journal.isEmpty else { throw ValidationError("--data or --journal: at least one recording or journal directory") }
     }
 
     func run() throws {
@@ -42,11 +45,17 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("\(dir)/events.bin: \(error)")
             }
         }
+        for dir in journal {
+            do {
+                let j = try JournalMarket(directory: dir)
+                recordings.append(FlowRecording(name: dir, events: j.events, flows: j.flows.sorted { $0.receiveTime < $1.receiveTime }))
+            } catch { throw ValidationError("\(dir): \(error)") }
+        }
         var isDirectory: ObjCBool = false
         let intoDirectory = FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory) && isDirectory.boolValue
         let now = Date()
         let path = intoDirectory ? FlowTrainer.versionedPath(directory: out, now: now) : out
-        print("gantry train: \(recordings.reduce(0) { $0 + $1.events.count }) events from \(data.joined(separator: ", ")) → \(path)")
+        print("gantry train: \(recordings.reduce(0) { $0 + $1.events.count }) events from \((data + journal).joined(separator: ", ")) → \(path)")
         let outcome: FlowTrainingOutcome
         do { outcome = try FlowTrainer.run(toml: toml, recordings: recordings, out: path, training: training, now: now) { print("  " + $0) } } catch {
             throw ValidationError("\(error)")

@@ -51,8 +51,10 @@ public enum Backtester {
     ///   - latency: Each venue's order latency distribution by name (absent: the paper model's 1 ms).
     ///   - degradePercent: The share of each fill's edge over the consolidated mid given up (robustness).
     ///   - sampleInterval: How often equity is sampled for drawdown and Sharpe.
+    ///   - flows: The configured chain's on-chain flow events (in receive-time order), for the strategies that take
+    ///     them: each reaches the signal stage before the first market message received after it.
     public static func run(
-        _ configuration: TradingConfiguration, events: [MarketEvent], seed: UInt64, latency: [String: LatencyDistribution] = [:],
+        _ configuration: TradingConfiguration, events: [MarketEvent], flows: [FlowEvent] = [], seed: UInt64, latency: [String: LatencyDistribution] = [:],
         degradePercent: Int64 = 0, sampleInterval: Nanos = .seconds(1)
     ) throws -> BacktestResult {
         let universe = configuration.universe
@@ -106,6 +108,10 @@ public enum Backtester {
         var venue = PaperVenueStage(
             paper: paper, approved: try approved.takeConsumer(), market: try MarketFanIn(count: 1) { _ in try market.takeConsumer(2) },
             reports: try reports.takeProducer(), latency: table, random: SplitMix64(state: seed), clock: clock)
+        let flowRing = try Ring<FlowEvent>.spsc(capacity: 1 << 12)
+        var flowProducer = try flowRing.takeProducer()
+        if let chain = configuration.chains.first { signal.attach(flows: try flowRing.takeConsumer(), scaling: chain.scaling) }
+        var f = configuration.chains.isEmpty ? flows.count : 0
         var metrics = BacktestMetrics(configuration: configuration, start: clock.now(), interval: sampleInterval)
         var reportsOut = try reports.takeConsumer(2)
         var decisionsOut = try decisions.takeConsumer(0)
@@ -127,6 +133,11 @@ public enum Backtester {
             while end < events.count - 1 && !events[end].flags.contains(.endOfMessage) { end += 1 }
             let time = events[end].receiveTime.raw > 0 ? events[end].receiveTime : clock.now()
             if time > clock.now() { clock.set(time) }
+            while f < flows.count && flows[f].receiveTime <= time {
+                // The ring holds 4,096: a block's flows never come near that between two messages.
+                if !flowProducer.tryPublish(flows[f]) { settle() }
+                else { f += 1 }
+            }
             for e in events[k...end] {
                 producer.publish(e, waiting: &wait)
                 metrics.market(e, at: clock.now())

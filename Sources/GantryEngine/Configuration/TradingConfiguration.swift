@@ -39,6 +39,8 @@ public struct TradingConfiguration: Sendable {
     /// How arbitrage legs left unequal are closed (`[router]` keys `leg_*`).
     public var legs: LegGuardConfiguration
     public var accounts: [VenueAccountConfiguration]
+    /// The chain whose exchange flows the strategies take (`[[chains]]`; none, or one for now).
+    public var chains: [ChainConfiguration]
 
     /// Reads `[[venues]]` (with each instrument's `pair` and the venue's trading keys), `[risk]`, `[router]` and
     /// `[[strategies]]`. - Parameter flowModels: Where `flow_cnn` strategies' models come from (their `weights`
@@ -87,6 +89,7 @@ public struct TradingConfiguration: Sendable {
             throw .invalid(venue: "(pairs)", key: "pair", why: error.description)
         }
         self.accounts = accounts
+        chains = try ChainConfiguration.parse(toml: toml)
         let u = universe
         let venues = market.registry.venueNames.count
         var fees = Array(repeating: Int64(0), count: venues + 1)

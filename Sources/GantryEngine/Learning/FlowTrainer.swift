@@ -8,9 +8,12 @@ import GantryStrategy
 public struct FlowRecording: Sendable {
     public var name: String
     public var events: [MarketEvent]
-    public init(name: String, events: [MarketEvent]) {
+    /// The configured chain's flow events over the same time (a journal's; none in a `gantry record` directory).
+    public var flows: [FlowEvent]
+    public init(name: String, events: [MarketEvent], flows: [FlowEvent] = []) {
         self.name = name
         self.events = events
+        self.flows = flows
     }
 }
 
@@ -73,7 +76,17 @@ public enum FlowTrainer {
         log("split: \(split)")
         func dataset(_ parts: [FlowRecording]) -> FlowDatasetBuilder {
             var b = FlowDatasetBuilder(universe: layout.universe, pair: p.pair, sampleInterval: p.sampleInterval, maximumBookAge: p.maximumBookAge, horizon: training.horizon)
-            for r in parts { b.add(events: r.events) }
+            let scaling = layout.chains.first?.scaling
+            for r in parts {
+                let inputs = scaling.map { s in
+                    r.flows.map { f in
+                        FlowInput(
+                            time: f.receiveTime, exchangeIndex: Int(f.exchange), inflow: s.scaled(f.inflow, token: Int(f.token)),
+                            outflow: s.scaled(f.outflow, token: Int(f.token)))
+                    }
+                } ?? []
+                b.add(events: r.events, flows: inputs)
+            }
             return b
         }
         let trainSet = dataset(train)
@@ -103,7 +116,9 @@ public enum FlowTrainer {
         let configuration: TradingConfiguration
         do throws(ConfigurationError) { configuration = try TradingConfiguration(toml: toml, flowModels: .given(candidate)) } catch { throw .configuration(error) }
         let result: BacktestResult
-        do { result = try Backtester.run(configuration.only(strategy: name)!, events: heldOut.events, seed: training.seed) } catch { throw .backtest("\(error)") }
+        do { result = try Backtester.run(configuration.only(strategy: name)!, events: heldOut.events, flows: heldOut.flows, seed: training.seed) } catch {
+            throw .backtest("\(error)")
+        }
         let b = result.strategies[0]
         let accuracyHundredths = accuracy.signals == 0 ? 0 : Int64(accuracy.correct * 10_000 / accuracy.signals)
         var why: [String] = []
@@ -189,7 +204,9 @@ public enum FlowTrainer {
             let held = min(max((recordings.count * percent + 50) / 100, 1), recordings.count - 1)
             let train = Array(recordings.prefix(recordings.count - held))
             let tail = recordings.suffix(held)
-            let joined = FlowRecording(name: tail.map(\.name).joined(separator: "+"), events: Backtester.timeline(tail.flatMap(\.events)))
+            let joined = FlowRecording(
+                name: tail.map(\.name).joined(separator: "+"), events: Backtester.timeline(tail.flatMap(\.events)),
+                flows: tail.flatMap(\.flows).sorted { $0.receiveTime < $1.receiveTime })
             return (train, joined, "\(train.count) recordings for training (\(train.map(\.name).joined(separator: ", "))), \(held) held out (\(joined.name))")
         }
         let r = recordings[0]
@@ -208,8 +225,10 @@ public enum FlowTrainer {
             k = e + 1
         }
         guard k > 0 && k < r.events.count else { throw .data("\(r.name) cannot be cut at \(100 - percent)% of its time") }
-        let train = FlowRecording(name: r.name + " (first \(100 - percent)%)", events: Array(r.events[..<k]))
-        let held = FlowRecording(name: r.name + " (last \(percent)%)", events: Backtester.snapshot(mirror, at: r.events[k].receiveTime) + r.events[k...])
+        let split = r.events[k].receiveTime
+        let train = FlowRecording(name: r.name + " (first \(100 - percent)%)", events: Array(r.events[..<k]), flows: r.flows.filter { $0.receiveTime < split })
+        let held = FlowRecording(
+            name: r.name + " (last \(percent)%)", events: Backtester.snapshot(mirror, at: split) + r.events[k...], flows: r.flows.filter { $0.receiveTime >= split })
         let seconds = Double(end.raw - start.raw) / 1e9
         return ([train], held, String(format: "one recording of %.1f s cut in time: the first %d%% for training, the last %d%% held out", seconds, 100 - percent, percent))
     }

@@ -7,6 +7,8 @@ public struct JournalMarket {
     public var configuration: TradingConfiguration?
     /// Every venue's events, as one timeline of whole messages by receive time (`Backtester.timeline`).
     public var events: [MarketEvent]
+    /// The configured chain's flow events, in the journal's order (the adapter's).
+    public var flows: [FlowEvent] = []
     /// The journal's periodic book snapshots.
     public var snapshots = 0
 
@@ -20,6 +22,7 @@ public struct JournalMarket {
             case .marketEvent: if let e = r.as(MarketEvent.self) { events.append(e) }
             case .configuration: if configuration == nil, let text = r.text { configuration = try TradingConfiguration(toml: text) }
             case .bookSnapshot: snapshots += 1
+            case .flowEvent: if let f = r.as(FlowEvent.self) { flows.append(f) }
             default: break
             }
         }

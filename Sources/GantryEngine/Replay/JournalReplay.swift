@@ -54,6 +54,7 @@ public enum JournalReplay {
         var decisions: [RiskDecision] = []
         var signalTicks: [StageTick] = []
         var riskTicks: [StageTick] = []
+        var flows: [FlowEvent] = []
         public var marketEvents: Int { market.values.reduce(0) { $0 + $1.count } }
     }
 
@@ -73,12 +74,14 @@ public enum JournalReplay {
         var decisions: [RiskDecision] = []
         var signalTicks: [StageTick] = []
         var riskTicks: [StageTick] = []
+        var flows: [FlowEvent] = []
         while let r = try reader.next() {
             switch r.kind {
             case .marketEvent: if let e = r.as(MarketEvent.self) { market[e.venue.raw, default: []].append(e) }
             case .orderReport: if let e = r.as(OrderReport.self) { reports.append(e) }
             case .controlEvent: if let e = r.as(ControlEvent.self) { control.append(e) }
             case .venueHealth: if let e = r.as(VenueHealth.self) { health.append(e) }
+            case .flowEvent: if let e = r.as(FlowEvent.self) { flows.append(e) }
             case .orderIntent: if let e = r.as(OrderIntent.self) { intents.append(e) }
             case .riskDecision: if let e = r.as(RiskDecision.self) { decisions.append(e) }
             case .stageTick:
@@ -100,6 +103,7 @@ public enum JournalReplay {
         var inputs = Inputs(configuration: configuration, start: start)
         (inputs.market, inputs.reports, inputs.control, inputs.health) = (market, reports, control, health)
         (inputs.intents, inputs.decisions, inputs.signalTicks, inputs.riskTicks) = (intents, decisions, signalTicks, riskTicks)
+        inputs.flows = flows
         return inputs
     }
 
@@ -120,20 +124,24 @@ public enum JournalReplay {
     struct Feed: ~Copyable {
         let venues: [UInt8]
         var marketCursor: [Int]
-        var cursors = (reports: 0, control: 0, health: 0, intents: 0)
+        var cursors = (reports: 0, control: 0, health: 0, intents: 0, flows: 0)
         /// One producer per market ring (noncopyable: in memory of their own).
         let market: UnsafeMutablePointer<RingProducer<MarketEvent>>
         var reports: RingProducer<OrderReport>
         var control: RingProducer<ControlEvent>
         var health: RingProducer<VenueHealth>
         var intents: RingProducer<OrderIntent>
-        let rings: (market: [Ring<MarketEvent>], reports: Ring<OrderReport>, control: Ring<ControlEvent>, health: Ring<VenueHealth>, intents: Ring<OrderIntent>)
+        var flows: RingProducer<FlowEvent>
+        let rings: (
+            market: [Ring<MarketEvent>], reports: Ring<OrderReport>, control: Ring<ControlEvent>, health: Ring<VenueHealth>, intents: Ring<OrderIntent>,
+            flows: Ring<FlowEvent>
+        )
 
         init(venues: [UInt8]) throws {
             self.venues = venues
             marketCursor = Array(repeating: 0, count: venues.count)
             let m = try venues.map { _ in try Ring<MarketEvent>.spsc(capacity: 1_024) }
-            rings = (m, try .spsc(capacity: 1_024), try .spsc(capacity: 1_024), try .spsc(capacity: 1_024), try .spsc(capacity: 1_024))
+            rings = (m, try .spsc(capacity: 1_024), try .spsc(capacity: 1_024), try .spsc(capacity: 1_024), try .spsc(capacity: 1_024), try .spsc(capacity: 1_024))
             // Fresh rings' producers: taking one cannot fail.
             market = .allocate(capacity: max(m.count, 1))
             for (k, r) in m.enumerated() { (market + k).initialize(to: try! r.takeProducer()) }
@@ -141,6 +149,7 @@ public enum JournalReplay {
             control = try! rings.control.takeProducer()
             health = try! rings.health.takeProducer()
             intents = try! rings.intents.takeProducer()
+            flows = try! rings.flows.takeProducer()
         }
 
         deinit {
@@ -162,6 +171,7 @@ public enum JournalReplay {
             if let why = Self.take(Int(tick.reports), from: inputs.reports, at: &cursors.reports, into: &reports, "order reports", tick) { return why }
             if let why = Self.take(Int(tick.control), from: inputs.control, at: &cursors.control, into: &control, "control events", tick) { return why }
             if let why = Self.take(Int(tick.health), from: inputs.health, at: &cursors.health, into: &health, "venue health updates", tick) { return why }
+            if let why = Self.take(Int(tick.flows), from: inputs.flows, at: &cursors.flows, into: &flows, "flow events", tick) { return why }
             return Self.take(Int(tick.intents), from: inputs.intents, at: &cursors.intents, into: &intents, "intents", tick)
         }
 
@@ -197,6 +207,7 @@ public enum JournalReplay {
             control: try feed.rings.control.takeConsumer(), intents: try intents.takeProducer(), clock: clock, takerFees: c.risk.takerFees,
             maximumBookAge: c.risk.maximumBookAge)
         stage.attach(health: try feed.rings.health.takeConsumer())
+        if let chain = c.chains.first { stage.attach(flows: try feed.rings.flows.takeConsumer(), scaling: chain.scaling) }
         for tick in inputs.signalTicks {
             if let why = feed.feed(tick, inputs) {
                 out.stoppedEarly = why
@@ -265,6 +276,7 @@ public enum JournalReplay {
         if feed.control.slowestLag > 0 { parts.append("\(feed.control.slowestLag) control events") }
         if feed.health.slowestLag > 0 { parts.append("\(feed.health.slowestLag) health updates") }
         if feed.intents.slowestLag > 0 { parts.append("\(feed.intents.slowestLag) intents") }
+        if feed.flows.slowestLag > 0 { parts.append("\(feed.flows.slowestLag) flow events") }
         return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 
@@ -286,7 +298,7 @@ public enum JournalReplay {
 
     static func describe(_ t: StageTick) -> String {
         let market = (0..<Int(t.marketRings)).map { "venue \(t.marketVenue($0).raw): \(t.marketCount($0))" }.joined(separator: ", ")
-        return "tick \(t.sequence) at \(t.time.raw): market [\(market)], \(t.reports) reports, \(t.control) control, \(t.health) health, \(t.intents) intents"
+        return "tick \(t.sequence) at \(t.time.raw): market [\(market)], \(t.reports) reports, \(t.control) control, \(t.health) health, \(t.intents) intents, \(t.flows) flows"
     }
 
     static func describe(_ i: OrderIntent) -> String {

@@ -9,6 +9,8 @@ import GantryStrategy
 public struct SignalStats: Sendable, Equatable {
     public var marketEvents = 0
     public var reports = 0
+    /// On-chain flow events taken.
+    public var flows = 0
     /// Intents published toward risk (a routed parent counts as its children).
     public var intents = 0
     public var routedParents = 0
@@ -42,6 +44,9 @@ public struct SignalStage<Custom: Strategy, Clock: NanoClock>: Stage, ~Copyable 
     /// A routing's children (its own buffer: `pending` is in use while intents are sent).
     var children: [OrderIntent] = []
     let capacity: [Int64]
+    /// On-chain flow events, for the strategies that take them, and how they are scaled.
+    var flows: RingConsumer<FlowEvent>? = nil
+    var flowScaling = FlowScaling(tokenDecimals: [], decimals: 0)
     /// Where each poll that could change what the stage decides is told, for the journal (see `StageTick`).
     var ticks: TickRecorder? = nil
 
@@ -68,6 +73,12 @@ public struct SignalStage<Custom: Strategy, Clock: NanoClock>: Stage, ~Copyable 
 
     /// Reads each venue's order round trip from order-send's health ring.
     public mutating func attach(health: consuming RingConsumer<VenueHealth>) { self.health = consume health }
+
+    /// Reads on-chain flow events (one chain's adapter ring) for the strategies, scaled by `scaling`.
+    public mutating func attach(flows: consuming RingConsumer<FlowEvent>, scaling: FlowScaling) {
+        self.flows = consume flows
+        flowScaling = scaling
+    }
 
     /// Tells `ticks` of every poll that took input, ran a strategy's timer or emitted an intent (for the journal:
     /// a replay of it hands the stage the same batches at the same times). - Parameter venues: The venue of each
@@ -97,6 +108,17 @@ public struct SignalStage<Custom: Strategy, Clock: NanoClock>: Stage, ~Copyable 
                 }
             }
         }
+        var flowsTaken = 0
+        if flows != nil {
+            flowsTaken = flows!.poll(upTo: 256) { batch in
+                for f in batch {
+                    let token = Int(f.token)
+                    host.onFlow(exchangeIndex: Int(f.exchange), inflow: flowScaling.scaled(f.inflow, token: token), outflow: flowScaling.scaled(f.outflow, token: token))
+                }
+            }
+            work += flowsTaken
+            stats.flows += flowsTaken
+        }
         let now = clock.now()
         let timerDue = ticks != nil && host.timerDue(now)
         let emitted = stats.intents &+ stats.suppressed
@@ -116,9 +138,9 @@ public struct SignalStage<Custom: Strategy, Clock: NanoClock>: Stage, ~Copyable 
         out.removeAll(keepingCapacity: true)
         swap(&out, &pending)
         if ticks != nil
-            && (healthTaken | controlTaken | marketTaken | reportsTaken != 0 || timerDue || stats.intents &+ stats.suppressed != emitted)
+            && (healthTaken | controlTaken | flowsTaken | marketTaken | reportsTaken != 0 || timerDue || stats.intents &+ stats.suppressed != emitted)
         {
-            ticks!.record(now: now, market: market, reports: reportsTaken, control: controlTaken, health: healthTaken, intents: 0)
+            ticks!.record(now: now, market: market, reports: reportsTaken, control: controlTaken, health: healthTaken, intents: 0, flows: flowsTaken)
         }
         return work
     }

@@ -18,7 +18,7 @@ struct TickRecorder: ~Copyable {
         self.venues = venues
     }
 
-    mutating func record(now: Nanos, market: borrowing MarketFanIn, reports: Int, control: Int, health: Int, intents: Int) {
+    mutating func record(now: Nanos, market: borrowing MarketFanIn, reports: Int, control: Int, health: Int, intents: Int, flows: Int = 0) {
         sequence &+= 1
         var t = StageTick(stage: stage, time: now, sequence: sequence)
         t.marketRings = UInt8(venues.count)
@@ -27,6 +27,7 @@ struct TickRecorder: ~Copyable {
         t.control = UInt16(truncatingIfNeeded: control)
         t.health = UInt16(truncatingIfNeeded: health)
         t.intents = UInt16(truncatingIfNeeded: intents)
+        t.flows = UInt16(truncatingIfNeeded: flows)
         var wait = SpinThenYield()
         producer.publish(t, waiting: &wait)
     }

@@ -3,6 +3,7 @@ import Glibc
 import GantryCore
 import GantryExecution
 import GantryJournal
+import GantryOnChain
 import GantryLoop
 import GantryNet
 import GantryRing
@@ -68,6 +69,8 @@ public final class GatewayHandles: @unchecked Sendable {
 /// reports). The watching thread gets a consumer of every ring it may show and the operator's control ring.
 public struct TradingGateway: ~Copyable {
     public var feeds: [FeedHandle]
+    /// The on-chain adapter of the configured chain (`[[chains]]`), if any: the signal stage reads its flows.
+    public var chain: ChainHandle?
     public let decide: Runner
     /// The operator's commands (pause, resume, kill) to the signal and risk stages.
     public var control: RingProducer<ControlEvent>
@@ -85,6 +88,12 @@ public struct TradingGateway: ~Copyable {
     public final class FeedHandle {
         public var feed: VenueFeedRunner
         init(_ feed: consuming VenueFeedRunner) { self.feed = feed }
+    }
+
+    /// The on-chain adapter's runner, in a class so that it can be held optionally.
+    public final class ChainHandle {
+        public var feed: OnChainFeedRunner
+        init(_ feed: consuming OnChainFeedRunner) { self.feed = feed }
     }
 
     /// Starts the feeds and the decide runner.
@@ -118,6 +127,18 @@ public struct TradingGateway: ~Copyable {
                 venue: v, registry: registry, sim: sim, cpu: cpu, mode: .adaptiveShared, ringCapacity: journaling ? 1 << 18 : 1 << 16, consumers: journaling ? 5 : 3)))
         }
         let rings = feeds.map { $0.feed.ring }
+        // The chain's flows: the signal stage reads them (consumer 1), the journal too (2); consumer 0 is the
+        // watching thread's (`pollFlows`).
+        var chainHandle: ChainHandle? = nil
+        if let c = configuration.chains.first {
+            guard let url = sim ? c.simNode : c.node else { throw GatewayError("chain \(c.name): no \(sim ? "sim_node" : "node") endpoint") }
+            let node = WebSocketEndpoint(
+                address: try resolve(url.host), port: url.port, host: url.host, path: url.path, tls: url.tls ? try TLSContext(clientTrusting: nil) : nil)
+            chainHandle = ChainHandle(try OnChainFeedRunner(
+                node: node, settings: c.settings, cpu: cpus.isEmpty ? nil : cpus[0], consumers: journaling ? 3 : 2))
+        }
+        let flowsSignal = try chainHandle.map { Handoff(try $0.feed.ring.takeConsumer(1)) }
+        let flowScaling = configuration.chains.first?.scaling
         // Journaling, the intents and venue health are journaled too, with each deciding stage's ticks: a replay of
         // the journal hands signal and risk the same batches at the same times (JournalReplay).
         let intents = try Ring<OrderIntent>.broadcast(capacity: 4_096, consumers: journaling ? 2 : 1)
@@ -279,6 +300,7 @@ public struct TradingGateway: ~Copyable {
                 })
             signal.attach(health: healthSignal.take()!)
             risk.attach(health: healthRisk.take()!)
+            if let f = flowsSignal?.take(), let scaling = flowScaling { signal.attach(flows: f, scaling: scaling) }
             if let t = signalTicksOut?.take() { signal.attach(ticks: t, venues: ringVenues) }
             if let t = riskTicksOut?.take() { risk.attach(ticks: t, venues: ringVenues) }
             if let alerts = alertsOut?.take() {
@@ -302,6 +324,7 @@ public struct TradingGateway: ~Copyable {
             let journalHealth = Handoff(try health.takeConsumer(2))
             let journalSignalTicks = Handoff(try signalTicks!.takeConsumer())
             let journalRiskTicks = Handoff(try riskTicks!.takeConsumer())
+            let journalFlows = try chainHandle.map { Handoff(try $0.feed.ring.takeConsumer(2)) }
             let watchRing = try Ring<JournalNote>.spsc(capacity: 4_096)
             watchNotes = JournalNotes(try watchRing.takeProducer())
             let watchIn = Handoff(try watchRing.takeConsumer())
@@ -317,6 +340,7 @@ public struct TradingGateway: ~Copyable {
                 stage.attach(health: journalHealth.take()!)
                 stage.attach(ticks: journalSignalTicks.take()!)
                 stage.attach(ticks: journalRiskTicks.take()!)
+                if let f = journalFlows?.take() { stage.attach(flows: f) }
                 stage.attach(notes: watchIn.take()!)
                 stage.attach(notes: alertsIn.take()!)
                 let books = BookSnapshotter(
@@ -329,6 +353,7 @@ public struct TradingGateway: ~Copyable {
         let viewDecisions = try decisions.takeConsumer(0)
         self.configuration = configuration
         self.feeds = feeds
+        self.chain = chainHandle
         self.decide = decideRunner
         self.control = controlProducer
         self.reports = viewReports
@@ -352,11 +377,19 @@ public struct TradingGateway: ~Copyable {
         return n
     }
 
+    /// Hands the watching thread the chain's flow events (its consumer of the adapter's ring), if a chain is
+    /// configured. It must keep up, like `pollMarket`.
+    public func pollFlows(_ body: (FlowEvent) -> Void) -> Int {
+        guard let c = chain else { return 0 }
+        return c.feed.events.poll(upTo: 1_024) { batch in for e in batch { body(e) } }
+    }
+
     /// Stops the decide runner first (nothing new is sent), then the feeds. The journal goes on (the closing
     /// check's notes) until `stopJournal`.
     public func stop() {
         decide.stop()
         for f in feeds { f.feed.runner.stop() }
+        chain?.feed.runner.stop()
     }
 
     /// Stops the journal after it has written what the stopped stages published and the notes posted.

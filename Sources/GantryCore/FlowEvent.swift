@@ -1,5 +1,3 @@
-import GantryCore
-
 // The on-chain adapter's ring element: one token's flow into and out of one exchange in one block.
 //
 //   FlowEvent 64 B  ┌inflow (Int128)──────────────┬outflow (Int128)─────────────┐
