@@ -26,7 +26,7 @@ struct JournalReplayCommand: ParsableCommand {
         let result: JournalReplayResult
         do { result = try JournalReplay.run(directory: dir, configuration: configuration) } catch { throw ValidationError("\(error)") }
         let seconds = Date().timeIntervalSince(started)
-        print("replay of \(dir): \(result.marketEvents) market events, \(String(format: "%.2f", seconds)) s")
+        print("replay of \(dir): \(result.marketEvents) market events, \(result.flowEvents) on-chain flow events, \(String(format: "%.2f", seconds)) s")
         for (name, s, what) in [("signal", result.signal, "intents"), ("risk", result.risk, "decisions")] {
             print("  \(name): \(s.ticks)/\(s.journaledTicks) ticks, \(s.matched) of \(s.journaled) journaled \(what) reproduced bit for bit, \(s.replayed) made")
             if let m = s.firstMismatch { print("    first difference: \(m)") }

@@ -91,6 +91,11 @@ public enum FlowTrainer {
         }
         let trainSet = dataset(train)
         let heldSet = dataset([heldOut])
+        let flowCount = recordings.reduce(0) { $0 + $1.flows.count }
+        if flowCount > 0 {
+            let moved = trainSet.samples.filter { $0.row.netInflow != 0 || $0.row.outflow != 0 }.count
+            log("flows: \(flowCount) on-chain flow events; \(moved) of \(trainSet.samples.count) training samples saw a flow")
+        }
         log("samples: \(trainSet.samples.count) for training, \(heldSet.samples.count) held out (every \(p.sampleInterval.raw / 1_000_000) ms)")
 
         // Train.

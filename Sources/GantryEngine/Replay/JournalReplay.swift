@@ -32,6 +32,7 @@ public struct JournalReplayResult: Sendable, Equatable {
     public var signal = StageReplay()
     public var risk = StageReplay()
     public var marketEvents = 0
+    public var flowEvents = 0
     public var reproduced: Bool { signal.reproduced && risk.reproduced }
 }
 
@@ -115,6 +116,7 @@ public enum JournalReplay {
     public static func run(_ inputs: Inputs) throws -> JournalReplayResult {
         var result = JournalReplayResult()
         result.marketEvents = inputs.marketEvents
+        result.flowEvents = inputs.flows.count
         result.signal = try replaySignal(inputs)
         result.risk = try replayRisk(inputs)
         return result
