@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+
+/// Prometheus' `promtool` (Debian's `prometheus` package, installed by `make test`), or nil. A test that needs it
+/// and finds none records an issue when GANTRY_REQUIRE_PROMTOOL=1 (as `make test` sets), else says it skipped.
+public func promtoolExecutable(for test: String) -> String? {
+    if let found = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return found }
+    if ProcessInfo.processInfo.environment["GANTRY_REQUIRE_PROMTOOL"] == "1" {
+        Issue.record("promtool is not installed (scripts/install-deps.sh installs Debian's prometheus package)")
+    } else {
+        print("\(test): promtool not installed: its check skipped")
+    }
+    return nil
+}
+
+/// Runs `promtool check metrics` on `text` (its standard input). - Returns: its exit status and what it said.
+public func promtoolCheckMetrics(_ promtool: String, _ text: String) throws -> (status: Int32, output: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: promtool)
+    p.arguments = ["check", "metrics"]
+    let input = Pipe(), output = Pipe()
+    p.standardInput = input
+    p.standardOutput = output
+    p.standardError = output
+    try p.run()
+    input.fileHandleForWriting.write(Data(text.utf8))
+    try input.fileHandleForWriting.close()
+    let said = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    p.waitUntilExit()
+    return (p.terminationStatus, said)
+}
+
+/// Debian's `chromium`, or nil. A test that needs it and finds none records an issue when
+/// GANTRY_REQUIRE_CHROMIUM=1 (as `make test` sets), else says it skipped.
+public func chromiumExecutable(for test: String) -> String? {
+    if let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return found }
+    if ProcessInfo.processInfo.environment["GANTRY_REQUIRE_CHROMIUM"] == "1" {
+        Issue.record("chromium is not installed (scripts/install-deps.sh installs it)")
+    } else {
+        print("\(test): chromium not installed: skipped")
+    }
+    return nil
+}
