@@ -33,6 +33,8 @@ public final class ControlExchange: Sendable {
         var killFinished = false
         /// The last `/status` and `/metrics` answers, served when the owner is busy (closing after a kill).
         var cached: [OperatorRequest: ControlAnswer] = [:]
+        /// The owner has stopped answering: the cached answers are final.
+        var settled = false
     }
     let state = Mutex(State())
     /// The wake-up pipe: the server polls `wakeRead`.
@@ -129,6 +131,20 @@ public final class ControlExchange: Sendable {
 
     /// The kill report so far.
     public var killReport: [String] { state.withLock { $0.killLines } }
+
+    /// The owner's last answers to `/status` and `/metrics`, given as it stops answering: the server then serves
+    /// them at once, and refuses commands (503), until it stops.
+    public func settle(status: ControlAnswer, metrics: ControlAnswer) {
+        state.withLock { s in
+            s.cached[.status] = status
+            s.cached[.metrics] = metrics
+            s.settled = true
+        }
+        wake()
+    }
+
+    /// Whether the owner has settled (stopped answering).
+    public var isSettled: Bool { state.withLock { $0.settled } }
 
     /// Whether a command waits for the owner.
     public var hasPending: Bool { state.withLock { !$0.pending.isEmpty } }

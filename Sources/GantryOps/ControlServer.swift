@@ -160,7 +160,7 @@ public final class ControlServer: @unchecked Sendable {
                 } else {
                     respond(c, reply.answer, close: close)
                 }
-            } else if now >= deadline {
+            } else if now >= deadline || exchange.isSettled {
                 let last = exchange.abandon(id, command)
                 respond(c, last ?? ControlAnswer.text("the gateway did not answer (it may be closing)", status: 503), close: close)
             }

@@ -83,11 +83,24 @@ final class ControlPlane {
         return "fired"
     }
 
+    /// The final status and metrics, once the run's closing check is done: served as they are until the server
+    /// stops (commands are then refused).
+    func settle(view: GatewayView, rings: Rings, kill: KillReport?, now: Nanos) {
+        guard server != nil else { return }
+        exchange.settle(
+            status: .json(status(view: view, rings: rings, kill: kill, now: now)),
+            metrics: ControlAnswer(status: 200, contentType: PrometheusText.contentType, body: metrics(view: view, rings: rings, kill: kill)))
+        settledAfterKill = kill != nil
+    }
+    var settledAfterKill = false
+
     /// Ends the kill report (followers get the rest, then their connections close), waits a little for them, and
-    /// stops the server.
+    /// stops the server. After a kill, the final status is served for 2 s more, so that a dashboard polling each
+    /// second shows how the kill ended.
     func stop() {
         exchange.finishKillReport()
         server?.waitForFollowers(timeout: .seconds(2))
+        if settledAfterKill { usleep(2_000_000) }
         server?.stop()
     }
 }

@@ -306,6 +306,7 @@ struct RunCommand: ParsableCommand {
             r.finish(ok: ok, unverified: unverified, now: MonotonicClock.now())
             control.closeSubscribers()
             plane.exchange.finishKillReport()
+            plane.settle(view: view, rings: .init(gateway), kill: r, now: MonotonicClock.now())
         } else if !unverified.isEmpty {
             print("  ! not checked: \(unverified.joined(separator: ", ")) (balances not read)")
         }

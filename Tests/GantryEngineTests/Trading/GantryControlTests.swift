@@ -88,8 +88,8 @@ struct GantryControlTests {
     func looseTokenRefused() throws {
         let g = try Gateway(tokenMode: 0o644, seconds: 20)
         g.process.waitUntilExit()
-        let status = g.finish()
         let said = g.text
+        let status = g.finish()
         #expect(status != 0 && said.contains("must be mode 0600"), "gantry run said:\n\(said)")
         #expect(!said.contains(Self.token) && !said.contains("balances"))
     }
@@ -137,7 +137,8 @@ struct GantryControlTests {
         #expect(shown.status == 0 && shown.output.contains("books:") && shown.output.contains(": live") && shown.output.contains("kill switch armed"), "gantry status said:\n\(shown.output)")
         #expect(try g.gantry(["pause"] + plane).output.contains("paused"))
         #expect(try client.request("GET", "/status").text.contains("\"paused\":true"))
-        #expect(try g.gantry(["resume", "--config", g.config]).output.contains("resumed"), "the URL and token file from [control]")
+        let resumed = try g.gantry(["resume", "--control", url, "--config", g.config])
+        #expect(resumed.output.contains("resumed"), "the token file from [control]: \(resumed.output)")
         // The dashboard in headless Chromium.
         guard let chromium = chromiumExecutable(for: "GantryControlTests") else { return }
         let page = try DevToolsPage(chromium: chromium, url: url + "/", profile: g.dir.appendingPathComponent("chromium"))
@@ -159,7 +160,8 @@ struct GantryControlTests {
         // The kill button: a confirmation, then the kill through the page's own POST /kill.
         try page.click("#kill")
         #expect(page.dialogs.count == 1 && page.dialogs.first?.contains("kill switch") == true, "the button asked for confirmation: \(page.dialogs)")
-        #expect(page.wait(until: "['flat', 'verified'].includes(document.getElementById('kill-state').dataset.state)", timeout: 20), "the page shows the kill flat")
+        let flat = page.wait(until: "['flat', 'verified'].includes(document.getElementById('kill-state').dataset.state)", timeout: 20)
+        #expect(flat, "the page shows the kill flat: \((try? page.evaluate("document.body.innerText")) ?? "")\n\(g.text.suffix(3_000))")
         let report = try page.evaluate("document.getElementById('kill-report').innerText") as? String ?? ""
         #expect(report.contains("every position flat"), "the page shows the kill report:\n\(report)")
         if let shot = try? page.screenshot() { try? shot.write(to: URL(fileURLWithPath: NSTemporaryDirectory() + "gantry-dashboard.png")) }
