@@ -86,33 +86,22 @@ public struct PrometheusText: Sendable {
     }
 
     /// A label value: backslash, double quote and line feed escaped.
-    public static func escapeLabel(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    public static func escapeLabel(_ s: String) -> String { escape(s, quote: true) }
 
     /// A HELP text: backslash and line feed escaped.
-    public static func escapeHelp(_ s: String) -> String {
-        s.replacingBackslashAndNewline()
-    }
-}
+    public static func escapeHelp(_ s: String) -> String { escape(s, quote: false) }
 
-extension String {
-    func replacingBackslashAndNewline() -> String {
+    static func escape(_ s: String, quote: Bool) -> String {
         var out = ""
-        for c in unicodeScalars {
-            switch c {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(c)
+        for c in s.unicodeScalars {
+            if c == "\\" {
+                out += "\\\\"
+            } else if c == "\n" {
+                out += "\\n"
+            } else if quote && c == "\"" {
+                out += "\\\""
+            } else {
+                out.unicodeScalars.append(c)
             }
         }
         return out

@@ -4,11 +4,18 @@ import Testing
 /// Prometheus' `promtool` (Debian's `prometheus` package, installed by `make test`), or nil. A test that needs it
 /// and finds none records an issue when GANTRY_REQUIRE_PROMTOOL=1 (as `make test` sets), else says it skipped.
 public func promtoolExecutable(for test: String) -> String? {
-    if let found = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return found }
-    if ProcessInfo.processInfo.environment["GANTRY_REQUIRE_PROMTOOL"] == "1" {
-        Issue.record("promtool is not installed (scripts/install-deps.sh installs Debian's prometheus package)")
+    requiredTool(["/usr/bin/promtool", "/usr/local/bin/promtool"], flag: "GANTRY_REQUIRE_PROMTOOL", test: test, package: "Debian's prometheus package")
+}
+
+/// The first of `paths` that is an executable; else an issue when the environment variable `flag` is 1, or a line
+/// saying the test skipped.
+func requiredTool(_ paths: [String], flag: String, test: String, package: String) -> String? {
+    if let found = paths.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return found }
+    let name = URL(fileURLWithPath: paths[0]).lastPathComponent
+    if ProcessInfo.processInfo.environment[flag] == "1" {
+        Issue.record("\(name) is not installed (scripts/install-deps.sh installs \(package))")
     } else {
-        print("\(test): promtool not installed: its check skipped")
+        print("\(test): \(name) is not installed: skipped")
     }
     return nil
 }
@@ -33,11 +40,5 @@ public func promtoolCheckMetrics(_ promtool: String, _ text: String) throws -> (
 /// Debian's `chromium`, or nil. A test that needs it and finds none records an issue when
 /// GANTRY_REQUIRE_CHROMIUM=1 (as `make test` sets), else says it skipped.
 public func chromiumExecutable(for test: String) -> String? {
-    if let found = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) { return found }
-    if ProcessInfo.processInfo.environment["GANTRY_REQUIRE_CHROMIUM"] == "1" {
-        Issue.record("chromium is not installed (scripts/install-deps.sh installs it)")
-    } else {
-        print("\(test): chromium not installed: skipped")
-    }
-    return nil
+    requiredTool(["/usr/bin/chromium", "/usr/bin/chromium-browser"], flag: "GANTRY_REQUIRE_CHROMIUM", test: test, package: "Debian's chromium")
 }

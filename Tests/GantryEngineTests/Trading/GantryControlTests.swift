@@ -84,6 +84,44 @@ struct GantryControlTests {
         return (Int(out[out.index(after: nl)...]) ?? 0, String(out[..<nl]))
     }
 
+    /// Polls `/status` until the gateway has filled orders and has its three books live (at most 30 s).
+    static func waitForTrading(_ client: ControlClient) -> [String: Any] {
+        var live: [String: Any] = [:]
+        let deadline = MonotonicClock.now() + .seconds(30)
+        while MonotonicClock.now() < deadline {
+            if let r = try? client.request("GET", "/status"), r.status == 200, let s = try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] {
+                live = s
+                let fills = (s["counts"] as? [String: Any])?["fills"] as? Int ?? 0
+                let books = (s["books"] as? [[String: Any]] ?? []).filter { $0["state"] as? String == "live" }.count
+                if fills > 0 && books >= 3 { break }
+            }
+            usleep(250_000)
+        }
+        return live
+    }
+
+    @Test("gantry kill through the HTTP control plane prints the kill report as it happens, each step timed, and exits 0 once flat and verified")
+    func killCommand() throws {
+        let g = try Gateway(seconds: 90)
+        var status: Int32 = -1
+        defer { if status == -1 { _ = g.finish() } }
+        let url = try #require(g.url(), "no control plane URL printed:\n\(g.text)")
+        let live = Self.waitForTrading(try ControlClient(url: url, token: Secret(Self.token)))
+        #expect(((live["counts"] as? [String: Any])?["fills"] as? Int ?? 0) > 0, "the gateway filled orders")
+        let killed = try g.gantry(["kill", "--control", url, "--config", g.config])
+        g.process.waitUntilExit()
+        let said = g.text
+        status = g.finish()
+        print("gantry kill over HTTP said:\n\(killed.output)")
+        #expect(killed.status == 0, "gantry kill said:\n\(killed.output)")
+        let lines = killed.output.split(separator: "\n").map(String.init)
+        #expect(lines.first == "kill switch fired" && lines.last?.hasPrefix("result: ok") == true)
+        #expect(killed.output.contains("orders cancelled at every venue +") && killed.output.contains("every position flat (risk's ledger) +"))
+        #expect(killed.output.contains("flatness verified against the venues' balances +") && killed.output.contains("kill report: {\"fired_by\":\"control plane\""))
+        #expect(status == 0 && said.contains("KILL SWITCH (control plane)") && said.contains("positions equal the venues' balances: yes"), "gantry run said:\n\(said.suffix(2_000))")
+        #expect(!said.contains(Self.token) && !killed.output.contains(Self.token))
+    }
+
     @Test("a token file others can read is refused at start, before any venue is contacted; the token is not printed")
     func looseTokenRefused() throws {
         let g = try Gateway(tokenMode: 0o644, seconds: 20)
@@ -102,17 +140,7 @@ struct GantryControlTests {
         let url = try #require(g.url(), "no control plane URL printed:\n\(g.text)")
         let client = try ControlClient(url: url, token: Secret(Self.token))
         // Trading: wait until the gateway has books and fills.
-        var live: [String: Any] = [:]
-        let trading = MonotonicClock.now() + .seconds(30)
-        while MonotonicClock.now() < trading {
-            if let r = try? client.request("GET", "/status"), r.status == 200, let s = try JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any] {
-                live = s
-                let fills = (s["counts"] as? [String: Any])?["fills"] as? Int ?? 0
-                let books = (s["books"] as? [[String: Any]] ?? []).filter { $0["state"] as? String == "live" }.count
-                if fills > 0 && books >= 3 { break }
-            }
-            usleep(250_000)
-        }
+        let live = Self.waitForTrading(client)
         #expect(((live["counts"] as? [String: Any])?["fills"] as? Int ?? 0) > 0, "the gateway filled orders: \(live)")
         // The metrics: a real client, no token, promtool's check.
         let metrics = try Self.curl(url + "/metrics")
