@@ -23,7 +23,7 @@ build: deps
 # The two-process ring test runs the gantry executable beside the test bundle: build it first.
 test: deps peers
 	$(SWIFT) build --product gantry
-	GANTRY_REQUIRE_CHROMIUM=1 $(SWIFT) test
+	GANTRY_REQUIRE_CHROMIUM=1 GANTRY_REQUIRE_PROMTOOL=1 $(SWIFT) test
 	@$(MAKE) --no-print-directory example
 
 # The external strategy package (Examples/): built against Gantry's library products as a dependency would be,

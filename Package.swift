@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "GantryJournal", targets: ["GantryJournal"]),
         .library(name: "VenueSim", targets: ["VenueSim"]),
         .library(name: "GantryOnChain", targets: ["GantryOnChain"]),
+        .library(name: "GantryOps", targets: ["GantryOps"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
@@ -80,6 +81,9 @@ let package = Package(
             name: "GantryExecutionTests",
             dependencies: ["GantryExecution", "GantryRisk", "GantryBook", "GantryCore", "GantryNet", "GantryVenues", "VenueSim", "GantryLoop"]),
         .target(name: "GantryReport", dependencies: ["GantryCore", "GantryExecution"]),
+        // The control plane: its HTTP server on a cold thread, the Prometheus text writer, the dashboard, the client.
+        .target(name: "GantryOps", dependencies: ["GantryCore", "GantryNet", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .testTarget(name: "GantryOpsTests", dependencies: ["GantryOps", "GantryCore", "GantryNet", "GantryTestSupport"]),
         .testTarget(name: "GantryReportTests", dependencies: ["GantryReport", "GantryExecution", "GantryCore", "GantryTestSupport"]),
         .target(
             name: "GantryEngine",
@@ -100,6 +104,7 @@ let package = Package(
             name: "gantry",
             dependencies: [
                 "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryEngine", "GantryLog", "GantryRisk", "GantryExecution", "GantryReport", "GantryJournal", "CSQLite",
+                "GantryOps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
@@ -114,7 +119,7 @@ let package = Package(
         ),
 
         // What the test targets share: where the recorded venue data is (skipped, saying why, when absent).
-        .target(name: "GantryTestSupport", dependencies: ["GantryCore", "GantryNet", "VenueSim"], path: "Tests/GantryTestSupport"),
+        .target(name: "GantryTestSupport", dependencies: ["GantryCore", "GantryNet", "VenueSim", "GantryOps"], path: "Tests/GantryTestSupport"),
         .testTarget(name: "GantryCoreTests", dependencies: ["GantryCore"]),
         .testTarget(name: "GantryRingTests", dependencies: ["GantryRing", "GantryCore"]),
         .testTarget(name: "GantryLoopTests", dependencies: ["GantryLoop", "GantryRing", "GantryCore"]),
@@ -129,7 +134,7 @@ let package = Package(
             name: "GantryEngineTests",
             dependencies: [
                 "GantryEngine", "GantryVenues", "GantryNet", "GantryLoop", "GantryRing", "GantryBook", "GantryCore", "VenueSim",
-                "GantryTestSupport", "CSQLite",
+                "GantryTestSupport", "CSQLite", "GantryOps",
             ]
         ),
         .testTarget(name: "GantryNetTests", dependencies: ["GantryNet", "GantryLoop", "GantryRing", "GantryCore"]),

@@ -1,6 +1,7 @@
 import Foundation
 import GantryCore
 import GantryEngine
+import GantryOps
 import GantryRisk
 
 /// What `gantry run` shows: message rates, decisions and vetoes by reason, orders and fills, positions and PnL per
@@ -37,6 +38,8 @@ final class GatewayView {
     var roundTrips: [Int64] = []
     var pnlSeries: [[(seconds: Int64, cents: Int64)]] = []
     let sampleCap = 1_000_000
+    /// Histograms, book ages, open orders and PnL peaks for the control plane.
+    var live = LiveFigures()
 
     init(configuration: TradingConfiguration) {
         self.configuration = configuration
@@ -53,6 +56,7 @@ final class GatewayView {
     }
 
     func market(_ e: MarketEvent) {
+        live.market(e)
         if e.flags.contains(.endOfMessage) { messages[Int(e.venue.raw)] += 1 }
         if e.kind == .messageTimes && e.receiveTime.raw > 0 && e.publishedTime >= e.receiveTime && ingestLatency.count < sampleCap {
             ingestLatency.append((e.publishedTime - e.receiveTime).raw)
@@ -66,12 +70,14 @@ final class GatewayView {
     }
 
     func decision(_ d: RiskDecision) {
+        live.decision(d)
         if d.isApproved { approved += 1 } else { vetoes[d.reason, default: 0] += 1 }
         if d.decidedTime >= d.intent.createdTime && decisionLatency.count < sampleCap { decisionLatency.append((d.decidedTime - d.intent.createdTime).raw) }
     }
 
     func report(_ r: OrderReport) {
         reports += 1
+        live.report(r)
         switch r.status {
         case .filled, .canceled, .expired, .rejected: finals[r.status, default: 0] += 1
         default: break
@@ -97,6 +103,17 @@ final class GatewayView {
         m[base, default: (0, instrument.quantityScale)].raw += r.side == .buy ? r.lastQuantity.raw : -r.lastQuantity.raw
         m[quote, default: (0, ns)].raw += r.side == .buy ? -(venueNotional + r.fee) : venueNotional - r.fee
         moves[r.venue] = m
+    }
+
+    /// An order's round trip (decision → the venue's first report, as seen here).
+    func roundTrip(_ venue: VenueId, _ nanos: Int64) {
+        if roundTrips.count < sampleCap { roundTrips.append(nanos) }
+        live.roundTrip(venue, nanos)
+    }
+
+    /// Each strategy's PnL in each pair (cents, by pair raw; index 0 unused), marked at the mid now.
+    func pnlTable() -> [[Int64]] {
+        configuration.strategies.indices.map { k in [0] + universe.pairs.map { pnl(k, $0).pnlCents } }
     }
 
     /// What the fills moved each asset of `venue` by.
@@ -132,6 +149,7 @@ final class GatewayView {
         for k in configuration.strategies.indices {
             pnlSeries[k].append((elapsed.raw / 1_000_000_000, universe.pairs.reduce(0) { $0 + pnl(k, $1).pnlCents }))
         }
+        _ = live.drawdowns(pnl: pnlTable())
         print("t=\(elapsed.raw / 1_000_000_000)s  market \(rates.joined(separator: ", "))  approved \(approved)  vetoes \(vetoText())  reports \(reports)  fills \(fills)")
         for (k, s) in configuration.strategies.enumerated() {
             var parts: [String] = []

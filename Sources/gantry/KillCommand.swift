@@ -1,29 +1,47 @@
 import ArgumentParser
 import Foundation
+import GantryOps
 import Glibc
 
 /// Where `gantry run` listens for its operator unless told otherwise.
 let defaultControlSocket = ProcessInfo.processInfo.environment["GANTRY_CONTROL_SOCKET"] ?? "/tmp/gantry-control.sock"
 
-/// `gantry kill`: fires a running gateway's kill switch through its control socket and prints the kill report as
-/// its steps happen (orders cancelled, positions flat, flatness verified against the venues' balances).
+/// `gantry kill`: fires a running gateway's kill switch and prints the kill report as its steps happen (orders
+/// cancelled, positions flat, flatness verified against the venues' balances): through the HTTP control plane
+/// (`POST /kill?follow=1`) when `--control` or the configuration's `[control]` names it, else (or with `--socket`)
+/// through the Unix control socket.
 struct KillCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kill",
         abstract: "Fire a running gateway's kill switch (new intents stop, open orders are cancelled, every position is flattened) and print its report.")
 
-    @Option(name: .long, help: "The gateway's control socket (GANTRY_CONTROL_SOCKET, else /tmp/gantry-control.sock).")
-    var socket: String = defaultControlSocket
+    @Option(name: .long, help: "Use the gateway's Unix control socket at this path instead of the HTTP control plane (without [control], GANTRY_CONTROL_SOCKET, else /tmp/gantry-control.sock).")
+    var socket: String? = nil
+
+    @OptionGroup var plane: ControlOptions
 
     @Option(name: .long, help: "Give up waiting for the report after this many seconds.")
     var timeout: Int = 90
 
     func run() throws {
-        let ok = try ControlClient.exchange("kill", socket: socket, timeout: timeout) { line in
+        func show(_ line: String) {
             print(line)
             fflush(nil)
         }
-        if !ok { throw ExitCode(1) }
+        var last = ""
+        if socket == nil, let client = try plane.client() {
+            let r = try plane.call(client, "POST", "/kill?follow=1", timeout: timeout) { line in
+                last = line
+                show(line)
+            }
+            guard r.status == 200 else { throw ExitCode(1) }
+        } else {
+            _ = try SocketControlClient.exchange("kill", socket: socket ?? defaultControlSocket, timeout: timeout) { line in
+                last = line
+                show(line)
+            }
+        }
+        if !last.hasPrefix("result: ok") { throw ExitCode(1) }
     }
 }
 
@@ -43,11 +61,12 @@ struct CtlCommand: ParsableCommand {
     }
 
     func run() throws {
-        _ = try ControlClient.exchange(command, socket: socket, timeout: 10, lines: 1) { print($0) }
+        _ = try SocketControlClient.exchange(command, socket: socket, timeout: 10, lines: 1) { print($0) }
     }
 }
 
-enum ControlClient {
+/// The Unix control socket's client (`gantry ctl`, `gantry kill --socket`).
+enum SocketControlClient {
     /// Sends `command` and hands each answer line to `body` until the gateway closes the connection (or `lines`
     /// lines came). - Returns: whether the last line said the outcome was good (`result: ok …`), for the kill.
     static func exchange(_ command: String, socket path: String, timeout: Int, lines: Int = .max, _ body: (String) -> Void) throws -> Bool {

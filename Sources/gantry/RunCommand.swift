@@ -8,6 +8,7 @@ import GantryLog
 import GantryReport
 import GantryLoop
 import GantryNet
+import GantryOps
 import GantryRing
 import GantryRisk
 import Synchronization
@@ -59,6 +60,13 @@ struct RunCommand: ParsableCommand {
         do { text = try String(contentsOfFile: config, encoding: .utf8) } catch { throw ValidationError("cannot read \(config): \(error.localizedDescription)") }
         let configuration: TradingConfiguration
         do { configuration = try TradingConfiguration(toml: text) } catch { throw ValidationError("\(error)") }
+        let controlConfiguration: ControlConfiguration?
+        do { controlConfiguration = try ControlConfiguration.read(toml: text) } catch { throw ValidationError("\(error)") }
+        // The HTTP control plane of [control] (docs/CONTROL.md); a token file that is not 0600 is refused at once, before any venue is contacted.
+        let plane: ControlPlane
+        do { plane = try ControlPlane(controlConfiguration, started: MonotonicClock.now()) } catch { throw ValidationError("\(error)") }
+        defer { plane.stop() }
+        if let url = plane.url { print("  control plane: \(url) (dashboard, /status, /metrics; gantry status|kill|pause|resume)") }
         var credentials: [String: VenueCredentials] = [:]
         for a in configuration.accounts where a.apiKey != nil || a.apiKeyEnv != nil {
             do {
@@ -134,6 +142,7 @@ struct RunCommand: ParsableCommand {
         func say(_ line: String) {
             print(line)
             control.report(line)
+            plane.exchange.killLine(line)
             _ = gateway.notes?.post(line, kind: .killSwitchStep)
         }
         func command(_ c: ControlCommand, _ now: Nanos) {
@@ -146,6 +155,27 @@ struct RunCommand: ParsableCommand {
             command(.killSwitch, now)
             report = KillReport(firedAt: now, source: source, names: names, say: say)
             say("KILL SWITCH (\(source)) at t=\(ms(now - started)) ms: new intents stopped, open orders cancelled, every position flattened")
+        }
+        /// The operator's commands, from the control socket and the control plane: kill, pause, resume, status.
+        func operatorCommand(_ line: String, source: String, now: Nanos) -> (answer: String, subscribe: Bool) {
+            switch line {
+            case "kill":
+                if report != nil { return ("kill switch already fired: its report follows", true) }
+                fire(source, at: now)
+                return ("kill switch fired", true)
+            case "pause":
+                command(.pauseTrading, now)
+                plane.paused = true
+                return ("paused: no new entries; hedges and flattening go on", false)
+            case "resume":
+                command(.resumeTrading, now)
+                plane.paused = false
+                return ("resumed (strategies paused by rollbacks too)", false)
+            case "status":
+                return ("status: t=\(ms(now - started)) ms, \(view.approved) approved, \(view.fills) fills, kill switch \(report == nil ? "armed" : "fired")", false)
+            default:
+                return ("error: unknown command \(line) (kill, pause, resume, status)", false)
+            }
         }
         while !runInterrupted.load(ordering: .relaxed) {
             let now = MonotonicClock.now()
@@ -171,27 +201,13 @@ struct RunCommand: ParsableCommand {
                 view.report(r)
                 if let rt = comparison.onReport(r, at: wall) {
                     paper.observeRoundTrip(r.venue, rt)
-                    if view.roundTrips.count < view.sampleCap { view.roundTrips.append(rt.raw) }
+                    view.roundTrip(r.venue, rt.raw)
                 }
             }
             paper.advance(to: wall)
-            control.poll { line in
-                switch line {
-                case "kill":
-                    if report != nil { return ("kill switch already fired: its report follows", true) }
-                    fire("gantry kill", at: now)
-                    return ("kill switch fired", true)
-                case "pause":
-                    command(.pauseTrading, now)
-                    return ("paused: no new entries; hedges and flattening go on", false)
-                case "resume":
-                    command(.resumeTrading, now)
-                    return ("resumed (strategies paused by rollbacks too)", false)
-                case "status":
-                    return ("status: t=\(ms(now - started)) ms, \(view.approved) approved, \(view.fills) fills, kill switch \(report == nil ? "armed" : "fired")", false)
-                default:
-                    return ("error: unknown command \(line) (kill, pause, resume, status)", false)
-                }
+            control.poll { operatorCommand($0, source: "gantry kill", now: now) }
+            if plane.waiting {
+                plane.serve(view: view, rings: .init(gateway), kill: report, now: now) { operatorCommand($0, source: "control plane", now: now).answer }
             }
             let due = killAfter > 0 && now - started >= .seconds(Int64(killAfter))
             if report == nil && (due || runKill.load(ordering: .relaxed)) { fire(due ? "--kill-after" : "SIGUSR1", at: now) }
@@ -297,6 +313,8 @@ struct RunCommand: ParsableCommand {
             }
             r.finish(ok: ok, unverified: unverified, now: MonotonicClock.now())
             control.closeSubscribers()
+            plane.exchange.finishKillReport()
+            plane.settle(view: view, rings: .init(gateway), kill: r, now: MonotonicClock.now())
         } else if !unverified.isEmpty {
             print("  ! not checked: \(unverified.joined(separator: ", ")) (balances not read)")
         }

@@ -36,6 +36,8 @@ public struct OrderSendStage<Clock: NanoClock>: Stage, ~Copyable {
     let clock: Clock
     public private(set) var stats = OrderSendStats()
     public private(set) var killedAt: Nanos? = nil
+    /// Where the stage copies its figures for the control plane (TradingLive.swift), with the venue health.
+    public var live: TradingLive? = nil
     let logger = Logger(label: "gantry.order-send")
     /// The buffers of one poll (capacity kept: no allocation per order or report).
     var refusedScratch: [ApprovedOrder] = []
@@ -122,6 +124,7 @@ public struct OrderSendStage<Clock: NanoClock>: Stage, ~Copyable {
             if bybit != nil, let v = bybit!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: bybit!.readyNow(), roundTrip: bybit!.roundTripNow(now: now), time: now)) }
             if kraken != nil, let v = kraken!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: kraken!.readyNow(), roundTrip: kraken!.roundTripNow(now: now), time: now)) }
             if coinbase != nil, let v = coinbase!.venueId() { _ = health!.tryPublish(VenueHealth(venue: v, ready: coinbase!.readyNow(), roundTrip: coinbase!.roundTripNow(now: now), time: now)) }
+            if let live { publishLive(live) }
         }
         return work
     }

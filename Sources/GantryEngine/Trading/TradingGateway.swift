@@ -59,6 +59,8 @@ public final class GatewayHandles: @unchecked Sendable {
     var _signal: SignalStats? = nil
     var _risk: RiskStats? = nil
     var _orders: OrderSendStats? = nil
+    /// Order-send's figures while it runs (venues' order entry, the order queue), for the control plane.
+    public let live = TradingLive()
     public init() {}
 }
 
@@ -285,6 +287,7 @@ public struct TradingGateway: ~Copyable {
             var send = OrderSendStage(
                 approved: approvedIn.take()!, control: raiseIn.take()!, reports: reportsOut.take()!, binance: binanceSession, okx: okxSession,
                 kinds: kindsTable, clock: clock, health: healthOut.take()!)
+            send.live = handles.live
             func client(_ r: (String, Int, String, Bool)?) -> HTTPClient? { r.map { HTTPClient(address: $0.0, port: $0.1, host: $0.2, tls: $0.3 ? tls : nil) } }
             send.attach(
                 bybit: bybitSpec.map {
