@@ -5,7 +5,7 @@ DEMO_SECONDS ?= 30
 # x86-64-v2; GANTRY_CPU=portable (or unset, as for a package depending on Gantry) adds no -march.
 export GANTRY_CPU ?= host
 
-.PHONY: all deps peers build test example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-t2o bench-decode bench-sim bench-journal perf-report fuzz clean
+.PHONY: all deps peers build test example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-t2o bench-t2o-journal bench-decode bench-sim bench-journal perf-report fuzz clean
 
 all: build
 
@@ -94,6 +94,10 @@ bench-t2o: deps
 	@bash scripts/bench-pki.sh .build/bench-pki
 	$(SWIFT) build -c release --product gantry-t2o-bench
 	.build/release/gantry-t2o-bench --pki .build/bench-pki --rate 100000 --seconds 5 --every 100
+
+# Tick to order with the journal on against off, in turn in one run (p99 ratio, for the record).
+bench-t2o-journal: deps
+	@bash scripts/bench-t2o-journal.sh
 
 # The venue simulator's push rate: one simulated venue → Gantry's WebSocket client, ≥ 200k depth messages/s
 # (enforced here; printed in bench-ci). A broken U/u chain always fails.

@@ -190,7 +190,7 @@ let package = Package(
             name: "gantry-t2o-bench",
             dependencies: [
                 "GantryCore", "GantryLoop", "GantryNet", "GantryRing", "GantryBook", "GantryVenues", "GantryStrategy", "GantryRisk",
-                "GantryExecution", "GantryEngine", "BenchSupport", "VenueSim",
+                "GantryExecution", "GantryEngine", "GantryJournal", "BenchSupport", "VenueSim",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
             ],

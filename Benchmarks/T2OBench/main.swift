@@ -8,6 +8,11 @@
 // Timing is for the record; the run fails (exit 1) only if no order was written. Prints one JSON line and a table.
 //
 //   gantry-t2o-bench --pki DIR [--rate 100000] [--seconds 5] [--every 100] [--warmup-ms 1000] [--mode busy|adaptive]
+//                    [--journal DIR]
+//
+// --journal DIR journals as the gateway does: a journal runner (adaptive, on the venue's CPU: the machine has two)
+// reads the market, intent, decision and report rings and both deciding stages' ticks, and writes them to DIR
+// (fsync every 10 ms). scripts/bench-t2o-journal.sh runs the bench with and without it, in turn, and compares.
 //
 // T2O_MALLOC_STACKS=N (and T2O_MALLOC_EVERY=K) print the call stacks of N of the runner's allocations after the
 // warm-up (one in every K) to standard error, to find where they are made.
@@ -15,6 +20,7 @@ import BenchSupport
 import GantryCore
 import GantryEngine
 import GantryExecution
+import GantryJournal
 import GantryLoop
 import GantryNet
 import GantryRing
@@ -69,7 +75,7 @@ struct Market: Sendable {
 func main() {
     let options = BenchOptions(
         tool: "gantry-t2o-bench",
-        usage: "usage: gantry-t2o-bench --pki DIR [--rate N] [--seconds S] [--every N] [--warmup-ms MS] [--mode busy|adaptive]")
+        usage: "usage: gantry-t2o-bench --pki DIR [--rate N] [--seconds S] [--every N] [--warmup-ms MS] [--mode busy|adaptive] [--journal DIR]")
     guard let pki = options["pki"] else { fail("--pki DIR (scripts/bench-pki.sh makes one) is required: both connections are TLS") }
     let rate = options.int("rate", 100_000)
     let seconds = options.int("seconds", 5)
@@ -109,13 +115,39 @@ func main() {
     while ports.withLock({ $0 }) == nil { usleep(1_000) }
     let (feedPort, orderPort) = ports.withLock { $0! }
 
+    let journalDirectory = options["journal"]
+    let journaling = journalDirectory != nil
     let rings: (market: Ring<MarketEvent>, intents: Ring<OrderIntent>, approved: Ring<ApprovedOrder>, reports: Ring<OrderReport>, decisions: Ring<RiskDecision>, states: Ring<ConnectionEvent>)
+    // Journaling, the journal reads the market, intents, reports and decisions too (as in the gateway), and the ticks.
+    let ticks: (signal: Ring<StageTick>, risk: Ring<StageTick>)?
     do {
         rings = (
-            try .broadcast(capacity: 1 << 16, consumers: 3), try .spsc(capacity: 4_096), try .spsc(capacity: 4_096),
-            try .broadcast(capacity: 16_384, consumers: 2), try .spsc(capacity: 16_384), try .spsc(capacity: 1_024)
+            try .broadcast(capacity: journaling ? 1 << 18 : 1 << 16, consumers: journaling ? 4 : 3),
+            journaling ? try .broadcast(capacity: 4_096, consumers: 2) : try .spsc(capacity: 4_096), try .spsc(capacity: 4_096),
+            try .broadcast(capacity: 16_384, consumers: journaling ? 3 : 2),
+            journaling ? try .broadcast(capacity: 16_384, consumers: 2) : try .spsc(capacity: 16_384), try .spsc(capacity: 1_024)
         )
+        ticks = journaling ? (try .spsc(capacity: 16_384), try .spsc(capacity: 16_384)) : nil
     } catch { fail("\(error)") }
+    let journal: Runner?
+    let journalReport = JournalReport()
+    if let journalDirectory {
+        do {
+            let writer = Handoff(try JournalWriter(JournalConfiguration(directory: journalDirectory)))
+            journal = try Runner(RunnerSpec(name: "journal", cpu: serverCPU, mode: .adaptiveShared)) { context in
+                var stage = JournalStage(writer: writer.take()!, context: context)
+                stage.attach(market: try! rings.market.takeConsumer(3))
+                stage.attach(intents: try! rings.intents.takeConsumer(1))
+                stage.attach(reports: try! rings.reports.takeConsumer(2))
+                stage.attach(decisions: try! rings.decisions.takeConsumer(1))
+                stage.attach(ticks: try! ticks!.signal.takeConsumer())
+                stage.attach(ticks: try! ticks!.risk.takeConsumer())
+                return BenchJournal(stage: stage, report: journalReport)
+            }
+        } catch { fail("the journal: \(error)") }
+    } else {
+        journal = nil
+    }
     let report = Report()
     let start = MonotonicClock.now()
     let measureFrom = start + .milliseconds(Int64(warmup))
@@ -141,16 +173,20 @@ func main() {
                         name: "every-nth", capitalCents: 1_000_000_000,
                         spec: .custom(EveryNthMessage(pair: market.pair, instrument: market.instrument, venue: market.venue, every: Int64(every), quantity: Quantity(raw: 1))))
                 ], takerFees: market.risk.takerFees)
-            let signal = SignalStage(
+            var signal = SignalStage(
                 host: host, router: SmartOrderRouter(venues: market.universe.registry.venueNames.count),
                 market: try! MarketFanIn(count: 1) { _ in try rings.market.takeConsumer(0) }, reports: try! rings.reports.takeConsumer(0), control: nil,
                 intents: try! rings.intents.takeProducer(), clock: clock, takerFees: market.risk.takerFees, maximumBookAge: .seconds(2))
             var engine = RiskEngine(universe: market.universe, configuration: market.risk, firstOrderSequence: 1)
             for (asset, free) in market.balances { engine.setBalance(venue: market.venue, asset: asset, free: free) }
-            let risk = RiskStage(
+            var risk = RiskStage(
                 engine: engine, intents: try! rings.intents.takeConsumer(), market: try! MarketFanIn(count: 1) { _ in try rings.market.takeConsumer(1) },
                 reports: try! rings.reports.takeConsumer(1), control: nil, orders: try! rings.approved.takeProducer(),
                 decisions: try! rings.decisions.takeProducer(), raise: nil, clock: clock)
+            if let ticks {
+                signal.attach(ticks: try! ticks.signal.takeProducer(), venues: [market.venue])
+                risk.attach(ticks: try! ticks.risk.takeProducer(), venues: [market.venue])
+            }
             let codec = BinanceOrderEntry(
                 venue: market.venue,
                 instruments: OrderInstruments([
@@ -206,6 +242,10 @@ func main() {
     }
     client.stop()
     server.stop()
+    journal?.stop()
+    if let j = journalReport.stats.withLock({ $0 }) {
+        print(#"{"bench":"tick-to-order-journal","records":\#(j.records),"dropped":\#(j.dropped),"largest_backlog":\#(j.largestBacklog)}"#)
+    }
     guard let ingest = report.ingest.withLock({ $0 }), let t = report.trading.withLock({ $0 }) else { fail("the runner did not report") }
     MallocTally.printStacks()
     printReport(
@@ -220,3 +260,22 @@ func main() {
 }
 
 main()
+
+/// The journal's figures, for the main thread.
+final class JournalReport: Sendable {
+    let stats = Mutex<JournalStageStats?>(nil)
+}
+
+/// The journal's stage on its runner; its figures go to the main thread when it stops.
+struct BenchJournal: Stage, ~Copyable {
+    var stage: JournalStage
+    let report: JournalReport
+    mutating func poll() -> Int { stage.poll() }
+    mutating func finish() {
+        var rounds = 0
+        while rounds < 1_000 && stage.poll() > 0 { rounds += 1 }
+        stage.finish()
+        let s = stage.stats
+        report.stats.withLock { $0 = s }
+    }
+}
