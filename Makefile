@@ -5,7 +5,7 @@ DEMO_SECONDS ?= 30
 # x86-64-v2; GANTRY_CPU=portable (or unset, as for a package depending on Gantry) adds no -march.
 export GANTRY_CPU ?= host
 
-.PHONY: all deps peers build test example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-t2o bench-t2o-journal bench-decode bench-sim bench-journal perf-report fuzz clean
+.PHONY: all deps peers build test example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-t2o bench-t2o-journal bench-backtest bench-decode bench-sim bench-journal perf-report fuzz clean
 
 all: build
 
@@ -58,6 +58,8 @@ bench: deps
 	@bash scripts/bench-decode.sh
 	@$(MAKE) --no-print-directory bench-sim
 	@$(MAKE) --no-print-directory bench-journal
+	@$(MAKE) --no-print-directory bench-backtest
+	@$(MAKE) --no-print-directory bench-t2o-journal
 
 # CI: what cannot flake fails the run (malloc counts, ceilings); timing ratios are printed for the record.
 bench-ci: deps
@@ -94,6 +96,11 @@ bench-t2o: deps
 	@bash scripts/bench-pki.sh .build/bench-pki
 	$(SWIFT) build -c release --product gantry-t2o-bench
 	.build/release/gantry-t2o-bench --pki .build/bench-pki --rate 100000 --seconds 5 --every 100
+
+# Backtest replay throughput against a BookMirror baseline (for the record; target ≥ 1 M events/s).
+bench-backtest: deps
+	$(SWIFT) build -c release --product gantry-backtest-bench
+	.build/release/gantry-backtest-bench --events 2000000 --rounds 3
 
 # Tick to order with the journal on against off, in turn in one run (p99 ratio, for the record).
 bench-t2o-journal: deps

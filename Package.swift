@@ -202,6 +202,11 @@ let package = Package(
             path: "Benchmarks/SimBench"
         ),
         .executableTarget(
+            name: "gantry-backtest-bench",
+            dependencies: ["GantryCore", "GantryBook", "GantryEngine", "BenchSupport"],
+            path: "Benchmarks/BacktestBench"
+        ),
+        .executableTarget(
             name: "gantry-journal-bench",
             dependencies: [
                 "GantryCore", "GantryLoop", "GantryRing", "GantryJournal", "BenchSupport",
