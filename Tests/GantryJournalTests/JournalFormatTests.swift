@@ -42,6 +42,19 @@ struct JournalFormatTests {
             (\.command, 0), (\.venue, 1), (\.strategy, 2), (\.instrument, 4), (\.reason, 8), (\.issuedTime, 16), (\.sequence, 24),
         ]
         for (path, offset) in control { #expect(MemoryLayout<ControlEvent>.offset(of: path) == offset) }
+        #expect(MemoryLayout<VenueHealth>.size == 24 && MemoryLayout<StageTick>.size == 56 && MemoryLayout<FlowEvent>.size == 64)
+        let health: [(PartialKeyPath<VenueHealth>, Int)] = [(\.venue, 0), (\.ready, 1), (\.roundTrip, 8), (\.time, 16)]
+        for (path, offset) in health { #expect(MemoryLayout<VenueHealth>.offset(of: path) == offset) }
+        let tick: [(PartialKeyPath<StageTick>, Int)] = [
+            (\.stage, 0), (\.marketRings, 1), (\.reports, 2), (\.control, 4), (\.health, 6), (\.intents, 8), (\.flows, 10), (\.reserved2, 12),
+            (\.time, 16), (\.sequence, 24), (\.market, 32), (\.marketVenues, 48),
+        ]
+        for (path, offset) in tick { #expect(MemoryLayout<StageTick>.offset(of: path) == offset) }
+        let flow: [(PartialKeyPath<FlowEvent>, Int)] = [
+            (\.inflow, 0), (\.outflow, 16), (\.block, 32), (\.blockTime, 40), (\.receiveTime, 48), (\.token, 56), (\.exchange, 58), (\.kind, 60),
+            (\.flags, 61), (\.transfers, 62),
+        ]
+        for (path, offset) in flow { #expect(MemoryLayout<FlowEvent>.offset(of: path) == offset) }
     }
 
     @Test("a file header reads back as written, and any changed byte or a short file is refused")
