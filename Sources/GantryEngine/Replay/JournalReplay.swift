@@ -210,22 +210,8 @@ public enum JournalReplay {
             maximumBookAge: c.risk.maximumBookAge)
         stage.attach(health: try feed.rings.health.takeConsumer())
         if let chain = c.chains.first { stage.attach(flows: try feed.rings.flows.takeConsumer(), scaling: chain.scaling) }
-        for tick in inputs.signalTicks {
-            if let why = feed.feed(tick, inputs) {
-                out.stoppedEarly = why
-                break
-            }
-            clock.set(tick.time)
-            _ = stage.poll()
-            out.ticks += 1
-            if let left = leftOver(feed) {
-                out.stoppedEarly = "tick \(tick.sequence): the stage left \(left) unread (it took less than it did live)"
-                break
-            }
-            _ = made.poll(upTo: 1 << 16) { batch in
-                for i in batch { compare(i, inputs.intents, &out, describe: describe) }
-                if out.firstMismatch != nil && out.mismatchTick == nil { out.mismatchTick = describe(tick) }
-            }
+        drive(inputs.signalTicks, &feed, inputs, clock, &out, poll: { _ = stage.poll() }) { tick, out in
+            _ = made.poll(upTo: 1 << 16) { batch in for i in batch { compare(i, inputs.intents, &out, tick, describe: describe) } }
         }
         return out
     }
@@ -249,25 +235,33 @@ public enum JournalReplay {
             reports: try feed.rings.reports.takeConsumer(), control: try feed.rings.control.takeConsumer(), orders: try approved.takeProducer(),
             decisions: try decisions.takeProducer(), raise: nil, clock: clock, legs: c.legs, router: c.router)
         stage.attach(health: try feed.rings.health.takeConsumer())
-        for tick in inputs.riskTicks {
+        drive(inputs.riskTicks, &feed, inputs, clock, &out, poll: { _ = stage.poll() }) { tick, out in
+            _ = orders.poll(upTo: 1 << 16) { _ in }
+            _ = made.poll(upTo: 1 << 16) { batch in for d in batch { compare(d, inputs.decisions, &out, tick, describe: describe) } }
+        }
+        return out
+    }
+
+    /// Feeds each tick's inputs, sets the clock to its reading, polls the stage and compares what it made; stops at
+    /// a tick whose inputs the journal lacks, or after one the stage did not read whole.
+    static func drive(
+        _ ticks: [StageTick], _ feed: inout Feed, _ inputs: Inputs, _ clock: ManualClock, _ out: inout StageReplay, poll: () -> Void,
+        compare: (StageTick, inout StageReplay) -> Void
+    ) {
+        for tick in ticks {
             if let why = feed.feed(tick, inputs) {
                 out.stoppedEarly = why
-                break
+                return
             }
             clock.set(tick.time)
-            _ = stage.poll()
+            poll()
             out.ticks += 1
             if let left = leftOver(feed) {
                 out.stoppedEarly = "tick \(tick.sequence): the stage left \(left) unread (it took less than it did live)"
-                break
+                return
             }
-            _ = orders.poll(upTo: 1 << 16) { _ in }
-            _ = made.poll(upTo: 1 << 16) { batch in
-                for d in batch { compare(d, inputs.decisions, &out, describe: describe) }
-                if out.firstMismatch != nil && out.mismatchTick == nil { out.mismatchTick = describe(tick) }
-            }
+            compare(tick, &out)
         }
-        return out
     }
 
     /// What a stage left in its input rings after a poll, or nil.
@@ -282,20 +276,18 @@ public enum JournalReplay {
         return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 
-    static func compare<E: BitwiseCopyable>(_ made: E, _ journaled: [E], _ out: inout StageReplay, describe: (E) -> String) {
+    /// Compares one output the replay made (in `tick`) with the journal's output at the same place.
+    static func compare<E: BitwiseCopyable>(_ made: E, _ journaled: [E], _ out: inout StageReplay, _ tick: StageTick, describe: (E) -> String) {
         let k = out.replayed
         out.replayed += 1
         guard out.firstMismatch == nil else { return }
-        guard k < journaled.count else {
-            out.firstMismatch = "output \(k + 1) was not journaled: \(describe(made))"
+        if k < journaled.count && withUnsafeBytes(of: made, { a in withUnsafeBytes(of: journaled[k]) { b in a.elementsEqual(b) } }) {
+            out.matched += 1
             return
         }
-        let same = withUnsafeBytes(of: made) { a in withUnsafeBytes(of: journaled[k]) { b in a.elementsEqual(b) } }
-        if same {
-            out.matched += 1
-        } else {
-            out.firstMismatch = "output \(k + 1): journaled \(describe(journaled[k])); replayed \(describe(made))"
-        }
+        out.firstMismatch = k < journaled.count
+            ? "output \(k + 1): journaled \(describe(journaled[k])); replayed \(describe(made))" : "output \(k + 1) was not journaled: \(describe(made))"
+        out.mismatchTick = Self.describe(tick)
     }
 
     static func describe(_ t: StageTick) -> String {

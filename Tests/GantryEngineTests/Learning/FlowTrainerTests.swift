@@ -9,8 +9,8 @@ import Testing
 /// the mid climbs 2 bp every 100 ms, in a falling one the reverse, in a quiet one neither. Something a small CNN
 /// can learn, and that pays after a 1 bp taker fee.
 enum LeadingImbalanceMarket {
-    static func toml(weights: String, minAccuracy: String = "55", minPnL: String = "0", epochs: Int = 30) -> String {
-        """
+    /// One venue (Binance), one instrument (BTCUSDT, the BTC/USDT pair), a 1 bp taker fee.
+    static let venue = """
         [[venues]]
         name = "binance"
         kind = "binance"
@@ -25,6 +25,10 @@ enum LeadingImbalanceMarket {
         quantity_scale = 8
         pair = "BTC/USDT"
 
+        """
+
+    static func toml(weights: String, minAccuracy: String = "55", minPnL: String = "0", epochs: Int = 30) -> String {
+        venue + """
         [[strategies]]
         name = "flow"
         kind = "flow_cnn"

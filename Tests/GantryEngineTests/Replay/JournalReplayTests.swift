@@ -8,21 +8,7 @@ import Testing
 /// (A live gateway's journal reproduced bit for bit is GantryRunTests' and OnChainGatewayTests'.)
 @Suite("Journal replay on journals written by the test")
 struct JournalReplayTests {
-    static let toml = """
-        [[venues]]
-        name = "binance"
-        kind = "binance"
-        endpoint = "wss://stream.binance.com:9443/stream"
-        taker_fee_bp = "1"
-
-        [[venues.instruments]]
-        symbol = "BTCUSDT"
-        tick_size = "0.01"
-        lot_size = "0.00001"
-        price_scale = 2
-        quantity_scale = 8
-        pair = "BTC/USDT"
-
+    static let toml = LeadingImbalanceMarket.venue + """
         [[strategies]]
         name = "ma"
         kind = "ma_crossover"
