@@ -9,7 +9,7 @@
 # <root>/opt/gantry/releases/<version>-<commit>/ (read-only; the files are checked against its MANIFEST); an
 # existing release of the same name is kept as it is if its checksum is the same, and refused if it differs
 # (a release is never overwritten). `current` is switched by renaming a new symlink over it (atomic), and
-# `previous` keeps the release it replaced; --rollback swaps the two. bin, Deploy, Tools and config under
+# `previous` keeps the release it replaced; --rollback swaps the two. bin, Deploy, Tools, Tuning and config under
 # /opt/gantry are links through `current`, so units and scripts name stable paths. Restarting the services is
 # the caller's step (Deploy/ansible does it). --root (default /) lets a test install into a scratch directory.
 set -euo pipefail
@@ -98,6 +98,6 @@ else
     [ -n "$cur" ] && switch_link "$cur" previous
     echo "install-release: current -> $id${cur:+ (previous: ${cur#releases/})}"
 fi
-for d in bin Deploy Tools config; do
+for d in bin Deploy Tools Tuning config; do
     [ -e "$base/$d" ] || [ -L "$base/$d" ] || ln -s "current/$d" "$base/$d"
 done

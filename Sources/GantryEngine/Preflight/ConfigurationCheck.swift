@@ -54,7 +54,7 @@ public enum ConfigurationCheck {
     /// - Parameters:
     ///   - environment: Looks up an environment variable (the process's by default).
     /// - Returns: Every problem found, in file order within each kind of check; empty when the file is good.
-    public static func run(toml: String, machine: Machine, environment: (String) -> String? = Self.processEnvironment) -> [ConfigurationProblem] {
+    public static func run(toml: String, machine: Machine, environment: @escaping (String) -> String? = Self.processEnvironment) -> [ConfigurationProblem] {
         let root: TOMLTable
         do { root = try TOMLTable(string: toml) } catch {
             return [.init(kind: .syntax, location: "(file)", message: "\(error)")]
@@ -75,7 +75,7 @@ public enum ConfigurationCheck {
     /// The array of tables `key` (`[[venues]]`), each with the name it is shown by.
     static func tables(_ table: TOMLTable?, _ key: String, name: String = "name") -> [(name: String, table: TOMLTable)] {
         guard let array = table?[key]?.array else { return [] }
-        return array.enumerated().compactMap { i, v in v.table.map { ($0[name]?.string ?? "#\(i + 1)", $0) } }
+        return array.enumerated().compactMap { i, v in v.table.map { (name: $0[name]?.string ?? "#\(i + 1)", table: $0) } }
     }
 
     /// The closest of `candidates` to `key` (at most two edits away), for "did you mean".
@@ -192,7 +192,7 @@ private struct Walk {
         if v["secret_env"] != nil {
             env("secret_env")
         } else if let file = v["secret_file"]?.string {
-            do throws(Secret.LoadError) { _ = try Secret.load(env: nil, file: file, who: "secret_file") } catch {
+            do throws(Secret.LoadError) { _ = try Secret.load(env: nil, file: file, who: "secret") } catch {
                 add(.missingSecret, at + ".secret_file", error.description)
             }
         } else {

@@ -48,17 +48,17 @@ public struct TuningCheck: Sendable {
         sysctls = sysctlFile.split(separator: "\n").compactMap { line in
             let text = line.trimmingCharacters(in: .whitespaces)
             guard !text.hasPrefix("#"), !text.hasPrefix(";"), let eq = text.firstIndex(of: "=") else { return nil }
-            return (String(text[..<eq]).trimmingCharacters(in: .whitespaces), String(text[text.index(after: eq)...]).trimmingCharacters(in: .whitespaces))
+            return (key: String(text[..<eq]).trimmingCharacters(in: .whitespaces), value: String(text[text.index(after: eq)...]).trimmingCharacters(in: .whitespaces))
         }
-        var arguments: [(String, String?)] = []
+        var arguments: [(name: String, value: String?)] = []
         for line in kernelCommandLineFile.split(separator: "\n") where line.hasPrefix("GANTRY_KERNEL_ARGS=") {
             for token in line.dropFirst("GANTRY_KERNEL_ARGS=".count).split(whereSeparator: { $0 == " " || $0 == "\"" }) {
                 let parts = token.split(separator: "=", maxSplits: 1)
-                arguments.append((String(parts[0]), parts.count == 2 ? String(parts[1]) : nil))
+                arguments.append((name: String(parts[0]), value: parts.count == 2 ? String(parts[1]) : nil))
             }
         }
         kernelArguments = arguments
-        isolatedCPUs = Machine.parseCPUList(arguments.first { $0.0 == "isolcpus" }?.1 ?? "")
+        isolatedCPUs = Machine.parseCPUList(arguments.first { $0.name == "isolcpus" }?.value ?? "")
     }
 
     /// Checks the host whose `/proc` and `/sys` are under `root` ("" for this one).
@@ -129,13 +129,14 @@ public struct TuningCheck: Sendable {
 
     func irqAffinity(_ host: HostFiles, _ isolated: Set<Int>) -> TuningItem {
         let name = "IRQ affinity"
-        guard !isolated.isEmpty else { return .init(name: name, expected: "no IRQ on isolated CPUs", found: "no isolcpus in kernel-cmdline.cfg", status: .unavailable) }
-        let expected = "no IRQ on CPUs \(Self.cpuList(isolated))"
+        let present = isolated.intersection(host.cpus())
+        guard !present.isEmpty else { return .init(name: name, expected: "no IRQ on isolated CPUs", found: "no isolated CPU on this host", status: .unavailable) }
+        let expected = "no IRQ on CPUs \(Self.cpuList(present))"
         let irqs = host.list("/proc/irq").filter { $0.allSatisfy(\.isNumber) }.sorted { Int($0)! < Int($1)! }
         guard !irqs.isEmpty else { return .init(name: name, expected: expected, found: "no /proc/irq", status: .unavailable) }
         let onIsolated = irqs.filter { irq in
             guard let list = host.read("/proc/irq/\(irq)/smp_affinity_list") else { return false }
-            return !Machine.parseCPUList(list).isDisjoint(with: isolated)
+            return !Machine.parseCPUList(list).isDisjoint(with: present)
         }
         let found = onIsolated.isEmpty ? "none of \(irqs.count) IRQs" : "\(onIsolated.count) of \(irqs.count) IRQs may run there (\(onIsolated.prefix(8).joined(separator: ", "))\(onIsolated.count > 8 ? ", …" : ""))"
         return .init(name: name, expected: expected, found: found, status: onIsolated.isEmpty ? .ok : .differs)
@@ -181,6 +182,7 @@ struct HostFiles {
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// A directory the host does not have lists as empty: the item that needs it then says "unavailable".
     func list(_ path: String) -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: root + path)) ?? [] }
 
     /// The CPUs the kernel has online.
