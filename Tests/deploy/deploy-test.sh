@@ -8,7 +8,8 @@
 #   4. install-release.sh: a second release, --rollback, a same-named tarball with other contents refused, a
 #      tarball that does not match its .sha256 refused;
 #   5. systemd-analyze verify on the installed units (skipped, saying why, where it cannot run);
-#   6. gantry tune check and gantry config check from the installed release.
+#   6. gantry tune check and gantry config check from the installed release;
+#   7. the playbook with a release whose configuration check fails: rolled back, and the play stops saying why.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${GANTRY_BIN_DIR:-.build/debug}
@@ -96,6 +97,7 @@ set +e; "$install" --root "$root" "$next" > /dev/null 2>&1; rc=$?; set -e
 [ "$rc" -eq 1 ] || fail "a tarball that does not match its .sha256 was installed"
 step "install-release: switch, rollback, immutable releases, checksums ok"
 
+
 # 5. systemd-analyze verify on the installed units. Its --root wants systemd's own units under the root, so the
 #    units are verified as copies whose /opt/gantry paths point into the scratch root (the binaries they run exist).
 if systemd-analyze verify /lib/systemd/system/timers.target > /dev/null 2>&1; then
@@ -124,4 +126,18 @@ set +e; env -i "$gantry" config check "$root/etc/gantry/trading.toml" > "$work/c
 [ "$rc" -eq 1 ] && [ "$(grep -c '^missing secret' "$work/check.txt")" -eq 7 ] || { cat "$work/check.txt"; fail "config check without the secrets"; }
 (set -a; . "$root/etc/gantry/secrets.env"; "$gantry" config check "$root/etc/gantry/trading.toml" > /dev/null) || fail "config check with the secrets"
 step "gantry config check: 7 missing secrets named without the environment, none with it"
+
+# 7. The playbook with a release whose check fails (a secret left out): installed, checked, rolled back, stopped.
+third="$work/dist/gantry-9.9.10-${id#*-}-linux-$(uname -m).tar.gz"
+cp "$tarball" "$third"
+(cd "$work/dist" && sha256sum "$(basename "$third")" > "$(basename "$third").sha256")
+python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); v["gantry_release_tarball"]=sys.argv[2]; del v["gantry_secrets"]["GANTRY_DEMO_OKX_PASSPHRASE"]; json.dump(v,open(sys.argv[3],"w"))' \
+    "$work/vars.json" "$third" "$work/vars-bad.json"
+if env -u GANTRY_DEMO_OKX_PASSPHRASE ANSIBLE_CONFIG=Deploy/ansible/ansible.cfg ansible-playbook -i "$work/inventory.yml" Deploy/ansible/site.yml \
+    -e "@$work/vars-bad.json" > "$work/ansible3.log" 2>&1; then
+    fail "the playbook went on with a configuration its check refused"
+fi
+grep -q "missing secret: venues\[okx\].passphrase_env" "$work/ansible3.log" || { cat "$work/ansible3.log"; fail "the play did not say why it stopped"; }
+[ "$(readlink "$root/opt/gantry/current")" = "releases/$id" ] || fail "the refused release was not rolled back"
+step "the playbook rolled back a release whose configuration check failed, naming the missing secret"
 step "all passed"
