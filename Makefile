@@ -131,4 +131,4 @@ fuzz: deps
 	@bash scripts/fuzz.sh
 
 clean:
-	rm -rf .build .build-fuzz
+	rm -rf .build .build-fuzz dist

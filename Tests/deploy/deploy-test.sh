@@ -8,7 +8,7 @@
 #   4. install-release.sh: a second release, --rollback, a same-named tarball with other contents refused, a
 #      tarball that does not match its .sha256 refused;
 #   5. systemd-analyze verify on the installed units (skipped, saying why, where it cannot run);
-#   6. gantry tune check and gantry config check from the installed release;
+#   6. gantry tune check, gantry-tune.sh --dry-run and gantry config check from the installed release;
 #   7. the playbook with a release whose configuration check fails: rolled back, and the play stops saying why.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -122,6 +122,10 @@ for item in "sysctl net.core.busy_poll" "sysctl net.core.busy_read" "kernel isol
     grep -q "$item" <<< "$tune" || fail "gantry tune check does not name $item"
 done
 step "gantry tune check: $(tail -1 <<< "$tune")"
+dry=$(bash "$root/opt/gantry/Tuning/gantry-tune.sh" --dry-run --isolated 1 --housekeeping 0) || fail "gantry-tune.sh --dry-run"
+grep -q "would write 1 > /proc/irq/default_smp_affinity" <<< "$dry" && grep -q "would: sysctl -q -p /etc/sysctl.d/99-gantry.conf" <<< "$dry" \
+    || { echo "$dry"; fail "gantry-tune.sh --dry-run does not show the IRQ mask and the sysctl file"; }
+step "gantry-tune.sh --dry-run: $(grep -c '^would' <<< "$dry") writes shown, none made"
 set +e; env -i "$gantry" config check "$root/etc/gantry/trading.toml" > "$work/check.txt"; rc=$?; set -e
 [ "$rc" -eq 1 ] && [ "$(grep -c '^missing secret' "$work/check.txt")" -eq 7 ] || { cat "$work/check.txt"; fail "config check without the secrets"; }
 (set -a; . "$root/etc/gantry/secrets.env"; "$gantry" config check "$root/etc/gantry/trading.toml" > /dev/null) || fail "config check with the secrets"
