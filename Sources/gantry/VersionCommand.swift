@@ -13,9 +13,6 @@ enum GantryVersion {
     static let string = "dev"
     static let commit = "dev"
     #endif
-
-    /// `<version>-<commit>`, the name of the release's directory under `/opt/gantry/releases/`.
-    static var release: String { "\(string)-\(commit)" }
 }
 
 struct VersionCommand: ParsableCommand {
