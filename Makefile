@@ -5,7 +5,7 @@ DEMO_SECONDS ?= 30
 # x86-64-v2; GANTRY_CPU=portable (or unset, as for a package depending on Gantry) adds no -march.
 export GANTRY_CPU ?= host
 
-.PHONY: all deps peers build test example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-t2o bench-t2o-journal bench-backtest bench-decode bench-sim bench-journal perf-report fuzz clean
+.PHONY: all deps peers build release test test-deploy example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-t2o bench-t2o-journal bench-backtest bench-decode bench-sim bench-journal perf-report fuzz clean
 
 all: build
 
@@ -20,11 +20,23 @@ build: deps
 	$(SWIFT) build -c release --product gantry
 	$(SWIFT) build -c release --product gantry-venue-sim
 
+# A versioned release: dist/gantry-<version>-<commit>-linux-<arch>.tar.gz and its .sha256 (the version from
+# VERSION and the commit compiled in; `gantry version` prints both). Deploy/install-release.sh installs it.
+release: deps
+	@bash scripts/release.sh
+
 # The two-process ring test runs the gantry executable beside the test bundle: build it first.
 test: deps peers
 	$(SWIFT) build --product gantry
 	GANTRY_REQUIRE_CHROMIUM=1 GANTRY_REQUIRE_PROMTOOL=1 $(SWIFT) test
+	@$(MAKE) --no-print-directory test-deploy
 	@$(MAKE) --no-print-directory example
+
+# Deploy/ and Tuning/: a release (packed from the debug build) installed by the Ansible playbook into a scratch
+# root, install/rollback/immutability, ansible-lint, systemd-analyze verify, gantry tune check and config check.
+test-deploy: deps
+	$(SWIFT) build --product gantry-venue-sim
+	@bash Tests/deploy/deploy-test.sh
 
 # The external strategy package (Examples/): built against Gantry's library products as a dependency would be,
 # without the project's CPU opt-in (no unsafe flags), tested and run.
@@ -130,4 +142,4 @@ fuzz: deps
 	@bash scripts/fuzz.sh
 
 clean:
-	rm -rf .build .build-fuzz
+	rm -rf .build .build-fuzz dist

@@ -107,7 +107,10 @@ let package = Package(
                 "GantryOps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
-            ]
+            ],
+            // `make release` (scripts/release.sh) writes ReleaseStamp.generated.swift (version and commit) and sets
+            // GANTRY_RELEASE_STAMP; without it (a plain `swift build`) `gantry version` says "dev".
+            swiftSettings: ProcessInfo.processInfo.environment["GANTRY_RELEASE_STAMP"] == nil ? [] : [.define("GANTRY_RELEASE_STAMP")]
         ),
 
         .executableTarget(

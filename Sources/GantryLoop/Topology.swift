@@ -18,12 +18,21 @@ public struct RunnerConfig: Sendable, Equatable, Codable {
     /// "busy-poll" or "adaptive".
     public var mode: String
     public var stages: [String]
+    /// The NUMA node the runner's CPU must be on (`numa_node`; absent: not checked). A configuration written for a
+    /// two-socket server says so, and is refused on a host without that node.
+    public var numaNode: Int?
 
-    public init(name: String, cpu: Int?, mode: String, stages: [String]) {
+    public init(name: String, cpu: Int?, mode: String, stages: [String], numaNode: Int? = nil) {
         self.name = name
         self.cpu = cpu
         self.mode = mode
         self.stages = stages
+        self.numaNode = numaNode
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, cpu, mode, stages
+        case numaNode = "numa_node"
     }
 }
 
@@ -38,6 +47,8 @@ public enum TopologyError: Error, Equatable, Sendable, CustomStringConvertible {
     case busyPollOnSharedCPU(cpu: Int, runners: [String])
     case busyPollUnpinned(runner: String)
     case duplicateRunner(String)
+    case numaNodeAbsent(runner: String, node: Int, nodes: Int)
+    case cpuNotOnNode(runner: String, cpu: Int, node: Int, actual: Int)
 
     public var description: String {
         switch self {
@@ -52,6 +63,8 @@ public enum TopologyError: Error, Equatable, Sendable, CustomStringConvertible {
             "CPU \(c) is shared by runners \(rs.joined(separator: ", ")): busy-polling on a shared core starves the others; use mode = \"adaptive\""
         case .busyPollUnpinned(let r): "runner \(r): busy-poll needs a pinned cpu"
         case .duplicateRunner(let r): "runner name \(r) is used twice"
+        case .numaNodeAbsent(let r, let n, let count): "runner \(r): NUMA node \(n) does not exist on this machine (it has \(count) node(s): 0…\(count - 1))"
+        case .cpuNotOnNode(let r, let c, let n, let actual): "runner \(r): CPU \(c) is on NUMA node \(actual), not on numa_node \(n)"
         }
     }
 }
@@ -108,6 +121,12 @@ public struct TopologyPlan: Sendable, Equatable {
                 }
             } else if mode == .busyPoll {
                 throw .busyPollUnpinned(runner: r.name)
+            }
+            if let node = r.numaNode {
+                guard node >= 0, node < machine.nodeCount else { throw .numaNodeAbsent(runner: r.name, node: node, nodes: machine.nodeCount) }
+                if let cpu = r.cpu, let actual = machine.nodeOfCPU[cpu], actual != node {
+                    throw .cpuNotOnNode(runner: r.name, cpu: cpu, node: node, actual: actual)
+                }
             }
             placements.append(
                 Placement(

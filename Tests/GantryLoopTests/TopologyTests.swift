@@ -112,4 +112,18 @@ struct TopologyTests {
         }
         #expect(throws: TopologyError.self) { try TopologyPlan(toml: "[[topology.runner]]\nname = 3", machine: Self.laptop) }
     }
+
+    @Test("numa_node: a runner whose node this machine lacks, or whose CPU is on another node, is refused")
+    func numaNode() throws {
+        let all = ["feed", "book", "signal", "risk", "order-send"]
+        #expect(throws: TopologyError.numaNodeAbsent(runner: "a", node: 1, nodes: 1)) {
+            try TopologyPlan(runners: Self.runners([RunnerConfig(name: "a", cpu: 1, mode: "adaptive", stages: all, numaNode: 1)]), machine: Self.laptop)
+        }
+        #expect(throws: TopologyError.cpuNotOnNode(runner: "a", cpu: 9, node: 0, actual: 1)) {
+            try TopologyPlan(runners: Self.runners([RunnerConfig(name: "a", cpu: 9, mode: "adaptive", stages: all, numaNode: 0)]), machine: Self.server)
+        }
+        let text = "[[topology.runner]]\nname = \"a\"\ncpu = 9\nnuma_node = 1\nmode = \"adaptive\"\nstages = [\"feed\", \"book\", \"signal\", \"risk\", \"order-send\", \"journal\", \"paper\", \"metrics\", \"bus\"]\n"
+        let plan = try TopologyPlan(toml: text, machine: Self.server)
+        #expect(plan.placements[0].numaNode == 1)
+    }
 }

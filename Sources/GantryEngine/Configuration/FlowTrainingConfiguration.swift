@@ -38,24 +38,26 @@ public struct FlowTrainingConfiguration: Sendable, Equatable {
 
     public init() {}
 
+    /// `[train]` as read (also what `ConfigurationCheck` takes the known keys from).
+    struct File: Decodable { var train: Table? }
+    struct Table: Decodable {
+        var strategy: String?
+        var horizon_ms: Int?
+        var window: Int?
+        var filters: Int?
+        var kernel: Int?
+        var epochs: Int?
+        var learning_rate: String?
+        var seed: Int?
+        var held_out_pct: Int?
+        var min_accuracy_pct: String?
+        var min_pnl: String?
+        var python: String?
+        var script: String?
+    }
+
     /// Reads `[train]` (every key optional). - Throws: `ConfigurationError` naming the key.
     public init(toml: String) throws(ConfigurationError) {
-        struct File: Decodable { var train: Table? }
-        struct Table: Decodable {
-            var strategy: String?
-            var horizon_ms: Int?
-            var window: Int?
-            var filters: Int?
-            var kernel: Int?
-            var epochs: Int?
-            var learning_rate: String?
-            var seed: Int?
-            var held_out_pct: Int?
-            var min_accuracy_pct: String?
-            var min_pnl: String?
-            var python: String?
-            var script: String?
-        }
         let t: Table
         do { t = try TOMLDecoder().decode(File.self, from: toml).train ?? Table() } catch { throw .syntax(String(describing: error)) }
         func range(_ v: Int?, _ key: String, _ r: ClosedRange<Int>, _ fallback: Int) throws(ConfigurationError) -> Int {

@@ -68,9 +68,9 @@ public struct TradingConfiguration: Sendable {
                 return u
             }
             let budget = v.latency_budget_ms ?? 250
-            guard (1...60_000).contains(budget) else { throw .invalid(venue: v.name, key: "latency_budget_ms", why: "must be 1…60000, got \(budget)") }
+            guard Self.latencyBudgetRange.contains(budget) else { throw .invalid(venue: v.name, key: "latency_budget_ms", why: "must be 1…60000, got \(budget)") }
             let rate = v.orders_per_second ?? 10
-            guard (1...10_000).contains(rate) else { throw .invalid(venue: v.name, key: "orders_per_second", why: "must be 1…10000, got \(rate)") }
+            guard Self.venueOrderRateRange.contains(rate) else { throw .invalid(venue: v.name, key: "orders_per_second", why: "must be 1…10000, got \(rate)") }
             guard v.secret == nil else {
                 throw .invalid(venue: v.name, key: "secret", why: "is not read from the configuration: use secret_env or secret_file (mode 0600)")
             }
@@ -239,6 +239,12 @@ public struct TradingConfiguration: Sendable {
         c.latencyBudget = budgets
         risk = c
     }
+
+    /// A venue account's `latency_budget_ms` and `orders_per_second`.
+    static let latencyBudgetRange = 1...60_000
+    static let venueOrderRateRange = 1...10_000
+    /// The strategy kinds `kind` names.
+    static let strategyKinds = ["arbitrage", "ma_crossover", "bollinger", "flow_cnn"]
 
     static func cents(_ text: String?, _ who: String, _ key: String) throws(ConfigurationError) -> Int64 {
         guard let text else { throw .invalid(venue: who, key: key, why: "is missing") }

@@ -150,30 +150,32 @@ public struct MarketConfiguration: Sendable {
         }
     }
 
+    /// The `[[venues]]` tables as read (also what `ConfigurationCheck` takes the known keys from).
+    struct File: Decodable { var venues: [Venue]? }
+    struct Venue: Decodable {
+        var name: String
+        var kind: String
+        var endpoint: String
+        var sim_endpoint: String?
+        var rest_endpoint: String?
+        var sim_rest_endpoint: String?
+        var depth: Int?
+        var taker_fee_bp: String?
+        var book_silence_ms: Int?
+        var dead_man_s: Int?
+        var instruments: [Item]?
+    }
+    struct Item: Decodable {
+        var symbol: String
+        var tick_size: String
+        var lot_size: String
+        var price_scale: Int
+        var quantity_scale: Int
+        var inst_id_code: Int?
+    }
+
     /// - Throws: `ConfigurationError` naming the first problem.
     public init(toml: String) throws(ConfigurationError) {
-        struct File: Decodable { var venues: [Venue]? }
-        struct Venue: Decodable {
-            var name: String
-            var kind: String
-            var endpoint: String
-            var sim_endpoint: String?
-            var rest_endpoint: String?
-            var sim_rest_endpoint: String?
-            var depth: Int?
-            var taker_fee_bp: String?
-            var book_silence_ms: Int?
-            var dead_man_s: Int?
-            var instruments: [Item]?
-        }
-        struct Item: Decodable {
-            var symbol: String
-            var tick_size: String
-            var lot_size: String
-            var price_scale: Int
-            var quantity_scale: Int
-            var inst_id_code: Int?
-        }
         let file: File
         do {
             file = try TOMLDecoder().decode(File.self, from: toml)
