@@ -30,8 +30,9 @@ public struct ControlConfiguration: Sendable, Equatable {
         public init(_ description: String) { self.description = description }
     }
 
-    struct File: Codable {
-        struct Control: Codable {
+    /// The file's `[control]` table as decoded (public for `gantry config check`'s known keys).
+    public struct File: Codable {
+        public struct Control: Codable {
             var listen: String?
             var token_file: String?
         }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GantryEngine
 import GantryLoop
+import GantryOps
 
 /// `gantry config check FILE`: every problem of a configuration at once (ConfigurationCheck).
 struct ConfigCommand: ParsableCommand {
@@ -21,7 +22,7 @@ struct ConfigCheckCommand: ParsableCommand {
     func run() throws {
         let text: String
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("cannot read \(file): \(error.localizedDescription)") }
-        let problems = ConfigurationCheck.run(toml: text, machine: Machine.current())
+        let problems = ConfigurationCheck.run(toml: text, machine: Machine.current(), sections: [.decodable(ControlConfiguration.File.self)])
         for p in problems { print(p) }
         guard problems.isEmpty else {
             print("\(file): \(problems.count) problem(s)")

@@ -47,19 +47,32 @@ public enum ConfigurationCheck {
         probe.add(TradingConfiguration.File.self)
         probe.add(FlowTrainingConfiguration.File.self)
         probe.add(TopologyFile.self)
+        probe.add(ChainConfiguration.File.self)
         return probe
     }()
+
+    /// A section read by a module above this one (`[control]`, `[alerts]`, `[bus]`, …): its table's `Decodable`
+    /// type, for `run`'s `sections`, so that its keys are known.
+    public struct Section: Sendable {
+        let add: @Sendable (inout KeyProbe) -> Void
+        public static func decodable<T: Decodable>(_ type: T.Type) -> Section { Section { $0.add(type) } }
+    }
 
     /// Checks `toml` against this machine's CPUs and NUMA nodes and the secrets it can see.
     /// - Parameters:
     ///   - environment: Looks up an environment variable (the process's by default).
+    ///   - sections: The tables read by modules above this one (their keys are known too).
     /// - Returns: Every problem found, in file order within each kind of check; empty when the file is good.
-    public static func run(toml: String, machine: Machine, environment: @escaping (String) -> String? = Self.processEnvironment) -> [ConfigurationProblem] {
+    public static func run(
+        toml: String, machine: Machine, environment: @escaping (String) -> String? = Self.processEnvironment, sections: [Section] = []
+    ) -> [ConfigurationProblem] {
         let root: TOMLTable
         do { root = try TOMLTable(string: toml) } catch {
             return [.init(kind: .syntax, location: "(file)", message: "\(error)")]
         }
-        var check = Walk(environment: environment)
+        var known = knownKeys
+        for s in sections { s.add(&known) }
+        var check = Walk(environment: environment, known: known)
         check.unknownKeys(root, template: "", display: "")
         let pairs = check.venues(root)
         check.strategies(root, pairs: pairs)
@@ -102,6 +115,8 @@ public enum ConfigurationCheck {
 /// One run of the check: the problems found so far.
 private struct Walk {
     var environment: (String) -> String?
+    /// The keys the parsers read.
+    let known: KeyProbe
     var problems: [ConfigurationProblem] = []
 
     mutating func add(_ kind: ConfigurationProblem.Kind, _ location: String, _ message: String) {
@@ -111,7 +126,6 @@ private struct Walk {
     // MARK: keys
 
     mutating func unknownKeys(_ table: TOMLTable, template: String, display: String) {
-        let known = ConfigurationCheck.knownKeys
         for key in table.keys {
             let t = template.isEmpty ? key : template + "." + key
             let d = display.isEmpty ? key : display + "." + key

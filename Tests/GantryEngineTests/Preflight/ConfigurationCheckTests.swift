@@ -136,4 +136,36 @@ struct ConfigurationCheckTests {
         let set = ConfigurationCheck.run(toml: text, machine: Self.laptop) { _ in Self.secretValue }
         #expect(set.isEmpty)
     }
+
+    @Test("[[chains]] keys are known, a misspelt one is not; a section a module above reads is known once it is passed in")
+    func sections() throws {
+        var text = try String(contentsOfFile: "config/trading-demo.toml", encoding: .utf8)
+        text += """
+
+            [[chains]]
+            name = "ethereum"
+            sim_node = "ws://127.0.0.1:9690"
+            flow_decimal = 8
+            [[chains.tokens]]
+            symbol = "WBTC"
+            address = "0x2260fac5e5542a773aa44fbcfedf7c193bc2c599"
+            decimals = 8
+            [[chains.exchanges]]
+            name = "binance"
+            addresses = ["0x28c6c06298d514db089934071355e5743bf21d60"]
+
+            [extra]
+            level = 3
+
+            """
+        struct Extra: Decodable {
+            struct Table: Decodable { var level: Int? }
+            var extra: Table?
+        }
+        let without = ConfigurationCheck.run(toml: text, machine: Self.laptop) { _ in "set" }
+        #expect(Set(without.map(\.location)) == ["chains[ethereum].flow_decimal", "extra"], "\(without)")
+        #expect(without.first { $0.location.hasSuffix("flow_decimal") }?.message.contains("flow_decimals") == true)
+        let with = ConfigurationCheck.run(toml: text, machine: Self.laptop, environment: { _ in "set" }, sections: [.decodable(Extra.self)])
+        #expect(with.map(\.location) == ["chains[ethereum].flow_decimal"], "\(with)")
+    }
 }
