@@ -5,7 +5,7 @@ DEMO_SECONDS ?= 30
 # x86-64-v2; GANTRY_CPU=portable (or unset, as for a package depending on Gantry) adds no -march.
 export GANTRY_CPU ?= host
 
-.PHONY: all deps peers build test example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-t2o bench-decode bench-sim bench-journal perf-report fuzz clean
+.PHONY: all deps peers build test example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-t2o bench-decode bench-sim bench-journal bench-bus perf-report fuzz clean
 
 all: build
 
@@ -21,9 +21,11 @@ build: deps
 	$(SWIFT) build -c release --product gantry-venue-sim
 
 # The two-process ring test runs the gantry executable beside the test bundle: build it first.
+# GantryBusTests run against a redis-server of their own (scripts/redis-test.sh, port 6390, append-only).
 test: deps peers
 	$(SWIFT) build --product gantry
-	GANTRY_REQUIRE_CHROMIUM=1 $(SWIFT) test
+	@bash scripts/redis-test.sh start
+	GANTRY_REQUIRE_CHROMIUM=1 GANTRY_REDIS_PORT=6390 $(SWIFT) test; status=$$?; bash scripts/redis-test.sh stop; exit $$status
 	@$(MAKE) --no-print-directory example
 
 # The external strategy package (Examples/): built against Gantry's library products as a dependency would be,
@@ -58,6 +60,7 @@ bench: deps
 	@bash scripts/bench-decode.sh
 	@$(MAKE) --no-print-directory bench-sim
 	@$(MAKE) --no-print-directory bench-journal
+	@$(MAKE) --no-print-directory bench-bus
 
 # CI: what cannot flake fails the run (malloc counts, ceilings); timing ratios are printed for the record.
 bench-ci: deps
@@ -108,6 +111,13 @@ bench-journal: deps
 	$(SWIFT) build -c release --product gantry-journal-bench
 	.build/release/gantry-journal-bench --seconds 5
 	.build/release/gantry-journal-bench --seconds 5 --writer no --rate 2000000 --ring 262144
+
+# The Redis Streams bus against a redis-server of its own (append-only, everysec): publish and consume
+# throughput beside redis-benchmark's pipelined XADD on the same server in the same run, and the one-way hop
+# publish → consume p50/p99 on loopback. Report only (the VM's speed, not ours).
+bench-bus: deps
+	$(SWIFT) build -c release --product gantry-bus-bench
+	.build/release/gantry-bus-bench --events 1000000
 
 # Network: Gantry's WebSocket client beside picows (Benchmarks/peers/) on the same server and messages,
 # receive throughput plain/TLS and round trips busy-poll/epoll with the plain-TCP floor.
