@@ -58,6 +58,8 @@ public struct BusPublisher: Stage, ~Copyable {
     let maxLength: [UInt8]
     var producerDigits: [UInt8]
     public private(set) var stats = BusPublisherStats()
+    /// Batches taken from one ring and written in one poll at most (bounds a poll's time).
+    static var batchesPerPoll: Int { 8 }
     var loggedRejections = (count: 0, at: Nanos(raw: Int64.min / 2))
     let board: BusStatsBoard<BusPublisherStats>?
 
@@ -102,7 +104,8 @@ public struct BusPublisher: Stage, ~Copyable {
         var work = 0
         for source in sources {
             work &+= source.drain(
-                into: &outbox, sequences: &sequences, limit: configuration.batch, overflow: configuration.overflow, dropped: &stats.dropped)
+                into: &outbox, sequences: &sequences, limit: configuration.batch * Self.batchesPerPoll, overflow: configuration.overflow,
+                dropped: &stats.dropped)
         }
         stats.largestOutbox = max(stats.largestOutbox, outbox.count)
         if outbox.count > 0, let (connection, fresh) = link.connect(now: now) {
@@ -128,7 +131,7 @@ public struct BusPublisher: Stage, ~Copyable {
         let batch = configuration.batch
         var confirmed = 0
         var rounds = 0
-        while outbox.waiting > 0 && rounds < 8 {
+        while outbox.waiting > 0 && rounds < Self.batchesPerPoll {
             let n = min(batch, outbox.waiting)
             writer.reset()
             for k in 0..<n { encode(outbox.entry(outbox.sent + k)) }

@@ -65,3 +65,17 @@ struct BusConfigurationTests {
         #expect(throws: BusConfigurationError.self) { try BusConfiguration.parse(toml: "[bus\n") }
     }
 }
+
+@Suite("Bus errors")
+struct BusErrorTests {
+    @Test("lost connections and \"not now\" replies are retried; refused commands and malformed entries are not")
+    func retryable() {
+        #expect(BusError.connectionLost("EOF").isRetryable)
+        #expect(BusError.connectFailed(host: "h", port: 1, why: "refused").isRetryable)
+        #expect(BusError.rejected(command: "XADD", reply: "LOADING Redis is loading the dataset in memory").isRetryable)
+        #expect(BusError.rejected(command: "XADD", reply: "BUSY Redis is busy running a script").isRetryable)
+        #expect(!BusError.rejected(command: "XADD", reply: "OOM command not allowed when used memory > 'maxmemory'").isRetryable)
+        #expect(!BusError.rejected(command: "XADD", reply: "WRONGTYPE Operation against a key holding the wrong kind of value").isRetryable)
+        #expect(!BusError.malformedEntry(stream: "s", why: "short").isRetryable)
+    }
+}

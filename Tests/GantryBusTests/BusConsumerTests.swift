@@ -78,7 +78,7 @@ struct BusConsumerTests {
         try xadd(c, producer: producer, sequence: 10, payload: bytes(of: marketEvent(10)))  // the re-send of a confirmed-late entry
         try xadd(c, producer: producer, sequence: 7, payload: bytes(of: marketEvent(7)))  // … of an older one
         try xadd(c, producer: producer, sequence: 11, payload: Array(repeating: 0, count: 10))  // wrong size
-        _ = try publish(11...12, c, producer: producer)
+        for n in 11...12 as ClosedRange<UInt64> { try xadd(c, producer: producer, sequence: n, payload: bytes(of: marketEvent(n))) }
         let (got, stats) = try consume(MarketEvent.self, c, count: 12)
         #expect(got.map { $0.sequence } == Array(1...12))
         let expected = got.map { e -> [UInt8] in

@@ -116,7 +116,7 @@ struct BusPublisherTests {
 
     @Test("with Redis down the publisher keeps what it took, retries with backoff, and sends it all in order when Redis comes")
     func buffersWhileDown() throws {
-        let server = RedisServer(port: 21_000 + Int(getpid() % 5_000))
+        let server = RedisServer(port: testPort(1))
         defer { server.remove() }
         var c = BusConfiguration(host: "127.0.0.1", port: server.port, namespace: "down")
         c.batch = 128
@@ -145,7 +145,7 @@ struct BusPublisherTests {
 
     @Test("with the outbox full and overflow drop, the newest events are dropped and counted, and consumers see the gap")
     func overflowDrops() throws {
-        let server = RedisServer(port: 26_000 + Int(getpid() % 5_000))
+        let server = RedisServer(port: testPort(2))
         defer { server.remove() }
         var c = BusConfiguration(host: "127.0.0.1", port: server.port, namespace: "drop")
         c.batch = 64
@@ -165,7 +165,7 @@ struct BusPublisherTests {
         #expect(producer.slowestLag == 0)  // the ring was drained all the same: its producer never waits
         try server.start()
         #expect(until { _ = publisher.poll(); return publisher.stats.confirmed == 1_024 })
-        var refused = 0
+        refused = 0
         for n in 3_001...3_010 as ClosedRange<UInt64> where !producer.tryPublish(marketEvent(n)) { refused += 1 }
         #expect(refused == 0)
         #expect(until { _ = publisher.poll(); return publisher.stats.confirmed == 1_034 })
@@ -173,5 +173,42 @@ struct BusPublisherTests {
         let (got, stats) = try consume(MarketEvent.self, c, count: 1_034)
         #expect(got.map { $0.sequence } == Array(1...1_024) + Array(3_001...3_010))
         #expect(stats.gaps == 1_976)
+    }
+
+    @Test("a Redis that hangs costs the publisher one command timeout, not its thread: it reconnects, re-sends, and consumers drop the doubles")
+    func hungRedis() throws {
+        let server = RedisServer(port: testPort(4))
+        defer { server.remove() }
+        try server.start()
+        var c = BusConfiguration(host: "127.0.0.1", port: server.port, namespace: "hung")
+        c.batch = 64
+        c.commandTimeout = .milliseconds(300)
+        c.connectTimeout = .milliseconds(300)
+        c.backoffInitial = .milliseconds(10)
+        c.backoffMaximum = .milliseconds(50)
+        c.block = .milliseconds(5)
+        let ring = try Ring<MarketEvent>.spsc(capacity: 1 << 12)
+        var producer = try ring.takeProducer()
+        var publisher = BusPublisher(configuration: c)
+        publisher.attach(try ring.takeConsumer())
+        var refused = 0
+        for n in 1...100 as ClosedRange<UInt64> where !producer.tryPublish(marketEvent(n)) { refused += 1 }
+        #expect(until { _ = publisher.poll(); return publisher.stats.confirmed == 100 })
+        server.freeze()
+        for n in 101...300 as ClosedRange<UInt64> where !producer.tryPublish(marketEvent(n)) { refused += 1 }  // the 100 before all went
+        #expect(refused == 0)
+        let before = MonotonicClock.now()
+        _ = publisher.poll()  // writes the XADDs, then waits for replies that do not come
+        let took = MonotonicClock.now() - before
+        #expect(took >= .milliseconds(250) && took < .seconds(2), "one poll took \(took.raw / 1_000_000) ms")
+        if case .connectionLost = publisher.stats.lastError {} else { Issue.record("last error \(String(describing: publisher.stats.lastError))") }
+        #expect(!publisher.stats.connected && publisher.unconfirmed + producer.slowestLag == 200)
+        server.thaw()  // Redis now serves the XADDs that waited on the dead connection: those entries are doubled below
+        #expect(until { _ = publisher.poll(); return publisher.stats.confirmed == 300 })
+        #expect(publisher.stats.reconnects >= 1 && publisher.stats.resent > 0)
+        let (got, stats) = try consume(MarketEvent.self, c, count: 300)
+        #expect(got.map { $0.sequence } == Array(1...300))
+        let length = try #require(Int(redisCommand(port: c.port, ["XLEN", c.stream(.market)])))
+        #expect(stats.duplicates == length - 300 && stats.gaps == 0)
     }
 }

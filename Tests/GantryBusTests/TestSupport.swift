@@ -27,8 +27,8 @@ final class RedisServer: @unchecked Sendable {
     /// Starts the server (on the same directory, so a restart recovers its append-only file) and waits until it
     /// answers. A shell watches this test process and kills the server if the process goes first (a crashed or
     /// interrupted test leaves no redis-server behind). - Throws: if redis-server is missing or does not answer
-    /// within 5 s.
-    func start() throws {
+    /// within `timeout` (a restart reads the whole append-only file first).
+    func start(timeout: Nanos = .seconds(5)) throws {
         let args = [
             try Self.redisServerPath(), "--port", "\(port)", "--bind", "127.0.0.1", "--dir", directory, "--appendonly", "yes",
             "--appendfsync", fsync, "--save", "''", "--daemonize", "no", "--logfile", "\(directory)/redis.log",
@@ -39,9 +39,12 @@ final class RedisServer: @unchecked Sendable {
             "-c",
             "\(args) & r=$!; echo $r > \(directory)/pid; while kill -0 \(getpid()) 2>/dev/null && kill -0 $r 2>/dev/null; do sleep 0.2; done; kill -9 $r 2>/dev/null",
         ]
+        // Neither may hold this process's output open (swift test waits for it to close).
+        watcher.standardOutput = FileHandle.nullDevice
+        watcher.standardError = FileHandle.nullDevice
         try? FileManager.default.removeItem(atPath: "\(directory)/pid")
         try watcher.run()
-        let deadline = MonotonicClock.now() + .seconds(5)
+        let deadline = MonotonicClock.now() + timeout
         while MonotonicClock.now() < deadline {
             if let text = try? String(contentsOfFile: "\(directory)/pid", encoding: .utf8), let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 self.pid = pid
@@ -49,12 +52,22 @@ final class RedisServer: @unchecked Sendable {
             }
             usleep(20_000)
         }
-        throw TestFailure("redis-server on port \(port) did not answer within 5 s")
+        throw TestFailure("redis-server on port \(port) did not answer within \(timeout.raw / 1_000_000_000) s")
     }
 
     /// Kills the server with SIGKILL (a crash: it keeps only what it wrote to its append-only file, which it does
     /// before replying) and waits until the port is free.
     func kill() { signal(SIGKILL) }
+
+    /// Freezes the server (SIGSTOP): connections stay open and nothing answers, as with a hung host.
+    func freeze() {
+        if let pid { Glibc.kill(pid, SIGSTOP) }
+    }
+
+    /// Lets a frozen server run again (SIGCONT): it then serves what queued up on its sockets.
+    func thaw() {
+        if let pid { Glibc.kill(pid, SIGCONT) }
+    }
 
     /// Stops the server (SIGTERM) and removes its directory.
     func remove() {
@@ -64,6 +77,7 @@ final class RedisServer: @unchecked Sendable {
 
     private func signal(_ number: Int32) {
         guard let pid else { return }
+        Glibc.kill(pid, SIGCONT)
         Glibc.kill(pid, number)
         self.pid = nil
         _ = until(seconds: 5) { (try? command(["PING"])) == nil }
@@ -87,7 +101,7 @@ enum SharedRedis {
     static let port: Int = {
         let configured = Int(ProcessInfo.processInfo.environment["GANTRY_REDIS_PORT"] ?? "") ?? 6390
         if (try? redisCommand(port: configured, ["PING"])) != nil { return configured }
-        let own = RedisServer(port: 20_000 + Int(getpid() % 10_000))
+        let own = RedisServer(port: testPort(0))
         do {
             try own.start()
         } catch {
@@ -98,6 +112,10 @@ enum SharedRedis {
     }()
     static let ownServer = Mutex<RedisServer?>(nil)
 }
+
+/// A port for a test's own server, below the kernel's ephemeral range (32768 up), where a client socket of
+/// another test could hold it: `slot` (0…5) picks one of six ranges of 2,000, this process's id the port in it.
+func testPort(_ slot: Int) -> Int { 20_000 + slot * 2_000 + Int(getpid() % 2_000) }
 
 /// A configuration for the shared server with a namespace (streams) no other test uses.
 func sharedConfiguration(_ test: String, batch: Int = 256) -> BusConfiguration {
