@@ -21,14 +21,8 @@ public struct BusConsumerStats: Sendable, Equatable {
     public var recovered = 0
     /// Entries acknowledged (XACK's count).
     public var acknowledged = 0
-    /// Successful connects after the first.
-    public var reconnects = 0
-    /// Connect attempts that failed.
-    public var connectFailures = 0
-    /// The last error met, if any.
-    public var lastError: BusError?
-    /// Connected to Redis now.
-    public var connected = false
+    /// The connection: connected now, reconnects, failed attempts, the last error.
+    public var connection = BusConnectionStats()
 
     public init() {}
 }
@@ -92,9 +86,7 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
     public mutating func poll() -> Int {
         let now = MonotonicClock.now()
         guard let (connection, fresh) = link.connect(now: now) else {
-            stats.connected = false
-            stats.connectFailures = link.connectFailures
-            stats.lastError = link.lastError
+            stats.connection = link.stats
             board?.store(stats)
             return 0
         }
@@ -116,10 +108,7 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
                 link.note(error)
             }
         }
-        stats.reconnects = link.reconnects
-        stats.connectFailures = link.connectFailures
-        stats.lastError = link.lastError
-        stats.connected = link.connection != nil
+        stats.connection = link.stats
         board?.store(stats)
         return n
     }

@@ -1,6 +1,20 @@
 import GantryCore
 import Logging
 
+/// A bus stage's connection to Redis, as counted.
+public struct BusConnectionStats: Sendable, Equatable {
+    /// Connected to Redis now.
+    public var connected = false
+    /// Successful connects after the first.
+    public var reconnects = 0
+    /// Connect attempts that failed (refused, timed out, or Redis not ready: `-LOADING`).
+    public var connectFailures = 0
+    /// The last error met, if any: of the connection, or of a command or an entry.
+    public var lastError: BusError?
+
+    public init() {}
+}
+
 /// A stage's connection to Redis and the reconnect policy: attempts spaced by a backoff that doubles from
 /// `backoffInitial` to `backoffMaximum` and is reset by a successful connect. Every loss and every reconnect is
 /// logged (failed attempts at most once every 5 s) and counted.
@@ -16,10 +30,7 @@ struct BusLink {
     private var attempts = 0
     private var everConnected = false
     private var lastFailureLog = Nanos(raw: Int64.min / 2)
-    /// Successful connects after the first.
-    private(set) var reconnects = 0
-    private(set) var connectFailures = 0
-    private(set) var lastError: BusError?
+    private var counts = BusConnectionStats()
 
     init(configuration: BusConfiguration, role: String, logger: Logger) {
         self.configuration = configuration
@@ -39,7 +50,7 @@ struct BusLink {
             try probe(made)
             connection = made
             if everConnected {
-                reconnects += 1
+                counts.reconnects += 1
                 logger.warning("bus \(role): reconnected to Redis at \(c.host):\(c.port) after \(attempts) failed attempts")
             } else {
                 logger.info("bus \(role): connected to Redis at \(c.host):\(c.port)")
@@ -49,9 +60,9 @@ struct BusLink {
             backoff = c.backoffInitial
             return (made, true)
         } catch {
-            connectFailures += 1
+            counts.connectFailures += 1
             attempts += 1
-            lastError = error
+            counts.lastError = error
             if now - lastFailureLog >= .seconds(5) {
                 logger.error("bus \(role): \(error); attempt \(attempts), retrying in \(backoff.raw / 1_000_000) ms")
                 lastFailureLog = now
@@ -63,7 +74,7 @@ struct BusLink {
 
     /// Drops the connection after `error` and schedules the next attempt after the initial backoff.
     mutating func lost(_ error: BusError, now: Nanos) {
-        lastError = error
+        counts.lastError = error
         guard connection != nil else { return }
         connection = nil
         logger.warning("bus \(role): \(error); reconnecting")
@@ -83,7 +94,14 @@ struct BusLink {
     }
 
     /// Notes an error that did not cost the connection (a rejected command, a malformed entry).
-    mutating func note(_ error: BusError) { lastError = error }
+    mutating func note(_ error: BusError) { counts.lastError = error }
+
+    /// The counts, and whether connected now.
+    var stats: BusConnectionStats {
+        var s = counts
+        s.connected = connection != nil
+        return s
+    }
 
     private mutating func schedule(_ now: Nanos) {
         nextAttempt = now + backoff

@@ -19,16 +19,10 @@ public struct BusPublisherStats: Sendable, Equatable {
     public var dropped = 0
     /// XADDs Redis answered with an error (`-OOM`, `-WRONGTYPE`, …): not in the stream, a gap.
     public var rejected = 0
-    /// Successful connects after the first.
-    public var reconnects = 0
-    /// Connect attempts that failed.
-    public var connectFailures = 0
-    /// The last error met, if any.
-    public var lastError: BusError?
+    /// The connection: connected now, reconnects, failed attempts, the last error.
+    public var connection = BusConnectionStats()
     /// The most entries the outbox held at once.
     public var largestOutbox = 0
-    /// Connected to Redis now.
-    public var connected = false
 
     public init() {}
 }
@@ -117,10 +111,7 @@ public struct BusPublisher: Stage, ~Copyable {
                 outbox.rewind()
             }
         }
-        stats.reconnects = link.reconnects
-        stats.connectFailures = link.connectFailures
-        stats.lastError = link.lastError
-        stats.connected = link.connection != nil
+        stats.connection = link.stats
         board?.store(stats)
         return work
     }

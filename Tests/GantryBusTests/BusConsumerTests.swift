@@ -11,8 +11,7 @@ func publish(_ range: ClosedRange<UInt64>, _ c: BusConfiguration, producer id: U
     var producer = try ring.takeProducer()
     var publisher = BusPublisher(configuration: c, producer: id)
     publisher.attach(try ring.takeConsumer())
-    var refused = 0
-    for n in range where !producer.tryPublish(marketEvent(n)) { refused += 1 }
+    let refused = offer(range, to: &producer)
     #expect(refused == 0)
     #expect(until { _ = publisher.poll(); return publisher.stats.confirmed == range.count })
     return publisher.producer
@@ -88,7 +87,7 @@ struct BusConsumerTests {
         }
         #expect(got.map { bytes(of: $0) } == expected)
         #expect(stats.duplicates == 2 && stats.malformed == 1 && stats.delivered == 12 && stats.acknowledged == 15)
-        if case .malformedEntry = stats.lastError {} else { Issue.record("last error \(String(describing: stats.lastError))") }
+        if case .malformedEntry = stats.connection.lastError {} else { Issue.record("last error \(String(describing: stats.connection.lastError))") }
     }
 
     @Test("after a reconnect a consumer reads its pending entries first: ones it handed on are dropped and acknowledged")

@@ -102,8 +102,7 @@ struct BusPublisherTests {
         var producer = try ring.takeProducer()
         var publisher = BusPublisher(configuration: c)
         publisher.attach(try ring.takeConsumer())
-        var refused = 0
-        for n in 1...20_000 as ClosedRange<UInt64> where !producer.tryPublish(marketEvent(n)) { refused += 1 }
+        let refused = offer(1...20_000, to: &producer)
         #expect(refused == 0)
         #expect(until { _ = publisher.poll(); return publisher.stats.confirmed == 20_000 })
         let length = try #require(Int(redisCommand(port: c.port, ["XLEN", c.stream(.market)])))
@@ -118,26 +117,21 @@ struct BusPublisherTests {
     func buffersWhileDown() throws {
         let server = RedisServer(port: testPort(1))
         defer { server.remove() }
-        var c = BusConfiguration(host: "127.0.0.1", port: server.port, namespace: "down")
-        c.batch = 128
-        c.backoffInitial = .milliseconds(5)
-        c.backoffMaximum = .milliseconds(40)
-        c.block = .milliseconds(5)
+        let c = ownConfiguration(port: server.port, "down", batch: 128)
         let ring = try Ring<MarketEvent>.spsc(capacity: 1 << 14)
         var producer = try ring.takeProducer()
         var publisher = BusPublisher(configuration: c)
         publisher.attach(try ring.takeConsumer())
-        var refused = 0
-        for n in 1...5_000 as ClosedRange<UInt64> where !producer.tryPublish(marketEvent(n)) { refused += 1 }
+        let refused = offer(1...5_000, to: &producer)
         #expect(refused == 0)
         _ = until(seconds: 0.3) { _ = publisher.poll(); return false }
-        #expect(publisher.unconfirmed == 5_000 && publisher.stats.confirmed == 0 && !publisher.stats.connected)
-        #expect(publisher.stats.connectFailures >= 2)  // retried, spaced by the backoff
-        #expect(publisher.stats.connectFailures < 40)  // … not once per poll
-        if case .connectFailed = publisher.stats.lastError {} else { Issue.record("last error \(String(describing: publisher.stats.lastError))") }
+        #expect(publisher.unconfirmed == 5_000 && publisher.stats.confirmed == 0 && !publisher.stats.connection.connected)
+        #expect(publisher.stats.connection.connectFailures >= 2)  // retried, spaced by the backoff
+        #expect(publisher.stats.connection.connectFailures < 40)  // … not once per poll
+        if case .connectFailed = publisher.stats.connection.lastError {} else { Issue.record("last error \(String(describing: publisher.stats.connection.lastError))") }
         try server.start()
         #expect(until { _ = publisher.poll(); return publisher.stats.confirmed == 5_000 })
-        #expect(publisher.stats.connected && publisher.stats.dropped == 0 && publisher.unconfirmed == 0)
+        #expect(publisher.stats.connection.connected && publisher.stats.dropped == 0 && publisher.unconfirmed == 0)
         let (got, stats) = try consume(MarketEvent.self, c, count: 5_000)
         #expect(got.map { $0.sequence } == Array(1...5_000))
         #expect(stats.duplicates == 0 && stats.gaps == 0)
@@ -147,27 +141,21 @@ struct BusPublisherTests {
     func overflowDrops() throws {
         let server = RedisServer(port: testPort(2))
         defer { server.remove() }
-        var c = BusConfiguration(host: "127.0.0.1", port: server.port, namespace: "drop")
-        c.batch = 64
+        var c = ownConfiguration(port: server.port, "drop", batch: 64)
         c.outbox = 1_024
-        c.backoffInitial = .milliseconds(5)
-        c.backoffMaximum = .milliseconds(20)
-        c.block = .milliseconds(5)
         let ring = try Ring<MarketEvent>.spsc(capacity: 1 << 12)
         var producer = try ring.takeProducer()
         var publisher = BusPublisher(configuration: c)
         publisher.attach(try ring.takeConsumer())
-        var refused = 0
-        for n in 1...3_000 as ClosedRange<UInt64> where !producer.tryPublish(marketEvent(n)) { refused += 1 }
+        let refused = offer(1...3_000, to: &producer)
         #expect(refused == 0)
         _ = until(seconds: 0.1) { _ = publisher.poll(); return false }
         #expect(publisher.unconfirmed == 1_024 && publisher.stats.dropped == 1_976)
         #expect(producer.slowestLag == 0)  // the ring was drained all the same: its producer never waits
         try server.start()
         #expect(until { _ = publisher.poll(); return publisher.stats.confirmed == 1_024 })
-        refused = 0
-        for n in 3_001...3_010 as ClosedRange<UInt64> where !producer.tryPublish(marketEvent(n)) { refused += 1 }
-        #expect(refused == 0)
+        let refusedLater = offer(3_001...3_010, to: &producer)
+        #expect(refusedLater == 0)
         #expect(until { _ = publisher.poll(); return publisher.stats.confirmed == 1_034 })
         #expect(publisher.stats.dropped == 1_976 && publisher.stats.resent == 0)
         let (got, stats) = try consume(MarketEvent.self, c, count: 1_034)
@@ -180,32 +168,27 @@ struct BusPublisherTests {
         let server = RedisServer(port: testPort(4))
         defer { server.remove() }
         try server.start()
-        var c = BusConfiguration(host: "127.0.0.1", port: server.port, namespace: "hung")
-        c.batch = 64
+        var c = ownConfiguration(port: server.port, "hung", batch: 64)
         c.commandTimeout = .milliseconds(300)
         c.connectTimeout = .milliseconds(300)
-        c.backoffInitial = .milliseconds(10)
-        c.backoffMaximum = .milliseconds(50)
-        c.block = .milliseconds(5)
         let ring = try Ring<MarketEvent>.spsc(capacity: 1 << 12)
         var producer = try ring.takeProducer()
         var publisher = BusPublisher(configuration: c)
         publisher.attach(try ring.takeConsumer())
-        var refused = 0
-        for n in 1...100 as ClosedRange<UInt64> where !producer.tryPublish(marketEvent(n)) { refused += 1 }
+        var refused = offer(1...100, to: &producer)
         #expect(until { _ = publisher.poll(); return publisher.stats.confirmed == 100 })
         server.freeze()
-        for n in 101...300 as ClosedRange<UInt64> where !producer.tryPublish(marketEvent(n)) { refused += 1 }  // the 100 before all went
+        refused += offer(101...300, to: &producer)
         #expect(refused == 0)
         let before = MonotonicClock.now()
         _ = publisher.poll()  // writes the XADDs, then waits for replies that do not come
         let took = MonotonicClock.now() - before
         #expect(took >= .milliseconds(250) && took < .seconds(2), "one poll took \(took.raw / 1_000_000) ms")
-        if case .connectionLost = publisher.stats.lastError {} else { Issue.record("last error \(String(describing: publisher.stats.lastError))") }
-        #expect(!publisher.stats.connected && publisher.unconfirmed + producer.slowestLag == 200)
+        if case .connectionLost = publisher.stats.connection.lastError {} else { Issue.record("last error \(String(describing: publisher.stats.connection.lastError))") }
+        #expect(!publisher.stats.connection.connected && publisher.unconfirmed + producer.slowestLag == 200)
         server.thaw()  // Redis now serves the XADDs that waited on the dead connection: those entries are doubled below
         #expect(until { _ = publisher.poll(); return publisher.stats.confirmed == 300 })
-        #expect(publisher.stats.reconnects >= 1 && publisher.stats.resent > 0)
+        #expect(publisher.stats.connection.reconnects >= 1 && publisher.stats.resent > 0)
         let (got, stats) = try consume(MarketEvent.self, c, count: 300)
         #expect(got.map { $0.sequence } == Array(1...300))
         let length = try #require(Int(redisCommand(port: c.port, ["XLEN", c.stream(.market)])))

@@ -94,13 +94,13 @@ struct BusRestartTests {
         #expect(expected == total + 1, "handed on 1…\(expected - 1) of \(total)")
         #expect(wrong.isEmpty, "out of order or doubled: \(wrong)")
         #expect(published.confirmed >= Int(total) && published.dropped == 0 && published.rejected == 0)
-        #expect(published.reconnects >= 1 && consumed.reconnects >= 1)
+        #expect(published.connection.reconnects >= 1 && consumed.connection.reconnects >= 1)
         #expect(consumed.delivered == Int(total) && consumed.gaps == 0 && consumed.malformed == 0)
         #expect(try Int(redisCommand(port: server.port, ["XLEN", c.stream(.market)]))! >= Int(total))
         print(
             "bus restart: crashed at \(restartedAt.map { "\($0.published) confirmed, \($0.consumed) consumed" } ?? "-"), "
                 + "back in \(restartTook.raw / 1_000_000) ms; re-sent \(published.resent), "
                 + "\(consumed.duplicates) duplicates dropped, \(consumed.recovered) pending entries re-read, "
-                + "reconnects publisher \(published.reconnects) consumer \(consumed.reconnects)")
+                + "reconnects publisher \(published.connection.reconnects) consumer \(consumed.connection.reconnects)")
     }
 }

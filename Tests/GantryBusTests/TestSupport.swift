@@ -117,14 +117,19 @@ enum SharedRedis {
 /// another test could hold it: `slot` (0…5) picks one of six ranges of 2,000, this process's id the port in it.
 func testPort(_ slot: Int) -> Int { 20_000 + slot * 2_000 + Int(getpid() % 2_000) }
 
-/// A configuration for the shared server with a namespace (streams) no other test uses.
-func sharedConfiguration(_ test: String, batch: Int = 256) -> BusConfiguration {
-    var c = BusConfiguration(host: "127.0.0.1", port: SharedRedis.port, namespace: "test-\(test)-\(UInt32.random(in: 0...UInt32.max))")
+/// A configuration for a test's own server: quick retries (5 ms doubling to 40 ms), short blocking reads.
+func ownConfiguration(port: Int, _ namespace: String, batch: Int) -> BusConfiguration {
+    var c = BusConfiguration(host: "127.0.0.1", port: port, namespace: namespace)
     c.batch = batch
     c.block = .milliseconds(5)
     c.backoffInitial = .milliseconds(5)
-    c.backoffMaximum = .milliseconds(50)
+    c.backoffMaximum = .milliseconds(40)
     return c
+}
+
+/// A configuration for the shared server, as `ownConfiguration`, with a namespace (streams) no other test uses.
+func sharedConfiguration(_ test: String, batch: Int = 256) -> BusConfiguration {
+    ownConfiguration(port: SharedRedis.port, "test-\(test)-\(UInt32.random(in: 0...UInt32.max))", batch: batch)
 }
 
 /// Runs one command and describes its reply (integers and strings as text, arrays as `[a, b]`, nil as `nil`).
@@ -157,6 +162,13 @@ func marketEvent(_ n: UInt64) -> MarketEvent {
         price: Price(raw: 6_500_000 + Int64(n & 1023)), quantity: Quantity(raw: Int64(n & 4095) + 1), price2: Price(raw: -Int64(n)),
         quantity2: Quantity(raw: Int64(n) << 20), exchangeTime: Nanos(raw: 1_700_000_000_000_000_000 + Int64(n)),
         receiveTime: MonotonicClock.now())
+}
+
+/// Publishes market events `range` (sequence = number) on `producer`'s ring. - Returns: how many found it full.
+func offer(_ range: ClosedRange<UInt64>, to producer: inout RingProducer<MarketEvent>) -> Int {
+    var refused = 0
+    for n in range where !producer.tryPublish(marketEvent(n)) { refused += 1 }
+    return refused
 }
 
 /// Polls `body` until it returns true or `seconds` pass, sleeping 100 µs between polls that did nothing.
