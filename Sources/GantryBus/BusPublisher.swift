@@ -47,10 +47,9 @@ public struct BusPublisher: Stage, ~Copyable {
     var sources: [any BusSource] = []
     /// The last sequence given out, by kind raw value.
     var sequences = [UInt64](repeating: 0, count: 8)
-    /// Stream names and `maxlen` as bytes, by kind raw value.
-    let streams: [[UInt8]]
-    let maxLength: [UInt8]
-    var producerDigits: [UInt8]
+    /// By kind raw value, each XADD's first ten arguments (`XADD <stream> MAXLEN ~ <maxlen> * p <producer> s`),
+    /// already in RESP: an entry adds its sequence, `d` and its payload.
+    let prefixes: [[UInt8]]
     public private(set) var stats = BusPublisherStats()
     /// Batches taken from one ring and written in one poll at most (bounds a poll's time).
     static var batchesPerPoll: Int { 8 }
@@ -73,11 +72,23 @@ public struct BusPublisher: Stage, ~Copyable {
         self.producer = id
         link = BusLink(configuration: configuration, role: "publisher", logger: logger)
         outbox = BusOutbox(capacity: configuration.outbox)
-        var names = [[UInt8]](repeating: [], count: 8)
-        for kind in BusEventKind.allCases { names[Int(kind.rawValue)] = Array(configuration.stream(kind).utf8) }
-        streams = names
-        maxLength = Array(String(configuration.maxLength).utf8)
-        producerDigits = Array(String(id).utf8)
+        var prefixes = [[UInt8]](repeating: [], count: 8)
+        var w = RESPWriter(capacity: 256)
+        for kind in BusEventKind.allCases {
+            w.reset()
+            w.command(arguments: 12)
+            w.bulk("XADD")
+            w.bulk(Array(configuration.stream(kind).utf8))
+            w.bulk("MAXLEN")
+            w.bulk("~")
+            w.bulk(decimal: UInt64(configuration.maxLength))
+            w.bulk("*")
+            w.bulk("p")
+            w.bulk(decimal: id)
+            w.bulk("s")
+            prefixes[Int(kind.rawValue)] = Array(w.bytes)
+        }
+        self.prefixes = prefixes
         context?.every(wake) {}
     }
 
@@ -157,16 +168,7 @@ public struct BusPublisher: Stage, ~Copyable {
     }
 
     mutating func encode(_ entry: (kind: BusEventKind, sequence: UInt64, payload: UnsafeRawBufferPointer)) {
-        writer.command(arguments: 12)
-        writer.bulk("XADD")
-        writer.bulk(streams[Int(entry.kind.rawValue)])
-        writer.bulk("MAXLEN")
-        writer.bulk("~")
-        writer.bulk(maxLength)
-        writer.bulk("*")
-        writer.bulk("p")
-        writer.bulk(producerDigits)
-        writer.bulk("s")
+        writer.raw(prefixes[Int(entry.kind.rawValue)])
         writer.bulk(decimal: entry.sequence)
         writer.bulk("d")
         writer.bulk(entry.payload)

@@ -42,6 +42,13 @@ struct RESPWriter: ~Copyable {
         crlf()
     }
 
+    /// Bytes already in the RESP format (a cached command prefix).
+    mutating func raw(_ bytes: [UInt8]) {
+        reserve(bytes.count)
+        bytes.withUnsafeBytes { (base + count).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        count += bytes.count
+    }
+
     /// One argument: the UTF-8 of `text`.
     mutating func bulk(_ text: StaticString) {
         text.withUTF8Buffer { bulk(UnsafeRawBufferPointer($0)) }
