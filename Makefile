@@ -21,11 +21,13 @@ build: deps
 	$(SWIFT) build -c release --product gantry-venue-sim
 
 # The two-process ring test runs the gantry executable beside the test bundle: build it first.
-# GantryBusTests run against a redis-server of their own (scripts/redis-test.sh, port 6390, append-only).
+# GantryBusTests run against a redis-server of their own (scripts/redis-test.sh, append-only), stopped after.
+REDIS_TEST_PORT ?= 6390
 test: deps peers
 	$(SWIFT) build --product gantry
-	@bash scripts/redis-test.sh start
-	GANTRY_REQUIRE_CHROMIUM=1 GANTRY_REDIS_PORT=6390 $(SWIFT) test; status=$$?; bash scripts/redis-test.sh stop; exit $$status
+	@GANTRY_REDIS_PORT=$(REDIS_TEST_PORT) bash scripts/redis-test.sh start
+	GANTRY_REQUIRE_CHROMIUM=1 GANTRY_REDIS_PORT=$(REDIS_TEST_PORT) $(SWIFT) test; status=$$?; \
+		GANTRY_REDIS_PORT=$(REDIS_TEST_PORT) bash scripts/redis-test.sh stop; exit $$status
 	@$(MAKE) --no-print-directory example
 
 # The external strategy package (Examples/): built against Gantry's library products as a dependency would be,
