@@ -25,7 +25,9 @@ public enum BusOverflow: String, Sendable, Equatable {
 /// market = "feeds:gw1"
 /// ```
 public struct BusConfiguration: Sendable, Equatable {
+    /// Redis's address (`host`).
     public var host = "127.0.0.1"
+    /// Redis's TCP port (`port`).
     public var port = 6379
     /// The gateway's name in stream names.
     public var namespace = "gantry"
@@ -35,20 +37,24 @@ public struct BusConfiguration: Sendable, Equatable {
     public var batch = 512
     /// Unconfirmed entries the publisher keeps for re-sending (a power of two).
     public var outbox = 1 << 16
+    /// What the publisher does with events when its outbox is full (`overflow`).
     public var overflow = BusOverflow.drop
     /// The consumer group's name.
     public var group = "gantry"
     /// How long an XREADGROUP waits for entries (`BLOCK`).
     public var block = Nanos.milliseconds(50)
+    /// How long a TCP connect to Redis may take (`connect_timeout_ms`).
     public var connectTimeout = Nanos.milliseconds(500)
     /// How long one read or write to Redis may block before the connection is taken for dead.
     public var commandTimeout = Nanos.seconds(2)
     /// The first reconnect delay; it doubles up to `backoffMaximum`.
     public var backoffInitial = Nanos.milliseconds(20)
+    /// The longest reconnect delay (`backoff_max_ms`).
     public var backoffMaximum = Nanos.seconds(2)
     /// Full stream names by kind, where not `gantry:<namespace>:<kind>`.
     public var streamNames: [BusEventKind: String] = [:]
 
+    /// The defaults, with Redis at `host`:`port` and streams named for `namespace`.
     public init(host: String = "127.0.0.1", port: Int = 6379, namespace: String = "gantry") {
         self.host = host
         self.port = port

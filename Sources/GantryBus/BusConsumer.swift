@@ -40,6 +40,7 @@ public struct BusConsumerStats: Sendable, Equatable {
 /// Blocking: XREADGROUP blocks this stage's runner (its own, cold) for up to `block` when the stream is idle.
 public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
     let configuration: BusConfiguration
+    /// This consumer's name in its group.
     public let name: String
     let stream: [UInt8]
     let group: [UInt8]
@@ -54,6 +55,7 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
     var groupReady = false
     /// The last sequence handed on, by producer.
     var last: [UInt64: UInt64] = [:]
+    /// What the stage has done so far.
     public private(set) var stats = BusConsumerStats()
     var loggedMalformed = (count: 0, at: Nanos(raw: Int64.min / 2))
     let board: BusStatsBoard<BusConsumerStats>?
@@ -83,6 +85,8 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
     /// Seeds the last sequence handed on from `producer` (a consumer that keeps its own record across restarts).
     public mutating func seed(producer: UInt64, sequence: UInt64) { last[producer] = sequence }
 
+    /// Connects if needed, reads once (blocking up to `block` when the stream is idle), hands events on, acknowledges.
+    /// - Returns: events handed on.
     public mutating func poll() -> Int {
         let now = MonotonicClock.now()
         guard let (connection, fresh) = link.connect(now: now) else {

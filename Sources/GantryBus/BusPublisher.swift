@@ -50,6 +50,7 @@ public struct BusPublisher: Stage, ~Copyable {
     /// By kind raw value, each XADD's first ten arguments (`XADD <stream> MAXLEN ~ <maxlen> * p <producer> s`),
     /// already in RESP: an entry adds its sequence, `d` and its payload.
     let prefixes: [[UInt8]]
+    /// What the stage has done so far.
     public private(set) var stats = BusPublisherStats()
     /// Batches taken from one ring and written in one poll at most (bounds a poll's time).
     static var batchesPerPoll: Int { 8 }
@@ -104,6 +105,8 @@ public struct BusPublisher: Stage, ~Copyable {
     /// The last sequence given out on `kind`'s stream.
     public func lastSequence(_ kind: BusEventKind) -> UInt64 { sequences[Int(kind.rawValue)] }
 
+    /// Drains the rings into the outbox, connects if needed, sends what waits and reads the replies.
+    /// - Returns: events taken off rings plus entries confirmed.
     public mutating func poll() -> Int {
         let now = MonotonicClock.now()
         var work = 0
@@ -159,9 +162,10 @@ public struct BusPublisher: Stage, ~Copyable {
                 stats.rejected += 1
                 link.note(error)
                 reportRejection(error)
+            } else {
+                stats.confirmed += 1
             }
-            outbox.confirmOldest()
-            stats.confirmed += 1
+            outbox.confirmOldest()  // answered either way: it leaves the outbox
             n += 1
         }
         return n

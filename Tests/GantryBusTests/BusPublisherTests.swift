@@ -194,4 +194,29 @@ struct BusPublisherTests {
         let length = try #require(Int(redisCommand(port: c.port, ["XLEN", c.stream(.market)])))
         #expect(stats.duplicates == length - 300 && stats.gaps == 0)
     }
+
+    @Test("an XADD Redis refuses (the key holds another type) is counted and dropped, and the publisher goes on")
+    func rejected() throws {
+        let c = sharedConfiguration("rejected")
+        _ = try redisCommand(port: c.port, ["SET", c.stream(.market), "not a stream"])
+        let ring = try Ring<MarketEvent>.spsc(capacity: 1_024)
+        var producer = try ring.takeProducer()
+        var publisher = BusPublisher(configuration: c)
+        publisher.attach(try ring.takeConsumer())
+        let refused = offer(1...10, to: &producer)
+        #expect(refused == 0)
+        #expect(until { _ = publisher.poll(); return publisher.stats.rejected == 10 })
+        #expect(publisher.stats.confirmed == 0 && publisher.unconfirmed == 0 && publisher.stats.connection.connected)
+        guard case .rejected(let command, let reply) = publisher.stats.connection.lastError else {
+            Issue.record("last error \(String(describing: publisher.stats.connection.lastError))")
+            return
+        }
+        #expect(command == "XADD" && reply.hasPrefix("WRONGTYPE"))
+        _ = try redisCommand(port: c.port, ["DEL", c.stream(.market)])
+        let refusedLater = offer(11...20, to: &producer)
+        #expect(refusedLater == 0)
+        #expect(until { _ = publisher.poll(); return publisher.stats.confirmed == 10 })
+        let (got, _) = try consume(MarketEvent.self, c, count: 10)
+        #expect(got.map { $0.sequence } == Array(11...20))
+    }
 }
