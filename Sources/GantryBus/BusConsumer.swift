@@ -31,7 +31,8 @@ public struct BusConsumerStats: Sendable, Equatable {
 ///
 /// Each poll claims room on the output ring, reads at most that many entries (`XREADGROUP … COUNT <room> BLOCK
 /// <block>`), drops those at or below the last sequence handed on from their producer, writes the rest into the
-/// ring in stream order, commits, and then acknowledges all it read (`XACK`). After every (re)connect it first
+/// ring in stream order, commits, and acknowledges all it read (`XACK`, sent ahead of the next read in one round
+/// trip, or on its own when the ring is full or the stage finishes). After every (re)connect it first
 /// creates the group if it is missing (`XGROUP CREATE … 0 MKSTREAM`, BUSYGROUP tolerated) and reads its own
 /// pending entries (id `0`: read, perhaps handed on, not acknowledged) until there are none, then new ones
 /// (`>`). Delivery is at least once from Redis and exactly once into the ring while this stage lives, for the
@@ -49,7 +50,9 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
     var output: RingProducer<E>
     var link: BusLink
     var writer = RESPWriter(capacity: 4_096)
+    /// The XACK of the last batch read, sent ahead of the next XREADGROUP (one round trip for both).
     var acks = RESPWriter(capacity: 64 * 1024)
+    var acksPending = false
     /// Reading this consumer's pending entries (after a connect) rather than new ones.
     var recovering = true
     var groupReady = false
@@ -82,6 +85,17 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
         context?.every(wake) {}
     }
 
+    /// Acknowledges the last batch before the stage goes (unacknowledged, it would be delivered again to the
+    /// next consumer of this name, and dropped only if that one seeds its sequences).
+    public mutating func finish() {
+        guard acksPending, let connection = link.connection else { return }
+        do throws(BusError) {
+            try acknowledge(connection)
+        } catch {
+            link.logger.error("bus consumer \(name): acknowledging the last batch failed: \(error)")
+        }
+    }
+
     /// Seeds the last sequence handed on from `producer` (a consumer that keeps its own record across restarts).
     public mutating func seed(producer: UInt64, sequence: UInt64) { last[producer] = sequence }
 
@@ -97,6 +111,7 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
         if fresh {
             recovering = true
             groupReady = false
+            acksPending = false  // those entries are still pending on the server: read again first, and acknowledged then
         }
         var n = 0
         do throws(BusError) {
@@ -134,10 +149,31 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
         groupReady = true
     }
 
-    /// One XREADGROUP, its entries into the ring, one XACK. - Returns: events handed on.
+    /// Sends the XACK of the last batch, if any, and reads its reply.
+    mutating func acknowledge(_ connection: RedisConnection) throws(BusError) {
+        guard acksPending else { return }
+        try connection.append(acks.bytes)
+        try acknowledged(connection)
+    }
+
+    /// Reads the reply of the XACK sent.
+    mutating func acknowledged(_ connection: RedisConnection) throws(BusError) {
+        acksPending = false
+        let ack = try connection.reply()
+        guard ack.root.isInteger else {
+            throw ack.root.isError ? .rejected(command: "XACK", reply: ack.root.text) : .unexpectedReply(command: "XACK", what: ack.root.shape)
+        }
+        stats.acknowledged += Int(ack.root.integer)
+    }
+
+    /// The last batch's XACK and one XREADGROUP, pipelined; the entries into the ring; their XACK kept for the
+    /// next read. - Returns: events handed on.
     mutating func read(_ connection: RedisConnection) throws(BusError) -> Int {
         let room = output.claim(upTo: configuration.batch).count
-        guard room > 0 else { return 0 }
+        guard room > 0 else {
+            try acknowledge(connection)  // the ring is full: acknowledge now rather than after it drains
+            return 0
+        }
         writer.reset()
         writer.command(arguments: recovering ? 9 : 11)
         writer.bulk("XREADGROUP")
@@ -153,8 +189,16 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
         writer.bulk("STREAMS")
         writer.bulk(stream)
         if recovering { writer.bulk("0") } else { writer.bulk(">") }
-        let reply = try connection.run(writer, name: "XREADGROUP")
+        if acksPending {
+            try connection.append(acks.bytes)
+            try connection.append(writer.bytes)
+            try acknowledged(connection)
+        } else {
+            try connection.append(writer.bytes)
+        }
+        let reply = try connection.reply()
         let root = reply.root
+        if root.isError { throw .rejected(command: "XREADGROUP", reply: root.text) }
         if root.isNil { return 0 }  // BLOCK ran out
         guard root.isArray, root.count == 1, root[0].isArray, root[0].count == 2, root[0][1].isArray else {
             throw .unexpectedReply(command: "XREADGROUP", what: root.shape)
@@ -203,12 +247,7 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
         }
         output.commit(handed)
         stats.delivered += handed
-        try connection.append(acks.bytes)
-        let ack = try connection.reply()
-        guard ack.root.isInteger else {
-            throw ack.root.isError ? .rejected(command: "XACK", reply: ack.root.text) : .unexpectedReply(command: "XACK", what: ack.root.shape)
-        }
-        stats.acknowledged += Int(ack.root.integer)
+        acksPending = true  // sent ahead of the next XREADGROUP, which Redis then runs after it (a read of the pending list too)
         return handed
     }
 
