@@ -9,7 +9,9 @@
 //   hop              publisher and consumer running together at --rate events/s for --seconds: the one-way time
 //                    from the event's publish on the ring to its arrival on the consumer's ring, p50/p99/p99.9
 //
-//   gantry-bus-bench [--events N] [--rate R] [--seconds S] [--port P] [--batch B]
+//   gantry-bus-bench [--events N] [--rate R] [--seconds S] [--port P] [--batch B] [--dir DIR]
+//   (--dir: where redis-server keeps its append-only file, the system's temporary directory by default; /dev/shm
+//   takes the disk out of the figures)
 import Foundation
 import GantryBus
 import GantryCore
@@ -34,9 +36,9 @@ final class Server {
     let directory: String
     let process = Process()
 
-    init(port: Int) {
+    init(port: Int, parent: String) {
         self.port = port
-        directory = NSTemporaryDirectory() + "gantry-bus-bench-\(getpid())"
+        directory = parent + "/gantry-bus-bench-\(getpid())"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         process.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
         process.arguments = [
@@ -228,7 +230,7 @@ func main() {
     var rest = CommandLine.arguments.dropFirst()
     while let a = rest.popFirst() {
         guard a.hasPrefix("--"), let v = rest.popFirst() else {
-            fail("usage: gantry-bus-bench [--events N] [--rate R] [--seconds S] [--port P] [--batch B]")
+            fail("usage: gantry-bus-bench [--events N] [--rate R] [--seconds S] [--port P] [--batch B] [--dir DIR]")
         }
         options[String(a.dropFirst(2))] = v
     }
@@ -240,7 +242,7 @@ func main() {
     let events = int("events", 1_000_000)
     let rate = int("rate", 20_000)
     let seconds = int("seconds", 3)
-    let server = Server(port: int("port", 6391))
+    let server = Server(port: int("port", 6391), parent: options["dir"] ?? NSTemporaryDirectory())
     defer { server.stop() }
     var c = BusConfiguration(host: "127.0.0.1", port: server.port, namespace: "bench")
     c.batch = int("batch", 512)
@@ -266,7 +268,7 @@ func main() {
         ("hop_p999_us", us(hop.valueAtPercentile(99.9))), ("hop_max_us", us(hop.max)),
     ]
     print("{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}")
-    print("Redis Streams bus on loopback, redis-server \(server.port) (append-only, fsync every second), 64-byte market events:")
+    print("Redis Streams bus on loopback, redis-server \(server.port) (append-only in \(server.directory), fsync every second), 64-byte market events:")
     print("  redis-benchmark XADD, pipelines of 64: 1 connection \(k(single)), 50 connections \(k(many))")
     print("  publish: \(events) events ring → BusPublisher → Redis confirmed: \(k(published)) (\(String(format: "%.2f", published / single))× redis-benchmark on one connection)")
     print("  consume: \(events) entries XREADGROUP → BusConsumer → ring, acknowledged: \(k(consumed))")
