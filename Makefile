@@ -5,7 +5,7 @@ DEMO_SECONDS ?= 30
 # x86-64-v2; GANTRY_CPU=portable (or unset, as for a package depending on Gantry) adds no -march.
 export GANTRY_CPU ?= host
 
-.PHONY: all deps peers build release test test-deploy example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-t2o bench-t2o-journal bench-backtest bench-decode bench-sim bench-journal perf-report fuzz clean
+.PHONY: all deps peers build release test test-deploy example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-t2o bench-t2o-journal bench-backtest bench-decode bench-sim bench-journal bench-bus perf-report fuzz clean
 
 all: build
 
@@ -26,9 +26,13 @@ release: deps
 	@bash scripts/release.sh
 
 # The two-process ring test runs the gantry executable beside the test bundle: build it first.
+# GantryBusTests run against a redis-server of their own (scripts/redis-test.sh, append-only), stopped after.
+REDIS_TEST_PORT ?= 6390
 test: deps peers
 	$(SWIFT) build --product gantry
-	GANTRY_REQUIRE_CHROMIUM=1 GANTRY_REQUIRE_PROMTOOL=1 $(SWIFT) test
+	@GANTRY_REDIS_PORT=$(REDIS_TEST_PORT) bash scripts/redis-test.sh start
+	GANTRY_REQUIRE_CHROMIUM=1 GANTRY_REQUIRE_PROMTOOL=1 GANTRY_REDIS_PORT=$(REDIS_TEST_PORT) $(SWIFT) test; status=$$?; \
+		GANTRY_REDIS_PORT=$(REDIS_TEST_PORT) bash scripts/redis-test.sh stop; exit $$status
 	@$(MAKE) --no-print-directory test-deploy
 	@$(MAKE) --no-print-directory example
 
@@ -72,6 +76,7 @@ bench: deps
 	@$(MAKE) --no-print-directory bench-journal
 	@$(MAKE) --no-print-directory bench-backtest
 	@$(MAKE) --no-print-directory bench-t2o-journal
+	@$(MAKE) --no-print-directory bench-bus
 
 # CI: what cannot flake fails the run (malloc counts, ceilings); timing ratios are printed for the record.
 bench-ci: deps
@@ -131,6 +136,13 @@ bench-journal: deps
 	$(SWIFT) build -c release --product gantry-journal-bench
 	.build/release/gantry-journal-bench --seconds 5
 	.build/release/gantry-journal-bench --seconds 5 --writer no --rate 2000000 --ring 262144
+
+# The Redis Streams bus against a redis-server of its own (append-only, everysec): publish and consume
+# throughput beside redis-benchmark's pipelined XADD on the same server in the same run, and the one-way hop
+# publish → consume p50/p99 on loopback. Report only (the VM's speed, not ours).
+bench-bus: deps
+	$(SWIFT) build -c release --product gantry-bus-bench
+	.build/release/gantry-bus-bench --events 1000000
 
 # Network: Gantry's WebSocket client beside picows (Benchmarks/peers/) on the same server and messages,
 # receive throughput plain/TLS and round trips busy-poll/epoll with the plain-TCP floor.

@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "VenueSim", targets: ["VenueSim"]),
         .library(name: "GantryOnChain", targets: ["GantryOnChain"]),
         .library(name: "GantryOps", targets: ["GantryOps"]),
+        .library(name: "GantryBus", targets: ["GantryBus"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-atomics.git", from: "1.3.0"),
@@ -40,6 +41,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", path: "CShims/COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "CShims/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSQLite", path: "CShims/CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CHiredis", path: "CShims/CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "CNuma", path: "CShims/CNuma", pkgConfig: "numa", providers: [.apt(["libnuma-dev"])]),
         .target(name: "CGantry", path: "CShims/CGantry"),
         .target(name: "CDecimal", path: "CShims/CDecimal"),
@@ -104,7 +106,7 @@ let package = Package(
             name: "gantry",
             dependencies: [
                 "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryEngine", "GantryLog", "GantryRisk", "GantryExecution", "GantryReport", "GantryJournal", "CSQLite",
-                "GantryOps",
+                "GantryOps", "GantryBus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
@@ -148,6 +150,15 @@ let package = Package(
         .testTarget(
             name: "GantryOnChainTests",
             dependencies: ["GantryOnChain", "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryVenues", "VenueSim"]),
+        // The Redis Streams bus: events published to streams (hiredis, pipelined XADD) and read by consumer groups.
+        .target(
+            name: "GantryBus",
+            dependencies: [
+                "GantryCore", "GantryRing", "GantryLoop", "CHiredis",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]),
+        .testTarget(name: "GantryBusTests", dependencies: ["GantryBus", "GantryCore", "GantryRing", "GantryLoop"]),
 
         // Benchmarks: the C baselines measured in the same run, the ordo-one suite, and the ratio report.
         .target(name: "CBaseline", path: "Benchmarks/CBaseline"),
@@ -216,6 +227,14 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ],
             path: "Benchmarks/JournalBench"
+        ),
+        .executableTarget(
+            name: "gantry-bus-bench",
+            dependencies: [
+                "GantryCore", "GantryLoop", "GantryRing", "GantryBus",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ],
+            path: "Benchmarks/BusBench"
         ),
         .executableTarget(
             name: "gantry-decode-bench",

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GantryEngine
 import GantryLoop
+import GantryBus
 import GantryOps
 
 /// `gantry config check FILE`: every problem of a configuration at once (ConfigurationCheck).
@@ -22,10 +23,16 @@ struct ConfigCheckCommand: ParsableCommand {
     func run() throws {
         let text: String
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("cannot read \(file): \(error.localizedDescription)") }
-        let problems = ConfigurationCheck.run(toml: text, machine: Machine.current(), sections: [.decodable(ControlConfiguration.File.self)])
+        let problems = ConfigurationCheck.run(
+            toml: text, machine: Machine.current(),
+            sections: [.decodable(ControlConfiguration.File.self), .keys(table: "bus", BusConfiguration.knownKeys, maps: ["streams"])])
         for p in problems { print(p) }
-        guard problems.isEmpty else {
-            print("\(file): \(problems.count) problem(s)")
+        // [bus]'s values, as its parser names them (its unknown keys are named above already).
+        var bus: [String] = []
+        do { _ = try BusConfiguration.parse(toml: text) } catch { bus = error.problems.filter { !$0.hasSuffix(": unknown key") } }
+        for p in bus { print("bad value: \(p)") }
+        guard problems.isEmpty && bus.isEmpty else {
+            print("\(file): \(problems.count + bus.count) problem(s)")
             throw ExitCode(1)
         }
         print("\(file): ok")

@@ -56,6 +56,14 @@ public enum ConfigurationCheck {
     public struct Section: Sendable {
         let add: @Sendable (inout KeyProbe) -> Void
         public static func decodable<T: Decodable>(_ type: T.Type) -> Section { Section { $0.add(type) } }
+        /// A table read key by key: `table`'s `keys`, and those of them that are tables of free-form keys.
+        public static func keys(table: String, _ keys: Set<String>, maps: Set<String> = []) -> Section {
+            Section { probe in
+                probe.keys.insert(table)
+                for k in keys where !maps.contains(k) { probe.keys.insert(table + "." + k) }
+                for m in maps { probe.maps.insert(table + "." + m) }
+            }
+        }
     }
 
     /// Checks `toml` against this machine's CPUs and NUMA nodes and the secrets it can see.
