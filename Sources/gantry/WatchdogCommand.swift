@@ -31,7 +31,7 @@ struct WatchdogCommand: ParsableCommand {
     @Option(name: .long, help: "This many failed polls in a row mean the gateway stopped answering.")
     var misses: Int = 4
 
-    @Option(name: .long, help: "Wait this long (seconds) for the gateway's first answer before giving up.")
+    @Option(name: .long, help: "Wait this long (seconds) for the gateway's first answer before giving up (0: for ever, as under systemd).")
     var waitFirst: Int = 60
 
     @Option(name: .long, help: "Keep retrying the venues this long (seconds) after the gateway stopped answering.")
@@ -41,8 +41,8 @@ struct WatchdogCommand: ParsableCommand {
     var now = false
 
     func validate() throws {
-        guard intervalMs >= 10, misses >= 1, waitFirst >= 1, deadline >= 1 else {
-            throw ValidationError("--interval-ms ≥ 10, --misses ≥ 1, --wait-first ≥ 1, --deadline ≥ 1")
+        guard intervalMs >= 10, misses >= 1, waitFirst >= 0, deadline >= 1 else {
+            throw ValidationError("--interval-ms ≥ 10, --misses ≥ 1, --wait-first ≥ 0, --deadline ≥ 1")
         }
     }
 
@@ -111,7 +111,7 @@ struct WatchdogCommand: ParsableCommand {
                 missed += 1
             }
             if answered && missed >= misses { return "\(missed) polls missed (last answer \(Self.ms(MonotonicClock.now() - lastAnswer)) ago)" }
-            if !answered && MonotonicClock.now() - started > .seconds(Int64(waitFirst)) {
+            if !answered && waitFirst > 0 && MonotonicClock.now() - started > .seconds(Int64(waitFirst)) {
                 throw ValidationError("the gateway at \(client.host):\(client.port) never answered within \(waitFirst) s")
             }
             let next = t + interval
