@@ -24,13 +24,15 @@ struct WatchdogTests {
         let body = try VenueSweep.call(v, nil) { b throws(OrderEncodeError) in
             if codec.binance != nil { return try codec.binance!.place(order, now: WallClock.now(), into: &b) }
             if codec.okx != nil { return try codec.okx!.place(order, now: WallClock.now(), into: &b) }
+            if codec.kraken != nil { return try codec.kraken!.place(order, now: WallClock.now(), into: &b) }
+            if codec.coinbase != nil { return try codec.coinbase!.place(order, now: WallClock.now(), into: &b) }
             return try codec.bybit!.place(order, now: WallClock.now(), into: &b)
         }
         return String(decoding: body, as: UTF8.self)
     }
 
-    @Test("kill -9 of the gateway with 6 orders resting on Binance, OKX and Bybit: the watchdog cancels them all within 2 s of the kill, verifies and reports it, and the venues' books hold no order of ours")
-    func killNine() throws {
+    @Test("kill -9 of the gateway with 6 orders resting on Binance, OKX and Bybit: the watchdog (watching its pid, or its control plane alone) cancels them all within 2 s of the kill, verifies and reports it, and the venues' books hold no order of ours", arguments: [true, false])
+    func killNine(watchingPid: Bool) throws {
         let g = try GantryControlTests.Gateway(seconds: 120)
         var finished = false
         defer { if !finished { _ = g.finish() } }
@@ -43,9 +45,7 @@ struct WatchdogTests {
         // The watchdog, watching the gateway's control plane and pid.
         let watchdog = Process()
         watchdog.executableURL = URL(fileURLWithPath: g.binary)
-        watchdog.arguments = [
-            "watchdog", "--sim", "--config", g.config, "--control", url, "--pid", "\(g.process.processIdentifier)", "--deadline", "10",
-        ]
+        watchdog.arguments = ["watchdog", "--sim", "--config", g.config, "--control", url, "--deadline", "10"] + (watchingPid ? ["--pid", "\(g.process.processIdentifier)"] : [])
         let out = g.dir.appendingPathComponent("watchdog.txt")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
         let handle = try FileHandle(forWritingTo: out)
@@ -84,7 +84,7 @@ struct WatchdogTests {
         let text = said()
         print("gantry watchdog said:\n\(text)")
         let toResult = resultAt.map { ($0 - killed).raw / 1_000_000 }
-        print("watchdog: every open order cancelled and verified \(toResult.map { "\($0) ms" } ?? "NEVER") after kill -9")
+        print("watchdog (\(watchingPid ? "pid and polls" : "polls alone")): every open order cancelled and verified \(toResult.map { "\($0) ms" } ?? "NEVER") after kill -9")
         #expect(watchdog.terminationStatus == 0, "the watchdog exits 0 once every venue is verified empty")
         #expect(text.contains("result: ok: no open order at any venue"))
         #expect((toResult ?? .max) < 2_000, "cancelled and verified within 2 s of the kill")
@@ -94,7 +94,7 @@ struct WatchdogTests {
         #expect(text.contains("DELETE /api/v3/openOrders BTCUSDT") && text.contains("cancel-batch-orders (2 orders, code 0)") && text.contains("/v5/order/cancel-all BTCUSDT"))
         let report = try #require(text.split(separator: "\n").first { $0.hasPrefix("watchdog report: ") })
         let json = try #require(try JSONSerialization.jsonObject(with: Data(report.dropFirst(17).utf8)) as? [String: Any])
-        #expect(json["ok"] as? Bool == true && (json["trigger"] as? String ?? "").contains("process"))
+        #expect(json["ok"] as? Bool == true && (json["trigger"] as? String ?? "").contains(watchingPid ? "process" : "4 polls missed"))
         // The venues' own books: no order of the account left.
         _ = g.finish()
         finished = true
@@ -102,5 +102,26 @@ struct WatchdogTests {
             let left = v.books.flatMap { $0.engine.openOrders(account: 1) }
             #expect(left.isEmpty, "\(v.name): \(left.count) order(s) of ours still in the book")
         }
+    }
+
+    @Test("Bybit, Kraken and Coinbase in-process: three resting orders each listed, cancelled with the venue's mass cancel (cancel-all, CancelAll, batch_cancel) and listed again as none; the books hold none", arguments: [VenueKind.bybit, .kraken, .coinbase])
+    func sweep(_ kind: VenueKind) throws {
+        let desk = try BalanceDesk(kind)  // its simulator thread is stopped when it goes
+        let instrument = OrderInstrument(
+            id: InstrumentId(raw: 1), symbol: desk.symbol, baseAsset: "BTC", quoteAsset: kind == .bybit ? "USDT" : "USD", priceScale: desk.priceScale, quantityScale: 8)
+        let v = SweepVenue(name: kind.rawValue, id: VenueId(raw: 1), kind: kind, rest: desk.rest, credentials: desk.credentials, instruments: OrderInstruments([instrument]))
+        // Far from the book: buys 10% under its bid, a sell 10% over its ask.
+        let (bid, ask) = desk.paused { (desk.venue.books[0].engine.best(.buy)!.raw, desk.venue.books[0].engine.best(.sell)!.raw) }
+        for (k, (side, price)) in [(Side.buy, bid * 9 / 10), (.buy, bid * 8 / 10), (.sell, ask * 11 / 10)].enumerated() {
+            let answer = try Self.placeResting(v, side: side, price: price, quantity: 100_000, id: UInt64(20 + k))
+            #expect(!answer.contains("\"error\":[\"") && !answer.contains("\"success\":false"), "\(kind): \(answer)")
+        }
+        #expect(try VenueSweep.openOrders(v, tls: nil).count == 3, "three orders rest")
+        let sent = try VenueSweep.cancel(v, open: try VenueSweep.openOrders(v, tls: nil), tls: nil)
+        print("\(kind) sweep sent: \(sent)")
+        #expect(sent.count == 1)
+        #expect(try VenueSweep.openOrders(v, tls: nil).isEmpty, "none listed after the mass cancel")
+        let left = desk.paused { desk.venue.books[0].engine.openOrders(account: 1) }
+        #expect(left.isEmpty, "the book holds no order of the account")
     }
 }
