@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GantryCore
+import GantryEngine
 import Glibc
 
 /// Where drills are recorded unless told otherwise: GANTRY_STATE_DIR, else /var/lib/gantry.
@@ -40,6 +41,12 @@ struct KillDrill {
 
     /// Runs the drill and records it. - Returns: the record.
     func run(say: (String) -> Void) throws -> Record {
+        // A configuration without strategies would drill nothing (config/gantry.example.toml, the default, has none).
+        let configuration: TradingConfiguration
+        do { configuration = try TradingConfiguration(toml: try String(contentsOfFile: config, encoding: .utf8)) } catch { throw ValidationError("\(config): \(error)") }
+        guard !configuration.strategies.isEmpty else {
+            throw ValidationError("\(config) has no [[strategies]]: give the drill a trading configuration and its simulator (e.g. --config config/trading-demo.toml --sim-config config/sim-trading.toml)")
+        }
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         let simBinary = binary.appendingPathComponent("gantry-venue-sim").path
         guard FileManager.default.isExecutableFile(atPath: simBinary) else { throw ValidationError("gantry-venue-sim is not beside gantry (\(simBinary))") }
