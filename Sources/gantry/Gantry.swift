@@ -9,6 +9,7 @@ struct Gantry: ParsableCommand {
             VersionCommand.self, TopologyCommand.self, RunCommand.self, KillCommand.self, StatusCommand.self, PauseCommand.self, ResumeCommand.self,
             CtlCommand.self, BacktestCommand.self, JournalCommand.self, ReportCommand.self, TrainCommand.self, DemoCommand.self, FeedCommand.self,
             RecordCommand.self, ReplayCommand.self, RingPeerCommand.self, JournalCrashWriterCommand.self, ConfigCommand.self, TuneCommand.self,
+            WatchdogCommand.self,
         ]
     )
 }

@@ -23,7 +23,28 @@ struct KillCommand: ParsableCommand {
     @Option(name: .long, help: "Give up waiting for the report after this many seconds.")
     var timeout: Int = 90
 
+    @Flag(name: .long, help: "A drill: run gantry-venue-sim (--sim-config) and a gateway on it (--config), let it trade, fire the kill, record each step's time in STATE_DIR/drills.jsonl; exit non-zero unless flat and verified within 60 s.")
+    var drill = false
+
+    @Option(name: .long, help: "The drill's simulator configuration (its ports are the --config's sim_* endpoints).")
+    var simConfig: String = "config/sim-trading.toml"
+
+    @Option(name: .long, help: "Where the drill is recorded (drills.jsonl; GANTRY_STATE_DIR, else /var/lib/gantry).")
+    var stateDir: String = defaultStateDirectory
+
+    @Option(name: .long, help: "How long the drill's gateway trades before the kill (seconds).")
+    var tradeSeconds: Int = 10
+
     func run() throws {
+        if drill {
+            let record = try KillDrill(config: plane.config, simConfig: simConfig, stateDirectory: stateDir, tradeSeconds: tradeSeconds).run { line in
+                print(line)
+                fflush(nil)
+            }
+            print("drill recorded in \(stateDir)/drills.jsonl: \(record.ok ? "OK" : "FAILED") (flat \(record.flatMs.map { "\($0) ms" } ?? "never"), verified \(record.verifiedMs.map { "\($0) ms" } ?? "never"))")
+            if !record.ok { throw ExitCode(1) }
+            return
+        }
         func show(_ line: String) {
             print(line)
             fflush(nil)

@@ -77,7 +77,15 @@ struct StatusCommand: ParsableCommand {
     @Flag(name: .long, help: "Print /status's JSON as it came.")
     var json = false
 
+    @Option(name: .long, help: "Where kill drills are recorded (drills.jsonl; GANTRY_STATE_DIR, else /var/lib/gantry).")
+    var stateDir: String = defaultStateDirectory
+
     func run() throws {
+        // The last kill drill (gantry kill --drill), shown even when no gateway answers.
+        if !json {
+            print(KillDrill.summary(in: stateDir))
+            fflush(nil)
+        }
         let r = try plane.call(try plane.requireClient(), "GET", "/status")
         guard r.status == 200 else {
             print("status \(r.status): \(r.text)")

@@ -90,6 +90,21 @@ public struct CoinbaseOrderEntry: OrderEntryCodec, @unchecked Sendable {
         throw .unsupported("Coinbase has no cancel-all; batch_cancel the open orders by id")
     }
 
+    /// `POST …/orders/batch_cancel` of several orders by their venue ids (`order_ids`): Coinbase's way to cancel
+    /// every open order, after `openOrders` listed them. - Throws: `.invalid` for no id.
+    public mutating func cancelBatch(_ orderIds: [InlineText], now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
+        guard !orderIds.isEmpty else { throw .invalid("batch_cancel needs at least one order_id") }
+        return try request(&buffer, method: "POST", path: "/api/v3/brokerage/orders/batch_cancel", now: now, kind: .cancelAll, ClientOrderId(raw: 0)) { w in
+            w.text("{\"order_ids\":[")
+            for (k, id) in orderIds.enumerated() {
+                w.text(k == 0 ? "\"" : ",\"")
+                w.text(id)
+                w.byte(0x22)
+            }
+            w.text("]}")
+        }
+    }
+
     /// `GET …/orders/historical/batch?product_ids=…&order_status=OPEN`.
     public mutating func openOrders(_ instrument: InstrumentId, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
         let i = try instruments.instrument(instrument)

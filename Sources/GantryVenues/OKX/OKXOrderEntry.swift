@@ -147,6 +147,28 @@ public struct OKXOrderEntry: OrderEntryCodec, Sendable {
         }
     }
 
+    /// `POST /api/v5/trade/cancel-batch-orders` (order-book-trading trade "Cancel multiple orders"): a JSON array of
+    /// at most 20 `{instId, ordId}`, each answered in `data` with its `sCode` (REST; OKX's way to cancel every open
+    /// spot order, after `openOrders` listed them).
+    /// - Throws: `.invalid` for no order or more than 20.
+    public mutating func cancelBatch(_ orders: [(instrument: InstrumentId, ordId: InlineText)], now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
+        guard (1...20).contains(orders.count) else { throw .invalid("cancel-batch-orders takes 1 to 20 orders, got \(orders.count)") }
+        var symbols: [OrderInstrument] = []
+        for o in orders { symbols.append(try instruments.instrument(o.instrument)) }
+        return try rest(&buffer, method: "POST", now: now, kind: .cancelAll, ClientOrderId(raw: 0), target: { $0.text("/api/v5/trade/cancel-batch-orders") }) { w in
+            w.byte(0x5B)
+            for (k, o) in orders.enumerated() {
+                if k > 0 { w.byte(0x2C) }
+                w.text("{\"instId\":\"")
+                w.text(symbols[k].symbol)
+                w.text("\",\"ordId\":\"")
+                w.text(o.ordId)
+                w.text("\"}")
+            }
+            w.byte(0x5D)
+        }
+    }
+
     /// `GET /api/v5/trade/orders-pending?instType=SPOT&instId=…` (REST only).
     public mutating func openOrders(_ instrument: InstrumentId, now: Nanos, into buffer: inout OrderRequestBuffer) throws(OrderEncodeError) -> EncodedRequest {
         let i = try instruments.instrument(instrument)

@@ -70,6 +70,7 @@ extension SimVenue {
     func binanceTrading(_ request: SimHTTPRequest) -> SimHTTPResponse? {
         let routes: Set<String> = [
             "POST /api/v3/order", "DELETE /api/v3/order", "GET /api/v3/order", "GET /api/v3/openOrders", "GET /api/v3/account", "GET /api/v3/myTrades",
+            "DELETE /api/v3/openOrders",
         ]
         let route = "\(request.method) \(request.path)"
         guard routes.contains(route) else { return nil }
@@ -87,6 +88,7 @@ extension SimVenue {
         case "DELETE /api/v3/order": result = binanceCancel(r.account, r.parameters)
         case "GET /api/v3/order": result = binanceQuery(r.account, r.parameters)
         case "GET /api/v3/openOrders": result = binanceOpenOrders(r.account, r.parameters)
+        case "DELETE /api/v3/openOrders": result = binanceCancelAll(r.account, r.parameters)
         case "GET /api/v3/myTrades": result = binanceMyTrades(r.account, r.parameters)
         default: result = .success(binanceAccount(r.account, omitZero: r.parameters["omitZeroBalances"] == "true"))
         }

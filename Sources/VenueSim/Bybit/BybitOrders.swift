@@ -91,6 +91,7 @@ extension SimVenue {
     func bybitREST(_ request: SimHTTPRequest) -> SimHTTPResponse {
         let routes: Set<String> = [
             "POST /v5/order/create", "POST /v5/order/cancel", "GET /v5/order/realtime", "GET /v5/account/wallet-balance", "GET /v5/execution/list",
+            "POST /v5/order/cancel-all",
         ]
         if request.method == "GET" && request.path == "/v5/market/time" {
             let ms = venueMilliseconds
@@ -125,6 +126,7 @@ extension SimVenue {
         switch request.path {
         case "/v5/order/create": return bybitEnvelope(bybitPlace(entry.account, params))
         case "/v5/order/cancel": return bybitEnvelope(bybitCancel(entry.account, params))
+        case "/v5/order/cancel-all": return bybitEnvelope(bybitCancelAll(entry.account, params))
         case "/v5/order/realtime": return bybitRealtime(entry.account, params)
         case "/v5/execution/list": return bybitExecutionList(entry.account, params)
         default:

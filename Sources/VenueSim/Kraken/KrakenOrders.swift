@@ -102,7 +102,7 @@ extension SimVenue {
     // MARK: - REST
 
     func krakenREST(_ request: SimHTTPRequest) -> SimHTTPResponse {
-        let methods: Set<String> = ["AddOrder", "CancelOrder", "OpenOrders", "ClosedOrders", "QueryOrders", "QueryTrades", "Balance", "GetWebSocketsToken"]
+        let methods: Set<String> = ["AddOrder", "CancelOrder", "OpenOrders", "ClosedOrders", "QueryOrders", "QueryTrades", "Balance", "GetWebSocketsToken", "CancelAll"]
         guard request.method == "POST", request.path.hasPrefix("/0/private/"), methods.contains(String(request.path.dropFirst(11))) else {
             return krakenAnswer(errors: ["EGeneral:Unknown method"])
         }
@@ -155,6 +155,7 @@ extension SimVenue {
             let trades = p["trades"] == "true"
             return krakenAnswer(errors: [], result: "{" + found.map { #""\#($0.txid)":\#(krakenOrderJSON($0, trades: trades))"# }.joined(separator: ",") + "}")
         case "QueryTrades": return krakenQueryTrades(entry.account, p)
+        case "CancelAll": return krakenAnswer(errors: [], result: #"{"count":\#(krakenCancelAll(entry.account))}"#)
         case "Balance": return krakenAnswer(errors: [], result: krakenBalances(entry.account))
         default:
             let token = uuid().replacingOccurrences(of: "-", with: "")

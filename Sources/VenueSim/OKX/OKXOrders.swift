@@ -108,7 +108,7 @@ extension SimVenue {
         if request.method == "GET" && request.path == "/api/v5/public/instruments" { return okxInstruments(request) }
         let routes: Set<String> = [
             "POST /api/v5/trade/order", "POST /api/v5/trade/cancel-order", "GET /api/v5/trade/order", "GET /api/v5/trade/orders-pending",
-            "GET /api/v5/account/balance", "GET /api/v5/trade/fills", "POST /api/v5/trade/cancel-all-after",
+            "GET /api/v5/account/balance", "GET /api/v5/trade/fills", "POST /api/v5/trade/cancel-all-after", "POST /api/v5/trade/cancel-batch-orders",
         ]
         guard routes.contains("\(request.method) \(request.path)") else { return SimHTTPResponse(status: 404, json: #"{"code":"50000","msg":"Not Found","data":[]}"#) }
         guard let key = request.header("OK-ACCESS-KEY"), !key.isEmpty else { return okxAuthError("50103", #"Request header \"OK-ACCESS-KEY\" cannot be empty."#) }
@@ -128,6 +128,8 @@ extension SimVenue {
         guard Base64.encode(Crypto.hmacSHA256(key: entry.secret, Array(prehash.utf8))) == sign else {
             return okxAuthError("50113", "Invalid signature.")
         }
+        // The batch's body is an array, not an object.
+        if request.path == "/api/v5/trade/cancel-batch-orders" { return okxCancelBatch(entry.account, request.body) }
         var p: [String: String] = request.parameters
         if request.method == "POST" {
             guard let object = (try? JSONSerialization.jsonObject(with: Data(request.body))) as? [String: Any] else {
