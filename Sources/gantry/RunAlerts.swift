@@ -1,0 +1,231 @@
+import Foundation
+import GantryCore
+import GantryEngine
+import GantryExecution
+import GantryJournal
+import GantryNet
+import GantryOps
+import Logging
+import Synchronization
+
+/// `gantry run`'s alerts and scheduled sanity checks, on the watching thread: the alert engine fed from what the
+/// thread reads (round trips, paper against live, drawdowns, the order queue, book ages, the journal's figures),
+/// every transition logged, journaled (returned for `gateway.notes`), sent to the webhook and shown by the control
+/// plane; the checks started on a thread of their own when due, their failure raising the alert and pausing
+/// trading until the operator resumes.
+final class RunAlerts {
+    var engine: AlertEngine
+    let webhook: AlertWebhook?
+    let checks: CheckConfiguration
+    let targets: [VenueCheckTarget]
+    let tls: TLSContext?
+    let started: Nanos
+    let logger = Logger(label: "gantry.alerts")
+    /// What the balance check compares with: each venue's balances and the fills' moves at that time (the start;
+    /// after the operator resumes from a failed balance check, what that check read).
+    var baseline: [String: VenueBalances.Totals]
+    var baselineMoves: [String: BalanceCheck.Moves] = [:]
+    var nextEvaluation: Nanos
+    var nextCheck: Nanos
+    var lastCheck: Nanos? = nil
+    /// Why the last check failed, until the operator resumes.
+    var failedCheck: String? = nil
+    var lastFindings: [CheckFinding] = []
+    var checksRun = 0
+    var checksFailed = 0
+    var running: Running? = nil
+    /// Approved orders whose paper and live outcomes are not both in yet: venue and when decided.
+    var pending: [ClientOrderId: (venue: String, decided: Nanos)] = [:]
+    let names: [VenueId: String]
+    /// The journal's running figures, as last read.
+    var journal: JournalStageStats? = nil
+    /// The last check's reading, for a rebase on resume.
+    var lastReading: (balances: [String: VenueBalances.Totals], moves: [String: BalanceCheck.Moves])? = nil
+
+    /// A check under way: what was seen when it started, and the venues' answers when they are in.
+    struct Running {
+        var startedAt: Nanos
+        var figures: PipelineFigures
+        var moves: [String: BalanceCheck.Moves]
+        let result: CheckResult
+    }
+
+    /// Where the check's thread leaves the venues' answers for the watching thread.
+    final class CheckResult: Sendable {
+        let reading = Mutex<VenueChecks.Reading?>(nil)
+    }
+
+    /// - Throws: `ControlConfiguration.Invalid` for a bad `[alerts]` or `[checks]`.
+    init(toml: String, configuration: TradingConfiguration, credentials: [String: VenueCredentials], start: [String: VenueBalances.Totals], sim: Bool, tls: TLSContext?, started: Nanos) throws {
+        let alerts = try AlertConfiguration.read(toml: toml)
+        engine = AlertEngine(configuration: alerts)
+        checks = try CheckConfiguration.read(toml: toml)
+        webhook = alerts.webhook.map { AlertWebhook(url: $0, capacity: alerts.webhookQueue, attempts: alerts.webhookAttempts, backoff: alerts.webhookBackoff) }
+        targets = VenueCheckTarget.all(configuration, credentials: credentials, sim: sim)
+        names = Dictionary(uniqueKeysWithValues: targets.map { ($0.id, $0.name) })
+        self.tls = tls
+        self.started = started
+        baseline = start
+        nextEvaluation = started + .seconds(1)
+        nextCheck = checks.next(wall: WallClock.now(), monotonic: MonotonicClock.now(), started: started, last: nil)
+    }
+
+    /// An approved decision: its paper and live outcomes are compared once both are in.
+    func decision(_ d: RiskDecision, now: Nanos) {
+        guard d.isApproved, let venue = names[d.intent.venue] else { return }
+        pending[d.clientOrderId] = (venue, now)
+    }
+
+    /// An order's round trip as the watching thread saw it.
+    func roundTrip(_ venue: VenueId, _ nanos: Nanos) {
+        guard let name = names[venue] else { return }
+        engine.roundTrip(venue: name, nanos: nanos.raw)
+    }
+
+    /// What the watching thread must do after a tick: journal these notes (kind `.alert`), pause trading.
+    struct Actions {
+        var notes: [String] = []
+        var pause = false
+    }
+
+    /// Whether `tick` has work now: an evaluation, a check to start or one to finish.
+    func due(_ now: Nanos) -> Bool {
+        if let r = running { return now >= nextEvaluation || (now - r.startedAt >= .seconds(1) && r.result.reading.withLock { $0 != nil }) }
+        return now >= nextEvaluation || now >= nextCheck
+    }
+
+    /// Evaluates the rules once a second, starts a due check and finishes a check whose venues answered.
+    func tick(now: Nanos, view: GatewayView, rings: ControlPlane.Rings, handles: GatewayHandles, paper: borrowing PaperTrader, comparison: borrowing PaperComparison) -> Actions {
+        var actions = Actions()
+        if running == nil && now >= nextCheck { startCheck(now: now, view: view, rings: rings, handles: handles) }
+        if let r = running, now - r.startedAt >= .seconds(1), let reading = r.result.reading.withLock({ $0 }) {
+            running = nil
+            actions.pause = finishCheck(r, reading: reading, now: now, view: view, rings: rings, handles: handles)
+        }
+        guard now >= nextEvaluation || actions.pause else { return actions }
+        nextEvaluation = now + .seconds(1)
+        for (id, p) in pending {
+            if let outcome = paper.outcomes[id], outcome.done, let d = comparison.discrepancy(id, paper: outcome), d.liveQuantity > 0, d.paperQuantity > 0 {
+                engine.drift(venue: p.venue, centiBasisPoints: d.priceDifferenceCentiBasisPoints)
+                pending[id] = nil
+            } else if now - p.decided > .seconds(30) {
+                pending[id] = nil  // one side never filled: nothing to compare
+            }
+        }
+        var sample = AlertEngine.Sample()
+        let pnl = view.pnlTable()
+        let (pairs, _) = view.live.drawdowns(pnl: pnl)
+        for pair in view.universe.pairs { sample.pairDrawdowns.append((pair.name, pairs.reduce(0) { $0 + $1[Int(pair.id.raw)] })) }
+        sample.orderQueue = rings.live.approvedWaiting.load(ordering: .relaxed)
+        sample.books = books(view, now: now).map { ($0.name, $0.age) }
+        journal = handles.journalStats
+        if let j = journal {
+            sample.journal = .init(records: j.records, dropped: j.dropped + j.notesDropped, failures: j.failures, largestBacklog: j.largestBacklog)
+        }
+        sample.failedCheck = failedCheck
+        let wall = WallClock.now().raw / 1_000_000
+        for t in engine.evaluate(sample, now: now) {
+            let line = "alert \(t.firing ? "FIRING" : "resolved"): \(t.alert.rule.rawValue)\(t.alert.subject.isEmpty ? "" : " [\(t.alert.subject)]"): \(t.alert.text)"
+            if t.firing { logger.error("\(line)") } else { logger.notice("\(line)") }
+            print("  ! \(line)")
+            actions.notes.append(line)
+            webhook?.send(t.json(wallMilliseconds: wall))
+        }
+        return actions
+    }
+
+    /// Each traded book: "venue SYMBOL", how long since its top changed (nil: stale, after having been live).
+    func books(_ view: GatewayView, now: Nanos) -> [(name: String, age: Nanos?)] {
+        let registry = view.configuration.market.registry
+        return registry.instruments.compactMap { i in
+            guard view.universe.listing(i.id).pair != .none else { return nil }
+            let changed = view.live.topChanged[i.id]
+            let name = "\(registry.name(of: i.venue) ?? "?") \(i.symbol)"
+            if view.tops[i.id] == nil && changed != nil { return (name, nil) }
+            return (name, now - (changed ?? started))
+        }
+    }
+
+    /// The pipeline's figures now, from the view, the rings and the journal's running figures.
+    func figures(view: GatewayView, rings: ControlPlane.Rings, handles: GatewayHandles) -> PipelineFigures {
+        let journal = handles.journalStats.map { PipelineFigures.Journal(records: $0.records, dropped: $0.dropped) }
+        var ringLags = rings.markets.map { PipelineFigures.Ring(name: "market \($0.venue)", lag: $0.lag) }
+        ringLags.append(.init(name: "reports", lag: rings.reports))
+        ringLags.append(.init(name: "decisions", lag: rings.decisions))
+        let registry = view.configuration.market.registry
+        let books = registry.instruments.filter { view.universe.listing($0.id).pair != .none }.map {
+            PipelineFigures.Book(name: "\(registry.name(of: $0.venue) ?? "?") \($0.symbol)", live: view.tops[$0.id] != nil)
+        }
+        return PipelineFigures(journal: journal, marketMessages: rings.markets.reduce(0) { $0 + $1.counters.messages }, rings: ringLags, books: books)
+    }
+
+    func startCheck(now: Nanos, view: GatewayView, rings: ControlPlane.Rings, handles: GatewayHandles) {
+        let result = CheckResult()
+        running = Running(startedAt: now, figures: figures(view: view, rings: rings, handles: handles), moves: view.allMoves(), result: result)
+        logger.info("sanity check started")
+        let targets = self.targets, tls = self.tls
+        let thread = Thread {
+            let reading = VenueChecks.read(targets, tls: tls)
+            result.reading.withLock { $0 = reading }
+        }
+        thread.name = "gantry-check"
+        thread.start()
+    }
+
+    /// Judges a check whose venues answered. - Returns: whether it failed (trading is then paused).
+    func finishCheck(_ r: Running, reading: VenueChecks.Reading, now: Nanos, view: GatewayView, rings: ControlPlane.Rings, handles: GatewayHandles) -> Bool {
+        let after = view.allMoves()
+        var findings = PipelineCheck.evaluate(figures(view: view, rings: rings, handles: handles), before: r.figures, maxRingLag: checks.maxRingLag)
+        findings += reading.findings
+        findings += VenueChecks.compare(
+            targets, read: reading.balances, baseline: baseline, moves: [Self.since(r.moves, baselineMoves), Self.since(after, baselineMoves)])
+        lastFindings = findings
+        lastReading = (reading.balances, after)
+        lastCheck = now
+        checksRun += 1
+        nextCheck = checks.next(wall: WallClock.now(), monotonic: MonotonicClock.now(), started: started, last: now)
+        let failed = findings.filter { !$0.ok }
+        for f in findings where !f.ok { logger.error("sanity check: \(f.line)") }
+        guard !failed.isEmpty else {
+            print("  sanity check passed: \(findings.count) findings, all ✓")
+            return false
+        }
+        checksFailed += 1
+        failedCheck = findings.failureSummary
+        print("  ! SANITY CHECK FAILED: \(failed.count) of \(findings.count) findings; trading paused until gantry resume")
+        for f in failed { print("    \(f.line)") }
+        return true
+    }
+
+    /// The operator resumed trading: a failed check is acknowledged, and what it read becomes the balance check's
+    /// baseline (its discrepancies are accepted; the closing check still compares with the start).
+    func resumed() {
+        guard failedCheck != nil else { return }
+        failedCheck = nil
+        if let (balances, moves) = lastReading {
+            for (venue, totals) in balances {
+                baseline[venue] = totals
+                baselineMoves[venue] = moves[venue] ?? [:]
+            }
+        }
+        logger.notice("sanity check failure acknowledged: trading resumed by the operator")
+    }
+
+    /// `moves − base`, asset by asset, at the larger scale of the two.
+    static func since(_ moves: [String: BalanceCheck.Moves], _ base: [String: BalanceCheck.Moves]) -> [String: BalanceCheck.Moves] {
+        var out = moves
+        for (venue, b) in base {
+            var m = out[venue] ?? [:]
+            for (asset, was) in b {
+                let now = m[asset] ?? (0, was.scale)
+                let scale = max(now.scale, was.scale)
+                m[asset] = (now.raw * Universe.power(scale - now.scale) - was.raw * Universe.power(scale - was.scale), scale)
+            }
+            out[venue] = m
+        }
+        return out
+    }
+
+    /// Stops the webhook (what is queued gets two more seconds).
+    func stop() { webhook?.stop() }
+}
