@@ -31,12 +31,24 @@ public struct Alert: Sendable, Equatable {
     public var text: String
     /// When it fired (monotonic).
     public var since: Nanos
+
+    public init(rule: AlertRule, subject: String, text: String, since: Nanos) {
+        self.rule = rule
+        self.subject = subject
+        self.text = text
+        self.since = since
+    }
 }
 
 /// An alert that fired or resolved at one evaluation.
 public struct AlertTransition: Sendable, Equatable {
     public var alert: Alert
     public var firing: Bool
+
+    public init(alert: Alert, firing: Bool) {
+        self.alert = alert
+        self.firing = firing
+    }
 
     /// The webhook's JSON: `{"alert","subject","state","severity","text","time_ms"}` (`time_ms`: wall clock).
     public func json(wallMilliseconds: Int64) -> String {

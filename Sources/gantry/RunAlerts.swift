@@ -46,7 +46,10 @@ final class RunAlerts {
     struct Running {
         var startedAt: Nanos
         var figures: PipelineFigures
-        var moves: [String: BalanceCheck.Moves]
+        /// The fills' moves at the start and after each fill seen since: the balances read must equal one of them
+        /// (each venue is read at some moment among them).
+        var moves: [[String: BalanceCheck.Moves]]
+        var fills: Int
         let result: CheckResult
     }
 
@@ -89,8 +92,14 @@ final class RunAlerts {
     }
 
     /// Whether `tick` has work now: an evaluation, a check to start or one to finish.
-    func due(_ now: Nanos) -> Bool {
-        if let r = running { return now >= nextEvaluation || (now - r.startedAt >= .seconds(1) && r.result.reading.withLock { $0 != nil }) }
+    func due(_ now: Nanos, view: GatewayView) -> Bool {
+        if let r = running {
+            if view.fills != r.fills {
+                running!.moves.append(view.allMoves())
+                running!.fills = view.fills
+            }
+            return now >= nextEvaluation || (now - r.startedAt >= .seconds(1) && r.result.reading.withLock { $0 != nil })
+        }
         return now >= nextEvaluation || now >= nextCheck
     }
 
@@ -161,7 +170,7 @@ final class RunAlerts {
 
     func startCheck(now: Nanos, view: GatewayView, rings: ControlPlane.Rings, handles: GatewayHandles) {
         let result = CheckResult()
-        running = Running(startedAt: now, figures: figures(view: view, rings: rings, handles: handles), moves: view.allMoves(), result: result)
+        running = Running(startedAt: now, figures: figures(view: view, rings: rings, handles: handles), moves: [view.allMoves()], fills: view.fills, result: result)
         logger.info("sanity check started")
         let targets = self.targets, tls = self.tls
         let thread = Thread {
@@ -178,7 +187,7 @@ final class RunAlerts {
         var findings = PipelineCheck.evaluate(figures(view: view, rings: rings, handles: handles), before: r.figures, maxRingLag: checks.maxRingLag)
         findings += reading.findings
         findings += VenueChecks.compare(
-            targets, read: reading.balances, baseline: baseline, moves: [Self.since(r.moves, baselineMoves), Self.since(after, baselineMoves)])
+            targets, read: reading.balances, baseline: baseline, moves: (r.moves + [after]).map { Self.since($0, baselineMoves) })
         lastFindings = findings
         lastReading = (reading.balances, after)
         lastCheck = now

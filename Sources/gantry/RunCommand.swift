@@ -218,7 +218,7 @@ struct RunCommand: ParsableCommand {
             if plane.waiting {
                 plane.serve(view: view, rings: .init(gateway), kill: report, now: now) { operatorCommand($0, source: "control plane", now: now).answer }
             }
-            if alerts.due(now) {
+            if alerts.due(now, view: view) {
                 let acted = alerts.tick(now: now, view: view, rings: .init(gateway), handles: gateway.handles, paper: paper, comparison: comparison)
                 for note in acted.notes { _ = gateway.notes?.post(note, kind: .alert) }
                 if acted.pause && report == nil { _ = operatorCommand("pause", source: "sanity check", now: now) }

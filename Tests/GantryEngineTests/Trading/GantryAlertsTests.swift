@@ -1,0 +1,102 @@
+import Foundation
+import GantryCore
+import GantryOps
+import GantryTestSupport
+import Testing
+
+/// `gantry run` against the three simulated venues with a scheduled sanity check and an alert webhook, while
+/// VenueSim changes a balance behind the gateway's back.
+@Suite("gantry run's sanity checks and alerts, end to end", .serialized)
+struct GantryAlertsTests {
+    static func status(_ client: ControlClient) -> [String: Any] {
+        guard let r = try? client.request("GET", "/status"), r.status == 200 else { return [:] }
+        return (try? JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any]) ?? [:]
+    }
+
+    static func approved(_ s: [String: Any]) -> Int { (s["counts"] as? [String: Any])?["approved"] as? Int ?? -1 }
+
+    @Test("VenueSim adds 0.5 BTC to the OKX account: the scheduled check finds it, the alert reaches the webhook (through a failed first attempt), trading pauses with no new entry, gantry check finds it too, and trading resumes only after gantry resume")
+    func balanceDiscrepancyPausesTrading() throws {
+        let listener = try WebhookListener(failing: 1)
+        defer { listener.stop() }
+        let fault = "[[faults]]\nkind = \"balance\"\nvenue = \"okx\"\nstart_ms = 2000\nasset = \"BTC\"\namount = \"0.5\"\n"
+        let extra = """
+
+            [alerts]
+            webhook = "\(listener.url)"
+            webhook_backoff = "100ms"
+            resolve_after = "1s"
+
+            [checks]
+            every = "12s"
+
+            """
+        let g = try GantryControlTests.Gateway(seconds: 80, faults: fault, extra: extra, arguments: ["--journal", "journal"])
+        var exit: Int32 = -1
+        defer { if exit == -1 { _ = g.finish() } }
+        let url = try #require(g.url(), "no control plane URL printed:\n\(g.text)")
+        let client = try ControlClient(url: url, token: Secret(GantryControlTests.token))
+        // The first check, 12 s in, finds the discrepancy and pauses trading.
+        var paused: [String: Any] = [:]
+        let deadline = MonotonicClock.now() + .seconds(40)
+        while MonotonicClock.now() < deadline {
+            let s = Self.status(client)
+            if s["paused"] as? Bool == true {
+                paused = s
+                break
+            }
+            usleep(200_000)
+        }
+        let checks = paused["checks"] as? [String: Any] ?? [:]
+        let failure = checks["failure"] as? String ?? ""
+        #expect(failure.contains("balances okx BTC: balance moved"), "the check names the discrepancy: \(checks)\n\(g.text.suffix(3_000))")
+        #expect((paused["alerts"] as? [[String: Any]] ?? []).contains { $0["alert"] as? String == "sanity_check_failed" }, "the alerts panel shows it")
+        // The webhook got it, after a failed first attempt.
+        let hooks = listener.wait(for: 1, timeout: 10)
+        let hook = hooks.first { $0.contains(#""alert":"sanity_check_failed""#) } ?? ""
+        #expect(hook.contains(#""state":"firing""#) && hook.contains("okx BTC") && hook.contains(#""severity":"critical""#), "the webhook received: \(hooks)")
+        #expect(listener.attempts >= 2, "the first attempt failed and was retried")
+        let metrics = try GantryControlTests.curl(url + "/metrics").body
+        #expect(metrics.contains("gantry_alerts_total{alert=\"sanity_check_failed\"} 1") && metrics.contains("gantry_sanity_check_failed 1"))
+        #expect(metrics.contains("gantry_sanity_checks_total{result=\"failed\"} 1") && metrics.contains("gantry_journal_records_total"))
+        if let promtool = promtoolExecutable(for: "GantryAlertsTests") {
+            let (checked, said) = try promtoolCheckMetrics(promtool, metrics)
+            #expect(checked == 0, "promtool check metrics said: \(said)")
+        }
+        // Paused: no new approved entry (what was in flight settles first).
+        usleep(1_000_000)
+        let before = Self.approved(Self.status(client))
+        usleep(3_000_000)
+        let still = Self.status(client)
+        #expect(Self.approved(still) == before && still["paused"] as? Bool == true, "no new entry while paused: \(before) → \(Self.approved(still))")
+        // gantry check, from outside, finds the same discrepancy (and would pause).
+        let plane = ["--control", url, "--token-file", g.dir.appendingPathComponent("control.token").path]
+        let checked = try g.gantry(["check", "--sim", "--config", g.config] + plane)
+        #expect(checked.status == 1 && checked.output.contains("✗ balances okx BTC: balance moved"), "gantry check said:\n\(checked.output)")
+        #expect(checked.output.contains("✓ connectivity okx websocket") && checked.output.contains("✓ pipeline journal"), "gantry check said:\n\(checked.output)")
+        // Resumed by the operator: trading again.
+        let resumed = try g.gantry(["resume"] + plane)
+        #expect(resumed.output.contains("resumed"))
+        var after = before
+        let tradeDeadline = MonotonicClock.now() + .seconds(15)
+        while MonotonicClock.now() < tradeDeadline && after <= before {
+            usleep(250_000)
+            after = Self.approved(Self.status(client))
+        }
+        #expect(after > before, "approved entries again after gantry resume: \(before) → \(after)")
+        var resolved = listener.received
+        let resolveDeadline = MonotonicClock.now() + .seconds(10)
+        while MonotonicClock.now() < resolveDeadline && !resolved.contains(where: { $0.contains(#""state":"resolved""#) }) {
+            usleep(100_000)
+            resolved = listener.received
+        }
+        #expect(resolved.contains { $0.contains(#""alert":"sanity_check_failed""#) && $0.contains(#""state":"resolved""#) }, "the alert resolved: \(resolved)")
+        g.process.interrupt()
+        g.process.waitUntilExit()
+        let said = g.text
+        exit = g.finish()
+        #expect(said.contains("SANITY CHECK FAILED") && said.contains("alert FIRING: sanity_check_failed"), "gantry run said:\n\(said.suffix(3_000))")
+        // The closing check compares with the start: the 0.5 BTC is still not the fills'.
+        #expect(said.contains("okx BTC: balance moved") && said.contains("MISMATCH") && exit == 1)
+    }
+}
