@@ -33,15 +33,7 @@ struct CheckCommand: ParsableCommand {
             alerts = try AlertConfiguration.read(toml: text)
             checks = try CheckConfiguration.read(toml: text)
         } catch { throw ValidationError("\(error)") }
-        var credentials: [String: VenueCredentials] = [:]
-        for a in configuration.accounts where a.apiKey != nil || a.apiKeyEnv != nil {
-            do {
-                let c = try VenueCredentials.load(a)
-                SecretRedaction.register(c.secret.text)
-                if let p = c.passphrase { SecretRedaction.register(p.text) }
-                credentials[a.venue] = c
-            } catch { throw ValidationError("\(error)") }
-        }
+        let credentials = try tradingCredentials(configuration)
         let tls = try TLSContext(clientTrusting: nil)
         let targets = VenueCheckTarget.all(configuration, credentials: credentials, sim: sim)
         var findings: [CheckFinding] = []

@@ -69,17 +69,7 @@ struct RunCommand: ParsableCommand {
         do { plane = try ControlPlane(controlConfiguration, started: MonotonicClock.now()) } catch { throw ValidationError("\(error)") }
         defer { plane.stop() }
         if let url = plane.url { print("  control plane: \(url) (dashboard, /status, /metrics; gantry status|kill|pause|resume)") }
-        var credentials: [String: VenueCredentials] = [:]
-        for a in configuration.accounts where a.apiKey != nil || a.apiKeyEnv != nil {
-            do {
-                let c = try VenueCredentials.load(a)
-                SecretRedaction.register(c.secret.text)
-                if let p = c.passphrase { SecretRedaction.register(p.text) }
-                credentials[a.venue] = c
-            } catch {
-                throw ValidationError("\(error)")
-            }
-        }
+        let credentials = try tradingCredentials(configuration)
         let view = GatewayView(configuration: configuration)
         print("gantry run: \(configuration.strategies.count) strategies on \(configuration.universe.pairs.map(\.name).joined(separator: ", ")), \(view.venues.count) venue(s) from \(sim ? "the simulator" : "the venues")")
         for s in configuration.risk.strategies {

@@ -1,6 +1,8 @@
 import Foundation
+import ArgumentParser
 import GantryCore
 import GantryEngine
+import GantryLog
 import GantryNet
 import GantryOps
 
@@ -112,4 +114,21 @@ extension GatewayView {
         for v in venues { out[v.name] = Dictionary(uniqueKeysWithValues: expectedMoves(venue: v.id)) }
         return out
     }
+}
+
+/// Each trading account's credentials, by venue, their secrets registered with the log's redaction.
+/// - Throws: `ValidationError` naming a secret that cannot be loaded.
+func tradingCredentials(_ configuration: TradingConfiguration) throws -> [String: VenueCredentials] {
+    var credentials: [String: VenueCredentials] = [:]
+    for a in configuration.accounts where a.apiKey != nil || a.apiKeyEnv != nil {
+        do {
+            let c = try VenueCredentials.load(a)
+            SecretRedaction.register(c.secret.text)
+            if let p = c.passphrase { SecretRedaction.register(p.text) }
+            credentials[a.venue] = c
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+    return credentials
 }

@@ -10,30 +10,21 @@ struct AlertRulesTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Deploy/prometheus")
 
-    static func promtool(_ arguments: [String]) throws -> (status: Int32, output: String)? {
+    /// promtool on files of the directory (named by their paths: `test rules` finds the rule files beside its file).
+    static func promtool(_ verb: String, _ file: String) throws -> (status: Int32, output: String)? {
         guard let tool = promtoolExecutable(for: "AlertRulesTests") else { return nil }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: tool)
-        p.arguments = arguments
-        p.currentDirectoryURL = directory
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let said = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        return (p.terminationStatus, said)
+        return try runToEnd(tool, [verb, "rules", directory.appendingPathComponent(file).path])
     }
 
     @Test("promtool check rules accepts gantry-alerts.yml")
     func checkRules() throws {
-        guard let (status, said) = try Self.promtool(["check", "rules", "gantry-alerts.yml"]) else { return }
+        guard let (status, said) = try Self.promtool("check", "gantry-alerts.yml") else { return }
         #expect(status == 0 && said.contains("SUCCESS"), "promtool said: \(said)")
     }
 
     @Test("promtool test rules: every rule fires on its provoking series and stays quiet on the calm ones")
     func testRules() throws {
-        guard let (status, said) = try Self.promtool(["test", "rules", "gantry-alerts.test.yml"]) else { return }
+        guard let (status, said) = try Self.promtool("test", "gantry-alerts.test.yml") else { return }
         #expect(status == 0 && said.contains("SUCCESS"), "promtool said: \(said)")
     }
 

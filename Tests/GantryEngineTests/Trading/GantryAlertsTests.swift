@@ -17,6 +17,7 @@ struct GantryAlertsTests {
 
     @Test("VenueSim adds 0.5 BTC to the OKX account: the scheduled check finds it, the alert reaches the webhook (through a failed first attempt), trading pauses with no new entry, gantry check finds it too, and trading resumes only after gantry resume")
     func balanceDiscrepancyPausesTrading() throws {
+        let began = MonotonicClock.now()
         let listener = try WebhookListener(failing: 1)
         defer { listener.stop() }
         let fault = "[[faults]]\nkind = \"balance\"\nvenue = \"okx\"\nstart_ms = 2000\nasset = \"BTC\"\namount = \"0.5\"\n"
@@ -31,7 +32,7 @@ struct GantryAlertsTests {
             every = "12s"
 
             """
-        let g = try GantryControlTests.Gateway(seconds: 80, faults: fault, extra: extra, arguments: ["--journal", "journal"])
+        let g = try GantryControlTests.Gateway(seconds: 45, faults: fault, extra: extra, arguments: ["--journal", "journal"])
         var exit: Int32 = -1
         defer { if exit == -1 { _ = g.finish() } }
         let url = try #require(g.url(), "no control plane URL printed:\n\(g.text)")
@@ -91,10 +92,13 @@ struct GantryAlertsTests {
             resolved = listener.received
         }
         #expect(resolved.contains { $0.contains(#""alert":"sanity_check_failed""#) && $0.contains(#""state":"resolved""#) }, "the alert resolved: \(resolved)")
-        g.process.interrupt()
+        // The run ends by itself (--seconds 45): a child of the test runner may not get SIGINT.
         g.process.waitUntilExit()
         let said = g.text
         exit = g.finish()
+        print("gantry run said (alerts and checks):\n" + said.split(separator: "\n").filter { $0.contains("alert") || $0.contains("check") || $0.contains("MISMATCH") }.joined(separator: "\n"))
+        print("the webhook received:\n" + listener.received.joined(separator: "\n"))
+        print("test took \((MonotonicClock.now() - began).raw / 1_000_000) ms; gantry check said:\n\(checked.output)")
         #expect(said.contains("SANITY CHECK FAILED") && said.contains("alert FIRING: sanity_check_failed"), "gantry run said:\n\(said.suffix(3_000))")
         // The closing check compares with the start: the 0.5 BTC is still not the fills'.
         #expect(said.contains("okx BTC: balance moved") && said.contains("MISMATCH") && exit == 1)
