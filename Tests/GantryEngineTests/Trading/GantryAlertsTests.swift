@@ -95,6 +95,13 @@ struct GantryAlertsTests {
         // The run ends by itself (--seconds 45): a child of the test runner may not get SIGINT.
         g.process.waitUntilExit()
         let said = g.text
+        // The alert is journaled (a text record of kind alert; its UTF-8 is in the journal's files as it is).
+        let journal = g.dir.appendingPathComponent("journal")
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: journal.path)) ?? []
+        let journaled = files.contains { f in
+            (try? Data(contentsOf: journal.appendingPathComponent(f)))?.range(of: Data("alert FIRING: sanity_check_failed".utf8)) != nil
+        }
+        #expect(journaled, "the journal holds the alert: \(files)")
         exit = g.finish()
         print("gantry run said (alerts and checks):\n" + said.split(separator: "\n").filter { $0.contains("alert") || $0.contains("check") || $0.contains("MISMATCH") }.joined(separator: "\n"))
         print("the webhook received:\n" + listener.received.joined(separator: "\n"))
