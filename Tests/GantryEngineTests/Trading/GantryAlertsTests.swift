@@ -110,4 +110,61 @@ struct GantryAlertsTests {
         // The closing check compares with the start: the 0.5 BTC is still not the fills'.
         #expect(said.contains("okx BTC: balance moved") && said.contains("MISMATCH") && exit == 1)
     }
+
+    @Test("VenueSim's faults provoke the rules through gantry run's own figures: a frozen Bybit fires stale_book, a latency spike at Binance venue_latency_spike, any drawdown pair_drawdown; the webhook receives each and /metrics counts them with the paper-against-live drift per venue")
+    func faultsFireRules() throws {
+        let listener = try WebhookListener()
+        defer { listener.stop() }
+        let faults = """
+            [[faults]]
+            kind = "latency"
+            venue = "binance"
+            start_ms = 16000
+            duration_ms = 4000
+            milliseconds = 150
+
+            [[faults]]
+            kind = "stale"
+            venue = "bybit"
+            start_ms = 12000
+            duration_ms = 6000
+
+            """
+        let extra = """
+
+            [alerts]
+            webhook = "\(listener.url)"
+            max_book_age = "3s"
+            pair_drawdown = "0.01"
+            latency_floor_ms = 20
+
+            """
+        let g = try GantryControlTests.Gateway(seconds: 32, faults: faults, extra: extra)
+        var exit: Int32 = -1
+        defer { if exit == -1 { _ = g.finish() } }
+        let url = try #require(g.url(), "no control plane URL printed:\n\(g.text)")
+        let wanted = [
+            #""alert":"stale_book","subject":"bybit BTCUSDT","state":"firing""#,
+            #""alert":"venue_latency_spike","subject":"binance","state":"firing""#, #""alert":"pair_drawdown","subject":"BTC/USDT","state":"firing""#,
+        ]
+        var received: [String] = []
+        var metrics = ""
+        let deadline = MonotonicClock.now() + .seconds(30)
+        while MonotonicClock.now() < deadline {
+            received = listener.received
+            if wanted.allSatisfy({ w in received.contains { $0.contains(w) } }) { break }
+            usleep(250_000)
+        }
+        metrics = (try? GantryControlTests.curl(url + "/metrics").body) ?? ""
+        print(metrics.split(separator: "\n").filter { $0.hasPrefix("gantry_paper_price_drift_bp") || $0.hasPrefix("gantry_fills_total") || $0.hasPrefix("gantry_alerts_total") }.joined(separator: "\n"))
+        for w in wanted { #expect(received.contains { $0.contains(w) }, "the webhook received \(w): \(received)\n\(g.text.suffix(2_000))") }
+        for rule in ["stale_book", "venue_latency_spike", "pair_drawdown"] {
+            #expect(metrics.contains("gantry_alerts_total{alert=\"\(rule)\"} ") && !metrics.contains("gantry_alerts_total{alert=\"\(rule)\"} 0\n"), "/metrics counts \(rule)")
+        }
+        #expect(metrics.contains("gantry_paper_price_drift_bp{venue=\"okx\"}") && metrics.contains("gantry_alert_webhook_total{outcome=\"delivered\"}"))
+        g.process.waitUntilExit()
+        let said = g.text
+        exit = g.finish()
+        print("gantry run's alerts:\n" + said.split(separator: "\n").filter { $0.hasPrefix("  ! alert") }.joined(separator: "\n"))
+    }
 }
