@@ -58,8 +58,12 @@ struct CheckCommand: ParsableCommand {
         let reading = VenueChecks.read(targets, tls: tls)
         findings += reading.findings
         if let client, let before = status.last, let after = try? Self.status(client, plane) {
-            let baseline = Self.baseline(before)
-            findings += VenueChecks.compare(targets, read: reading.balances, baseline: baseline, moves: [Self.moves(before), Self.moves(after)])
+            do {
+                let moves = [try Self.moves(before), try Self.moves(after)]
+                findings += VenueChecks.compare(targets, read: reading.balances, baseline: Self.baseline(before), moves: moves)
+            } catch {
+                findings.append(CheckFinding("balances", "", ok: false, "\(error)"))
+            }
         } else {
             findings.append(CheckFinding("balances", "", ok: false, "not compared: the gateway's baseline and fills are read from its control plane"))
         }
@@ -119,15 +123,18 @@ struct CheckCommand: ParsableCommand {
         return out
     }
 
-    /// The fills' moves since the baseline, per venue, from a `/status`.
-    static func moves(_ s: [String: Any]) -> [String: BalanceCheck.Moves] {
+    /// The fills' moves since the baseline, per venue, from a `/status`. - Throws: `ValidationError` for an amount
+    /// that is not a decimal.
+    static func moves(_ s: [String: Any]) throws -> [String: BalanceCheck.Moves] {
         var out: [String: BalanceCheck.Moves] = [:]
         for a in s["accounts"] as? [[String: Any]] ?? [] {
             guard let venue = a["venue"] as? String, let m = a["moved"] as? [String: String] else { continue }
             var moves: BalanceCheck.Moves = [:]
             for (asset, text) in m {
                 let scale = BalanceCheck.decimals(text)
-                if let raw = try? FixedPoint.parse(text, scale: scale) { moves[asset] = (raw, scale) }
+                do { moves[asset] = (try FixedPoint.parse(text, scale: scale), scale) } catch {
+                    throw ValidationError("/status: \(venue) \(asset) moved \(text), not a decimal (\(error))")
+                }
             }
             out[venue] = moves
         }
