@@ -34,6 +34,8 @@ final class RunAlerts {
     var checksRun = 0
     var checksFailed = 0
     var running: Running? = nil
+    /// The next check confirms a balance difference the last one found.
+    var confirming = false
     /// Approved orders whose paper and live outcomes are not both in yet: venue and when decided.
     var pending: [ClientOrderId: (venue: String, decided: Nanos)] = [:]
     let names: [VenueId: String]
@@ -50,6 +52,8 @@ final class RunAlerts {
         /// (each venue is read at some moment among them).
         var moves: [[String: BalanceCheck.Moves]]
         var fills: Int
+        /// A second reading after balances differed (fills may have been in flight): its failure is final.
+        var confirming: Bool
         let result: CheckResult
     }
 
@@ -170,7 +174,7 @@ final class RunAlerts {
 
     func startCheck(now: Nanos, view: GatewayView, rings: ControlPlane.Rings, handles: GatewayHandles) {
         let result = CheckResult()
-        running = Running(startedAt: now, figures: figures(view: view, rings: rings, handles: handles), moves: [view.allMoves()], fills: view.fills, result: result)
+        running = Running(startedAt: now, figures: figures(view: view, rings: rings, handles: handles), moves: [view.allMoves()], fills: view.fills, confirming: confirming, result: result)
         logger.info("sanity check started")
         let targets = self.targets, tls = self.tls
         let thread = Thread {
@@ -188,12 +192,21 @@ final class RunAlerts {
         findings += reading.findings
         findings += VenueChecks.compare(
             targets, read: reading.balances, baseline: baseline, moves: (r.moves + [after]).map { Self.since($0, baselineMoves) })
+        let failed = findings.filter { !$0.ok }
+        // Balances alone differ: a venue may have booked fills whose reports are still on their way. Read again in
+        // 2 s; only a difference that stays is a failure.
+        if !failed.isEmpty && !r.confirming && failed.allSatisfy({ $0.check == "balances" }) {
+            confirming = true
+            nextCheck = now + .seconds(2)
+            logger.notice("sanity check: balances differ (\(findings.failureSummary)); reading them again in 2 s")
+            return false
+        }
+        confirming = false
         lastFindings = findings
         lastReading = (reading.balances, after)
         lastCheck = now
         checksRun += 1
         nextCheck = checks.next(wall: WallClock.now(), monotonic: MonotonicClock.now(), started: started, last: now)
-        let failed = findings.filter { !$0.ok }
         for f in findings where !f.ok { logger.error("sanity check: \(f.line)") }
         guard !failed.isEmpty else {
             print("  sanity check passed: \(findings.count) findings, all ✓")

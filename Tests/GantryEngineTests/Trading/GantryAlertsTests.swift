@@ -86,7 +86,7 @@ struct GantryAlertsTests {
         }
         #expect(after > before, "approved entries again after gantry resume: \(before) → \(after)")
         var resolved = listener.received
-        let resolveDeadline = MonotonicClock.now() + .seconds(10)
+        let resolveDeadline = MonotonicClock.now() + .seconds(20)
         while MonotonicClock.now() < resolveDeadline && !resolved.contains(where: { $0.contains(#""state":"resolved""#) }) {
             usleep(100_000)
             resolved = listener.received
