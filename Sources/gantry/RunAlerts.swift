@@ -233,18 +233,10 @@ final class RunAlerts {
         logger.notice("sanity check failure acknowledged: trading resumed by the operator")
     }
 
-    /// `moves − base`, asset by asset, at the larger scale of the two.
+    /// What the fills moved since the baseline, venue by venue.
     static func since(_ moves: [String: BalanceCheck.Moves], _ base: [String: BalanceCheck.Moves]) -> [String: BalanceCheck.Moves] {
         var out = moves
-        for (venue, b) in base {
-            var m = out[venue] ?? [:]
-            for (asset, was) in b {
-                let now = m[asset] ?? (0, was.scale)
-                let scale = max(now.scale, was.scale)
-                m[asset] = (now.raw * Universe.power(scale - now.scale) - was.raw * Universe.power(scale - was.scale), scale)
-            }
-            out[venue] = m
-        }
+        for (venue, b) in base { out[venue] = BalanceCheck.since(out[venue] ?? [:], b) }
         return out
     }
 

@@ -90,13 +90,9 @@ enum VenueChecks {
                 out.append(CheckFinding("balances", t.name, ok: true, "not compared: no starting balances (risk does not spend there)"))
                 continue
             }
-            var best: [BalanceCheck.Line] = []
+            let best: [BalanceCheck.Line]
             do {
-                for m in moves {
-                    let lines = try BalanceCheck.compare(venue: t.name, before: before, after: after, expected: m[t.name] ?? [:], also: t.assets)
-                    best = lines
-                    if lines.allSatisfy(\.ok) { break }
-                }
+                best = try BalanceCheck.compare(venue: t.name, before: before, after: after, anyOf: moves.map { $0[t.name] ?? [:] }, also: t.assets)
             } catch {
                 out.append(CheckFinding("balances", t.name, ok: false, "a balance is not a decimal: \(error)"))
                 continue

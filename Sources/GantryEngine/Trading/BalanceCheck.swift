@@ -41,6 +41,29 @@ public enum BalanceCheck {
         return lines
     }
 
+    /// `compare` against each of several states of the fills (taken as fills arrived while the balances were read):
+    /// the balances were read at some moment among them. - Returns: the lines of the first state they equal in
+    /// every asset, else those of the last. - Throws: `DecimalError` if a balance is not a decimal.
+    public static func compare(venue: String, before: VenueBalances.Totals, after: VenueBalances.Totals, anyOf states: [Moves], also: Set<String> = []) throws -> [Line] {
+        var lines: [Line] = []
+        for m in states {
+            lines = try compare(venue: venue, before: before, after: after, expected: m, also: also)
+            if lines.allSatisfy(\.ok) { break }
+        }
+        return lines
+    }
+
+    /// `moves − base`, asset by asset, at the larger scale of the two: what the fills moved since a baseline.
+    public static func since(_ moves: Moves, _ base: Moves) -> Moves {
+        var out = moves
+        for (asset, was) in base {
+            let now = out[asset] ?? (0, was.scale)
+            let scale = max(now.scale, was.scale)
+            out[asset] = (now.raw * Universe.power(scale - now.scale) - was.raw * Universe.power(scale - was.scale), scale)
+        }
+        return out
+    }
+
     /// Adds how each of `assets` moved at this venue to `sums` (raw, scale), for flatness over all venues.
     /// - Throws: `DecimalError` if a balance is not a decimal.
     public static func addMoves(before: VenueBalances.Totals, after: VenueBalances.Totals, assets: Set<String>, into sums: inout [String: (Int64, Int)]) throws {
