@@ -7,7 +7,8 @@ import GantryNet
 import GantryOps
 
 /// The venue side of a sanity check, shared by `gantry run`'s scheduled checks and `gantry check`: connectivity to
-/// each venue (its market-data WebSocket opened, and a signed REST call: the balances) and our positions against
+/// each venue (its market-data WebSocket opened, and a REST call: the signed balances of a trading account, else
+/// the public server time) and our positions against
 /// the balances read. Blocking (each venue up to a few seconds): run off the watching thread.
 struct VenueCheckTarget: Sendable {
     var name: String
@@ -59,7 +60,17 @@ enum VenueChecks {
                 r.findings.append(CheckFinding("connectivity", "\(t.name) websocket", ok: false, "\(error)"))
             }
             guard let c = t.credentials, let rest = t.rest else {
-                r.findings.append(CheckFinding("connectivity", "\(t.name) rest", ok: true, "no trading account configured: REST not checked"))
+                // No trading account: the public server time.
+                guard let rest = t.rest else {
+                    r.findings.append(CheckFinding("connectivity", "\(t.name) rest", ok: true, "no REST endpoint configured: REST not checked"))
+                    continue
+                }
+                do {
+                    let took = try VenueConnectivity.serverTime(kind: t.kind, rest: rest, tls: tls, venue: t.name)
+                    r.findings.append(CheckFinding("connectivity", "\(t.name) rest", ok: true, "server time answered in \(took.raw / 1_000_000) ms"))
+                } catch {
+                    r.findings.append(CheckFinding("connectivity", "\(t.name) rest", ok: false, "\(error)"))
+                }
                 continue
             }
             let started = MonotonicClock.now()

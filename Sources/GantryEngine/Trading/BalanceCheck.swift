@@ -96,9 +96,32 @@ public enum BalanceCheck {
     }
 }
 
-/// Connectivity to a venue's market-data WebSocket: a connection opened (TCP, TLS for wss://, the HTTP upgrade)
-/// and closed again.
+/// Connectivity to a venue: its market-data WebSocket opened (TCP, TLS for wss://, the HTTP upgrade) and closed
+/// again; its REST API asked the server time.
 public enum VenueConnectivity {
+    /// Each venue's public server-time request (no signature): Binance `GET /api/v3/time`, OKX
+    /// `GET /api/v5/public/time`, Bybit `GET /v5/market/time`, Kraken `GET /0/public/Time`, Coinbase
+    /// `GET /api/v3/brokerage/time`.
+    public static func serverTimePath(_ kind: VenueKind) -> String {
+        switch kind {
+        case .binance: "/api/v3/time"
+        case .okx: "/api/v5/public/time"
+        case .bybit: "/v5/market/time"
+        case .kraken: "/0/public/Time"
+        case .coinbase: "/api/v3/brokerage/time"
+        }
+    }
+
+    /// Asks the venue's REST API its server time. - Returns: how long the answer took. - Throws: `GatewayError`
+    /// for no answer within 5 s or an HTTP status other than 200.
+    public static func serverTime(kind: VenueKind, rest: RESTURL, tls: TLSContext?, venue: String) throws -> Nanos {
+        let started = MonotonicClock.now()
+        var request = HTTPRequestWriter(capacity: 256)
+        request.write(method: "GET", target: serverTimePath(kind), host: rest.host)
+        _ = try request.bytes.withUnsafeBytes { try VenueBalances.send($0, to: rest, tls: tls, venue: venue, what: "server time") }
+        return MonotonicClock.now() - started
+    }
+
     /// Opens `url` and waits for the upgrade. - Returns: how long it took. - Throws: `GatewayError` naming what
     /// failed (the connection, the handshake, no answer within `timeout`).
     public static func webSocket(_ url: WebSocketURL, venue: String, tls: TLSContext?, timeout: Nanos = .seconds(5)) throws -> Nanos {

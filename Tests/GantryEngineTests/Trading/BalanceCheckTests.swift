@@ -1,6 +1,9 @@
 import GantryCore
 import GantryEngine
+import GantryNet
+import GantryTestSupport
 import Testing
+import VenueSim
 
 /// Positions against the venues' balances: the comparison the closing check, the scheduled sanity checks and
 /// `gantry check` share.
@@ -41,5 +44,33 @@ struct BalanceCheckTests {
         try BalanceCheck.addMoves(before: ["BTC": "1"], after: ["BTC": "1.5"], assets: ["BTC"], into: &sums)
         try BalanceCheck.addMoves(before: ["BTC": "2", "USDT": "1"], after: ["BTC": "1.45", "USDT": "9"], assets: ["BTC"], into: &sums)
         #expect(sums["BTC"]! == (-5, 2) && sums["USDT"] == nil)
+    }
+}
+
+/// Connectivity to the simulated venues over real sockets: the market-data WebSocket and the public server time.
+@Suite("VenueConnectivity against VenueSim", .serialized)
+struct VenueConnectivityTests {
+    @Test("each venue's WebSocket opens; Binance's and Bybit's server time answers; a closed port and an unknown path are named failures")
+    func connectivity() throws {
+        EndToEndTests.setSecrets()
+        let simulator = try SimConfiguration(toml: EndToEndTests.simTOML).makeSimulator(anyPorts: true)
+        let thread = SimulatorThread(simulator)
+        defer { thread.stop() }
+        let (binance, okx, bybit) = (simulator.venues[0], simulator.venues[1], simulator.venues[2])
+        for (name, url) in [("binance", "ws://127.0.0.1:\(binance.port)/stream"), ("okx", "ws://127.0.0.1:\(okx.port)/ws/v5/public"), ("bybit", "ws://127.0.0.1:\(bybit.port)/v5/public/spot")] {
+            let took = try VenueConnectivity.webSocket(try #require(WebSocketURL(url)), venue: name, tls: nil)
+            #expect(took < .seconds(5), "\(name) opened")
+        }
+        for (kind, venue) in [(VenueKind.binance, binance), (.bybit, bybit)] {
+            _ = try VenueConnectivity.serverTime(kind: kind, rest: try #require(RESTURL("http://127.0.0.1:\(venue.restPort!)")), tls: nil, venue: kind.rawValue)
+        }
+        // A port nothing listens on (the simulator's, once it stopped serving is racy: one taken and freed here).
+        let listener = try TCPListener(host: "127.0.0.1", port: 0, backlog: 1)
+        let closed = listener.port
+        _ = consume listener
+        #expect { _ = try VenueConnectivity.webSocket(try #require(WebSocketURL("ws://127.0.0.1:\(closed)/ws")), venue: "gone", tls: nil, timeout: .seconds(2)) } throws: { "\($0)".contains("gone") }
+        #expect { _ = try VenueConnectivity.serverTime(kind: .binance, rest: try #require(RESTURL("http://127.0.0.1:\(okx.restPort!)")), tls: nil, venue: "okx") } throws: {
+            "\($0)".contains("okx: server time answered HTTP")
+        }
     }
 }
