@@ -34,15 +34,15 @@ final class RunAlerts {
     var checksRun = 0
     var checksFailed = 0
     var running: Running? = nil
-    /// The next check confirms a balance difference the last one found.
-    var confirming = false
+    /// What the next reading is for.
+    var nextPurpose = Purpose.check
     /// Approved orders whose paper and live outcomes are not both in yet: venue and when decided.
     var pending: [ClientOrderId: (venue: String, decided: Nanos)] = [:]
     let names: [VenueId: String]
     /// The journal's running figures, as last read.
     var journal: JournalStageStats? = nil
-    /// The last check's reading, for a rebase on resume.
-    var lastReading: (balances: [String: VenueBalances.Totals], moves: [String: BalanceCheck.Moves])? = nil
+    /// A reading with no fill in flight taken while a failure holds trading paused: the baseline on resume.
+    var quietReading: (balances: [String: VenueBalances.Totals], moves: [String: BalanceCheck.Moves])? = nil
 
     /// A check under way: what was seen when it started, and the venues' answers when they are in.
     struct Running {
@@ -52,9 +52,19 @@ final class RunAlerts {
         /// (each venue is read at some moment among them).
         var moves: [[String: BalanceCheck.Moves]]
         var fills: Int
-        /// A second reading after balances differed (fills may have been in flight): its failure is final.
-        var confirming: Bool
+        var purpose: Purpose
         let result: CheckResult
+    }
+
+    /// Why the venues are read.
+    enum Purpose {
+        /// A scheduled check.
+        case check
+        /// A second reading after balances alone differed (fills may have been in flight): its failure is final.
+        case confirm
+        /// After a failure, trading paused: the balances read with no fill in flight, the baseline of later checks
+        /// once the operator resumes.
+        case baseline
     }
 
     /// Where the check's thread leaves the venues' answers for the watching thread.
@@ -174,8 +184,8 @@ final class RunAlerts {
 
     func startCheck(now: Nanos, view: GatewayView, rings: ControlPlane.Rings, handles: GatewayHandles) {
         let result = CheckResult()
-        running = Running(startedAt: now, figures: figures(view: view, rings: rings, handles: handles), moves: [view.allMoves()], fills: view.fills, confirming: confirming, result: result)
-        logger.info("sanity check started")
+        running = Running(startedAt: now, figures: figures(view: view, rings: rings, handles: handles), moves: [view.allMoves()], fills: view.fills, purpose: nextPurpose, result: result)
+        logger.info("sanity check started (\(nextPurpose))")
         let targets = self.targets, tls = self.tls
         let thread = Thread {
             let reading = VenueChecks.read(targets, tls: tls)
@@ -188,6 +198,18 @@ final class RunAlerts {
     /// Judges a check whose venues answered. - Returns: whether it failed (trading is then paused).
     func finishCheck(_ r: Running, reading: VenueChecks.Reading, now: Nanos, view: GatewayView, rings: ControlPlane.Rings, handles: GatewayHandles) -> Bool {
         let after = view.allMoves()
+        if r.purpose == .baseline {
+            // Paused: nothing should have filled while the venues were read; else read again.
+            if r.moves.count == 1 && r.fills == view.fills && failedCheck != nil {
+                quietReading = (reading.balances, after)
+                nextPurpose = .check
+                nextCheck = checks.next(wall: WallClock.now(), monotonic: MonotonicClock.now(), started: started, last: lastCheck ?? now)
+                logger.info("sanity check: balances read with no fill in flight: the baseline once trading resumes")
+            } else if failedCheck != nil {
+                nextCheck = now + .seconds(2)
+            }
+            return false
+        }
         var findings = PipelineCheck.evaluate(figures(view: view, rings: rings, handles: handles), before: r.figures, maxRingLag: checks.maxRingLag)
         findings += reading.findings
         findings += VenueChecks.compare(
@@ -195,15 +217,14 @@ final class RunAlerts {
         let failed = findings.filter { !$0.ok }
         // Balances alone differ: a venue may have booked fills whose reports are still on their way. Read again in
         // 2 s; only a difference that stays is a failure.
-        if !failed.isEmpty && !r.confirming && failed.allSatisfy({ $0.check == "balances" }) {
-            confirming = true
+        if !failed.isEmpty && r.purpose == .check && failed.allSatisfy({ $0.check == "balances" }) {
+            nextPurpose = .confirm
             nextCheck = now + .seconds(2)
             logger.notice("sanity check: balances differ (\(findings.failureSummary)); reading them again in 2 s")
             return false
         }
-        confirming = false
+        nextPurpose = .check
         lastFindings = findings
-        lastReading = (reading.balances, after)
         lastCheck = now
         checksRun += 1
         nextCheck = checks.next(wall: WallClock.now(), monotonic: MonotonicClock.now(), started: started, last: now)
@@ -214,23 +235,35 @@ final class RunAlerts {
         }
         checksFailed += 1
         failedCheck = findings.failureSummary
+        // Once paused, fills stop: the balances are read again in 3 s for the baseline of later checks.
+        quietReading = nil
+        nextPurpose = .baseline
+        nextCheck = now + .seconds(3)
         print("  ! SANITY CHECK FAILED: \(failed.count) of \(findings.count) findings; trading paused until gantry resume")
         for f in failed { print("    \(f.line)") }
         return true
     }
 
-    /// The operator resumed trading: a failed check is acknowledged, and what it read becomes the balance check's
-    /// baseline (its discrepancies are accepted; the closing check still compares with the start).
+    /// The operator resumed trading: a failed check is acknowledged, and the balances read while trading was paused
+    /// become the balance check's baseline (the discrepancies are accepted; the closing check still compares with
+    /// the start). Resumed before that reading, the baseline stays, and the next check fails again.
     func resumed() {
         guard failedCheck != nil else { return }
         failedCheck = nil
-        if let (balances, moves) = lastReading {
+        if let (balances, moves) = quietReading {
             for (venue, totals) in balances {
                 baseline[venue] = totals
                 baselineMoves[venue] = moves[venue] ?? [:]
             }
+            logger.notice("sanity check failure acknowledged: trading resumed by the operator; the balances read while paused are the new baseline")
+        } else {
+            logger.notice("sanity check failure acknowledged: trading resumed by the operator before the balances were read again: the baseline stays")
         }
-        logger.notice("sanity check failure acknowledged: trading resumed by the operator")
+        quietReading = nil
+        if nextPurpose == .baseline {
+            nextPurpose = .check
+            nextCheck = checks.next(wall: WallClock.now(), monotonic: MonotonicClock.now(), started: started, last: lastCheck ?? MonotonicClock.now())
+        }
     }
 
     /// What the fills moved since the baseline, venue by venue.
