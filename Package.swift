@@ -84,7 +84,9 @@ let package = Package(
             dependencies: ["GantryExecution", "GantryRisk", "GantryBook", "GantryCore", "GantryNet", "GantryVenues", "VenueSim", "GantryLoop"]),
         .target(name: "GantryReport", dependencies: ["GantryCore", "GantryExecution"]),
         // The control plane: its HTTP server on a cold thread, the Prometheus text writer, the dashboard, the client.
-        .target(name: "GantryOps", dependencies: ["GantryCore", "GantryNet", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(
+            name: "GantryOps",
+            dependencies: ["GantryCore", "GantryNet", .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "GantryOpsTests", dependencies: ["GantryOps", "GantryCore", "GantryNet", "GantryTestSupport"]),
         .testTarget(name: "GantryReportTests", dependencies: ["GantryReport", "GantryExecution", "GantryCore", "GantryTestSupport"]),
         .target(

@@ -40,16 +40,21 @@ public struct ControlClient: Sendable {
     }
 
     /// Sends a request and reads the answer, calling `line` with each body line as it arrives.
-    /// - Parameter timeout: The longest wait for the next bytes.
+    /// - Parameters:
+    ///   - body: The request's body (a webhook's JSON), sent with `contentType`.
+    ///   - timeout: The longest wait for the next bytes.
     /// - Throws: `Failure`.
     @discardableResult
-    public func request(_ method: String, _ path: String, timeout: Int = 10, line: (String) -> Void = { _ in }) throws(Failure) -> Response {
+    public func request(
+        _ method: String, _ path: String, body: [UInt8] = [], contentType: String? = nil, timeout: Int = 10, line: (String) -> Void = { _ in }
+    ) throws(Failure) -> Response {
         let fd = try connect(timeout: timeout)
         defer { close(fd) }
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: 0\r\nUser-Agent: gantry\r\n"
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\nUser-Agent: gantry\r\n"
+        if let contentType { head += "Content-Type: \(contentType)\r\n" }
         if let token { head += "Authorization: Bearer \(token.text)\r\n" }
         head += "\r\n"
-        let bytes = Array(head.utf8)
+        let bytes = Array(head.utf8) + body
         var off = 0
         while off < bytes.count {
             let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }

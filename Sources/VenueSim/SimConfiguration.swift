@@ -135,6 +135,9 @@ public struct SimConfiguration: Sendable {
             var bp: String?
             /// silent_book: the symbol of the venue's book that goes silent (the venue's first if absent).
             var instrument: String?
+            /// balance: the asset and the signed amount (decimal text) the venue's first account gets.
+            var asset: String?
+            var amount: String?
         }
         let file: File
         do {
@@ -349,6 +352,13 @@ public struct SimConfiguration: Sendable {
                     throw SimConfigurationError("fault slippage: duration_ms and bp (0 < bp ≤ 1000, two decimals at most) are required")
                 }
                 fault.centiBasisPoints = c
+            }
+            if kind == .balance {
+                guard f.venue != nil, let asset = f.asset, let amount = f.amount, (try? FixedPoint.parse(amount, scale: 18)) != nil else {
+                    throw SimConfigurationError("fault balance: venue, asset and amount (a signed decimal) are required")
+                }
+                fault.asset = asset
+                fault.amount = amount
             }
             faults.append(fault)
         }

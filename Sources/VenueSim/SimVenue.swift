@@ -198,6 +198,11 @@ public final class SimVenue {
             scriptedSlippage = slip
             for b in books { b.slippageCentiBasisPoints = slip }
         }
+        if let f = faults.hit(.balance, elapsed: elapsed), let asset = f.asset, let amount = f.amount {
+            // Behind the account owner's back: no report on any stream.
+            do { try ledger.adjust(account: 1, asset: asset, amount: amount) } catch { print("venue-sim \(name): balance fault not applied: \(error)") }
+            work += 1
+        }
         if faults.disconnectDue(elapsed: elapsed) {
             stats.disconnects += clients.count + rest.count
             clients.removeAll()

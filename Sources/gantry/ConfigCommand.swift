@@ -25,11 +25,18 @@ struct ConfigCheckCommand: ParsableCommand {
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch { throw ValidationError("cannot read \(file): \(error.localizedDescription)") }
         let problems = ConfigurationCheck.run(
             toml: text, machine: Machine.current(),
-            sections: [.decodable(ControlConfiguration.File.self), .keys(table: "bus", BusConfiguration.knownKeys, maps: ["streams"])])
+            sections: [
+                .decodable(ControlConfiguration.File.self), .decodable(AlertConfiguration.File.self), .decodable(CheckConfiguration.File.self),
+                .keys(table: "bus", BusConfiguration.knownKeys, maps: ["streams"]),
+            ])
         for p in problems { print(p) }
-        // [bus]'s values, as its parser names them (its unknown keys are named above already).
+        // The values of the sections read above GantryEngine, as their parsers name them (unknown keys are named
+        // above already).
         var bus: [String] = []
         do { _ = try BusConfiguration.parse(toml: text) } catch { bus = error.problems.filter { !$0.hasSuffix(": unknown key") } }
+        do { _ = try ControlConfiguration.read(toml: text) } catch { bus.append("\(error)") }
+        do { _ = try AlertConfiguration.read(toml: text) } catch { bus.append("\(error)") }
+        do { _ = try CheckConfiguration.read(toml: text) } catch { bus.append("\(error)") }
         for p in bus { print("bad value: \(p)") }
         guard problems.isEmpty && bus.isEmpty else {
             print("\(file): \(problems.count + bus.count) problem(s)")

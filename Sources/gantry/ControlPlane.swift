@@ -13,6 +13,8 @@ final class ControlPlane {
     let server: ControlServer?
     var paused = false
     let started: Nanos
+    /// The alerts and sanity checks, shown on `/status`, the dashboard and `/metrics` (set by `gantry run`).
+    var alerting: RunAlerts? = nil
 
     /// Starts the server when the configuration has `[control]`; without it the plane only keeps the kill report.
     /// - Throws: `ValidationError`-worthy failures as text: a token file that is missing, empty or not 0600, an

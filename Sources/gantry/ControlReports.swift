@@ -72,10 +72,11 @@ extension ControlPlane {
             ("kill", .object([("state", .string(k)), ("fired_by", kill.map { .string($0.source) } ?? .null), ("lines", .array(exchange.killReport.map { .string($0) }))])),
             ("books", .array(books)), ("latency", .array(latencies)), ("strategies", .array(strategies)), ("open_orders", .array(orders)),
             ("vetoes", .object(view.vetoes.sorted { $0.key.rawValue < $1.key.rawValue }.map { ("\($0.key)", .int($0.value)) })),
-            ("venues", .array(venues)), ("alerts", .array(alerts(view: view, rings: rings, kill: kill).map { .object([("level", .string($0.0)), ("text", .string($0.1))]) })),
+            ("venues", .array(venues)),
+            ("alerts", .array(alerts(view: view, rings: rings, kill: kill).map { .object([("level", .string($0.0)), ("text", .string($0.1))]) } + firingAlerts())),
             ("counts", .object([("approved", .int(view.approved)), ("reports", .int(view.reports)), ("fills", .int(view.fills))])),
             ("order_queue", .int(rings.live.approvedWaiting.load(ordering: .relaxed))),
-        ])
+        ] + alertStatus(view: view, now: now))
     }
 
     /// Every traded venue-instrument: its venue's name, symbol and pair.
@@ -88,12 +89,13 @@ extension ControlPlane {
         }
     }
 
-    /// Conditions an operator should see now (level, text). The alert rules and the webhook are later work.
+    /// Conditions an operator should see now (level, text); the alert rules' alerts follow them on `/status`
+    /// (`firingAlerts`), which then report stale books themselves, with hysteresis.
     func alerts(view: GatewayView, rings: Rings, kill: KillReport?) -> [(String, String)] {
         var out: [(String, String)] = []
         if let kill { out.append(("critical", "kill switch fired by \(kill.source): \(killState(kill))")) }
         if paused { out.append(("warning", "trading paused by the operator")) }
-        for b in bookRows(view) where view.tops[b.instrument] == nil { out.append(("warning", "\(b.venue) \(b.symbol): book stale")) }
+        for b in bookRows(view) where view.tops[b.instrument] == nil && alerting == nil { out.append(("warning", "\(b.venue) \(b.symbol): book stale")) }
         for m in rings.markets {
             guard let id = view.configuration.market.registry.venue(named: m.venue), let v = rings.live.venue(id), v.present.load(ordering: .relaxed) else { continue }
             if !v.ready.load(ordering: .relaxed) { out.append(("warning", "\(m.venue): order entry not ready")) }
@@ -176,6 +178,7 @@ extension ControlPlane {
         m.family("gantry_kill_switch_state", .gauge, help: "1 for the kill switch's current state: armed, fired, cancelled, flat, verified or failed.")
         let state = killState(kill)
         for s in ["armed", "fired", "cancelled", "flat", "verified", "failed"] { m.sample("gantry_kill_switch_state", [("state", s)], s == state ? 1 : 0) }
+        alertMetrics(&m, view: view)
         return m.text
     }
 }

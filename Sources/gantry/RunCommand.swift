@@ -62,22 +62,14 @@ struct RunCommand: ParsableCommand {
         do { configuration = try TradingConfiguration(toml: text) } catch { throw ValidationError("\(error)") }
         let controlConfiguration: ControlConfiguration?
         do { controlConfiguration = try ControlConfiguration.read(toml: text) } catch { throw ValidationError("\(error)") }
+        // [alerts] and [checks] are checked before any venue is contacted (RunAlerts reads them again).
+        do { (_, _) = (try AlertConfiguration.read(toml: text), try CheckConfiguration.read(toml: text)) } catch { throw ValidationError("\(error)") }
         // The HTTP control plane of [control] (docs/CONTROL.md); a token file that is not 0600 is refused at once, before any venue is contacted.
         let plane: ControlPlane
         do { plane = try ControlPlane(controlConfiguration, started: MonotonicClock.now()) } catch { throw ValidationError("\(error)") }
         defer { plane.stop() }
         if let url = plane.url { print("  control plane: \(url) (dashboard, /status, /metrics; gantry status|kill|pause|resume)") }
-        var credentials: [String: VenueCredentials] = [:]
-        for a in configuration.accounts where a.apiKey != nil || a.apiKeyEnv != nil {
-            do {
-                let c = try VenueCredentials.load(a)
-                SecretRedaction.register(c.secret.text)
-                if let p = c.passphrase { SecretRedaction.register(p.text) }
-                credentials[a.venue] = c
-            } catch {
-                throw ValidationError("\(error)")
-            }
-        }
+        let credentials = try tradingCredentials(configuration)
         let view = GatewayView(configuration: configuration)
         print("gantry run: \(configuration.strategies.count) strategies on \(configuration.universe.pairs.map(\.name).joined(separator: ", ")), \(view.venues.count) venue(s) from \(sim ? "the simulator" : "the venues")")
         for s in configuration.risk.strategies {
@@ -128,6 +120,10 @@ struct RunCommand: ParsableCommand {
             print("  journal: \(journal)")
         }
         let started = MonotonicClock.now()
+        // The alert rules and the scheduled sanity checks (docs/CONTROL.md), on this watching thread.
+        let alerts = try RunAlerts(toml: text, configuration: configuration, credentials: credentials, start: start, sim: sim, tls: tls, started: started)
+        plane.alerting = alerts
+        defer { alerts.stop() }
         var nextPrint = started + .seconds(1)
         var report: KillReport? = nil
         // The paper trader beside live, on the same events and decisions, on the wall clock.
@@ -170,6 +166,7 @@ struct RunCommand: ParsableCommand {
             case "resume":
                 command(.resumeTrading, now)
                 plane.paused = false
+                alerts.resumed()
                 return ("resumed (strategies paused by rollbacks too)", false)
             case "status":
                 return ("status: t=\(ms(now - started)) ms, \(view.approved) approved, \(view.fills) fills, kill switch \(report == nil ? "armed" : "fired")", false)
@@ -192,6 +189,7 @@ struct RunCommand: ParsableCommand {
             // Decisions before reports: an order's decision is on its ring before the order is sent.
             while let d = gateway.decisions.tryConsume() {
                 view.decision(d)
+                alerts.decision(d, now: now)
                 // When risk decided (its monotonic clock), on the wall clock.
                 let decided = wall - (mono - d.decidedTime)
                 paper.onDecision(d, at: decided)
@@ -202,12 +200,18 @@ struct RunCommand: ParsableCommand {
                 if let rt = comparison.onReport(r, at: wall) {
                     paper.observeRoundTrip(r.venue, rt)
                     view.roundTrip(r.venue, rt.raw)
+                    alerts.roundTrip(r.venue, rt)
                 }
             }
             paper.advance(to: wall)
             control.poll { operatorCommand($0, source: "gantry kill", now: now) }
             if plane.waiting {
                 plane.serve(view: view, rings: .init(gateway), kill: report, now: now) { operatorCommand($0, source: "control plane", now: now).answer }
+            }
+            if alerts.due(now, view: view) {
+                let acted = alerts.tick(now: now, view: view, rings: .init(gateway), handles: gateway.handles, paper: paper, comparison: comparison)
+                for note in acted.notes { _ = gateway.notes?.post(note, kind: .alert) }
+                if acted.pause && report == nil { _ = operatorCommand("pause", source: "sanity check", now: now) }
             }
             let due = killAfter > 0 && now - started >= .seconds(Int64(killAfter))
             if report == nil && (due || runKill.load(ordering: .relaxed)) { fire(due ? "--kill-after" : "SIGUSR1", at: now) }
@@ -275,33 +279,19 @@ struct RunCommand: ParsableCommand {
         let bases = Set(configuration.universe.pairs.map { configuration.universe.name(of: $0.base) })
         for v in view.venues {
             guard let c = credentials[v.name], let before = start[v.name], let rest = sim ? v.simRest : v.rest else { continue }
-            var after: VenueBalances.Totals? = nil
-            for attempt in 1...3 where after == nil {
-                do { after = try VenueBalances.fetch(kind: v.kind, venue: v.id, credentials: c, rest: rest, tls: tls) } catch {
+            let after: VenueBalances.Totals
+            do {
+                after = try BalanceCheck.fetch(kind: v.kind, venue: v.id, credentials: c, rest: rest, tls: tls) { attempt, error in
                     print("  ! \(v.name): balances not read (try \(attempt) of 3): \(error)")
-                    if attempt < 3 { sleep(1) }
                 }
-            }
-            guard let after else {
+            } catch {
                 unverified.append(v.name)
                 continue
             }
-            for asset in Set(before.keys).union(after.keys) where bases.contains(asset) {
-                let b = before[asset] ?? "0", a = after[asset] ?? "0"
-                let scale = max(VenueBalancesScale.decimals(a), VenueBalancesScale.decimals(b), baseMoved[asset]?.1 ?? 0)
-                let delta = (try FixedPoint.parse(a, scale: scale)) - (try FixedPoint.parse(b, scale: scale))
-                let sum = baseMoved[asset].map { $0.0 * Universe.power(scale - $0.1) } ?? 0
-                baseMoved[asset] = (sum + delta, scale)
-            }
-            for (asset, moved) in view.expectedMoves(venue: v.id) {
-                let b = before[asset] ?? "0", a = after[asset] ?? "0"
-                let scale = max(VenueBalancesScale.decimals(a), VenueBalancesScale.decimals(b), moved.scale)
-                // Scales are the largest of the three: both balances parse exactly.
-                let delta = (try FixedPoint.parse(a, scale: scale)) - (try FixedPoint.parse(b, scale: scale))
-                let expected = moved.raw * Universe.power(scale - moved.scale)
-                let same = delta == expected
-                ok = ok && same
-                print("  \(v.name) \(asset): balance moved \(FixedPoint.string(delta, scale: scale, trimTrailingZeros: true)), fills say \(FixedPoint.string(expected, scale: scale, trimTrailingZeros: true)) \(same ? "✓" : "✗ MISMATCH")")
+            try BalanceCheck.addMoves(before: before, after: after, assets: bases, into: &baseMoved)
+            for line in try BalanceCheck.compare(venue: v.name, before: before, after: after, expected: Dictionary(uniqueKeysWithValues: view.expectedMoves(venue: v.id))) {
+                ok = ok && line.ok
+                print("  \(line.text)")
             }
         }
         if let r = report {
@@ -329,6 +319,3 @@ struct RunCommand: ParsableCommand {
 
 func ms(_ n: Nanos) -> Int64 { n.raw / 1_000_000 }
 
-enum VenueBalancesScale {
-    static func decimals(_ s: String) -> Int { s.firstIndex(of: ".").map { s.distance(from: $0, to: s.endIndex) - 1 } ?? 0 }
-}

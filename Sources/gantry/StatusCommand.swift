@@ -129,6 +129,9 @@ struct StatusText {
         let alerts = list("alerts")
         lines.append("alerts: \(alerts.isEmpty ? "none" : "")")
         for a in alerts { lines.append("  [\(text(a["level"]))] \(text(a["text"]))") }
+        if let c = s["checks"] as? [String: Any] {
+            lines.append("sanity checks: \(text(c["run"])) run, \(text(c["failed"])) failed, next in \(text(c["next_in_ms"])) ms\(c["failure"] is String ? ": FAILED (\(text(c["failure"])))" : "")")
+        }
         let report = kill["lines"] as? [String] ?? []
         if !report.isEmpty {
             lines.append("kill report (\(text(kill["fired_by"]))):")

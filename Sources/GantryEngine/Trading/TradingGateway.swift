@@ -53,7 +53,7 @@ public final class GatewayHandles: @unchecked Sendable {
     /// Where the kill switch stands (nil until it fires), refreshed every few milliseconds by the decide runner.
     public var kill: KillProgress? { lock.withLock { _ in _kill } }
     var _kill: KillProgress? = nil
-    /// The journal's figures, when it journaled.
+    /// The journal's figures while it runs (refreshed every 100 ms) and once it stopped; nil without a journal.
     public var journalStats: JournalStageStats? { lock.withLock { _ in _journal } }
     var _journal: JournalStageStats? = nil
     var _signal: SignalStats? = nil
@@ -410,12 +410,23 @@ final class NoteSink: @unchecked Sendable {
     func post(_ text: String, kind: JournalRecordKind) { _ = notes.post(text, kind: kind) }
 }
 
-/// The journal's stage on its runner; its figures go to the handles when it stops.
+/// The journal's stage on its runner; its figures go to the handles every 100 ms (the alerts and the sanity
+/// checks read them) and when it stops.
 struct JournalStageBox: Stage, ~Copyable {
     var stage: JournalStage
     var books: BookSnapshotter
     let handles: GatewayHandles
-    mutating func poll() -> Int { stage.poll() &+ books.poll(into: &stage) }
+    var nextPublish: Nanos = .zero
+    mutating func poll() -> Int {
+        let work = stage.poll() &+ books.poll(into: &stage)
+        let now = MonotonicClock.now()
+        if now >= nextPublish {
+            nextPublish = now + .milliseconds(100)
+            let s = stage.stats
+            handles.lock.withLock { _ in handles._journal = s }
+        }
+        return work
+    }
     mutating func finish() {
         // What the stopped stages published last is still on the rings: all of it is journaled (a replay needs
         // every input of every tick).

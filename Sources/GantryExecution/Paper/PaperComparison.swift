@@ -74,34 +74,37 @@ public struct PaperComparison: Sendable {
 
     /// Every order both live and paper saw (paper-only orders have no live side), worst first.
     public func discrepancies(paper: [ClientOrderId: PaperOutcome]) -> [OrderDiscrepancy] {
-        var out: [OrderDiscrepancy] = []
-        for (id, p) in paper where !p.paperOnly {
-            guard let l = live[id] else { continue }
-            let listing = universe.listing(p.instrument)
-            guard listing.pair != .none else { continue }
-            let pair = universe.pair(listing.pair)
-            let factor = Int128(listing.priceFactor) * Int128(listing.quantityFactor)
-            let lq = listing.pairQuantity(Quantity(raw: l.filled)), pq = listing.pairQuantity(Quantity(raw: p.filled))
-            let la = lq > 0 ? Int64(l.notional * factor / Int128(lq)) : 0
-            let pa = pq > 0 ? Int64(p.notional * factor / Int128(pq)) : 0
-            let sign: Int128 = p.side == .buy ? 1 : -1
-            var diff: Int64 = 0
-            var cost: Int128 = 0
-            let common = min(lq, pq)
-            if common > 0 {
-                diff = Int64(sign * Int128(la - pa) * 1_000_000 / Int128(pa))
-                cost += sign * Int128(la - pa) * Int128(common)
-                // Fees paid beyond paper's on that quantity, each pro rata, at the pair notional scale.
-                cost += (Int128(l.fee) * Int128(common) / Int128(lq) - Int128(p.fee) * Int128(common) / Int128(pq)) * factor
-            }
-            let perCent = Int128(Universe.power(max(pair.priceScale + pair.quantityScale - 2, 0)))
-            out.append(OrderDiscrepancy(
-                clientOrderId: id, strategy: p.strategy, venue: p.venue, pair: listing.pair, side: p.side, day: l.decidedAt.raw / 86_400_000_000_000,
-                liveQuantity: lq, paperQuantity: pq, liveAverage: la, paperAverage: pa, priceDifferenceCentiBasisPoints: diff,
-                quantityDifference: lq - pq, liveLatency: l.firstFillAt.map { $0 - l.decidedAt }, paperLatency: p.filled > 0 ? Nanos(raw: (p.arrivedAt - p.decidedAt).raw * 2) : nil,
-                costCents: Int64(cost / perCent)))
+        paper.compactMap { id, p in discrepancy(id, paper: p) }
+            .sorted { ($0.costCents, abs($0.quantityDifference), $0.clientOrderId.raw) > ($1.costCents, abs($1.quantityDifference), $1.clientOrderId.raw) }
+    }
+
+    /// Live against paper for one order, if live saw it and paper did not make it up (the alerts' drift rule reads
+    /// each order once both have filled it).
+    public func discrepancy(_ id: ClientOrderId, paper p: PaperOutcome) -> OrderDiscrepancy? {
+        guard !p.paperOnly, let l = live[id] else { return nil }
+        let listing = universe.listing(p.instrument)
+        guard listing.pair != .none else { return nil }
+        let pair = universe.pair(listing.pair)
+        let factor = Int128(listing.priceFactor) * Int128(listing.quantityFactor)
+        let lq = listing.pairQuantity(Quantity(raw: l.filled)), pq = listing.pairQuantity(Quantity(raw: p.filled))
+        let la = lq > 0 ? Int64(l.notional * factor / Int128(lq)) : 0
+        let pa = pq > 0 ? Int64(p.notional * factor / Int128(pq)) : 0
+        let sign: Int128 = p.side == .buy ? 1 : -1
+        var diff: Int64 = 0
+        var cost: Int128 = 0
+        let common = min(lq, pq)
+        if common > 0 {
+            diff = Int64(sign * Int128(la - pa) * 1_000_000 / Int128(pa))
+            cost += sign * Int128(la - pa) * Int128(common)
+            // Fees paid beyond paper's on that quantity, each pro rata, at the pair notional scale.
+            cost += (Int128(l.fee) * Int128(common) / Int128(lq) - Int128(p.fee) * Int128(common) / Int128(pq)) * factor
         }
-        return out.sorted { ($0.costCents, abs($0.quantityDifference), $0.clientOrderId.raw) > ($1.costCents, abs($1.quantityDifference), $1.clientOrderId.raw) }
+        let perCent = Int128(Universe.power(max(pair.priceScale + pair.quantityScale - 2, 0)))
+        return OrderDiscrepancy(
+            clientOrderId: id, strategy: p.strategy, venue: p.venue, pair: listing.pair, side: p.side, day: l.decidedAt.raw / 86_400_000_000_000,
+            liveQuantity: lq, paperQuantity: pq, liveAverage: la, paperAverage: pa, priceDifferenceCentiBasisPoints: diff,
+            quantityDifference: lq - pq, liveLatency: l.firstFillAt.map { $0 - l.decidedAt }, paperLatency: p.filled > 0 ? Nanos(raw: (p.arrivedAt - p.decidedAt).raw * 2) : nil,
+            costCents: Int64(cost / perCent))
     }
 
     /// Per venue, then per day: orders, cost (cents), mean price difference (centi-bp), quantity difference; worst first.

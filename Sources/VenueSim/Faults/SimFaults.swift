@@ -45,6 +45,10 @@ public enum SimFaultKind: String, CaseIterable, Sendable, Codable {
     /// A window in which clients' fills are priced `bp` basis points worse than the book they take (never past
     /// the order's limit): the venue executes worse than it quotes (the paper trader's report shows it).
     case slippage
+    /// Once, at `start_ms`: the venue's first account gets `amount` of `asset` (negative: taken from its free
+    /// balance) behind its owner's back, as a transfer or an operator's correction would; the gateway's sanity
+    /// checks must find it.
+    case balance
 }
 
 /// One fault in a venue's script: from `start` (after the simulator started) for `duration` (zero: once, on the
@@ -62,6 +66,9 @@ public struct SimFault: Sendable, Equatable {
     public var book: Int?
     /// A `slippage` fault's size, in hundredths of a basis point.
     public var centiBasisPoints: Int64 = 0
+    /// A `balance` fault's asset and signed amount (decimal text).
+    public var asset: String? = nil
+    public var amount: String? = nil
 
     public init(
         kind: SimFaultKind, venue: String? = nil, start: Nanos, duration: Nanos = .zero, every: Int = 1, milliseconds: Int = 0,

@@ -120,6 +120,19 @@ public final class SimLedger {
         credit(account, Handle(index: a, factor: 1), raw)
     }
 
+    /// Adds a signed `amount` (decimal text at most at the asset's scale) to an account's free balance.
+    /// - Throws: `SimLedgerError` if the asset is not the venue's, the amount is not such a decimal, or it would
+    ///   take more than is free.
+    public func adjust(account: Int, asset: String, amount: String) throws(SimLedgerError) {
+        guard let a = index(of: asset) else { throw SimLedgerError("\(asset) is not an asset of the venue's instruments (\(names.joined(separator: ", ")))") }
+        let raw: Int64
+        do throws(DecimalError) { raw = try FixedPoint.parse(amount, scale: scales[a]) } catch {
+            throw SimLedgerError("\(asset) \(amount) is not a decimal with at most \(scales[a]) places (\(error))")
+        }
+        guard balance(account, asset: a).free + raw >= 0 else { throw SimLedgerError("\(asset) \(amount): the account has only \(balance(account, asset: a).free) (raw) free") }
+        update(account, Handle(index: a, factor: 1)) { $0.free += raw }
+    }
+
     /// Credits per asset, as `deposit(account:asset:amount:)` does for each.
     public func deposit(account: Int, _ amounts: [String: String]) throws(SimLedgerError) {
         for (asset, amount) in amounts.sorted(by: { $0.key < $1.key }) { try deposit(account: account, asset: asset, amount: amount) }

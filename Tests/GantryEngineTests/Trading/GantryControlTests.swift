@@ -20,10 +20,13 @@ struct GantryControlTests {
         let binary: String
         let sim: SimulatorThread
 
-        init(tokenMode: mode_t = 0o600, seconds: Int) throws {
+        /// - Parameters:
+        ///   - faults: `[[faults]]` tables for the simulator; `extra`: tables added to the gateway's configuration;
+        ///     `arguments`: more arguments of `gantry run` (run in the gateway's directory).
+        init(tokenMode: mode_t = 0o600, seconds: Int, faults: String = "", extra: String = "", arguments: [String] = []) throws {
             binary = try #require(gantryExecutable(), "the gantry executable must be built first (make test builds it)")
             EndToEndTests.setSecrets()
-            let simulator = try SimConfiguration(toml: EndToEndTests.simTOML).makeSimulator(anyPorts: true)
+            let simulator = try SimConfiguration(toml: EndToEndTests.simTOML + "\n" + faults).makeSimulator(anyPorts: true)
             sim = SimulatorThread(simulator)
             dir = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-control-\(getpid())-\(MonotonicClock.now().raw % 1_000_000)")
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -32,13 +35,13 @@ struct GantryControlTests {
             chmod(token, tokenMode)
             let config = dir.appendingPathComponent("gantry.toml")
             let control = "\n[control]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"\(token)\"\n"
-            try (EndToEndTests.gatewayTOML(binance: simulator.venues[0], okx: simulator.venues[1], bybit: simulator.venues[2]) + control)
-                .write(to: config, atomically: true, encoding: .utf8)
             output = dir.appendingPathComponent("output.txt")
+            try (EndToEndTests.gatewayTOML(binance: simulator.venues[0], okx: simulator.venues[1], bybit: simulator.venues[2]) + control + extra)
+                .write(to: config, atomically: true, encoding: .utf8)
             _ = FileManager.default.createFile(atPath: output.path, contents: nil)
             handle = try FileHandle(forWritingTo: output)
             process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["run", "--sim", "--config", config.path, "--seconds", "\(seconds)", "--control-socket", dir.appendingPathComponent("control.sock").path]
+            process.arguments = ["run", "--sim", "--config", config.path, "--seconds", "\(seconds)", "--control-socket", dir.appendingPathComponent("control.sock").path] + arguments
             process.currentDirectoryURL = dir
             process.standardOutput = handle
             process.standardError = handle

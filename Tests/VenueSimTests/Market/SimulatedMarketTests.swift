@@ -213,6 +213,7 @@ struct SimulatedMarketTests {
             ("ws_port = 19999", "ws_port = 70000", "ws_port 70000 is out of range"),
             (#"kind = "okx""#, #"kind = "binance""#, "rest_port is required"),
             ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"gap\"\nvenue = \"w\"\nstart_ms = 0", "fault gap: venue \"w\" is not configured"),
+            ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"balance\"\nvenue = \"v\"\nstart_ms = 0\nasset = \"BTC\"", "fault balance: venue, asset and amount (a signed decimal) are required"),
             ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"latency\"\nstart_ms = 0\nduration_ms = 100", "milliseconds is required"),
             ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"stale\"\nstart_ms = 0", "duration_ms is required"),
             ("quantity_scale = 3", "quantity_scale = 3\n[[faults]]\nkind = \"silent_book\"\nvenue = \"v\"\nstart_ms = 0", "duration_ms is required"),

@@ -31,6 +31,26 @@ func twoBookBinance() throws -> (VenueSimulator, SimVenue) {
 
 @Suite("One ledger per venue: one balance per account per asset, shared by the venue's books", .serialized)
 struct SimLedgerTests {
+    @Test("a balance fault changes the first account's balance once, at its time, behind its owner's back; taking more than is free is refused")
+    func balanceFault() throws {
+        let (_, venue) = try twoBookBinance()
+        try venue.deposit(account: 1, ["BTC": "1", "USDT": "100"])
+        var add = SimFault(kind: .balance, venue: "binance", start: .zero)
+        add.asset = "BTC"
+        add.amount = "0.5"
+        var take = SimFault(kind: .balance, venue: "binance", start: .zero)
+        take.asset = "USDT"
+        take.amount = "-40.25"
+        venue.faults.schedule(add)
+        venue.faults.schedule(take)
+        _ = venue.poll(now: MonotonicClock.now())
+        _ = venue.poll(now: MonotonicClock.now())
+        #expect(venue.ledger.balance(1, "BTC").free == 150_000_000, "1 + 0.5 BTC at 8 places, once")
+        #expect(venue.ledger.balance(1, "USDT").free == 597_500_000_000, "100 − 40.25 USDT at 10 places, once")
+        #expect(venue.faults.applied[.balance] == 2)
+        #expect(throws: SimLedgerError.self) { try venue.ledger.adjust(account: 1, asset: "BTC", amount: "-2") }
+    }
+
     @Test("an asset is kept at the finest scale any instrument uses it at; raising a scale rescales exactly; bad deposits are named")
     func scales() throws {
         let ledger = SimLedger()
