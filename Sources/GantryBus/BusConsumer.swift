@@ -118,13 +118,16 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
             if !groupReady { try createGroup(connection) }
             n = try read(connection)
         } catch {
-            if case .rejected(_, let reply) = error, reply.hasPrefix("NOGROUP") {
-                groupReady = false  // the stream or group went away (a Redis that lost its data): made again next poll
-                link.note(error)
-            } else if error.isRetryable {
+            if error.isRetryable {
                 link.lost(error, now: now)
             } else {
                 link.note(error)
+                // What was read and not handed on is still pending on the server: read the pending list again.
+                recovering = true
+                acksPending = false
+                if case .rejected(_, let reply) = error, reply.hasPrefix("NOGROUP") {
+                    groupReady = false  // the stream or group went away (a Redis that lost its data): made again next poll
+                }
             }
         }
         stats.connection = link.stats
@@ -153,17 +156,20 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
     mutating func acknowledge(_ connection: RedisConnection) throws(BusError) {
         guard acksPending else { return }
         try connection.append(acks.bytes)
-        try acknowledged(connection)
+        if let refused = try acknowledged(connection) { throw refused }
     }
 
-    /// Reads the reply of the XACK sent.
-    mutating func acknowledged(_ connection: RedisConnection) throws(BusError) {
+    /// Reads the reply of the XACK sent. - Returns: Redis's refusal, if it refused (the caller reads the replies
+    /// of what it pipelined behind the XACK before it throws, so that the connection stays in step).
+    /// - Throws: `BusError` if the connection failed.
+    mutating func acknowledged(_ connection: RedisConnection) throws(BusError) -> BusError? {
         acksPending = false
         let ack = try connection.reply()
         guard ack.root.isInteger else {
-            throw ack.root.isError ? .rejected(command: "XACK", reply: ack.root.text) : .unexpectedReply(command: "XACK", what: ack.root.shape)
+            return ack.root.isError ? .rejected(command: "XACK", reply: ack.root.text) : .unexpectedReply(command: "XACK", what: ack.root.shape)
         }
         stats.acknowledged += Int(ack.root.integer)
+        return nil
     }
 
     /// The last batch's XACK and one XREADGROUP, pipelined; the entries into the ring; their XACK kept for the
@@ -189,14 +195,16 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
         writer.bulk("STREAMS")
         writer.bulk(stream)
         if recovering { writer.bulk("0") } else { writer.bulk(">") }
+        var refused: BusError? = nil
         if acksPending {
             try connection.append(acks.bytes)
             try connection.append(writer.bytes)
-            try acknowledged(connection)
+            refused = try acknowledged(connection)
         } else {
             try connection.append(writer.bytes)
         }
         let reply = try connection.reply()
+        if let refused { throw refused }
         let root = reply.root
         if root.isError { throw .rejected(command: "XREADGROUP", reply: root.text) }
         if root.isNil { return 0 }  // BLOCK ran out
@@ -207,6 +215,13 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
         if entries.count == 0 {
             if recovering { recovering = false }  // the pending list is done: new entries from now on
             return 0
+        }
+        // Every entry's shape first: a throw after `last` moved on would make the entries, read again, duplicates.
+        for i in 0..<entries.count {
+            let entry = entries[i]
+            guard entry.isArray, entry.count == 2, entry[0].isString else {
+                throw .unexpectedReply(command: "XREADGROUP", what: "entry \(entry.shape)")
+            }
         }
         if recovering { stats.recovered += entries.count }
         let slots = output.claim(upTo: entries.count)
@@ -219,9 +234,6 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
         var handed = 0
         for i in 0..<entries.count {
             let entry = entries[i]
-            guard entry.isArray, entry.count == 2, entry[0].isString else {
-                throw .unexpectedReply(command: "XREADGROUP", what: "entry \(entry.shape)")
-            }
             acks.bulk(entry[0].bytes)
             let fields = entry[1]
             if fields.isNil {

@@ -111,4 +111,25 @@ struct BusConsumerTests {
         #expect(w.stats.recovered == 20 && w.stats.duplicates == 15 && w.stats.acknowledged == 30)
         #expect(try redisCommand(port: c.port, ["XPENDING", c.stream(.market), c.group]).hasPrefix("[0,"))
     }
+
+    @Test("when the stream and its group vanish (a Redis that lost its data), the consumer makes the group again and reads on")
+    func groupVanishes() throws {
+        let c = sharedConfiguration("vanish")
+        let producer = try publish(1...10, c)
+        let ring = try Ring<MarketEvent>.spsc(capacity: 1_024)
+        var consumer = BusConsumer<MarketEvent>(configuration: c, name: "v", output: try ring.takeProducer())
+        var reader = try ring.takeConsumer()
+        var got: [MarketEvent] = []
+        #expect(until { _ = consumer.poll(); _ = drain(&reader, into: &got); return got.count >= 10 })
+        _ = try redisCommand(port: c.port, ["DEL", c.stream(.market)])
+        for n in 11...20 as ClosedRange<UInt64> { try xadd(c, producer: producer, sequence: n, payload: bytes(of: marketEvent(n))) }
+        #expect(until { _ = consumer.poll(); _ = drain(&reader, into: &got); return got.count >= 20 })
+        #expect(got.map { $0.sequence } == Array(1...20))
+        #expect(consumer.stats.connection.reconnects == 0 && consumer.stats.gaps == 0)
+        guard case .rejected(_, let reply) = consumer.stats.connection.lastError else {
+            Issue.record("last error \(String(describing: consumer.stats.connection.lastError))")
+            return
+        }
+        #expect(reply.hasPrefix("NOGROUP") || reply.hasPrefix("UNBLOCKED"), "\(reply)")
+    }
 }
