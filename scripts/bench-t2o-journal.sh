@@ -17,9 +17,11 @@ for r in $(seq "$rounds"); do
     for side in off on; do
         extra=()
         if [ "$side" = on ]; then rm -rf "$dir/j"; extra=(--journal "$dir/j"); fi
-        line=$(.build/release/gantry-t2o-bench --pki .build/bench-pki --rate 100000 --seconds "$secs" --every 100 "${extra[@]}" | grep '^{"bench":"tick-to-order"')
+        .build/release/gantry-t2o-bench --pki .build/bench-pki --rate 100000 --seconds "$secs" --every 100 "${extra[@]}" > "$dir/out.txt"
+        line=$(grep '^{"bench":"tick-to-order",' "$dir/out.txt")
+        journaled=$(grep -o '^{"bench":"tick-to-order-journal".*' "$dir/out.txt" || true)
         echo "{\"journal\":\"$side\",\"round\":$r,\"result\":$line}" >> "$out"
-        echo "round $r, journal $side: $(sed -n 's/.*"trading":{[^}]*"p50_ns":\([0-9]*\),[^}]*"p99_ns":\([0-9]*\).*/trading p50 \1 ns, p99 \2 ns/p' <<<"$line")"
+        echo "round $r, journal $side: $(sed -n 's/.*"trading":{[^}]*"p50_ns":\([0-9]*\),[^}]*"p99_ns":\([0-9]*\).*/trading p50 \1 ns, p99 \2 ns/p' <<<"$line") $journaled"
     done
 done
 python3 - "$out" <<'PY'
