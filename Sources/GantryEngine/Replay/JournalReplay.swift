@@ -43,10 +43,16 @@ public struct JournalReplayResult: Sendable, Equatable {
 /// the journaled first order sequence and balances. Each stage's outputs are compared, byte for byte and in order,
 /// with the journaled intents and decisions.
 public enum JournalReplay {
-    /// What a replay reads from a journal.
+    /// What a replay reads from a journal: the configuration and risk's start, and the journaled events.
     public struct Inputs {
         public var configuration: TradingConfiguration
         public var start: ReplayStart
+        var events = Events()
+        public var marketEvents: Int { events.market.values.reduce(0) { $0 + $1.count } }
+    }
+
+    /// The journaled events, each kind in its ring's order (market events by venue).
+    struct Events {
         var market: [UInt8: [MarketEvent]] = [:]
         var reports: [OrderReport] = []
         var control: [ControlEvent] = []
@@ -56,7 +62,6 @@ public enum JournalReplay {
         var signalTicks: [StageTick] = []
         var riskTicks: [StageTick] = []
         var flows: [FlowEvent] = []
-        public var marketEvents: Int { market.values.reduce(0) { $0 + $1.count } }
     }
 
     /// Reads what a replay needs from the journal in `directory` (one gateway run).
@@ -67,27 +72,19 @@ public enum JournalReplay {
         var configuration: TradingConfiguration? = override
         var start: ReplayStart? = nil
         var starts = 0
-        var market: [UInt8: [MarketEvent]] = [:]
-        var reports: [OrderReport] = []
-        var control: [ControlEvent] = []
-        var health: [VenueHealth] = []
-        var intents: [OrderIntent] = []
-        var decisions: [RiskDecision] = []
-        var signalTicks: [StageTick] = []
-        var riskTicks: [StageTick] = []
-        var flows: [FlowEvent] = []
+        var e = Events()
         while let r = try reader.next() {
             switch r.kind {
-            case .marketEvent: if let e = r.as(MarketEvent.self) { market[e.venue.raw, default: []].append(e) }
-            case .orderReport: if let e = r.as(OrderReport.self) { reports.append(e) }
-            case .controlEvent: if let e = r.as(ControlEvent.self) { control.append(e) }
-            case .venueHealth: if let e = r.as(VenueHealth.self) { health.append(e) }
-            case .flowEvent: if let e = r.as(FlowEvent.self) { flows.append(e) }
-            case .orderIntent: if let e = r.as(OrderIntent.self) { intents.append(e) }
-            case .riskDecision: if let e = r.as(RiskDecision.self) { decisions.append(e) }
+            case .marketEvent: if let x = r.as(MarketEvent.self) { e.market[x.venue.raw, default: []].append(x) }
+            case .orderReport: if let x = r.as(OrderReport.self) { e.reports.append(x) }
+            case .controlEvent: if let x = r.as(ControlEvent.self) { e.control.append(x) }
+            case .venueHealth: if let x = r.as(VenueHealth.self) { e.health.append(x) }
+            case .flowEvent: if let x = r.as(FlowEvent.self) { e.flows.append(x) }
+            case .orderIntent: if let x = r.as(OrderIntent.self) { e.intents.append(x) }
+            case .riskDecision: if let x = r.as(RiskDecision.self) { e.decisions.append(x) }
             case .stageTick:
                 guard let t = r.as(StageTick.self) else { continue }
-                if t.stage == .signal { signalTicks.append(t) } else { riskTicks.append(t) }
+                if t.stage == .signal { e.signalTicks.append(t) } else { e.riskTicks.append(t) }
             case .configuration:
                 if configuration == nil, let text = r.text { configuration = try TradingConfiguration(toml: text) }
             case .note:
@@ -101,11 +98,7 @@ public enum JournalReplay {
         guard starts <= 1 else { throw ReplayError("\(directory) holds \(starts) gateway runs: replay a directory with one") }
         guard let configuration else { throw ReplayError("\(directory): no configuration record (not a gateway's journal)") }
         guard let start else { throw ReplayError("\(directory): no replay-start note (written by a gateway before ticks were journaled?)") }
-        var inputs = Inputs(configuration: configuration, start: start)
-        (inputs.market, inputs.reports, inputs.control, inputs.health) = (market, reports, control, health)
-        (inputs.intents, inputs.decisions, inputs.signalTicks, inputs.riskTicks) = (intents, decisions, signalTicks, riskTicks)
-        inputs.flows = flows
-        return inputs
+        return Inputs(configuration: configuration, start: start, events: e)
     }
 
     /// Replays the journal in `directory`. - Throws: `ReplayError`, `JournalError`, a configuration error.
@@ -116,7 +109,7 @@ public enum JournalReplay {
     public static func run(_ inputs: Inputs) throws -> JournalReplayResult {
         var result = JournalReplayResult()
         result.marketEvents = inputs.marketEvents
-        result.flowEvents = inputs.flows.count
+        result.flowEvents = inputs.events.flows.count
         result.signal = try replaySignal(inputs)
         result.risk = try replayRisk(inputs)
         return result
@@ -164,17 +157,17 @@ public enum JournalReplay {
             guard Int(tick.marketRings) == venues.count else { return "tick \(tick.sequence) reads \(tick.marketRings) market rings, the first read \(venues.count)" }
             for k in 0..<venues.count {
                 guard tick.marketVenue(k).raw == venues[k] else { return "tick \(tick.sequence): ring \(k) carries venue \(tick.marketVenue(k).raw), not \(venues[k])" }
-                let events = inputs.market[venues[k]] ?? []
+                let events = inputs.events.market[venues[k]] ?? []
                 let n = tick.marketCount(k)
                 guard marketCursor[k] + n <= events.count else { return "tick \(tick.sequence): venue \(venues[k])'s market events end in the journal" }
                 for e in events[marketCursor[k]..<marketCursor[k] + n] { guard market[k].tryPublish(e) else { return "tick \(tick.sequence): more than a ring of market events" } }
                 marketCursor[k] += n
             }
-            if let why = Self.take(Int(tick.reports), from: inputs.reports, at: &cursors.reports, into: &reports, "order reports", tick) { return why }
-            if let why = Self.take(Int(tick.control), from: inputs.control, at: &cursors.control, into: &control, "control events", tick) { return why }
-            if let why = Self.take(Int(tick.health), from: inputs.health, at: &cursors.health, into: &health, "venue health updates", tick) { return why }
-            if let why = Self.take(Int(tick.flows), from: inputs.flows, at: &cursors.flows, into: &flows, "flow events", tick) { return why }
-            return Self.take(Int(tick.intents), from: inputs.intents, at: &cursors.intents, into: &intents, "intents", tick)
+            if let why = Self.take(Int(tick.reports), from: inputs.events.reports, at: &cursors.reports, into: &reports, "order reports", tick) { return why }
+            if let why = Self.take(Int(tick.control), from: inputs.events.control, at: &cursors.control, into: &control, "control events", tick) { return why }
+            if let why = Self.take(Int(tick.health), from: inputs.events.health, at: &cursors.health, into: &health, "venue health updates", tick) { return why }
+            if let why = Self.take(Int(tick.flows), from: inputs.events.flows, at: &cursors.flows, into: &flows, "flow events", tick) { return why }
+            return Self.take(Int(tick.intents), from: inputs.events.intents, at: &cursors.intents, into: &intents, "intents", tick)
         }
 
         static func take<E: BitwiseCopyable>(
@@ -195,11 +188,11 @@ public enum JournalReplay {
     static func replaySignal(_ inputs: Inputs) throws -> StageReplay {
         let c = inputs.configuration
         var out = StageReplay()
-        out.journaledTicks = inputs.signalTicks.count
-        out.journaled = inputs.intents.count
-        let ring = venues(of: inputs.signalTicks)
+        out.journaledTicks = inputs.events.signalTicks.count
+        out.journaled = inputs.events.intents.count
+        let ring = venues(of: inputs.events.signalTicks)
         var feed = try Feed(venues: ring)
-        let clock = ManualClock(start: inputs.signalTicks.first?.time ?? .zero)
+        let clock = ManualClock(start: inputs.events.signalTicks.first?.time ?? .zero)
         let intents = try Ring<OrderIntent>.spsc(capacity: 1 << 16)
         var made = try intents.takeConsumer()
         let host = StrategyHost<NoCustomStrategy>(universe: c.universe, entries: c.strategies, takerFees: c.risk.takerFees)
@@ -210,8 +203,8 @@ public enum JournalReplay {
             maximumBookAge: c.risk.maximumBookAge)
         stage.attach(health: try feed.rings.health.takeConsumer())
         if let chain = c.chains.first { stage.attach(flows: try feed.rings.flows.takeConsumer(), scaling: chain.scaling) }
-        drive(inputs.signalTicks, &feed, inputs, clock, &out, poll: { _ = stage.poll() }) { tick, out in
-            _ = made.poll(upTo: 1 << 16) { batch in for i in batch { compare(i, inputs.intents, &out, tick, describe: describe) } }
+        drive(inputs.events.signalTicks, &feed, inputs, clock, &out, poll: { _ = stage.poll() }) { tick, out in
+            _ = made.poll(upTo: 1 << 16) { batch in for i in batch { compare(i, inputs.events.intents, &out, tick, describe: describe) } }
         }
         return out
     }
@@ -219,11 +212,11 @@ public enum JournalReplay {
     static func replayRisk(_ inputs: Inputs) throws -> StageReplay {
         let c = inputs.configuration
         var out = StageReplay()
-        out.journaledTicks = inputs.riskTicks.count
-        out.journaled = inputs.decisions.count
-        let ring = venues(of: inputs.riskTicks)
+        out.journaledTicks = inputs.events.riskTicks.count
+        out.journaled = inputs.events.decisions.count
+        let ring = venues(of: inputs.events.riskTicks)
         var feed = try Feed(venues: ring)
-        let clock = ManualClock(start: inputs.riskTicks.first?.time ?? .zero)
+        let clock = ManualClock(start: inputs.events.riskTicks.first?.time ?? .zero)
         let approved = try Ring<ApprovedOrder>.spsc(capacity: 1 << 16)
         let decisions = try Ring<RiskDecision>.spsc(capacity: 1 << 16)
         var orders = try approved.takeConsumer()
@@ -235,9 +228,9 @@ public enum JournalReplay {
             reports: try feed.rings.reports.takeConsumer(), control: try feed.rings.control.takeConsumer(), orders: try approved.takeProducer(),
             decisions: try decisions.takeProducer(), raise: nil, clock: clock, legs: c.legs, router: c.router)
         stage.attach(health: try feed.rings.health.takeConsumer())
-        drive(inputs.riskTicks, &feed, inputs, clock, &out, poll: { _ = stage.poll() }) { tick, out in
+        drive(inputs.events.riskTicks, &feed, inputs, clock, &out, poll: { _ = stage.poll() }) { tick, out in
             _ = orders.poll(upTo: 1 << 16) { _ in }
-            _ = made.poll(upTo: 1 << 16) { batch in for d in batch { compare(d, inputs.decisions, &out, tick, describe: describe) } }
+            _ = made.poll(upTo: 1 << 16) { batch in for d in batch { compare(d, inputs.events.decisions, &out, tick, describe: describe) } }
         }
         return out
     }
