@@ -93,7 +93,7 @@ let package = Package(
             name: "GantryEngine",
             dependencies: [
                 "GantryCore", "GantryRing", "GantryLoop", "GantryNet", "GantryBook", "GantryVenues", "GantryStrategy", "GantryRisk",
-                "GantryExecution", "GantryLog", "GantryJournal", "GantryOnChain",
+                "GantryExecution", "GantryLog", "GantryJournal", "GantryOnChain", "GantryBus",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),

@@ -24,6 +24,10 @@ public enum BusEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
     case report = 4
     /// `ControlEvent`, 32 bytes.
     case control = 5
+    /// `VenueHealth` (each venue's order entry: ready, round trip), 24 bytes.
+    case health = 6
+    /// `FlowEvent` (an on-chain adapter's flows), 64 bytes.
+    case flow = 7
 
     /// The stream name's last part and the `[bus.streams]` key.
     public var description: String {
@@ -33,6 +37,8 @@ public enum BusEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
         case .decision: "decision"
         case .report: "report"
         case .control: "control"
+        case .health: "health"
+        case .flow: "flow"
         }
     }
 
@@ -44,6 +50,8 @@ public enum BusEventKind: UInt8, Sendable, CaseIterable, CustomStringConvertible
         case .decision: MemoryLayout<RiskDecision>.size
         case .report: MemoryLayout<OrderReport>.size
         case .control: MemoryLayout<ControlEvent>.size
+        case .health: MemoryLayout<VenueHealth>.size
+        case .flow: MemoryLayout<FlowEvent>.size
         }
     }
 }
@@ -75,6 +83,14 @@ extension OrderReport: BusEvent {
 
 extension ControlEvent: BusEvent {
     @inlinable public static var busKind: BusEventKind { .control }
+}
+
+extension VenueHealth: BusEvent {
+    @inlinable public static var busKind: BusEventKind { .health }
+}
+
+extension FlowEvent: BusEvent {
+    @inlinable public static var busKind: BusEventKind { .flow }
 }
 
 /// The largest payload of any kind (a `RiskDecision`).

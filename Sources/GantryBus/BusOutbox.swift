@@ -11,7 +11,7 @@ import GantryCore
 /// ```
 struct BusOutbox: ~Copyable {
     static let header = 16
-    static let stride = (header + maximumPayload + 7) & ~7
+    static let stride = (header + maximumPayload + 15) & ~15  // 16-aligned: a FlowEvent holds Int128s
     let slots: UnsafeMutableRawPointer
     let capacity: Int
     let mask: Int

@@ -186,9 +186,11 @@ public struct BusPublisher: Stage, ~Copyable {
         loggedRejections = (stats.rejected, now)
     }
 
-    /// Sends what is left (for up to a second, while Redis answers) before the stage goes.
+    /// Sends what is left on the rings and in the outbox (for up to a second, while Redis answers) before the
+    /// stage goes.
     public mutating func finish() {
         let deadline = MonotonicClock.now() + .seconds(1)
+        while poll() > 0 && MonotonicClock.now() < deadline {}
         while outbox.count > 0 && MonotonicClock.now() < deadline {
             if poll() == 0 { usleep(1_000) }
         }

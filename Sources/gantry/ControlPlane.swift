@@ -45,7 +45,7 @@ final class ControlPlane {
         var live: TradingLive
 
         init(_ gateway: borrowing TradingGateway) {
-            for f in gateway.feeds { markets.append((f.feed.venue.name, f.feed.events.lag, f.feed.report.live.snapshot)) }
+            markets = gateway.marketFigures()
             reports = gateway.reports.lag
             decisions = gateway.decisions.lag
             live = gateway.handles.live

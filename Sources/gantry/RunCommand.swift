@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GantryBus
 import GantryCore
 import GantryEngine
 import GantryExecution
@@ -49,9 +50,13 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "The control socket `gantry kill` and `gantry ctl` connect to (GANTRY_CONTROL_SOCKET, else /tmp/gantry-control.sock).")
     var controlSocket: String = defaultControlSocket
 
+    @Option(name: .long, help: "Run one part of the gateway, joined to the others by the bus ([bus]): feed, strategy or execution (all: the whole gateway in this process).")
+    var role: GatewayRole = .all
+
     func validate() throws {
         guard seconds >= 0, killAfter >= 0 else { throw ValidationError("--seconds and --kill-after must be ≥ 0") }
         guard bookSnapshotEvery > 0 else { throw ValidationError("--book-snapshot-every must be > 0") }
+        if role == .feed && journal != nil { throw ValidationError("--journal: the feed role journals nothing (the strategy and execution roles journal what they read)") }
     }
 
     func run() throws {
@@ -60,6 +65,19 @@ struct RunCommand: ParsableCommand {
         do { text = try String(contentsOfFile: config, encoding: .utf8) } catch { throw ValidationError("cannot read \(config): \(error.localizedDescription)") }
         let configuration: TradingConfiguration
         do { configuration = try TradingConfiguration(toml: text) } catch { throw ValidationError("\(error)") }
+        let bus: BusConfiguration?
+        do { bus = try BusConfiguration.parse(toml: text) } catch { throw ValidationError("[bus]: \(error)") }
+        if role != .all && bus == nil { throw ValidationError("--role \(role) needs the bus: add a [bus] table to \(config)") }
+        signal(SIGINT) { _ in runInterrupted.store(true, ordering: .relaxed) }
+        signal(SIGTERM) { _ in runInterrupted.store(true, ordering: .relaxed) }
+        // A parent may have spawned us with these blocked (the mask is inherited across exec): unblocked here,
+        // before any runner thread starts, so that every thread inherits a mask that lets them through.
+        var stops = sigset_t()
+        sigemptyset(&stops)
+        for s in [SIGINT, SIGTERM, SIGUSR1] { sigaddset(&stops, s) }
+        pthread_sigmask(SIG_UNBLOCK, &stops, nil)
+        if role == .feed { return try runFeedRole(configuration: configuration, bus: bus!) }
+        if role == .strategy { return try runStrategyRole(configuration: configuration, text: text, bus: bus!) }
         let controlConfiguration: ControlConfiguration?
         do { controlConfiguration = try ControlConfiguration.read(toml: text) } catch { throw ValidationError("\(error)") }
         // [alerts] and [checks] are checked before any venue is contacted (RunAlerts reads them again).
@@ -102,8 +120,6 @@ struct RunCommand: ParsableCommand {
         // OKX's WebSocket orders name instruments by instIdCode: each configured inst_id_code, else OKX's list.
         let instrumentCodes: [InstrumentId: UInt64]
         do { instrumentCodes = try OKXInstrumentCodes.forTrading(configuration, sim: sim, tls: tls) } catch { throw ValidationError("\(error)") }
-        signal(SIGINT) { _ in runInterrupted.store(true, ordering: .relaxed) }
-        signal(SIGTERM) { _ in runInterrupted.store(true, ordering: .relaxed) }
         signal(SIGUSR1) { _ in runKill.store(true, ordering: .relaxed) }
         let control: ControlSocket
         do { control = try ControlSocket(path: controlSocket) } catch { throw ValidationError("\(error)") }
@@ -112,7 +128,8 @@ struct RunCommand: ParsableCommand {
         var gateway = try TradingGateway(
             configuration: configuration, sim: sim, credentials: credentials, balances: riskBalances, cpus: machine.cpus,
             firstOrderSequence: UInt64(WallClock.now().raw / 1_000_000), instrumentCodes: instrumentCodes,
-            journal: journal.map { JournalConfiguration(directory: $0) }, bookSnapshotEvery: Nanos(raw: Int64(bookSnapshotEvery * 1e9)))
+            journal: journal.map { JournalConfiguration(directory: $0) }, bookSnapshotEvery: Nanos(raw: Int64(bookSnapshotEvery * 1e9)), role: role, bus: bus)
+        if role == .execution, let bus { print("  execution role: market and intents from redis \(bus.host):\(bus.port) (\(bus.stream(.market)), \(bus.stream(.intent)))") }
         if let journal {
             // The configuration as run, and the clocks' offset (event times are monotonic, journaled times wall).
             _ = gateway.notes?.post(text, kind: .configuration)
@@ -144,7 +161,7 @@ struct RunCommand: ParsableCommand {
         func command(_ c: ControlCommand, _ now: Nanos) {
             controlSequence += 1
             var wait = SpinThenYield()
-            gateway.control.publish(ControlEvent(command: c, issuedTime: now, sequence: controlSequence), waiting: &wait)
+            gateway.control!.publish(ControlEvent(command: c, issuedTime: now, sequence: controlSequence), waiting: &wait)
         }
         func fire(_ source: String, at now: Nanos) {
             guard report == nil else { return }
@@ -243,6 +260,7 @@ struct RunCommand: ParsableCommand {
         }
         paper.advance(to: end + .seconds(1))
         view.printSummary(elapsed: MonotonicClock.now() - started, handles: gateway.handles)
+        if role == .execution { print("  \(busLine(gateway.bus))") }
         if let c = configuration.chains.first { print("  on-chain: \(flowEvents) flow events from \(c.name)") }
         let paperReport = PaperReport(
             comparison: comparison, trader: paper, venueNames: Dictionary(uniqueKeysWithValues: view.venues.map { ($0.id, $0.name) }),
@@ -319,3 +337,5 @@ struct RunCommand: ParsableCommand {
 
 func ms(_ n: Nanos) -> Int64 { n.raw / 1_000_000 }
 
+
+extension GatewayRole: ExpressibleByArgument {}

@@ -9,7 +9,7 @@ struct BusOutboxTests {
     func layout() {
         #expect(maximumPayload == MemoryLayout<RiskDecision>.size && maximumPayload == 120)
         #expect(BusOutbox.stride == 136)
-        #expect(BusEventKind.allCases.map(\.payloadSize) == [64, 72, 120, 64, 32])
+        #expect(BusEventKind.allCases.map(\.payloadSize) == [64, 72, 120, 64, 32, 24, 64])
     }
 
     @Test("entries stay until confirmed, a rewind sends the unconfirmed again in order, and re-sends are counted as such")

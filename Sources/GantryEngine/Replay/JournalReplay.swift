@@ -33,7 +33,22 @@ public struct JournalReplayResult: Sendable, Equatable {
     public var risk = StageReplay()
     public var marketEvents = 0
     public var flowEvents = 0
-    public var reproduced: Bool { signal.reproduced && risk.reproduced }
+    /// A gateway split over roles: the intents the strategy role made against those the execution role took off
+    /// the bus (nil for one process's journal).
+    public var handoff: IntentHandoff? = nil
+    public var reproduced: Bool { signal.reproduced && risk.reproduced && handoff?.whole != false }
+}
+
+/// The intents that crossed the bus, from the two roles' journals.
+public struct IntentHandoff: Sendable, Equatable {
+    /// Journaled by the strategy role (made), by the execution role (received), and received equal to the made
+    /// one at the same place, byte for byte.
+    public var made = 0
+    public var received = 0
+    public var equal = 0
+    /// Every intent received is the one made at its place (none lost, doubled, reordered or changed); the last
+    /// ones made may not have been received when the execution role stopped.
+    public var whole: Bool { equal == received && received <= made }
 }
 
 /// Replays a gateway's journal through the same stages it ran — the signal stage (strategies and router) and the
@@ -97,13 +112,38 @@ public enum JournalReplay {
         }
         guard starts <= 1 else { throw ReplayError("\(directory) holds \(starts) gateway runs: replay a directory with one") }
         guard let configuration else { throw ReplayError("\(directory): no configuration record (not a gateway's journal)") }
-        guard let start else { throw ReplayError("\(directory): no replay-start note (written by a gateway before ticks were journaled?)") }
+        // Risk's start (a strategy role's journal, with no risk ticks, has none).
+        guard let start = start ?? (e.riskTicks.isEmpty ? ReplayStart(firstOrderSequence: 0, balances: []) : nil) else {
+            throw ReplayError("\(directory): no replay-start note (written by a gateway before ticks were journaled?)")
+        }
         return Inputs(configuration: configuration, start: start, events: e)
     }
 
     /// Replays the journal in `directory`. - Throws: `ReplayError`, `JournalError`, a configuration error.
     public static func run(directory: String, configuration: TradingConfiguration? = nil) throws -> JournalReplayResult {
         try run(try read(directory: directory, configuration: configuration))
+    }
+
+    /// Replays a gateway split over roles from the strategy role's journal (its signal ticks and intents) and the
+    /// execution role's (its risk ticks and decisions), in this one process, and checks that the intents the
+    /// execution role took off the bus are those the strategy role made.
+    public static func run(strategy: String, execution: String, configuration: TradingConfiguration? = nil) throws -> JournalReplayResult {
+        let s = try read(directory: strategy, configuration: configuration)
+        let e = try read(directory: execution, configuration: configuration)
+        guard !s.events.signalTicks.isEmpty, s.events.riskTicks.isEmpty else { throw ReplayError("\(strategy) is not a strategy role's journal (signal ticks only)") }
+        guard !e.events.riskTicks.isEmpty, e.events.signalTicks.isEmpty else { throw ReplayError("\(execution) is not an execution role's journal (risk ticks only)") }
+        var result = JournalReplayResult()
+        result.marketEvents = e.marketEvents
+        result.flowEvents = s.events.flows.count
+        result.signal = try replaySignal(s)
+        result.risk = try replayRisk(e)
+        var handoff = IntentHandoff(made: s.events.intents.count, received: e.events.intents.count)
+        for (made, received) in zip(s.events.intents, e.events.intents) {
+            guard withUnsafeBytes(of: made, { a in withUnsafeBytes(of: received) { b in a.elementsEqual(b) } }) else { break }
+            handoff.equal += 1
+        }
+        result.handoff = handoff
+        return result
     }
 
     public static func run(_ inputs: Inputs) throws -> JournalReplayResult {

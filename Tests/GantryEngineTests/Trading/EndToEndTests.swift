@@ -333,7 +333,7 @@ struct EndToEndTests {
         // The kill switch with positions open on the venues (one of them slow: 120 ms on every message).
         let killed = MonotonicClock.now()
         var wait = SpinThenYield()
-        gateway.control.publish(ControlEvent(command: .killSwitch, issuedTime: killed, sequence: 1), waiting: &wait)
+        gateway.control!.publish(ControlEvent(command: .killSwitch, issuedTime: killed, sequence: 1), waiting: &wait)
         var flatAt: Nanos? = nil
         while MonotonicClock.now() - killed < .seconds(10) {
             _ = gateway.pollMarket { _ in }

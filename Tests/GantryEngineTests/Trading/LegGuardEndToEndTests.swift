@@ -62,7 +62,7 @@ struct LegGuardEndToEndTests {
             if !pausing && MonotonicClock.now() - started >= .seconds(seconds - 2) {
                 pausing = true
                 var wait = SpinThenYield()
-                gateway.control.publish(ControlEvent(command: .pauseTrading, issuedTime: MonotonicClock.now(), sequence: 1), waiting: &wait)
+                gateway.control!.publish(ControlEvent(command: .pauseTrading, issuedTime: MonotonicClock.now(), sequence: 1), waiting: &wait)
             }
             _ = gateway.pollMarket { _ in }
             while let r = gateway.reports.tryConsume() { out.reports.append(r) }

@@ -1,0 +1,138 @@
+import GantryBus
+import GantryCore
+import GantryLoop
+import GantryRing
+import Synchronization
+
+/// Which part of the gateway a process runs (`gantry run --role`): all of it, or one of three roles joined by
+/// the bus (docs/BUS.md):
+///
+/// - `feed`: the venues' feeds (and the chain's adapter); publishes `market` (and `flow`).
+/// - `strategy`: the signal stage (strategies and router); consumes `market`, `report`, `health`, `control`,
+///   `flow`; publishes `intent`.
+/// - `execution`: risk and order-send (an approval never crosses the bus); consumes `market` and `intent`;
+///   publishes `decision`, `report`, `health` and `control` (the operator's commands and the kill switch).
+public enum GatewayRole: String, Sendable, CaseIterable, CustomStringConvertible {
+    case all, feed, strategy, execution
+    public var description: String { rawValue }
+
+    /// The bus configuration a role's consumers use: a consumer group of the role's own, so that each role reads
+    /// every entry of a stream exactly once (docs/BUS.md, "Delivery guarantees").
+    public func consuming(_ bus: BusConfiguration) -> BusConfiguration {
+        var c = bus
+        c.group = "\(bus.group):\(rawValue)"
+        return c
+    }
+}
+
+/// A broadcast ring's consumer indices, handed out in order to the readers a role has: every index of a broadcast
+/// ring must be read (its producer waits for the slowest), so a role makes its rings with exactly its readers.
+struct Readers {
+    private(set) var count = 0
+    mutating func add(_ present: Bool = true) -> Int? {
+        guard present else { return nil }
+        defer { count += 1 }
+        return count
+    }
+}
+
+/// The bus's figures in a role's process: the publisher's and each consumer's, refreshed after every poll of
+/// their stages (for the live view and the control plane).
+public struct GatewayBusBoards: Sendable {
+    public var publisher: BusStatsBoard<BusPublisherStats>?
+    /// By stream kind.
+    public var consumers: [(kind: BusEventKind, board: BusStatsBoard<BusConsumerStats>)] = []
+    public init() {}
+}
+
+/// A runner of the bus's (an inbox), in a class so that several can be held.
+final class BusRunner {
+    let runner: Runner
+    init(_ runner: consuming Runner) { self.runner = runner }
+}
+
+/// A stream read into a ring by a `BusConsumer` on a cold runner of its own (it blocks in XREADGROUP when the
+/// stream is idle), in the role's consumer group.
+func busInbox<E: BusEvent>(
+    _ producer: consuming RingProducer<E>, bus: BusConfiguration, role: GatewayRole, cpu: Int?, boards: inout GatewayBusBoards
+) throws -> BusRunner {
+    let board = BusStatsBoard(BusConsumerStats())
+    boards.consumers.append((E.busKind, board))
+    let output = Handoff(producer)
+    let configuration = role.consuming(bus)
+    return BusRunner(try Runner(RunnerSpec(name: "bus-\(E.busKind)", cpu: cpu, mode: .adaptiveShared)) { context in
+        BusConsumer<E>(configuration: configuration, name: "\(role)-\(E.busKind)", output: output.take()!, context: context, board: board)
+    })
+}
+
+/// The market stream read into each venue's ring: the bus carries every venue's events on one stream (in each
+/// venue's order), and this stage hands each to its venue's ring — the rings a gateway on one process has, so
+/// that the stages downstream (and their journaled ticks) are the same.
+struct BusMarketInbox: Stage, ~Copyable {
+    var consumer: BusConsumer<MarketEvent>
+    var staged: RingConsumer<MarketEvent>
+    /// Each venue's ring, by position; `slot[venue raw]` is its position (-1: a venue this role does not trade).
+    let outputs: UnsafeMutablePointer<RingProducer<MarketEvent>>
+    let count: Int
+    let slot: [Int]
+    /// Each venue's events handed on (`messages`), for the view and the control plane.
+    let counters: [LiveCounters]
+    /// Events of venues this role does not trade (a configuration that differs from the feed role's).
+    var foreign = 0
+
+    init(
+        consumer: consuming BusConsumer<MarketEvent>, staged: consuming RingConsumer<MarketEvent>, outputs: [Handoff<RingProducer<MarketEvent>>],
+        venues: [VenueId], counters: [LiveCounters]
+    ) {
+        self.consumer = consumer
+        self.staged = staged
+        count = outputs.count
+        self.outputs = .allocate(capacity: max(count, 1))
+        for (k, o) in outputs.enumerated() { (self.outputs + k).initialize(to: o.take()!) }
+        var slot = [Int](repeating: -1, count: 256)
+        for (k, v) in venues.enumerated() { slot[Int(v.raw)] = k }
+        self.slot = slot
+        self.counters = counters
+    }
+
+    deinit {
+        outputs.deinitialize(count: count)
+        outputs.deallocate()
+    }
+
+    mutating func poll() -> Int {
+        _ = consumer.poll()
+        return staged.poll(upTo: 1_024) { batch in
+            for e in batch {
+                let k = slot[Int(e.venue.raw)]
+                guard k >= 0 else {
+                    foreign += 1
+                    continue
+                }
+                var wait = SpinThenYield()
+                outputs[k].publish(e, waiting: &wait)
+                counters[k].messages.wrappingAdd(1, ordering: .relaxed)
+            }
+        }
+    }
+
+    mutating func finish() { consumer.finish() }
+}
+
+/// The market stream's inbox on a runner of its own: `outputs` are the venues' rings' producers, in `venues`' order.
+func busMarketInbox(
+    outputs: [Handoff<RingProducer<MarketEvent>>], venues: [VenueId], counters: [LiveCounters], bus: BusConfiguration, role: GatewayRole, cpu: Int?,
+    boards: inout GatewayBusBoards
+) throws -> BusRunner {
+    let board = BusStatsBoard(BusConsumerStats())
+    boards.consumers.append((.market, board))
+    let configuration = role.consuming(bus)
+    let staging = try Ring<MarketEvent>.spsc(capacity: 1 << 14)
+    let stagedIn = Handoff(try staging.takeConsumer())
+    let stagedOut = Handoff(try staging.takeProducer())
+    return BusRunner(try Runner(RunnerSpec(name: "bus-market", cpu: cpu, mode: .adaptiveShared)) { context in
+        BusMarketInbox(
+            consumer: BusConsumer<MarketEvent>(configuration: configuration, name: "\(role)-market", output: stagedOut.take()!, context: context, board: board),
+            staged: stagedIn.take()!, outputs: outputs, venues: venues, counters: counters)
+    })
+}
