@@ -75,7 +75,7 @@ extension ControlPlane {
             ("venues", .array(venues)),
             ("alerts", .array(alerts(view: view, rings: rings, kill: kill).map { .object([("level", .string($0.0)), ("text", .string($0.1))]) } + firingAlerts())),
             ("counts", .object([("approved", .int(view.approved)), ("reports", .int(view.reports)), ("fills", .int(view.fills))])),
-            ("order_queue", .int(rings.live.approvedWaiting.load(ordering: .relaxed))),
+            ("order_queue", .int(rings.live.orderQueue())),
         ] + alertStatus(view: view, now: now))
     }
 
@@ -146,8 +146,8 @@ extension ControlPlane {
         for (venue, v) in orderVenues { m.sample("gantry_open_orders", [("venue", venue)], v.openOrders.load(ordering: .relaxed)) }
         m.family("gantry_order_entry_ready", .gauge, help: "1 when the venue's order entry is connected, logged in and reconciled.")
         for (venue, v) in orderVenues { m.sample("gantry_order_entry_ready", [("venue", venue)], v.ready.load(ordering: .relaxed) ? 1 : 0) }
-        m.family("gantry_order_queue_size", .gauge, help: "Approved orders waiting for order-send on risk's ring.")
-        m.sample("gantry_order_queue_size", [], rings.live.approvedWaiting.load(ordering: .relaxed))
+        m.family("gantry_order_queue_size", .gauge, help: "Approved orders not final: waiting for order-send, held by a session or awaiting the venue's answer.")
+        m.sample("gantry_order_queue_size", [], rings.live.orderQueue())
         m.family("gantry_book_live", .gauge, help: "1 while a book is live (synced), 0 while it is stale.")
         for b in bookRows(view) { m.sample("gantry_book_live", [("venue", b.venue), ("instrument", b.symbol)], view.tops[b.instrument] == nil ? 0 : 1) }
         m.family("gantry_decisions_total", .counter, help: "Risk's decisions on intents, by outcome.")

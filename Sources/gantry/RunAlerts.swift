@@ -139,7 +139,7 @@ final class RunAlerts {
         let pnl = view.pnlTable()
         let (pairs, _) = view.live.drawdowns(pnl: pnl)
         for pair in view.universe.pairs { sample.pairDrawdowns.append((pair.name, pairs.reduce(0) { $0 + $1[Int(pair.id.raw)] })) }
-        sample.orderQueue = rings.live.approvedWaiting.load(ordering: .relaxed)
+        sample.orderQueue = rings.live.orderQueue()
         sample.books = books(view, now: now).map { ($0.name, $0.age) }
         journal = handles.journalStats
         if let j = journal {

@@ -31,10 +31,17 @@ public final class TradingLive: Sendable {
     public static let venueSlots = 16
     /// By `VenueId.raw`.
     public let venues: [Venue]
-    /// Approved orders waiting on risk's ring for order-send: the order queue.
+    /// Approved orders waiting on risk's ring for order-send.
     public let approvedWaiting = Atomic<Int>(0)
 
     public init() { venues = (0..<Self.venueSlots).map { _ in Venue() } }
+
+    /// The order queue: approved orders not final yet — waiting on risk's ring, held by a session until its
+    /// connection and rate budget allow, or sent and awaiting the venue's answer. It grows when a venue stops
+    /// answering (or answers slowly) while the strategies keep trading.
+    public func orderQueue() -> Int {
+        venues.reduce(approvedWaiting.load(ordering: .relaxed)) { $0 + $1.openOrders.load(ordering: .relaxed) }
+    }
 
     /// The slot of `venue`, if it has one.
     public func venue(_ venue: VenueId) -> Venue? { Int(venue.raw) < venues.count ? venues[Int(venue.raw)] : nil }

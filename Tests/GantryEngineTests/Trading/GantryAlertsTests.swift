@@ -160,12 +160,83 @@ struct GantryAlertsTests {
         print(metrics.split(separator: "\n").filter { $0.hasPrefix("gantry_paper_price_drift_bp") || $0.hasPrefix("gantry_fills_total") || $0.hasPrefix("gantry_alerts_total") }.joined(separator: "\n"))
         for w in wanted { #expect(received.contains { $0.contains(w) }, "the webhook received \(w): \(received)\n\(g.text.suffix(2_000))") }
         for rule in ["stale_book", "venue_latency_spike", "pair_drawdown"] {
-            #expect(metrics.contains("gantry_alerts_total{alert=\"\(rule)\"} ") && !metrics.contains("gantry_alerts_total{alert=\"\(rule)\"} 0\n"), "/metrics counts \(rule)")
+            let name = rule.prefix { $0 != "\"" }
+            #expect(metrics.contains("gantry_alerts_total{alert=\"\(name)\"} ") && !metrics.contains("gantry_alerts_total{alert=\"\(name)\"} 0\n"), "/metrics counts \(name)")
         }
         #expect(metrics.contains("gantry_paper_price_drift_bp{venue=\"okx\"}") && metrics.contains("gantry_alert_webhook_total{outcome=\"delivered\"}"))
         g.process.waitUntilExit()
         let said = g.text
         exit = g.finish()
         print("gantry run's alerts:\n" + said.split(separator: "\n").filter { $0.hasPrefix("  ! alert") }.joined(separator: "\n"))
+    }
+
+    @Test("VenueSim's faults provoke the other rules: OKX filling 10 bp worse than its book (within the orders' limits) fires prediction_drift, Bybit answering 4 s late makes the order queue grow (order_queue_growth), and the journal on a full disk (a 3 MiB tmpfs) fires journal_lag; the webhook receives each and /metrics counts them")
+    func driftQueueAndJournalFire() throws {
+        let listener = try WebhookListener()
+        defer { listener.stop() }
+        // The journal's disk: a tmpfs of 3 MiB, full a few seconds in (mount needs root; the test says so without it).
+        let disk = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-full-disk-\(getpid())")
+        try FileManager.default.createDirectory(at: disk, withIntermediateDirectories: true)
+        let mounted = (try? runToEnd("/usr/bin/mount", ["-t", "tmpfs", "-o", "size=3m", "tmpfs", disk.path]))?.status == 0
+        defer {
+            if mounted { _ = try? runToEnd("/usr/bin/umount", [disk.path]) }
+            try? FileManager.default.removeItem(at: disk)
+        }
+        if !mounted { print("journal_lag not provoked: mounting a tmpfs needs root, and this test runs without it") }
+        let faults = """
+            [[faults]]
+            kind = "slippage"
+            venue = "okx"
+            start_ms = 0
+            duration_ms = 120000
+            bp = "10"
+
+            [[faults]]
+            kind = "latency"
+            venue = "bybit"
+            start_ms = 12000
+            duration_ms = 10000
+            milliseconds = 4000
+
+            """
+        let extra = """
+
+            [alerts]
+            webhook = "\(listener.url)"
+            drift_orders = 3
+            drift_bp = "0.01"
+            queue_window = "2s"
+            queue_growth = 2
+
+            """
+        let g = try GantryControlTests.Gateway(seconds: 32, faults: faults, extra: extra, arguments: mounted ? ["--journal", disk.appendingPathComponent("journal").path] : [])
+        var exit: Int32 = -1
+        defer { if exit == -1 { _ = g.finish() } }
+        let url = try #require(g.url(), "no control plane URL printed:\n\(g.text)")
+        // Each alert's firing message. OKX's fills slip 10 bp only as far as each order's limit allows, and the
+        // strategies' limits sit close to the book: its drift is a few hundredths of a basis point, hence the
+        // low drift_bp (Bybit's late answers may drift it too: only OKX's is asked for).
+        var wanted = ["prediction_drift\",\"subject\":\"okx", "order_queue_growth"]
+        if mounted { wanted.append("journal_lag") }
+        func fired(_ rule: String, _ received: [String]) -> Bool { received.contains { $0.contains("\"alert\":\"\(rule)\"") && $0.contains("\"state\":\"firing\"") } }
+        var received: [String] = []
+        let deadline = MonotonicClock.now() + .seconds(30)
+        while MonotonicClock.now() < deadline {
+            received = listener.received
+            if wanted.allSatisfy({ fired($0, received) }) { break }
+            usleep(250_000)
+        }
+        let metrics = (try? GantryControlTests.curl(url + "/metrics").body) ?? ""
+        print(metrics.split(separator: "\n").filter { $0.hasPrefix("gantry_order_queue_size") || $0.hasPrefix("gantry_alerts_total") || $0.hasPrefix("gantry_journal") || $0.hasPrefix("gantry_paper_price_drift_bp") }.joined(separator: "\n"))
+        for rule in wanted {
+            #expect(fired(rule, received), "the webhook received \(rule): \(received)\n\(g.text.suffix(2_000))")
+            let name = rule.prefix { $0 != "\"" }
+            #expect(metrics.contains("gantry_alerts_total{alert=\"\(name)\"} ") && !metrics.contains("gantry_alerts_total{alert=\"\(name)\"} 0\n"), "/metrics counts \(name)")
+        }
+        g.process.waitUntilExit()
+        let said = g.text
+        exit = g.finish()
+        print("gantry run's alerts:\n" + said.split(separator: "\n").filter { $0.hasPrefix("  ! alert") || $0.contains("journal:") }.joined(separator: "\n"))
+        if let at = said.range(of: "paper against live") { print(said[at.lowerBound...].prefix(1_500)) }
     }
 }
