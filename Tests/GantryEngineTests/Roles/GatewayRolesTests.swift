@@ -14,10 +14,13 @@ struct GatewayRolesTests {
         let port: Int
         let server: Process?
         let directory: String
-        init() throws {
+        let host: String
+        /// - Parameter bind: an address of the test's own server (nil: make test's on loopback, if it answers).
+        init(bind: String? = nil) throws {
             let configured = Int(ProcessInfo.processInfo.environment["GANTRY_REDIS_PORT"] ?? "") ?? 6390
             directory = NSTemporaryDirectory() + "gantry-roles-redis-\(getpid())"
-            if Self.answers(configured) {
+            host = bind ?? "127.0.0.1"
+            if bind == nil && Self.answers(configured) {
                 port = configured
                 server = nil
                 return
@@ -27,16 +30,16 @@ struct GatewayRolesTests {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/redis-server")
-            p.arguments = ["--port", "\(port)", "--bind", "127.0.0.1", "--dir", directory, "--appendonly", "yes", "--save", "", "--daemonize", "no"]
+            p.arguments = ["--port", "\(port)", "--bind", host, "--protected-mode", "no", "--dir", directory, "--appendonly", "yes", "--save", "", "--daemonize", "no"]
             p.standardOutput = FileHandle.nullDevice
             p.standardError = FileHandle.nullDevice
             try p.run()
             server = p
-            for _ in 0..<100 where !Self.answers(port) { usleep(50_000) }
-            guard Self.answers(port) else { throw TestError("redis-server did not answer on port \(port)") }
+            for _ in 0..<100 where !Self.answers(port, host: host) { usleep(50_000) }
+            guard Self.answers(port, host: host) else { throw TestError("redis-server did not answer on \(host):\(port)") }
         }
-        static func answers(_ port: Int) -> Bool {
-            (try? runToEnd("/usr/bin/redis-cli", ["-p", "\(port)", "ping"]))?.output.contains("PONG") == true
+        static func answers(_ port: Int, host: String = "127.0.0.1") -> Bool {
+            (try? runToEnd("/usr/bin/redis-cli", ["-h", host, "-p", "\(port)", "ping"]))?.output.contains("PONG") == true
         }
         func stop() {
             guard let server else { return }
@@ -58,9 +61,16 @@ struct GatewayRolesTests {
         let process = Process()
         let output: URL
         let handle: FileHandle
-        init(_ binary: String, _ arguments: [String], in dir: URL, name: String) throws {
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = arguments
+        /// - Parameter namespace: the network namespace to run in (`ip netns exec`, which execs the binary:
+        ///   a signal to the process reaches gantry).
+        init(_ binary: String, _ arguments: [String], in dir: URL, name: String, namespace: String? = nil) throws {
+            if let namespace {
+                process.executableURL = URL(fileURLWithPath: VirtualNetwork.ip)
+                process.arguments = ["netns", "exec", namespace, binary] + arguments
+            } else {
+                process.executableURL = URL(fileURLWithPath: binary)
+                process.arguments = arguments
+            }
             process.currentDirectoryURL = dir
             output = dir.appendingPathComponent("\(name).txt")
             FileManager.default.createFile(atPath: output.path, contents: nil)
@@ -78,11 +88,11 @@ struct GatewayRolesTests {
         }
     }
 
-    static func busTOML(port: Int, namespace: String) -> String {
+    static func busTOML(host: String, port: Int, namespace: String) -> String {
         """
 
         [bus]
-        host = "127.0.0.1"
+        host = "\(host)"
         port = \(port)
         namespace = "\(namespace)"
         block_ms = 10
@@ -90,30 +100,96 @@ struct GatewayRolesTests {
         """
     }
 
+    /// Three hosts on a virtual network: a bridge in this namespace (the venues' and Redis's host) and a
+    /// network namespace per role, each joined to it by a veth pair. Needs root and `ip netns`.
+    final class VirtualNetwork {
+        static let ip = "/usr/sbin/ip"
+        let tag = "\(getpid() % 10_000)"
+        var bridge: String { "gbr\(tag)" }
+        /// The bridge's address: where the roles reach VenueSim and Redis.
+        let hub = "10.77.0.1"
+        /// Each role's namespace and address.
+        var hosts: [(role: String, namespace: String, address: String)] {
+            ["feed", "strategy", "execution"].enumerated().map { k, r in (r, "gantry-\(r)-\(tag)", "10.77.0.\(k + 2)") }
+        }
+
+        /// Builds the network. - Throws: why it could not (no root, no `ip netns`): the caller skips.
+        init() throws {
+            do {
+                try Self.run(["link", "add", bridge, "type", "bridge"])
+                try Self.run(["addr", "add", "\(hub)/24", "dev", bridge])
+                try Self.run(["link", "set", bridge, "up"])
+                for (k, h) in hosts.enumerated() {
+                    let veth = "gv\(tag)x\(k)"
+                    try Self.run(["netns", "add", h.namespace])
+                    try Self.run(["link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", h.namespace])
+                    try Self.run(["link", "set", veth, "master", bridge, "up"])
+                    try Self.run(["-n", h.namespace, "addr", "add", "\(h.address)/24", "dev", "eth0"])
+                    try Self.run(["-n", h.namespace, "link", "set", "eth0", "up"])
+                    try Self.run(["-n", h.namespace, "link", "set", "lo", "up"])
+                }
+            } catch {
+                remove()
+                throw error
+            }
+        }
+
+        func remove() {
+            for h in hosts { _ = try? runToEnd(Self.ip, ["netns", "del", h.namespace]) }
+            _ = try? runToEnd(Self.ip, ["link", "del", bridge])
+        }
+
+        static func run(_ arguments: [String]) throws {
+            guard FileManager.default.isExecutableFile(atPath: ip) else { throw TestError("no \(ip) on this machine") }
+            let r = try runToEnd(ip, arguments)
+            guard r.status == 0 else { throw TestError("ip \(arguments.joined(separator: " ")): \(r.output.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        }
+    }
+
     @Test("feed, strategy and execution as three processes over Redis trade on VenueSim: orders fill, the kill switch (fired in the execution role) reaches the strategy role and flattens everything, positions equal the venues' balances; the roles' journals, replayed in one process, make every intent and decision again bit for bit, and the execution role took exactly the strategy role's intents off the bus")
     func threeRoles() throws {
+        try Self.threeRoles(network: nil)
+    }
+
+    @Test("the three roles as three hosts on a virtual network (a namespace each, a bridge to the venues and Redis): the same trading, kill and replay; skipped, saying why, where ip netns cannot run")
+    func threeHosts() throws {
+        let network: VirtualNetwork
+        do { network = try VirtualNetwork() } catch {
+            print("three hosts skipped: \(error)")
+            return
+        }
+        defer { network.remove() }
+        try Self.threeRoles(network: network)
+    }
+
+    static func threeRoles(network: VirtualNetwork?) throws {
         let binary = try #require(gantryExecutable(), "the gantry executable must be built first (make test builds it)")
-        let redis = try Redis()
+        let redis = try Redis(bind: network?.hub)
         defer { redis.stop() }
         EndToEndTests.setSecrets()
-        let sim = try SimConfiguration(toml: EndToEndTests.simTOML).makeSimulator(anyPorts: true)
+        let host = network?.hub ?? "127.0.0.1"
+        let sim = try SimConfiguration(toml: EndToEndTests.simTOML.replacingOccurrences(of: "127.0.0.1", with: host)).makeSimulator(anyPorts: true)
         let thread = SimulatorThread(sim)
         defer { thread.stop() }
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-roles-\(getpid())")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("gantry-roles-\(getpid())-\(network == nil ? "local" : "hosts")")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let config = dir.appendingPathComponent("gantry.toml")
         let namespace = "roles-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try (EndToEndTests.gatewayTOML(binance: sim.venues[0], okx: sim.venues[1], bybit: sim.venues[2]) + Self.busTOML(port: redis.port, namespace: namespace))
-            .write(to: config, atomically: true, encoding: .utf8)
+        let gateway = EndToEndTests.gatewayTOML(binance: sim.venues[0], okx: sim.venues[1], bybit: sim.venues[2])
+            .replacingOccurrences(of: "127.0.0.1", with: host)
+        try (gateway + Self.busTOML(host: host, port: redis.port, namespace: namespace)).write(to: config, atomically: true, encoding: .utf8)
+        func on(_ role: String) -> String? { network?.hosts.first { $0.role == role }?.namespace }
         let (strategyJournal, executionJournal) = (dir.appendingPathComponent("journal-strategy").path, dir.appendingPathComponent("journal-execution").path)
         // The execution role first (it reads the venues' balances), then the strategy role, then the feeds.
         let execution = try Role(
             binary,
             ["run", "--sim", "--role", "execution", "--config", config.path, "--seconds", "60", "--kill-after", "16", "--journal", executionJournal,
-             "--control-socket", dir.appendingPathComponent("c.sock").path], in: dir, name: "execution")
-        let strategy = try Role(binary, ["run", "--sim", "--role", "strategy", "--config", config.path, "--seconds", "90", "--journal", strategyJournal], in: dir, name: "strategy")
-        let feed = try Role(binary, ["run", "--sim", "--role", "feed", "--config", config.path, "--seconds", "90"], in: dir, name: "feed")
+             "--control-socket", dir.appendingPathComponent("c.sock").path], in: dir, name: "execution", namespace: on("execution"))
+        let strategy = try Role(
+            binary, ["run", "--sim", "--role", "strategy", "--config", config.path, "--seconds", "90", "--journal", strategyJournal], in: dir, name: "strategy",
+            namespace: on("strategy"))
+        let feed = try Role(binary, ["run", "--sim", "--role", "feed", "--config", config.path, "--seconds", "90"], in: dir, name: "feed", namespace: on("feed"))
         let t0 = Date()
         let executed = try execution.finish()
         print("execution role ended after \(Int(Date().timeIntervalSince(t0))) s")
@@ -123,7 +199,8 @@ struct GatewayRolesTests {
         func lines(_ t: String, _ keys: [String]) -> String { t.split(separator: "\n").filter { l in keys.contains { l.contains($0) } }.joined(separator: "\n") }
         print("execution role:\n" + lines(executed.text, ["summary", "decisions:", "reports", "risk:", "bus:", "KILL", "flat", "positions equal", "✓", "✗"]))
         print("strategy role:\n" + lines(strategized.text, ["summary", "signal:", "bus:", "journal:"]))
-        print("feed role:\n" + lines(fed.text, ["summary", "bus:"]))
+        print("feed role:\n" + lines(fed.text, ["gantry run --role", "summary", "bus:"]))
+        if let network { #expect(fed.text.contains("→ redis \(network.hub):"), "the feed role, on its own host, publishes to the hub's Redis") }
         #expect(executed.status == 0, "the execution role failed:\n\(executed.text.suffix(4_000))")
         #expect(executed.text.contains("positions equal the venues' balances: yes"))
         #expect(strategized.status == 0 && fed.status == 0, "strategy:\n\(strategized.text.suffix(2_000))\nfeed:\n\(fed.text.suffix(2_000))")
@@ -131,9 +208,12 @@ struct GatewayRolesTests {
         let fills = Int(executed.text.split(separator: "\n").last { $0.hasPrefix("t=") && $0.contains("fills") }?
             .split(separator: ",").first { $0.contains("fills") }?.split(separator: " ").last ?? "") ?? 0
         #expect(fills > 0, "orders filled: \(executed.text.suffix(2_000))")
-        // The kill switch reached the strategy role over the bus: it suppressed what its strategies signalled after.
-        #expect(strategized.text.contains("summary (strategy role)"))
-        #expect(!fed.text.contains("dropped 1") && fed.text.contains("summary (feed role)"))
+        // The kill switch reached the strategy role over the bus (its control stream delivered it), and the feed
+        // role's publisher lost nothing.
+        func summaryBus(_ text: String) -> String { text.split(separator: "\n").last { $0.contains("bus: published") }.map(String.init) ?? "" }
+        let strategyBus = summaryBus(strategized.text)
+        #expect(strategized.text.contains("summary (strategy role)") && strategyBus.contains(", control ") && !strategyBus.contains(", control 0"), "\(strategyBus)")
+        #expect(fed.text.contains("summary (feed role)") && summaryBus(fed.text).contains("dropped 0,"), "\(summaryBus(fed.text))")
 
         let replay = try runToEnd(binary, ["journal", "replay", "--dir", strategyJournal, "--dir", executionJournal])
         print(replay.output.split(separator: "\n").filter { !$0.contains(" gantry.") }.joined(separator: "\n"))
