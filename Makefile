@@ -5,7 +5,7 @@ DEMO_SECONDS ?= 30
 # x86-64-v2; GANTRY_CPU=portable (or unset, as for a package depending on Gantry) adds no -march.
 export GANTRY_CPU ?= host
 
-.PHONY: all deps peers build release test test-deploy example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-t2o bench-t2o-journal bench-backtest bench-decode bench-sim bench-journal bench-bus perf-report fuzz clean
+.PHONY: all deps peers build release test test-deploy example demo demo-feed demo-synthetic bench bench-ci bench-net bench-ingest bench-t2o bench-t2o-journal bench-backtest bench-decode bench-sim bench-journal bench-bus bench-roles perf-report fuzz clean
 
 all: build
 
@@ -145,6 +145,13 @@ bench-journal: deps
 bench-bus: deps
 	$(SWIFT) build -c release --product gantry-bus-bench
 	.build/release/gantry-bus-bench --events 1000000
+
+# The gateway split over the bus: the market's hop from the feed role to the execution role over Redis on
+# loopback (p50/p99), beside the gateway in one process on the same simulated venues. Report only.
+bench-roles: deps
+	$(SWIFT) build -c release --product gantry
+	$(SWIFT) build -c release --product gantry-venue-sim
+	@bash scripts/bench-roles.sh
 
 # Network: Gantry's WebSocket client beside picows (Benchmarks/peers/) on the same server and messages,
 # receive throughput plain/TLS and round trips busy-poll/epoll with the plain-TCP floor.

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(libuv1-dev libssl-dev libnuma-dev zlib1g-dev libsqlite3-dev sqlite3 pkg-config numactl ca-certificates openssl chromium
-    prometheus curl ansible ansible-lint redis-server libhiredis-dev)
+    prometheus curl ansible ansible-lint redis-server libhiredis-dev iproute2)
 
 if ! command -v swift >/dev/null 2>&1; then
     echo "install-deps: swift is not on PATH (expected a Swift 6.1+ toolchain, e.g. /opt/swift/usr/bin)" >&2

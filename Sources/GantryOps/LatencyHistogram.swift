@@ -15,12 +15,12 @@ public struct LatencyHistogram: Sendable, Equatable {
 
     public init() { counts = Array(repeating: 0, count: Self.bounds.count) }
 
-    /// Records a latency in nanoseconds (a negative one, a clock step, counts as zero).
-    public mutating func record(_ nanos: Int64) {
+    /// Records a latency in nanoseconds (a negative one, a clock step, counts as zero), `times` times.
+    public mutating func record(_ nanos: Int64, times: Int = 1) {
         let v = max(nanos, 0)
-        count += 1
-        sum += v
-        if let k = Self.bounds.firstIndex(where: { v <= $0 }) { counts[k] += 1 }
+        count += times
+        sum += v * Int64(times)
+        if let k = Self.bounds.firstIndex(where: { v <= $0 }) { counts[k] += times }
     }
 
     /// The smallest bound at or under which at least `fraction` (0…1) of the values lie, in ns (`Int64.max` if

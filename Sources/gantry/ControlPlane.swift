@@ -43,8 +43,11 @@ final class ControlPlane {
         var reports = 0
         var decisions = 0
         var live: TradingLive
+        /// The bus's figures, in a role of a gateway split over the bus (empty in one process).
+        var bus: GatewayBusBoards
 
         init(_ gateway: borrowing TradingGateway) {
+            bus = gateway.bus
             markets = gateway.marketFigures()
             reports = gateway.reports.lag
             decisions = gateway.decisions.lag

@@ -117,6 +117,7 @@ extension ControlPlane {
         let orderVenues = rings.markets.compactMap { m in registry.venue(named: m.venue).flatMap { id in rings.live.venue(id).map { (m.venue, $0) } } }
             .filter { $0.1.present.load(ordering: .relaxed) }
         for (name, v) in orderVenues { m.sample("gantry_venue_order_last_round_trip_seconds", [("venue", name)], PrometheusText.seconds(v.roundTrip.load(ordering: .relaxed))) }
+        busMetrics(&m, rings.bus)
         m.family("gantry_ring_lag", .gauge, help: "Events published on a ring and not yet read by the watching thread's consumer.")
         for mk in rings.markets { m.sample("gantry_ring_lag", [("ring", "market"), ("venue", mk.venue)], mk.lag) }
         m.sample("gantry_ring_lag", [("ring", "reports"), ("venue", "")], rings.reports)

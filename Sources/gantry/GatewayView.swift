@@ -177,6 +177,11 @@ final class GatewayView {
             print("  arbitrage legs: \(l.signals) signals, \(l.matched) matched, \(l.legging) unequal (\(l.closed) closed inside the band, \(l.rollbacks) rolled back, \(l.leftOpen) left open), \(l.pauses) strategy pause(s)")
         }
         if let o = handles.orderStats { print("  order-send: \(o.approved) approved orders, \(o.reports) reports, \(o.noSession) without a session") }
+        if !ingestLatency.isEmpty {
+            let sorted = ingestLatency.sorted()
+            func at(_ p: Double) -> String { String(format: "%.1f µs", Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]) / 1_000) }
+            print("  ingest, kernel receive → events on the feed's ring (\(sorted.count) messages): p50 \(at(0.5)) p99 \(at(0.99)) p99.9 \(at(0.999))")
+        }
         for (k, s) in configuration.strategies.enumerated() {
             for pair in universe.pairs {
                 let (q, cents) = pnl(k, pair)

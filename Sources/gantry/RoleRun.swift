@@ -80,6 +80,7 @@ extension RunCommand {
             print("  signal: \(s.marketEvents) market events, \(s.reports) reports, \(s.intents) intents (\(s.routedParents) routed parents), \(s.suppressed) suppressed")
         }
         print("  \(busLine(gateway.bus))")
+        if let hop = hopLine(gateway.bus) { print("  \(hop)") }
         if let j = gateway.handles.journalStats { print("  journal: \(j.records) records, \(j.dropped) dropped") }
     }
 }

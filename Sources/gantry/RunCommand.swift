@@ -260,7 +260,10 @@ struct RunCommand: ParsableCommand {
         }
         paper.advance(to: end + .seconds(1))
         view.printSummary(elapsed: MonotonicClock.now() - started, handles: gateway.handles)
-        if role == .execution { print("  \(busLine(gateway.bus))") }
+        if role == .execution {
+            print("  \(busLine(gateway.bus))")
+            if let hop = hopLine(gateway.bus) { print("  \(hop)") }
+        }
         if let c = configuration.chains.first { print("  on-chain: \(flowEvents) flow events from \(c.name)") }
         let paperReport = PaperReport(
             comparison: comparison, trader: paper, venueNames: Dictionary(uniqueKeysWithValues: view.venues.map { ($0.id, $0.name) }),

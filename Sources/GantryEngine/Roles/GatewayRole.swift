@@ -2,6 +2,7 @@ import GantryBus
 import GantryCore
 import GantryLoop
 import GantryRing
+import Histogram
 import Synchronization
 
 /// Which part of the gateway a process runs (`gantry run --role`): all of it, or one of three roles joined by
@@ -42,7 +43,38 @@ public struct GatewayBusBoards: Sendable {
     public var publisher: BusStatsBoard<BusPublisherStats>?
     /// By stream kind.
     public var consumers: [(kind: BusEventKind, board: BusStatsBoard<BusConsumerStats>)] = []
+    /// The market's hop from the feed role, where this role reads the market from the bus.
+    public var hop: BusHopBoard?
     public init() {}
+}
+
+/// The market's way from the feed role into this role, per venue message (its `messageTimes` event), in
+/// monotonic ns: `hop` from the event's publish on the feed role's ring to its arrival on this role's venue ring
+/// (the feed's bus publisher, Redis and this role's consumer), `ingest` from the kernel's receive in the feed role
+/// to the same arrival. Both need one clock: on one host, CLOCK_MONOTONIC is shared by every process; across
+/// hosts the figures are meaningless (docs/BUS.md). The inbox adds its figures every 100 ms.
+public final class BusHopBoard: Sendable {
+    public struct Figures: Sendable {
+        public var hop = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+        public var ingest = Histogram<UInt64>(highestTrackableValue: 60_000_000_000, numberOfSignificantValueDigits: .three)
+        /// Events whose times were not usable (a clock that is not this host's, or a message not timed).
+        public var untimed = 0
+        public init() {}
+    }
+    private let current = Mutex(Figures())
+    public init() {}
+    /// The figures so far.
+    public var figures: Figures { current.withLock { $0 } }
+    func add(_ f: inout Figures) {
+        current.withLock { c in
+            c.hop.add(f.hop)
+            c.ingest.add(f.ingest)
+            c.untimed += f.untimed
+        }
+        f.hop.reset()
+        f.ingest.reset()
+        f.untimed = 0
+    }
 }
 
 /// A runner of the bus's (an inbox), in a class so that several can be held.
@@ -79,11 +111,16 @@ struct BusMarketInbox: Stage, ~Copyable {
     let counters: [LiveCounters]
     /// Events of venues this role does not trade (a configuration that differs from the feed role's).
     var foreign = 0
+    /// The hop's figures since they were last added to `hopBoard` (at most every 100 ms).
+    var hop = BusHopBoard.Figures()
+    let hopBoard: BusHopBoard
+    var nextHop = Nanos.zero
 
     init(
         consumer: consuming BusConsumer<MarketEvent>, staged: consuming RingConsumer<MarketEvent>, outputs: [Handoff<RingProducer<MarketEvent>>],
-        venues: [VenueId], counters: [LiveCounters]
+        venues: [VenueId], counters: [LiveCounters], hop: BusHopBoard
     ) {
+        hopBoard = hop
         self.consumer = consumer
         self.staged = staged
         count = outputs.count
@@ -102,8 +139,17 @@ struct BusMarketInbox: Stage, ~Copyable {
 
     mutating func poll() -> Int {
         _ = consumer.poll()
-        return staged.poll(upTo: 1_024) { batch in
+        let now = MonotonicClock.now()
+        let work = staged.poll(upTo: 1_024) { batch in
             for e in batch {
+                if e.kind == .messageTimes {
+                    if e.receiveTime.raw > 0 && e.publishedTime >= e.receiveTime && now >= e.publishedTime {
+                        hop.hop.record(UInt64((now - e.publishedTime).raw))
+                        hop.ingest.record(UInt64((now - e.receiveTime).raw))
+                    } else {
+                        hop.untimed += 1
+                    }
+                }
                 let k = slot[Int(e.venue.raw)]
                 guard k >= 0 else {
                     foreign += 1
@@ -114,9 +160,17 @@ struct BusMarketInbox: Stage, ~Copyable {
                 counters[k].messages.wrappingAdd(1, ordering: .relaxed)
             }
         }
+        if now >= nextHop {
+            nextHop = now + .milliseconds(100)
+            hopBoard.add(&hop)
+        }
+        return work
     }
 
-    mutating func finish() { consumer.finish() }
+    mutating func finish() {
+        consumer.finish()
+        hopBoard.add(&hop)
+    }
 }
 
 /// The market stream's inbox on a runner of its own: `outputs` are the venues' rings' producers, in `venues`' order.
@@ -126,6 +180,8 @@ func busMarketInbox(
 ) throws -> BusRunner {
     let board = BusStatsBoard(BusConsumerStats())
     boards.consumers.append((.market, board))
+    let hop = BusHopBoard()
+    boards.hop = hop
     let configuration = role.consuming(bus)
     let staging = try Ring<MarketEvent>.spsc(capacity: 1 << 14)
     let stagedIn = Handoff(try staging.takeConsumer())
@@ -133,6 +189,6 @@ func busMarketInbox(
     return BusRunner(try Runner(RunnerSpec(name: "bus-market", cpu: cpu, mode: .adaptiveShared)) { context in
         BusMarketInbox(
             consumer: BusConsumer<MarketEvent>(configuration: configuration, name: "\(role)-market", output: stagedOut.take()!, context: context, board: board),
-            staged: stagedIn.take()!, outputs: outputs, venues: venues, counters: counters)
+            staged: stagedIn.take()!, outputs: outputs, venues: venues, counters: counters, hop: hop)
     })
 }

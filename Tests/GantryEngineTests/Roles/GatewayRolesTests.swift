@@ -197,12 +197,13 @@ struct GatewayRolesTests {
         let fed = try feed.finish(stop: true)
         print("strategy and feed roles ended after \(Int(Date().timeIntervalSince(t0))) s")
         func lines(_ t: String, _ keys: [String]) -> String { t.split(separator: "\n").filter { l in keys.contains { l.contains($0) } }.joined(separator: "\n") }
-        print("execution role:\n" + lines(executed.text, ["summary", "decisions:", "reports", "risk:", "bus:", "KILL", "flat", "positions equal", "✓", "✗"]))
+        print("execution role:\n" + lines(executed.text, ["summary", "decisions:", "reports", "risk:", "bus:", "market hop", "KILL", "flat", "positions equal", "✓", "✗"]))
         print("strategy role:\n" + lines(strategized.text, ["summary", "signal:", "bus:", "journal:"]))
         print("feed role:\n" + lines(fed.text, ["gantry run --role", "summary", "bus:"]))
         if let network { #expect(fed.text.contains("→ redis \(network.hub):"), "the feed role, on its own host, publishes to the hub's Redis") }
         #expect(executed.status == 0, "the execution role failed:\n\(executed.text.suffix(4_000))")
         #expect(executed.text.contains("positions equal the venues' balances: yes"))
+        #expect(executed.text.contains("market hop from the feed role ("), "the execution role measured the market's hop from the feed role")
         #expect(strategized.status == 0 && fed.status == 0, "strategy:\n\(strategized.text.suffix(2_000))\nfeed:\n\(fed.text.suffix(2_000))")
         // Orders filled: the strategy role's intents were decided, sent and filled in the execution role.
         let fills = Int(executed.text.split(separator: "\n").last { $0.hasPrefix("t=") && $0.contains("fills") }?
