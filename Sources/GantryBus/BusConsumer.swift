@@ -58,6 +58,9 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
     var groupReady = false
     /// The last sequence handed on, by producer.
     var last: [UInt64: UInt64] = [:]
+    /// Entries published before this stage first reached Redis are never delivered (see `init`'s `fromNow`);
+    /// cleared once the group is made.
+    var skipBacklog: Bool
     /// What the stage has done so far.
     public private(set) var stats = BusConsumerStats()
     var loggedMalformed = (count: 0, at: Nanos(raw: Int64.min / 2))
@@ -69,10 +72,17 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
     ///   - context: The runner's context, to wake the runner every `wake` (nothing rings its doorbell); nil
     ///     when a test polls.
     ///   - board: Where the stage leaves its figures after every poll, for other threads.
+    ///   - fromNow: At its first connect, the stage makes its group afresh at the stream's end (`XGROUP DESTROY`,
+    ///     then `XGROUP CREATE … $`): nothing published before it started is delivered, not even what an earlier
+    ///     run of the group read and left pending. For a stream whose old entries must never act (intents: an
+    ///     order decided on a stale signal); only for a group this stage is the one consumer of. Reconnects
+    ///     later keep the group's place.
     public init(
         configuration: BusConfiguration, name: String, output: consuming RingProducer<E>, context: RunnerContext? = nil,
-        wake: Nanos = .milliseconds(1), board: BusStatsBoard<BusConsumerStats>? = nil, logger: Logger = Logger(label: "gantry.bus")
+        wake: Nanos = .milliseconds(1), board: BusStatsBoard<BusConsumerStats>? = nil, fromNow: Bool = false,
+        logger: Logger = Logger(label: "gantry.bus")
     ) {
+        skipBacklog = fromNow
         self.configuration = configuration
         self.board = board
         self.name = name
@@ -136,19 +146,35 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
     }
 
     mutating func createGroup(_ connection: RedisConnection) throws(BusError) {
+        if skipBacklog {
+            // The group of an earlier run goes, with its pending entries (DESTROY answers 0 when there was none).
+            writer.reset()
+            writer.command(arguments: 4)
+            writer.bulk("XGROUP")
+            writer.bulk("DESTROY")
+            writer.bulk(stream)
+            writer.bulk(group)
+            do {
+                _ = try connection.run(writer, name: "XGROUP DESTROY")
+            } catch .rejected(_, let reply) where reply.hasPrefix("ERR The XGROUP subcommand requires the key to exist") {
+                // No stream yet: nothing to skip.
+            }
+        }
         writer.reset()
         writer.command(arguments: 6)
         writer.bulk("XGROUP")
         writer.bulk("CREATE")
         writer.bulk(stream)
         writer.bulk(group)
-        writer.bulk("0")
+        writer.bulk(skipBacklog ? "$" : "0")
         writer.bulk("MKSTREAM")
         do {
             _ = try connection.run(writer, name: "XGROUP CREATE")
         } catch .rejected(_, let reply) where reply.hasPrefix("BUSYGROUP") {
             // The group exists: another consumer or an earlier run made it.
         }
+        if skipBacklog { link.logger.notice("bus consumer \(name): reading \(configuration.stream(E.busKind)) from now on (what was published before is skipped)") }
+        skipBacklog = false
         groupReady = true
     }
 

@@ -132,4 +132,38 @@ struct BusConsumerTests {
         }
         #expect(reply.hasPrefix("NOGROUP") || reply.hasPrefix("UNBLOCKED"), "\(reply)")
     }
+
+    @Test("fromNow: a consumer skips what was published before it started, the group's pending entries of an earlier run too, then reads all that follows; on a stream not made yet it starts empty")
+    func fromNowSkipsBacklog() throws {
+        let c = sharedConfiguration("from-now")
+        let producer = try publish(1...30, c)
+        // An earlier run of the group read 10 and died before acknowledging them: they are pending.
+        _ = try redisCommand(port: c.port, ["XGROUP", "CREATE", c.stream(.market), c.group, "0", "MKSTREAM"])
+        _ = try redisCommand(port: c.port, ["XREADGROUP", "GROUP", c.group, "n", "COUNT", "10", "STREAMS", c.stream(.market), ">"])
+        #expect(try redisCommand(port: c.port, ["XPENDING", c.stream(.market), c.group]).hasPrefix("[10,"))
+        let ring = try Ring<MarketEvent>.spsc(capacity: 1_024)
+        var consumer = BusConsumer<MarketEvent>(configuration: c, name: "n", output: try ring.takeProducer(), fromNow: true)
+        var reader = try ring.takeConsumer()
+        var got: [MarketEvent] = []
+        for _ in 0..<3 { _ = consumer.poll() }
+        _ = drain(&reader, into: &got)
+        #expect(got.isEmpty, "nothing of before: \(got.map(\.sequence))")
+        #expect(try redisCommand(port: c.port, ["XPENDING", c.stream(.market), c.group]).hasPrefix("[0,"))
+        for n in 31...40 as ClosedRange<UInt64> { try xadd(c, producer: producer, sequence: n, payload: bytes(of: marketEvent(n))) }
+        #expect(until { _ = consumer.poll(); _ = drain(&reader, into: &got); return got.count >= 10 })
+        #expect(got.map(\.sequence) == Array(31...40))
+        // Only the first connect skips: a reconnect makes the group (if Redis lost it) at 0 and keeps its place.
+        let skipsStill = consumer.skipBacklog
+        #expect(!skipsStill)
+
+        let fresh = sharedConfiguration("from-now-empty")
+        let ring2 = try Ring<MarketEvent>.spsc(capacity: 1_024)
+        var early = BusConsumer<MarketEvent>(configuration: fresh, name: "e", output: try ring2.takeProducer(), fromNow: true)
+        var reader2 = try ring2.takeConsumer()
+        var got2: [MarketEvent] = []
+        _ = early.poll()
+        _ = try publish(1...5, fresh)
+        #expect(until { _ = early.poll(); _ = drain(&reader2, into: &got2); return got2.count >= 5 })
+        #expect(got2.map(\.sequence) == Array(1...5))
+    }
 }

@@ -84,16 +84,16 @@ final class BusRunner {
 }
 
 /// A stream read into a ring by a `BusConsumer` on a cold runner of its own (it blocks in XREADGROUP when the
-/// stream is idle), in the role's consumer group.
+/// stream is idle), in the role's consumer group; `fromNow`: only what is published after it started.
 func busInbox<E: BusEvent>(
-    _ producer: consuming RingProducer<E>, bus: BusConfiguration, role: GatewayRole, cpu: Int?, boards: inout GatewayBusBoards
+    _ producer: consuming RingProducer<E>, bus: BusConfiguration, role: GatewayRole, cpu: Int?, boards: inout GatewayBusBoards, fromNow: Bool = false
 ) throws -> BusRunner {
     let board = BusStatsBoard(BusConsumerStats())
     boards.consumers.append((E.busKind, board))
     let output = Handoff(producer)
     let configuration = role.consuming(bus)
     return BusRunner(try Runner(RunnerSpec(name: "bus-\(E.busKind)", cpu: cpu, mode: .adaptiveShared)) { context in
-        BusConsumer<E>(configuration: configuration, name: "\(role)-\(E.busKind)", output: output.take()!, context: context, board: board)
+        BusConsumer<E>(configuration: configuration, name: "\(role)-\(E.busKind)", output: output.take()!, context: context, board: board, fromNow: fromNow)
     })
 }
 

@@ -203,7 +203,9 @@ public struct TradingGateway: ~Copyable {
             inboxes.append(try busInbox(try health.takeProducer(), bus: bus!, role: role, cpu: cpus.first, boards: &boards))
             inboxes.append(try busInbox(try control.takeProducer(), bus: bus!, role: role, cpu: cpus.first, boards: &boards))
         } else if role == .execution {
-            inboxes.append(try busInbox(try intents.takeProducer(), bus: bus!, role: role, cpu: cpus.first, boards: &boards))
+            // Intents from now on: one published before this process started (an earlier run's, or one that waited
+            // out a restart) was signalled on a market long gone, and must never become an order.
+            inboxes.append(try busInbox(try intents.takeProducer(), bus: bus!, role: role, cpu: cpus.first, boards: &boards, fromNow: true))
         }
         let signalTicksOut = try signalTicks.map { Handoff(try $0.takeProducer()) }
         let riskTicksOut = try riskTicks.map { Handoff(try $0.takeProducer()) }
