@@ -151,6 +151,7 @@ bench-bus: deps
 bench-roles: deps
 	$(SWIFT) build -c release --product gantry
 	$(SWIFT) build -c release --product gantry-venue-sim
+	$(SWIFT) build -c release --product gantry-bus-bench
 	@bash scripts/bench-roles.sh
 
 # Network: Gantry's WebSocket client beside picows (Benchmarks/peers/) on the same server and messages,
