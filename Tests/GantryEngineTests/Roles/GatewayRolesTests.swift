@@ -178,7 +178,12 @@ struct GatewayRolesTests {
         let namespace = "roles-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let gateway = EndToEndTests.gatewayTOML(binance: sim.venues[0], okx: sim.venues[1], bybit: sim.venues[2])
             .replacingOccurrences(of: "127.0.0.1", with: host)
-        try (gateway + Self.busTOML(host: host, port: redis.port, namespace: namespace)).write(to: config, atomically: true, encoding: .utf8)
+        // The execution role's control plane (on this namespace's loopback: scraped in the local run only).
+        let token = dir.appendingPathComponent("control.token").path
+        try (GantryControlTests.token + "\n").write(toFile: token, atomically: false, encoding: .utf8)
+        chmod(token, 0o600)
+        let control = "\n[control]\nlisten = \"127.0.0.1:0\"\ntoken_file = \"\(token)\"\n"
+        try (gateway + Self.busTOML(host: host, port: redis.port, namespace: namespace) + control).write(to: config, atomically: true, encoding: .utf8)
         func on(_ role: String) -> String? { network?.hosts.first { $0.role == role }?.namespace }
         let (strategyJournal, executionJournal) = (dir.appendingPathComponent("journal-strategy").path, dir.appendingPathComponent("journal-execution").path)
         // The execution role first (it reads the venues' balances), then the strategy role, then the feeds.
@@ -190,6 +195,23 @@ struct GatewayRolesTests {
             binary, ["run", "--sim", "--role", "strategy", "--config", config.path, "--seconds", "90", "--journal", strategyJournal], in: dir, name: "strategy",
             namespace: on("strategy"))
         let feed = try Role(binary, ["run", "--sim", "--role", "feed", "--config", config.path, "--seconds", "90"], in: dir, name: "feed", namespace: on("feed"))
+        // /metrics of the execution role while it trades: the bus's figures, accepted by promtool.
+        var metrics = ""
+        if network == nil {
+            var url: String? = nil
+            for _ in 0..<400 where url == nil && execution.process.isRunning {
+                let text = (try? String(contentsOf: execution.output, encoding: .utf8)) ?? ""
+                url = text.split(separator: "\n").first { $0.contains("control plane: http://") }?.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init)
+                usleep(50_000)
+            }
+            if let url {
+                for _ in 0..<40 where !metrics.contains("gantry_bus_delivered_total{stream=\"intent\"} ") || metrics.contains("gantry_bus_delivered_total{stream=\"intent\"} 0\n") {
+                    usleep(250_000)
+                    metrics = (try? GantryControlTests.curl(url + "/metrics").body) ?? ""
+                }
+            }
+            #expect(url != nil, "the execution role printed its control plane's URL")
+        }
         let t0 = Date()
         let executed = try execution.finish()
         print("execution role ended after \(Int(Date().timeIntervalSince(t0))) s")
@@ -215,6 +237,18 @@ struct GatewayRolesTests {
         let strategyBus = summaryBus(strategized.text)
         #expect(strategized.text.contains("summary (strategy role)") && strategyBus.contains(", control ") && !strategyBus.contains(", control 0"), "\(strategyBus)")
         #expect(fed.text.contains("summary (feed role)") && summaryBus(fed.text).contains("dropped 0,"), "\(summaryBus(fed.text))")
+
+        if network == nil {
+            print(metrics.split(separator: "\n").filter { $0.hasPrefix("gantry_bus_") && !$0.contains("_bucket") }.joined(separator: "\n"))
+            for wanted in ["gantry_bus_published_total ", "gantry_bus_delivered_total{stream=\"market\"} ", "gantry_bus_delivered_total{stream=\"intent\"} ", "gantry_bus_hop_seconds_count{from=\"feed_ring\"} "] {
+                #expect(metrics.contains(wanted), "/metrics has \(wanted)")
+            }
+            #expect(!metrics.contains("gantry_bus_delivered_total{stream=\"intent\"} 0\n"), "intents delivered by the bus, counted")
+            if let promtool = promtoolExecutable(for: "GatewayRolesTests") {
+                let (checked, said) = try promtoolCheckMetrics(promtool, metrics)
+                #expect(checked == 0, "promtool check metrics said: \(said)")
+            }
+        }
 
         let replay = try runToEnd(binary, ["journal", "replay", "--dir", strategyJournal, "--dir", executionJournal])
         print(replay.output.split(separator: "\n").filter { !$0.contains(" gantry.") }.joined(separator: "\n"))
