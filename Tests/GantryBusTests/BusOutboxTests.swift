@@ -5,10 +5,10 @@ import Testing
 
 @Suite("Bus outbox")
 struct BusOutboxTests {
-    @Test("a slot holds the largest event after its 16-byte header, rounded to 8 bytes")
+    @Test("a slot holds the largest event after its 16-byte header, rounded to 16 bytes (a FlowEvent holds Int128s)")
     func layout() {
         #expect(maximumPayload == MemoryLayout<RiskDecision>.size && maximumPayload == 120)
-        #expect(BusOutbox.stride == 136)
+        #expect(BusOutbox.stride == 144)
         #expect(BusEventKind.allCases.map(\.payloadSize) == [64, 72, 120, 64, 32, 24, 64])
     }
 

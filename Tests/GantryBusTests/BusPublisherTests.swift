@@ -38,6 +38,16 @@ func control(_ n: UInt64) -> ControlEvent {
         issuedTime: Nanos(raw: Int64(n)), sequence: n)
 }
 
+func health(_ n: UInt64) -> VenueHealth {
+    VenueHealth(venue: VenueId(raw: UInt8(n % 5 + 1)), ready: n % 3 != 0, roundTrip: Nanos(raw: Int64(n) * 1_000_003), time: Nanos(raw: Int64(n) << 20))
+}
+
+func flow(_ n: UInt64) -> FlowEvent {
+    FlowEvent(
+        kind: .block, block: 19_000_000 + n, token: 2, exchange: UInt16(n % 4), inflow: Int128(n) << 70, outflow: -Int128(n) * 1_000_000_007,
+        transfers: Int16(n), blockTime: Nanos(raw: Int64(n) * 12_000_000_000), receiveTime: Nanos(raw: Int64(n) + 5))
+}
+
 /// Reads `count` events of `E`'s stream as consumer `name`, or what arrived within 10 s.
 func consume<E: BusEvent>(_ type: E.Type, _ c: BusConfiguration, name: String = "reader", count: Int) throws -> ([E], BusConsumerStats) {
     let ring = try Ring<E>.spsc(capacity: 1 << 14)
@@ -61,28 +71,36 @@ struct BusPublisherTests {
         let decisions = try Ring<RiskDecision>.spsc(capacity: 64)
         let reports = try Ring<OrderReport>.spsc(capacity: 64)
         let controls = try Ring<ControlEvent>.spsc(capacity: 64)
+        let healths = try Ring<VenueHealth>.spsc(capacity: 64)
+        let flows = try Ring<FlowEvent>.spsc(capacity: 64)
         var publisher = BusPublisher(configuration: c)
         publisher.attach(try market.takeConsumer())
         publisher.attach(try intents.takeConsumer())
         publisher.attach(try decisions.takeConsumer())
         publisher.attach(try reports.takeConsumer())
         publisher.attach(try controls.takeConsumer())
+        publisher.attach(try healths.takeConsumer())
+        publisher.attach(try flows.takeConsumer())
         let m = (1...20).map { marketEvent($0) }
         let i = (1...20).map { intent($0) }
         let d = (1...20).map { decision($0) }
         let r = (1...20).map { report($0) }
         let k = (1...20).map { control($0) }
+        let h = (1...20).map { health($0) }
+        let f = (1...20).map { flow($0) }
         var pm = try market.takeProducer()
         var pi = try intents.takeProducer()
         var pd = try decisions.takeProducer()
         var pr = try reports.takeProducer()
         var pk = try controls.takeProducer()
+        var ph = try healths.takeProducer()
+        var pf = try flows.takeProducer()
         for n in 0..<20 {
-            let ok = pm.tryPublish(m[n]) && pi.tryPublish(i[n]) && pd.tryPublish(d[n]) && pr.tryPublish(r[n]) && pk.tryPublish(k[n])
+            let ok = pm.tryPublish(m[n]) && pi.tryPublish(i[n]) && pd.tryPublish(d[n]) && pr.tryPublish(r[n]) && pk.tryPublish(k[n]) && ph.tryPublish(h[n]) && pf.tryPublish(f[n])
             #expect(ok)
         }
-        #expect(until { _ = publisher.poll(); return publisher.stats.confirmed == 100 })
-        #expect(publisher.unconfirmed == 0 && publisher.stats.sent == 100 && publisher.stats.resent == 0)
+        #expect(until { _ = publisher.poll(); return publisher.stats.confirmed == 140 })
+        #expect(publisher.unconfirmed == 0 && publisher.stats.sent == 140 && publisher.stats.resent == 0)
         for kind in BusEventKind.allCases {
             #expect(publisher.lastSequence(kind) == 20)
             #expect(try redisCommand(port: c.port, ["XLEN", c.stream(kind)]) == "20")
@@ -92,6 +110,8 @@ struct BusPublisherTests {
         #expect(try sameBytes(consume(RiskDecision.self, c, count: 20).0, d))
         #expect(try sameBytes(consume(OrderReport.self, c, count: 20).0, r))
         #expect(try sameBytes(consume(ControlEvent.self, c, count: 20).0, k))
+        #expect(try sameBytes(consume(VenueHealth.self, c, count: 20).0, h))
+        #expect(try sameBytes(consume(FlowEvent.self, c, count: 20).0, f))
     }
 
     @Test("MAXLEN ~ bounds a stream: never below the limit, never past it by more than one stream node (100 entries)")
