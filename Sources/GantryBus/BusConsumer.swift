@@ -58,8 +58,9 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
     var groupReady = false
     /// The last sequence handed on, by producer.
     var last: [UInt64: UInt64] = [:]
-    /// Entries published before this stage first reached Redis are never delivered (see `init`'s `fromNow`);
-    /// cleared once the group is made.
+    /// Entries published before this stage first reached Redis are never delivered (see `init`'s `fromNow`).
+    let fromNow: Bool
+    /// The group of an earlier run is still to be destroyed (a `fromNow` stage's first connect).
     var skipBacklog: Bool
     /// What the stage has done so far.
     public private(set) var stats = BusConsumerStats()
@@ -73,15 +74,16 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
     ///     when a test polls.
     ///   - board: Where the stage leaves its figures after every poll, for other threads.
     ///   - fromNow: At its first connect, the stage makes its group afresh at the stream's end (`XGROUP DESTROY`,
-    ///     then `XGROUP CREATE … $`): nothing published before it started is delivered, not even what an earlier
-    ///     run of the group read and left pending. For a stream whose old entries must never act (intents: an
-    ///     order decided on a stale signal); only for a group this stage is the one consumer of. Reconnects
-    ///     later keep the group's place.
+    ///     then `XGROUP CREATE … $`): nothing published before it first reached Redis is delivered, not even what
+    ///     an earlier run of the group read and left pending. For a stream whose old entries must never act
+    ///     (intents: an order decided on a stale signal); only for a group this stage is the one consumer of.
+    ///     Reconnects later keep the group's place; a group that vanished is made again at the end, never at 0.
     public init(
         configuration: BusConfiguration, name: String, output: consuming RingProducer<E>, context: RunnerContext? = nil,
         wake: Nanos = .milliseconds(1), board: BusStatsBoard<BusConsumerStats>? = nil, fromNow: Bool = false,
         logger: Logger = Logger(label: "gantry.bus")
     ) {
+        self.fromNow = fromNow
         skipBacklog = fromNow
         self.configuration = configuration
         self.board = board
@@ -166,7 +168,7 @@ public struct BusConsumer<E: BusEvent>: Stage, ~Copyable {
         writer.bulk("CREATE")
         writer.bulk(stream)
         writer.bulk(group)
-        writer.bulk(skipBacklog ? "$" : "0")
+        writer.bulk(fromNow ? "$" : "0")
         writer.bulk("MKSTREAM")
         do {
             _ = try connection.run(writer, name: "XGROUP CREATE")

@@ -44,7 +44,8 @@ struct JournalReplayCommand: ParsableCommand {
             if let why = s.stoppedEarly { print("    stopped early: \(why)") }
         }
         if let h = result.handoff {
-            print("  intents over the bus: \(h.made) made by the strategy role, \(h.received) taken by the execution role, \(h.equal) of them equal at their place, byte for byte")
+            print("  intents over the bus: \(h.made) made by the strategy role, \(h.received) taken by the execution role, \(h.equal) of them equal at their place, byte for byte"
+                + (h.before > 0 ? "; \(h.before) made before the execution role's first (never decided)" : ""))
         }
         print(result.reproduced ? "reproduced: every intent and decision" : "NOT reproduced")
         if !result.reproduced { throw ExitCode(1) }

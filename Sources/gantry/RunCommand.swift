@@ -70,6 +70,9 @@ struct RunCommand: ParsableCommand {
         if role != .all && bus == nil { throw ValidationError("--role \(role) needs the bus: add a [bus] table to \(config)") }
         signal(SIGINT) { _ in runInterrupted.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in runInterrupted.store(true, ordering: .relaxed) }
+        // The kill switch's signal: acted on by the execution role (and one process); the feed and strategy roles
+        // only note it (its default action would end them with their outboxes unsent).
+        signal(SIGUSR1) { _ in runKill.store(true, ordering: .relaxed) }
         // A parent may have spawned us with these blocked (the mask is inherited across exec): unblocked here,
         // before any runner thread starts, so that every thread inherits a mask that lets them through.
         var stops = sigset_t()
@@ -120,7 +123,6 @@ struct RunCommand: ParsableCommand {
         // OKX's WebSocket orders name instruments by instIdCode: each configured inst_id_code, else OKX's list.
         let instrumentCodes: [InstrumentId: UInt64]
         do { instrumentCodes = try OKXInstrumentCodes.forTrading(configuration, sim: sim, tls: tls) } catch { throw ValidationError("\(error)") }
-        signal(SIGUSR1) { _ in runKill.store(true, ordering: .relaxed) }
         let control: ControlSocket
         do { control = try ControlSocket(path: controlSocket) } catch { throw ValidationError("\(error)") }
         print("  control socket: \(controlSocket) (gantry kill, gantry ctl pause|resume|status)")
@@ -339,6 +341,5 @@ struct RunCommand: ParsableCommand {
 }
 
 func ms(_ n: Nanos) -> Int64 { n.raw / 1_000_000 }
-
 
 extension GatewayRole: ExpressibleByArgument {}

@@ -42,13 +42,17 @@ public struct JournalReplayResult: Sendable, Equatable {
 /// The intents that crossed the bus, from the two roles' journals.
 public struct IntentHandoff: Sendable, Equatable {
     /// Journaled by the strategy role (made), by the execution role (received), and received equal to the made
-    /// one at the same place, byte for byte.
+    /// one at its place, byte for byte.
     public var made = 0
     public var received = 0
     public var equal = 0
-    /// Every intent received is the one made at its place (none lost, doubled, reordered or changed); the last
-    /// ones made may not have been received when the execution role stopped.
-    public var whole: Bool { equal == received && received <= made }
+    /// Made before the execution role's first (an execution role that started late reads intents from its
+    /// start only: these were never decided).
+    public var before = 0
+    /// Every intent received is the one made at its place from the first received on (none lost, doubled,
+    /// reordered or changed), and some were if any were made; the last ones made may not have been received when
+    /// the execution role stopped.
+    public var whole: Bool { equal == received && before + received <= made && (made == 0 || received > 0) }
 }
 
 /// Replays a gateway's journal through the same stages it ran — the signal stage (strategies and router) and the
@@ -138,8 +142,11 @@ public enum JournalReplay {
         result.signal = try replaySignal(s)
         result.risk = try replayRisk(e)
         var handoff = IntentHandoff(made: s.events.intents.count, received: e.events.intents.count)
-        for (made, received) in zip(s.events.intents, e.events.intents) {
-            guard withUnsafeBytes(of: made, { a in withUnsafeBytes(of: received) { b in a.elementsEqual(b) } }) else { break }
+        func same(_ x: OrderIntent, _ y: OrderIntent) -> Bool { withUnsafeBytes(of: x) { a in withUnsafeBytes(of: y) { b in a.elementsEqual(b) } } }
+        // The two lists lined up at the execution role's first intent.
+        if let first = e.events.intents.first, let at = s.events.intents.firstIndex(where: { same($0, first) }) { handoff.before = at }
+        for (made, received) in zip(s.events.intents.dropFirst(handoff.before), e.events.intents) {
+            guard same(made, received) else { break }
             handoff.equal += 1
         }
         result.handoff = handoff

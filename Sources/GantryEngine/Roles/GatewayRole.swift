@@ -107,7 +107,7 @@ struct BusMarketInbox: Stage, ~Copyable {
     let outputs: UnsafeMutablePointer<RingProducer<MarketEvent>>
     let count: Int
     let slot: [Int]
-    /// Each venue's events handed on (`messages`), for the view and the control plane.
+    /// Each venue's messages handed on (`messages`: events ending a message), for the view and the control plane.
     let counters: [LiveCounters]
     /// Events of venues this role does not trade (a configuration that differs from the feed role's).
     var foreign = 0
@@ -157,7 +157,7 @@ struct BusMarketInbox: Stage, ~Copyable {
                 }
                 var wait = SpinThenYield()
                 outputs[k].publish(e, waiting: &wait)
-                counters[k].messages.wrappingAdd(1, ordering: .relaxed)
+                if e.flags.contains(.endOfMessage) { counters[k].messages.wrappingAdd(1, ordering: .relaxed) }
             }
         }
         if now >= nextHop {

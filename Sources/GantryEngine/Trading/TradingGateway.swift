@@ -413,14 +413,15 @@ public struct TradingGateway: ~Copyable {
         return c.feed.events.poll(upTo: 1_024) { batch in for e in batch { body(e) } }
     }
 
-    /// Stops the decide runner first (nothing new is sent), then the feeds or the bus's inboxes, then the bus
-    /// publisher (which sends what the stopped stages published). The journal goes on (the closing check's notes)
-    /// until `stopJournal`.
+    /// Stops the bus's inboxes first (in a split role: nothing more is taken off the bus, so nothing taken is left
+    /// undecided), then the decide runner (nothing new is sent), then the feeds, then the bus publisher (which
+    /// sends what the stopped stages published). The journal goes on (the closing check's notes) until
+    /// `stopJournal`.
     public func stop() {
+        for b in busInboxes { b.runner.stop() }
         decide.stop()
         for f in feeds { f.feed.runner.stop() }
         chain?.feed.runner.stop()
-        for b in busInboxes { b.runner.stop() }
         busPublisher?.runner.stop()
     }
 
