@@ -19,19 +19,11 @@ extension RunCommand {
         let names = Dictionary(uniqueKeysWithValues: configuration.tradedVenues.compactMap { v in configuration.market.registry.venue(named: v.name).map { ($0.raw, v.name) } })
         var perVenue: [String: Int] = [:]
         var flows = 0
-        let started = MonotonicClock.now()
-        var nextPrint = started + .seconds(1)
-        while !runInterrupted.load(ordering: .relaxed) {
-            let now = MonotonicClock.now()
-            if seconds > 0 && now - started >= .seconds(Int64(seconds)) { break }
+        watch {
             _ = role.pollMarket { e in perVenue[names[e.venue.raw] ?? "?", default: 0] += 1 }
             _ = role.pollFlows { _ in flows += 1 }
-            if now >= nextPrint {
-                nextPrint = nextPrint + .seconds(1)
-                print("t=\((now - started).raw / 1_000_000_000)s  market \(venues.map { "\($0) \(perVenue[$0] ?? 0)" }.joined(separator: ", "))  \(busLine(role.bus))")
-                fflush(nil)
-            }
-            usleep(2_000)
+        } second: { elapsed in
+            print("t=\(elapsed.raw / 1_000_000_000)s  market \(venues.map { "\($0) \(perVenue[$0] ?? 0)" }.joined(separator: ", "))  \(busLine(role.bus))")
         }
         role.stop()
         print("\nsummary (feed role): market events \(venues.map { "\($0) \(perVenue[$0] ?? 0)" }.joined(separator: ", ")), flow events \(flows)")
@@ -54,23 +46,15 @@ extension RunCommand {
         var market = 0
         var reports = 0
         var fills = 0
-        let started = MonotonicClock.now()
-        var nextPrint = started + .seconds(1)
-        while !runInterrupted.load(ordering: .relaxed) {
-            let now = MonotonicClock.now()
-            if seconds > 0 && now - started >= .seconds(Int64(seconds)) { break }
+        watch {
             market += gateway.pollMarket { _ in }
             while let r = gateway.reports.tryConsume() {
                 reports += 1
                 if r.status == .filled || r.status == .partiallyFilled { fills += 1 }
             }
             while gateway.decisions.tryConsume() != nil {}
-            if now >= nextPrint {
-                nextPrint = nextPrint + .seconds(1)
-                print("t=\((now - started).raw / 1_000_000_000)s  market \(market)  reports \(reports) (fills \(fills))  \(busLine(gateway.bus))")
-                fflush(nil)
-            }
-            usleep(2_000)
+        } second: { elapsed in
+            print("t=\(elapsed.raw / 1_000_000_000)s  market \(market)  reports \(reports) (fills \(fills))  \(busLine(gateway.bus))")
         }
         gateway.stop()
         while gateway.reports.tryConsume() != nil {}
@@ -82,6 +66,26 @@ extension RunCommand {
         print("  \(busLine(gateway.bus))")
         if let hop = hopLine(gateway.bus) { print("  \(hop)") }
         if let j = gateway.handles.journalStats { print("  journal: \(j.records) records, \(j.dropped) dropped") }
+    }
+}
+
+extension RunCommand {
+    /// A role's watching loop: `poll` every 2 ms until interrupted or `--seconds`, `second` (with the time since
+    /// the start) once a second.
+    func watch(poll: () -> Void, second: (Nanos) -> Void) {
+        let started = MonotonicClock.now()
+        var nextPrint = started + .seconds(1)
+        while !runInterrupted.load(ordering: .relaxed) {
+            let now = MonotonicClock.now()
+            if seconds > 0 && now - started >= .seconds(Int64(seconds)) { break }
+            poll()
+            if now >= nextPrint {
+                nextPrint = nextPrint + .seconds(1)
+                second(now - started)
+                fflush(nil)
+            }
+            usleep(2_000)
+        }
     }
 }
 

@@ -142,11 +142,10 @@ public enum JournalReplay {
         result.signal = try replaySignal(s)
         result.risk = try replayRisk(e)
         var handoff = IntentHandoff(made: s.events.intents.count, received: e.events.intents.count)
-        func same(_ x: OrderIntent, _ y: OrderIntent) -> Bool { withUnsafeBytes(of: x) { a in withUnsafeBytes(of: y) { b in a.elementsEqual(b) } } }
         // The two lists lined up at the execution role's first intent.
-        if let first = e.events.intents.first, let at = s.events.intents.firstIndex(where: { same($0, first) }) { handoff.before = at }
+        if let first = e.events.intents.first, let at = s.events.intents.firstIndex(where: { bitEqual($0, first) }) { handoff.before = at }
         for (made, received) in zip(s.events.intents.dropFirst(handoff.before), e.events.intents) {
-            guard same(made, received) else { break }
+            guard bitEqual(made, received) else { break }
             handoff.equal += 1
         }
         result.handoff = handoff
@@ -316,12 +315,17 @@ public enum JournalReplay {
         return parts.isEmpty ? nil : parts.joined(separator: ", ")
     }
 
+    /// Whether two events are the same bytes.
+    static func bitEqual<E: BitwiseCopyable>(_ a: E, _ b: E) -> Bool {
+        withUnsafeBytes(of: a) { x in withUnsafeBytes(of: b) { y in x.elementsEqual(y) } }
+    }
+
     /// Compares one output the replay made (in `tick`) with the journal's output at the same place.
     static func compare<E: BitwiseCopyable>(_ made: E, _ journaled: [E], _ out: inout StageReplay, _ tick: StageTick, describe: (E) -> String) {
         let k = out.replayed
         out.replayed += 1
         guard out.firstMismatch == nil else { return }
-        if k < journaled.count && withUnsafeBytes(of: made, { a in withUnsafeBytes(of: journaled[k]) { b in a.elementsEqual(b) } }) {
+        if k < journaled.count && bitEqual(made, journaled[k]) {
             out.matched += 1
             return
         }
